@@ -1,0 +1,52 @@
+import type { Position } from './position';
+
+/** JSON-safe column value. int8/numeric/money are strings, timestamps ISO text with microseconds,
+ *  bytea base64, json/jsonb parsed JSON, arrays JS arrays. Never a JS Date or a lossy float. */
+export type ColumnValue = string | number | boolean | null | ColumnValue[] | { [key: string]: unknown };
+export type Row = Record<string, ColumnValue>;
+
+/** c = create, u = update, d = delete, r = read (snapshot row), t = truncate. */
+export type Op = 'c' | 'u' | 'd' | 'r' | 't';
+
+export interface ChangeEvent {
+  pos: Position;
+  op: Op;
+  /** Schema-qualified: 'public.products'. */
+  table: string;
+  /** Primary-key (or replica-identity) columns. Empty for truncate. */
+  key: Row;
+  before?: Row;
+  /** Always the complete row for c/u/r — never a TOAST placeholder. */
+  after?: Row;
+  xid?: number;
+  /** ISO-8601 with microseconds. */
+  commitTs?: string;
+  /** Columns whose unchanged TOAST value was filled in, each with where it came from. */
+  filled?: string[];
+  /** Set on snapshot rows: the snapshot they belong to. */
+  snapshot?: string;
+}
+
+/** A transaction boundary, logged so sinks that promise multi-table consistency can apply whole
+ *  source transactions. `events` counts the data events of the transaction across all partitions. */
+export interface TxMarker {
+  kind: 'begin' | 'commit';
+  xid: number;
+  commitLsn: string;
+  commitTs?: string;
+  events?: number;
+}
+
+export function isDelete(event: ChangeEvent): boolean {
+  return event.op === 'd';
+}
+
+export function qualifiedTable(schema: string, table: string): string {
+  return `${schema}.${table}`;
+}
+
+export function splitTable(qualified: string): { schema: string; table: string } {
+  const dot = qualified.indexOf('.');
+  if (dot < 0) return { schema: 'public', table: qualified };
+  return { schema: qualified.slice(0, dot), table: qualified.slice(dot + 1) };
+}
