@@ -2,3 +2,4 @@ export * from './stack';
 export * from './names';
 export * from './database';
 export * from './wait';
+export * from './tcp-proxy';
