@@ -45,6 +45,10 @@ export class LogKeys {
   meta(): string {
     return `${this.tag('meta')}:meta`;
   }
+  /** Hash: sink name -> JSON fingerprint of its configuration (kind, shape hash, connection hash). */
+  sinkFingerprints(): string {
+    return `${this.tag('meta')}:sinks`;
+  }
   /** Dead-letter stream of one sink. */
   deadLetters(sink: string): string {
     return `${this.tag(`dlq:${sink}`)}:log`;
@@ -52,5 +56,34 @@ export class LogKeys {
   /** Sorted set of live workers (score = last heartbeat ms). */
   workers(): string {
     return `${this.tag('workers')}:members`;
+  }
+  /** Sorted set of append-time checkpoints of this partition (score = ms, member = last entry ID then):
+   *  the time reference for compaction's minLag / tombstone retention and time-based retention. */
+  clock(n: number): string {
+    return `${this.tag(`p${n}`)}:clock`;
+  }
+  /** Hash a worker publishes about itself (owned partitions, positions, paused sinks), with a TTL. */
+  workerStatus(workerId: string): string {
+    return `${this.tag('workers')}:status:${workerId}`;
+  }
+  /** Set of sink names paused across all workers. */
+  pausedSinks(): string {
+    return `${this.tag('workers')}:paused`;
+  }
+  /** BullMQ prefix for the log's maintenance jobs (compaction); one hash tag, so it works on a cluster. */
+  jobsPrefix(): string {
+    return this.tag('jobs');
+  }
+  /** Hash: progress of the initial snapshot (per-table last key and rows, running seq, status). */
+  initialSnapshot(): string {
+    return `${this.tag('snapshots')}:initial`;
+  }
+  /** Hash: one incremental snapshot's request, status and progress. */
+  snapshot(id: string): string {
+    return `${this.tag('snapshots')}:snapshot:${id}`;
+  }
+  /** Sorted set of incremental snapshot ids by creation time. */
+  snapshots(): string {
+    return `${this.tag('snapshots')}:index`;
   }
 }

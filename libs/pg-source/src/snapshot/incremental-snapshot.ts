@@ -1,0 +1,126 @@
+import type { Pool } from 'pg';
+import { escapeLiteral } from 'pg';
+import type { Row } from '@distributary/core';
+import { silentLogger, type Logger } from '@distributary/observability';
+import { quoteIdent } from '../publication';
+import type { TypeResolver } from '../types/type-resolver';
+import type { DurableLsn } from './durable-lsn';
+import { keyOf, readChunk, type KeyCursor } from './chunk-reader';
+import type { SnapshotRequests } from './snapshot-requests';
+import { describeSnapshotTable, estimateRows, type SnapshotTableMeta } from './table-meta';
+import { WATERMARK_PREFIX, encodeWatermark, type WatermarkWindow } from './watermark-window';
+
+/**
+ * Runs one incremental snapshot while streaming continues, chunk by chunk, with the watermark rule
+ * (see watermark-window.ts). Must run in the process of the active connector, which feeds the window
+ * every streamed event and message and appends the surviving rows at the high watermark. Progress is
+ * persisted after each chunk is durably in the log, so a restart resumes after the last such chunk;
+ * pause and cancel take effect between chunks.
+ */
+export interface IncrementalSnapshotRunnerOptions {
+  pool: Pool;
+  types: TypeResolver;
+  window: WatermarkWindow;
+  durable: DurableLsn;
+  requests: SnapshotRequests;
+  logger?: Logger;
+  /** How long to wait for the stream to pass a high watermark before giving the chunk up. */
+  watermarkTimeoutMs?: number;
+}
+
+export type SnapshotOutcome = 'done' | 'paused' | 'cancelled';
+
+export function keysWhere(meta: SnapshotTableMeta, keys: Row[]): string {
+  if (keys.length === 0) return 'false';
+  const tuple = (key: Row) =>
+    `(${meta.keyColumns
+      .map((name) => {
+        const value = key[name];
+        if (value === undefined || value === null)
+          throw new Error(`key is missing column ${name}: ${JSON.stringify(key)}`);
+        const column = meta.columns.find((c) => c.name === name);
+        const text = typeof value === 'object' ? JSON.stringify(value) : String(value);
+        return `${escapeLiteral(text)}::${column?.sqlType ?? 'text'}`;
+      })
+      .join(', ')})`;
+  return `(${meta.keyColumns.map(quoteIdent).join(', ')}) IN (${keys.map(tuple).join(', ')})`;
+}
+
+export class IncrementalSnapshotRunner {
+  private readonly logger: Logger;
+
+  constructor(private readonly options: IncrementalSnapshotRunnerOptions) {
+    this.logger = options.logger ?? silentLogger;
+  }
+
+  private async emit(snapshot: string, chunk: number, mark: 'low' | 'high'): Promise<bigint> {
+    const { rows } = await this.options.pool.query<{ lsn: string }>(
+      `SELECT pg_logical_emit_message(false, $1, $2)::text AS lsn`,
+      [WATERMARK_PREFIX, encodeWatermark({ snapshot, chunk, mark })],
+    );
+    const [hi, lo] = rows[0].lsn.split('/');
+    return (BigInt(`0x${hi}`) << 32n) | BigInt(`0x${lo}`);
+  }
+
+  async run(id: string): Promise<SnapshotOutcome> {
+    const { requests, window, durable, pool, types } = this.options;
+    const record = await requests.get(id);
+    if (!record) throw new Error(`no snapshot ${id}`);
+    if (record.status === 'done' || record.status === 'cancelled') return record.status;
+    const meta = await describeSnapshotTable(pool, record.table);
+    const where =
+      [record.where, record.keys ? keysWhere(meta, record.keys) : undefined].filter(Boolean).join(' AND ') || undefined;
+    if (!record.estimatedTotal)
+      await requests.update(id, { estimatedTotal: await estimateRows(pool, record.table, where) });
+    await requests.update(id, { status: 'running', ...(record.startedAt ? {} : { startedAt: Date.now() }), error: '' });
+    let after: KeyCursor | null = record.after ? (JSON.parse(record.after) as KeyCursor) : null;
+    let { chunks, rowsDone, dropped } = record;
+    this.logger.info({ id, table: record.table, where, resumeAfter: after }, 'incremental snapshot: running');
+    try {
+      for (;;) {
+        const current = await requests.get(id);
+        if (current?.status === 'paused' || current?.status === 'cancelled') return current.status;
+        const closed = window.expect(id, chunks, record.table);
+        await this.emit(id, chunks, 'low');
+        const chunk = await readChunk(pool, meta, types, after, record.chunkSize ?? 1000, where);
+        window.setRows(
+          id,
+          chunks,
+          chunk.rows.map((row) => ({ key: keyOf(meta, row), row })),
+        );
+        const highLsn = await this.emit(id, chunks, 'high');
+        const result = await this.withTimeout(closed, `the stream to pass the high watermark of chunk ${chunks}`);
+        await this.withTimeout(durable.waitFor(highLsn), `the chunk rows of chunk ${chunks} to be durable in the log`);
+        chunks++;
+        rowsDone += result.events.length;
+        dropped += Math.max(0, result.dropped);
+        after = chunk.next;
+        await requests.update(id, { chunks, rowsDone, dropped, after: after ? JSON.stringify(after) : '' });
+        if (!after) {
+          await requests.update(id, { status: 'done', finishedAt: Date.now() });
+          this.logger.info({ id, rowsDone, dropped }, 'incremental snapshot: done');
+          return 'done';
+        }
+      }
+    } catch (error) {
+      window.abandon(id);
+      await requests.update(id, { status: 'failed', error: error instanceof Error ? error.message : String(error) });
+      throw error;
+    }
+  }
+
+  private async withTimeout<T>(promise: Promise<T>, what: string): Promise<T> {
+    const ms = this.options.watermarkTimeoutMs ?? 120_000;
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      return await Promise.race([
+        promise,
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms);
+        }),
+      ]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}

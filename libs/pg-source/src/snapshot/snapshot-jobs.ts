@@ -1,0 +1,134 @@
+import { Queue, Worker, type ConnectionOptions } from 'bullmq';
+import type { Pool } from 'pg';
+import type { ChangeEvent, Lsn } from '@distributary/core';
+import type { LogKeys, RedisClient } from '@distributary/changelog';
+import { silentLogger, gauge, type Logger } from '@distributary/observability';
+import type { TypeResolver } from '../types/type-resolver';
+import { DurableLsn } from './durable-lsn';
+import { IncrementalSnapshotRunner } from './incremental-snapshot';
+import { SnapshotRequests, type IncrementalSnapshotRequest, type SnapshotRecord } from './snapshot-requests';
+import { WATERMARK_PREFIX, WatermarkWindow } from './watermark-window';
+
+export const SNAPSHOT_QUEUE = 'snapshots';
+
+const snapshotRows = gauge('distributary_snapshot_rows_done', 'Rows appended by a snapshot', ['snapshot', 'table']);
+const snapshotTotal = gauge('distributary_snapshot_rows_estimated', 'Estimated rows of a snapshot', [
+  'snapshot',
+  'table',
+]);
+
+function queueFor(redis: RedisClient, keys: LogKeys): Queue {
+  return new Queue(SNAPSHOT_QUEUE, { connection: redis as unknown as ConnectionOptions, prefix: keys.jobsPrefix() });
+}
+
+/** Records an incremental snapshot and queues it for the active connector (CLI, admin API, config changes). */
+export async function requestSnapshot(
+  redis: RedisClient,
+  keys: LogKeys,
+  request: IncrementalSnapshotRequest,
+): Promise<SnapshotRecord> {
+  const record = await new SnapshotRequests(redis, keys).create(request);
+  await enqueue(redis, keys, record.id);
+  return record;
+}
+
+/** Resumes a paused or failed snapshot from where it stopped. */
+export async function resumeSnapshot(redis: RedisClient, keys: LogKeys, id: string): Promise<SnapshotRecord> {
+  const record = await new SnapshotRequests(redis, keys).setStatus(id, 'queued');
+  await enqueue(redis, keys, id);
+  return record;
+}
+
+async function enqueue(redis: RedisClient, keys: LogKeys, id: string): Promise<void> {
+  const queue = queueFor(redis, keys);
+  try {
+    await queue.add(
+      'snapshot',
+      { id },
+      { jobId: `${id}.${Date.now()}`, removeOnComplete: 100, removeOnFail: 100, attempts: 1 },
+    );
+  } finally {
+    await queue.close();
+  }
+}
+
+/**
+ * Lives in the active connector: feeds the watermark window from the stream and runs queued
+ * snapshots (BullMQ worker, one at a time). The connector calls observe() for every data event,
+ * onMessage() for every logical message (appending what it returns at that position) and
+ * durableThrough() after every durable append.
+ */
+export class SnapshotCoordinator {
+  readonly window = new WatermarkWindow();
+  readonly durable = new DurableLsn();
+  private worker?: Worker;
+  private readonly runner: IncrementalSnapshotRunner;
+  private readonly requests: SnapshotRequests;
+  private readonly logger: Logger;
+
+  constructor(
+    private readonly options: {
+      redis: RedisClient;
+      keys: LogKeys;
+      pool: Pool;
+      types: TypeResolver;
+      logger?: Logger;
+      watermarkTimeoutMs?: number;
+    },
+  ) {
+    this.logger = options.logger ?? silentLogger;
+    this.requests = new SnapshotRequests(options.redis, options.keys);
+    this.runner = new IncrementalSnapshotRunner({
+      pool: options.pool,
+      types: options.types,
+      window: this.window,
+      durable: this.durable,
+      requests: this.requests,
+      logger: this.logger,
+      watermarkTimeoutMs: options.watermarkTimeoutMs,
+    });
+  }
+
+  observe(event: ChangeEvent): void {
+    this.window.observe(event);
+  }
+
+  onMessage(prefix: string, content: string, lsn: Lsn): ChangeEvent[] {
+    return prefix === WATERMARK_PREFIX ? this.window.onMessage(content, lsn) : [];
+  }
+
+  durableThrough(lsn: Lsn): void {
+    this.durable.advance(lsn);
+  }
+
+  /** Starts taking snapshot jobs; snapshots left running by a dead connector are queued again. */
+  async start(): Promise<void> {
+    this.worker = new Worker(SNAPSHOT_QUEUE, async (job) => this.runOne(String(job.data.id)), {
+      connection: this.options.redis as unknown as ConnectionOptions,
+      prefix: this.options.keys.jobsPrefix(),
+      concurrency: 1,
+      lockDuration: 60_000,
+    });
+    this.worker.on('failed', (job, error) => this.logger.error({ job: job?.data, err: error }, 'snapshot job failed'));
+    for (const record of await this.requests.list(200)) {
+      if (record.status === 'running') await enqueue(this.options.redis, this.options.keys, record.id);
+    }
+  }
+
+  async runOne(id: string): Promise<string> {
+    const record = await this.requests.get(id);
+    if (!record) return 'missing';
+    const outcome = await this.runner.run(id);
+    const final = await this.requests.get(id);
+    if (final) {
+      snapshotRows.set({ snapshot: id, table: final.table }, final.rowsDone);
+      snapshotTotal.set({ snapshot: id, table: final.table }, final.estimatedTotal);
+    }
+    return outcome;
+  }
+
+  async stop(): Promise<void> {
+    await this.worker?.close();
+    this.worker = undefined;
+  }
+}
