@@ -1,0 +1,42 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import { APP_FILTER, APP_GUARD } from '@nestjs/core';
+import type { DistributaryConfig } from '@distributary/config';
+import { ADMIN_SETTINGS, type AdminOptions, resolveAdminSettings } from './admin-settings';
+import { DeadLettersController } from './api/dead-letters.controller';
+import { ErrorsFilter } from './api/errors.filter';
+import { EventsController } from './api/events.controller';
+import { HealthController } from './api/health.controller';
+import { CompactionController, SnapshotsController } from './api/jobs.controller';
+import { SinksController } from './api/sinks.controller';
+import { StatusController } from './api/status.controller';
+import { AuthGuard } from './auth/auth.guard';
+import { TokenStore } from './auth/token-store';
+import { AdminBackend } from './backend/admin-backend';
+
+/** The admin API as a Nest module, built from a validated config (+ optional in-process runtime). */
+@Module({})
+export class AdminModule {
+  static forConfig(config: DistributaryConfig, options: AdminOptions = {}): DynamicModule {
+    const settings = resolveAdminSettings(config, options);
+    return {
+      module: AdminModule,
+      controllers: [
+        HealthController,
+        StatusController,
+        SinksController,
+        DeadLettersController,
+        CompactionController,
+        SnapshotsController,
+        EventsController,
+      ],
+      providers: [
+        { provide: ADMIN_SETTINGS, useValue: settings },
+        { provide: TokenStore, useValue: new TokenStore(settings.tokens) },
+        AdminBackend,
+        { provide: APP_GUARD, useClass: AuthGuard },
+        { provide: APP_FILTER, useClass: ErrorsFilter },
+      ],
+      exports: [AdminBackend, ADMIN_SETTINGS, TokenStore],
+    };
+  }
+}

@@ -1,0 +1,98 @@
+import { Body, Controller, Get, HttpCode, Inject, Param, Post } from '@nestjs/common';
+import {
+  ApiBearerAuth,
+  ApiBody,
+  ApiForbiddenResponse,
+  ApiNotImplementedResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiParam,
+  ApiTags,
+  ApiUnauthorizedResponse,
+} from '@nestjs/swagger';
+import { AdminBackend } from '../backend/admin-backend';
+import { parseBody, snapshotStartBody } from './body';
+import { errorSchema, snapshotStartSchema } from './schemas';
+
+const unauthorized = { description: 'missing or unknown token', schema: errorSchema };
+const forbidden = { description: 'viewer token', schema: errorSchema };
+const notImplemented = { description: 'not available in this build', schema: errorSchema };
+
+@ApiTags('compaction')
+@ApiBearerAuth()
+@ApiUnauthorizedResponse(unauthorized)
+@ApiNotImplementedResponse(notImplemented)
+@Controller('api/compaction')
+export class CompactionController {
+  constructor(@Inject(AdminBackend) private readonly backend: AdminBackend) {}
+
+  @Get()
+  @ApiOperation({ summary: 'Compaction statistics: last runs, entries and bytes reclaimed' })
+  @ApiOkResponse({ schema: { type: 'object' } })
+  stats(): Promise<unknown> {
+    return this.backend.compactionStatus();
+  }
+
+  @Post('run')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Run compaction now (operator)' })
+  @ApiForbiddenResponse(forbidden)
+  @ApiOkResponse({ schema: { type: 'object' } })
+  run(): Promise<unknown> {
+    return this.backend.runCompaction();
+  }
+}
+
+const jobParam = { name: 'id', type: String, description: 'snapshot job id' };
+
+@ApiTags('snapshots')
+@ApiBearerAuth()
+@ApiUnauthorizedResponse(unauthorized)
+@ApiNotImplementedResponse(notImplemented)
+@Controller('api/snapshots')
+export class SnapshotsController {
+  constructor(@Inject(AdminBackend) private readonly backend: AdminBackend) {}
+
+  @Get()
+  @ApiOperation({ summary: 'Snapshot jobs and their progress' })
+  @ApiOkResponse({ schema: { type: 'array', items: { type: 'object' } } })
+  list(): Promise<unknown> {
+    return this.backend.snapshots();
+  }
+
+  @Post()
+  @HttpCode(202)
+  @ApiOperation({ summary: 'Start an incremental snapshot of some or all tables (operator)' })
+  @ApiBody({ schema: snapshotStartSchema, required: false })
+  @ApiForbiddenResponse(forbidden)
+  start(@Body() body: unknown): Promise<unknown> {
+    return this.backend.startSnapshot(parseBody(snapshotStartBody, body).tables);
+  }
+
+  @Post(':id/pause')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Pause a snapshot job (operator)' })
+  @ApiParam(jobParam)
+  @ApiForbiddenResponse(forbidden)
+  pause(@Param('id') id: string): Promise<unknown> {
+    return this.backend.pauseSnapshot(id);
+  }
+
+  @Post(':id/resume')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Resume a paused snapshot job (operator)' })
+  @ApiParam(jobParam)
+  @ApiForbiddenResponse(forbidden)
+  resume(@Param('id') id: string): Promise<unknown> {
+    return this.backend.resumeSnapshot(id);
+  }
+
+  @Post(':id/cancel')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Cancel a snapshot job (operator)' })
+  @ApiParam(jobParam)
+  @ApiForbiddenResponse(forbidden)
+  cancel(@Param('id') id: string): Promise<unknown> {
+    return this.backend.cancelSnapshot(id);
+  }
+}

@@ -1,0 +1,74 @@
+import { Body, Controller, Get, HttpCode, Inject, Param, Post } from '@nestjs/common';
+import {
+  ApiBearerAuth,
+  ApiBody,
+  ApiForbiddenResponse,
+  ApiNotFoundResponse,
+  ApiNotImplementedResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiParam,
+  ApiTags,
+  ApiUnauthorizedResponse,
+} from '@nestjs/swagger';
+import { AdminBackend } from '../backend/admin-backend';
+import { parseBody, replayBody } from './body';
+import { errorSchema, replayBodySchema, sinkSchema } from './schemas';
+
+const sinkParam = { name: 'name', type: String, description: 'sink name' };
+const notImplemented = { description: 'no sink worker runs in this admin process', schema: errorSchema };
+
+@ApiTags('sinks')
+@ApiBearerAuth()
+@ApiUnauthorizedResponse({ description: 'missing or unknown token', schema: errorSchema })
+@ApiNotFoundResponse({ description: 'no such sink', schema: errorSchema })
+@Controller('api/sinks')
+export class SinksController {
+  constructor(@Inject(AdminBackend) private readonly backend: AdminBackend) {}
+
+  @Get()
+  @ApiOperation({ summary: 'Every sink: lag (entries, bytes, seconds), throughput, errors, DLQ size, paused' })
+  @ApiOkResponse({ schema: { type: 'array', items: sinkSchema } })
+  list(): Promise<unknown> {
+    return this.backend.sinks();
+  }
+
+  @Get(':name')
+  @ApiOperation({ summary: 'One sink, with its lag per partition' })
+  @ApiParam(sinkParam)
+  @ApiOkResponse({ schema: sinkSchema })
+  one(@Param('name') name: string): Promise<unknown> {
+    return this.backend.sink(name);
+  }
+
+  @Post(':name/pause')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Pause a sink (operator)' })
+  @ApiParam(sinkParam)
+  @ApiForbiddenResponse({ description: 'viewer token', schema: errorSchema })
+  @ApiNotImplementedResponse(notImplemented)
+  pause(@Param('name') name: string): Promise<unknown> {
+    return this.backend.pauseSink(name);
+  }
+
+  @Post(':name/resume')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Resume a paused sink (operator)' })
+  @ApiParam(sinkParam)
+  @ApiForbiddenResponse({ description: 'viewer token', schema: errorSchema })
+  @ApiNotImplementedResponse(notImplemented)
+  resume(@Param('name') name: string): Promise<unknown> {
+    return this.backend.resumeSink(name);
+  }
+
+  @Post(':name/replay')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Replay a sink from a position: reset its committed positions (operator)' })
+  @ApiParam(sinkParam)
+  @ApiBody({ schema: replayBodySchema })
+  @ApiForbiddenResponse({ description: 'viewer token', schema: errorSchema })
+  @ApiNotImplementedResponse(notImplemented)
+  replay(@Param('name') name: string, @Body() body: unknown): Promise<unknown> {
+    return this.backend.replaySink(name, parseBody(replayBody, body).from);
+  }
+}

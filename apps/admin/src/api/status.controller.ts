@@ -1,0 +1,79 @@
+import { Controller, Get, Inject, Req } from '@nestjs/common';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import { AdminBackend } from '../backend/admin-backend';
+import { errorSchema, partitionSchema, sinkSchema, sourceSchema, metricsSampleSchema } from './schemas';
+
+@ApiTags('status')
+@ApiBearerAuth()
+@ApiUnauthorizedResponse({ description: 'missing or unknown token', schema: errorSchema })
+@Controller('api')
+export class StatusController {
+  constructor(@Inject(AdminBackend) private readonly backend: AdminBackend) {}
+
+  @Get('session')
+  @ApiOperation({ summary: 'The role the presented token grants' })
+  @ApiOkResponse({ schema: { type: 'object', properties: { role: { type: 'string', enum: ['viewer', 'operator'] } } } })
+  session(@Req() request: { adminRole?: string }): { role: string | undefined } {
+    return { role: request.adminRole };
+  }
+
+  @Get('overview')
+  @ApiOperation({ summary: 'Source, log partitions and sinks in one answer (what the dashboard shows)' })
+  @ApiOkResponse({
+    schema: {
+      type: 'object',
+      properties: {
+        source: sourceSchema,
+        partitions: { type: 'array', items: partitionSchema },
+        sinks: { type: 'array', items: sinkSchema },
+        workers: { type: 'array', items: { type: 'object' }, description: 'live sink workers and what they own' },
+      },
+    },
+  })
+  async overview(): Promise<unknown> {
+    const partitions = await this.backend.partitions();
+    const [source, sinks, workers] = await Promise.all([
+      this.backend
+        .source()
+        .catch((error: unknown) => ({ error: error instanceof Error ? error.message : String(error) })),
+      this.backend.sinks(partitions),
+      this.backend.workers(),
+    ]);
+    return { source, partitions, sinks, workers };
+  }
+
+  @Get('source')
+  @ApiOperation({ summary: 'Replication slot (confirmed LSN, retained WAL) and connector leader' })
+  @ApiOkResponse({ schema: sourceSchema })
+  source(): Promise<unknown> {
+    return this.backend.source();
+  }
+
+  @Get('workers')
+  @ApiOperation({ summary: 'Live sink workers: owned partitions, positions, paused sinks' })
+  @ApiOkResponse({ schema: { type: 'array', items: { type: 'object' } } })
+  workers(): Promise<unknown> {
+    return this.backend.workers();
+  }
+
+  @Get('log/partitions')
+  @ApiOperation({ summary: 'Change-log partitions: length, first/last entry ID, memory' })
+  @ApiOkResponse({ schema: { type: 'array', items: partitionSchema } })
+  partitions(): Promise<unknown> {
+    return this.backend.partitions();
+  }
+
+  @Get('config')
+  @ApiOperation({ summary: 'The validated configuration, secrets redacted' })
+  @ApiOkResponse({ schema: { type: 'object' } })
+  config(): unknown {
+    return this.backend.redactedConfig();
+  }
+
+  @Get('metrics/history')
+  @ApiOperation({ summary: 'The last 15 minutes of live samples (one per second)' })
+  @ApiOkResponse({ schema: { type: 'array', items: metricsSampleSchema } })
+  history(): unknown {
+    return this.backend.metricsHistory();
+  }
+}

@@ -1,0 +1,390 @@
+import {
+  BadRequestException,
+  Inject,
+  Injectable,
+  NotFoundException,
+  NotImplementedException,
+  type OnModuleDestroy,
+  type OnModuleInit,
+} from '@nestjs/common';
+import { Queue } from 'bullmq';
+import { Pool } from 'pg';
+import { Observable, Subject } from 'rxjs';
+import { idToPosition, parseLsn, positionToId } from '@distributary/core';
+import {
+  connectRedis,
+  LogKeys,
+  MAINTENANCE_QUEUE,
+  maintainLog,
+  pausedSinks,
+  pauseSink,
+  readWorkerStatuses,
+  replayDeadLetters,
+  replaySinkFrom,
+  resumeSink,
+  type LogMaintenanceReport,
+  type RedisClient,
+  type WorkerStatus,
+} from '@distributary/changelog';
+import { createLogger, health } from '@distributary/observability';
+import { redactConfig, type DistributaryConfig, type SinkConfig } from '@distributary/config';
+import { ADMIN_SETTINGS, type AdminSettings } from '../admin-settings';
+import { deadLetterCount, dropDeadLetters, listDeadLetters } from './dead-letters';
+import { liveTail } from './live-tail';
+import { readPartitionStats, readSinkPartitionLag, sinksWithPositions } from './log-stats';
+import { RingBuffer } from './ring-buffer';
+import { readSourceStatus } from './source-status';
+import { readSnapshots } from './snapshots';
+import type {
+  CompactionStatus,
+  DeadLetterPage,
+  MetricsSample,
+  PartitionStats,
+  SinkState,
+  SnapshotJob,
+  SourceStatus,
+  TailBatch,
+} from './types';
+
+/**
+ * The one place the admin app reads and changes pipeline state. Reads go straight to the documented
+ * Redis key layout (libs/changelog keys.ts) and to Postgres (pg_replication_slots) — never invented;
+ * operations that need a running worker or the snapshot machinery go through the runtime controls the
+ * composer passed in, and answer 501 when there are none.
+ */
+const HISTORY_SECONDS = 15 * 60;
+
+export function sinkKind(sink: SinkConfig): string {
+  if ('elasticsearch' in sink) return 'elasticsearch';
+  if ('redis' in sink) return 'redis-cache';
+  if ('view' in sink) return 'materialized-view';
+  return 'unknown';
+}
+
+@Injectable()
+export class AdminBackend implements OnModuleInit, OnModuleDestroy {
+  readonly keys: LogKeys;
+  readonly partitionCount: number;
+  private readonly redis: RedisClient;
+  private readonly pool: Pool;
+  private readonly history: RingBuffer<MetricsSample>;
+  private readonly samples = new Subject<MetricsSample>();
+  private readonly logger = createLogger('admin');
+  private sampler: NodeJS.Timeout | undefined;
+  private sampling = false;
+  private samplingFailed = false;
+  private previous: { t: number; added: number; lag: Map<string, number> } | undefined;
+  private readonly healthNames: string[] = [];
+  private lastCompaction: CompactionStatus['lastRun'] = null;
+  private maintenanceQueue: Queue | undefined;
+
+  constructor(@Inject(ADMIN_SETTINGS) private readonly settings: AdminSettings) {
+    const cfg = settings.config;
+    this.keys = new LogKeys(cfg.log.namespace);
+    this.partitionCount = cfg.log.partitions;
+    this.redis = connectRedis(cfg.log.redis, { maxRetriesPerRequest: 2, lazyConnect: false });
+    this.redis.on('error', (error: Error) => this.logger.debug({ err: error }, 'log redis connection error'));
+    this.pool = new Pool({ connectionString: cfg.source.postgres.url, max: 3, connectionTimeoutMillis: 3000 });
+    this.pool.on('error', (error) => this.logger.debug({ err: error }, 'source postgres pool error'));
+    this.history = new RingBuffer(Math.ceil((HISTORY_SECONDS * 1000) / settings.sampleIntervalMs));
+  }
+
+  onModuleInit(): void {
+    const suffix = this.keys.namespace;
+    const checks: [string, () => Promise<void>][] = [
+      [`log-redis:${suffix}`, async () => void (await this.redis.ping())],
+      [`source-postgres:${suffix}`, async () => void (await this.pool.query('SELECT 1'))],
+    ];
+    for (const [name, check] of checks) {
+      health.register(name, check);
+      this.healthNames.push(name);
+    }
+    this.sampler = setInterval(() => void this.sampleOnce(), this.settings.sampleIntervalMs);
+    void this.sampleOnce();
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    if (this.sampler) clearInterval(this.sampler);
+    for (const name of this.healthNames) health.unregister(name);
+    this.samples.complete();
+    await this.maintenanceQueue?.close();
+    this.redis.disconnect();
+    await this.pool.end();
+  }
+
+  get config(): DistributaryConfig {
+    return this.settings.config;
+  }
+
+  // ---- reads -----------------------------------------------------------------------------------
+
+  source(): Promise<SourceStatus> {
+    return readSourceStatus(this.pool, this.config.source.postgres.slot, this.redis, this.keys);
+  }
+
+  partitions(): Promise<PartitionStats[]> {
+    return Promise.all(
+      Array.from({ length: this.partitionCount }, (_, n) => readPartitionStats(this.redis, this.keys, n)),
+    );
+  }
+
+  async sinkNames(): Promise<string[]> {
+    const configured = this.config.sinks.map((s) => s.name);
+    const seen = await sinksWithPositions(this.redis, this.keys, this.partitionCount);
+    return [...configured, ...seen.filter((name) => !configured.includes(name)).sort()];
+  }
+
+  async sinks(partitions?: PartitionStats[]): Promise<SinkState[]> {
+    const stats = partitions ?? (await this.partitions());
+    const [names, paused, workers] = await Promise.all([
+      this.sinkNames(),
+      pausedSinks(this.redis, this.keys),
+      this.workers(),
+    ]);
+    return Promise.all(names.map((name) => this.sinkState(name, stats, paused, workers)));
+  }
+
+  async sink(name: string): Promise<SinkState> {
+    await this.requireSink(name);
+    const [stats, paused, workers] = await Promise.all([
+      this.partitions(),
+      pausedSinks(this.redis, this.keys),
+      this.workers(),
+    ]);
+    return this.sinkState(name, stats, paused, workers);
+  }
+
+  workers(): Promise<WorkerStatus[]> {
+    return readWorkerStatuses(this.redis, this.keys);
+  }
+
+  private async sinkState(
+    name: string,
+    stats: PartitionStats[],
+    paused: string[],
+    workers: WorkerStatus[],
+  ): Promise<SinkState> {
+    const now = Date.now();
+    const [lags, dlqSize] = await Promise.all([
+      Promise.all(stats.map((p) => readSinkPartitionLag(this.redis, this.keys, p, name, now))),
+      deadLetterCount(this.redis, this.keys, name),
+    ]);
+    const configured = this.config.sinks.find((s) => s.name === name);
+    const seconds = lags.map((l) => l.lagSeconds).filter((s): s is number => s !== null);
+    const last = this.history.last();
+    return {
+      name,
+      kind: configured ? sinkKind(configured) : 'unknown',
+      lagEntries: lags.reduce((sum, l) => sum + l.lagEntries, 0),
+      lagCapped: lags.some((l) => l.lagCapped),
+      lagBytes: lags.reduce((max, l) => (BigInt(l.lagBytes) > max ? BigInt(l.lagBytes) : max), 0n).toString(),
+      lagSeconds: seconds.length ? Math.max(...seconds) : null,
+      throughput: last?.sinks[name]?.throughput ?? null,
+      errors: workers.flatMap((w) => w.owned).filter((o) => o.sink === name && o.state === 'retrying').length,
+      dlqSize,
+      paused: paused.includes(name),
+      partitions: lags,
+    };
+  }
+
+  private async requireSink(name: string): Promise<void> {
+    if (!(await this.sinkNames()).includes(name)) throw new NotFoundException(`no sink named "${name}"`);
+  }
+
+  redactedConfig(): unknown {
+    return redactConfig(this.config);
+  }
+
+  // ---- dead letters ------------------------------------------------------------------------------
+
+  async deadLetters(sink: string, options: { after?: string; limit: number }): Promise<DeadLetterPage> {
+    await this.requireSink(sink);
+    return listDeadLetters(this.redis, this.keys, sink, options);
+  }
+
+  async dropDeadLetters(sink: string, ids?: string[]): Promise<{ dropped: number }> {
+    await this.requireSink(sink);
+    return { dropped: await dropDeadLetters(this.redis, this.keys, sink, ids) };
+  }
+
+  async replayDeadLetters(name: string, ids?: string[]): Promise<{ replayed: number; failed: number }> {
+    await this.requireSink(name);
+    const sink = this.settings.runtime.sinks?.find((s) => s.name === name);
+    if (!sink)
+      throw new NotImplementedException(
+        `replaying dead letters applies them through the sink "${name}", which does not run in this admin process: ` +
+          'use the all-in-one `distributary run` or `distributary dlq replay`',
+      );
+    const result = await replayDeadLetters(this.redis, this.keys, sink, { ids });
+    return { replayed: result.replayed, failed: result.failed };
+  }
+
+  // ---- sink control (through Redis: every worker honours the paused set and position resets) ----
+
+  async pauseSink(name: string): Promise<{ sink: string; paused: boolean }> {
+    await this.requireSink(name);
+    await pauseSink(this.redis, this.keys, name);
+    return { sink: name, paused: true };
+  }
+
+  async resumeSink(name: string): Promise<{ sink: string; paused: boolean }> {
+    await this.requireSink(name);
+    await resumeSink(this.redis, this.keys, name);
+    return { sink: name, paused: false };
+  }
+
+  /** Resets the sink's committed position on every partition (the owners are fenced out and re-read). */
+  async replaySink(name: string, from: string): Promise<{ sink: string; position: string }> {
+    await this.requireSink(name);
+    const position = replayPosition(from);
+    await replaySinkFrom(this.redis, this.keys, name, this.partitionCount, position);
+    return { sink: name, position: position ?? 'start' };
+  }
+
+  // ---- compaction and snapshots -------------------------------------------------------------------
+
+  async compactionStatus(): Promise<CompactionStatus> {
+    const partitions = await this.partitions();
+    return {
+      policy: this.config.log.retention,
+      entries: partitions.reduce((n, p) => n + p.length, 0),
+      memoryBytes: partitions.reduce((n, p) => n + (p.memoryBytes ?? 0), 0),
+      partitions: partitions.map((p) => ({ partition: p.partition, length: p.length, memoryBytes: p.memoryBytes })),
+      lastRun: this.lastCompaction,
+      lastScheduledRun: await this.lastScheduledCompaction(),
+    };
+  }
+
+  /** The newest completed run of the workers' BullMQ maintenance job, if any. */
+  private async lastScheduledCompaction(): Promise<CompactionStatus['lastScheduledRun']> {
+    this.maintenanceQueue ??= new Queue(MAINTENANCE_QUEUE, { connection: this.redis, prefix: this.keys.jobsPrefix() });
+    const [job] = await this.maintenanceQueue.getJobs(['completed'], 0, 0, false);
+    if (!job) return null;
+    return { at: new Date(job.finishedOn ?? job.timestamp).toISOString(), report: job.returnvalue as unknown };
+  }
+
+  /** Runs the configured retention now (never past a sink's committed position). */
+  async runCompaction(): Promise<LogMaintenanceReport> {
+    const { mode, tombstones, minLag, maxAge } = this.config.log.retention;
+    const report = await maintainLog(
+      this.redis,
+      this.keys,
+      this.partitionCount,
+      { mode, tombstones, minLag, maxAge },
+      { sinks: this.config.sinks.map((s) => s.name), logger: this.logger },
+    );
+    this.lastCompaction = { at: new Date().toISOString(), report };
+    return report;
+  }
+
+  snapshots(): Promise<SnapshotJob[]> {
+    return readSnapshots(this.redis, this.keys);
+  }
+
+  private snapshotControl() {
+    const control = this.settings.runtime.snapshots;
+    if (!control)
+      throw new NotImplementedException(
+        'snapshot jobs cannot be started or changed from the admin API in this build: the incremental snapshot machinery is not wired yet',
+      );
+    return control;
+  }
+
+  startSnapshot(tables?: string[]): Promise<unknown> {
+    return this.snapshotControl().start({ tables });
+  }
+  pauseSnapshot(id: string): Promise<unknown> {
+    return this.snapshotControl().pause(id);
+  }
+  resumeSnapshot(id: string): Promise<unknown> {
+    return this.snapshotControl().resume(id);
+  }
+  cancelSnapshot(id: string): Promise<unknown> {
+    return this.snapshotControl().cancel(id);
+  }
+
+  // ---- live numbers -----------------------------------------------------------------------------
+
+  metricsHistory(): MetricsSample[] {
+    return this.history.toArray();
+  }
+
+  metricsStream(): Observable<MetricsSample> {
+    return this.samples.asObservable();
+  }
+
+  tail(sample: number): Observable<TailBatch> {
+    return liveTail(this.redis, this.keys, this.partitionCount, { sample });
+  }
+
+  /** One sample of the live numbers: pushed to the 15-minute history and to SSE subscribers. */
+  async sampleOnce(): Promise<MetricsSample | undefined> {
+    if (this.sampling) return undefined;
+    this.sampling = true;
+    try {
+      const partitions = await this.partitions();
+      const [source, sinks] = await Promise.all([this.source().catch(() => null), this.sinks(partitions)]);
+      const t = Date.now();
+      const added = partitions.reduce((sum, p) => sum + p.entriesAdded, 0);
+      const previous = this.previous;
+      const seconds = previous ? (t - previous.t) / 1000 : 0;
+      const sample: MetricsSample = {
+        t,
+        retainedWalBytes: source?.retainedWalBytes ? Number(source.retainedWalBytes) : null,
+        logEntries: partitions.reduce((sum, p) => sum + p.length, 0),
+        appendRate: previous && seconds > 0 ? Math.max(0, (added - previous.added) / seconds) : null,
+        sinks: {},
+      };
+      const lag = new Map<string, number>();
+      for (const sink of sinks) {
+        lag.set(sink.name, sink.lagEntries);
+        const before = previous?.lag.get(sink.name);
+        const consumed =
+          previous && before !== undefined && seconds > 0
+            ? Math.max(0, (added - previous.added - (sink.lagEntries - before)) / seconds)
+            : null;
+        sample.sinks[sink.name] = {
+          lagEntries: sink.lagEntries,
+          lagBytes: Number(sink.lagBytes),
+          lagSeconds: sink.lagSeconds,
+          throughput: consumed,
+          dlqSize: sink.dlqSize,
+        };
+      }
+      this.previous = { t, added, lag };
+      this.history.push(sample);
+      this.samples.next(sample);
+      if (this.samplingFailed) this.logger.info('sampling the pipeline metrics again');
+      this.samplingFailed = false;
+      return sample;
+    } catch (error) {
+      // Logged once per outage, not every second.
+      if (!this.samplingFailed) this.logger.warn({ err: error }, 'could not sample the pipeline metrics');
+      this.samplingFailed = true;
+      return undefined;
+    } finally {
+      this.sampling = false;
+    }
+  }
+}
+
+const MAX_SEQ = '18446744073709551615';
+
+/**
+ * The committed position a replay resets to; the sink then re-reads every entry after it.
+ * 'start' → from the beginning (undefined); an entry ID → after that entry; an LSN → every event
+ * committed at or after that LSN. Anything else is a 400.
+ */
+export function replayPosition(from: string): string | undefined {
+  const text = from.trim();
+  if (text === 'start') return undefined;
+  try {
+    if (/^\d+-\d+$/.test(text)) return positionToId(idToPosition(text));
+    const lsn = parseLsn(text);
+    return lsn === 0n ? undefined : `${lsn - 1n}-${MAX_SEQ}`;
+  } catch {
+    throw new BadRequestException(
+      `"${from}" is not a position: use "start", an entry ID like "23456789-0" or an LSN like "16/B374D848"`,
+    );
+  }
+}

@@ -1,0 +1,103 @@
+import { decodeEvent } from '@distributary/core';
+import type { LogKeys, RedisClient } from '@distributary/changelog';
+import { redactSecrets } from '@distributary/observability';
+import type { DeadLetter, DeadLetterPage } from './types';
+
+/**
+ * Browsing and dropping dead letters (keys.deadLetters(sink)), read tolerantly: the entry's fields are
+ * shown as written, JSON fields parsed, and the usual ones (event, error, time, partition) lifted out.
+ */
+function parseField(value: string): unknown {
+  const trimmed = value.trim();
+  if (trimmed.startsWith('{') || trimmed.startsWith('[')) {
+    try {
+      return JSON.parse(trimmed);
+    } catch {
+      return value;
+    }
+  }
+  return value;
+}
+
+function str(value: unknown): string | null {
+  return typeof value === 'string' ? value : typeof value === 'number' ? String(value) : null;
+}
+
+/** The dead-lettered event: libs/changelog stores its encoded stream fields ({k, o, e}) as JSON in
+ *  `event` and its entry ID in `id`; an already-decoded event object is accepted too. */
+function eventOf(fields: Record<string, unknown>): Record<string, unknown> {
+  const event = fields.event;
+  if (!event || typeof event !== 'object') return {};
+  const encoded = event as Record<string, unknown>;
+  if (typeof encoded.e === 'string') {
+    try {
+      const id = str(fields.id);
+      const decoded = id
+        ? decodeEvent(id, encoded as Record<string, string>)
+        : (JSON.parse(encoded.e) as Record<string, unknown>);
+      const { pos: _pos, ...rest } = decoded as unknown as Record<string, unknown>;
+      return rest;
+    } catch {
+      return {};
+    }
+  }
+  return encoded;
+}
+
+export function toDeadLetter(sink: string, id: string, flat: string[]): DeadLetter {
+  const fields: Record<string, unknown> = {};
+  for (let i = 0; i + 1 < flat.length; i += 2) fields[flat[i]] = parseField(flat[i + 1]);
+  const event = eventOf(fields);
+  const partition = Number(str(fields.partition) ?? NaN);
+  const time = str(fields.time) ?? str(fields.at);
+  return {
+    id,
+    sink,
+    partition: Number.isInteger(partition) ? partition : null,
+    time: time && /^\d+$/.test(time) ? new Date(Number(time)).toISOString() : time,
+    error: str(fields.error),
+    table: str(event.table),
+    op: str(event.op),
+    key: event.key ?? null,
+    eventId: str(fields.id) ?? str(fields.eventId),
+    fields: redactSecrets({ ...fields, event }),
+  };
+}
+
+export async function listDeadLetters(
+  redis: RedisClient,
+  keys: LogKeys,
+  sink: string,
+  options: { after?: string; limit: number },
+): Promise<DeadLetterPage> {
+  const key = keys.deadLetters(sink);
+  const start = options.after ? `(${options.after}` : '-';
+  const [total, rows] = await Promise.all([redis.xlen(key), redis.xrange(key, start, '+', 'COUNT', options.limit + 1)]);
+  const page = rows.slice(0, options.limit);
+  return {
+    sink,
+    total,
+    entries: page.map(([id, flat]) => toDeadLetter(sink, id, flat)),
+    next: rows.length > options.limit ? page[page.length - 1][0] : null,
+  };
+}
+
+export async function deadLetterCount(redis: RedisClient, keys: LogKeys, sink: string): Promise<number> {
+  return redis.xlen(keys.deadLetters(sink));
+}
+
+/** Drops the given dead letters (or all of them); returns how many were removed. */
+export async function dropDeadLetters(
+  redis: RedisClient,
+  keys: LogKeys,
+  sink: string,
+  ids?: string[],
+): Promise<number> {
+  const key = keys.deadLetters(sink);
+  if (ids) return ids.length === 0 ? 0 : redis.xdel(key, ...ids);
+  // Only what exists now: trim below the successor of the newest ID, so a letter added meanwhile stays.
+  const newest = await redis.xrevrange(key, '+', '-', 'COUNT', 1);
+  if (newest.length === 0) return 0;
+  const [ms, seq] = newest[0][0].split('-');
+  return Number(await redis.xtrim(key, 'MINID', `${ms}-${BigInt(seq) + 1n}`));
+}

@@ -1,0 +1,181 @@
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { appendDeadLetter, connectRedis, LogKeys, type RedisClient } from '@distributary/changelog';
+import { createTestDatabase, redisUrl, uniqueName, waitFor, type TestDatabase } from '@distributary/testkit';
+import { startAdmin, type RunningAdmin } from './index';
+import {
+  appendEvents,
+  OPERATOR_TOKEN,
+  productEvents,
+  RecordingSink,
+  testConfig,
+  VIEWER_TOKEN,
+} from './testing/pipeline-fixture';
+
+/** End to end in headless Chromium (Debian's /usr/bin/chromium, driven by playwright-core). */
+const ROOT = resolve(__dirname, '../../..');
+const ARTIFACTS = join(ROOT, 'test-artifacts', 'dashboard');
+const SINK = 'product-cache';
+const OTHER_SINK = 'product-search';
+const PARTITIONS = 2;
+
+let db: TestDatabase;
+let redis: RedisClient;
+let keys: LogKeys;
+let admin: RunningAdmin;
+let sink: RecordingSink;
+let namespace: string;
+let context: BrowserContext;
+let page: Page;
+let profileDir: string;
+
+async function shot(name: string): Promise<void> {
+  await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
+}
+
+async function text(testId: string): Promise<string> {
+  return (await page.getByTestId(testId).textContent({ timeout: 10_000 })) ?? '';
+}
+
+beforeAll(async () => {
+  execFileSync('bash', [join(ROOT, 'scripts/setup.d/dashboard.sh')], { stdio: 'inherit' });
+  mkdirSync(ARTIFACTS, { recursive: true });
+  namespace = uniqueName('dash');
+  const slot = uniqueName('dash_slot');
+  db = await createTestDatabase('dash');
+  await db.sql(`SELECT pg_create_logical_replication_slot($1, 'pgoutput')`, [slot]);
+  redis = connectRedis({ url: redisUrl() });
+  keys = new LogKeys(namespace);
+  sink = new RecordingSink(SINK, redis, `${namespace}:applied`);
+  const config = testConfig({
+    namespace,
+    pgUrl: db.url,
+    redisUrl: redisUrl(),
+    slot,
+    partitions: PARTITIONS,
+    sinks: [SINK, OTHER_SINK],
+  });
+  admin = await startAdmin(config, { port: 0, runtime: { sinks: [sink] }, envTokens: '' });
+  profileDir = mkdtempSync(join(tmpdir(), 'distributary-chromium-'));
+  context = await chromium.launchPersistentContext(profileDir, {
+    executablePath: '/usr/bin/chromium',
+    headless: true,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+    viewport: { width: 1440, height: 1000 },
+  });
+  page = context.pages()[0] ?? (await context.newPage());
+});
+
+afterAll(async () => {
+  await context?.close();
+  if (profileDir) rmSync(profileDir, { recursive: true, force: true });
+  await admin?.close();
+  if (redis) {
+    const found = await redis.keys(`*${namespace}*`);
+    if (found.length) await redis.del(...found);
+    redis.disconnect();
+  }
+  await db?.drop();
+});
+
+describe('dashboard in headless Chromium', () => {
+  it('refuses a wrong token and logs in with a real one', async () => {
+    await page.goto(admin.url);
+    await page.getByLabel('API token').waitFor();
+    await shot('01-login');
+    await page.getByLabel('API token').fill('not-the-token');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByText('That token is not valid.').waitFor();
+    await page.getByLabel('API token').fill(OPERATOR_TOKEN);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByTestId('flow').waitFor();
+    expect(await page.evaluate(() => sessionStorage.getItem('distributary.token'))).toBe(OPERATOR_TOKEN);
+    expect(await text(`lag-${SINK}`)).toBe('0');
+  });
+
+  it('shows lag rising when events are appended and falling when positions are committed', async () => {
+    const last = await appendEvents(redis, keys, PARTITIONS, productEvents(40, { ageMs: 3000 }));
+    await waitFor('lag of 40 on the dashboard', async () => (await text(`lag-${SINK}`)) === '40');
+    expect(await text(`lag-${OTHER_SINK}`)).toBe('40');
+    expect(await text('log-entries')).toBe('40');
+    // Let the live charts gather a few samples, then keep the picture.
+    await waitFor('charts drawn', async () => (await page.locator('.recharts-line').count()) >= 3);
+    await shot('02-lag-rising');
+
+    for (const [partition, id] of last) await redis.hset(keys.positions(partition), SINK, id);
+    await waitFor('lag back to 0', async () => (await text(`lag-${SINK}`)) === '0');
+    expect(await text(`lag-${OTHER_SINK}`)).toBe('40');
+    await shot('03-lag-falling');
+  });
+
+  it('pauses a sink after confirmation', async () => {
+    await page.getByTestId(`sink-${OTHER_SINK}`).getByRole('button', { name: 'Pause' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Pause' }).click();
+    await page.getByTestId(`sink-${OTHER_SINK}`).getByText('paused').waitFor();
+    expect(await redis.smembers(keys.pausedSinks())).toEqual([OTHER_SINK]);
+  });
+
+  it('replays and drops dead letters from the DLQ table', async () => {
+    const letters = productEvents(2, { reject: true });
+    for (const [i, event] of letters.entries())
+      await appendDeadLetter(redis, keys, SINK, i, event, `value out of range for column "price" (${i})`);
+    await page.getByRole('tab', { name: new RegExp(SINK) }).click();
+    await waitFor('two dead letters listed', async () => (await page.getByTestId('dlq-row').count()) === 2);
+    await shot('04-dead-letters');
+
+    sink.rejecting = false; // the target was fixed
+    await page.getByTestId('dlq-row').first().getByRole('button', { name: 'Replay' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Replay' }).click();
+    await page.getByText('Replay: 1 replayed, 0 failed').waitFor();
+    await waitFor('one dead letter left', async () => (await page.getByTestId('dlq-row').count()) === 1);
+    expect(await redis.hget(sink.appliedKey, JSON.stringify(letters[0].key))).toContain('product');
+
+    await page.getByTestId('dlq-row').first().getByRole('button', { name: 'Drop' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Drop' }).click();
+    await page.getByTestId('dlq-empty').waitFor();
+    expect(await redis.xlen(keys.deadLetters(SINK))).toBe(0);
+    await shot('05-dead-letters-empty');
+  });
+
+  it('shows snapshot progress bars, and says clearly that starting one is not available yet', async () => {
+    await redis.hset(keys.initialSnapshot(), { status: 'done', rowsDone: '1200', rowsTotal: '1200' });
+    await redis.zadd(keys.snapshots(), Date.now(), 'snap1');
+    await redis.hset(keys.snapshot('snap1'), {
+      status: 'running',
+      rowsDone: '300',
+      rowsTotal: '800',
+      tables: '["public.products"]',
+    });
+    const bars = page.getByRole('progressbar');
+    await waitFor('two progress bars', async () => (await bars.count()) === 2);
+    expect(await bars.nth(0).getAttribute('aria-valuenow')).toBe('100');
+    expect(await bars.nth(1).getAttribute('aria-valuenow')).toBe('38');
+    await page.getByRole('button', { name: 'Start snapshot…' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Start snapshot' }).click();
+    await page.getByText(/Start snapshot failed: .*not wired yet/).waitFor();
+    await shot('06-snapshots');
+  });
+
+  it('signs out, and shows a viewer the numbers without any action button', async () => {
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByLabel('API token').fill(VIEWER_TOKEN);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByTestId('flow').waitFor();
+    expect(await text(`lag-${OTHER_SINK}`)).toBe('40');
+    expect(await page.getByRole('button', { name: /^(Pause|Resume|Replay…|Start snapshot…)$/ }).count()).toBe(0);
+    await shot('07-viewer');
+  });
+});

@@ -1,0 +1,105 @@
+/** The admin API's answers, as the dashboard uses them (mirrors apps/admin/src/backend/types.ts). */
+export type Role = 'viewer' | 'operator';
+
+export interface SourceStatus {
+  slot: string;
+  database: string | null;
+  exists: boolean;
+  active: boolean;
+  confirmedLsn: string | null;
+  currentLsn: string;
+  retainedWalBytes: string | null;
+  confirmedLagBytes: string | null;
+  connector: {
+    leader: string | null;
+    leaseTtlMs: number | null;
+    fencingToken: string | null;
+    state: Record<string, string>;
+  };
+}
+
+export interface PartitionStats {
+  partition: number;
+  length: number;
+  firstId: string | null;
+  lastId: string | null;
+  entriesAdded: number;
+  memoryBytes: number | null;
+}
+
+export interface SinkState {
+  name: string;
+  kind: string;
+  lagEntries: number;
+  lagCapped: boolean;
+  lagBytes: string;
+  lagSeconds: number | null;
+  throughput: number | null;
+  errors: number;
+  dlqSize: number;
+  paused: boolean;
+}
+
+export interface WorkerStatus {
+  workerId: string;
+  host: string;
+  pid: number;
+  updatedAt: string;
+  owned: { sink: string; partition: number; state: string }[];
+}
+
+export interface Overview {
+  source: SourceStatus | { error: string };
+  partitions: PartitionStats[];
+  sinks: SinkState[];
+  workers: WorkerStatus[];
+}
+
+export interface MetricsSample {
+  t: number;
+  retainedWalBytes: number | null;
+  logEntries: number;
+  appendRate: number | null;
+  sinks: Record<
+    string,
+    { lagEntries: number; lagBytes: number; lagSeconds: number | null; throughput: number | null; dlqSize: number }
+  >;
+}
+
+export interface DeadLetter {
+  id: string;
+  partition: number | null;
+  time: string | null;
+  error: string | null;
+  table: string | null;
+  op: string | null;
+  key: unknown;
+  eventId: string | null;
+}
+
+export interface DeadLetterPage {
+  sink: string;
+  total: number;
+  entries: DeadLetter[];
+  next: string | null;
+}
+
+export interface SnapshotJob {
+  id: string;
+  kind: 'initial' | 'incremental';
+  status: string | null;
+  progress: number | null;
+  rowsDone: number | null;
+  rowsTotal: number | null;
+  tables: string[];
+  createdAt: string | null;
+}
+
+export interface TailEvent {
+  partition: number;
+  id: string;
+  op: string;
+  table: string;
+  key: unknown;
+  commitTs: string | null;
+}
