@@ -1,0 +1,218 @@
+import type { Client } from '@elastic/elasticsearch';
+import { errors } from '@elastic/elasticsearch';
+import { RetryableError, backoffDelay, sleep } from '@distributary/core';
+import type { Logger } from '@distributary/observability';
+import { esMetrics } from '../metrics';
+import { opKey, opLines, type BulkOp, type BulkOutcome } from './bulk-op';
+
+/**
+ * Batches versioned writes into bulk requests (by count, bytes and linger) with several requests in
+ * flight. Order per key is kept: a key (index + id) is never in two in-flight requests; a later write
+ * of a key waits in the queue, behind the earlier one, until that request finishes.
+ *
+ * Failures: 429, 5xx and connection errors are retried (whole request or the failed items) with
+ * exponential backoff and full jitter for a bounded number of attempts; then the write fails with
+ * RetryableError, so the caller surfaces it and stops reading. 409 = a newer or equal version is
+ * already there: stale, i.e. already applied. Other 4xx item errors: rejected with the reason.
+ */
+export interface BulkWriterOptions {
+  sink: string;
+  maxDocs: number;
+  maxBytes: number;
+  lingerMs: number;
+  concurrency: number;
+  attempts: number;
+  backoffBaseMs: number;
+  backoffCapMs: number;
+  timeoutMs: number;
+}
+
+interface Pending {
+  op: BulkOp;
+  bytes: number;
+  lines: unknown[];
+  resolve(outcome: BulkOutcome): void;
+  reject(error: Error): void;
+}
+
+const RETRYABLE_STATUS = (status: number): boolean => status === 429 || status >= 500;
+
+export function isRetryableRequestError(error: unknown): boolean {
+  if (error instanceof errors.ResponseError) return RETRYABLE_STATUS(error.statusCode ?? 0);
+  return (
+    error instanceof errors.ConnectionError ||
+    error instanceof errors.TimeoutError ||
+    error instanceof errors.NoLivingConnectionsError
+  );
+}
+
+export class BulkWriter {
+  private queue: Pending[] = [];
+  private readonly inFlightKeys = new Set<string>();
+  private inFlight = 0;
+  private lingerTimer: NodeJS.Timeout | undefined;
+  private lingerExpired = false;
+  private draining = 0;
+  private idleWaiters: (() => void)[] = [];
+
+  constructor(
+    private readonly client: Client,
+    private readonly options: BulkWriterOptions,
+    private readonly logger: Logger,
+  ) {}
+
+  /** Queues one write; resolves with its outcome once a bulk request carried it. */
+  add(op: BulkOp): Promise<BulkOutcome> {
+    const outcome = this.enqueue(op);
+    this.pump();
+    return outcome;
+  }
+
+  /** Writes every op (sending partial requests at once) and waits for all; RetryableError if any exhausted. */
+  async write(ops: BulkOp[]): Promise<BulkOutcome[]> {
+    const outcomes = ops.map((op) => this.enqueue(op));
+    this.draining++;
+    try {
+      this.pump();
+      const settled = await Promise.allSettled(outcomes);
+      const failure = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+      if (failure) throw failure.reason;
+      return settled.map((s) => (s as PromiseFulfilledResult<BulkOutcome>).value);
+    } finally {
+      this.draining--;
+    }
+  }
+
+  private enqueue(op: BulkOp): Promise<BulkOutcome> {
+    return new Promise((resolve, reject) => {
+      const lines = opLines(op);
+      const bytes = lines.reduce<number>((n, line) => n + Buffer.byteLength(JSON.stringify(line)) + 1, 0);
+      this.queue.push({ op, lines, bytes, resolve, reject });
+      if (!this.lingerTimer) {
+        this.lingerTimer = setTimeout(() => {
+          this.lingerTimer = undefined;
+          this.lingerExpired = true;
+          this.pump();
+        }, this.options.lingerMs);
+        this.lingerTimer.unref();
+      }
+    });
+  }
+
+  /** Resolves when nothing is queued or in flight. */
+  async idle(): Promise<void> {
+    if (this.queue.length === 0 && this.inFlight === 0) return;
+    this.draining++;
+    this.pump();
+    await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
+    this.draining--;
+  }
+
+  private ready(): boolean {
+    if (this.draining > 0 || this.lingerExpired) return true;
+    if (this.queue.length >= this.options.maxDocs) return true;
+    return this.queue.reduce((n, p) => n + p.bytes, 0) >= this.options.maxBytes;
+  }
+
+  private pump(): void {
+    while (this.inFlight < this.options.concurrency && this.queue.length > 0 && this.ready()) {
+      const request = this.takeRequest();
+      if (request.length === 0) break;
+      this.inFlight++;
+      for (const p of request) this.inFlightKeys.add(opKey(p.op));
+      void this.send(request).finally(() => {
+        this.inFlight--;
+        for (const p of request) this.inFlightKeys.delete(opKey(p.op));
+        this.pump();
+      });
+    }
+    if (this.queue.length === 0) {
+      this.lingerExpired = false;
+      if (this.lingerTimer) clearTimeout(this.lingerTimer);
+      this.lingerTimer = undefined;
+      if (this.inFlight === 0) for (const wake of this.idleWaiters.splice(0)) wake();
+    }
+  }
+
+  /** Takes ops from the queue in order, skipping (and keeping queued) any key already in flight or taken. */
+  private takeRequest(): Pending[] {
+    const taken: Pending[] = [];
+    const kept: Pending[] = [];
+    const blocked = new Set<string>();
+    let bytes = 0;
+    for (const pending of this.queue) {
+      const key = opKey(pending.op);
+      const full =
+        taken.length >= this.options.maxDocs || (taken.length > 0 && bytes + pending.bytes > this.options.maxBytes);
+      if (full || blocked.has(key) || this.inFlightKeys.has(key)) {
+        blocked.add(key);
+        kept.push(pending);
+        continue;
+      }
+      blocked.add(key);
+      taken.push(pending);
+      bytes += pending.bytes;
+    }
+    this.queue = kept;
+    return taken;
+  }
+
+  private async send(request: Pending[]): Promise<void> {
+    const { sink, attempts } = this.options;
+    let pending = request;
+    let lastError = '';
+    for (let attempt = 0; attempt < attempts && pending.length > 0; attempt++) {
+      if (attempt > 0) {
+        await sleep(backoffDelay(attempt, { baseMs: this.options.backoffBaseMs, capMs: this.options.backoffCapMs }));
+      }
+      const stopTimer = esMetrics.bulkSeconds.startTimer({ sink });
+      let items;
+      try {
+        const response = await this.client.bulk(
+          { operations: pending.flatMap((p) => p.lines) },
+          { requestTimeout: this.options.timeoutMs, maxRetries: 0 },
+        );
+        items = response.items;
+      } catch (error) {
+        if (!isRetryableRequestError(error)) {
+          esMetrics.errors.inc({ sink, kind: 'fatal' });
+          for (const p of pending) p.reject(error as Error);
+          return;
+        }
+        lastError = (error as Error).message;
+        esMetrics.retries.inc({ sink, reason: error instanceof errors.ResponseError ? 'status' : 'connection' });
+        this.logger.warn({ sink, attempt, error: lastError }, 'bulk request failed; retrying');
+        continue;
+      } finally {
+        stopTimer();
+      }
+      const retry: Pending[] = [];
+      items.forEach((item, i) => {
+        const p = pending[i];
+        const result = item.index ?? item.delete ?? Object.values(item)[0];
+        const status = result?.status ?? 500;
+        if (status < 300 || (status === 404 && p.op.action === 'delete')) {
+          p.resolve({ result: 'applied' });
+        } else if (status === 409) {
+          p.resolve({ result: 'stale' });
+        } else if (RETRYABLE_STATUS(status)) {
+          lastError = `${status} ${result?.error?.type ?? ''}: ${result?.error?.reason ?? ''}`;
+          retry.push(p);
+        } else {
+          p.resolve({
+            result: 'rejected',
+            error: `${status} ${result?.error?.type ?? 'error'}: ${result?.error?.reason ?? 'unknown reason'}`,
+          });
+        }
+      });
+      if (retry.length > 0) esMetrics.retries.inc({ sink, reason: 'item' }, 1);
+      pending = retry;
+    }
+    if (pending.length === 0) return;
+    esMetrics.errors.inc({ sink, kind: 'retryable' });
+    const error = new RetryableError(
+      `Elasticsearch bulk write failed after ${attempts} attempts (${pending.length} documents): ${lastError}`,
+    );
+    for (const p of pending) p.reject(error);
+  }
+}

@@ -1,0 +1,82 @@
+import type { Row } from '@distributary/core';
+import type { DocumentSpec, PlainField, Relation } from './document-spec';
+import { tupleKey } from '../source/row-match';
+
+/**
+ * Documents of sinks with joins carry a hidden field (excluded from _source, indexed as keywords):
+ * the root row's key and the keys of every joined row. It is how a child delete or re-parenting that
+ * arrives without the old foreign key still finds the document that held the child.
+ */
+export const REFS_FIELD = '_distributary_refs';
+export const ROOT_KEY_REF = 'key';
+
+export type Document = Record<string, unknown>;
+
+/** A row's reference as stored in REFS_FIELD: table plus its key values compared as text. */
+export function refKey(table: string, row: Row, keyColumns: readonly string[]): string | undefined {
+  const key = tupleKey(row, keyColumns);
+  return key === undefined ? undefined : `${table}:${key}`;
+}
+
+/** Related rows of one relation, grouped by the tuple of its join columns. */
+export type RelatedRows = Map<string, Map<string, Row[]>>;
+
+export interface KeyColumns {
+  primaryKey(table: string): readonly string[];
+}
+
+async function plainValue(field: PlainField, row: Row): Promise<unknown> {
+  if (field.kind === 'column') return row[field.column];
+  try {
+    return await field.expression.evaluate(row);
+  } catch (error) {
+    throw new Error(`JSONata "${field.source}" for field ${field.name} failed: ${(error as Error).message}`);
+  }
+}
+
+async function projectRow(fields: PlainField[] | undefined, row: Row): Promise<Document> {
+  if (!fields) return { ...row };
+  const out: Document = {};
+  for (const field of fields) {
+    const value = await plainValue(field, row);
+    if (value !== undefined) out[field.name] = value;
+  }
+  return out;
+}
+
+export function relatedFor(relation: Relation, root: Row, related: RelatedRows): Row[] {
+  const key = tupleKey(root, relation.rootColumns);
+  if (key === undefined) return [];
+  return related.get(relation.name)?.get(key) ?? [];
+}
+
+export async function buildDocument(
+  spec: DocumentSpec,
+  root: Row,
+  related: RelatedRows,
+  keys: KeyColumns,
+): Promise<Document> {
+  if (!spec.entries) return { ...root };
+  const doc: Document = {};
+  const refs: Record<string, string | string[]> = {};
+  if (spec.relations.length > 0) refs[ROOT_KEY_REF] = refKey(spec.root, root, keys.primaryKey(spec.root)) ?? '';
+  for (const entry of spec.entries) {
+    if (entry.kind !== 'relation') {
+      const value = await plainValue(entry, root);
+      if (value !== undefined) doc[entry.name] = value;
+      continue;
+    }
+    const relation = entry.relation;
+    const rows = relatedFor(relation, root, related);
+    refs[relation.name] = rows
+      .map((r) => refKey(relation.table, r, keys.primaryKey(relation.table)))
+      .filter((k): k is string => k !== undefined);
+    if (relation.kind === 'lookup') {
+      doc[relation.name] = rows.length > 0 ? await projectRow(relation.fields, rows[0]) : null;
+    } else {
+      doc[relation.name] = await Promise.all(rows.map((r) => projectRow(relation.fields, r)));
+    }
+  }
+  if (spec.relations.length > 0) doc[REFS_FIELD] = refs;
+  return doc;
+}

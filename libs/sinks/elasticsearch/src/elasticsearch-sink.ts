@@ -1,0 +1,313 @@
+import { Client } from '@elastic/elasticsearch';
+import type { QueryDslQueryContainer } from '@elastic/elasticsearch/lib/api/types';
+import type { ElasticsearchSinkConfig } from '@distributary/config';
+import {
+  RetryableError,
+  formatLsn,
+  sleep,
+  type ApplyResult,
+  type ChangeEvent,
+  type RejectedEvent,
+  type Sink,
+  type SinkBatch,
+  type SinkLagInfo,
+} from '@distributary/core';
+import { health, silentLogger, type Logger } from '@distributary/observability';
+import { BulkWriter, isRetryableRequestError } from './bulk/bulk-writer';
+import type { BulkOp } from './bulk/bulk-op';
+import { summarize } from './bulk/apply-result';
+import { compileDocumentSpec, type DocumentSpec } from './document/document-spec';
+import { configFingerprint, indexBody, type IndexBody } from './index/index-body';
+import { IndexManager } from './index/index-manager';
+import { scanDocuments } from './index/scan';
+import { esMetrics } from './metrics';
+import { checkSourceShape } from './open-checks';
+import { planDirect } from './plan/direct-plan';
+import { planJoined } from './plan/joined-plan';
+import type { Planner } from './plan/plan-context';
+import { SourceReader } from './source/source-reader';
+
+/**
+ * The Elasticsearch sink. Idempotence: every write carries version_type external_gte with the commit
+ * LSN as version, so replaying any stretch of the log changes nothing and an older write never
+ * replaces newer content (409 = already applied). Indices are created with index.gc_deletes raised
+ * (default 1h): a delete leaves a versioned tombstone for that long. The remaining window: an event
+ * OLDER than a delete that arrives more than gc_deletes after the delete (e.g. a replay from far back
+ * without the delete after it) could recreate the document; replays of whole log stretches always
+ * carry the delete after it, so the end state is still right.
+ */
+export interface ElasticsearchSinkDeps {
+  /** The source database, read to rebuild documents with joins. */
+  sourceUrl: string;
+  logger?: Logger;
+}
+
+export interface RebuildResult {
+  index: string;
+  previous: string;
+  applied: number;
+  skippedAsStale: number;
+  rejected: RejectedEvent[];
+}
+
+export class ElasticsearchSink implements Sink {
+  readonly kind = 'elasticsearch';
+  readonly name: string;
+  readonly tables: readonly string[];
+  private readonly spec: DocumentSpec;
+  private readonly fingerprint: string;
+  private readonly body: IndexBody;
+  private readonly client: Client;
+  private readonly source: SourceReader;
+  private readonly indices: IndexManager;
+  private readonly writer: BulkWriter;
+  private readonly logger: Logger;
+  private readonly planner: Planner;
+  private serving: string | undefined;
+  private writeIndices: string[] = [];
+  private discoveredAt = 0;
+  private rebuilding: string | undefined;
+  private readonly inFlight = new Set<Promise<unknown>>();
+  private lastLsn: bigint | undefined;
+  private lastCommitTs: string | undefined;
+  private readonly totals = { applied: 0, skippedAsStale: 0, rejected: 0 };
+  private closed = false;
+
+  constructor(
+    private readonly config: ElasticsearchSinkConfig,
+    deps: ElasticsearchSinkDeps,
+  ) {
+    this.name = config.name;
+    this.logger = (deps.logger ?? silentLogger).child({ sink: config.name });
+    this.spec = compileDocumentSpec(config);
+    this.tables = this.spec.tables;
+    this.planner = this.spec.relations.length > 0 ? planJoined : planDirect;
+    this.fingerprint = configFingerprint(config);
+    this.body = indexBody(config, this.spec, this.fingerprint);
+    const bulk = config.elasticsearch.bulk;
+    this.client = new Client({ node: config.elasticsearch.url, maxRetries: 0, requestTimeout: bulk.timeout });
+    this.source = new SourceReader(deps.sourceUrl);
+    this.indices = new IndexManager(this.client, config.elasticsearch.index, this.logger);
+    this.writer = new BulkWriter(
+      this.client,
+      {
+        sink: config.name,
+        maxDocs: bulk.maxDocs,
+        maxBytes: bulk.maxBytes,
+        lingerMs: bulk.linger,
+        concurrency: bulk.concurrency,
+        attempts: bulk.attempts,
+        backoffBaseMs: bulk.backoffBase,
+        backoffCapMs: bulk.backoffCap,
+        timeoutMs: bulk.timeout,
+      },
+      this.logger,
+    );
+  }
+
+  /** The alias applications search. */
+  get alias(): string {
+    return this.config.elasticsearch.index;
+  }
+
+  /** The concrete index behind the alias. */
+  get servingIndex(): string | undefined {
+    return this.serving;
+  }
+
+  /** Throws RetryableError while Elasticsearch or the source is unreachable; other errors are fatal. */
+  async open(): Promise<void> {
+    await this.retryable(() => this.openOnce());
+  }
+
+  private async openOnce(): Promise<void> {
+    if (this.spec.relations.length > 0) await checkSourceShape(this.name, this.spec, this.source);
+    this.serving = await this.indices.ensure(this.body);
+    this.writeIndices = [this.serving];
+    await this.indices.deleteExpired(this.config.elasticsearch.retireAfter);
+    await this.discoverTargets();
+    // readiness: Elasticsearch answers (GET / is not used: some distributions refuse it)
+    health.register(`sink:${this.name}`, async () => {
+      await this.client.cluster.health({ index: this.alias }, { requestTimeout: 2000 });
+    });
+    if (await this.needsRebuild()) {
+      this.logger.warn(
+        { index: this.serving },
+        'the index was built from a different mapping or document config: call rebuild() to rebuild it',
+      );
+    }
+  }
+
+  async apply(batch: SinkBatch): Promise<ApplyResult> {
+    this.requireOpen();
+    const work = this.retryable(async () => {
+      await this.discoverTargets();
+      return this.applyTo(batch.events, this.requireOpen(), [...this.writeIndices]);
+    });
+    this.inFlight.add(work);
+    try {
+      const result = await work;
+      this.totals.applied += result.applied;
+      this.totals.skippedAsStale += result.skippedAsStale;
+      this.totals.rejected += result.rejected.length;
+      this.noteProgress(batch.events);
+      return result;
+    } finally {
+      this.inFlight.delete(work);
+    }
+  }
+
+  /** True when the serving index was built from different mappings, settings or document config. */
+  async needsRebuild(): Promise<boolean> {
+    const serving = this.requireOpen();
+    return (await this.indices.fingerprintOf(serving)) !== this.fingerprint;
+  }
+
+  /**
+   * Builds `<alias>_v<N+1>` from `events` while the current index keeps serving (live applies write to
+   * both meanwhile), then moves the alias atomically and deletes the old index after `retireAfter`.
+   * Rejected events are returned for the caller to dead-letter.
+   */
+  async rebuild(events: AsyncIterable<ChangeEvent[]>): Promise<RebuildResult> {
+    const previous = this.requireOpen();
+    if (this.rebuilding) throw new Error(`sink ${this.name} is already rebuilding into ${this.rebuilding}`);
+    const next = await this.indices.nextIndexName();
+    this.rebuilding = next;
+    const result: RebuildResult = { index: next, previous, applied: 0, skippedAsStale: 0, rejected: [] };
+    let stopHeartbeat = (): void => undefined;
+    try {
+      await this.indices.create(next, this.body, 'building', false);
+      stopHeartbeat = this.indices.startHeartbeat(next);
+      this.writeIndices = [previous, next];
+      // Live events must reach `next` too: wait until this process's applies that started before, and
+      // other workers (which look every discoverEvery), write there, before reading the events.
+      await Promise.allSettled([...this.inFlight]);
+      await sleep(2 * this.config.elasticsearch.discoverEvery);
+      for await (const chunk of events) {
+        const batch = await this.applyTo(chunk, next, [next]);
+        result.applied += batch.applied;
+        result.skippedAsStale += batch.skippedAsStale;
+        result.rejected.push(...batch.rejected);
+      }
+      await this.indices.refresh(next);
+      await this.indices.swap(previous, next);
+      this.serving = next;
+      this.writeIndices = [next];
+      this.discoveredAt = Date.now();
+      await this.indices.retire(previous, this.config.elasticsearch.retireAfter);
+      esMetrics.rebuilds.inc({ sink: this.name, outcome: 'done' });
+      this.logger.info({ index: next, previous, applied: result.applied }, 'rebuild done; alias moved');
+      return result;
+    } catch (error) {
+      esMetrics.rebuilds.inc({ sink: this.name, outcome: 'failed' });
+      this.writeIndices = [previous];
+      await this.indices.drop(next);
+      throw error;
+    } finally {
+      stopHeartbeat();
+      this.rebuilding = undefined;
+    }
+  }
+
+  /** Waits until every queued write reached Elasticsearch. */
+  async flush(): Promise<void> {
+    await this.writer.idle();
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    health.unregister(`sink:${this.name}`);
+    await Promise.allSettled([...this.inFlight]);
+    await this.writer.idle();
+    this.indices.close();
+    await this.source.close();
+    await this.client.close();
+  }
+
+  async describe(): Promise<SinkLagInfo> {
+    const commitTs = this.lastCommitTs ? Date.parse(this.lastCommitTs) : undefined;
+    return {
+      description: `Elasticsearch alias ${this.alias} -> ${this.serving ?? '(not open)'} from ${this.spec.root}`,
+      alias: this.alias,
+      index: this.serving,
+      rebuildingInto: this.rebuilding,
+      writeIndices: [...this.writeIndices],
+      lastAppliedLsn: this.lastLsn === undefined ? undefined : formatLsn(this.lastLsn),
+      lastAppliedCommitTs: this.lastCommitTs,
+      lagSeconds: commitTs === undefined ? undefined : Math.max(0, (Date.now() - commitTs) / 1000),
+      ...this.totals,
+    };
+  }
+
+  /** Re-reads which indices to write (another worker may be rebuilding), at most every discoverEvery. */
+  private async discoverTargets(): Promise<void> {
+    if (this.rebuilding || Date.now() - this.discoveredAt < this.config.elasticsearch.discoverEvery) return;
+    const found = await this.indices.discover();
+    if (this.rebuilding) return; // a local rebuild started meanwhile and set the targets itself
+    if (found.serving) this.serving = found.serving;
+    const serving = this.requireOpen();
+    this.writeIndices = [serving, ...found.building.filter((i) => i !== serving)];
+    this.discoveredAt = Date.now();
+  }
+
+  /** Elasticsearch unreachable or overloaded outside the bulk writer (lookups, refresh): RetryableError. */
+  private async retryable<T>(work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (error) {
+      if (!(error instanceof RetryableError) && isRetryableRequestError(error)) {
+        esMetrics.errors.inc({ sink: this.name, kind: 'retryable' });
+        throw new RetryableError(`Elasticsearch unavailable: ${(error as Error).message}`, { cause: error });
+      }
+      throw error;
+    }
+  }
+
+  private requireOpen(): string {
+    if (!this.serving) throw new Error(`sink ${this.name} is not open`);
+    return this.serving;
+  }
+
+  private async applyTo(events: ChangeEvent[], searchIndex: string, targets: string[]): Promise<ApplyResult> {
+    const plan = await this.planner(events, {
+      spec: this.spec,
+      source: this.source,
+      findDocuments: (query) => this.findDocuments(searchIndex, query),
+    });
+    const writes = plan.list();
+    const ops: BulkOp[] = targets.flatMap((index) => writes.map((w) => ({ ...w, index })));
+    const result = summarize(plan.rejected, ops, await this.writer.write(ops), targets[0]);
+    esMetrics.docs.inc({ sink: this.name, result: 'applied' }, result.applied);
+    esMetrics.docs.inc({ sink: this.name, result: 'stale' }, result.skippedAsStale);
+    esMetrics.docs.inc({ sink: this.name, result: 'rejected' }, result.rejected.length);
+    if (result.rejected.length > 0) {
+      esMetrics.errors.inc({ sink: this.name, kind: 'rejected' }, result.rejected.length);
+      this.logger.warn({ rejected: result.rejected.length, first: result.rejected[0].error }, 'events rejected');
+    }
+    return result;
+  }
+
+  private async findDocuments(index: string, query: QueryDslQueryContainer) {
+    await this.indices.refresh(index); // see the writes of earlier batches
+    return scanDocuments(this.client, index, query);
+  }
+
+  private noteProgress(events: ChangeEvent[]): void {
+    const last = events[events.length - 1];
+    if (!last) return;
+    this.lastLsn = last.pos.lsn;
+    esMetrics.appliedLsn.set({ sink: this.name }, Number(last.pos.lsn));
+    if (last.commitTs) {
+      this.lastCommitTs = last.commitTs;
+      esMetrics.appliedCommitSeconds.set({ sink: this.name }, Date.parse(last.commitTs) / 1000);
+    }
+  }
+}
+
+export function createElasticsearchSink(
+  config: ElasticsearchSinkConfig,
+  deps: ElasticsearchSinkDeps,
+): ElasticsearchSink {
+  return new ElasticsearchSink(config, deps);
+}

@@ -1,0 +1,40 @@
+import type { Client } from '@elastic/elasticsearch';
+import type { QueryDslQueryContainer } from '@elastic/elasticsearch/lib/api/types';
+import { REFS_FIELD, ROOT_KEY_REF } from '../document/build-document';
+
+/** A document found in the index: its id and, for sinks with joins, the stored root-row reference. */
+export interface FoundDocument {
+  id: string;
+  rootRef?: string;
+}
+
+/** Every document matching `query` (scroll API: core Elasticsearch, no plugin needed). */
+export async function scanDocuments(
+  client: Client,
+  index: string,
+  query: QueryDslQueryContainer,
+): Promise<FoundDocument[]> {
+  const found: FoundDocument[] = [];
+  const rootField = `${REFS_FIELD}.${ROOT_KEY_REF}`;
+  let response = await client.search({
+    index,
+    scroll: '1m',
+    size: 1000,
+    query,
+    _source: false,
+    docvalue_fields: [{ field: rootField }],
+  });
+  try {
+    while (response.hits.hits.length > 0) {
+      for (const hit of response.hits.hits) {
+        const ref = (hit.fields?.[rootField] as string[] | undefined)?.[0];
+        found.push({ id: hit._id ?? '', ...(ref ? { rootRef: ref } : {}) });
+      }
+      if (!response._scroll_id) break;
+      response = await client.scroll({ scroll_id: response._scroll_id, scroll: '1m' });
+    }
+  } finally {
+    if (response._scroll_id) await client.clearScroll({ scroll_id: response._scroll_id }).catch(() => undefined);
+  }
+  return found;
+}

@@ -1,0 +1,169 @@
+import type { ChangeEvent, Row } from '@distributary/core';
+import { REFS_FIELD, buildDocument, refKey, type RelatedRows } from '../document/build-document';
+import type { DocumentSpec, Relation } from '../document/document-spec';
+import type { SnapshotReader } from '../source/source-reader';
+import { tupleKey } from '../source/row-match';
+import { versionOf } from '../version';
+import type { PlanContext } from './plan-context';
+import { PlannedWrites } from './planned-writes';
+import { RootTriggers } from './root-triggers';
+
+/**
+ * Sinks with joins: every event (root, lookup or child) names the root rows it affects; those are
+ * re-read from the source in ONE snapshot per batch (one query for all roots, one per relation) and
+ * their documents rebuilt. A document gets the highest commit LSN among the events that triggered it;
+ * it was read after all of them committed, so it reflects every event at or below its version (events
+ * of other partitions included), and any later event re-reads it again with a higher version.
+ *
+ * Finding affected roots: through the foreign keys in `after` and `before`; when the old foreign key
+ * is unknown (a delete or update without a full `before`), through the documents that reference the
+ * related row (REFS_FIELD), so child deletes and re-parenting reach the old parent too. A root row
+ * that no longer exists deletes its document with the triggering version.
+ */
+
+interface RefSearch {
+  values: Set<string>;
+  version: number;
+  event: ChangeEvent;
+}
+
+function covers(row: Row | undefined, columns: readonly string[]): boolean {
+  return row !== undefined && columns.every((c) => row[c] !== undefined && row[c] !== null);
+}
+
+function rename(row: Row, from: readonly string[], to: readonly string[]): Row {
+  const out: Row = {};
+  from.forEach((column, i) => (out[to[i]] = row[column]));
+  return out;
+}
+
+function parseRootRef(root: string, ref: string): string[] | undefined {
+  if (!ref.startsWith(`${root}:`)) return undefined;
+  const values = JSON.parse(ref.slice(root.length + 1)) as unknown;
+  return Array.isArray(values) ? values.map(String) : undefined;
+}
+
+export async function planJoined(events: ChangeEvent[], context: PlanContext): Promise<PlannedWrites> {
+  const { spec, source } = context;
+  const plan = new PlannedWrites();
+  const triggers = new RootTriggers();
+  const rootKey = source.cachedInfo(spec.root).primaryKey;
+  const searches = new Map<string, RefSearch>();
+  const everyDocument: { version: number; event: ChangeEvent }[] = [];
+
+  const search = (field: string, value: string | undefined, version: number, event: ChangeEvent): void => {
+    if (value === undefined) return;
+    const s = searches.get(field) ?? { values: new Set<string>(), version, event };
+    s.values.add(value);
+    if (version >= s.version) Object.assign(s, { version, event });
+    searches.set(field, s);
+  };
+
+  for (const event of events) {
+    const version = versionOf(event.pos.lsn);
+    if (event.table === spec.root) {
+      if (event.op === 't') everyDocument.push({ version, event });
+      for (const row of [event.key, event.before, event.after]) {
+        if (row && covers(row, rootKey)) triggers.add(rootKey, row, version, event);
+      }
+    }
+    for (const relation of spec.relations.filter((r) => r.table === event.table)) {
+      if (event.op === 't') {
+        everyDocument.push({ version, event });
+        continue;
+      }
+      for (const row of [event.after, event.before, event.key]) {
+        if (row && covers(row, relation.relatedColumns)) {
+          triggers.add(
+            relation.rootColumns,
+            rename(row, relation.relatedColumns, relation.rootColumns),
+            version,
+            event,
+          );
+        }
+      }
+      if ((event.op === 'u' || event.op === 'd') && !covers(event.before, relation.relatedColumns)) {
+        const relatedKey = source.cachedInfo(relation.table).primaryKey;
+        const field = `${REFS_FIELD}.${relation.name}`;
+        search(field, refKey(relation.table, { ...event.before, ...event.key }, relatedKey), version, event);
+      }
+    }
+  }
+
+  const addFound = async (query: object, version: number, event: ChangeEvent): Promise<void> => {
+    for (const found of await context.findDocuments(query)) {
+      const values = found.rootRef ? parseRootRef(spec.root, found.rootRef) : undefined;
+      if (!values || values.length !== rootKey.length) continue;
+      triggers.add(rootKey, Object.fromEntries(rootKey.map((c, i) => [c, values[i]])), version, event);
+    }
+  };
+  for (const { version, event } of everyDocument) await addFound({ match_all: {} }, version, event);
+  for (const [field, s] of searches) await addFound({ terms: { [field]: [...s.values] } }, s.version, s.event);
+
+  if (triggers.size === 0) return plan;
+  await source.snapshot(async (reader) => {
+    const roots = await reader.select(spec.root, triggers.conditions());
+    const related = await readRelated(spec, reader, roots, (t) => source.cachedInfo(t).primaryKey);
+    const keys = { primaryKey: (t: string) => source.cachedInfo(t).primaryKey };
+    const seen = new Set<string>();
+    for (const row of roots) {
+      const trigger = triggers.triggerFor(row);
+      if (!trigger) continue;
+      try {
+        const id = spec.id.render(row);
+        seen.add(id);
+        plan.put({
+          action: 'index',
+          id,
+          version: trigger.version,
+          document: await buildDocument(spec, row, related, keys),
+          event: trigger.event,
+        });
+      } catch (error) {
+        plan.reject(trigger.event, error);
+      }
+    }
+    for (const trigger of triggers.addressable(spec.id.columns)) {
+      const id = spec.id.render(trigger.tuple);
+      if (!seen.has(id)) plan.put({ action: 'delete', id, version: trigger.version, event: trigger.event });
+    }
+  });
+  return plan;
+}
+
+async function readRelated(
+  spec: DocumentSpec,
+  reader: SnapshotReader,
+  roots: Row[],
+  primaryKey: (table: string) => readonly string[],
+): Promise<RelatedRows> {
+  const related: RelatedRows = new Map();
+  for (const relation of spec.relations) {
+    const tuples = roots
+      .filter((root) => covers(root, relation.rootColumns))
+      .map((root) => rename(root, relation.rootColumns, relation.relatedColumns));
+    const rows = await reader.select(
+      relation.table,
+      [{ columns: relation.relatedColumns, tuples }],
+      orderOf(relation, primaryKey),
+    );
+    const grouped = new Map<string, Row[]>();
+    for (const row of rows) {
+      const key = tupleKey(row, relation.relatedColumns);
+      if (key === undefined) continue;
+      const group = grouped.get(key);
+      if (group) group.push(row);
+      else grouped.set(key, [row]);
+    }
+    related.set(relation.name, grouped);
+  }
+  return related;
+}
+
+function orderOf(relation: Relation, primaryKey: (table: string) => readonly string[]): string[] {
+  const quote = (c: string): string => `t."${c.replace(/"/g, '""')}"`;
+  return [
+    ...relation.orderBy.map((o) => `${quote(o.column)} ${o.direction}`),
+    ...primaryKey(relation.table).map((c) => quote(c)),
+  ];
+}

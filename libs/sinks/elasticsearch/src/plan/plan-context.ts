@@ -1,0 +1,16 @@
+import type { ChangeEvent } from '@distributary/core';
+import type { DocumentSpec } from '../document/document-spec';
+import type { FoundDocument } from '../index/scan';
+import type { SourceReader } from '../source/source-reader';
+import type { QueryDslQueryContainer } from '@elastic/elasticsearch/lib/api/types';
+import type { PlannedWrites } from './planned-writes';
+
+/** What planning a batch needs: the compiled spec, the source, and a way to look into the index. */
+export interface PlanContext {
+  spec: DocumentSpec;
+  source: SourceReader;
+  /** Documents of the index being written that match the query (refreshed first). */
+  findDocuments(query: QueryDslQueryContainer): Promise<FoundDocument[]>;
+}
+
+export type Planner = (events: ChangeEvent[], context: PlanContext) => Promise<PlannedWrites>;

@@ -1,0 +1,42 @@
+import type { ChangeEvent, RejectedEvent } from '@distributary/core';
+
+/**
+ * The writes one batch makes, collapsed per document id to the one with the highest version (later
+ * events win ties): a document is written once per batch, so no id is ever in two bulk requests.
+ */
+export interface PlannedWrite {
+  action: 'index' | 'delete';
+  id: string;
+  version: number;
+  document?: Record<string, unknown>;
+  event: ChangeEvent;
+}
+
+export class PlannedWrites {
+  private readonly writes = new Map<string, PlannedWrite>();
+  readonly rejected: RejectedEvent[] = [];
+
+  put(write: PlannedWrite): void {
+    const existing = this.writes.get(write.id);
+    if (!existing || write.version >= existing.version) this.writes.set(write.id, write);
+  }
+
+  reject(event: ChangeEvent, error: unknown): void {
+    this.rejected.push({ event, error: error instanceof Error ? error.message : String(error) });
+  }
+
+  /** Truncate at `version`: every write older than it becomes a delete at that version. */
+  truncateBefore(version: number, event: ChangeEvent): void {
+    for (const [id, write] of this.writes) {
+      if (write.version < version) this.writes.set(id, { action: 'delete', id, version, event });
+    }
+  }
+
+  has(id: string): boolean {
+    return this.writes.has(id);
+  }
+
+  list(): PlannedWrite[] {
+    return [...this.writes.values()];
+  }
+}

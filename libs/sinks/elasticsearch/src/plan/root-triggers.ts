@@ -1,0 +1,67 @@
+import type { ChangeEvent, Row } from '@distributary/core';
+import type { RowCondition } from '../source/source-reader';
+import { tupleKey } from '../source/row-match';
+
+/** Why a root row must be re-read: the event (and its version) that touched it through some columns. */
+export interface Trigger {
+  tuple: Row;
+  version: number;
+  event: ChangeEvent;
+}
+
+interface Group {
+  columns: string[];
+  tuples: Map<string, Trigger>;
+}
+
+/**
+ * The root rows a batch affects, as conditions over root columns (by primary key, or by the root's
+ * join columns, e.g. every product with category_id = 3), each with the highest triggering version.
+ */
+export class RootTriggers {
+  private readonly groups = new Map<string, Group>();
+
+  add(columns: readonly string[], tuple: Row, version: number, event: ChangeEvent): void {
+    const name = JSON.stringify(columns);
+    let group = this.groups.get(name);
+    if (!group) {
+      group = { columns: [...columns], tuples: new Map() };
+      this.groups.set(name, group);
+    }
+    const key = tupleKey(tuple, columns);
+    if (key === undefined) return;
+    const existing = group.tuples.get(key);
+    if (!existing || version >= existing.version) group.tuples.set(key, { tuple, version, event });
+  }
+
+  get size(): number {
+    let n = 0;
+    for (const group of this.groups.values()) n += group.tuples.size;
+    return n;
+  }
+
+  conditions(): RowCondition[] {
+    return [...this.groups.values()].map((g) => ({
+      columns: g.columns,
+      tuples: [...g.tuples.values()].map((t) => t.tuple),
+    }));
+  }
+
+  /** The newest trigger that matches a root row read from the source. */
+  triggerFor(row: Row): Trigger | undefined {
+    let best: Trigger | undefined;
+    for (const group of this.groups.values()) {
+      const key = tupleKey(row, group.columns);
+      const trigger = key === undefined ? undefined : group.tuples.get(key);
+      if (trigger && (!best || trigger.version > best.version)) best = trigger;
+    }
+    return best;
+  }
+
+  /** Triggers whose columns determine a document id (so a missing row means: delete that document). */
+  addressable(idColumns: readonly string[]): Trigger[] {
+    return [...this.groups.values()]
+      .filter((g) => idColumns.every((c) => g.columns.includes(c)))
+      .flatMap((g) => [...g.tuples.values()]);
+  }
+}

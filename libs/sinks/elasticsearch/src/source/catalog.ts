@@ -1,0 +1,46 @@
+import type { Pool } from 'pg';
+import { SourceShapeError, splitTable } from '@distributary/core';
+
+/** What the sink needs to know about a source table: its columns (with SQL types) and primary key. */
+export interface TableInfo {
+  table: string;
+  columns: Map<string, string>;
+  primaryKey: string[];
+}
+
+export function quoteIdent(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}
+
+export function quoteTable(qualified: string): string {
+  const { schema, table } = splitTable(qualified);
+  return `${quoteIdent(schema)}.${quoteIdent(table)}`;
+}
+
+const COLUMNS_SQL = `
+SELECT a.attname AS name,
+       format_type(a.atttypid, a.atttypmod) AS type,
+       array_position(i.indkey::int2[], a.attnum) AS pk_position
+FROM pg_attribute a
+LEFT JOIN pg_index i ON i.indrelid = a.attrelid AND i.indisprimary
+WHERE a.attrelid = to_regclass($1) AND a.attnum > 0 AND NOT a.attisdropped
+ORDER BY a.attnum`;
+
+export async function loadTableInfo(pool: Pool, table: string): Promise<TableInfo> {
+  const { rows } = await pool.query<{ name: string; type: string; pk_position: number | null }>(COLUMNS_SQL, [
+    quoteTable(table),
+  ]);
+  if (rows.length === 0) {
+    throw new SourceShapeError(`table ${table} does not exist in the source database (or has no columns)`);
+  }
+  const primaryKey = rows
+    .filter((r) => r.pk_position !== null)
+    .sort((a, b) => (a.pk_position ?? 0) - (b.pk_position ?? 0))
+    .map((r) => r.name);
+  if (primaryKey.length === 0) {
+    throw new SourceShapeError(
+      `table ${table} has no primary key; the Elasticsearch sink needs one to address its rows (add a PRIMARY KEY)`,
+    );
+  }
+  return { table, columns: new Map(rows.map((r) => [r.name, r.type])), primaryKey };
+}

@@ -1,0 +1,147 @@
+import { Pool, type PoolClient } from 'pg';
+import { RetryableError, type Row } from '@distributary/core';
+import { SOURCE_SESSION_OPTIONS, TypeResolver, convertValue } from '@distributary/pg-source';
+import { loadTableInfo, quoteIdent, quoteTable, type TableInfo } from './catalog';
+
+/**
+ * Re-reads documents' rows from the source. All reads for one batch run in ONE read-only
+ * REPEATABLE READ transaction, so a document's root row and its joined rows come from one snapshot,
+ * taken after every event of the batch committed (the events were already in the log).
+ * Values are converted exactly as the connector converts streamed rows (pg-source's type mapping,
+ * same session settings), so a re-read document equals one built from the event.
+ */
+
+/** Row queries return the server's text; pg-source's convertValue then renders it like events. */
+const RAW_TEXT = { getTypeParser: () => (value: string) => value };
+
+/** Rows whose `columns` equal one of `tuples` (each tuple holds those columns). */
+export interface RowCondition {
+  columns: readonly string[];
+  tuples: Row[];
+}
+
+export interface SnapshotReader {
+  select(table: string, conditions: RowCondition[], orderBy?: readonly string[]): Promise<Row[]>;
+}
+
+const CONNECTION_ERROR_CODES = /^(08|57P|53)|^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|ENOTFOUND|EHOSTUNREACH)$/;
+
+function isConnectionError(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code === 'string' && CONNECTION_ERROR_CODES.test(code)) return true;
+  const message = error instanceof Error ? error.message : '';
+  return /Connection terminated|timeout exceeded when trying to connect|connect ECONNREFUSED/i.test(message);
+}
+
+export class SourceReader {
+  private readonly pool: Pool;
+  private readonly types: TypeResolver;
+  private readonly infos = new Map<string, TableInfo>();
+
+  constructor(url: string) {
+    this.pool = new Pool({
+      connectionString: url,
+      max: 4,
+      idleTimeoutMillis: 30_000,
+      connectionTimeoutMillis: 10_000,
+      options: SOURCE_SESSION_OPTIONS,
+    });
+    this.types = new TypeResolver(this.pool);
+    this.pool.on('error', () => undefined); // idle client errors surface on the next query instead
+  }
+
+  async tableInfo(table: string): Promise<TableInfo> {
+    let info = this.infos.get(table);
+    if (!info) {
+      info = await this.guard(() => loadTableInfo(this.pool, table));
+      this.infos.set(table, info);
+    }
+    return info;
+  }
+
+  cachedInfo(table: string): TableInfo {
+    const info = this.infos.get(table);
+    if (!info) throw new Error(`table ${table} was not loaded at open()`);
+    return info;
+  }
+
+  async snapshot<T>(work: (reader: SnapshotReader) => Promise<T>): Promise<T> {
+    return this.guard(async () => {
+      const client = await this.pool.connect();
+      // A checked-out client whose connection dies emits 'error'; without a listener that crashes the
+      // process. The query in progress fails on its own and marks the client broken below.
+      let broken = false;
+      const onError = (): void => {
+        broken = true;
+      };
+      client.on('error', onError);
+      try {
+        await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+        const result = await work({ select: (t, c, o) => this.select(client, t, c, o) });
+        await client.query('COMMIT');
+        return result;
+      } catch (error) {
+        broken ||= isConnectionError(error);
+        if (!broken) await client.query('ROLLBACK').catch(() => undefined);
+        throw error;
+      } finally {
+        client.off('error', onError);
+        client.release(broken);
+      }
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+
+  private async select(
+    client: PoolClient,
+    table: string,
+    conditions: RowCondition[],
+    orderBy: readonly string[] = [],
+  ): Promise<Row[]> {
+    const live = conditions.filter((c) => c.tuples.length > 0);
+    if (live.length === 0) return [];
+    const info = this.cachedInfo(table);
+    const params: string[] = [];
+    const predicates = live.map((condition) => {
+      params.push(JSON.stringify(condition.tuples));
+      const cols = condition.columns.map((c) => `t.${quoteIdent(c)}`).join(', ');
+      const xcols = condition.columns.map((c) => `x.${quoteIdent(c)}`).join(', ');
+      const defs = condition.columns.map((c) => `${quoteIdent(c)} ${columnType(info, c)}`).join(', ');
+      return `(${cols}) IN (SELECT ${xcols} FROM jsonb_to_recordset($${params.length}::jsonb) AS x(${defs}))`;
+    });
+    const order = orderBy.length > 0 ? ` ORDER BY ${orderBy.join(', ')}` : '';
+    const sql = `SELECT t.* FROM ${quoteTable(table)} t WHERE ${predicates.join(' OR ')}${order}`;
+    const result = await client.query<(string | null)[]>({
+      text: sql,
+      values: params,
+      types: RAW_TEXT,
+      rowMode: 'array',
+    });
+    const kinds = await Promise.all(result.fields.map((f) => this.types.resolve(f.dataTypeID)));
+    return result.rows.map((values) => {
+      const row: Row = {};
+      result.fields.forEach((field, i) => (row[field.name] = convertValue(values[i], kinds[i])));
+      return row;
+    });
+  }
+
+  private async guard<T>(work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (error) {
+      if (isConnectionError(error)) {
+        throw new RetryableError(`source database unreachable: ${(error as Error).message}`, { cause: error });
+      }
+      throw error;
+    }
+  }
+}
+
+function columnType(info: TableInfo, column: string): string {
+  const type = info.columns.get(column);
+  if (!type) throw new Error(`column ${column} does not exist in ${info.table}`);
+  return type;
+}

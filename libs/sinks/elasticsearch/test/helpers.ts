@@ -1,0 +1,55 @@
+import { Client } from '@elastic/elasticsearch';
+import { elasticsearchSinkSchema, type ElasticsearchSinkConfig } from '@distributary/config';
+import type { ChangeEvent, Op, Row, SinkBatch } from '@distributary/core';
+
+/** Builds change events the way the connector will: positions with increasing commit LSNs. */
+export class EventFactory {
+  private lsn = 1_000n;
+
+  constructor(private readonly table: string) {}
+
+  next(op: Op, key: Row, rows: { after?: Row; before?: Row; table?: string; lsn?: bigint } = {}): ChangeEvent {
+    this.lsn += 10n;
+    const lsn = rows.lsn ?? this.lsn;
+    return {
+      pos: { lsn, seq: 0 },
+      op,
+      table: rows.table ?? this.table,
+      key,
+      ...(rows.after ? { after: rows.after } : {}),
+      ...(rows.before ? { before: rows.before } : {}),
+      commitTs: new Date().toISOString(),
+    };
+  }
+}
+
+export function batchOf(events: ChangeEvent[], sink = 'test'): SinkBatch {
+  const last = events[events.length - 1];
+  return { sink, partition: 0, events, lastId: last ? `${last.pos.lsn}-${last.pos.seq}` : '0-0', fencingToken: 1 };
+}
+
+export function sinkConfig(input: Record<string, unknown>): ElasticsearchSinkConfig {
+  return elasticsearchSinkSchema.parse(input);
+}
+
+export interface StoredDoc {
+  source: Record<string, unknown>;
+  version: number | undefined;
+}
+
+/** Every document behind `index` (alias or index), refreshed first, with its version. */
+export async function allDocs(client: Client, index: string): Promise<Map<string, StoredDoc>> {
+  await client.indices.refresh({ index });
+  const response = await client.search({ index, size: 10_000, version: true, query: { match_all: {} } });
+  const docs = new Map<string, StoredDoc>();
+  for (const hit of response.hits.hits) {
+    docs.set(hit._id ?? '', { source: hit._source as Record<string, unknown>, version: hit._version });
+  }
+  return docs;
+}
+
+/** Deletes every index whose name starts with `prefix` (the test's own, uniquely named indices). */
+export async function dropIndices(client: Client, prefix: string): Promise<void> {
+  const found = await client.indices.get({ index: `${prefix}*`, expand_wildcards: 'all' });
+  for (const name of Object.keys(found)) await client.indices.delete({ index: name }).catch(() => undefined);
+}
