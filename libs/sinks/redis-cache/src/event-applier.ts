@@ -1,0 +1,128 @@
+import type { RedisClient } from '@distributary/changelog';
+import { EventRejectedError, type ChangeEvent, type Row } from '@distributary/core';
+import type { CacheModel, CachedRow } from './cache-model';
+import type { CacheWriter } from './cache-writer';
+import { membershipId } from './query-cache';
+import { readRowState, rowStateKey, writeRowState, type RowState } from './row-state';
+import { versionOf } from './version';
+
+export type EventOutcome = 'applied' | 'stale';
+
+/**
+ * Applies one change event to the cache, idempotently.
+ *
+ * Invariant: an event never overwrites what a newer event of the same row wrote. Every write is a
+ * compare-and-set on the event's version (see version.ts), and the row's bookkeeping record is
+ * written last, so redelivering any stretch of the log — whole or cut short by a crash — converges
+ * to the state of the newest event. Everything an event needs is rendered before the first write:
+ * an event that cannot be rendered is rejected with nothing written.
+ */
+export class EventApplier {
+  constructor(
+    private readonly client: RedisClient,
+    private readonly model: CacheModel,
+    private readonly writer: CacheWriter,
+    private readonly options: { tombstoneTtlMs: number; timeoutMs: number },
+  ) {}
+
+  async apply(event: ChangeEvent): Promise<EventOutcome> {
+    const version = versionOf(event.pos);
+    const target = await this.target(event);
+    // The old image: `before` where the source sent one (it wins over the new key when a primary
+    // key changed), else just the key columns.
+    const candidates = this.model.possiblePlaces({ ...event.key, ...(event.before ?? {}) });
+    if (event.after && !target) {
+      const left = this.model.possiblePlaces(event.after);
+      candidates.keys.push(...left.keys);
+      candidates.memberships.push(...left.memberships);
+    }
+
+    const stateKey = rowStateKey(this.model.namespace, event.table, event.key);
+    const previousKey = this.previousRowKey(event);
+    const [state, previousState] = await Promise.all([
+      readRowState(this.client, stateKey, this.options.timeoutMs),
+      previousKey ? readRowState(this.client, previousKey, this.options.timeoutMs) : Promise.resolve(undefined),
+    ]);
+    if (state && state.version > version) return 'stale';
+    if (event.op === 'd' && candidates.keys.length === 0 && !state)
+      throw new EventRejectedError(
+        `cannot tell which cache key the deleted row had: key template "${this.model.key.source}" needs columns ` +
+          `the delete event does not carry (${this.model.key.columns.join(', ')}) and no row state is stored; ` +
+          'set REPLICA IDENTITY FULL on the table or build the key from primary-key columns',
+      );
+
+    const removeKeys = new Set(candidates.keys);
+    const removeMemberships = new Map<string, [string, string]>();
+    for (const m of candidates.memberships) removeMemberships.set(membershipId(m), [m.group, m.member]);
+    for (const remembered of [state, previousState]) {
+      // A gone record's places were already removed, unless this is the same event again.
+      if (!remembered || (remembered.gone && remembered.version !== version)) continue;
+      if (remembered.version > version) continue;
+      if (remembered.cacheKey) removeKeys.add(remembered.cacheKey);
+      for (const [group, member] of remembered.memberships)
+        removeMemberships.set(membershipId({ group, member }), [group, member]);
+    }
+    if (target) removeKeys.delete(target.cacheKey);
+    for (const m of target?.memberships ?? []) removeMemberships.delete(membershipId(m));
+
+    const [valueWritten, ...removed] = await Promise.all([
+      target ? this.writer.writeValue(target.cacheKey, version, target.value) : Promise.resolve(true),
+      ...[...removeKeys].map((key) => this.writer.deleteValue(key, version)),
+      ...[...removeMemberships.values()].map(([group, member]) => this.writer.removeMember(group, member, version)),
+      ...(target?.memberships ?? []).map((m) => this.writer.addMember(m, version)),
+    ]);
+    // Refused as older than what is stored: the value (for a write) or everything (for a removal).
+    // Only possible when the row record was lost (e.g. deleted by hand): the per-key guards are then
+    // authoritative, and the record must not go back in time.
+    if (!valueWritten) return 'stale';
+    const removals = removed.slice(0, removeKeys.size + removeMemberships.size);
+    if (!target && removals.length > 0 && removals.every((done) => !done)) return 'stale';
+
+    if (previousKey && previousState)
+      await writeRowState(this.client, previousKey, { ...previousState, version, gone: true }, this.options);
+    const next: RowState = target
+      ? {
+          version,
+          cacheKey: target.cacheKey,
+          memberships: target.memberships.map((m) => [m.group, m.member]),
+          gone: false,
+        }
+      : {
+          version,
+          cacheKey: state && !state.gone ? state.cacheKey : ([...removeKeys][0] ?? ''),
+          memberships: [...removeMemberships.values()],
+          gone: true,
+        };
+    const recorded = await writeRowState(this.client, stateKey, next, this.options);
+    return recorded ? 'applied' : 'stale';
+  }
+
+  /** The row-state key of the row's old primary key, when this update changed the primary key. */
+  private previousRowKey(event: ChangeEvent): string | undefined {
+    const before = event.before;
+    if (event.op !== 'u' || !before) return undefined;
+    const columns = Object.keys(event.key);
+    if (!columns.every((column) => column in before)) return undefined;
+    const oldKey = Object.fromEntries(columns.map((column) => [column, before[column]]));
+    const oldStateKey = rowStateKey(this.model.namespace, event.table, oldKey);
+    return oldStateKey === rowStateKey(this.model.namespace, event.table, event.key) ? undefined : oldStateKey;
+  }
+
+  /** Removes a row the source truncated, given its stored record (truncate events carry no key). */
+  async removeRemembered(stateKey: string, state: RowState, version: string): Promise<EventOutcome> {
+    if (state.version > version || state.gone) return 'stale';
+    await Promise.all([
+      ...(state.cacheKey ? [this.writer.deleteValue(state.cacheKey, version)] : []),
+      ...state.memberships.map(([group, member]) => this.writer.removeMember(group, member, version)),
+    ]);
+    const recorded = await writeRowState(this.client, stateKey, { ...state, version, gone: true }, this.options);
+    return recorded ? 'applied' : 'stale';
+  }
+
+  private async target(event: ChangeEvent): Promise<CachedRow | undefined> {
+    if (event.op === 'd') return undefined;
+    const after: Row | undefined = event.after;
+    if (!after) throw new EventRejectedError(`"${event.op}" event without an after image`);
+    return this.model.cachedRow(after);
+  }
+}

@@ -1,0 +1,52 @@
+import { parseKeyTemplate, type KeyTemplatePart } from '@distributary/config';
+import { EventRejectedError, type ColumnValue, type Row } from '@distributary/core';
+
+/** A parsed `product:{id}` template. render() fills it from a row; a null column gives `null`. */
+export class KeyTemplate {
+  private readonly parts: KeyTemplatePart[];
+  readonly columns: string[];
+
+  constructor(readonly source: string) {
+    this.parts = parseKeyTemplate(source);
+    this.columns = this.parts.flatMap((part) => ('column' in part ? [part.column] : []));
+  }
+
+  /** True when the row carries every column the template needs (null values count as carried). */
+  canRender(row: Row | undefined): row is Row {
+    return row !== undefined && this.columns.every((column) => column in row);
+  }
+
+  /** The rendered key, `null` when a column is null, or a rejection when a column is absent or not a scalar. */
+  render(row: Row): string | null {
+    let key = '';
+    for (const part of this.parts) {
+      if ('literal' in part) {
+        key += part.literal;
+        continue;
+      }
+      if (!(part.column in row))
+        throw new EventRejectedError(
+          `key template "${this.source}" needs column "${part.column}", absent from the row`,
+        );
+      const text = scalarText(row[part.column], this.source, part.column);
+      if (text === null) return null;
+      key += text;
+    }
+    return key;
+  }
+
+  /** Like render(), but a null column is itself a rejection (the row's own cache key must exist). */
+  renderRequired(row: Row): string {
+    const key = this.render(row);
+    if (key === null)
+      throw new EventRejectedError(`key template "${this.source}": a column it needs is null in this row`);
+    return key;
+  }
+}
+
+function scalarText(value: ColumnValue, template: string, column: string): string | null {
+  if (value === null || value === undefined) return null;
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  throw new EventRejectedError(`key template "${template}": column "${column}" is not a scalar`);
+}

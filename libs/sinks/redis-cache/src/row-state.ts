@@ -1,0 +1,55 @@
+import type { RedisClient } from '@distributary/changelog';
+import { canonicalKey, type Row } from '@distributary/core';
+import { withDeadline } from './deadline';
+import { scripts } from './lua-script';
+
+/**
+ * Per source row bookkeeping: which cache key and group memberships the row's latest applied event
+ * wrote (live) or removed (gone). It is written last, after all of that event's writes, so a record at
+ * version V proves event V is fully in Redis; it is how a row leaves its old group or old key when an
+ * update does not carry the `before` image. A gone record expires after the tombstone TTL.
+ */
+export interface RowState {
+  version: string;
+  cacheKey: string;
+  memberships: [group: string, member: string][];
+  gone: boolean;
+}
+
+export function rowStateKey(namespace: string, table: string, key: Row): string {
+  return `${namespace}:row:${canonicalKey(table, key)}`;
+}
+
+export function rowStatePattern(namespace: string, table: string): string {
+  return `${globEscape(`${namespace}:row:${table}:`)}*`;
+}
+
+function globEscape(text: string): string {
+  return text.replace(/[*?[\]\\]/g, (char) => `\\${char}`);
+}
+
+export async function readRowState(client: RedisClient, key: string, timeoutMs: number): Promise<RowState | undefined> {
+  const fields = await withDeadline(`HGETALL ${key}`, timeoutMs, client.hgetall(key));
+  if (!fields.v) return undefined;
+  return {
+    version: fields.v,
+    cacheKey: fields.k ?? '',
+    memberships: fields.g ? (JSON.parse(fields.g) as [string, string][]) : [],
+    gone: fields.d === '1',
+  };
+}
+
+export async function writeRowState(
+  client: RedisClient,
+  key: string,
+  state: RowState,
+  options: { tombstoneTtlMs: number; timeoutMs: number },
+): Promise<boolean> {
+  const written = await scripts.writeRowState.run(
+    client,
+    [key],
+    [state.version, state.cacheKey, JSON.stringify(state.memberships), state.gone ? '1' : '0', options.tombstoneTtlMs],
+    options.timeoutMs,
+  );
+  return written === 1;
+}
