@@ -1,0 +1,22 @@
+export {
+  createMaterializedViewSink,
+  MaterializedViewSink,
+  type MaterializedViewSinkDeps,
+  type RebuildOptions,
+  type RebuildResult,
+} from './materialized-view-sink';
+export {
+  parseViewSql,
+  parseViewSqlSync,
+  loadViewSqlParser,
+  ViewSqlError,
+  type ViewDefinition,
+  type Aggregate,
+  type AggregateFn,
+  type ColumnRef,
+  type GroupColumn,
+  type OutputColumn,
+  type Predicate,
+  type Literal,
+} from './view-sql';
+export { viewMetrics } from './metrics';

@@ -1,0 +1,447 @@
+import { Pool, type PoolClient } from 'pg';
+import {
+  type ApplyResult,
+  type ChangeEvent,
+  DistributaryError,
+  FencedError,
+  type RejectedEvent,
+  type Sink,
+  type SinkBatch,
+  type SinkLagInfo,
+  compareIds,
+  idToPosition,
+  maxId,
+  positionToId,
+} from '@distributary/core';
+import type { MaterializedViewSinkConfig } from '@distributary/config';
+import { type Logger, silentLogger } from '@distributary/observability';
+import { applyPrepared, findUnconvertible, prepareEvents } from './apply-events';
+import { loadCatalog } from './catalog';
+import { viewMetrics } from './metrics';
+import { classifyTargetError, isDataError, isRetryable } from './pg-errors';
+import { type ResolvedView, resolveView } from './resolve-view';
+import { type ViewDefinition, loadViewSqlParser, parseViewSqlSync } from './view-sql';
+import { ViewRegistry } from './view-registry';
+import { ViewStatements } from './view-statements';
+import { TransactionGate, type TransactionSizeLookup } from './transaction-gate';
+import { ident, viewTableNames } from './view-tables';
+
+/**
+ * A materialized-view sink: keeps `SELECT <groups>, <aggregates> FROM fact [JOIN lookup] [WHERE]
+ * GROUP BY <groups>` up to date in a Postgres table.
+ *
+ * Exactly-once invariant: each batch's view changes and the partition's new position commit in ONE
+ * target transaction; events at or below the stored position are skipped. A crash before COMMIT
+ * leaves neither, a crash after leaves both, so count and sum are never applied twice. Under that, the
+ * contribution model (see view-statements.ts) makes every change idempotent on its own too, so even a
+ * rebuild that replays the log over live positions cannot double-count.
+ *
+ * Batches of one sink are serialised by a transaction-scoped advisory lock (partitions share groups;
+ * concurrent upserts of the same groups would otherwise deadlock). A batch read under an older
+ * fencing token than the one stored for its partition is refused with FencedError.
+ */
+
+export interface MaterializedViewSinkDeps {
+  /** Source database, read for column types and primary keys (defaults to the view's database). */
+  sourceUrl?: string;
+  logger?: Logger;
+  /**
+   * Required when the sink is `transactional`: how many events the worker will hand this sink for the
+   * source transaction committed at `commitLsn` (from the log's transaction markers); undefined while
+   * the transaction's commit marker is not known yet.
+   */
+  transactionSize?: TransactionSizeLookup;
+  /** Purge deleted-row tombstones every this many applied batches (default 100). */
+  purgeEveryBatches?: number;
+}
+
+export interface RebuildOptions {
+  /** Positions the rebuild's events reach, stored at the swap; default: keep the stored positions. */
+  positions?: Map<number, string>;
+}
+
+export interface RebuildResult {
+  generation: number;
+  events: number;
+  rejected: RejectedEvent[];
+}
+
+const DEFAULT_STATE_SCHEMA = 'distributary_views';
+const DDL_LOCK = 'distributary-views-ddl';
+
+export async function createMaterializedViewSink(
+  config: MaterializedViewSinkConfig,
+  deps: MaterializedViewSinkDeps = {},
+): Promise<MaterializedViewSink> {
+  await loadViewSqlParser();
+  return new MaterializedViewSink(config, deps);
+}
+
+export class MaterializedViewSink implements Sink {
+  readonly kind = 'materialized-view';
+  readonly storesPositions = true;
+  readonly name: string;
+  readonly tables: readonly string[];
+  readonly definition: ViewDefinition;
+
+  private readonly logger: Logger;
+  private readonly registry: ViewRegistry;
+  private readonly stateSchema: string;
+  private readonly gate?: TransactionGate;
+  private pool?: Pool;
+  private view?: ResolvedView;
+  private statements?: ViewStatements;
+  private stale = false;
+  private lastCommitTs?: string;
+  private batchesSincePurge = 0;
+
+  /** Needs the SQL parser loaded (await loadViewSqlParser(), or use createMaterializedViewSink). */
+  constructor(
+    private readonly config: MaterializedViewSinkConfig,
+    private readonly deps: MaterializedViewSinkDeps = {},
+  ) {
+    this.name = config.name;
+    this.definition = parseViewSqlSync(config.sql);
+    this.tables = this.definition.tables;
+    this.logger = (deps.logger ?? silentLogger).child({ sink: config.name });
+    this.stateSchema = config.view.stateSchema ?? DEFAULT_STATE_SCHEMA;
+    this.registry = new ViewRegistry(this.stateSchema);
+    if (config.transactional) {
+      if (!deps.transactionSize)
+        throw new DistributaryError(
+          `view ${config.name}: transactional: true needs the worker to provide transaction sizes (deps.transactionSize)`,
+        );
+      this.gate = new TransactionGate(this.stateSchema, config.name, deps.transactionSize);
+    }
+  }
+
+  async open(): Promise<void> {
+    const catalog = await loadCatalog(this.deps.sourceUrl ?? this.config.view.postgres, this.tables).catch((error) => {
+      throw classifyTargetError(error, `view ${this.name}: reading the source catalog`);
+    });
+    const view = resolveView(this.definition, catalog);
+    this.view = view;
+    this.pool ??= this.createPool();
+    const registered = await this.transaction(async (client) => {
+      await client.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [DDL_LOCK]);
+      await this.runAll(client, [...this.registry.createTables(), ...(this.gate?.createTables() ?? [])]);
+      const found = await this.registry.find(client, this.name);
+      if (found) {
+        if (found.fingerprint === view.fingerprint && found.targetTable === this.config.view.table)
+          await this.validate(client, new ViewStatements(view, this.namesFor(found.generation)));
+        return found;
+      }
+      const names = this.namesFor(1);
+      const exists = await client.query<{ found: string | null }>(`SELECT to_regclass($1)::text AS found`, [
+        names.target,
+      ]);
+      if (exists.rows[0].found)
+        throw new DistributaryError(
+          `view ${this.name}: target table ${this.config.view.table} already exists and is not managed by this sink; ` +
+            `drop it or choose another view.table`,
+        );
+      const statements = new ViewStatements(view, names);
+      await this.runAll(client, statements.createTables());
+      // Still inside the creating transaction: a view that does not fit its source leaves nothing behind.
+      await this.validate(client, statements);
+      const created = {
+        sink: this.name,
+        targetTable: this.config.view.table,
+        fingerprint: view.fingerprint,
+        generation: 1,
+        sql: this.config.sql,
+      };
+      await this.registry.save(client, created);
+      return created;
+    }).catch((error: unknown) => {
+      throw classifyTargetError(error, `view ${this.name}: preparing the target`);
+    });
+    this.stale = registered.fingerprint !== view.fingerprint || registered.targetTable !== this.config.view.table;
+    this.statements = new ViewStatements(view, this.namesFor(registered.generation));
+    if (this.stale) {
+      this.logger.warn(
+        { generation: registered.generation },
+        'view SQL or target changed since the view was built: rebuild() required before apply()',
+      );
+      return;
+    }
+    this.logger.info({ generation: registered.generation, tables: this.tables }, 'materialized view open');
+  }
+
+  async needsRebuild(): Promise<boolean> {
+    this.requireOpen();
+    return this.stale;
+  }
+
+  async apply(batch: SinkBatch): Promise<ApplyResult> {
+    const statements = this.requireOpen();
+    if (this.stale)
+      throw new DistributaryError(
+        `view ${this.name}: its SQL changed since ${this.config.view.table} was built; call rebuild() before applying`,
+      );
+    const stopTimer = viewMetrics.batchSeconds.startTimer({ sink: this.name });
+    const unconvertible: RejectedEvent[] = [];
+    const excluded = new Set<string>();
+    let attempted: ChangeEvent[] = [];
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const outcome = await this.transaction(async (client) => {
+          await client.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [
+            `distributary-view:${this.name}`,
+          ]);
+          const stored = await this.registry.lockPosition(client, this.name, batch.partition);
+          if (stored && batch.fencingToken < stored.fencingToken)
+            throw new FencedError(
+              `view ${this.name} partition ${batch.partition}: batch read under fencing token ${batch.fencingToken}, ` +
+                `but token ${stored.fencingToken} already applied; this worker lost its lease`,
+            );
+          const fresh = batch.events.filter(
+            (event) => !stored || compareIds(positionToId(event.pos), stored.lastId) > 0,
+          );
+          attempted = await this.eventsToApply(client, fresh);
+          const prepared = prepareEvents(
+            this.requireView(),
+            attempted.filter((event) => !excluded.has(positionToId(event.pos))),
+          );
+          const result = await applyPrepared(client, statements, prepared);
+          const lastId = stored ? maxId(stored.lastId, batch.lastId) : batch.lastId;
+          const fencingToken = Math.max(stored?.fencingToken ?? 0, batch.fencingToken);
+          await this.registry.savePosition(client, this.name, batch.partition, { lastId, fencingToken });
+          await this.maybePurgeTombstones(client, statements);
+          return { result, fresh };
+        });
+        const rejected = [...unconvertible, ...outcome.result.rejected];
+        const applied = Math.max(0, outcome.fresh.length - rejected.length);
+        const skipped = batch.events.length - outcome.fresh.length;
+        this.record(batch, outcome.fresh, applied, skipped, rejected.length, outcome.result.groupsTouched);
+        stopTimer();
+        return { applied, skippedAsStale: skipped, rejected };
+      } catch (error) {
+        if (attempt === 0 && isDataError(error)) {
+          const found = await this.findUnconvertible(statements, attempted);
+          if (found.length) {
+            for (const entry of found) excluded.add(positionToId(entry.event.pos));
+            unconvertible.push(...found);
+            continue;
+          }
+        }
+        stopTimer();
+        throw classifyTargetError(error, `view ${this.name} partition ${batch.partition}`);
+      }
+    }
+  }
+
+  private async maybePurgeTombstones(client: PoolClient, statements: ViewStatements): Promise<void> {
+    if (++this.batchesSincePurge < (this.deps.purgeEveryBatches ?? 100)) return;
+    this.batchesSincePurge = 0;
+    const positions = [...(await this.registry.positionsOf(client, this.name)).values()];
+    if (positions.length === 0) return;
+    const lowest = idToPosition(positions.reduce((low, id) => (compareIds(id, low) < 0 ? id : low)));
+    for (const sql of statements.purgeTombstones()) await client.query(sql, [lowest.lsn.toString(), lowest.seq]);
+  }
+
+  /** The events a batch makes visible: all of them, or with the transaction gate, whole source transactions. */
+  private async eventsToApply(client: PoolClient, fresh: ChangeEvent[]): Promise<ChangeEvent[]> {
+    if (!this.gate) return fresh;
+    await this.gate.stage(
+      client,
+      fresh.filter((event) => !TransactionGate.passesThrough(event)),
+    );
+    const released = await this.gate.release(client);
+    return [...fresh.filter((event) => TransactionGate.passesThrough(event)), ...released];
+  }
+
+  async storedPositions(): Promise<Map<number, string>> {
+    this.requireOpen();
+    try {
+      return await this.transaction((client) => this.registry.positionsOf(client, this.name));
+    } catch (error) {
+      throw classifyTargetError(error, `view ${this.name}: reading stored positions`);
+    }
+  }
+
+  /**
+   * Builds the view again from `events` (the lead feeds the compacted log or a snapshot) into a new
+   * generation beside the live one, then swaps it in with one transaction (rename target, drop the old
+   * generation, store the new fingerprint). Readers see the old view until the swap, the new one after.
+   * apply() must not run concurrently for this sink (the worker pauses it while rebuilding).
+   */
+  async rebuild(events: AsyncIterable<ChangeEvent[]>, options: RebuildOptions = {}): Promise<RebuildResult> {
+    const view = this.requireView();
+    const current = await this.transaction(async (client) => this.registry.find(client, this.name));
+    const oldGeneration = current?.generation ?? 0;
+    const generation = oldGeneration + 1;
+    const staging = this.namesFor(generation, true);
+    const statements = new ViewStatements(view, staging);
+    await this.transaction(async (client) => {
+      await client.query(`DROP TABLE IF EXISTS ${staging.target}`);
+      await client.query(statements.dropStateTables());
+      await this.runAll(client, statements.createTables());
+    });
+    let count = 0;
+    const rejected: RejectedEvent[] = [];
+    for await (const batch of events) {
+      const result = await this.transaction(async (client) =>
+        applyPrepared(client, statements, prepareEvents(view, batch)),
+      );
+      count += batch.length;
+      rejected.push(...result.rejected);
+    }
+    const live = this.namesFor(generation);
+    await this.transaction(async (client) => {
+      await client.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [`distributary-view:${this.name}`]);
+      if (current) {
+        const old = this.namesFor(oldGeneration);
+        await client.query(`DROP TABLE IF EXISTS ${this.namesFor(oldGeneration, false, current.targetTable).target}`);
+        await client.query(new ViewStatements(view, old).dropStateTables());
+      }
+      await client.query(`DROP TABLE IF EXISTS ${live.target}`);
+      await client.query(`ALTER TABLE ${staging.target} RENAME TO ${ident(live.targetName)}`);
+      await this.registry.save(client, {
+        sink: this.name,
+        targetTable: this.config.view.table,
+        fingerprint: view.fingerprint,
+        generation,
+        sql: this.config.sql,
+      });
+      if (options.positions) await this.registry.replacePositions(client, this.name, options.positions);
+    });
+    this.statements = new ViewStatements(view, live);
+    this.stale = false;
+    this.logger.info({ generation, events: count, rejected: rejected.length }, 'materialized view rebuilt and swapped');
+    return { generation, events: count, rejected };
+  }
+
+  async describe(): Promise<SinkLagInfo> {
+    const positions = this.pool ? await this.storedPositions() : new Map<number, string>();
+    const lagSeconds = this.lastCommitTs ? Math.max(0, (Date.now() - Date.parse(this.lastCommitTs)) / 1000) : undefined;
+    return {
+      description: `materialized view ${this.config.view.table} (${this.tables.join(' + ')})`,
+      positions: Object.fromEntries(positions),
+      lastCommitTs: this.lastCommitTs,
+      lagSeconds,
+      needsRebuild: this.stale,
+      ...(this.gate
+        ? { pendingEvents: await this.withClient((client) => this.requireGate().pendingCount(client)) }
+        : {}),
+    };
+  }
+
+  async close(): Promise<void> {
+    const pool = this.pool;
+    this.pool = undefined;
+    await pool?.end();
+  }
+
+  private record(
+    batch: SinkBatch,
+    fresh: ChangeEvent[],
+    applied: number,
+    skipped: number,
+    rejected: number,
+    groupsTouched: number,
+  ): void {
+    const labels = { sink: this.name };
+    viewMetrics.eventsApplied.inc(labels, applied);
+    viewMetrics.eventsSkipped.inc(labels, skipped);
+    viewMetrics.eventsRejected.inc(labels, rejected);
+    viewMetrics.groupsTouched.inc(labels, groupsTouched);
+    const last = fresh[fresh.length - 1];
+    if (!last) return;
+    viewMetrics.lastAppliedLsn.set({ sink: this.name, partition: String(batch.partition) }, Number(last.pos.lsn));
+    if (last.commitTs) {
+      this.lastCommitTs = last.commitTs;
+      const committed = Date.parse(last.commitTs);
+      if (!Number.isNaN(committed)) viewMetrics.lagSeconds.set(labels, Math.max(0, (Date.now() - committed) / 1000));
+    }
+  }
+
+  private async findUnconvertible(statements: ViewStatements, events: ChangeEvent[]): Promise<RejectedEvent[]> {
+    const prepared = prepareEvents(this.requireView(), events);
+    return this.withClient((client) => findUnconvertible(client, statements, prepared));
+  }
+
+  /** Runs the view's statements once against empty input, so type mismatches fail at open(). */
+  private async validate(client: PoolClient, statements: ViewStatements): Promise<void> {
+    try {
+      await client.query(statements.contributionsOf(), [[]]);
+      await client.query(statements.refreshTargetRows(), [[]]);
+    } catch (error) {
+      if (isRetryable(error)) throw error;
+      throw new DistributaryError(
+        `view ${this.name}: the view SQL does not fit the source columns: ${(error as Error).message}`,
+        { cause: error },
+      );
+    }
+  }
+
+  private namesFor(generation: number, staging = false, targetTable = this.config.view.table) {
+    return viewTableNames({ stateSchema: this.stateSchema, sink: this.name, generation, targetTable, staging });
+  }
+
+  private createPool(): Pool {
+    const pool = new Pool({ connectionString: this.config.view.postgres, max: 2, options: '-c TimeZone=UTC' });
+    pool.on('error', (error) => this.logger.warn({ err: error }, 'idle view target connection failed'));
+    return pool;
+  }
+
+  private async transaction<T>(work: (client: PoolClient) => Promise<T>): Promise<T> {
+    return this.withClient(async (client) => {
+      await client.query('BEGIN');
+      try {
+        const result = await work(client);
+        await client.query('COMMIT');
+        return result;
+      } catch (error) {
+        await client.query('ROLLBACK').catch(() => undefined);
+        throw error;
+      }
+    });
+  }
+
+  /**
+   * A pooled connection for `work`. A connection that fails while checked out emits 'error' on the
+   * client (not the pool): listen for it so it surfaces as the failed query, and discard the client.
+   */
+  private async withClient<T>(work: (client: PoolClient) => Promise<T>): Promise<T> {
+    const client = await this.requirePool().connect();
+    let broken: Error | undefined;
+    const onError = (error: Error): void => {
+      broken = error;
+    };
+    client.on('error', onError);
+    try {
+      return await work(client);
+    } catch (error) {
+      broken ??= isRetryable(error) ? (error as Error) : undefined;
+      throw error;
+    } finally {
+      client.off('error', onError);
+      client.release(broken);
+    }
+  }
+
+  private async runAll(client: PoolClient, statements: string[]): Promise<void> {
+    for (const sql of statements) await client.query(sql);
+  }
+
+  private requirePool(): Pool {
+    if (!this.pool) throw new Error(`view ${this.name} is not open`);
+    return this.pool;
+  }
+
+  private requireView(): ResolvedView {
+    if (!this.view) throw new Error(`view ${this.name} is not open`);
+    return this.view;
+  }
+
+  private requireGate(): TransactionGate {
+    if (!this.gate) throw new Error(`view ${this.name} is not transactional`);
+    return this.gate;
+  }
+
+  private requireOpen(): ViewStatements {
+    if (!this.statements) throw new Error(`view ${this.name} is not open`);
+    return this.statements;
+  }
+}
