@@ -1,2 +1,25 @@
 export * from './keys';
 export * from './redis-connection';
+// read side, ownership and maintenance
+export * from './stream-entries';
+export * from './reader';
+export * from './positions';
+export * from './leases';
+export * from './membership';
+export * from './ownership';
+export * from './dead-letters';
+export * from './log-clock';
+export * from './compaction-plan';
+export * from './compaction';
+export * from './retention-bounds';
+export * from './stats';
+export * from './sink-control';
+export * from './maintenance-jobs';
+export * from './dead-letter-jobs';
+export { LuaScript, luaScript } from './lua-script';
+export * from './appender';
+export * from './durability';
+export * from './tx-marker';
+export * from './connector-lease';
+export * from './latest-event';
+export * from './connector-state';

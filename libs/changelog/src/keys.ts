@@ -86,4 +86,8 @@ export class LogKeys {
   snapshots(): string {
     return `${this.tag('snapshots')}:index`;
   }
+  /** Hash: sink name -> JSON of its last verification result (libs/verify). */
+  verifyResults(): string {
+    return `${this.tag('verify')}:results`;
+  }
 }

@@ -1,0 +1,234 @@
+/**
+ * Consumes one partition of the change log for one sink, under a lease. Per batch: read after the
+ * cursor → pass the events of the sink's tables to apply() (others only advance the position) →
+ * dead-letter what the sink rejected → commit the batch's last ID with the lease's fencing token.
+ * Nothing is lost or skipped: the position is committed only after apply() resolved and the rejected
+ * events are in the dead-letter stream; a failing step is retried with backoff forever and nothing
+ * further is read meanwhile (backpressure). A commit refused by the fence ends the task at once.
+ */
+import {
+  FencedError,
+  START_ID,
+  compareIds,
+  type ApplyResult,
+  type BackoffOptions,
+  type ChangeEvent,
+  type Sink,
+} from '@distributary/core';
+import {
+  appendDeadLetter,
+  commitPosition,
+  committedPosition,
+  readPartition,
+  type LogEntry,
+  type LogKeys,
+  type PartitionClaim,
+  type RedisClient,
+} from '@distributary/changelog';
+import type { Logger } from '@distributary/observability';
+import { sinkMetrics } from './metrics';
+import { untilAborted, untilAbortedOrThrow } from './abortable';
+import { RetryAborted, retryForever } from './retry';
+
+export interface PartitionTaskOptions {
+  redis: RedisClient;
+  keys: LogKeys;
+  sink: Sink;
+  claim: PartitionClaim;
+  batchSize: number;
+  blockMs: number;
+  backoff?: BackoffOptions;
+  isPaused: () => boolean;
+  logger: Logger;
+}
+
+export type TaskState = 'starting' | 'reading' | 'applying' | 'retrying' | 'paused' | 'stopped';
+
+export class PartitionTask {
+  private readonly stopController = new AbortController();
+  private readonly lostController = new AbortController();
+  private reader: RedisClient | undefined;
+  private lost = false;
+  private cursor: string = START_ID;
+  private committed: string | undefined;
+  state: TaskState = 'starting';
+  readonly done: Promise<void>;
+
+  constructor(private readonly options: PartitionTaskOptions) {
+    this.done = this.run();
+  }
+
+  get claim(): PartitionClaim {
+    return this.options.claim;
+  }
+
+  get position(): string | undefined {
+    return this.committed;
+  }
+
+  /** Graceful: finish the batch in flight (apply, dead letters, commit), then end. */
+  stop(): Promise<void> {
+    this.options.logger.debug(
+      { partition: this.options.claim.partition, state: this.state, lost: this.lost },
+      'stopping partition task',
+    );
+    this.stopController.abort();
+    if (this.state === 'reading' || this.state === 'paused') this.reader?.disconnect();
+    return this.done;
+  }
+
+  /** The lease is gone: apply nothing more, commit nothing more. */
+  abandon(): Promise<void> {
+    this.lost = true;
+    this.lostController.abort();
+    return this.stop();
+  }
+
+  private get stopping(): boolean {
+    return this.stopController.signal.aborted;
+  }
+
+  private get labels(): { sink: string } {
+    return { sink: this.options.sink.name };
+  }
+
+  private async run(): Promise<void> {
+    const { sink, claim, logger } = this.options;
+    try {
+      this.cursor = await this.step('start position', () => this.startPosition());
+      this.committed = this.cursor === START_ID ? undefined : this.cursor;
+      this.reader = this.openReader();
+      logger.info({ sink: sink.name, partition: claim.partition, from: this.cursor }, 'consuming partition');
+      while (!this.stopping) {
+        if (this.options.isPaused()) {
+          this.state = 'paused';
+          await new Promise((resolve) => setTimeout(resolve, 200));
+          continue;
+        }
+        this.state = 'reading';
+        const entries = await this.read();
+        if (entries.length === 0 || this.lost) continue;
+        await this.process(entries);
+      }
+    } catch (error) {
+      if (error instanceof FencedError) {
+        logger.warn({ sink: sink.name, partition: claim.partition }, error.message);
+      } else if (!(error instanceof RetryAborted)) {
+        sinkMetrics.errors.inc({ ...this.labels, kind: 'task' });
+        logger.error({ err: error, sink: sink.name, partition: claim.partition }, 'partition task failed');
+      }
+    } finally {
+      this.state = 'stopped';
+      this.reader?.disconnect();
+      logger.debug({ sink: sink.name, partition: claim.partition }, 'partition task ended');
+    }
+  }
+
+  /** A connection of its own for the blocking reads (a blocked connection delays every other command). */
+  private openReader(): RedisClient {
+    const reader = this.options.redis.duplicate();
+    reader.on('error', (error: Error) =>
+      this.options.logger.debug({ err: error, partition: this.options.claim.partition }, 'reader connection error'),
+    );
+    return reader;
+  }
+
+  /** max(committed position, the sink's own stored position when it stores positions). */
+  private async startPosition(): Promise<string> {
+    const { redis, keys, sink, claim } = this.options;
+    let from = (await committedPosition(redis, keys, sink.name, claim.partition)) ?? START_ID;
+    if (sink.storesPositions && sink.storedPositions) {
+      const stored = (await sink.storedPositions()).get(claim.partition);
+      if (stored && compareIds(stored, from) > 0) from = stored;
+    }
+    return from;
+  }
+
+  private async read(): Promise<LogEntry[]> {
+    const { keys, claim, batchSize, blockMs } = this.options;
+    try {
+      // A command queued on a connection that is reconnecting may never settle: stopping does not wait for it.
+      return await untilAborted(
+        readPartition(this.reader as RedisClient, keys, claim.partition, this.cursor, { count: batchSize, blockMs }),
+        this.stopController.signal,
+        [],
+      );
+    } catch (error) {
+      if (this.stopping) return [];
+      sinkMetrics.retries.inc({ ...this.labels, step: 'read' });
+      this.options.logger.warn(
+        { err: error, sink: this.options.sink.name, partition: claim.partition },
+        'read failed; retrying',
+      );
+      this.reader?.disconnect();
+      this.reader = this.openReader();
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      return [];
+    }
+  }
+
+  private async process(entries: LogEntry[]): Promise<void> {
+    const { redis, keys, sink, claim } = this.options;
+    const started = process.hrtime.bigint();
+    const lastId = entries[entries.length - 1].id;
+    const tables = new Set(sink.tables);
+    const events: ChangeEvent[] = entries.filter((e) => tables.has(e.event.table)).map((e) => e.event);
+    sinkMetrics.eventsRead.inc(this.labels, entries.length);
+    if (events.length > 0) {
+      this.state = 'applying';
+      const batch = { sink: sink.name, partition: claim.partition, events, lastId, fencingToken: claim.fencingToken };
+      const result: ApplyResult = await this.step('apply', () => sink.apply(batch));
+      if (this.lost) return;
+      sinkMetrics.eventsApplied.inc(this.labels, result.applied);
+      sinkMetrics.eventsStale.inc(this.labels, result.skippedAsStale);
+      for (const rejected of result.rejected) {
+        await this.step('dead-letter', () =>
+          appendDeadLetter(redis, keys, sink.name, claim.partition, rejected.event, rejected.error),
+        );
+        sinkMetrics.deadLettered.inc(this.labels);
+      }
+    }
+    if (this.lost) return;
+    const commit = await this.step('commit', () =>
+      commitPosition(redis, keys, sink.name, claim.partition, lastId, claim.fencingToken),
+    );
+    this.cursor = lastId;
+    this.committed = commit.position;
+    sinkMetrics.batchSeconds.observe(this.labels, Number(process.hrtime.bigint() - started) / 1e9);
+  }
+
+  /**
+   * One step, retried with backoff until it succeeds. Graceful stop lets a step in flight finish
+   * but abandons a step that is waiting to be retried (nothing was committed, the next owner redoes it).
+   */
+  private async step<T>(what: string, run: () => Promise<T>): Promise<T> {
+    const { sink, claim, logger } = this.options;
+    const labels = { sink: sink.name, partition: String(claim.partition) };
+    try {
+      // Graceful stop lets the step in flight finish; a lost lease does not wait for it.
+      const attempt = (): Promise<T> => untilAbortedOrThrow(run(), this.lostController.signal, what);
+      return await retryForever(what, attempt, {
+        signal: this.stopController.signal,
+        backoff: this.options.backoff,
+        isFatal: (error) => error instanceof FencedError || error instanceof RetryAborted || this.lost,
+        onRetry: (error, attempt, delayMs) => {
+          this.state = 'retrying';
+          sinkMetrics.retries.inc({ sink: sink.name, step: what });
+          sinkMetrics.errors.inc({ sink: sink.name, kind: error instanceof Error ? error.name : 'unknown' });
+          sinkMetrics.retrying.set(labels, 1);
+          logger.warn(
+            { err: error, sink: sink.name, partition: claim.partition, attempt, delayMs },
+            `${what} failed; retrying`,
+          );
+        },
+        onRecovered: (attempts) => {
+          sinkMetrics.retrying.set(labels, 0);
+          logger.info({ sink: sink.name, partition: claim.partition, attempts }, `${what} succeeded after retries`);
+        },
+      });
+    } catch (error) {
+      sinkMetrics.retrying.set(labels, 0);
+      throw error;
+    }
+  }
+}

@@ -1,0 +1,335 @@
+/**
+ * Runs any number of sinks over the partitions this worker owns. Ownership (leases with fencing
+ * tokens, rebalancing among the live workers) comes from @distributary/changelog; each owned
+ * (sink, partition) runs as one PartitionTask (read → apply → dead-letter → fenced commit).
+ * A (sink, partition) is consumed by at most one task in this process: a re-acquired partition
+ * starts only after the previous task for it has ended.
+ */
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import { RetryableError, type BackoffOptions, type Sink } from '@distributary/core';
+import {
+  DeadLetterReplays,
+  LogKeys,
+  PartitionOwnership,
+  deadLetterCount,
+  pauseSink,
+  pausedSinks,
+  recordCheckpoint,
+  replaySinkFrom,
+  resumeSink,
+  sinkLag,
+  writeWorkerStatus,
+  type PartitionClaim,
+  type RedisClient,
+  type WorkerStatus,
+} from '@distributary/changelog';
+import { health, silentLogger, type Logger } from '@distributary/observability';
+import { finishesWithin } from './abortable';
+import { sinkMetrics } from './metrics';
+import { retryForever } from './retry';
+import { PartitionTask } from './partition-task';
+
+export type SinkSource = readonly Sink[] | (() => Promise<readonly Sink[]> | readonly Sink[]);
+
+export interface SinkRunnerOptions {
+  /** The log's Redis (single or cluster). Blocking reads use duplicates of it. */
+  redis: RedisClient;
+  namespace: string;
+  partitions: number;
+  sinks: SinkSource;
+  workerId?: string;
+  batchSize?: number;
+  blockMs?: number;
+  leaseTtlMs?: number;
+  memberTtlMs?: number;
+  /** How often status, lag metrics and the paused set are refreshed. */
+  statusEveryMs?: number;
+  backoff?: BackoffOptions;
+  /** Graceful stop waits this long per partition for the batch in flight (default 15 s); then it gives up
+   *  on committing it (nothing is lost: the next owner reads it again). */
+  stopTimeoutMs?: number;
+  /** How often each owned partition gets a (time, last ID) checkpoint, the time reference of
+   *  compaction's minLag / tombstone retention and of time retention (default 60 s; 0 = never). */
+  checkpointEveryMs?: number;
+  /** How long checkpoints are kept (default 8 days: above the default 7-day maxAge). */
+  checkpointKeepMs?: number;
+  /** Process dead-letter replay requests (admin API, CLI) for the sinks run here; default true. */
+  deadLetterReplays?: boolean;
+  logger?: Logger;
+}
+
+const taskId = (sink: string, partition: number): string => `${sink}#${partition}`;
+
+export class SinkRunner {
+  readonly workerId: string;
+  readonly keys: LogKeys;
+  private readonly logger: Logger;
+  private sinks: readonly Sink[] = [];
+  private readonly tasks = new Map<string, PartitionTask>();
+  /** Tasks handing over or abandoned, until they have ended. */
+  private readonly ending = new Map<string, Promise<void>>();
+  private readonly paused = new Set<string>();
+  private ownership: PartitionOwnership | undefined;
+  private deadLetterReplays: DeadLetterReplays | undefined;
+  private statusTimer: NodeJS.Timeout | undefined;
+  private readonly startedAt = new Date().toISOString();
+  private readonly checkpointedAt = new Map<number, number>();
+  private running = false;
+
+  constructor(private readonly options: SinkRunnerOptions) {
+    this.workerId = options.workerId ?? `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
+    this.keys = new LogKeys(options.namespace);
+    this.logger = options.logger ?? silentLogger;
+  }
+
+  async start(): Promise<void> {
+    if (this.running) return;
+    const source = this.options.sinks;
+    this.sinks = typeof source === 'function' ? await source() : source;
+    const names = new Set<string>();
+    for (const sink of this.sinks) {
+      if (names.has(sink.name)) throw new Error(`two sinks are named "${sink.name}"; sink names must be unique`);
+      names.add(sink.name);
+    }
+    for (const sink of this.sinks) await this.openSink(sink);
+    await this.refreshPaused();
+    this.running = true;
+    this.ownership = new PartitionOwnership({
+      redis: this.options.redis,
+      keys: this.keys,
+      workerId: this.workerId,
+      sinks: this.sinks.map((s) => s.name),
+      partitions: this.options.partitions,
+      leaseTtlMs: this.options.leaseTtlMs,
+      memberTtlMs: this.options.memberTtlMs,
+      logger: this.logger,
+      listener: {
+        acquired: (claim) => this.startTask(claim),
+        revoked: (claim) => this.stopTask(claim, false),
+        lost: (claim) => void this.stopTask(claim, true),
+      },
+    });
+    await this.ownership.start();
+    if (this.options.deadLetterReplays !== false) {
+      this.deadLetterReplays = new DeadLetterReplays(this.options.redis, this.keys, this.logger);
+      this.deadLetterReplays.startWorker((name) => this.sinks.find((s) => s.name === name));
+    }
+    health.register(`sink-worker:${this.workerId}`, async () => {
+      await this.options.redis.ping();
+    });
+    this.scheduleStatus();
+    this.logger.info({ workerId: this.workerId, sinks: [...names] }, 'sink worker started');
+  }
+
+  /** Opens a sink; a target that is down (RetryableError) is retried with backoff until it answers. */
+  private async openSink(sink: Sink): Promise<void> {
+    await retryForever(`open sink ${sink.name}`, () => sink.open(), {
+      signal: new AbortController().signal,
+      backoff: this.options.backoff,
+      isFatal: (error) => !(error instanceof RetryableError),
+      onRetry: (error, attempt, delayMs) => {
+        sinkMetrics.retries.inc({ sink: sink.name, step: 'open' });
+        this.logger.warn({ err: error, sink: sink.name, attempt, delayMs }, 'opening the sink failed; retrying');
+      },
+    });
+  }
+
+  /** Graceful stop: finish every batch in flight, commit, release the leases, leave, close the sinks. */
+  async stop(): Promise<void> {
+    if (!this.running) return;
+    this.running = false;
+    if (this.statusTimer) clearTimeout(this.statusTimer);
+    await finishesWithin(this.deadLetterReplays?.close() ?? Promise.resolve(), 5000);
+    const ownership = this.ownership;
+    await ownership?.stop();
+    await Promise.all(
+      [...this.tasks.values()].map(async (task) => {
+        if (!(await finishesWithin(task.stop(), this.options.stopTimeoutMs ?? 15_000))) {
+          this.logger.warn(
+            { sink: task.claim.sink, partition: task.claim.partition },
+            'batch did not finish in time; left uncommitted',
+          );
+          void task.abandon();
+        }
+        await ownership?.release(task.claim.sink, task.claim.partition);
+      }),
+    );
+    this.tasks.clear();
+    await finishesWithin(Promise.all(this.ending.values()), this.options.stopTimeoutMs ?? 15_000);
+    await finishesWithin(this.options.redis.del(this.keys.workerStatus(this.workerId)), 2000);
+    health.unregister(`sink-worker:${this.workerId}`);
+    for (const sink of this.sinks) {
+      await sink.close().catch((error) => this.logger.warn({ err: error, sink: sink.name }, 'closing sink failed'));
+    }
+    this.logger.info({ workerId: this.workerId }, 'sink worker stopped');
+  }
+
+  /** Pause a sink on every worker (persisted in the log Redis). */
+  async pause(sink: string): Promise<void> {
+    this.requireSink(sink);
+    this.paused.add(sink);
+    sinkMetrics.paused.set({ sink }, 1);
+    await pauseSink(this.options.redis, this.keys, sink);
+  }
+
+  async resume(sink: string): Promise<void> {
+    this.requireSink(sink);
+    await resumeSink(this.options.redis, this.keys, sink);
+    this.paused.delete(sink);
+    sinkMetrics.paused.set({ sink }, 0);
+  }
+
+  /** Names of the sinks this runner runs (after start). */
+  sinkNames(): string[] {
+    return this.sinks.map((s) => s.name);
+  }
+
+  isPaused(sink: string): boolean {
+    return this.paused.has(sink);
+  }
+
+  /**
+   * Replay a sink from `fromId` (undefined = from the start) in every partition: its committed
+   * positions are reset and its current owners fenced out; they re-acquire and read from there.
+   * (A sink that stores its own positions resumes from max(committed, stored), so it is unaffected.)
+   */
+  async replay(sink: string, fromId?: string): Promise<void> {
+    if (this.requireSink(sink).storesPositions) {
+      this.logger.warn({ sink }, 'this sink stores its own positions: it resumes from those, a replay changes nothing');
+    }
+    await replaySinkFrom(this.options.redis, this.keys, sink, this.options.partitions, fromId);
+    await this.ownership?.tick();
+  }
+
+  /** What this worker owns now, with positions and task states. */
+  status(): WorkerStatus {
+    return {
+      workerId: this.workerId,
+      host: hostname(),
+      pid: process.pid,
+      startedAt: this.startedAt,
+      updatedAt: new Date().toISOString(),
+      owned: [...this.tasks.values()].map((task) => ({
+        sink: task.claim.sink,
+        partition: task.claim.partition,
+        fencingToken: task.claim.fencingToken,
+        position: task.position,
+        state: task.state,
+      })),
+      pausedSinks: [...this.paused].sort(),
+      members: [...(this.ownership?.liveMembers() ?? [])],
+    };
+  }
+
+  private requireSink(name: string): Sink {
+    const sink = this.sinks.find((s) => s.name === name);
+    if (!sink)
+      throw new Error(`no sink named "${name}" runs here (sinks: ${this.sinks.map((s) => s.name).join(', ')})`);
+    return sink;
+  }
+
+  private startTask(claim: PartitionClaim): void {
+    const id = taskId(claim.sink, claim.partition);
+    const previous = this.tasks.get(id);
+    if (previous) this.tasks.delete(id);
+    const before = previous ? previous.abandon() : this.ending.get(id);
+    const begin = (): void => {
+      if (!this.running) return;
+      const sink = this.requireSink(claim.sink);
+      this.tasks.set(
+        id,
+        new PartitionTask({
+          redis: this.options.redis,
+          keys: this.keys,
+          sink,
+          claim,
+          batchSize: this.options.batchSize ?? 500,
+          blockMs: this.options.blockMs ?? 1000,
+          backoff: this.options.backoff,
+          isPaused: () => this.paused.has(claim.sink),
+          logger: this.logger,
+        }),
+      );
+      this.updateOwnedGauge();
+    };
+    // one task per (sink, partition) in this process: a re-acquired partition waits for the old task
+    if (before) void before.then(begin);
+    else begin();
+  }
+
+  private async stopTask(claim: PartitionClaim, lost: boolean): Promise<void> {
+    const id = taskId(claim.sink, claim.partition);
+    const task = this.tasks.get(id);
+    if (!task || task.claim.fencingToken !== claim.fencingToken) return;
+    this.tasks.delete(id);
+    const labels = { sink: claim.sink, partition: String(claim.partition) };
+    sinkMetrics.lagEntries.remove(labels);
+    sinkMetrics.lagBytes.remove(labels);
+    sinkMetrics.lagSeconds.remove(labels);
+    this.updateOwnedGauge();
+    const ended = lost ? task.abandon() : task.stop();
+    this.ending.set(id, ended);
+    await ended;
+    if (this.ending.get(id) === ended) this.ending.delete(id);
+  }
+
+  private updateOwnedGauge(): void {
+    for (const sink of this.sinks) {
+      const owned = [...this.tasks.values()].filter((t) => t.claim.sink === sink.name).length;
+      sinkMetrics.owned.set({ sink: sink.name }, owned);
+    }
+  }
+
+  private async refreshPaused(): Promise<void> {
+    const global = new Set(await pausedSinks(this.options.redis, this.keys));
+    for (const sink of this.sinks) {
+      if (global.has(sink.name)) this.paused.add(sink.name);
+      else this.paused.delete(sink.name);
+      sinkMetrics.paused.set({ sink: sink.name }, this.paused.has(sink.name) ? 1 : 0);
+    }
+  }
+
+  private scheduleStatus(): void {
+    const every = this.options.statusEveryMs ?? 2000;
+    this.statusTimer = setTimeout(() => {
+      void this.publishStatus()
+        .catch((error) => this.logger.warn({ err: error }, 'publishing worker status failed'))
+        .finally(() => {
+          if (this.running) this.scheduleStatus();
+        });
+    }, every);
+  }
+
+  private async recordCheckpoints(): Promise<void> {
+    const every = this.options.checkpointEveryMs ?? 60_000;
+    if (every <= 0) return;
+    const keep = this.options.checkpointKeepMs ?? 8 * 86_400_000;
+    const partitions = new Set([...this.tasks.values()].map((t) => t.claim.partition));
+    for (const partition of partitions) {
+      const last = this.checkpointedAt.get(partition) ?? 0;
+      if (Date.now() - last < every) continue;
+      await recordCheckpoint(this.options.redis, this.keys, partition, keep);
+      this.checkpointedAt.set(partition, Date.now());
+    }
+  }
+
+  /** Paused set, worker status hash, lag and DLQ metrics, log clock checkpoints. */
+  private async publishStatus(): Promise<void> {
+    const { redis } = this.options;
+    await this.refreshPaused();
+    if (!this.running) return;
+    await writeWorkerStatus(redis, this.keys, this.status(), (this.options.statusEveryMs ?? 2000) * 3);
+    for (const sink of this.sinks) {
+      sinkMetrics.dlqSize.set({ sink: sink.name }, await deadLetterCount(redis, this.keys, sink.name));
+    }
+    await this.recordCheckpoints();
+    for (const task of this.tasks.values()) {
+      const lag = await sinkLag(redis, this.keys, task.claim.sink, task.claim.partition, task.position, 1000);
+      const labels = { sink: task.claim.sink, partition: String(task.claim.partition) };
+      sinkMetrics.lagEntries.set(labels, lag.entries);
+      sinkMetrics.lagBytes.set(labels, Number(lag.bytes));
+      sinkMetrics.lagSeconds.set(labels, lag.seconds);
+    }
+  }
+}

@@ -1,0 +1,45 @@
+import { fnv1a32 } from '@distributary/core';
+import type { LogKeys } from './keys';
+import { luaScript } from './lua-script';
+import type { RedisClient } from './redis-connection';
+
+/** Heartbeats `workerId` (server clock) and returns the live members, sorted. */
+export async function heartbeatMember(
+  redis: RedisClient,
+  keys: LogKeys,
+  workerId: string,
+  memberTtlMs: number,
+): Promise<string[]> {
+  return (await luaScript('membership-heartbeat').run(redis, [keys.workers()], [workerId, memberTtlMs])) as string[];
+}
+
+export async function leaveMembership(redis: RedisClient, keys: LogKeys, workerId: string): Promise<void> {
+  await redis.zrem(keys.workers(), workerId);
+}
+
+/**
+ * Deterministic assignment every live member computes alike: sorted round-robin per sink, rotated by
+ * a hash of the sink name so that different sinks' partition 0 land on different workers.
+ * Returns the worker that should own (sink, partition).
+ */
+export function assignedOwner(members: readonly string[], sink: string, partition: number): string | undefined {
+  if (members.length === 0) return undefined;
+  const sorted = [...members].sort();
+  return sorted[(partition + (fnv1a32(sink) % sorted.length)) % sorted.length];
+}
+
+/** The (sink, partition) pairs `workerId` should own, given the live members. */
+export function assignmentFor(
+  members: readonly string[],
+  workerId: string,
+  sinks: readonly string[],
+  partitions: number,
+): { sink: string; partition: number }[] {
+  const owned: { sink: string; partition: number }[] = [];
+  for (const sink of sinks) {
+    for (let p = 0; p < partitions; p++) {
+      if (assignedOwner(members, sink, p) === workerId) owned.push({ sink, partition: p });
+    }
+  }
+  return owned;
+}

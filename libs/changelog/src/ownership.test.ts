@@ -1,0 +1,104 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { FencedError } from '@distributary/core';
+import { clusterNodes, redisUrl, uniqueName, waitFor } from '@distributary/testkit';
+import {
+  LogKeys,
+  PartitionOwnership,
+  acquireLease,
+  assignmentFor,
+  commitPosition,
+  committedPosition,
+  connectRedis,
+  releaseLease,
+  renewLease,
+  resetPosition,
+  type PartitionClaim,
+  type RedisClient,
+} from '@distributary/changelog';
+import { deleteNamespace } from './testing/cleanup';
+
+const targets = {
+  'single Redis': () => connectRedis({ url: redisUrl() }),
+  'Redis Cluster': () => connectRedis({ cluster: clusterNodes().map((n) => `redis://${n.host}:${n.port}`) }),
+};
+
+describe.each(Object.entries(targets))('leases, fencing and positions on %s', (_name, connect) => {
+  const redis: RedisClient = connect();
+  const keys = new LogKeys(uniqueName('own'));
+  afterAll(async () => {
+    await deleteNamespace(redis, keys.namespace);
+    redis.disconnect();
+  });
+
+  it("refuses a stale owner's commit and never moves a position backwards", async () => {
+    const a = await acquireLease(redis, keys, 'search', 0, 'worker-a', 300);
+    expect(a).toBe(1);
+    expect(await acquireLease(redis, keys, 'search', 0, 'worker-b', 300)).toBeUndefined();
+    await commitPosition(redis, keys, 'search', 0, '100-0', a!);
+    // a stops renewing (paused process): the lease expires and b takes over with a new token
+    const b = await waitFor('b to take over', () => acquireLease(redis, keys, 'search', 0, 'worker-b', 5000));
+    expect(b).toBe(2);
+    await expect(commitPosition(redis, keys, 'search', 0, '200-0', a!)).rejects.toBeInstanceOf(FencedError);
+    expect(await renewLease(redis, keys, 'search', 0, 'worker-a', 5000, a!)).toBe(false);
+    expect(await committedPosition(redis, keys, 'search', 0)).toBe('100-0');
+    expect((await commitPosition(redis, keys, 'search', 0, '18446744073709551615-0', b)).advanced).toBe(true);
+    const back = await commitPosition(redis, keys, 'search', 0, '18446744073709551614-99', b);
+    expect(back).toEqual({ advanced: false, position: '18446744073709551615-0' });
+    expect(await releaseLease(redis, keys, 'search', 0, 'worker-a')).toBe(false);
+    expect(await releaseLease(redis, keys, 'search', 0, 'worker-b')).toBe(true);
+  });
+
+  it('a replay reset moves the position back and fences out the owner', async () => {
+    const token = (await acquireLease(redis, keys, 'cache', 1, 'worker-a', 5000))!;
+    await commitPosition(redis, keys, 'cache', 1, '500-3', token);
+    await resetPosition(redis, keys, 'cache', 1, '10-0');
+    expect(await committedPosition(redis, keys, 'cache', 1)).toBe('10-0');
+    expect(await renewLease(redis, keys, 'cache', 1, 'worker-a', 5000, token)).toBe(false);
+    await expect(commitPosition(redis, keys, 'cache', 1, '600-0', token)).rejects.toBeInstanceOf(FencedError);
+  });
+
+  it('two ownership instances split the partitions and rebalance when one leaves', async () => {
+    const held = new Map<string, Set<string>>([
+      ['w1', new Set()],
+      ['w2', new Set()],
+    ]);
+    const doubleOwned: string[] = [];
+    const make = (id: string): PartitionOwnership => {
+      const mine = held.get(id)!;
+      const name = (c: PartitionClaim): string => `${c.sink}#${c.partition}`;
+      return new PartitionOwnership({
+        redis,
+        keys,
+        workerId: id,
+        sinks: ['s1', 's2'],
+        partitions: 4,
+        leaseTtlMs: 1500,
+        memberTtlMs: 1500,
+        tickMs: 100,
+        listener: {
+          acquired: (c) => {
+            for (const [other, set] of held) if (other !== id && set.has(name(c))) doubleOwned.push(name(c));
+            mine.add(name(c));
+          },
+          revoked: async (c) => void mine.delete(name(c)),
+          lost: (c) => void mine.delete(name(c)),
+        },
+      });
+    };
+    const w1 = make('w1');
+    const w2 = make('w2');
+    await w1.start();
+    await w2.start();
+    await waitFor('an even split', async () => held.get('w1')!.size === 4 && held.get('w2')!.size === 4);
+    const expected = assignmentFor(['w1', 'w2'], 'w1', ['s1', 's2'], 4).map((a) => `${a.sink}#${a.partition}`);
+    expect([...held.get('w1')!].sort()).toEqual(expected.sort());
+    await w2.stop();
+    for (const c of w2.claims()) {
+      held.get('w2')!.delete(`${c.sink}#${c.partition}`);
+      await w2.release(c.sink, c.partition);
+    }
+    await waitFor('w1 to own everything', async () => held.get('w1')!.size === 8, { timeoutMs: 10_000 });
+    await w1.stop();
+    expect(doubleOwned).toEqual([]);
+  });
+});

@@ -1,0 +1,196 @@
+/**
+ * Partition ownership among the running workers. Each worker heartbeats into the membership set; all
+ * live members compute the same assignment (membership.ts); a worker acquires the lease of every
+ * (sink, partition) assigned to it, renews it, and gives back the ones assigned elsewhere once its
+ * listener has finished the batch in flight. A worker that dies stops renewing: its leases expire
+ * after leaseTtlMs and the survivors take over. A partition is consumed by one worker per sink at a
+ * time because a holder that cannot renew for a whole TTL considers the lease lost and stops, and a
+ * stale holder's commits are refused by the fencing token anyway.
+ */
+import { silentLogger, type Logger } from '@distributary/observability';
+import type { LogKeys } from './keys';
+import { acquireLease, releaseLease, renewLease } from './leases';
+import { assignmentFor, heartbeatMember, leaveMembership } from './membership';
+import type { RedisClient } from './redis-connection';
+
+export interface PartitionClaim {
+  sink: string;
+  partition: number;
+  fencingToken: number;
+}
+
+export interface OwnershipListener {
+  /** The lease was acquired: start consuming. */
+  acquired(claim: PartitionClaim): void;
+  /** Assigned elsewhere now: finish the batch in flight and commit; the lease is released after. */
+  revoked(claim: PartitionClaim): Promise<void>;
+  /** The lease was lost (expired, taken over, reset by a replay): stop at once. */
+  lost(claim: PartitionClaim): void;
+}
+
+export interface OwnershipOptions {
+  redis: RedisClient;
+  keys: LogKeys;
+  workerId: string;
+  sinks: readonly string[];
+  partitions: number;
+  listener: OwnershipListener;
+  leaseTtlMs?: number;
+  memberTtlMs?: number;
+  tickMs?: number;
+  logger?: Logger;
+}
+
+interface HeldClaim extends PartitionClaim {
+  renewedAt: number;
+  revoking: boolean;
+}
+
+const claimId = (sink: string, partition: number): string => `${sink}#${partition}`;
+
+/** Waits for `work` at most `ms`; failures and timeouts are swallowed (the caller has a fallback). */
+async function withinMs(work: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([
+    work.catch(() => undefined),
+    new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, ms);
+    }),
+  ]);
+  clearTimeout(timer);
+}
+
+export class PartitionOwnership {
+  private readonly held = new Map<string, HeldClaim>();
+  private readonly leaseTtlMs: number;
+  private readonly memberTtlMs: number;
+  private readonly tickMs: number;
+  private readonly logger: Logger;
+  private timer: NodeJS.Timeout | undefined;
+  private expiryTimer: NodeJS.Timeout | undefined;
+  private ticking: Promise<void> | undefined;
+  private stopped = true;
+  private members: string[] = [];
+
+  constructor(private readonly options: OwnershipOptions) {
+    this.leaseTtlMs = options.leaseTtlMs ?? 5000;
+    this.memberTtlMs = options.memberTtlMs ?? 5000;
+    this.tickMs = options.tickMs ?? Math.max(100, Math.floor(this.leaseTtlMs / 4));
+    this.logger = options.logger ?? silentLogger;
+  }
+
+  get workerId(): string {
+    return this.options.workerId;
+  }
+
+  /** Live members seen at the last heartbeat. */
+  liveMembers(): readonly string[] {
+    return this.members;
+  }
+
+  claims(): PartitionClaim[] {
+    return [...this.held.values()].map(({ sink, partition, fencingToken }) => ({ sink, partition, fencingToken }));
+  }
+
+  async start(): Promise<void> {
+    this.stopped = false;
+    // Independent of the ticks: a tick stuck on an unreachable Redis must not keep expired leases alive.
+    this.expiryTimer = setInterval(() => this.expireUnrenewed(), this.tickMs);
+    await this.runTick();
+  }
+
+  /** Stops heartbeating and leaves the membership; the caller releases what it still holds. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    if (this.expiryTimer) clearInterval(this.expiryTimer);
+    await withinMs(this.ticking ?? Promise.resolve(), this.leaseTtlMs);
+    await withinMs(leaveMembership(this.options.redis, this.options.keys, this.workerId), this.leaseTtlMs);
+  }
+
+  /** Gives the lease back (bounded wait: an unreachable Redis lets it expire instead). */
+  async release(sink: string, partition: number): Promise<void> {
+    const claim = this.held.get(claimId(sink, partition));
+    if (!claim) return;
+    this.held.delete(claimId(sink, partition));
+    await withinMs(
+      releaseLease(this.options.redis, this.options.keys, sink, partition, this.workerId),
+      this.leaseTtlMs,
+    );
+  }
+
+  private runTick(): Promise<void> {
+    this.ticking = this.tick()
+      .catch((error) => this.logger.warn({ err: error }, 'ownership tick failed; retrying'))
+      .finally(() => {
+        if (!this.stopped) this.timer = setTimeout(() => void this.runTick(), this.tickMs);
+      });
+    return this.ticking;
+  }
+
+  /** One round: heartbeat, renew, hand back, acquire. */
+  async tick(): Promise<void> {
+    const { redis, keys, workerId, sinks, partitions, listener } = this.options;
+    this.expireUnrenewed();
+    this.members = await heartbeatMember(redis, keys, workerId, this.memberTtlMs);
+    const desired = new Set(
+      assignmentFor(this.members, workerId, sinks, partitions).map((a) => claimId(a.sink, a.partition)),
+    );
+
+    for (const [id, claim] of this.held) {
+      // the lease runs at least TTL from when the renewal was SENT: count from then (conservative)
+      const sentAt = Date.now();
+      const stillHeld = await renewLease(
+        redis,
+        keys,
+        claim.sink,
+        claim.partition,
+        workerId,
+        this.leaseTtlMs,
+        claim.fencingToken,
+      );
+      if (!stillHeld) {
+        this.held.delete(id);
+        this.logger.warn({ sink: claim.sink, partition: claim.partition }, 'lease lost');
+        listener.lost(claim);
+        continue;
+      }
+      claim.renewedAt = sentAt;
+      if (!desired.has(id) && !claim.revoking) {
+        claim.revoking = true;
+        this.logger.info(
+          { sink: claim.sink, partition: claim.partition },
+          'partition assigned elsewhere; handing over',
+        );
+        void listener
+          .revoked(claim)
+          .catch((error) => this.logger.warn({ err: error }, 'hand-over failed'))
+          .finally(() => this.release(claim.sink, claim.partition));
+      }
+    }
+    if (this.stopped) return;
+    for (const id of desired) {
+      if (this.held.has(id)) continue;
+      const [sink, partition] = [id.slice(0, id.lastIndexOf('#')), Number(id.slice(id.lastIndexOf('#') + 1))];
+      const sentAt = Date.now();
+      const token = await acquireLease(redis, keys, sink, partition, workerId, this.leaseTtlMs);
+      if (token === undefined) continue; // the previous owner is still handing over or its lease has not expired
+      const claim: HeldClaim = { sink, partition, fencingToken: token, renewedAt: sentAt, revoking: false };
+      this.held.set(id, claim);
+      this.logger.info({ sink, partition, fence: token }, 'lease acquired');
+      listener.acquired(claim);
+    }
+  }
+
+  /** A lease we could not renew for a whole TTL may belong to someone else now: stop using it. */
+  private expireUnrenewed(): void {
+    const now = Date.now();
+    for (const [id, claim] of this.held) {
+      if (now - claim.renewedAt >= this.leaseTtlMs) {
+        this.held.delete(id);
+        this.logger.warn({ sink: claim.sink, partition: claim.partition }, 'lease not renewed within its TTL; dropped');
+        this.options.listener.lost(claim);
+      }
+    }
+  }
+}
