@@ -26,6 +26,24 @@ export default [
             { sourceTag: 'type:sink', notDependOnLibsWithTags: ['type:sink', 'type:test'] },
             { sourceTag: 'scope:app', onlyDependOnLibsWithTags: ['scope:lib'] },
             { sourceTag: 'scope:test', onlyDependOnLibsWithTags: ['scope:lib', 'scope:app'] },
+            { sourceTag: 'type:entrypoint', onlyDependOnLibsWithTags: ['scope:app', 'scope:lib'] },
+          ],
+        },
+      ],
+    },
+  },
+  // apps/cli (type:entrypoint) is the composition root: it hosts the other apps' roles in one process.
+  // Nx forbids importing apps outright, whatever the tags, so the app modules it hosts are allowed here.
+  {
+    files: ['apps/cli/**/*.ts'],
+    rules: {
+      '@nx/enforce-module-boundaries': [
+        'error',
+        {
+          allow: ['@distributary/admin', '@distributary/connector', '@distributary/sink-worker'],
+          depConstraints: [
+            { sourceTag: 'type:entrypoint', onlyDependOnLibsWithTags: ['scope:app', 'scope:lib'] },
+            { sourceTag: 'scope:app', notDependOnLibsWithTags: ['type:test'] },
           ],
         },
       ],

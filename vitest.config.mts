@@ -15,7 +15,7 @@ const alias = Object.fromEntries(
 export default defineConfig({
   resolve: { alias },
   test: {
-    include: ['libs/**/*.test.ts', 'apps/**/*.test.ts', 'test/**/*.test.ts'],
+    include: ['libs/**/*.test.ts', 'apps/**/*.test.ts', 'test/**/*.test.ts', 'deploy/**/*.test.ts'],
     exclude: ['**/node_modules/**', 'test/bench/**', '.local/**'],
     globalSetup: ['test/global-setup.ts'],
     testTimeout: 120_000,

@@ -1,22 +1,34 @@
 import type { Sink } from '@distributary/core';
-import { sinkKind, type SinkConfig } from '@distributary/config';
+import {
+  sinkKind,
+  type ElasticsearchSinkConfig,
+  type MaterializedViewSinkConfig,
+  type RedisCacheSinkConfig,
+  type SinkConfig,
+} from '@distributary/config';
+import type { Logger } from '@distributary/observability';
+import { createElasticsearchSink } from '@distributary/sink-elasticsearch';
+import { createMaterializedViewSink } from '@distributary/sink-materialized-view';
+import { createRedisCacheSink } from '@distributary/sink-redis-cache';
 
-/**
- * Maps a sink's configuration to its Sink instance. The three sink libraries are being written in
- * parallel; the lead wires their constructors here (one line per kind). Until a kind is wired the
- * worker refuses to start with this message instead of running without the sink.
- */
-export const sinkConstructors: Partial<
-  Record<ReturnType<typeof sinkKind>, (config: SinkConfig) => Sink | Promise<Sink>>
-> = {};
+/** What a sink may need beyond its own config: the source (joined documents re-read roots) and a logger. */
+export interface SinkContext {
+  sourceUrl: string;
+  logger?: Logger;
+}
 
-export async function createSink(config: SinkConfig): Promise<Sink> {
-  const kind = sinkKind(config);
-  const construct = sinkConstructors[kind];
-  if (!construct) {
-    throw new Error(
-      `sink "${config.name}": kind "${kind}" is not wired into the sink worker (apps/sink-worker/src/create-sink.ts)`,
-    );
-  }
-  return construct(config);
+/** Maps a sink's configuration to its Sink instance: the one place the worker knows the sink kinds. */
+export const sinkConstructors: Record<
+  ReturnType<typeof sinkKind>,
+  (config: SinkConfig, context: SinkContext) => Sink | Promise<Sink>
+> = {
+  elasticsearch: (config, { sourceUrl, logger }) =>
+    createElasticsearchSink(config as ElasticsearchSinkConfig, { sourceUrl, logger }),
+  redis: (config, { logger }) => createRedisCacheSink(config as RedisCacheSinkConfig, { logger }),
+  view: (config, { sourceUrl, logger }) =>
+    createMaterializedViewSink(config as MaterializedViewSinkConfig, { sourceUrl, logger }),
+};
+
+export async function createSink(config: SinkConfig, context: SinkContext): Promise<Sink> {
+  return sinkConstructors[sinkKind(config)](config, context);
 }

@@ -2,9 +2,10 @@ import type { Sink } from '@distributary/core';
 import type { DistributaryConfig, SinkConfig } from '@distributary/config';
 import { connectRedis, type RetentionPolicy } from '@distributary/changelog';
 import type { SinkRunnerOptions } from './sink-runner';
+import type { SinkContext } from './create-sink';
 
 /** Builds one Sink from its configuration (wired by the lead from the sink libs). */
-export type SinkFactory = (config: SinkConfig) => Sink | Promise<Sink>;
+export type SinkFactory = (config: SinkConfig, context: SinkContext) => Sink | Promise<Sink>;
 
 export interface SinkWorkerOptions extends SinkRunnerOptions {
   /** Run the log's compaction / retention job in this worker (BullMQ, repeatable + on demand). */
@@ -22,7 +23,10 @@ export function sinkWorkerOptionsFromConfig(
     redis: connectRedis(log.redis),
     namespace: log.namespace,
     partitions: log.partitions,
-    sinks: () => Promise.all(config.sinks.map((sink) => createSink(sink))),
+    sinks: () =>
+      Promise.all(
+        config.sinks.map((sink) => createSink(sink, { sourceUrl: config.source.postgres.url, logger: overrides.logger })),
+      ),
     maintenance: {
       policy: {
         mode: log.retention.mode,

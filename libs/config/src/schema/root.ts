@@ -1,9 +1,24 @@
 import { z } from 'zod';
+import { adminSchema } from './admin';
 import { logSchema } from './log';
 import { sourceSchema } from './source';
+import { verifySchema } from './verify';
 import { elasticsearchSinkSchema } from './sinks/elasticsearch';
 import { materializedViewSinkSchema } from './sinks/materialized-view';
 import { redisCacheSinkSchema } from './sinks/redis-cache';
+
+/**
+ * The sink kinds, keyed by the one property that selects them. loadConfig dispatches on that key
+ * itself (a sink has exactly one of them), so users never see zod's union error soup; the union below
+ * is for types and the JSON Schema.
+ */
+export const sinkSchemasByKind = {
+  elasticsearch: elasticsearchSinkSchema,
+  redis: redisCacheSinkSchema,
+  view: materializedViewSinkSchema,
+} as const;
+export type SinkKind = keyof typeof sinkSchemasByKind;
+export const sinkKinds = Object.keys(sinkSchemasByKind) as SinkKind[];
 
 export const sinkSchema = z.union([elasticsearchSinkSchema, redisCacheSinkSchema, materializedViewSinkSchema]);
 
@@ -11,6 +26,8 @@ export const configSchema = z.strictObject({
   source: sourceSchema,
   log: logSchema,
   sinks: z.array(sinkSchema).default([]),
+  admin: adminSchema,
+  verify: verifySchema,
 });
 
 export type DistributaryConfig = z.infer<typeof configSchema>;

@@ -18,6 +18,43 @@ export const sourceSchema = z.strictObject({
     heartbeat: duration.default(10_000),
   }),
   tables: z.array(tableName).min(1, 'at least one table'),
+  /** Tuning of the connector (WAL → log). */
+  connector: z
+    .strictObject({
+      /** Events appended per pipelined batch; a transaction larger than this streams in several batches. */
+      batchSize: z
+        .number()
+        .int()
+        .min(1)
+        .max(50_000)
+        .default(1000)
+        .describe('Events per pipelined log append; big transactions stream in several batches'),
+      /** Recently appended rows kept per connector to fill unchanged TOAST values (0 disables). */
+      rowCache: z
+        .number()
+        .int()
+        .min(0)
+        .max(1_000_000)
+        .default(10_000)
+        .describe('Recent rows kept to fill unchanged TOAST values (0 disables)'),
+      /** How many partition entries to scan backwards for a row's latest logged version. */
+      toastScan: z
+        .number()
+        .int()
+        .min(0)
+        .max(100_000)
+        .default(2000)
+        .describe("Partition entries scanned backwards for a row's latest logged version (0 disables)"),
+      /** Leadership lease of the slot: TTL and renewal period. */
+      leaseTtl: duration.default(5000).describe('Connector leadership lease TTL; a standby takes over after it'),
+      leaseRenew: duration.default(1500).describe('How often the leader renews its lease (well below leaseTtl)'),
+      /** How often retained WAL and the status hash are refreshed. */
+      statusEvery: duration
+        .default(5000)
+        .describe('How often retained WAL and the connector status hash are refreshed'),
+    })
+    .prefault({})
+    .describe('Tuning of the connector (WAL → change log)'),
 });
 
 export type SourceConfig = z.infer<typeof sourceSchema>;

@@ -1,0 +1,98 @@
+import { Command } from 'commander';
+import Table from 'cli-table3';
+import { redactSecrets } from '@distributary/observability';
+import { toJson } from '../json-output';
+import { configOption, loadConfigFrom, type ConfigOptions } from '../config-option';
+import { ExitError, EXIT_FAILURE } from '../exit-codes';
+import { withLogRedis } from '../log-connection';
+import { findSink } from './sink-arg';
+
+export function dlqCommand(): Command {
+  return new Command('dlq')
+    .description('list, replay or drop the dead letters of a sink (events it could not write)')
+    .addCommand(listCommand())
+    .addCommand(replayCommand())
+    .addCommand(dropCommand());
+}
+
+function listCommand(): Command {
+  return new Command('list')
+    .description('list dead letters, oldest first')
+    .argument('<sink>', 'sink name')
+    .addOption(configOption())
+    .option('--limit <n>', 'entries per page', '50')
+    .option('--after <id>', 'continue after this dead-letter ID (printed as "next")')
+    .option('--json', 'print the page as JSON')
+    .action(async (sinkName: string, options: ConfigOptions & { limit: string; after?: string; json?: boolean }) => {
+      const { config } = loadConfigFrom(options);
+      findSink(config, sinkName);
+      const limit = Number(options.limit);
+      if (!Number.isInteger(limit) || limit < 1)
+        throw new ExitError(EXIT_FAILURE, `--limit ${options.limit}: expected a positive number`);
+      const { listDeadLetters } = await import('@distributary/changelog');
+      const page = await withLogRedis(config, (redis, keys) =>
+        listDeadLetters(redis, keys, sinkName, { after: options.after, limit }),
+      );
+      if (options.json) {
+        process.stdout.write(`${toJson(redactSecrets(page))}\n`);
+        return;
+      }
+      if (page.items.length === 0) {
+        process.stdout.write(`no dead letters for ${sinkName}\n`);
+        return;
+      }
+      const table = new Table({
+        head: ['id', 'time', 'partition', 'event', 'error'],
+        colWidths: [null, null, null, 40, 60],
+        wordWrap: true,
+      });
+      for (const item of page.items) {
+        const e = item.event;
+        table.push([item.id, item.time, item.partition, `${e.op} ${e.table} ${JSON.stringify(e.key)}`, item.error]);
+      }
+      process.stdout.write(`${table.toString()}\n${page.next ? `next: --after ${page.next}\n` : ''}`);
+    });
+}
+
+function replayCommand(): Command {
+  return new Command('replay')
+    .description('re-apply dead letters through the sink; the ones that succeed are removed, the others kept')
+    .argument('<sink>', 'sink name')
+    .argument('[ids...]', 'dead-letter IDs (default: all)')
+    .addOption(configOption())
+    .action(async (sinkName: string, ids: string[], options: ConfigOptions) => {
+      const { config } = loadConfigFrom(options);
+      const sinkConfig = findSink(config, sinkName);
+      const { createSinkFor } = await import('../sinks/sink-factory');
+      const { replayDeadLetters } = await import('@distributary/changelog');
+      const sink = await createSinkFor(config, sinkConfig);
+      try {
+        const result = await withLogRedis(config, (redis, keys) =>
+          replayDeadLetters(redis, keys, sink, ids.length ? { ids } : {}),
+        );
+        process.stdout.write(`replayed ${result.replayed}, still failing ${result.failed}\n`);
+        if (result.failed) process.exitCode = EXIT_FAILURE;
+      } finally {
+        await sink.close();
+      }
+    });
+}
+
+function dropCommand(): Command {
+  return new Command('drop')
+    .description('delete dead letters for good (by ID, or --all)')
+    .argument('<sink>', 'sink name')
+    .argument('[ids...]', 'dead-letter IDs')
+    .addOption(configOption())
+    .option('--all', 'drop every dead letter of the sink')
+    .action(async (sinkName: string, ids: string[], options: ConfigOptions & { all?: boolean }) => {
+      const { config } = loadConfigFrom(options);
+      findSink(config, sinkName);
+      if (!options.all && ids.length === 0) throw new ExitError(EXIT_FAILURE, 'give dead-letter IDs, or --all');
+      const { dropDeadLetters } = await import('@distributary/changelog');
+      const dropped = await withLogRedis(config, (redis, keys) =>
+        dropDeadLetters(redis, keys, sinkName, options.all ? 'all' : ids),
+      );
+      process.stdout.write(`dropped ${dropped} dead letter(s) of ${sinkName}\n`);
+    });
+}

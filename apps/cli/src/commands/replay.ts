@@ -1,0 +1,37 @@
+import { Command } from 'commander';
+import { configOption, loadConfigFrom, type ConfigOptions } from '../config-option';
+import { ExitError, EXIT_FAILURE } from '../exit-codes';
+import { withLogRedis } from '../log-connection';
+import { findSink, parsePartitions } from './sink-arg';
+
+export function replayCommand(): Command {
+  return new Command('replay')
+    .description('re-apply a sink from a log position: resets its committed positions; workers re-read from there')
+    .argument('<sink>', 'sink name')
+    .addOption(configOption())
+    .option('--from <id>', 'log entry ID "<commitLsn>-<seq>" to replay after, or "start"', 'start')
+    .option('-p, --partition <n...>', 'only these partitions')
+    .addHelpText(
+      'after',
+      '\nThe current owner of each partition is fenced out and re-acquires it from the new position. Sinks are\n' +
+        'idempotent (versioned by commit LSN), so replaying what was applied already changes nothing.',
+    )
+    .action(async (sinkName: string, options: ConfigOptions & { from: string; partition?: string[] }) => {
+      const { config } = loadConfigFrom(options);
+      findSink(config, sinkName);
+      const from = options.from === 'start' ? undefined : options.from;
+      if (from !== undefined && !/^\d+-\d+$/.test(from)) {
+        throw new ExitError(EXIT_FAILURE, `--from ${from}: expected an entry ID like 23876432-0, or "start"`);
+      }
+      const partitions =
+        parsePartitions(options.partition, config.log.partitions) ??
+        Array.from({ length: config.log.partitions }, (_, p) => p);
+      const { resetPosition } = await import('@distributary/changelog');
+      await withLogRedis(config, async (redis, keys) => {
+        for (const p of partitions) await resetPosition(redis, keys, sinkName, p, from);
+      });
+      process.stdout.write(
+        `sink ${sinkName}: positions reset to ${from ?? 'the start'} in ${partitions.length} partition(s); workers replay from there\n`,
+      );
+    });
+}

@@ -1,0 +1,133 @@
+import { Command, Option } from 'commander';
+import type { DistributaryConfig } from '@distributary/config';
+import { createLogger } from '@distributary/observability';
+import { configOption, loadConfigFrom, type ConfigOptions } from '../config-option';
+import { deepCheck } from '../deep-checks';
+import { describePlan, planSinkChanges, recordSettledSinks } from '../config-plan';
+import { NotAvailableError } from '../exit-codes';
+import { withLogRedis } from '../log-connection';
+import { loadRoles, roleDescriptions } from '../roles/descriptions';
+import { ROLE_NAMES, type RoleDefinition, type RoleName, type RunningRole } from '../roles/role';
+
+interface RunOptions extends ConfigOptions {
+  only?: RoleName;
+  metricsPort: string;
+}
+
+export function runCommand(): Command {
+  return new Command('run')
+    .description('run the pipeline: connector, sink worker and admin API in one process (or one role with --only)')
+    .addOption(configOption())
+    .addOption(new Option('--only <role>', 'run a single role').choices([...ROLE_NAMES]))
+    .addOption(
+      new Option('--metrics-port <port>', 'Prometheus /metrics port when the admin role is not run here (0: none)')
+        .env('DISTRIBUTARY_METRICS_PORT')
+        .default('9464'),
+    )
+    .addHelpText(
+      'after',
+      `
+Roles:
+${ROLE_NAMES.map((name) => `  ${name.padEnd(10)} ${roleDescriptions[name]}`).join('\n')}
+
+On start, run compares every sink with the fingerprint stored by the previous run and prints what it
+needs (bootstrap, rebuild, nothing, drop). SIGINT / SIGTERM stop the roles gracefully (exit 0); a
+role failing stops the others (exit 1).`,
+    )
+    .action(async (options: RunOptions) => {
+      const { file, config } = loadConfigFrom(options);
+      await deepCheck(file, config);
+      const roles = await loadRoles();
+      const selected = options.only ? [options.only] : [...ROLE_NAMES];
+      const missing = selected.filter((name) => !roles[name].start);
+      if (missing.length) throw new NotAvailableError(missing.map((name) => `the ${name} role`).join(', '));
+
+      const stopRequested = listenForStopSignal(); // from now on SIGINT/SIGTERM mean a graceful stop
+      try {
+        const plan = await withLogRedis(config, (redis, keys) => planSinkChanges(redis, keys, config));
+        process.stdout.write(
+          `distributary run ${file} (${selected.join(', ')})\nsinks:\n${describePlan(plan).join('\n')}\n`,
+        );
+        const running = await startRoles(roles, selected, config);
+        const metrics = selected.includes('admin') ? undefined : await startMetrics(Number(options.metricsPort));
+        if (metrics) running.unshift(metrics);
+        if (selected.includes('worker')) {
+          await withLogRedis(config, (redis, keys) => recordSettledSinks(redis, keys, config, plan));
+        }
+        process.stdout.write('running; Ctrl-C or SIGTERM stops\n');
+        const outcome = await untilStopOrRoleEnds(stopRequested.promise, running);
+        await stopRoles(running);
+        if (outcome.error !== undefined) throw outcome.error;
+      } finally {
+        stopRequested.dispose();
+      }
+    });
+}
+
+async function startRoles(
+  roles: Record<RoleName, RoleDefinition>,
+  names: RoleName[],
+  config: DistributaryConfig,
+): Promise<RunningRole[]> {
+  const running: RunningRole[] = [];
+  try {
+    for (const name of names) {
+      const start = roles[name].start;
+      if (start) running.push(await start(config));
+    }
+    return running;
+  } catch (error) {
+    await stopRoles(running);
+    throw error;
+  }
+}
+
+async function startMetrics(port: number): Promise<RunningRole | undefined> {
+  if (!Number.isInteger(port) || port <= 0) return undefined;
+  const { startMetricsServer } = await import('@distributary/sink-worker');
+  const server = await startMetricsServer(port);
+  return { stop: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+}
+
+async function stopRoles(running: RunningRole[]): Promise<void> {
+  const logger = createLogger('cli');
+  for (const role of [...running].reverse()) {
+    try {
+      await role.stop();
+    } catch (error) {
+      logger.error({ err: error }, 'a role failed to stop cleanly');
+    }
+  }
+}
+
+function listenForStopSignal(): { promise: Promise<void>; dispose(): void } {
+  let onSignal: () => void = () => undefined;
+  const promise = new Promise<void>((resolve) => {
+    onSignal = () => resolve();
+  });
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  return {
+    promise,
+    dispose: () => {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    },
+  };
+}
+
+function untilStopOrRoleEnds(stop: Promise<void>, running: RunningRole[]): Promise<{ error?: unknown }> {
+  return Promise.race([
+    stop.then(() => ({})),
+    ...running.flatMap((role) =>
+      role.done
+        ? [
+            role.done.then(
+              () => ({}),
+              (error: unknown) => ({ error }),
+            ),
+          ]
+        : [],
+    ),
+  ]);
+}

@@ -1,0 +1,36 @@
+#!/usr/bin/env node
+/** Entry point of `distributary`: runs the command, maps errors to messages and exit codes. */
+import { ConfigError } from '@distributary/core';
+import { redactUrl } from '@distributary/observability';
+import { EXIT_FAILURE, EXIT_NOT_AVAILABLE, ExitError, NotAvailableError } from './exit-codes';
+import { buildProgram } from './program';
+
+export async function main(argv: string[]): Promise<number> {
+  try {
+    await buildProgram().parseAsync(argv);
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n`);
+      return EXIT_FAILURE;
+    }
+    if (error instanceof NotAvailableError) {
+      process.stderr.write(`${error.message}\n`);
+      return EXIT_NOT_AVAILABLE;
+    }
+    if (error instanceof ExitError) {
+      if (error.message) process.stderr.write(`${error.message}\n`);
+      return error.code;
+    }
+    const message = error instanceof Error ? error.message : String(error);
+    process.stderr.write(`error: ${redactUrl(message)}\n`);
+    return EXIT_FAILURE;
+  }
+}
+
+/** Runs the CLI and exits with its code: connections a failed role left open must not keep it alive. */
+export function runAndExit(argv: string[]): void {
+  void main(argv).then((code) => process.exit(code));
+}
+
+if (require.main === module) runAndExit(process.argv);

@@ -1,0 +1,13 @@
+import type { RoleDefinition, RoleName } from './role';
+
+/** For help texts, without loading the roles' modules. */
+export const roleDescriptions: Record<RoleName, string> = {
+  connector: 'tails the WAL into the change log (one leader per slot, others stand by)',
+  worker: 'runs the sinks over the log partitions it owns, and log maintenance jobs',
+  admin: 'admin REST API, server-sent events and the dashboard on admin.port',
+};
+
+/** The role registry, loaded on use (the roles pull in NestJS and the sinks). */
+export async function loadRoles(): Promise<Record<RoleName, RoleDefinition>> {
+  return (await import('./registry')).roles;
+}

@@ -1,0 +1,105 @@
+/** Everything `distributary status` shows, read from the log Redis (keys.ts layout) and Postgres. */
+import { Queue } from 'bullmq';
+import {
+  deadLetterCount,
+  logStats,
+  MAINTENANCE_QUEUE,
+  pausedSinks,
+  readConnectorState,
+  readWorkerStatuses,
+  sinkLags,
+  type ConnectorState,
+  type LogKeys,
+  type PartitionStats,
+  type RedisClient,
+  type SinkLag,
+  type WorkerStatus,
+} from '@distributary/changelog';
+import { sinkKind, type DistributaryConfig, type SinkKind } from '@distributary/config';
+import { redactUrl } from '@distributary/observability';
+import { SnapshotRequests, type SnapshotRecord } from '@distributary/pg-source';
+import { withLogRedis } from '../log-connection';
+import { readSlotStatus, type SlotStatus } from './source-slot';
+
+export interface SinkStatus {
+  name: string;
+  kind: SinkKind;
+  paused: boolean;
+  deadLetters: number;
+  lag: { entries: number; capped: boolean; bytes: string; seconds: number };
+  partitions: SinkLag[];
+}
+
+export interface JobsStatus {
+  queue: string;
+  counts: Record<string, number>;
+  schedulers: { id: string; every?: number; next?: number }[];
+}
+
+export interface PipelineStatus {
+  source: SlotStatus & { url: string };
+  connector: ConnectorState;
+  log: { namespace: string; partitions: PartitionStats[] };
+  sinks: SinkStatus[];
+  workers: WorkerStatus[];
+  jobs: JobsStatus[];
+  /** Recent incremental snapshots (newest first). */
+  snapshots: SnapshotRecord[];
+}
+
+export async function collectStatus(config: DistributaryConfig): Promise<PipelineStatus> {
+  const [slot, fromLog] = await Promise.all([
+    readSlotStatus(config),
+    withLogRedis(config, (redis, keys) => readLogStatus(config, redis, keys)),
+  ]);
+  return { source: { ...slot, url: redactUrl(config.source.postgres.url) }, ...fromLog };
+}
+
+async function readLogStatus(
+  config: DistributaryConfig,
+  redis: RedisClient,
+  keys: LogKeys,
+): Promise<Omit<PipelineStatus, 'source'>> {
+  const n = config.log.partitions;
+  const paused = new Set(await pausedSinks(redis, keys));
+  const sinks: SinkStatus[] = [];
+  for (const sink of config.sinks) {
+    const partitions = await sinkLags(redis, keys, sink.name, n);
+    sinks.push({
+      name: sink.name,
+      kind: sinkKind(sink),
+      paused: paused.has(sink.name),
+      deadLetters: await deadLetterCount(redis, keys, sink.name),
+      lag: {
+        entries: partitions.reduce((sum, p) => sum + p.entries, 0),
+        capped: partitions.some((p) => p.capped),
+        bytes: partitions.reduce((sum, p) => sum + BigInt(p.bytes), 0n).toString(),
+        seconds: partitions.reduce((max, p) => Math.max(max, p.seconds), 0),
+      },
+      partitions,
+    });
+  }
+  return {
+    connector: await readConnectorState(redis, keys),
+    log: { namespace: config.log.namespace, partitions: await logStats(redis, keys, n) },
+    sinks,
+    workers: await readWorkerStatuses(redis, keys),
+    jobs: [await readJobs(redis, keys)],
+    snapshots: await new SnapshotRequests(redis, keys).list(10),
+  };
+}
+
+async function readJobs(redis: RedisClient, keys: LogKeys): Promise<JobsStatus> {
+  const queue = new Queue(MAINTENANCE_QUEUE, { connection: redis, prefix: keys.jobsPrefix() });
+  try {
+    const counts = await queue.getJobCounts('waiting', 'active', 'delayed', 'completed', 'failed');
+    const schedulers = (await queue.getJobSchedulers()).map((s) => ({
+      id: s.key,
+      every: s.every ? Number(s.every) : undefined,
+      next: s.next,
+    }));
+    return { queue: MAINTENANCE_QUEUE, counts, schedulers };
+  } finally {
+    await queue.close();
+  }
+}

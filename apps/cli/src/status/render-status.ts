@@ -1,0 +1,94 @@
+/** `distributary status` as readable tables (cli-table3). */
+import Table from 'cli-table3';
+import type { PipelineStatus } from './collect-status';
+
+type TableOptions = ConstructorParameters<typeof Table>[0];
+
+/** Plain tables when the output is not a terminal (no colour codes in files and pipes). */
+function table(head: string[], color = process.stdout.isTTY === true): Table.Table {
+  const options: TableOptions = { head };
+  if (!color) options.style = { head: [], border: [] };
+  return new Table(options);
+}
+
+export function renderStatus(status: PipelineStatus): string {
+  const out: string[] = [];
+  const { source, connector } = status;
+  const source_ = table(['source', '']);
+  source_.push(
+    ['url', source.url],
+    ['slot', source.exists ? source.slot : `${source.slot} (missing${source.error ? `: ${source.error}` : ''})`],
+    ['slot active', source.exists ? (source.active ? `yes (pid ${source.activePid})` : 'no') : '-'],
+    ['confirmed flush LSN', source.confirmedFlushLsn ?? '-'],
+    ['retained WAL', source.retainedWalBytes !== undefined ? bytes(BigInt(source.retainedWalBytes)) : '-'],
+    ['connector leader', connector.leader ?? '-'],
+    ['connector confirmed LSN', connector.confirmedLsn ?? '-'],
+    ['connector heartbeat', connector.lastHeartbeat ?? connector.updatedAt ?? '-'],
+  );
+  out.push(source_.toString());
+
+  const partitions = table(['partition', 'entries', 'first id', 'last id', 'memory']);
+  for (const p of status.log.partitions) {
+    partitions.push([p.partition, p.length, p.firstId ?? '-', p.lastId ?? '-', bytes(BigInt(p.memoryBytes))]);
+  }
+  out.push(`log (namespace ${status.log.namespace})\n${partitions.toString()}`);
+
+  const sinks = table(['sink', 'kind', 'lag entries', 'lag bytes', 'lag seconds', 'DLQ', 'state']);
+  for (const s of status.sinks) {
+    sinks.push([
+      s.name,
+      s.kind,
+      `${s.lag.entries}${s.lag.capped ? '+' : ''}`,
+      bytes(BigInt(s.lag.bytes)),
+      s.lag.seconds.toFixed(1),
+      s.deadLetters,
+      s.paused ? 'paused' : 'running',
+    ]);
+  }
+  out.push(status.sinks.length ? sinks.toString() : 'no sinks configured');
+
+  if (status.workers.length) {
+    const workers = table(['worker', 'host', 'pid', 'owned (sink/partition)', 'updated']);
+    for (const w of status.workers) {
+      workers.push([w.workerId, w.host, w.pid, w.owned.map((o) => `${o.sink}/${o.partition}`).join(' '), w.updatedAt]);
+    }
+    out.push(workers.toString());
+  } else out.push('no live workers');
+
+  const jobs = table(['queue', 'waiting', 'active', 'delayed', 'completed', 'failed', 'schedule']);
+  for (const j of status.jobs) {
+    const c = j.counts;
+    const schedule = j.schedulers.map((s) => `${s.id}${s.every ? ` every ${s.every / 1000}s` : ''}`).join(', ');
+    jobs.push([
+      j.queue,
+      c.waiting ?? 0,
+      c.active ?? 0,
+      c.delayed ?? 0,
+      c.completed ?? 0,
+      c.failed ?? 0,
+      schedule || '-',
+    ]);
+  }
+  out.push(jobs.toString());
+
+  if (status.snapshots.length) {
+    const snapshots = table(['snapshot', 'table', 'status', 'rows', 'chunks', 'reason']);
+    for (const r of status.snapshots) {
+      const rows = `${r.rowsDone}/${r.estimatedTotal || '?'}`;
+      snapshots.push([r.id, r.table, r.error ? `${r.status}: ${r.error}` : r.status, rows, r.chunks, r.reason ?? '-']);
+    }
+    out.push(snapshots.toString());
+  } else out.push('no snapshots');
+  return `${out.join('\n')}\n`;
+}
+
+function bytes(n: bigint): string {
+  const units = ['B', 'kB', 'MB', 'GB', 'TB'];
+  let value = Number(n);
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return unit === 0 ? `${value} B` : `${value.toFixed(1)} ${units[unit]}`;
+}

@@ -1,0 +1,77 @@
+/** Checks that span sections: unique sink names, and every table a sink reads is a source table. */
+import type { PathSegment } from './issues';
+import type { DistributaryConfig, SinkConfig } from './schema/root';
+
+export interface TableReference {
+  table: string;
+  path: PathSegment[];
+}
+
+/** Keys that name a joined table inside an object that also has `on` (lookups, children). */
+const JOIN_TABLE_KEYS = ['from', 'children'];
+
+/**
+ * Every source table a sink reads: its `from`, the tables of nested joins (`{ from | children, on }`)
+ * and the tables of a view's SQL.
+ */
+export function tablesReadBy(sink: SinkConfig, sinkPath: PathSegment[] = []): TableReference[] {
+  const found: TableReference[] = [];
+  if ('from' in sink && typeof sink.from === 'string')
+    found.push({ table: qualify(sink.from), path: [...sinkPath, 'from'] });
+  const visit = (value: unknown, path: PathSegment[]): void => {
+    if (Array.isArray(value)) value.forEach((item, i) => visit(item, [...path, i]));
+    else if (value && typeof value === 'object') {
+      const isJoin = 'on' in value;
+      for (const [key, child] of Object.entries(value)) {
+        if (isJoin && JOIN_TABLE_KEYS.includes(key) && typeof child === 'string') {
+          found.push({ table: qualify(child), path: [...path, key] });
+        } else visit(child, [...path, key]);
+      }
+    }
+  };
+  for (const [key, value] of Object.entries(sink)) if (key !== 'from') visit(value, [...sinkPath, key]);
+  if ('sql' in sink && typeof sink.sql === 'string') {
+    for (const table of tablesInSql(sink.sql)) found.push({ table, path: [...sinkPath, 'sql'] });
+  }
+  return found;
+}
+
+/** FROM / JOIN targets of a view's SQL. The view sink parses the SQL fully; this only lists tables. */
+export function tablesInSql(sql: string): string[] {
+  const tables = new Set<string>();
+  const pattern = /\b(?:from|join)\s+("?[a-z_][a-z0-9_$]*"?(?:\s*\.\s*"?[a-z_][a-z0-9_$]*"?)?)/gi;
+  for (const match of sql.matchAll(pattern)) tables.add(qualify(match[1].replace(/["\s]/g, '').toLowerCase()));
+  return [...tables];
+}
+
+function qualify(table: string): string {
+  return table.includes('.') ? table : `public.${table}`;
+}
+
+export function crossCheck(config: DistributaryConfig): { path: PathSegment[]; message: string }[] {
+  const issues: { path: PathSegment[]; message: string }[] = [];
+  const firstIndexByName = new Map<string, number>();
+  config.sinks.forEach((sink, index) => {
+    const first = firstIndexByName.get(sink.name);
+    if (first === undefined) firstIndexByName.set(sink.name, index);
+    else {
+      issues.push({
+        path: ['sinks', index, 'name'],
+        message: `expected a unique sink name, found "${sink.name}" again (already used by sinks[${first}])`,
+      });
+    }
+  });
+  const sourceTables = new Set(config.source.tables);
+  config.sinks.forEach((sink, index) => {
+    const reported = new Set<string>();
+    for (const ref of tablesReadBy(sink, ['sinks', index])) {
+      if (sourceTables.has(ref.table) || reported.has(ref.table)) continue;
+      reported.add(ref.table);
+      issues.push({
+        path: ref.path,
+        message: `expected a table listed in source.tables (${[...sourceTables].join(', ')}), found "${ref.table}"`,
+      });
+    }
+  });
+  return issues;
+}

@@ -1,0 +1,97 @@
+/** YAML → plain values, keeping the line:column of every value and interpolating `${…}` on the way. */
+import YAML, { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, type Node } from 'yaml';
+import { interpolate, maskReferences, unmaskReferences, type InterpolationContext } from './interpolate';
+import { formatPath, type ConfigIssue, type PathSegment } from './issues';
+
+export interface Location {
+  line: number;
+  column: number;
+}
+
+export interface ParsedYaml {
+  value: unknown;
+  /** formatPath(path) → where the value starts in the file. */
+  locations: Map<string, Location>;
+  /** formatPath(path) → where the key of that value is (for "unknown key" messages). */
+  keyLocations: Map<string, Location>;
+  /** formatPath(path) of values that came from secrets (files, secret-looking variables). */
+  secretPaths: Set<string>;
+  issues: ConfigIssue[];
+}
+
+export function parseYaml(text: string, ctx: InterpolationContext): ParsedYaml {
+  const lineCounter = new LineCounter();
+  const doc = YAML.parseDocument(maskReferences(text), { lineCounter, prettyErrors: true, uniqueKeys: true });
+  const result: ParsedYaml = {
+    value: undefined,
+    locations: new Map(),
+    keyLocations: new Map(),
+    secretPaths: new Set(),
+    issues: [],
+  };
+  if (doc.errors.length > 0) {
+    const seen = new Set<string>();
+    for (const error of doc.errors) {
+      const pos = error.linePos?.[0];
+      const what = unmaskReferences(error.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, ''));
+      const issue: ConfigIssue = {
+        path: '(yaml)',
+        message: `not valid YAML: ${what}`,
+        ...(pos ? { line: pos.line, column: pos.col } : {}),
+      };
+      const id = `${issue.line}:${issue.column}:${issue.message}`;
+      if (!seen.has(id)) result.issues.push(issue);
+      seen.add(id);
+    }
+    return result;
+  }
+  const locate = (node: Node | null | undefined): Location | undefined => {
+    if (!node?.range) return undefined;
+    const pos = lineCounter.linePos(node.range[0]);
+    return { line: pos.line, column: pos.col };
+  };
+
+  const walk = (node: unknown, path: PathSegment[]): unknown => {
+    const key = formatPath(path);
+    const where = locate(node as Node);
+    if (where) result.locations.set(key, where);
+    if (isAlias(node)) return walk(node.resolve(doc), path);
+    if (isMap(node)) {
+      const out: Record<string, unknown> = {};
+      for (const pair of node.items) {
+        if (!isPair(pair)) continue;
+        const name = isScalar(pair.key) ? String(pair.key.value) : String(pair.key);
+        const childPath = [...path, name];
+        const keyWhere = locate(pair.key as Node);
+        if (keyWhere) result.keyLocations.set(formatPath(childPath), keyWhere);
+        const valueNode = pair.value as Node | null;
+        if (!valueNode) {
+          if (keyWhere) result.locations.set(formatPath(childPath), keyWhere);
+          out[name] = null;
+          continue;
+        }
+        out[name] = walk(valueNode, childPath);
+      }
+      return out;
+    }
+    if (isSeq(node)) return node.items.map((item, index) => walk(item, [...path, index]));
+    if (isScalar(node)) {
+      if (typeof node.value !== 'string') return node.value;
+      const resolved = interpolate(node.value, ctx);
+      if (!resolved.ok) {
+        result.issues.push({ path: key, message: resolved.message, ...where });
+        return undefined;
+      }
+      if (resolved.secret) result.secretPaths.add(key);
+      // An unquoted `port: ${PORT:-8080}` means a number, as it would written out.
+      if (resolved.wholeReference && node.type === 'PLAIN' && /^(-?\d+(\.\d+)?|true|false)$/.test(resolved.value)) {
+        return YAML.parse(resolved.value) as unknown;
+      }
+      return resolved.value;
+    }
+    return node === null || node === undefined ? null : (node as Node).toJSON();
+  };
+
+  result.value = doc.contents ? walk(doc.contents, []) : null;
+  return result;
+}
