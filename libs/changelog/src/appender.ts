@@ -23,7 +23,13 @@ export class PartitionCountMismatchError extends DistributaryError {}
 
 export interface AppendResult {
   appended: number;
+  /** Entries refused because the stream already holds them (re-append after a crash). */
   duplicates: number;
+  /**
+   * Refused entries that the stream does NOT hold (`<stream> <id>`): their ID is below the stream's
+   * top but absent — compacted away, or a real gap. Should stay empty; callers log it loudly.
+   */
+  absent: string[];
 }
 
 export interface TxMarkerInput {
@@ -82,11 +88,15 @@ export class LogAppender {
   }
 
   private async write(entries: Entry[]): Promise<AppendResult> {
-    if (entries.length === 0) return { appended: 0, duplicates: 0 };
+    if (entries.length === 0) return { appended: 0, duplicates: 0, absent: [] };
     // Redis Cluster pipelines may only touch one slot: one pipeline per stream there.
     const groups = this.redis instanceof Cluster ? [...groupBy(entries, (e) => e.stream).values()] : [entries];
     const results = await Promise.all(groups.map((group) => this.writeGroup(group)));
-    return results.reduce((a, b) => ({ appended: a.appended + b.appended, duplicates: a.duplicates + b.duplicates }));
+    return results.reduce((a, b) => ({
+      appended: a.appended + b.appended,
+      duplicates: a.duplicates + b.duplicates,
+      absent: [...a.absent, ...b.absent],
+    }));
   }
 
   private async writeGroup(entries: Entry[]): Promise<AppendResult> {
@@ -100,13 +110,27 @@ export class LogAppender {
     if (replies.length !== entries.length)
       throw new Error(`log append: ${replies.length} replies for ${entries.length} entries`);
     let appended = 0;
-    let duplicates = 0;
-    for (const [error] of replies) {
+    const refused: Entry[] = [];
+    replies.forEach(([error], index) => {
       if (!error) appended++;
-      else if (DUPLICATE_ID.test(error.message)) duplicates++;
+      else if (DUPLICATE_ID.test(error.message)) refused.push(entries[index]);
       else throw error;
-    }
-    return { appended, duplicates };
+    });
+    return { appended, duplicates: refused.length, absent: await this.absentOf(refused) };
+  }
+
+  /** Which refused entries the stream does not actually hold (one XRANGE id id each, pipelined). */
+  private async absentOf(refused: Entry[]): Promise<string[]> {
+    if (refused.length === 0) return [];
+    const pipeline = this.redis.pipeline();
+    for (const entry of refused) pipeline.xrange(entry.stream, entry.id, entry.id);
+    const replies = (await pipeline.exec()) ?? [];
+    const absent: string[] = [];
+    replies.forEach(([error, found], index) => {
+      if (error) throw error;
+      if (!Array.isArray(found) || found.length === 0) absent.push(`${refused[index].stream} ${refused[index].id}`);
+    });
+    return absent;
   }
 }
 

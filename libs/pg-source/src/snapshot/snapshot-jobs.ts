@@ -1,6 +1,6 @@
 import { Queue, Worker, type ConnectionOptions } from 'bullmq';
 import type { Pool } from 'pg';
-import type { ChangeEvent, Lsn } from '@distributary/core';
+import type { ChangeEvent, Lsn, Row } from '@distributary/core';
 import type { LogKeys, RedisClient } from '@distributary/changelog';
 import { silentLogger, gauge, type Logger } from '@distributary/observability';
 import type { TypeResolver } from '../types/type-resolver';
@@ -131,4 +131,37 @@ export class SnapshotCoordinator {
     await this.worker?.close();
     this.worker = undefined;
   }
+}
+
+/** Start / pause / resume / cancel from any process that reaches the log Redis (CLI, admin API). */
+export interface SnapshotControls {
+  start(request: { tables?: string[]; where?: string; keys?: Row[]; reason?: string }): Promise<SnapshotRecord[]>;
+  pause(id: string): Promise<SnapshotRecord>;
+  resume(id: string): Promise<SnapshotRecord>;
+  cancel(id: string): Promise<SnapshotRecord>;
+  list(): Promise<SnapshotRecord[]>;
+}
+
+export function snapshotControls(
+  redis: RedisClient,
+  keys: LogKeys,
+  publishedTables: readonly string[],
+): SnapshotControls {
+  const requests = new SnapshotRequests(redis, keys);
+  return {
+    async start({ tables, where, keys: keyList, reason }) {
+      const chosen = tables?.length ? tables : [...publishedTables];
+      const unknown = chosen.filter((t) => !publishedTables.includes(t));
+      if (unknown.length)
+        throw new Error(`not a published table: ${unknown.join(', ')} (published: ${publishedTables.join(', ')})`);
+      const started: SnapshotRecord[] = [];
+      for (const table of chosen)
+        started.push(await requestSnapshot(redis, keys, { table, where, keys: keyList, reason }));
+      return started;
+    },
+    pause: (id) => requests.setStatus(id, 'paused'),
+    resume: (id) => resumeSnapshot(redis, keys, id),
+    cancel: (id) => requests.setStatus(id, 'cancelled'),
+    list: () => requests.list(),
+  };
 }

@@ -1,0 +1,103 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { partitionFor, type ChangeEvent } from '@distributary/core';
+import {
+  LogAppender,
+  LogKeys,
+  PartitionCountMismatchError,
+  connectRedis,
+  decodeTxMarker,
+  toLogEntry,
+  type RedisClient,
+} from '@distributary/changelog';
+import { clusterNodes, redisUrl, uniqueName } from '@distributary/testkit';
+
+function event(id: number, lsn: bigint, seq: number, op: ChangeEvent['op'] = 'c'): ChangeEvent {
+  return {
+    pos: { lsn, seq },
+    op,
+    table: 'public.items',
+    key: op === 't' ? {} : { id },
+    after: op === 't' ? undefined : { id, v: `v${id}` },
+  };
+}
+
+const targets: [string, () => RedisClient][] = [
+  ['single Redis', () => connectRedis({ url: redisUrl() })],
+  ['Redis Cluster', () => connectRedis({ cluster: clusterNodes().map((n) => `redis://${n.host}:${n.port}`) })],
+];
+
+describe.each(targets)('LogAppender on %s', (_name, connect) => {
+  let redis: RedisClient;
+  let keys: LogKeys;
+  const partitions = 4;
+
+  beforeAll(() => {
+    redis = connect();
+    keys = new LogKeys(uniqueName('app'));
+  });
+
+  afterAll(async () => {
+    const all = [keys.meta(), keys.transactions(), ...Array.from({ length: partitions }, (_, p) => keys.partition(p))];
+    for (const key of all) await redis.del(key);
+    redis.disconnect();
+  });
+
+  it('appends by partition with explicit IDs and counts a re-append as duplicates, never failing', async () => {
+    const appender = new LogAppender(redis, keys, partitions);
+    await appender.ensurePartitionCount();
+    const batch = Array.from({ length: 20 }, (_, i) => event(i, 1000n, i));
+    const markers = [
+      { commitLsn: 1000n, marker: { kind: 'begin' as const, xid: 7 } },
+      { commitLsn: 1000n, marker: { kind: 'commit' as const, xid: 7, events: 20 } },
+    ];
+    expect(await appender.append(batch, markers)).toEqual({ appended: 22, duplicates: 0, absent: [] });
+    // A crash replay: the same batch plus new events; only the new ones land.
+    const replay = [...batch, event(100, 2000n, 0)];
+    expect(await appender.append(replay, markers)).toEqual({ appended: 1, duplicates: 22, absent: [] });
+
+    for (let p = 0; p < partitions; p++) {
+      const entries = ((await redis.xrange(keys.partition(p), '-', '+')) as [string, string[]][]).map(toLogEntry);
+      const expected = replay.filter((e) => partitionFor(e.table, e.key, partitions) === p);
+      expect(entries.map((e) => e.event)).toEqual(expected);
+      expect(entries.map((e) => e.id)).toEqual(expected.map((e) => `${e.pos.lsn}-${e.pos.seq}`));
+    }
+    const tx = (await redis.xrange(keys.transactions(), '-', '+')) as [string, string[]][];
+    expect(tx.map(([id]) => id)).toEqual(['1000-0', '1000-1']);
+    expect(decodeTxMarker({ t: tx[1][1][1], e: tx[1][1][3] })).toEqual({
+      kind: 'commit',
+      xid: 7,
+      events: 20,
+      commitLsn: '0/3E8',
+    });
+  });
+
+  it('reports a refused ID that the stream does not hold (a gap) instead of hiding it', async () => {
+    const appender = new LogAppender(redis, keys, partitions);
+    const late = event(5, 500n, 0);
+    const stream = keys.partition(partitionFor(late.table, late.key, partitions));
+    const result = await appender.append([late]);
+    expect(result).toEqual({ appended: 0, duplicates: 1, absent: [`${stream} 500-0`] });
+  });
+
+  it('writes a truncate to every partition', async () => {
+    const appender = new LogAppender(redis, keys, partitions);
+    expect(await appender.append([event(0, 3000n, 0, 't')])).toEqual({
+      appended: partitions,
+      duplicates: 0,
+      absent: [],
+    });
+    for (let p = 0; p < partitions; p++) {
+      const [last] = (await redis.xrevrange(keys.partition(p), '+', '-', 'COUNT', 1)) as [string, string[]][];
+      expect(last[0]).toBe('3000-0');
+    }
+  });
+
+  it('refuses a partition count other than the recorded one', async () => {
+    await expect(new LogAppender(redis, keys, partitions + 1).ensurePartitionCount()).rejects.toThrow(
+      PartitionCountMismatchError,
+    );
+    await expect(new LogAppender(redis, keys, partitions + 1).ensurePartitionCount()).rejects.toThrow(
+      /created with 4 partitions/,
+    );
+  });
+});

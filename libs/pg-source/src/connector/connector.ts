@@ -1,0 +1,347 @@
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import { Pool as PgPool, type Pool } from 'pg';
+import type { DistributaryConfig } from '@distributary/config';
+import { ConfigError, SourceShapeError, backoffDelay, formatLsn, sleep, type Lsn } from '@distributary/core';
+import {
+  ConnectorLease,
+  LogAppender,
+  LogKeys,
+  PartitionCountMismatchError,
+  connectRedis,
+  detectDurability,
+  writeConnectorState,
+  type RedisClient,
+} from '@distributary/changelog';
+import { createLogger, type Logger } from '@distributary/observability';
+import { ensurePublication } from '../publication';
+import { createRawTextPool } from '../row-reader';
+import {
+  createSlotWithExportedSnapshot,
+  currentWalLsn,
+  ensureSlot,
+  readSlot,
+  retainedWalBytes,
+  type ExportedSlot,
+} from '../slot';
+import { assertTablesHaveKeys, describeTable } from '../source-shape';
+import { TypeResolver } from '../types/type-resolver';
+import type { LogicalMessage } from '../pgoutput-messages';
+import { connectorMetrics } from './connector-metrics';
+import { DISTRIBUTARY_MESSAGE_PREFIX, ReplicationSession } from './replication-session';
+import { RowCache } from './row-cache';
+
+/**
+ * The connector: WAL of one slot → the change log. One active instance per slot: the leader holds
+ * the connector lease (see ConnectorLease for the fencing rule) and streams; others wait as standby
+ * and take over when the lease expires. A leader whose renewal fails stops streaming at once.
+ * Bad source shape or configuration is fatal (run() rejects); everything else is retried with
+ * backoff, visibly, forever.
+ */
+export interface ConnectorOptions {
+  config: DistributaryConfig;
+  logger?: Logger;
+  /** Unique id of this instance (lease owner); default host:pid:random. */
+  instanceId?: string;
+  /** Logical messages with prefix 'distributary' (watermarks, heartbeats), in stream order. */
+  onWatermark?: (message: LogicalMessage) => Promise<void> | void;
+  /** Every LSN confirmed to PostgreSQL: everything before it is durably in the log. */
+  onConfirmed?: (lsn: Lsn) => void;
+  /** Runs when the slot is created: read tables in the exported snapshot before streaming starts. */
+  initialSnapshot?: (slot: ExportedSlot) => Promise<void>;
+  /** Use this Redis connection for the log instead of connecting from config.log.redis. */
+  redis?: RedisClient;
+}
+
+export type ConnectorRole = 'starting' | 'standby' | 'leader' | 'stopped';
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}
+
+function isFatal(error: unknown): boolean {
+  return (
+    error instanceof SourceShapeError || error instanceof ConfigError || error instanceof PartitionCountMismatchError
+  );
+}
+
+export class Connector {
+  readonly instanceId: string;
+  private readonly logger: Logger;
+  private readonly keys: LogKeys;
+  private readonly redis: RedisClient;
+  private readonly ownsRedis: boolean;
+  private readonly lease: ConnectorLease;
+  private readonly rowCache: RowCache;
+  private readonly stopController = new AbortController();
+  private session: ReplicationSession | null = null;
+  private pool: Pool | null = null;
+  private rawPool: Pool | null = null;
+  private running: Promise<void> | null = null;
+  private roleValue: ConnectorRole = 'starting';
+  private lastHeartbeat: string | undefined;
+  private confirmed: Lsn = 0n;
+  private statusWrite: Promise<void> = Promise.resolve();
+
+  constructor(private readonly options: ConnectorOptions) {
+    const { config } = options;
+    this.instanceId = options.instanceId ?? `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
+    this.logger = (options.logger ?? createLogger('connector')).child({ slot: config.source.postgres.slot });
+    this.keys = new LogKeys(config.log.namespace);
+    this.ownsRedis = !options.redis;
+    this.redis = options.redis ?? connectRedis(config.log.redis);
+    if (this.ownsRedis) {
+      let lastReported = 0;
+      this.redis.on('error', (error: unknown) => {
+        if (Date.now() - lastReported < 5000) return;
+        lastReported = Date.now();
+        this.logger.warn({ error: errorText(error) }, 'log Redis connection error (retrying)');
+      });
+    }
+    this.lease = new ConnectorLease(this.redis, this.keys, this.instanceId, {
+      ttlMs: config.source.connector.leaseTtl,
+    });
+    this.rowCache = new RowCache(config.source.connector.rowCache);
+  }
+
+  get role(): ConnectorRole {
+    return this.roleValue;
+  }
+
+  get confirmedLsn(): Lsn {
+    return this.confirmed;
+  }
+
+  /** Starts (once) and resolves when stopped; rejects on a fatal error. */
+  run(): Promise<void> {
+    this.running ??= this.loop().finally(() => this.setRole('stopped'));
+    return this.running;
+  }
+
+  /** Graceful stop: finish the batch in flight, confirm what is durable, release the lease. */
+  async stop(): Promise<void> {
+    if (!this.stopController.signal.aborted) {
+      this.stopController.abort();
+      await this.session
+        ?.stop()
+        .catch((error: unknown) => this.logger.warn({ error: errorText(error) }, 'stop: session end failed'));
+    }
+    await this.running?.catch(() => undefined);
+    await this.statusWrite;
+    if (this.ownsRedis) this.redis.disconnect();
+  }
+
+  private get stopping(): boolean {
+    return this.stopController.signal.aborted;
+  }
+
+  private async loop(): Promise<void> {
+    const { connector } = this.options.config.source;
+    let attempt = 0;
+    while (!this.stopping) {
+      let token: number | null = null;
+      try {
+        token = await this.lease.tryAcquire();
+      } catch (error) {
+        this.logger.warn({ error: errorText(error) }, 'cannot reach the log Redis for the connector lease; retrying');
+        await sleep(backoffDelay(attempt++, { capMs: 5000 }), this.stopController.signal);
+        continue;
+      }
+      if (token === null) {
+        if (this.roleValue !== 'standby') this.logger.info('standby: another instance holds the connector lease');
+        this.setRole('standby');
+        await sleep(connector.leaseRenew, this.stopController.signal);
+        continue;
+      }
+      try {
+        await this.lead(token);
+        attempt = 0;
+      } catch (error) {
+        if (isFatal(error)) {
+          this.logger.error({ error: errorText(error) }, 'connector cannot start');
+          await this.lease.release().catch(() => undefined);
+          await this.closePool();
+          throw error;
+        }
+        const delay = backoffDelay(attempt++, { capMs: 5000 });
+        this.logger.warn({ error: errorText(error), retryInMs: delay }, 'replication session ended; retrying');
+        await sleep(delay, this.stopController.signal);
+      }
+    }
+    await this.lease.release().catch(() => undefined);
+    await this.closePool();
+  }
+
+  /** One term as leader: prepare the source, stream until stopped, failed or the lease is lost. */
+  private async lead(token: number): Promise<void> {
+    const { config } = this.options;
+    const { connector, postgres } = config.source;
+    this.logger.info({ instance: this.instanceId, fence: token }, 'acquired the connector lease: leading');
+    this.setRole('leader');
+    let lastRenewed = Date.now();
+    let renewing = false;
+    const renewTimer = setInterval(() => {
+      // A renewal that hangs (Redis unreachable) counts as failed once the TTL has run out.
+      if (Date.now() - lastRenewed > connector.leaseTtl) {
+        this.loseLease('cannot renew the connector lease within its TTL (log Redis unreachable?)');
+        return;
+      }
+      if (renewing) return;
+      renewing = true;
+      this.lease
+        .renew()
+        .then((renewed) => {
+          if (renewed) lastRenewed = Date.now();
+          else this.loseLease('the connector lease was taken over or expired');
+        })
+        .catch(() => undefined)
+        .finally(() => (renewing = false));
+    }, connector.leaseRenew);
+    const timers: NodeJS.Timeout[] = [renewTimer];
+    try {
+      const pool = this.getPool();
+      const appender = new LogAppender(this.redis, this.keys, config.log.partitions);
+      await appender.ensurePartitionCount();
+      await assertTablesHaveKeys(pool, config.source.tables);
+      await ensurePublication(pool, postgres.publication, config.source.tables);
+      await this.ensureSlot(pool);
+      const durability = await detectDurability(this.redis);
+      if (durability.warning) this.logger.error({ aof: durability.mode }, durability.warning);
+      else this.logger.info({ aof: durability.mode, holdBackMs: durability.holdBackMs }, 'log durability');
+      const slot = await readSlot(pool, postgres.slot);
+      if (this.stopping) return;
+      this.logger.info({ from: formatLsn(slot?.confirmedFlushLsn ?? 0n) }, 'streaming');
+      this.rowCache.clear();
+      const session = new ReplicationSession(
+        {
+          url: postgres.url,
+          slot: postgres.slot,
+          publication: postgres.publication,
+          batchSize: connector.batchSize,
+          toastScan: connector.toastScan,
+          startLsn: slot?.confirmedFlushLsn ?? 0n,
+          holdBackMs: durability.holdBackMs,
+        },
+        {
+          redis: this.redis,
+          keys: this.keys,
+          appender,
+          pool: this.getRawPool(),
+          types: new TypeResolver(pool),
+          primaryKeyOf: async (table) => (await describeTable(pool, table)).primaryKey,
+          rowCache: this.rowCache,
+          logger: this.logger,
+          onWatermark: (message) => {
+            if (message.content.toString('utf8').startsWith('heartbeat')) this.lastHeartbeat = new Date().toISOString();
+            return this.options.onWatermark?.(message);
+          },
+          onConfirmed: (lsn) => {
+            this.confirmed = lsn;
+            connectorMetrics.confirmedLsn.set({ slot: postgres.slot }, Number(lsn));
+            this.options.onConfirmed?.(lsn);
+          },
+        },
+      );
+      this.session = session;
+      this.confirmed = slot?.confirmedFlushLsn ?? 0n;
+      timers.push(setInterval(() => void this.heartbeat(pool), postgres.heartbeat));
+      const publish = (): void => {
+        this.statusWrite = this.publishStatus(pool, token);
+      };
+      timers.push(setInterval(publish, connector.statusEvery));
+      publish();
+      await session.run();
+    } finally {
+      for (const timer of timers) clearInterval(timer);
+      this.session = null;
+      if (this.roleValue === 'leader') this.setRole(this.stopping ? 'stopped' : 'standby');
+    }
+  }
+
+  private loseLease(reason: string): void {
+    if (!this.session || this.roleValue !== 'leader') return;
+    this.logger.error({ reason }, 'lost the connector lease: stopping streaming now');
+    this.setRole('standby');
+    this.session.abort(new Error(reason));
+  }
+
+  private async ensureSlot(pool: Pool): Promise<void> {
+    const { postgres } = this.options.config.source;
+    const existing = await readSlot(pool, postgres.slot);
+    if (existing) return;
+    if (this.options.initialSnapshot && postgres.snapshot === 'initial') {
+      const exported = await createSlotWithExportedSnapshot(postgres.url, postgres.slot);
+      try {
+        this.logger.info({ consistentPoint: formatLsn(exported.consistentPointLsn) }, 'created slot; initial snapshot');
+        await this.options.initialSnapshot(exported);
+      } finally {
+        await exported.release();
+      }
+      return;
+    }
+    this.logger.info('creating replication slot (waits for running transactions to finish)');
+    await ensureSlot(pool, postgres.slot);
+    this.logger.info('created replication slot');
+  }
+
+  /** A logical message keeps the slot advancing while published tables are quiet. */
+  private async heartbeat(pool: Pool): Promise<void> {
+    try {
+      await pool.query(`SELECT pg_logical_emit_message(false, $1, $2)`, [
+        DISTRIBUTARY_MESSAGE_PREFIX,
+        `heartbeat ${new Date().toISOString()}`,
+      ]);
+    } catch (error) {
+      this.logger.warn({ error: errorText(error) }, 'heartbeat failed');
+    }
+  }
+
+  private async publishStatus(pool: Pool, token: number): Promise<void> {
+    const slot = this.options.config.source.postgres.slot;
+    try {
+      const [retained, current] = await Promise.all([retainedWalBytes(pool, slot), currentWalLsn(pool)]);
+      if (retained !== null) connectorMetrics.retainedWalBytes.set({ slot }, retained);
+      if (this.confirmed > 0n) connectorMetrics.lagBytes.set({ slot }, Number(current - this.confirmed));
+      await writeConnectorState(this.redis, this.keys, {
+        slot,
+        leader: this.instanceId,
+        fencingToken: String(token),
+        confirmedLsn: formatLsn(this.confirmed),
+        lastHeartbeat: this.lastHeartbeat,
+        retainedWalBytes: retained === null ? undefined : String(retained),
+      });
+    } catch (error) {
+      this.logger.warn({ error: errorText(error) }, 'cannot publish connector status');
+    }
+  }
+
+  /** Catalog queries, heartbeats, status. */
+  private getPool(): Pool {
+    if (!this.pool) {
+      this.pool = new PgPool({ connectionString: this.options.config.source.postgres.url, max: 2 });
+      this.pool.on('error', (error) => this.logger.warn({ error: errorText(error) }, 'source pool error'));
+    }
+    return this.pool;
+  }
+
+  /** Re-reads of rows, returning the server's text exactly as pgoutput sends it. */
+  private getRawPool(): Pool {
+    if (!this.rawPool) {
+      this.rawPool = createRawTextPool(this.options.config.source.postgres.url, { max: 2 });
+      this.rawPool.on('error', (error) => this.logger.warn({ error: errorText(error) }, 'source pool error'));
+    }
+    return this.rawPool;
+  }
+
+  private async closePool(): Promise<void> {
+    const pools = [this.pool, this.rawPool];
+    this.pool = null;
+    this.rawPool = null;
+    await Promise.all(pools.map((pool) => pool?.end().catch(() => undefined)));
+  }
+
+  private setRole(role: ConnectorRole): void {
+    this.roleValue = role;
+    connectorMetrics.leader.set({ slot: this.options.config.source.postgres.slot }, role === 'leader' ? 1 : 0);
+  }
+}

@@ -1,0 +1,120 @@
+/**
+ * Connector peak RSS for one big transaction (not part of npm test).
+ *   npx tsx test/bench/connector-rss.ts [--rows 200000] [--batch 1000]
+ * Starts the real connector as a child process on a fresh database, inserts <rows> rows of ~200 B in ONE
+ * transaction, waits until every row is in the change log, and prints the child's peak RSS (VmHWM,
+ * Linux) before and after. Bounded memory means the peak does not grow with <rows>.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { LogKeys, connectRedis } from '@distributary/changelog';
+import { createTestDatabase, redisUrl, uniqueName, waitFor } from '@distributary/testkit';
+
+function option(name: string, fallback: number): number {
+  const index = process.argv.indexOf(`--${name}`);
+  return index >= 0 ? Number(process.argv[index + 1]) : fallback;
+}
+
+function memory(pid: number): { rssMb: number; peakMb: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (field: string): number => Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? 0);
+  return { rssMb: kb('VmRSS') / 1024, peakMb: kb('VmHWM') / 1024 };
+}
+
+async function main(): Promise<void> {
+  const rows = option('rows', 200_000);
+  const batchSize = option('batch', 1000);
+  const partitions = 8;
+  const db = await createTestDatabase('bench_rss');
+  const redis = connectRedis({ url: redisUrl() });
+  const namespace = uniqueName('bench_rss');
+  const keys = new LogKeys(namespace);
+  const workdir = mkdtempSync(join(tmpdir(), 'connector-rss-'));
+  const slot = uniqueName('slot');
+  const configFile = join(workdir, 'config.yaml');
+  writeFileSync(
+    configFile,
+    [
+      'source:',
+      `  postgres: { url: "${db.url}", slot: ${slot}, publication: ${slot}, snapshot: never }`,
+      '  tables: [public.big]',
+      `  connector: { batchSize: ${batchSize} }`,
+      'log:',
+      `  redis: { url: "${redisUrl()}" }`,
+      `  namespace: ${namespace}`,
+      `  partitions: ${partitions}`,
+      '',
+    ].join('\n'),
+  );
+  await db.sql(`CREATE TABLE big (id int PRIMARY KEY, payload text, amount numeric, at timestamptz)`);
+  const child = spawn(process.execPath, ['--import', 'tsx', 'apps/connector/src/main.ts', '--config', configFile], {
+    cwd: resolve(__dirname, '../..'),
+    env: { ...process.env, DISTRIBUTARY_LOG_LEVEL: 'warn' },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  try {
+    await waitFor(
+      'the connector streams',
+      async () =>
+        (await db.sql<{ active: boolean }>(`SELECT active FROM pg_replication_slots WHERE slot_name = $1`, [slot]))[0]
+          ?.active,
+      { timeoutMs: 60_000 },
+    );
+    const idle = memory(child.pid!);
+    const started = Date.now();
+    await db.sql(
+      `INSERT INTO big SELECT i, repeat(md5(i::text), 5), i * 1.01, now() FROM generate_series(1, ${rows}) AS i`,
+    );
+    const committed = Date.now();
+    let peakSeen = idle.rssMb;
+    await waitFor(
+      `${rows} events in the log`,
+      async () => {
+        peakSeen = Math.max(peakSeen, memory(child.pid!).rssMb);
+        let total = 0;
+        for (let p = 0; p < partitions; p++) total += await redis.xlen(keys.partition(p));
+        return total >= rows;
+      },
+      { timeoutMs: 30 * 60_000, intervalMs: 200 },
+    );
+    const done = Date.now();
+    const after = memory(child.pid!);
+    console.log(
+      JSON.stringify(
+        {
+          benchmark: 'connector-rss',
+          setup: { rows, rowBytes: '~200 B', batchSize, partitions, redis: 'local AOF always', postgres: 'local 15' },
+          rssBeforeMb: Math.round(idle.rssMb),
+          peakRssMb: Math.round(after.peakMb),
+          peakRssSampledMb: Math.round(peakSeen),
+          insertSeconds: (committed - started) / 1000,
+          streamSecondsAfterCommit: (done - committed) / 1000,
+          eventsPerSecond: Math.round(rows / ((done - committed) / 1000)),
+        },
+        null,
+        2,
+      ),
+    );
+  } finally {
+    child.kill('SIGTERM');
+    await new Promise((r) => child.once('exit', r));
+    for (let p = 0; p < partitions; p++) await redis.del(keys.partition(p));
+    await redis.del(
+      keys.meta(),
+      keys.transactions(),
+      keys.connectorLease(),
+      keys.connectorToken(),
+      keys.connectorState(),
+    );
+    redis.disconnect();
+    await db.drop();
+    rmSync(workdir, { recursive: true, force: true });
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
