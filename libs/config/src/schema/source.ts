@@ -55,6 +55,26 @@ export const sourceSchema = z.strictObject({
     })
     .prefault({})
     .describe('Tuning of the connector (WAL → change log)'),
+  /** Initial and incremental snapshots. */
+  snapshot: z
+    .strictObject({
+      connections: z
+        .number()
+        .int()
+        .min(1)
+        .max(32)
+        .default(3)
+        .describe('Source connections reading tables in parallel during the initial snapshot'),
+      chunkSize: z
+        .number()
+        .int()
+        .min(1)
+        .max(100_000)
+        .default(2000)
+        .describe('Rows per primary-key chunk (keyset paging); progress is persisted after each chunk'),
+    })
+    .prefault({})
+    .describe('Initial snapshot tuning (incremental snapshots set their chunk size per request)'),
 });
 
 export type SourceConfig = z.infer<typeof sourceSchema>;

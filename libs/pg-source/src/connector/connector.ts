@@ -26,6 +26,7 @@ import {
 } from '../slot';
 import { assertTablesHaveKeys, describeTable } from '../source-shape';
 import { TypeResolver } from '../types/type-resolver';
+import { SnapshotCoordinator, initialSnapshotState, runInitialSnapshot } from '../snapshot';
 import type { LogicalMessage } from '../pgoutput-messages';
 import { connectorMetrics } from './connector-metrics';
 import { DISTRIBUTARY_MESSAGE_PREFIX, ReplicationSession } from './replication-session';
@@ -198,13 +199,19 @@ export class Connector {
         .finally(() => (renewing = false));
     }, connector.leaseRenew);
     const timers: NodeJS.Timeout[] = [renewTimer];
+    let coordinator: SnapshotCoordinator | undefined;
     try {
       const pool = this.getPool();
       const appender = new LogAppender(this.redis, this.keys, config.log.partitions);
       await appender.ensurePartitionCount();
       await assertTablesHaveKeys(pool, config.source.tables);
       await ensurePublication(pool, postgres.publication, config.source.tables);
-      await this.ensureSlot(pool);
+      const types = new TypeResolver(pool);
+      await this.ensureSlot(pool, appender, types);
+      if ((await initialSnapshotState(this.redis, this.keys)).state === 'running') {
+        this.logger.warn('the initial snapshot was interrupted: resuming after its last appended chunk');
+        await this.initialSnapshot(appender, types);
+      }
       const durability = await detectDurability(this.redis);
       if (durability.warning) this.logger.error({ aof: durability.mode }, durability.warning);
       else this.logger.info({ aof: durability.mode, holdBackMs: durability.holdBackMs }, 'log durability');
@@ -212,6 +219,14 @@ export class Connector {
       if (this.stopping) return;
       this.logger.info({ from: formatLsn(slot?.confirmedFlushLsn ?? 0n) }, 'streaming');
       this.rowCache.clear();
+      const snapshots = new SnapshotCoordinator({
+        redis: this.redis,
+        keys: this.keys,
+        pool: this.getRawPool(),
+        types,
+        logger: this.logger,
+      });
+      coordinator = snapshots;
       const session = new ReplicationSession(
         {
           url: postgres.url,
@@ -227,7 +242,8 @@ export class Connector {
           keys: this.keys,
           appender,
           pool: this.getRawPool(),
-          types: new TypeResolver(pool),
+          types,
+          observer: snapshots,
           primaryKeyOf: async (table) => (await describeTable(pool, table)).primaryKey,
           rowCache: this.rowCache,
           logger: this.logger,
@@ -250,9 +266,13 @@ export class Connector {
       };
       timers.push(setInterval(publish, connector.statusEvery));
       publish();
+      await snapshots.start();
       await session.run();
     } finally {
       for (const timer of timers) clearInterval(timer);
+      await coordinator
+        ?.stop()
+        .catch((error: unknown) => this.logger.warn({ error: errorText(error) }, 'snapshot jobs: stop failed'));
       this.session = null;
       if (this.roleValue === 'leader') this.setRole(this.stopping ? 'stopped' : 'standby');
     }
@@ -265,15 +285,16 @@ export class Connector {
     this.session.abort(new Error(reason));
   }
 
-  private async ensureSlot(pool: Pool): Promise<void> {
+  private async ensureSlot(pool: Pool, appender: LogAppender, types: TypeResolver): Promise<void> {
     const { postgres } = this.options.config.source;
     const existing = await readSlot(pool, postgres.slot);
     if (existing) return;
-    if (this.options.initialSnapshot && postgres.snapshot === 'initial') {
+    if (postgres.snapshot === 'initial') {
       const exported = await createSlotWithExportedSnapshot(postgres.url, postgres.slot);
       try {
         this.logger.info({ consistentPoint: formatLsn(exported.consistentPointLsn) }, 'created slot; initial snapshot');
-        await this.options.initialSnapshot(exported);
+        if (this.options.initialSnapshot) await this.options.initialSnapshot(exported);
+        else await this.initialSnapshot(appender, types, exported);
       } finally {
         await exported.release();
       }
@@ -282,6 +303,37 @@ export class Connector {
     this.logger.info('creating replication slot (waits for running transactions to finish)');
     await ensureSlot(pool, postgres.slot);
     this.logger.info('created replication slot');
+  }
+
+  /**
+   * Reads every published table in the slot's exported snapshot (or, resuming after a crash, after the
+   * last appended chunk) and appends the rows at the consistent point, before streaming starts.
+   */
+  private async initialSnapshot(appender: LogAppender, types: TypeResolver, exported?: ExportedSlot): Promise<void> {
+    const { config } = this.options;
+    let lastLog = 0;
+    const result = await runInitialSnapshot({
+      pool: this.getRawPool(config.source.snapshot.connections + 1),
+      types,
+      tables: config.source.tables,
+      lsn: exported?.consistentPointLsn ?? 0n,
+      snapshotName: exported?.snapshotName,
+      onSnapshotImported: async () => exported?.release(),
+      append: async (events) => {
+        await appender.append(events, []);
+      },
+      redis: this.redis,
+      keys: this.keys,
+      concurrency: config.source.snapshot.connections,
+      chunkSize: config.source.snapshot.chunkSize,
+      logger: this.logger,
+      onProgress: (progress) => {
+        if (Date.now() - lastLog < 5000) return;
+        lastLog = Date.now();
+        this.logger.info(progress, 'initial snapshot progress');
+      },
+    });
+    this.logger.info(result, 'initial snapshot complete');
   }
 
   /** A logical message keeps the slot advancing while published tables are quiet. */
@@ -325,9 +377,9 @@ export class Connector {
   }
 
   /** Re-reads of rows, returning the server's text exactly as pgoutput sends it. */
-  private getRawPool(): Pool {
+  private getRawPool(size = 2): Pool {
     if (!this.rawPool) {
-      this.rawPool = createRawTextPool(this.options.config.source.postgres.url, { max: 2 });
+      this.rawPool = createRawTextPool(this.options.config.source.postgres.url, { max: Math.max(2, size) });
       this.rawPool.on('error', (error) => this.logger.warn({ error: errorText(error) }, 'source pool error'));
     }
     return this.rawPool;

@@ -52,6 +52,19 @@ export interface SessionDeps {
   logger: Logger;
   onWatermark?: (message: LogicalMessage) => Promise<void> | void;
   onConfirmed: (lsn: Lsn) => void;
+  /** Sees the stream as it is appended (incremental snapshots' watermark window). */
+  observer?: StreamObserver;
+}
+
+/**
+ * Hooks for code that must act in stream order: observe() sees every data event before it is appended;
+ * onMessage() may return events to append at a 'distributary' logical message's position (the rows
+ * of an incremental-snapshot chunk at its high watermark); durableThrough() follows confirmations.
+ */
+export interface StreamObserver {
+  observe(event: ChangeEvent): void;
+  onMessage(prefix: string, content: string, lsn: Lsn): ChangeEvent[];
+  durableThrough(lsn: Lsn): void;
 }
 
 export class ReplicationSession {
@@ -143,6 +156,7 @@ export class ReplicationSession {
     this.reported = lsn;
     void this.stream.sendFlushed(lsn).catch(() => undefined);
     this.deps.onConfirmed(lsn);
+    this.deps.observer?.durableThrough(lsn);
   }
 
   private keepalive(lsn: Lsn, shouldRespond: boolean): void {
@@ -201,6 +215,12 @@ export class ReplicationSession {
     if (message.prefix !== DISTRIBUTARY_MESSAGE_PREFIX) return;
     await this.flush();
     if (this.deps.onWatermark) await this.deps.onWatermark(message);
+    const atThisPosition =
+      this.deps.observer?.onMessage(message.prefix, message.content.toString('utf8'), message.lsn) ?? [];
+    if (atThisPosition.length) {
+      this.batch.push(...atThisPosition);
+      await this.flush();
+    }
     if (!message.transactional && !this.decoder.transaction) this.gate.durable(message.lsn);
   }
 
@@ -216,6 +236,7 @@ export class ReplicationSession {
         reread: (c) => rereadRow(this.deps.pool, this.decoder, c.relation, c.lookupKey ?? c.event.key),
       });
       for (const entry of event.filled ?? []) connectorMetrics.toastFilled.inc({ source: entry.split(':').pop() });
+      this.deps.observer?.observe(event);
       this.batch.push(event);
       this.deps.rowCache.remember(event);
       this.txEvents++;

@@ -88,9 +88,12 @@ export class IncrementalSnapshotRunner {
           chunks,
           chunk.rows.map((row) => ({ key: keyOf(meta, row), row })),
         );
-        const highLsn = await this.emit(id, chunks, 'high');
+        await this.emit(id, chunks, 'high');
         const result = await this.withTimeout(closed, `the stream to pass the high watermark of chunk ${chunks}`);
-        await this.withTimeout(durable.waitFor(highLsn), `the chunk rows of chunk ${chunks} to be durable in the log`);
+        await this.withTimeout(
+          durable.waitFor(result.lsn),
+          `the chunk rows of chunk ${chunks} to be durable in the log`,
+        );
         chunks++;
         rowsDone += result.events.length;
         dropped += Math.max(0, result.dropped);

@@ -110,6 +110,8 @@ export class SnapshotCoordinator {
       lockDuration: 60_000,
     });
     this.worker.on('failed', (job, error) => this.logger.error({ job: job?.data, err: error }, 'snapshot job failed'));
+    this.worker.on('error', (error) => this.logger.error({ err: error }, 'snapshot worker error'));
+    this.logger.info('snapshot jobs: worker started');
     for (const record of await this.requests.list(200)) {
       if (record.status === 'running') await enqueue(this.options.redis, this.options.keys, record.id);
     }
