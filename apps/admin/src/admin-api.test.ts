@@ -396,7 +396,7 @@ describe('admin API: jobs', () => {
     expect(((await call('/api/compaction')).body as { lastRun: { report: unknown } }).lastRun.report).toEqual(run.body);
   });
 
-  it('lists snapshot jobs from the key layout and answers 501 for what is not wired', async () => {
+  it('lists snapshot jobs from the key layout; starts, pauses, resumes and cancels incremental snapshots', async () => {
     expect((await call('/api/snapshots')).body).toEqual([]);
     await redis.hset(keys.initialSnapshot(), {
       status: 'running',
@@ -409,9 +409,16 @@ describe('admin API: jobs', () => {
       { id: 'initial', kind: 'initial', status: 'running', progress: 0.25, tables: ['public.products'] },
     ]);
     const start = await asOperator('/api/snapshots', { tables: ['public.products'] });
-    expect(start.status).toBe(501);
-    expect(JSON.stringify(start.body)).toMatch(/not wired/);
-    expect((await asOperator('/api/snapshots/initial/pause')).status).toBe(501);
+    expect(start.status).toBe(202);
+    const [started] = start.body as { id: string; table: string; status: string }[];
+    expect(started).toMatchObject({ table: 'public.products', status: 'queued' });
+    expect((await asOperator(`/api/snapshots/${started.id}/pause`)).body).toMatchObject({ status: 'paused' });
+    expect((await asOperator(`/api/snapshots/${started.id}/resume`)).body).toMatchObject({ status: 'queued' });
+    expect((await asOperator(`/api/snapshots/${started.id}/cancel`)).body).toMatchObject({ status: 'cancelled' });
+    expect((await asOperator('/api/snapshots/initial/pause')).status).toBe(400);
+    expect((await asOperator('/api/snapshots', { tables: ['public.nope'] })).status).toBe(400);
+    const listed = (await call('/api/snapshots')).body as { id: string; status: string }[];
+    expect(listed.find((j) => j.id === started.id)?.status).toBe('cancelled');
   });
 });
 

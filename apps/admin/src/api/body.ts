@@ -4,7 +4,10 @@ import { z } from 'zod';
 /** Request bodies, validated with zod; a bad body is a 400 naming the field. */
 export const idsBody = z.strictObject({ ids: z.array(z.string().regex(/^\d+-\d+$/, 'a stream entry ID')).optional() });
 export const replayBody = z.strictObject({ from: z.string().min(1) });
-export const snapshotStartBody = z.strictObject({ tables: z.array(z.string().min(1)).optional() });
+export const snapshotStartBody = z.strictObject({
+  tables: z.array(z.string().min(1)).optional(),
+  where: z.string().min(1).optional(),
+});
 
 export function parseBody<T>(schema: z.ZodType<T>, body: unknown): T {
   const result = schema.safeParse(body ?? {});

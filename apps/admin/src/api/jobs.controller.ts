@@ -66,7 +66,8 @@ export class SnapshotsController {
   @ApiBody({ schema: snapshotStartSchema, required: false })
   @ApiForbiddenResponse(forbidden)
   start(@Body() body: unknown): Promise<unknown> {
-    return this.backend.startSnapshot(parseBody(snapshotStartBody, body).tables);
+    const request = parseBody(snapshotStartBody, body);
+    return this.backend.startSnapshot(request.tables, request.where);
   }
 
   @Post(':id/pause')

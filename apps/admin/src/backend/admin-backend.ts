@@ -35,6 +35,8 @@ import { readPartitionStats, readSinkPartitionLag, sinksWithPositions } from './
 import { RingBuffer } from './ring-buffer';
 import { readSourceStatus } from './source-status';
 import { readSnapshots } from './snapshots';
+import { snapshotControls } from '@distributary/pg-source';
+import type { SnapshotControl } from './runtime';
 import type {
   CompactionStatus,
   DeadLetterPage,
@@ -76,6 +78,7 @@ export class AdminBackend implements OnModuleInit, OnModuleDestroy {
   private previous: { t: number; added: number; lag: Map<string, number> } | undefined;
   private readonly healthNames: string[] = [];
   private lastCompaction: CompactionStatus['lastRun'] = null;
+  private defaultSnapshots?: SnapshotControl;
   private maintenanceQueue: Queue | undefined;
 
   constructor(@Inject(ADMIN_SETTINGS) private readonly settings: AdminSettings) {
@@ -281,26 +284,31 @@ export class AdminBackend implements OnModuleInit, OnModuleDestroy {
     return readSnapshots(this.redis, this.keys);
   }
 
-  private snapshotControl() {
-    const control = this.settings.runtime.snapshots;
-    if (!control)
-      throw new NotImplementedException(
-        'snapshot jobs cannot be started or changed from the admin API in this build: the incremental snapshot machinery is not wired yet',
-      );
-    return control;
+  /** In-process control when the composer passes one; otherwise through the log Redis (the active
+   *  connector runs the snapshot jobs wherever it is). */
+  private snapshotControl(): SnapshotControl {
+    this.defaultSnapshots ??= snapshotControls(this.redis, this.keys, this.config.source.tables);
+    return this.settings.runtime.snapshots ?? this.defaultSnapshots;
   }
 
-  startSnapshot(tables?: string[]): Promise<unknown> {
-    return this.snapshotControl().start({ tables });
+  startSnapshot(tables?: string[], where?: string): Promise<unknown> {
+    return this.refused(this.snapshotControl().start({ tables, where }));
   }
   pauseSnapshot(id: string): Promise<unknown> {
-    return this.snapshotControl().pause(id);
+    return this.refused(this.snapshotControl().pause(id));
   }
   resumeSnapshot(id: string): Promise<unknown> {
-    return this.snapshotControl().resume(id);
+    return this.refused(this.snapshotControl().resume(id));
   }
   cancelSnapshot(id: string): Promise<unknown> {
-    return this.snapshotControl().cancel(id);
+    return this.refused(this.snapshotControl().cancel(id));
+  }
+
+  /** A snapshot operation the state does not allow (unknown id, already done…) is the caller's 400. */
+  private refused<T>(operation: Promise<T>): Promise<T> {
+    return operation.catch((error: unknown) => {
+      throw new BadRequestException(error instanceof Error ? error.message : String(error));
+    });
   }
 
   // ---- live numbers -----------------------------------------------------------------------------

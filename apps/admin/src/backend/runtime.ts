@@ -6,7 +6,7 @@ import type { Sink } from '@distributary/core';
  * answers 501 with a message saying so — it never pretends.
  */
 export interface SnapshotControl {
-  start(request: { tables?: string[] }): Promise<unknown>;
+  start(request: { tables?: string[]; where?: string }): Promise<unknown>;
   pause(id: string): Promise<unknown>;
   resume(id: string): Promise<unknown>;
   cancel(id: string): Promise<unknown>;

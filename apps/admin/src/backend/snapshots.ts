@@ -27,7 +27,7 @@ function parseValue(value: string): unknown {
 export function toSnapshotJob(id: string, kind: SnapshotJob['kind'], hash: Record<string, string>): SnapshotJob {
   const fields = Object.fromEntries(Object.entries(hash).map(([k, v]) => [k, parseValue(v)]));
   const rowsDone = firstNumber(hash, ['rowsDone', 'rows', 'done', 'rowsRead']);
-  const rowsTotal = firstNumber(hash, ['rowsTotal', 'total', 'estimatedRows', 'totalRows']);
+  const rowsTotal = firstNumber(hash, ['rowsTotal', 'estimatedTotal', 'total', 'estimatedRows', 'totalRows']);
   const explicit = firstNumber(hash, ['progress']);
   const progress =
     explicit !== null
@@ -37,7 +37,7 @@ export function toSnapshotJob(id: string, kind: SnapshotJob['kind'], hash: Recor
         : hash.status === 'done' || hash.status === 'completed'
           ? 1
           : null;
-  const tables = parseValue(hash.tables ?? '[]');
+  const tables = parseValue(hash.tables ?? (hash.table ? JSON.stringify([hash.table]) : '[]'));
   return {
     id,
     kind,

@@ -1,3 +1,4 @@
+import { MultiBar, Presets, type SingleBar } from 'cli-progress';
 import { Command } from 'commander';
 import type { Row } from '@distributary/core';
 import { configOption, loadConfigFrom, type ConfigOptions } from '../config-option';
@@ -7,6 +8,10 @@ import { withLogRedis } from '../log-connection';
 
 interface SnapshotOptions extends ConfigOptions {
   key?: string;
+  where?: string;
+  pause?: string;
+  resume?: string;
+  cancel?: string;
   chunk: string;
   wait?: boolean;
   list?: boolean;
@@ -21,7 +26,14 @@ export function snapshotCommand(): Command {
     .argument('[tables...]', 'tables to snapshot (default: every source table)')
     .addOption(configOption())
     .option('--key <json>', 'only the rows with these primary keys (a JSON list of key objects, e.g. [{"id":7}])')
+    .option(
+      '--where <sql>',
+      'only the rows matching this SQL condition (e.g. "updated_at > now() - interval \'1 day\'")',
+    )
     .option('--chunk <rows>', 'rows per chunk', '1000')
+    .option('--pause <id>', 'pause a running snapshot (it stops after its current chunk)')
+    .option('--resume <id>', 'resume a paused or failed snapshot where it stopped')
+    .option('--cancel <id>', 'cancel a snapshot')
     .option('--wait', 'wait until the snapshots finished, printing their progress')
     .option('--list', 'list recent snapshots instead of starting one')
     .option('--json', 'print the snapshot records as JSON')
@@ -33,9 +45,25 @@ export function snapshotCommand(): Command {
     )
     .action(async (tables: string[], options: SnapshotOptions) => {
       const { config } = loadConfigFrom(options);
-      const { requestSnapshot, SnapshotRequests } = await import('@distributary/pg-source');
+      const { requestSnapshot, resumeSnapshot, SnapshotRequests } = await import('@distributary/pg-source');
       await withLogRedis(config, async (redis, keys) => {
         const requests = new SnapshotRequests(redis, keys);
+        const control = options.pause
+          ? () => requests.setStatus(options.pause as string, 'paused')
+          : options.resume
+            ? () => resumeSnapshot(redis, keys, options.resume as string)
+            : options.cancel
+              ? () => requests.setStatus(options.cancel as string, 'cancelled')
+              : undefined;
+        if (control) {
+          try {
+            const record = await control();
+            process.stdout.write(options.json ? `${toJson(record)}\n` : `snapshot ${record.id}: ${record.status}\n`);
+          } catch (error) {
+            throw new ExitError(EXIT_FAILURE, error instanceof Error ? error.message : String(error));
+          }
+          return;
+        }
         if (options.list) {
           const records = await requests.list();
           process.stdout.write(
@@ -61,7 +89,15 @@ export function snapshotCommand(): Command {
         const keyRows = options.key ? parseKeys(options.key) : undefined;
         const records = [];
         for (const table of chosen) {
-          records.push(await requestSnapshot(redis, keys, { table, keys: keyRows, chunkSize, reason: 'cli' }));
+          records.push(
+            await requestSnapshot(redis, keys, {
+              table,
+              keys: keyRows,
+              where: options.where,
+              chunkSize,
+              reason: 'cli',
+            }),
+          );
         }
         if (!options.json) {
           for (const r of records) process.stdout.write(`snapshot ${r.id} of ${r.table} queued\n`);
@@ -103,23 +139,51 @@ interface SnapshotRecordLike {
   rowsDone: number;
   estimatedTotal: number;
   error?: string;
+  progress?: { rowsPerSecond: number };
 }
 
+/** Waits for the snapshots, with one cli-progress bar per snapshot on a terminal (log lines otherwise). */
 async function waitForAll(
   requests: { get(id: string): Promise<SnapshotRecordLike | null> },
   ids: string[],
 ): Promise<SnapshotRecordLike[]> {
   const last = new Map<string, string>();
-  for (;;) {
-    const records = (await Promise.all(ids.map((id) => requests.get(id)))).filter(
-      (r): r is SnapshotRecordLike => r !== null,
-    );
-    for (const r of records) {
-      const line = `${r.id} ${r.table}: ${r.status}, ${r.rowsDone}/${r.estimatedTotal || '?'} rows${r.error ? ` (${r.error})` : ''}`;
-      if (last.get(r.id) !== line) process.stderr.write(`${line}\n`);
-      last.set(r.id, line);
+  const tty = Boolean(process.stderr.isTTY);
+  const bars = tty
+    ? new MultiBar(
+        {
+          format:
+            ' {table} |{bar}| {percentage}% | {value}/{total} rows | {rate} rows/s | ETA {eta_formatted} | {status}',
+          hideCursor: true,
+          stream: process.stderr,
+        },
+        Presets.shades_classic,
+      )
+    : undefined;
+  const byId = new Map<string, SingleBar>();
+  try {
+    for (;;) {
+      const records = (await Promise.all(ids.map((id) => requests.get(id)))).filter(
+        (r): r is SnapshotRecordLike => r !== null,
+      );
+      for (const r of records) {
+        if (bars) {
+          const total = Math.max(r.estimatedTotal, r.rowsDone, 1);
+          const payload = { table: r.table, status: r.status, rate: r.progress?.rowsPerSecond ?? 0 };
+          let bar = byId.get(r.id);
+          if (!bar) byId.set(r.id, (bar = bars.create(total, r.rowsDone, payload)));
+          bar.setTotal(r.status === 'done' ? r.rowsDone || 1 : total);
+          bar.update(r.status === 'done' ? r.rowsDone || 1 : r.rowsDone, payload);
+          continue;
+        }
+        const line = `${r.id} ${r.table}: ${r.status}, ${r.rowsDone}/${r.estimatedTotal || '?'} rows${r.error ? ` (${r.error})` : ''}`;
+        if (last.get(r.id) !== line) process.stderr.write(`${line}\n`);
+        last.set(r.id, line);
+      }
+      if (records.length === ids.length && records.every((r) => FINISHED.has(r.status))) return records;
+      await new Promise((resolve) => setTimeout(resolve, 500));
     }
-    if (records.length === ids.length && records.every((r) => FINISHED.has(r.status))) return records;
-    await new Promise((resolve) => setTimeout(resolve, 1000));
+  } finally {
+    bars?.stop();
   }
 }

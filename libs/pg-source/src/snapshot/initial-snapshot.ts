@@ -73,7 +73,17 @@ export async function runInitialSnapshot(options: InitialSnapshotOptions): Promi
   const lsn = resumed && saved.lsn ? BigInt(saved.lsn) : options.lsn;
   let seq = resumed ? Number(saved.seq ?? 0) : 0;
   const startedAt = resumed ? Number(saved.startedAt) : Date.now();
-  if (!resumed) await record.write({ status: 'running', lsn: lsn.toString(), seq: 0, startedAt });
+  if (!resumed)
+    await record.write({
+      status: 'running',
+      lsn: lsn.toString(),
+      seq: 0,
+      startedAt,
+      tables: JSON.stringify(options.tables),
+    });
+  // Totals over every table, for progress bars (rowsDone / estimatedTotal).
+  const estimates = new Map(options.tables.map((t) => [t, Number(saved[`t:${t}:estimate`] ?? 0)]));
+  let totalRows = Number(saved.rowsDone ?? 0);
 
   const pending = options.tables.filter((table) => saved[`t:${table}:done`] !== '1');
   const connections = Math.max(1, Math.min(options.concurrency ?? 3, pending.length));
@@ -102,8 +112,10 @@ export async function runInitialSnapshot(options: InitialSnapshotOptions): Promi
         await options.append(positioned);
         chunks++;
         rows += positioned.length;
+        totalRows += positioned.length;
         await record.write({
           seq,
+          rowsDone: totalRows,
           [`t:${table}:rows`]: tableRows,
           ...(next ? { [`t:${table}:after`]: JSON.stringify(next) } : { [`t:${table}:done`]: 1 }),
         });
@@ -118,7 +130,11 @@ export async function runInitialSnapshot(options: InitialSnapshotOptions): Promi
         for (let table = queue.shift(); table; table = queue.shift()) {
           const meta = await describeSnapshotTable(client, table);
           const estimate = await estimateRows(client, table);
-          await record.write({ [`t:${table}:estimate`]: estimate });
+          estimates.set(table, estimate);
+          await record.write({
+            [`t:${table}:estimate`]: estimate,
+            estimatedTotal: [...estimates.values()].reduce((a, b) => a + b, 0),
+          });
           let after: KeyCursor | null = saved[`t:${table}:after`]
             ? (JSON.parse(saved[`t:${table}:after`]) as KeyCursor)
             : null;
