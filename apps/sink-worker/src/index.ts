@@ -7,3 +7,4 @@ export * from './worker-options';
 export * from './sink-worker.module';
 export * from './create-sink';
 export * from './metrics-server';
+export * from './rebuild-on-open';

@@ -1,16 +1,17 @@
 import { createServer, type Server } from 'node:http';
 import { health, registry } from '@distributary/observability';
 
-/** GET /metrics (Prometheus), /healthz (process up) and /readyz (real dependencies). */
+/** GET /metrics (Prometheus), /health/live (process up) and /health/ready (real dependencies);
+ *  /healthz and /readyz are kept as aliases. */
 export async function startMetricsServer(port: number, host = '0.0.0.0'): Promise<Server> {
   const server = createServer((request, response) => {
     void (async () => {
       if (request.url === '/metrics') {
         response.setHeader('content-type', registry.contentType);
         response.end(await registry.metrics());
-      } else if (request.url === '/healthz') {
+      } else if (request.url === '/health/live' || request.url === '/healthz') {
         response.end('ok');
-      } else if (request.url === '/readyz') {
+      } else if (request.url === '/health/ready' || request.url === '/readyz') {
         const report = await health.report();
         response.statusCode = report.status === 'ok' ? 200 : 503;
         response.setHeader('content-type', 'application/json');

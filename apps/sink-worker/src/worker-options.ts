@@ -1,6 +1,7 @@
 import type { Sink } from '@distributary/core';
 import type { DistributaryConfig, SinkConfig } from '@distributary/config';
-import { connectRedis, type RetentionPolicy } from '@distributary/changelog';
+import { LogKeys, connectRedis, type RetentionPolicy } from '@distributary/changelog';
+import { rebuildOnOpen } from './rebuild-on-open';
 import type { SinkRunnerOptions } from './sink-runner';
 import type { SinkContext } from './create-sink';
 
@@ -19,13 +20,21 @@ export function sinkWorkerOptionsFromConfig(
   overrides: Partial<SinkWorkerOptions> = {},
 ): SinkWorkerOptions {
   const { log } = config;
+  const redis = connectRedis(log.redis);
+  const keys = new LogKeys(log.namespace);
   return {
-    redis: connectRedis(log.redis),
+    redis,
     namespace: log.namespace,
     partitions: log.partitions,
     sinks: () =>
       Promise.all(
-        config.sinks.map((sink) => createSink(sink, { sourceUrl: config.source.postgres.url, logger: overrides.logger })),
+        config.sinks.map(async (sink) =>
+          rebuildOnOpen(
+            await createSink(sink, { sourceUrl: config.source.postgres.url, logger: overrides.logger }),
+            { redis, keys, partitions: log.partitions },
+            overrides.logger,
+          ),
+        ),
       ),
     maintenance: {
       policy: {

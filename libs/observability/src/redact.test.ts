@@ -8,4 +8,10 @@ describe('redaction', () => {
     const redacted = redactSecrets({ a: { url: 'redis://:pw@h:1', password: 'x', tokens: [{ token: 't' }] } });
     expect(JSON.stringify(redacted)).not.toMatch(/pw@|"x"|"t"/);
   });
+
+  it('keeps the message and stack of errors, with secrets redacted', () => {
+    const redacted = redactSecrets({ err: new Error('connect postgres://u:pw@db/x failed') }) as { err: { message: string; stack: string } };
+    expect(redacted.err.message).toBe('connect postgres://u:***@db/x failed');
+    expect(redacted.err.stack).toMatch(/Error/);
+  });
 });

@@ -11,14 +11,21 @@ export function quoteTable(table: string): string {
 }
 
 /**
- * Creates the publication for exactly the configured tables when it is missing; an existing one must
- * publish exactly those tables (and every operation) or we stop and say how to fix it.
+ * Keeps the publication equal to the configured tables: created when missing; an existing one that
+ * publishes other tables is brought in line (ALTER PUBLICATION … ADD / DROP TABLE) and the tables
+ * added are returned, so the connector can snapshot them. Every operation must be published.
  */
+export interface PublicationChange {
+  created: boolean;
+  added: string[];
+  removed: string[];
+}
+
 export async function ensurePublication(
   pool: Pool,
   publication: string,
   tables: readonly string[],
-): Promise<'created' | 'valid'> {
+): Promise<PublicationChange> {
   const existing = await pool.query<{
     pubinsert: boolean;
     pubupdate: boolean;
@@ -30,7 +37,7 @@ export async function ensurePublication(
   ]);
   if (existing.rows.length === 0) {
     await pool.query(`CREATE PUBLICATION ${quoteIdent(publication)} FOR TABLE ${tables.map(quoteTable).join(', ')}`);
-    return 'created';
+    return { created: true, added: [...tables], removed: [] };
   }
   const flags = existing.rows[0];
   if (!flags.pubinsert || !flags.pubupdate || !flags.pubdelete || !flags.pubtruncate)
@@ -38,21 +45,17 @@ export async function ensurePublication(
       `publication ${publication} does not publish every operation: run ` +
         `ALTER PUBLICATION ${publication} SET (publish = 'insert, update, delete, truncate')`,
     );
-  if (flags.puballtables) return 'valid';
+  if (flags.puballtables) return { created: false, added: [], removed: [] };
   const { rows } = await pool.query<{ table: string }>(
     `SELECT schemaname || '.' || tablename AS table FROM pg_publication_tables WHERE pubname = $1`,
     [publication],
   );
   const published = new Set(rows.map((r) => r.table));
-  const wanted = new Set(tables);
-  const missing = [...wanted].filter((t) => !published.has(t));
-  const extra = [...published].filter((t) => !wanted.has(t));
-  if (missing.length || extra.length)
-    throw new SourceShapeError(
-      `publication ${publication} does not match source.tables` +
-        (missing.length ? `; missing: ${missing.join(', ')}` : '') +
-        (extra.length ? `; not configured: ${extra.join(', ')}` : '') +
-        `. Fix: ALTER PUBLICATION ${publication} SET TABLE ${tables.join(', ')} — or change source.tables`,
-    );
-  return 'valid';
+  const added = tables.filter((t) => !published.has(t));
+  const removed = [...published].filter((t) => !tables.includes(t));
+  if (added.length)
+    await pool.query(`ALTER PUBLICATION ${quoteIdent(publication)} ADD TABLE ${added.map(quoteTable).join(', ')}`);
+  if (removed.length)
+    await pool.query(`ALTER PUBLICATION ${quoteIdent(publication)} DROP TABLE ${removed.map(quoteTable).join(', ')}`);
+  return { created: false, added, removed };
 }

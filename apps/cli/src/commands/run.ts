@@ -2,6 +2,7 @@ import { Command, Option } from 'commander';
 import type { DistributaryConfig } from '@distributary/config';
 import { createLogger } from '@distributary/observability';
 import { configOption, loadConfigFrom, type ConfigOptions } from '../config-option';
+import { bootstrapNewSinks } from '../bootstrap';
 import { deepCheck } from '../deep-checks';
 import { describePlan, planSinkChanges, recordSettledSinks } from '../config-plan';
 import { NotAvailableError } from '../exit-codes';
@@ -48,6 +49,10 @@ role failing stops the others (exit 1).`,
         process.stdout.write(
           `distributary run ${file} (${selected.join(', ')})\nsinks:\n${describePlan(plan).join('\n')}\n`,
         );
+        if (selected.includes('worker')) {
+          const bootstrap = await withLogRedis(config, (redis, keys) => bootstrapNewSinks(redis, keys, config, plan));
+          if (bootstrap.length) process.stdout.write(`bootstrap:\n${bootstrap.join('\n')}\n`);
+        }
         const running = await startRoles(roles, selected, config);
         const metrics = selected.includes('admin') ? undefined : await startMetrics(Number(options.metricsPort));
         if (metrics) running.unshift(metrics);

@@ -26,7 +26,7 @@ import {
 } from '../slot';
 import { assertTablesHaveKeys, describeTable } from '../source-shape';
 import { TypeResolver } from '../types/type-resolver';
-import { SnapshotCoordinator, initialSnapshotState, runInitialSnapshot } from '../snapshot';
+import { SnapshotCoordinator, initialSnapshotState, requestSnapshot, runInitialSnapshot } from '../snapshot';
 import type { LogicalMessage } from '../pgoutput-messages';
 import { connectorMetrics } from './connector-metrics';
 import { DISTRIBUTARY_MESSAGE_PREFIX, ReplicationSession } from './replication-session';
@@ -205,9 +205,17 @@ export class Connector {
       const appender = new LogAppender(this.redis, this.keys, config.log.partitions);
       await appender.ensurePartitionCount();
       await assertTablesHaveKeys(pool, config.source.tables);
-      await ensurePublication(pool, postgres.publication, config.source.tables);
+      const publication = await ensurePublication(pool, postgres.publication, config.source.tables);
       const types = new TypeResolver(pool);
-      await this.ensureSlot(pool, appender, types);
+      const slotCreated = await this.ensureSlot(pool, appender, types);
+      if (!slotCreated && publication.added.length && postgres.snapshot === 'initial') {
+        // Tables added to the configuration after the slot existed: their rows so far come from an
+        // incremental snapshot (run by this leader once streaming), their changes from the stream.
+        this.logger.info({ tables: publication.added }, 'tables added to the publication: snapshotting them');
+        for (const table of publication.added)
+          await requestSnapshot(this.redis, this.keys, { table, reason: 'config: table added' });
+      }
+      if (publication.removed.length) this.logger.info({ tables: publication.removed }, 'tables removed from the publication');
       if ((await initialSnapshotState(this.redis, this.keys)).state === 'running') {
         this.logger.warn('the initial snapshot was interrupted: resuming after its last appended chunk');
         await this.initialSnapshot(appender, types);
@@ -285,10 +293,11 @@ export class Connector {
     this.session.abort(new Error(reason));
   }
 
-  private async ensureSlot(pool: Pool, appender: LogAppender, types: TypeResolver): Promise<void> {
+  /** Creates the slot when missing (with the initial snapshot); true when it was created now. */
+  private async ensureSlot(pool: Pool, appender: LogAppender, types: TypeResolver): Promise<boolean> {
     const { postgres } = this.options.config.source;
     const existing = await readSlot(pool, postgres.slot);
-    if (existing) return;
+    if (existing) return false;
     if (postgres.snapshot === 'initial') {
       const exported = await createSlotWithExportedSnapshot(postgres.url, postgres.slot);
       try {
@@ -298,11 +307,12 @@ export class Connector {
       } finally {
         await exported.release();
       }
-      return;
+      return true;
     }
     this.logger.info('creating replication slot (waits for running transactions to finish)');
     await ensureSlot(pool, postgres.slot);
     this.logger.info('created replication slot');
+    return true;
   }
 
   /**

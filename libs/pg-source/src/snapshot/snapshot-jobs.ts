@@ -167,3 +167,24 @@ export function snapshotControls(
     list: () => requests.list(),
   };
 }
+
+/**
+ * Tables whose full current state the log holds (so a new sink can bootstrap by reading it from the
+ * start): covered by the initial snapshot — done, running, or about to run on the first start — or by a
+ * finished whole-table incremental snapshot. Under time-based retention nothing is held: old entries
+ * are trimmed.
+ */
+export async function tablesHeldByLog(
+  redis: RedisClient,
+  keys: LogKeys,
+  config: { tables: readonly string[]; initialSnapshot: boolean; timeRetention: boolean },
+): Promise<Set<string>> {
+  const held = new Set<string>();
+  if (config.timeRetention) return held;
+  const initial = await redis.hgetall(keys.initialSnapshot());
+  if (initial.status) for (const table of JSON.parse(initial.tables ?? '[]') as string[]) held.add(table);
+  else if (config.initialSnapshot) for (const table of config.tables) held.add(table);
+  for (const record of await new SnapshotRequests(redis, keys).list(1000))
+    if (record.status === 'done' && !record.where && !record.keys) held.add(record.table);
+  return held;
+}
