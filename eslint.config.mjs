@@ -50,7 +50,7 @@ export default [
     },
   },
   {
-    files: ['**/*.test.ts', 'test/**/*.ts', 'libs/testkit/**/*.ts'],
+    files: ['**/*.test.ts', '**/test/**/*.ts', '**/testing/**/*.ts', 'libs/testkit/**/*.ts'],
     rules: { '@nx/enforce-module-boundaries': 'off' },
   },
 ];

@@ -39,7 +39,16 @@ beforeAll(async () => {
   const slot = uniqueName('shop');
   child = spawn(
     process.execPath,
-    ['--import', 'tsx', 'apps/cli/src/main.ts', 'run', '--config', 'examples/shop/distributary.yaml', '--metrics-port', '0'],
+    [
+      '--import',
+      'tsx',
+      'apps/cli/src/main.ts',
+      'run',
+      '--config',
+      'examples/shop/distributary.yaml',
+      '--metrics-port',
+      '0',
+    ],
     {
       cwd: ROOT,
       env: {
@@ -94,7 +103,9 @@ describe('the example pipeline (npm start)', () => {
     const view = await waitFor(
       'the sales view',
       async () => {
-        const rows = await db.sql<{ orders: string }>(`SELECT sum(orders)::text AS orders FROM analytics.sales_by_category`);
+        const rows = await db.sql<{ orders: string }>(
+          `SELECT sum(orders)::text AS orders FROM analytics.sales_by_category`,
+        );
         const [{ n }] = await db.sql<{ n: string }>(`SELECT count(*)::text AS n FROM orders`);
         return rows[0]?.orders === n ? rows : undefined;
       },

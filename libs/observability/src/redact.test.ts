@@ -10,7 +10,9 @@ describe('redaction', () => {
   });
 
   it('keeps the message and stack of errors, with secrets redacted', () => {
-    const redacted = redactSecrets({ err: new Error('connect postgres://u:pw@db/x failed') }) as { err: { message: string; stack: string } };
+    const redacted = redactSecrets({ err: new Error('connect postgres://u:pw@db/x failed') }) as {
+      err: { message: string; stack: string };
+    };
     expect(redacted.err.message).toBe('connect postgres://u:***@db/x failed');
     expect(redacted.err.stack).toMatch(/Error/);
   });

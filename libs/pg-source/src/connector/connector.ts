@@ -215,7 +215,8 @@ export class Connector {
         for (const table of publication.added)
           await requestSnapshot(this.redis, this.keys, { table, reason: 'config: table added' });
       }
-      if (publication.removed.length) this.logger.info({ tables: publication.removed }, 'tables removed from the publication');
+      if (publication.removed.length)
+        this.logger.info({ tables: publication.removed }, 'tables removed from the publication');
       if ((await initialSnapshotState(this.redis, this.keys)).state === 'running') {
         this.logger.warn('the initial snapshot was interrupted: resuming after its last appended chunk');
         await this.initialSnapshot(appender, types);
