@@ -21,7 +21,9 @@ export default defineConfig({
     testTimeout: 120_000,
     hookTimeout: 180_000,
     pool: 'forks',
-    maxWorkers: 2,
+    // One test file at a time: the suites start connectors, workers and whole pipelines as real
+    // processes on a 2-core machine; running files side by side made lease and slot timings flaky.
+    fileParallelism: false,
     reporters: process.env.CI ? ['default', ['json', { outputFile: 'test-artifacts/vitest.json' }]] : ['default'],
   },
 });

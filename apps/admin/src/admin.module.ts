@@ -9,9 +9,11 @@ import { HealthController } from './api/health.controller';
 import { CompactionController, SnapshotsController } from './api/jobs.controller';
 import { SinksController } from './api/sinks.controller';
 import { StatusController } from './api/status.controller';
+import { VerifyController } from './api/verify.controller';
 import { AuthGuard } from './auth/auth.guard';
 import { TokenStore } from './auth/token-store';
 import { AdminBackend } from './backend/admin-backend';
+import { VerificationBackend } from './backend/verification';
 
 /** The admin API as a Nest module, built from a validated config (+ optional in-process runtime). */
 @Module({})
@@ -28,15 +30,17 @@ export class AdminModule {
         CompactionController,
         SnapshotsController,
         EventsController,
+        VerifyController,
       ],
       providers: [
         { provide: ADMIN_SETTINGS, useValue: settings },
         { provide: TokenStore, useValue: new TokenStore(settings.tokens) },
         AdminBackend,
+        VerificationBackend,
         { provide: APP_GUARD, useClass: AuthGuard },
         { provide: APP_FILTER, useClass: ErrorsFilter },
       ],
-      exports: [AdminBackend, ADMIN_SETTINGS, TokenStore],
+      exports: [AdminBackend, VerificationBackend, ADMIN_SETTINGS, TokenStore],
     };
   }
 }

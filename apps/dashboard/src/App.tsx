@@ -8,8 +8,9 @@ import { LiveTail } from './components/LiveTail';
 import { Login } from './components/Login';
 import { Partitions } from './components/Partitions';
 import { Snapshots } from './components/Snapshots';
+import { Verification } from './components/Verification';
 import { useLiveMetrics, usePolling } from './hooks';
-import type { Overview, Role, SinkState, SnapshotJob } from './types';
+import type { Overview, Role, SinkState, SnapshotJob, VerifyResult } from './types';
 
 interface Toast {
   id: number;
@@ -20,6 +21,7 @@ interface Toast {
 function Dashboard({ role, onLogout }: { role: Role; onLogout(): void }) {
   const overview = usePolling<Overview>('/api/overview', 2000);
   const snapshots = usePolling<SnapshotJob[]>('/api/snapshots', 5000);
+  const verification = usePolling<VerifyResult[]>('/api/verify', 10000);
   const { samples, connected } = useLiveMetrics();
   const [dialog, setDialog] = useState<ConfirmRequest | null>(null);
   const [toasts, setToasts] = useState<Toast[]>([]);
@@ -127,6 +129,14 @@ function Dashboard({ role, onLogout }: { role: Role; onLogout(): void }) {
               />
               <Partitions partitions={overview.data.partitions} />
             </div>
+            <Verification
+              results={verification.data}
+              error={verification.error}
+              role={role}
+              confirm={setDialog}
+              notify={notify}
+              onChanged={() => void verification.refresh()}
+            />
             <LiveTail />
           </>
         )}

@@ -103,3 +103,20 @@ export interface TailEvent {
   key: unknown;
   commitTs: string | null;
 }
+
+/** GET /api/verify: the last verification of one sink (libs/verify StoredVerifyResult, the fields shown). */
+export interface VerifyOutcome {
+  sink: string;
+  status: 'clean' | 'different' | 'behind' | 'error';
+  lsn: string;
+  verifiedAt: string;
+  expectedCount: number;
+  missingCount: number;
+  extraCount: number;
+  differentCount: number;
+  error?: string;
+}
+
+export interface VerifyResult extends VerifyOutcome {
+  afterRepair?: VerifyOutcome;
+}

@@ -16,4 +16,3 @@ export * from './connector/replication-session';
 export * from './connector/row-cache';
 export * from './connector/connector-metrics';
 export * from './snapshot';
-export * from './snapshot';

@@ -1,4 +1,5 @@
-import { compareIds, parseLsn, positionToId, type Lsn } from '@distributary/core';
+import type { Pool } from 'pg';
+import { compareIds, formatLsn, parseLsn, positionToId, type Lsn } from '@distributary/core';
 import { LogKeys, readConnectorState, sinkPositions, type RedisClient } from '@distributary/changelog';
 
 /**
@@ -15,15 +16,24 @@ export interface SinkProgress {
   behind: { partition: number; committed?: string; nextId: string }[];
 }
 
+export interface ProgressOptions {
+  /** The slot's confirmed_flush_lsn read from the source (see slotConfirmedLsn), fresher than the status hash. */
+  sourceConfirmed?: () => Promise<Lsn | undefined>;
+}
+
 export async function sinkProgress(
   redis: RedisClient,
   keys: LogKeys,
   sink: string,
   partitions: number,
   lsn: Lsn,
+  options: ProgressOptions = {},
 ): Promise<SinkProgress> {
   const state = await readConnectorState(redis, keys);
-  const confirmed = state.confirmedLsn ? parseLsn(state.confirmedLsn) : 0n;
+  const published = state.confirmedLsn ? parseLsn(state.confirmedLsn) : 0n;
+  // The status hash is refreshed every connector.statusEvery; the slot itself knows sooner.
+  const fromSlot = (await options.sourceConfirmed?.()) ?? 0n;
+  const confirmed = fromSlot > published ? fromSlot : published;
   const positions = await sinkPositions(redis, keys, sink, partitions);
   const bound = positionToId({ lsn, seq: 0 });
   const behind: SinkProgress['behind'] = [];
@@ -39,9 +49,9 @@ export async function sinkProgress(
   behind.sort((a, b) => a.partition - b.partition);
   return {
     sink,
-    lsn: lsn.toString(),
+    lsn: formatLsn(lsn),
     applied: confirmed >= lsn && behind.length === 0,
-    connectorConfirmedLsn: state.confirmedLsn,
+    connectorConfirmedLsn: confirmed > 0n ? formatLsn(confirmed) : undefined,
     behind,
   };
 }
@@ -53,13 +63,28 @@ export async function waitForSink(
   sink: string,
   partitions: number,
   lsn: Lsn,
-  { timeoutMs = 30_000, intervalMs = 50 } = {},
+  {
+    timeoutMs = 30_000,
+    intervalMs = 50,
+    sourceConfirmed,
+  }: { timeoutMs?: number; intervalMs?: number } & ProgressOptions = {},
 ): Promise<SinkProgress & { timedOut: boolean }> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const progress = await sinkProgress(redis, keys, sink, partitions, lsn);
+    const progress = await sinkProgress(redis, keys, sink, partitions, lsn, { sourceConfirmed });
     if (progress.applied) return { ...progress, timedOut: false };
     if (Date.now() >= deadline) return { ...progress, timedOut: true };
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
+}
+
+/** The slot's confirmed_flush_lsn: what the connector has confirmed to PostgreSQL (undefined: no slot). */
+export function slotConfirmedLsn(pool: Pool, slot: string): () => Promise<Lsn | undefined> {
+  return async () => {
+    const { rows } = await pool.query<{ lsn: string | null }>(
+      'SELECT confirmed_flush_lsn::text AS lsn FROM pg_replication_slots WHERE slot_name = $1',
+      [slot],
+    );
+    return rows[0]?.lsn ? parseLsn(rows[0].lsn) : undefined;
+  };
 }

@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, Inject, Param, Post } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query } from '@nestjs/common';
 import {
   ApiBearerAuth,
   ApiBody,
@@ -8,10 +8,12 @@ import {
   ApiOkResponse,
   ApiOperation,
   ApiParam,
+  ApiQuery,
   ApiTags,
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
 import { AdminBackend } from '../backend/admin-backend';
+import { VerificationBackend } from '../backend/verification';
 import { parseBody, replayBody } from './body';
 import { errorSchema, replayBodySchema, sinkSchema } from './schemas';
 
@@ -24,7 +26,10 @@ const notImplemented = { description: 'no sink worker runs in this admin process
 @ApiNotFoundResponse({ description: 'no such sink', schema: errorSchema })
 @Controller('api/sinks')
 export class SinksController {
-  constructor(@Inject(AdminBackend) private readonly backend: AdminBackend) {}
+  constructor(
+    @Inject(AdminBackend) private readonly backend: AdminBackend,
+    @Inject(VerificationBackend) private readonly verification: VerificationBackend,
+  ) {}
 
   @Get()
   @ApiOperation({ summary: 'Every sink: lag (entries, bytes, seconds), throughput, errors, DLQ size, paused' })
@@ -39,6 +44,24 @@ export class SinksController {
   @ApiOkResponse({ schema: sinkSchema })
   one(@Param('name') name: string): Promise<unknown> {
     return this.backend.sink(name);
+  }
+
+  @Get(':name/wait')
+  @ApiOperation({
+    summary:
+      'Read-your-writes: answers once the sink has applied every change committed below `lsn` ' +
+      '(applied: true), or after timeoutMs with its current position (applied: false, timedOut: true)',
+  })
+  @ApiParam(sinkParam)
+  @ApiQuery({ name: 'lsn', type: String, description: 'a source LSN, e.g. 0/16B3748 (SELECT pg_current_wal_lsn())' })
+  @ApiQuery({ name: 'timeoutMs', type: Number, required: false, description: 'default 5000, at most 120000' })
+  @ApiOkResponse({ schema: { type: 'object' } })
+  wait(
+    @Param('name') name: string,
+    @Query('lsn') lsn: string | undefined,
+    @Query('timeoutMs') timeoutMs: string | undefined,
+  ): Promise<unknown> {
+    return this.verification.waitFor(name, lsn, timeoutMs);
   }
 
   @Post(':name/pause')

@@ -131,7 +131,7 @@ export async function planJoined(events: ChangeEvent[], context: PlanContext): P
   return plan;
 }
 
-async function readRelated(
+export async function readRelated(
   spec: DocumentSpec,
   reader: SnapshotReader,
   roots: Row[],

@@ -1,0 +1,57 @@
+import { Body, Controller, Get, HttpCode, Inject, Post } from '@nestjs/common';
+import {
+  ApiBearerAuth,
+  ApiBody,
+  ApiForbiddenResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+  ApiUnauthorizedResponse,
+} from '@nestjs/swagger';
+import { z } from 'zod';
+import { VerificationBackend } from '../backend/verification';
+import { parseBody } from './body';
+import { errorSchema } from './schemas';
+
+const verifyBody = z.strictObject({
+  sinks: z.array(z.string().min(1)).optional(),
+  repair: z.boolean().optional(),
+  mode: z.enum(['full', 'sample']).optional(),
+  sampleSize: z.number().int().min(1).optional(),
+});
+
+@ApiTags('verify')
+@ApiBearerAuth()
+@ApiUnauthorizedResponse({ description: 'missing or unknown token', schema: errorSchema })
+@Controller('api/verify')
+export class VerifyController {
+  constructor(@Inject(VerificationBackend) private readonly verification: VerificationBackend) {}
+
+  @Get()
+  @ApiOperation({
+    summary: 'The last verification result per sink (counts of missing / extra / different keys, examples)',
+  })
+  @ApiOkResponse({ schema: { type: 'array', items: { type: 'object' } } })
+  results(): Promise<unknown> {
+    return this.verification.results();
+  }
+
+  @Post()
+  @HttpCode(202)
+  @ApiOperation({ summary: 'Queue a verification (and optionally a repair) of some or all sinks (operator)' })
+  @ApiBody({
+    schema: {
+      type: 'object',
+      properties: {
+        sinks: { type: 'array', items: { type: 'string' } },
+        repair: { type: 'boolean' },
+        mode: { type: 'string', enum: ['full', 'sample'] },
+        sampleSize: { type: 'integer', minimum: 1 },
+      },
+    },
+  })
+  @ApiForbiddenResponse({ description: 'viewer token', schema: errorSchema })
+  run(@Body() body: unknown): Promise<unknown> {
+    return this.verification.request(parseBody(verifyBody, body));
+  }
+}

@@ -1,0 +1,281 @@
+import type { Pool } from 'pg';
+import {
+  isElasticsearchSink,
+  isRedisCacheSink,
+  sinkKind,
+  type DistributaryConfig,
+  type SinkConfig,
+} from '@distributary/config';
+import { LogKeys, type RedisClient } from '@distributary/changelog';
+import { formatLsn, type Lsn } from '@distributary/core';
+import { redactSecrets } from '@distributary/observability';
+import { TypeResolver, createRawTextPool, quoteTable } from '@distributary/pg-source';
+import { compareSides, type ComparisonReport, type Difference } from './compare';
+import { elasticsearchSides } from './sides/elasticsearch-sides';
+import type { SinkSides } from './sides/keyed-side';
+import { redisCacheSides } from './sides/redis-cache-sides';
+import { sampleFor, type KeySample } from './sides/sampling';
+import { viewSides } from './sides/view-sides';
+import { slotConfirmedLsn, waitForSink, type SinkProgress } from './sink-progress';
+import { syncPoint } from './sync-point';
+
+/**
+ * Verifies one sink against the source at a source snapshot LSN.
+ *
+ * 1. L = pg_current_wal_lsn() (plus a sync message so a quiet connector confirms past it).
+ * 2. Wait until the sink has applied everything below L (waitForSink: connector confirmed ≥ L and no
+ *    partition holds an unapplied entry below L). A sink that does not get there in time is reported
+ *    `behind`, never compared (a lagging sink is not a broken one).
+ * 3. Read both sides (bucketed digests, drill-down into differing buckets only) and compare.
+ *
+ * Races with concurrent writes: the source is read AFTER step 2 and the target after that, so a row
+ * written to the source after L may already be in the source read but not yet in the target (or the
+ * other way round), and shows up as a difference that is only a matter of time. Therefore, when the
+ * first pass finds differences, verification takes a second point L2, waits for the sink to pass L2,
+ * compares again, and reports only keys that differ in BOTH passes (with the second pass's values).
+ * A key that is rewritten continuously during both passes can still be reported; a repair of such a
+ * key is harmless (re-emitting a row, or a delete versioned below anything newer).
+ */
+export type VerifyMode = 'full' | 'sample';
+export type VerifyStatus = 'clean' | 'different' | 'behind' | 'error';
+
+export interface VerifyOptions {
+  mode?: VerifyMode;
+  sampleSize?: number;
+  /** How long to wait for the sink to pass the verification LSN. */
+  timeoutMs?: number;
+  /** Examples kept per kind of difference in the result. */
+  examples?: number;
+}
+
+export interface VerifyDeps {
+  /** The log Redis (positions, connector state). */
+  redis: RedisClient;
+  /** A cache client to use instead of connecting to the sink's own Redis (tests, shared connections). */
+  cacheClient?: RedisClient;
+}
+
+export interface VerifyResult {
+  sink: string;
+  kind: string;
+  status: VerifyStatus;
+  mode: VerifyMode;
+  /** The source LSN the result holds at (the second pass's when there were two). */
+  lsn: string;
+  verifiedAt: string;
+  durationMs: number;
+  expectedCount: number;
+  actualCount: number;
+  missingCount: number;
+  extraCount: number;
+  differentCount: number;
+  /** Missing keys that are a valid state of the target (expired cache values) — not differences. */
+  ignoredMissingCount: number;
+  missing: Difference[];
+  extra: Difference[];
+  different: Difference[];
+  passes: number;
+  /** Set when status is `behind`: where the sink stands. */
+  progress?: SinkProgress;
+  error?: string;
+}
+
+/** A verification result with every differing key (for repair), not just the examples. */
+export interface DetailedVerification {
+  result: VerifyResult;
+  lsn: Lsn;
+  missing: Difference[];
+  extra: Difference[];
+  different: Difference[];
+  sourceKeyOf: (key: string) => import('@distributary/core').Row | undefined;
+  sides: SinkSides;
+}
+
+export interface SourceHandle {
+  pool: Pool;
+  types: TypeResolver;
+  url: string;
+  close(): Promise<void>;
+}
+
+export function openSource(config: DistributaryConfig): SourceHandle {
+  const url = config.source.postgres.url;
+  const pool = createRawTextPool(url, { max: 4 });
+  pool.on('error', () => undefined);
+  return { pool, types: new TypeResolver(pool), url, close: () => pool.end() };
+}
+
+async function sourceCount(source: SourceHandle, sink: SinkConfig): Promise<number> {
+  const from = isElasticsearchSink(sink) || isRedisCacheSink(sink) ? quoteTable(sink.from) : `(${sink.sql}) AS v`;
+  const { rows } = await source.pool.query<{ n: string }>(`SELECT count(*)::text AS n FROM ${from}`);
+  return Number(rows[0].n);
+}
+
+export async function buildSides(
+  sink: SinkConfig,
+  source: SourceHandle,
+  sample: KeySample | undefined,
+  deps: Pick<VerifyDeps, 'cacheClient'> = {},
+): Promise<SinkSides> {
+  if (isElasticsearchSink(sink)) return elasticsearchSides(sink, source, sample);
+  if (isRedisCacheSink(sink)) return redisCacheSides(sink, source, sample, { client: deps.cacheClient });
+  return viewSides(sink, source, sample);
+}
+
+const ALL = 1_000_000_000;
+
+function keysOf(report: ComparisonReport): Map<string, 'missing' | 'extra' | 'different'> {
+  const kinds = new Map<string, 'missing' | 'extra' | 'different'>();
+  for (const d of report.missing) kinds.set(d.key, 'missing');
+  for (const d of report.extra) kinds.set(d.key, 'extra');
+  for (const d of report.different) kinds.set(d.key, 'different');
+  return kinds;
+}
+
+/** verifySink with every differing key kept (repair needs them); the caller closes `sides`. */
+export async function verifySinkDetailed(
+  config: DistributaryConfig,
+  sink: SinkConfig,
+  deps: VerifyDeps,
+  options: VerifyOptions = {},
+  source: SourceHandle = openSource(config),
+): Promise<DetailedVerification> {
+  const started = Date.now();
+  const mode = options.mode ?? 'full';
+  const keys = new LogKeys(config.log.namespace);
+  const confirmed = slotConfirmedLsn(source.pool, config.source.postgres.slot);
+  const wait = async (lsn: Lsn) =>
+    waitForSink(deps.redis, keys, sink.name, config.log.partitions, lsn, {
+      timeoutMs: options.timeoutMs ?? 60_000,
+      sourceConfirmed: confirmed,
+    });
+  const sample = mode === 'sample' ? sampleFor(await sourceCount(source, sink), options.sampleSize ?? 1000) : undefined;
+  const sides = await buildSides(sink, source, sample, deps);
+  const base = {
+    sink: sink.name,
+    kind: sinkKind(sink),
+    mode,
+    expectedCount: 0,
+    actualCount: 0,
+    missingCount: 0,
+    extraCount: 0,
+    differentCount: 0,
+    ignoredMissingCount: 0,
+    missing: [],
+    extra: [],
+    different: [],
+  };
+  const finish = (result: Omit<VerifyResult, 'verifiedAt' | 'durationMs'>): VerifyResult => ({
+    ...result,
+    verifiedAt: new Date().toISOString(),
+    durationMs: Date.now() - started,
+  });
+
+  try {
+    let lsn = await syncPoint(source.pool);
+    let progress = await wait(lsn);
+    if (progress.timedOut) {
+      const result = finish({ ...base, status: 'behind', lsn: formatLsn(lsn), passes: 0, progress });
+      return { result, lsn, missing: [], extra: [], different: [], sourceKeyOf: sides.sourceKeyOf, sides };
+    }
+    let report = await compareSides(sides.expected, sides.actual, { examples: ALL });
+    let passes = 1;
+    const ignored = (d: Difference): boolean => sides.ignoreMissing?.(d.key) ?? false;
+    const differs = (r: ComparisonReport): boolean =>
+      r.missing.some((d) => !ignored(d)) || r.extra.length > 0 || r.different.length > 0;
+    if (differs(report)) {
+      const first = keysOf(report);
+      lsn = await syncPoint(source.pool);
+      progress = await wait(lsn);
+      if (!progress.timedOut) {
+        report = await compareSides(sides.expected, sides.actual, { examples: ALL });
+        passes = 2;
+        const stillThere = (d: Difference): boolean => first.has(d.key);
+        report = {
+          ...report,
+          missing: report.missing.filter(stillThere),
+          extra: report.extra.filter(stillThere),
+          different: report.different.filter(stillThere),
+        };
+      }
+    }
+    const missing = report.missing.filter((d) => !ignored(d));
+    const examples = options.examples ?? 10;
+    const status: VerifyStatus =
+      missing.length + report.extra.length + report.different.length > 0 ? 'different' : 'clean';
+    const result = finish({
+      ...base,
+      status,
+      lsn: formatLsn(lsn),
+      passes,
+      expectedCount: report.expectedCount,
+      actualCount: report.actualCount,
+      missingCount: missing.length,
+      extraCount: report.extra.length,
+      differentCount: report.different.length,
+      ignoredMissingCount: report.missing.length - missing.length,
+      missing: missing.slice(0, examples),
+      extra: report.extra.slice(0, examples),
+      different: report.different.slice(0, examples),
+    });
+    return {
+      result,
+      lsn,
+      missing,
+      extra: report.extra,
+      different: report.different,
+      sourceKeyOf: sides.sourceKeyOf,
+      sides,
+    };
+  } catch (error) {
+    await sides.close().catch(() => undefined);
+    throw error;
+  }
+}
+
+/** Compares the source with one sink's derived state at a source snapshot LSN (see the header). */
+export async function verifySink(
+  config: DistributaryConfig,
+  sink: SinkConfig,
+  deps: VerifyDeps,
+  options: VerifyOptions = {},
+): Promise<VerifyResult> {
+  const source = openSource(config);
+  try {
+    const detailed = await verifySinkDetailed(config, sink, deps, options, source);
+    await detailed.sides.close();
+    return detailed.result;
+  } catch (error) {
+    return errorResult(sink, options, error);
+  } finally {
+    await source.close();
+  }
+}
+
+/** A verification that could not run (source, log or target unreachable, bad SQL…): status `error`. */
+export function errorResult(sink: SinkConfig, options: VerifyOptions, error: unknown): VerifyResult {
+  return {
+    sink: sink.name,
+    kind: sinkKind(sink),
+    status: 'error',
+    mode: options.mode ?? 'full',
+    lsn: '',
+    verifiedAt: new Date().toISOString(),
+    durationMs: 0,
+    expectedCount: 0,
+    actualCount: 0,
+    missingCount: 0,
+    extraCount: 0,
+    differentCount: 0,
+    ignoredMissingCount: 0,
+    missing: [],
+    extra: [],
+    different: [],
+    passes: 0,
+    error: redactSecrets(error instanceof Error ? error.message : String(error)),
+  };
+}
+
+export function isDifferent(result: VerifyResult): boolean {
+  return result.status !== 'clean';
+}

@@ -1,0 +1,153 @@
+/**
+ * Test support: a real pipeline in this process — the connector (WAL → log) and a sink worker running
+ * the real Elasticsearch, Redis cache and materialized-view sinks — over a fresh database, a unique
+ * log namespace, unique cache keys and a unique index.
+ */
+import { writeFileSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client } from '@elastic/elasticsearch';
+import {
+  configSchema,
+  type DistributaryConfig,
+  type ElasticsearchSinkConfig,
+  type MaterializedViewSinkConfig,
+  type RedisCacheSinkConfig,
+} from '@distributary/config';
+import { LogKeys, connectRedis, type RedisClient } from '@distributary/changelog';
+import { silentLogger } from '@distributary/observability';
+import { Connector } from '@distributary/pg-source';
+import { createElasticsearchSink } from '@distributary/sink-elasticsearch';
+import { createMaterializedViewSink } from '@distributary/sink-materialized-view';
+import { createRedisCacheSink, scanKeys } from '@distributary/sink-redis-cache';
+import { SinkRunner } from '@distributary/sink-worker';
+import { createTestDatabase, esUrl, redisUrl, uniqueName, waitFor, type TestDatabase } from '@distributary/testkit';
+
+export const VIEWER = 'verify-viewer-token';
+export const OPERATOR = 'verify-operator-token';
+
+export interface Pipeline {
+  db: TestDatabase;
+  config: DistributaryConfig;
+  configFile: string;
+  redis: RedisClient;
+  keys: LogKeys;
+  es: Client;
+  prefix: string;
+  alias: string;
+  sinks: { search: ElasticsearchSinkConfig; cache: RedisCacheSinkConfig; sales: MaterializedViewSinkConfig };
+  stop(): Promise<void>;
+}
+
+export async function startPipeline(): Promise<Pipeline> {
+  const db = await createTestDatabase('verify');
+  const name = uniqueName('verify');
+  await db.sql(`
+    CREATE TABLE products (id int PRIMARY KEY, name text NOT NULL, price numeric(10,2) NOT NULL, category_id int, active boolean NOT NULL);
+    CREATE TABLE orders (id int PRIMARY KEY, category_id int NOT NULL, amount numeric(10,2) NOT NULL);
+    CREATE SCHEMA analytics;
+  `);
+  const prefix = `${name}:`;
+  const alias = name.toLowerCase().replace(/[^a-z0-9_-]/g, '_');
+  const config = configSchema.parse({
+    source: {
+      postgres: { url: db.url, slot: name, publication: name, heartbeat: '1s' },
+      tables: ['public.products', 'public.orders'],
+      connector: { statusEvery: '200ms', leaseTtl: '3s', leaseRenew: '1s' },
+    },
+    log: { redis: { url: redisUrl() }, namespace: name, partitions: 2 },
+    admin: {
+      host: '127.0.0.1',
+      tokens: [
+        { token: VIEWER, role: 'viewer' },
+        { token: OPERATOR, role: 'operator' },
+      ],
+    },
+    sinks: [
+      {
+        name: 'search',
+        elasticsearch: { url: esUrl(), index: alias, bulk: { linger: '10ms' } },
+        from: 'public.products',
+        id: '{id}',
+        document: { title: 'name', price: { expr: '$number(price)' }, category: 'category_id' },
+      },
+      {
+        name: 'cache',
+        redis: { url: redisUrl() },
+        from: 'public.products',
+        key: `${prefix}product:{id}`,
+        namespace: `${prefix}state`, // the sink's row records: unique per test run like every other key
+        filter: 'active = true',
+        queries: [{ key: `${prefix}category:{category_id}`, score: 'price' }],
+      },
+      {
+        name: 'sales',
+        view: { postgres: db.url, table: 'analytics.sales' },
+        sql: 'SELECT category_id, count(*) AS orders, sum(amount) AS revenue FROM public.orders GROUP BY category_id',
+      },
+    ],
+  });
+  const [search, cache, sales] = config.sinks as [
+    ElasticsearchSinkConfig,
+    RedisCacheSinkConfig,
+    MaterializedViewSinkConfig,
+  ];
+  const dir = mkdtempSync(join(tmpdir(), 'distributary-verify-'));
+  const configFile = join(dir, 'distributary.yaml');
+  writeFileSync(configFile, JSON.stringify(config, null, 2)); // JSON is YAML
+
+  const redis = connectRedis({ url: redisUrl() });
+  const connector = new Connector({ config, logger: silentLogger });
+  const running = connector.run().catch(() => undefined);
+  const runnerRedis = connectRedis({ url: redisUrl() });
+  const runner = new SinkRunner({
+    redis: runnerRedis,
+    namespace: name,
+    partitions: 2,
+    sinks: async () => [
+      createElasticsearchSink(search, { sourceUrl: db.url }),
+      createRedisCacheSink(cache),
+      await createMaterializedViewSink(sales, { sourceUrl: db.url }),
+    ],
+    blockMs: 100,
+    statusEveryMs: 300,
+    leaseTtlMs: 3000,
+    memberTtlMs: 3000,
+    backoff: { baseMs: 20, capMs: 500 },
+    logger: silentLogger,
+  });
+  await runner.start();
+  // This build's connector streams only (no initial snapshot wired): write the rows once it streams.
+  await waitFor('the connector to stream from its slot', async () => {
+    const rows = await db.sql('SELECT active FROM pg_replication_slots WHERE slot_name = $1', [name]);
+    return rows[0]?.active === true;
+  });
+  await db.sql(`
+    INSERT INTO products SELECT i, 'product ' || i, (i * 1.25)::numeric(10,2), i % 3, i % 5 <> 0 FROM generate_series(1, 20) i;
+    INSERT INTO orders SELECT i, i % 4, (i * 2.5)::numeric(10,2) FROM generate_series(1, 30) i;
+  `);
+  const es = new Client({ node: esUrl() });
+  return {
+    db,
+    config,
+    configFile,
+    redis,
+    keys: new LogKeys(name),
+    es,
+    prefix,
+    alias,
+    sinks: { search, cache, sales },
+    async stop() {
+      await runner.stop();
+      await connector.stop();
+      await running;
+      runnerRedis.disconnect();
+      const keys = await scanKeys(redis, `*${name}*`);
+      for (let i = 0; i < keys.length; i += 500) await redis.del(...keys.slice(i, i + 500));
+      await es.indices.delete({ index: `${alias}_v*` }).catch(() => undefined);
+      await es.close();
+      redis.disconnect();
+      await db.drop();
+    },
+  };
+}
