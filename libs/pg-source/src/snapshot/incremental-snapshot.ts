@@ -26,7 +26,12 @@ export interface IncrementalSnapshotRunnerOptions {
   logger?: Logger;
   /** How long to wait for the stream to pass a high watermark before giving the chunk up. */
   watermarkTimeoutMs?: number;
+  /** Aborted when the connector stops leading: the run ends at once and stays 'running' for the next leader. */
+  signal?: AbortSignal;
 }
+
+/** The connector stopped leading in the middle of a snapshot; the next leader resumes it. */
+export class SnapshotInterruptedError extends Error {}
 
 export type SnapshotOutcome = 'done' | 'paused' | 'cancelled';
 
@@ -78,6 +83,7 @@ export class IncrementalSnapshotRunner {
     this.logger.info({ id, table: record.table, where, resumeAfter: after }, 'incremental snapshot: running');
     try {
       for (;;) {
+        if (this.options.signal?.aborted) throw new SnapshotInterruptedError('the connector stopped leading');
         const current = await requests.get(id);
         if (current?.status === 'paused' || current?.status === 'cancelled') return current.status;
         const closed = window.expect(id, chunks, record.table);
@@ -107,6 +113,7 @@ export class IncrementalSnapshotRunner {
       }
     } catch (error) {
       window.abandon(id);
+      if (error instanceof SnapshotInterruptedError) throw error;
       await requests.update(id, { status: 'failed', error: error instanceof Error ? error.message : String(error) });
       throw error;
     }
@@ -114,16 +121,22 @@ export class IncrementalSnapshotRunner {
 
   private async withTimeout<T>(promise: Promise<T>, what: string): Promise<T> {
     const ms = this.options.watermarkTimeoutMs ?? 120_000;
+    const signal = this.options.signal;
     let timer: NodeJS.Timeout | undefined;
+    let onAbort: (() => void) | undefined;
     try {
       return await Promise.race([
         promise,
         new Promise<never>((_, reject) => {
           timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms);
+          onAbort = () => reject(new SnapshotInterruptedError(`the connector stopped while waiting for ${what}`));
+          if (signal?.aborted) onAbort();
+          else signal?.addEventListener('abort', onAbort, { once: true });
         }),
       ]);
     } finally {
       clearTimeout(timer);
+      if (onAbort) signal?.removeEventListener('abort', onAbort);
     }
   }
 }

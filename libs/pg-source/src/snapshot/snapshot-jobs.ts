@@ -62,6 +62,7 @@ export class SnapshotCoordinator {
   readonly window = new WatermarkWindow();
   readonly durable = new DurableLsn();
   private worker?: Worker;
+  private readonly stopping = new AbortController();
   private readonly runner: IncrementalSnapshotRunner;
   private readonly requests: SnapshotRequests;
   private readonly logger: Logger;
@@ -86,6 +87,7 @@ export class SnapshotCoordinator {
       requests: this.requests,
       logger: this.logger,
       watermarkTimeoutMs: options.watermarkTimeoutMs,
+      signal: this.stopping.signal,
     });
   }
 
@@ -129,7 +131,9 @@ export class SnapshotCoordinator {
     return outcome;
   }
 
+  /** Interrupts a snapshot in flight (it stays 'running' and resumes under the next leader). */
   async stop(): Promise<void> {
+    this.stopping.abort();
     await this.worker?.close();
     this.worker = undefined;
   }
