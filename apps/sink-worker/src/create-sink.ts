@@ -8,13 +8,17 @@ import {
 } from '@distributary/config';
 import type { Logger } from '@distributary/observability';
 import { createElasticsearchSink } from '@distributary/sink-elasticsearch';
-import { createMaterializedViewSink } from '@distributary/sink-materialized-view';
+import { createMaterializedViewSink, parseViewSql } from '@distributary/sink-materialized-view';
+import type { LogKeys, RedisClient } from '@distributary/changelog';
+import { transactionSizeFromLog } from './transaction-size';
 import { createRedisCacheSink } from '@distributary/sink-redis-cache';
 
 /** What a sink may need beyond its own config: the source (joined documents re-read roots) and a logger. */
 export interface SinkContext {
   sourceUrl: string;
   logger?: Logger;
+  /** The change log, for views applied transaction by transaction (they count a transaction's events). */
+  log?: { redis: RedisClient; keys: LogKeys; partitions: number };
 }
 
 /** Maps a sink's configuration to its Sink instance: the one place the worker knows the sink kinds. */
@@ -25,8 +29,18 @@ export const sinkConstructors: Record<
   elasticsearch: (config, { sourceUrl, logger }) =>
     createElasticsearchSink(config as ElasticsearchSinkConfig, { sourceUrl, logger }),
   redis: (config, { logger }) => createRedisCacheSink(config as RedisCacheSinkConfig, { logger }),
-  view: (config, { sourceUrl, logger }) =>
-    createMaterializedViewSink(config as MaterializedViewSinkConfig, { sourceUrl, logger }),
+  view: async (config, { sourceUrl, logger, log }) => {
+    const view = config as MaterializedViewSinkConfig;
+    const definition = view.transactional && log ? await parseViewSql(view.sql) : undefined;
+    const tables = definition?.tables ?? [];
+    return createMaterializedViewSink(view, {
+      sourceUrl,
+      logger,
+      ...(definition && log
+        ? { transactionSize: transactionSizeFromLog(log.redis, log.keys, log.partitions, tables) }
+        : {}),
+    });
+  },
 };
 
 export async function createSink(config: SinkConfig, context: SinkContext): Promise<Sink> {

@@ -30,7 +30,11 @@ export function sinkWorkerOptionsFromConfig(
       Promise.all(
         config.sinks.map(async (sink) =>
           rebuildOnOpen(
-            await createSink(sink, { sourceUrl: config.source.postgres.url, logger: overrides.logger }),
+            await createSink(sink, {
+              sourceUrl: config.source.postgres.url,
+              logger: overrides.logger,
+              log: { redis, keys, partitions: log.partitions },
+            }),
             { redis, keys, partitions: log.partitions },
             overrides.logger,
           ),
