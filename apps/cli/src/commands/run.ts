@@ -2,6 +2,7 @@ import { Command, Option } from 'commander';
 import type { DistributaryConfig } from '@distributary/config';
 import { createLogger } from '@distributary/observability';
 import { configOption, loadConfigFrom, type ConfigOptions } from '../config-option';
+import { applySinkPlan } from '../apply-plan';
 import { bootstrapNewSinks } from '../bootstrap';
 import { deepCheck } from '../deep-checks';
 import { describePlan, planSinkChanges, recordSettledSinks } from '../config-plan';
@@ -50,8 +51,11 @@ role failing stops the others (exit 1).`,
           `distributary run ${file} (${selected.join(', ')})\nsinks:\n${describePlan(plan).join('\n')}\n`,
         );
         if (selected.includes('worker')) {
-          const bootstrap = await withLogRedis(config, (redis, keys) => bootstrapNewSinks(redis, keys, config, plan));
-          if (bootstrap.length) process.stdout.write(`bootstrap:\n${bootstrap.join('\n')}\n`);
+          const actions = await withLogRedis(config, async (redis, keys) => [
+            ...(await bootstrapNewSinks(redis, keys, config, plan)),
+            ...(await applySinkPlan(redis, keys, config, plan)),
+          ]);
+          if (actions.length) process.stdout.write(`actions:\n${actions.join('\n')}\n`);
         }
         const running = await startRoles(roles, selected, config);
         const metrics = selected.includes('admin') ? undefined : await startMetrics(Number(options.metricsPort));
