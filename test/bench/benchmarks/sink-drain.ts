@@ -1,0 +1,61 @@
+import { uniqueName, waitFor } from '@distributary/testkit';
+import type { FilledLog } from '../context';
+import { esSink } from '../context';
+import { sinkAtEnds, sinkStarted } from '../../harness/sink-progress';
+import { seconds } from '../stopwatch';
+
+export interface DrainMeasurement {
+  events: number;
+  seconds: number;
+  secondsWithStartup: number;
+  indexedDocs: number;
+}
+
+/**
+ * Starts `workers` sink workers running one fresh Elasticsearch sink over the pre-filled log and
+ * times it from its first committed position to every partition's end; then counts the documents.
+ */
+export async function measureEsDrain(
+  log: FilledLog,
+  esUrl: string,
+  sinkName: string,
+  workers: number,
+): Promise<DrainMeasurement> {
+  const { pipeline } = log;
+  const partitions = pipeline.spec.partitions;
+  const index = uniqueName(sinkName).replace(/_/g, '-');
+  const configFile = pipeline.variant(sinkName, [esSink(sinkName, index)]);
+  const startedAt = Date.now();
+  const processes = Array.from({ length: workers }, () => pipeline.start('worker', { configFile }));
+  try {
+    await waitFor(
+      `${sinkName} to commit its first position`,
+      async () => {
+        processes.forEach((p) => p.assertAlive());
+        return sinkStarted(pipeline.redis, pipeline.keys, sinkName, partitions);
+      },
+      { timeoutMs: 120_000, intervalMs: 5 },
+    );
+    const firstAt = Date.now();
+    await waitFor(
+      `${sinkName} to drain the log`,
+      async () => {
+        processes.forEach((p) => p.assertAlive());
+        return sinkAtEnds(pipeline.redis, pipeline.keys, sinkName, partitions, log.ends);
+      },
+      { timeoutMs: 1_800_000, intervalMs: 10 },
+    );
+    const doneAt = Date.now();
+    await fetch(`${esUrl}/${index}/_refresh`, { method: 'POST' });
+    const count = (await (await fetch(`${esUrl}/${index}/_count`)).json()) as { count: number };
+    return {
+      events: log.events,
+      seconds: seconds(firstAt, doneAt),
+      secondsWithStartup: seconds(startedAt, doneAt),
+      indexedDocs: count.count,
+    };
+  } finally {
+    await Promise.all(processes.map((p) => p.stop()));
+    await fetch(`${esUrl}/${index}_v*`, { method: 'DELETE' }).catch(() => undefined);
+  }
+}

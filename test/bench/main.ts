@@ -1,0 +1,96 @@
+/**
+ * `npm run bench [-- --quick|--full] [--only 1,2,…]`: benchmarks on the local stack, each figure
+ * printed with its setup, written to bench-results/<timestamp>.json. Never part of `npm test`.
+ */
+import { Command, Option } from 'commander';
+import { describeMachine } from '../harness/machine';
+import type { BenchReport, BenchResult } from './bench-types';
+import { presets } from './bench-types';
+import { esBulkCeiling } from './benchmarks/es-bulk-ceiling';
+import { commitToReadable } from './benchmarks/latency';
+import { logToEs } from './benchmarks/log-to-es';
+import { peakRss } from './benchmarks/peak-rss';
+import { snapshotToEs } from './benchmarks/snapshot-to-es';
+import { walToLog } from './benchmarks/wal-to-log';
+import { workerScaling } from './benchmarks/worker-scaling';
+import { BenchContext } from './context';
+import { renderReport, writeReport } from './report';
+
+const benchmarks: Record<number, (ctx: BenchContext) => Promise<BenchResult>> = {
+  1: walToLog,
+  2: esBulkCeiling,
+  3: logToEs,
+  4: snapshotToEs,
+  5: commitToReadable,
+  6: peakRss,
+  7: workerScaling,
+};
+
+/** Adds the ratios to the raw _bulk ceiling (2) to figures 3 and 4. */
+function addRatios(results: BenchResult[]): void {
+  const ceiling = results.find((r) => r.id === 2)?.figures[0]?.value;
+  if (!ceiling) return;
+  for (const result of results.filter((r) => r.id === 3 || r.id === 4)) {
+    const rate = result.figures[0]?.value;
+    if (rate)
+      result.figures.push({
+        label: 'ratio to raw _bulk (2)',
+        value: Math.round((rate / ceiling) * 100) / 100,
+        unit: '×',
+      });
+  }
+}
+
+async function main(): Promise<void> {
+  const options = new Command('bench')
+    .addOption(new Option('--quick', 'small sizes, a few minutes (default)').conflicts('full'))
+    .addOption(new Option('--full', 'full sizes (tens of minutes)'))
+    .option('--only <ids>', 'comma-separated benchmark numbers (1-7)')
+    .parse()
+    .opts<{ full?: boolean; only?: string }>();
+  const preset = presets[options.full ? 'full' : 'quick'];
+  const selected = options.only
+    ? options.only.split(',').map((id) => Number(id.trim()))
+    : Object.keys(benchmarks).map(Number);
+  const unknown = selected.filter((id) => !benchmarks[id]);
+  if (unknown.length) throw new Error(`unknown benchmark(s) ${unknown.join(', ')}: choose from 1-7`);
+  // ratios 3 and 4 need the reference figure
+  if ((selected.includes(3) || selected.includes(4)) && !selected.includes(2)) selected.unshift(2);
+
+  const ctx = new BenchContext(preset);
+  const report: BenchReport = {
+    startedAt: new Date().toISOString(),
+    preset,
+    machine: await describeMachine({ pg: ctx.pgUrl, redis: ctx.redisUrl, es: ctx.esUrl }),
+    results: [],
+  };
+  try {
+    for (const id of selected.sort((a, b) => a - b)) {
+      process.stderr.write(`bench ${id}…\n`);
+      try {
+        report.results.push(await benchmarks[id](ctx));
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        report.results.push({
+          id,
+          name: `benchmark ${id}`,
+          figures: [],
+          setup: {},
+          notes: [],
+          error: message.slice(0, 2000),
+        });
+      }
+    }
+  } finally {
+    await ctx.cleanup();
+  }
+  addRatios(report.results);
+  process.stdout.write(`${renderReport(report)}\n`);
+  process.stdout.write(`written to ${writeReport(report)}\n`);
+  if (report.results.some((r) => r.error)) process.exitCode = 1;
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,302 @@
+/**
+ * The fault-injection run: a workload over three tables flows PostgreSQL → connector → log (Redis)
+ * → workers → Elasticsearch, a Redis cache and a materialized view, while the run kill -9's the
+ * connector and the workers at random moments, kill -9's and restarts the log Redis once, cuts
+ * Elasticsearch off for a while (TCP proxy) and crash-restarts PostgreSQL once. Then it drains and
+ * compares every sink with the source. lost = rows the source has and a sink lacks; divergent =
+ * sink entries that differ from the source or should not exist. Both must be 0.
+ *
+ * Isolation: a throwaway PostgreSQL and log Redis under .local/chaos/<run>/ (never the shared
+ * stack's servers), a proxy in front of the shared Elasticsearch with a unique index, a unique key
+ * prefix on the shared Redis for the cache. Everything is removed at the end.
+ */
+import { mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { esUrl, redisUrl, startTcpProxy, uniqueName } from '@distributary/testkit';
+import { stack } from '@distributary/testkit';
+import { deleteIndices, deleteKeys, Pipeline } from '../harness/pipeline';
+import { repoRoot } from '../harness/role-process';
+import { connectRedis } from '@distributary/changelog';
+import { traceKeys } from './log-trace';
+import { Random } from './random';
+import { checkSinks, type SinkCheck } from './sink-checks';
+import { Supervisor } from './supervisor';
+import { ThrowawayPostgres } from './throwaway-postgres';
+import { ThrowawayRedis } from './throwaway-redis';
+import { CHAOS_TABLES, CHAOS_VIEW_SQL, ChaosWorkload, chaosSchemaSql } from './workload';
+import { Client } from 'pg';
+
+export interface ChaosOptions {
+  /** Length of the fault phase (writes and kills), before the drain. */
+  durationMs: number;
+  kills: number;
+  /** How long Elasticsearch is cut off. */
+  esOutageMs: number;
+  workers: number;
+  partitions: number;
+  transactionsPerSecond: number;
+  largeTransactionRows: number;
+  drainTimeoutMs: number;
+  seed: number;
+  log: (line: string) => void;
+  /** Which service faults to inject (all by default; turn one off to bisect a failure). */
+  restartRedis: boolean;
+  restartPostgres: boolean;
+  /** Leave the throwaway servers, index and keys in place (for a post-mortem); processes still stop. */
+  keep?: boolean;
+}
+
+export const defaultChaosOptions: ChaosOptions = {
+  durationMs: 180_000,
+  kills: 24,
+  esOutageMs: 40_000,
+  workers: 2,
+  partitions: 4,
+  transactionsPerSecond: 40,
+  largeTransactionRows: 20_000,
+  drainTimeoutMs: 300_000,
+  restartRedis: true,
+  restartPostgres: true,
+  seed: Date.now() % 2 ** 31,
+  log: (line) => process.stderr.write(`${line}\n`),
+};
+
+export interface ChaosResult {
+  seed: number;
+  changes: number;
+  transactions: number;
+  failedTransactions: number;
+  largeTransactionCommitted: boolean;
+  kills: number;
+  /** Service restarts and outages: log Redis, PostgreSQL, Elasticsearch cut. */
+  restarts: number;
+  /** Processes that exited on their own (restarted by the supervisor). */
+  crashes: { label: string; output: string }[];
+  lost: number;
+  divergent: number;
+  deadLetters: number;
+  /** For a few differing keys: their events in the log (see log-trace.ts). */
+  traces: Record<string, Record<string, string[]>>;
+  drainError?: string;
+  checks: SinkCheck[];
+  summary: string;
+}
+
+const SINKS = ['accounts-search', 'notes-cache', 'orders-by-account'];
+
+async function exec(url: string, sql: string): Promise<void> {
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
+export async function runChaos(partial: Partial<ChaosOptions> = {}): Promise<ChaosResult> {
+  const options = { ...defaultChaosOptions, ...partial };
+  const { log } = options;
+  const random = new Random(options.seed);
+  const name = uniqueName('chaos').replace(/_/g, '-');
+  const dir = join(repoRoot, '.local', 'chaos', name);
+  const esIndex = `${name}-accounts`;
+  const cachePrefix = `${name}:note:`;
+  const cacheRedisUrl = redisUrl(0);
+  const viewTable = 'public.orders_by_account';
+  log(
+    `chaos ${name}: seed ${options.seed}, ${options.durationMs / 1000}s, ${options.kills} kills, ES outage ${options.esOutageMs / 1000}s`,
+  );
+
+  const pg = await ThrowawayPostgres.create(join(dir, 'postgres'));
+  const cleanups: (() => Promise<void>)[] = [() => pg.destroy()];
+  const keepers: (() => void)[] = [() => pg.keepRunning()];
+  let pipeline: Pipeline | undefined;
+  let supervisor: Supervisor | undefined;
+  let workload: ChaosWorkload | undefined;
+  try {
+    const logRedis = await ThrowawayRedis.create(join(dir, 'redis'));
+    cleanups.unshift(() => logRedis.destroy());
+    keepers.push(() => logRedis.keepRunning());
+    const esProxy = await startTcpProxy(stack.esPort);
+    cleanups.unshift(() => esProxy.close());
+    cleanups.unshift(() => deleteIndices(esUrl(), esIndex));
+    cleanups.unshift(async () => {
+      const cache = connectRedis({ url: cacheRedisUrl });
+      await deleteKeys(cache, `${name}:*`);
+      await deleteKeys(cache, `{${name}:*`);
+      cache.disconnect();
+    });
+
+    mkdirSync(join(dir, 'logs'), { recursive: true });
+    const sourceUrl = pg.url();
+    await exec(sourceUrl, chaosSchemaSql);
+    pipeline = new Pipeline({
+      name,
+      sourceUrl,
+      tables: CHAOS_TABLES,
+      logRedisUrl: logRedis.url,
+      partitions: options.partitions,
+      snapshot: 'never',
+      batchSize: 500,
+      logDir: join(dir, 'logs'),
+      sinks: [
+        { name: SINKS[0], elasticsearch: { url: esProxy.url('http'), index: esIndex }, from: 'public.accounts' },
+        {
+          name: SINKS[1],
+          redis: { url: cacheRedisUrl },
+          // the sink's row-state keys: under this run's name, not the default distributary:<sink>
+          namespace: `${name}:cache-state`,
+          from: 'public.notes',
+          key: `${cachePrefix}{id}`,
+        },
+        { name: SINKS[2], view: { postgres: sourceUrl, table: viewTable }, sql: CHAOS_VIEW_SQL },
+      ],
+    });
+    const activePipeline = pipeline;
+    supervisor = new Supervisor(pipeline, random);
+    const connector = supervisor.add('connector');
+    await pipeline.waitForSlot(connector);
+    for (let w = 0; w < options.workers; w++) supervisor.add('worker');
+    supervisor.start();
+    workload = new ChaosWorkload(sourceUrl, random, options.transactionsPerSecond);
+    workload.start();
+    const activeWorkload = workload;
+    const activeSupervisor = supervisor;
+
+    // the fault schedule, as offsets into the fault phase
+    const d = options.durationMs;
+    const events: { at: number; what: string; run: () => Promise<unknown> }[] = [];
+    const killSpan = 0.8 * d;
+    for (let k = 0; k < options.kills; k++) {
+      const at = 0.05 * d + (killSpan * (k + 0.2 + 0.6 * random.next())) / options.kills;
+      events.push({ at, what: 'kill -9', run: async () => log(`  kill -9 ${await activeSupervisor.killRandom()}`) });
+    }
+    let restarts = 0;
+    let largeTransactionCommitted = false;
+    if (options.restartRedis)
+      events.push({
+        at: 0.25 * d,
+        what: 'restart the log Redis',
+        run: async () => {
+          await logRedis.restart(1000);
+          restarts++;
+        },
+      });
+    events.push({
+      at: 0.35 * d,
+      what: `large transaction (${options.largeTransactionRows} orders)`,
+      run: async () => {
+        largeTransactionCommitted = await activeWorkload.largeTransaction(options.largeTransactionRows);
+        log(`  large transaction committed: ${largeTransactionCommitted}`);
+      },
+    });
+    if (options.esOutageMs > 0)
+      events.push({
+        at: 0.45 * d,
+        what: `cut Elasticsearch for ${options.esOutageMs / 1000}s`,
+        run: async () => {
+          esProxy.cut();
+          restarts++;
+          setTimeout(() => {
+            esProxy.resume();
+            log('  Elasticsearch reachable again');
+          }, options.esOutageMs);
+        },
+      });
+    if (options.restartPostgres)
+      events.push({
+        at: 0.65 * d,
+        what: 'crash-restart PostgreSQL',
+        run: async () => {
+          await pg.restart();
+          restarts++;
+        },
+      });
+    events.sort((a, b) => a.at - b.at);
+
+    const startedAt = Date.now();
+    const running: Promise<unknown>[] = [];
+    for (const event of events) {
+      const wait = startedAt + event.at - Date.now();
+      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+      log(`t+${((Date.now() - startedAt) / 1000).toFixed(1)}s ${event.what}`);
+      running.push(event.run().catch((error: unknown) => log(`  ${event.what} failed: ${String(error)}`)));
+    }
+    const endWrites = startedAt + 0.85 * d - Date.now();
+    if (endWrites > 0) await new Promise((resolve) => setTimeout(resolve, endWrites));
+    await activeWorkload.stop();
+    await Promise.all(running);
+    const outageEnd = startedAt + 0.45 * d + options.esOutageMs - Date.now();
+    if (outageEnd > 0) await new Promise((resolve) => setTimeout(resolve, outageEnd + 100));
+    const remaining = startedAt + d - Date.now();
+    if (remaining > 0) await new Promise((resolve) => setTimeout(resolve, remaining));
+
+    log(`drain: ${activeWorkload.changes} changes in ${activeWorkload.committed} transactions`);
+    activeSupervisor.settle();
+    let drainError: string | undefined;
+    try {
+      const target = await activePipeline.sourceLsn();
+      await activePipeline.waitForLog(target, options.drainTimeoutMs);
+      await activePipeline.waitForSinks(target, SINKS, options.drainTimeoutMs);
+    } catch (error) {
+      drainError = error instanceof Error ? error.message : String(error);
+      // why: the last warnings of the processes still running (a stalled connector says so there)
+      const warnings = activePipeline.live().flatMap((p) =>
+        p.output
+          .split('\n')
+          .filter((line) => /"level":(40|50|60)/.test(line))
+          .slice(-1)
+          .map((line) => `${p.label}: ${line.slice(0, 600)}`),
+      );
+      if (warnings.length) drainError += `\n${warnings.join('\n')}`;
+      log(`drain failed: ${drainError}`);
+    }
+    const checks = await checkSinks({ sourceUrl, esUrl: esUrl(), esIndex, cacheRedisUrl, cachePrefix, viewTable });
+    let deadLetters = 0;
+    for (const sink of SINKS) deadLetters += await activePipeline.redis.xlen(activePipeline.keys.deadLetters(sink));
+    const traces: Record<string, Record<string, string[]>> = {};
+    const tables: Record<string, string> = {
+      'elasticsearch accounts': 'public.accounts',
+      'redis cache notes': 'public.notes',
+    };
+    for (const check of checks) {
+      const table = tables[check.sink];
+      const ids = [...check.report.missing, ...check.report.different].slice(0, 5).map((d) => d.key);
+      if (table && ids.length)
+        traces[check.sink] = await traceKeys(activePipeline.redis, activePipeline.keys, options.partitions, table, ids);
+    }
+    const lost = checks.reduce((n, c) => n + c.report.missingCount, 0);
+    const divergent = checks.reduce((n, c) => n + c.report.differentCount + c.report.extraCount, 0);
+    const result: ChaosResult = {
+      seed: options.seed,
+      changes: activeWorkload.changes,
+      transactions: activeWorkload.committed,
+      failedTransactions: activeWorkload.failed,
+      largeTransactionCommitted,
+      kills: activeSupervisor.kills,
+      restarts,
+      crashes: activeSupervisor.crashes,
+      lost,
+      divergent,
+      deadLetters,
+      traces,
+      ...(drainError ? { drainError } : {}),
+      checks,
+      summary: `chaos: changes=${activeWorkload.changes} kills=${activeSupervisor.kills} restarts=${restarts} lost=${lost} divergent=${divergent}`,
+    };
+    return result;
+  } finally {
+    supervisor?.stop();
+    await workload?.close().catch(() => undefined);
+    if (options.keep) {
+      await pipeline?.stopAll();
+      for (const keep of keepers) keep();
+      log(`kept for inspection: ${dir} (source ${pg.url()}), index ${esIndex}, cache prefix ${cachePrefix}`);
+    } else {
+      await pipeline?.destroy().catch(() => undefined);
+      for (const cleanup of cleanups) await cleanup().catch(() => undefined);
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+}

@@ -1,0 +1,130 @@
+/**
+ * After the drain: every sink against the source, through libs/verify's bucketed comparison.
+ * - Elasticsearch: every document of the alias vs to_jsonb(row) of public.accounts (minus the
+ *   sink's own bookkeeping field);
+ * - Redis cache: every `<prefix>note:<id>` value vs public.notes;
+ * - the view table vs the view SQL run on the source (values compared as text).
+ */
+import { Client } from 'pg';
+import { connectRedis } from '@distributary/changelog';
+import { REFS_FIELD } from '@distributary/sink-elasticsearch';
+import { compareSides, type ComparisonReport, type KeyedSide } from '@distributary/verify';
+import { CHAOS_VIEW_SQL } from './workload';
+
+export interface SinkCheck {
+  sink: string;
+  report: ComparisonReport;
+}
+
+function sideOf(describe: string, entries: Map<string, unknown>): KeyedSide {
+  return {
+    describe,
+    async *scan(filter) {
+      for (const entry of entries) if (!filter || filter(entry[0])) yield entry;
+    },
+  };
+}
+
+async function query<T extends Record<string, unknown>>(url: string, sql: string): Promise<T[]> {
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  try {
+    return (await client.query<T>(sql)).rows;
+  } finally {
+    await client.end();
+  }
+}
+
+async function sourceRows(url: string, table: string): Promise<Map<string, unknown>> {
+  const rows = await query<{ id: number; row: Record<string, unknown> }>(
+    url,
+    `SELECT id, to_jsonb(t) AS row FROM ${table} t`,
+  );
+  return new Map(rows.map((r) => [String(r.id), r.row]));
+}
+
+async function esDocuments(esUrl: string, index: string): Promise<Map<string, unknown>> {
+  await fetch(`${esUrl}/${index}/_refresh`, { method: 'POST' });
+  const docs = new Map<string, unknown>();
+  let after: unknown[] | undefined;
+  for (;;) {
+    const response = await fetch(`${esUrl}/${index}/_search`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ size: 1000, sort: [{ id: 'asc' }], ...(after ? { search_after: after } : {}) }),
+    });
+    const body = (await response.json()) as {
+      hits?: { hits: { _id: string; _source: Record<string, unknown>; sort: unknown[] }[] };
+    };
+    if (!body.hits) throw new Error(`searching ${index}: ${JSON.stringify(body).slice(0, 500)}`);
+    for (const hit of body.hits.hits) {
+      const { [REFS_FIELD]: _refs, ...source } = hit._source;
+      docs.set(hit._id, source);
+    }
+    if (body.hits.hits.length < 1000) return docs;
+    after = body.hits.hits[body.hits.hits.length - 1].sort;
+  }
+}
+
+async function cacheValues(redisUrl: string, prefix: string): Promise<Map<string, unknown>> {
+  const redis = connectRedis({ url: redisUrl });
+  const values = new Map<string, unknown>();
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+      cursor = next;
+      for (const key of keys) {
+        const value = await redis.get(key);
+        if (value !== null) values.set(key.slice(prefix.length), JSON.parse(value) as unknown);
+      }
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
+  }
+  return values;
+}
+
+function asText(row: Record<string, unknown>): Record<string, string | null> {
+  return Object.fromEntries(Object.entries(row).map(([k, v]) => [k, v === null || v === undefined ? null : String(v)]));
+}
+
+async function viewRows(url: string, sql: string): Promise<Map<string, unknown>> {
+  const rows = await query<Record<string, unknown>>(url, sql);
+  return new Map(rows.map((row) => [String(row.account_id), asText(row)]));
+}
+
+export interface ChaosTargets {
+  sourceUrl: string;
+  esUrl: string;
+  esIndex: string;
+  cacheRedisUrl: string;
+  cachePrefix: string;
+  viewTable: string;
+}
+
+export async function checkSinks(targets: ChaosTargets): Promise<SinkCheck[]> {
+  return [
+    {
+      sink: 'elasticsearch accounts',
+      report: await compareSides(
+        sideOf('public.accounts', await sourceRows(targets.sourceUrl, 'public.accounts')),
+        sideOf(targets.esIndex, await esDocuments(targets.esUrl, targets.esIndex)),
+      ),
+    },
+    {
+      sink: 'redis cache notes',
+      report: await compareSides(
+        sideOf('public.notes', await sourceRows(targets.sourceUrl, 'public.notes')),
+        sideOf(targets.cachePrefix, await cacheValues(targets.cacheRedisUrl, targets.cachePrefix)),
+      ),
+    },
+    {
+      sink: 'view orders by account',
+      report: await compareSides(
+        sideOf('view SQL on the source', await viewRows(targets.sourceUrl, CHAOS_VIEW_SQL)),
+        sideOf(targets.viewTable, await viewRows(targets.sourceUrl, `SELECT * FROM ${targets.viewTable}`)),
+      ),
+    },
+  ];
+}

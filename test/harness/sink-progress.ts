@@ -1,0 +1,47 @@
+import { compareIds } from '@distributary/core';
+import { partitionStats, sinkPositions, type LogKeys, type RedisClient } from '@distributary/changelog';
+
+/** The last entry ID of every non-empty partition: where a drained sink's positions must be. */
+export async function partitionEnds(
+  redis: RedisClient,
+  keys: LogKeys,
+  partitions: number,
+): Promise<Map<number, string>> {
+  const ends = new Map<number, string>();
+  for (let p = 0; p < partitions; p++) {
+    const stats = await partitionStats(redis, keys, p);
+    if (stats.lastId) ends.set(p, stats.lastId);
+  }
+  return ends;
+}
+
+/** True when the sink's committed position is at (or past) `ends` in every partition. */
+export async function sinkAtEnds(
+  redis: RedisClient,
+  keys: LogKeys,
+  sink: string,
+  partitions: number,
+  ends: Map<number, string>,
+): Promise<boolean> {
+  const positions = await sinkPositions(redis, keys, sink, partitions);
+  for (const [p, last] of ends) {
+    const at = positions.get(p);
+    if (!at || compareIds(at, last) < 0) return false;
+  }
+  return true;
+}
+
+export async function sinkStarted(
+  redis: RedisClient,
+  keys: LogKeys,
+  sink: string,
+  partitions: number,
+): Promise<boolean> {
+  return (await sinkPositions(redis, keys, sink, partitions)).size > 0;
+}
+
+export async function logEntries(redis: RedisClient, keys: LogKeys, partitions: number): Promise<number> {
+  let total = 0;
+  for (let p = 0; p < partitions; p++) total += await redis.xlen(keys.partition(p));
+  return total;
+}

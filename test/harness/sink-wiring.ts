@@ -1,0 +1,41 @@
+/**
+ * Bridge for the harness while the lead has not yet wired a sink kind into
+ * apps/sink-worker/src/create-sink.ts: registers the real sink libraries' constructors for the kinds
+ * that are still missing, and leaves any kind already wired untouched. Nothing here is a stub — the
+ * worker then runs the real sinks through its real code path (the `distributary run` CLI).
+ */
+import type {
+  ElasticsearchSinkConfig,
+  MaterializedViewSinkConfig,
+  RedisCacheSinkConfig,
+  SinkConfig,
+} from '@distributary/config';
+import { createLogger } from '@distributary/observability';
+import { createElasticsearchSink } from '@distributary/sink-elasticsearch';
+import { createMaterializedViewSink } from '@distributary/sink-materialized-view';
+import { createRedisCacheSink } from '@distributary/sink-redis-cache';
+import { sinkConstructors } from '@distributary/sink-worker';
+
+/** The kinds this call wired itself (empty once the lead wired them all). */
+export function wireMissingSinks(sourceUrl: string): string[] {
+  const wired: string[] = [];
+  if (!sinkConstructors.elasticsearch) {
+    sinkConstructors.elasticsearch = (config: SinkConfig) =>
+      createElasticsearchSink(config as ElasticsearchSinkConfig, { sourceUrl, logger: createLogger('sink-es') });
+    wired.push('elasticsearch');
+  }
+  if (!sinkConstructors.redis) {
+    sinkConstructors.redis = (config: SinkConfig) =>
+      createRedisCacheSink(config as RedisCacheSinkConfig, { logger: createLogger('sink-redis') });
+    wired.push('redis');
+  }
+  if (!sinkConstructors.view) {
+    sinkConstructors.view = (config: SinkConfig) =>
+      createMaterializedViewSink(config as MaterializedViewSinkConfig, {
+        sourceUrl,
+        logger: createLogger('sink-view'),
+      });
+    wired.push('view');
+  }
+  return wired;
+}
