@@ -12,6 +12,8 @@ export interface ToastSources {
   latestLogged(table: string, key: Row, event: ChangeEvent): Promise<Row | undefined>;
   /** The current row read from the source by key, or undefined when it no longer exists. */
   reread(change: DecodedChange): Promise<Row | undefined>;
+  /** Last resort before giving up: the latest logged version found by scanning the whole partition. */
+  latestLoggedExhaustive?(table: string, key: Row, event: ChangeEvent): Promise<Row | undefined>;
 }
 
 export class UnfillableToastError extends Error {}
@@ -36,6 +38,8 @@ export async function fillUnchangedToast(change: DecodedChange, sources: ToastSo
   take(await sources.latestLogged(event.table, change.lookupKey ?? event.key, event), 'log');
   if (missing.length) take(change.oldRow, 'old');
   if (missing.length) take(await sources.reread(change), 'reread');
+  if (missing.length && sources.latestLoggedExhaustive)
+    take(await sources.latestLoggedExhaustive(event.table, change.lookupKey ?? event.key, event), 'log');
   if (missing.length)
     throw new UnfillableToastError(
       `cannot fill unchanged TOAST column(s) ${missing.join(', ')} of ${event.table} ${JSON.stringify(event.key)}: ` +

@@ -234,6 +234,7 @@ export class ReplicationSession {
       const event = await fillUnchangedToast(change, {
         latestLogged: (table, key, ev) => this.latestLogged(table, key, ev),
         reread: (c) => rereadRow(this.deps.pool, this.decoder, c.relation, c.lookupKey ?? c.event.key),
+        latestLoggedExhaustive: (table, key, ev) => this.latestLogged(table, key, ev, Number.MAX_SAFE_INTEGER),
       });
       for (const entry of event.filled ?? []) connectorMetrics.toastFilled.inc({ source: entry.split(':').pop() });
       this.deps.observer?.observe(event);
@@ -244,7 +245,12 @@ export class ReplicationSession {
     if (this.batch.length >= this.options.batchSize) await this.flush();
   }
 
-  private async latestLogged(table: string, key: Row, event: ChangeEvent): Promise<Row | undefined> {
+  private async latestLogged(
+    table: string,
+    key: Row,
+    event: ChangeEvent,
+    scanLimit = this.options.toastScan,
+  ): Promise<Row | undefined> {
     const cached = this.deps.rowCache.get(table, key);
     if (cached) return cached;
     const wanted = canonicalKey(table, key);
@@ -252,7 +258,7 @@ export class ReplicationSession {
       const candidate = this.batch[i];
       if (candidate.table === table && canonicalKey(candidate.table, candidate.key) === wanted) return candidate.after;
     }
-    if (this.options.toastScan === 0) return undefined;
+    if (scanLimit === 0) return undefined;
     const partition = this.deps.appender.partitionOf({ table, key });
     const found = await findLatestEventOfKey(
       this.deps.redis,
@@ -260,7 +266,8 @@ export class ReplicationSession {
       table,
       key,
       positionToId(event.pos),
-      this.options.toastScan,
+      scanLimit,
+      scanLimit > this.options.toastScan ? 1000 : undefined,
     );
     return found && found.op !== 'd' ? found.after : undefined;
   }

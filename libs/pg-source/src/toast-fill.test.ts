@@ -1,0 +1,35 @@
+import { describe, expect, it } from 'vitest';
+import type { ChangeEvent } from '@distributary/core';
+import type { DecodedChange } from './change-decoder';
+import { UnfillableToastError, fillUnchangedToast } from './toast-fill';
+
+const event: ChangeEvent = {
+  pos: { lsn: 10n, seq: 0 },
+  op: 'u',
+  table: 'public.people',
+  key: { id: 1 },
+  after: { id: 1, name: 'new' },
+};
+const change = { event, unchanged: ['bio'], relation: {} } as unknown as DecodedChange;
+
+describe('unchanged TOAST fill order', () => {
+  it('falls back to an exhaustive log scan when the bounded scan, the old tuple and the re-read have nothing', async () => {
+    const filled = await fillUnchangedToast(change, {
+      latestLogged: async () => undefined,
+      reread: async () => undefined,
+      latestLoggedExhaustive: async () => ({ id: 1, name: 'old', bio: 'long text' }),
+    });
+    expect(filled.after).toEqual({ id: 1, name: 'new', bio: 'long text' });
+    expect(filled.filled).toEqual(['bio:log']);
+  });
+
+  it('refuses with a named error, never a null, when nobody has the value', async () => {
+    await expect(
+      fillUnchangedToast(change, {
+        latestLogged: async () => undefined,
+        reread: async () => undefined,
+        latestLoggedExhaustive: async () => undefined,
+      }),
+    ).rejects.toBeInstanceOf(UnfillableToastError);
+  });
+});
