@@ -5,7 +5,9 @@ import { LogKeys, readConnectorState, sinkPositions, type RedisClient } from '@d
 /**
  * Read-your-writes: a sink has applied everything up to source LSN L when (1) the connector has
  * confirmed L — every change committed before L is in the log — and (2) in every partition, no entry
- * below L lies beyond the sink's committed position.
+ * below L lies beyond the sink's committed position. A write committed before the slot's consistent
+ * point reaches the log only as an initial-snapshot row at that point (which may be above L): then the
+ * initial snapshot must be complete and every entry up to its point applied.
  */
 export interface SinkProgress {
   sink: string;
@@ -35,7 +37,11 @@ export async function sinkProgress(
   const fromSlot = (await options.sourceConfirmed?.()) ?? 0n;
   const confirmed = fromSlot > published ? fromSlot : published;
   const positions = await sinkPositions(redis, keys, sink, partitions);
-  const bound = positionToId({ lsn, seq: 0 });
+  const initial = await redis.hgetall(keys.initialSnapshot());
+  const snapshotLsn = initial.lsn ? BigInt(initial.lsn) : undefined;
+  const coveredBySnapshot = snapshotLsn !== undefined && snapshotLsn >= lsn;
+  const snapshotPending = coveredBySnapshot && initial.status !== 'done';
+  const bound = positionToId({ lsn: coveredBySnapshot ? snapshotLsn + 1n : lsn, seq: 0 });
   const behind: SinkProgress['behind'] = [];
   await Promise.all(
     Array.from({ length: partitions }, async (_, p) => {
@@ -50,7 +56,7 @@ export async function sinkProgress(
   return {
     sink,
     lsn: formatLsn(lsn),
-    applied: confirmed >= lsn && behind.length === 0,
+    applied: confirmed >= lsn && !snapshotPending && behind.length === 0,
     connectorConfirmedLsn: confirmed > 0n ? formatLsn(confirmed) : undefined,
     behind,
   };
