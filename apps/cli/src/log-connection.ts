@@ -21,3 +21,27 @@ export async function withLogRedis<T>(
     redis.disconnect();
   }
 }
+
+/**
+ * For `run` at start-up: the log Redis may be restarting (or still starting, e.g. in a pod that came up
+ * first). Retries with exponential backoff and full jitter, saying so on stderr, for up to `forMs`.
+ */
+export async function withLogRedisPatiently<T>(
+  config: DistributaryConfig,
+  fn: (redis: RedisClient, keys: LogKeys) => Promise<T>,
+  forMs = 120_000,
+): Promise<T> {
+  const { backoffDelay, sleep } = await import('@distributary/core');
+  const deadline = Date.now() + forMs;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await withLogRedis(config, fn);
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      const delay = backoffDelay(attempt, { baseMs: 250, capMs: 5000 });
+      const message = error instanceof Error ? error.message : String(error);
+      process.stderr.write(`log Redis not reachable (${message}); retrying in ${delay} ms\n`);
+      await sleep(delay);
+    }
+  }
+}

@@ -7,7 +7,7 @@ import { bootstrapNewSinks } from '../bootstrap';
 import { deepCheck } from '../deep-checks';
 import { describePlan, planSinkChanges, recordSettledSinks } from '../config-plan';
 import { NotAvailableError } from '../exit-codes';
-import { withLogRedis } from '../log-connection';
+import { withLogRedisPatiently } from '../log-connection';
 import { loadRoles, roleDescriptions } from '../roles/descriptions';
 import { ROLE_NAMES, type RoleDefinition, type RoleName, type RunningRole } from '../roles/role';
 
@@ -46,12 +46,12 @@ role failing stops the others (exit 1).`,
 
       const stopRequested = listenForStopSignal(); // from now on SIGINT/SIGTERM mean a graceful stop
       try {
-        const plan = await withLogRedis(config, (redis, keys) => planSinkChanges(redis, keys, config));
+        const plan = await withLogRedisPatiently(config, (redis, keys) => planSinkChanges(redis, keys, config));
         process.stdout.write(
           `distributary run ${file} (${selected.join(', ')})\nsinks:\n${describePlan(plan).join('\n')}\n`,
         );
         if (selected.includes('worker')) {
-          const actions = await withLogRedis(config, async (redis, keys) => [
+          const actions = await withLogRedisPatiently(config, async (redis, keys) => [
             ...(await bootstrapNewSinks(redis, keys, config, plan)),
             ...(await applySinkPlan(redis, keys, config, plan)),
           ]);
@@ -61,7 +61,7 @@ role failing stops the others (exit 1).`,
         const metrics = selected.includes('admin') ? undefined : await startMetrics(Number(options.metricsPort));
         if (metrics) running.unshift(metrics);
         if (selected.includes('worker')) {
-          await withLogRedis(config, (redis, keys) => recordSettledSinks(redis, keys, config, plan));
+          await withLogRedisPatiently(config, (redis, keys) => recordSettledSinks(redis, keys, config, plan));
         }
         process.stdout.write('running; Ctrl-C or SIGTERM stops\n');
         const outcome = await untilStopOrRoleEnds(stopRequested.promise, running);
