@@ -3,7 +3,7 @@ import { LogKeys, connectRedis, partitionStats, sinkPositions } from '@distribut
 import { redisUrl, stack, startTcpProxy, uniqueName, waitFor } from '@distributary/testkit';
 import { SinkRunner } from './sink-runner';
 import { appendEvents, makeEvent } from './testing/append-events';
-import { deleteNamespace } from './testing/cleanup';
+import { deleteNamespace } from '@distributary/testkit';
 import { RecordingSink, appliedRecords } from './testing/recording-sink';
 
 describe('SinkRunner while the log Redis is unreachable', () => {

@@ -5,7 +5,7 @@ import { configSchema, type ElasticsearchSinkConfig } from '@distributary/config
 import { LogAppender, LogKeys, connectRedis } from '@distributary/changelog';
 import { createElasticsearchSink } from '@distributary/sink-elasticsearch';
 import { esUrl, pgUrl, redisUrl, uniqueName } from '@distributary/testkit';
-import { deleteNamespace } from './testing/cleanup';
+import { deleteNamespace } from '@distributary/testkit';
 import { logEventsOf, rebuildOnOpen } from './rebuild-on-open';
 
 /**

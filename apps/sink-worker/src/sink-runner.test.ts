@@ -16,7 +16,7 @@ import { registry } from '@distributary/observability';
 import { clusterNodes, redisUrl, uniqueName, waitFor } from '@distributary/testkit';
 import { SinkRunner } from './sink-runner';
 import { appendEvents, makeEvent } from './testing/append-events';
-import { deleteNamespace } from './testing/cleanup';
+import { deleteNamespace } from '@distributary/testkit';
 import { RecordingSink, appliedRecords } from './testing/recording-sink';
 
 const PARTITIONS = 3;

@@ -6,7 +6,7 @@ import { redisUrl, uniqueName, waitFor } from '@distributary/testkit';
 import { SinkRunner } from './sink-runner';
 import { MAINTENANCE_JOBS, SINK_RUNNER, SinkWorkerModule } from './sink-worker.module';
 import { appendEvents, makeEvent } from './testing/append-events';
-import { deleteNamespace } from './testing/cleanup';
+import { deleteNamespace } from '@distributary/testkit';
 import { RecordingSink, appliedRecords } from './testing/recording-sink';
 
 describe('SinkWorkerModule', () => {

@@ -2,7 +2,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { ChangeEvent } from '@distributary/core';
 import { LogAppender, LogKeys, connectRedis } from '@distributary/changelog';
 import { redisUrl, uniqueName } from '@distributary/testkit';
-import { deleteNamespace } from './testing/cleanup';
+import { deleteNamespace } from '@distributary/testkit';
 import { transactionSizeFromLog } from './transaction-size';
 
 const redis = connectRedis({ url: redisUrl() });

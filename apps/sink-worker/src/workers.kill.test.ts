@@ -12,7 +12,7 @@ import {
 } from '@distributary/changelog';
 import { redisUrl, uniqueName, waitFor } from '@distributary/testkit';
 import { appendEvents, makeEvent } from './testing/append-events';
-import { deleteNamespace } from './testing/cleanup';
+import { deleteNamespace } from '@distributary/testkit';
 import { appliedRecords } from './testing/recording-sink';
 
 const PARTITIONS = 6;

@@ -17,7 +17,7 @@ import {
   trimPartitionByAge,
   type RedisClient,
 } from '@distributary/changelog';
-import { deleteNamespace } from './testing/cleanup';
+import { deleteNamespace } from '@distributary/testkit';
 
 const targets: Record<string, () => RedisClient> = {
   'single Redis': () => connectRedis({ url: redisUrl() }),

@@ -15,7 +15,7 @@ import {
   type PartitionClaim,
   type RedisClient,
 } from '@distributary/changelog';
-import { deleteNamespace } from './testing/cleanup';
+import { deleteNamespace } from '@distributary/testkit';
 
 const targets = {
   'single Redis': () => connectRedis({ url: redisUrl() }),

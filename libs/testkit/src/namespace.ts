@@ -1,8 +1,7 @@
-import { Cluster } from 'ioredis';
-import type { RedisClient } from '@distributary/changelog';
+import { Cluster, type Redis } from 'ioredis';
 
 /** Deletes every key of a test namespace (all its hash tags), on a single Redis or every cluster master. */
-export async function deleteNamespace(redis: RedisClient, namespace: string): Promise<void> {
+export async function deleteNamespace(redis: Redis | Cluster, namespace: string): Promise<void> {
   const nodes = redis instanceof Cluster ? redis.nodes('master') : [redis];
   for (const node of nodes) {
     let cursor = '0';
