@@ -7,10 +7,9 @@
  *   so nothing waits for it any more. Its target data (index, keys, view table) is left in place for
  *   the operator to delete: Distributary never deletes a user's data on its own.
  */
-import { sinkKind, type DistributaryConfig, type SinkDiff } from '@distributary/config';
+import { sinkFingerprints, sinkKind, type DistributaryConfig, type SinkDiff } from '@distributary/config';
 import { replaySinkFrom, type LogKeys, type RedisClient } from '@distributary/changelog';
 import { deleteSinkFingerprints, writeSinkFingerprints } from './fingerprint-store';
-import { sinkFingerprints } from '@distributary/config';
 
 export async function applySinkPlan(
   redis: RedisClient,

@@ -29,6 +29,21 @@ function ChartCard({ title, children, empty }: { title: string; children: React.
 
 const axis = { stroke: '#94a3b8', fontSize: 11 };
 
+/** One coloured line per sink for the series `<prefix>:<sink>` (same colour per sink in every chart). */
+function sinkLines(names: string[], prefix: 'lag' | 'rate') {
+  return names.map((name, i) => (
+    <Line
+      key={name}
+      dataKey={`${prefix}:${name}`}
+      name={name}
+      stroke={COLORS[i % COLORS.length]}
+      dot={false}
+      strokeWidth={2}
+      isAnimationActive={false}
+    />
+  ));
+}
+
 /** The last 15 minutes: lag per sink, throughput, retained WAL. */
 export function Charts({ samples }: { samples: MetricsSample[] }) {
   const names = sinkNames(samples);
@@ -65,17 +80,7 @@ export function Charts({ samples }: { samples: MetricsSample[] }) {
           <YAxis tickFormatter={(v) => formatCount(Number(v))} {...axis} width={48} />
           {tooltip}
           <Legend iconType="plainline" wrapperStyle={{ fontSize: 12 }} />
-          {names.map((name, i) => (
-            <Line
-              key={name}
-              dataKey={`lag:${name}`}
-              name={name}
-              stroke={COLORS[i % COLORS.length]}
-              dot={false}
-              strokeWidth={2}
-              isAnimationActive={false}
-            />
-          ))}
+          {sinkLines(names, 'lag')}
         </LineChart>
       </ChartCard>
       <ChartCard title="Throughput (entries/s)" empty={empty}>
@@ -94,17 +99,7 @@ export function Charts({ samples }: { samples: MetricsSample[] }) {
             strokeWidth={2}
             isAnimationActive={false}
           />
-          {names.map((name, i) => (
-            <Line
-              key={name}
-              dataKey={`rate:${name}`}
-              name={name}
-              stroke={COLORS[i % COLORS.length]}
-              dot={false}
-              strokeWidth={2}
-              isAnimationActive={false}
-            />
-          ))}
+          {sinkLines(names, 'rate')}
         </LineChart>
       </ChartCard>
       <ChartCard title="Retained WAL" empty={empty}>
