@@ -21,7 +21,8 @@ export class ThrowawayPostgres {
     });
   }
 
-  static async create(dir: string): Promise<ThrowawayPostgres> {
+  /** `settings`: extra postgresql.conf lines (e.g. a small max_slot_wal_keep_size for slot-loss tests). */
+  static async create(dir: string, settings: string[] = []): Promise<ThrowawayPostgres> {
     mkdirSync(dir, { recursive: true });
     handToServiceUser(dir);
     const data = join(dir, 'data');
@@ -49,6 +50,7 @@ export class ThrowawayPostgres {
         'max_connections = 60',
         'shared_buffers = 64MB',
         'fsync = on',
+        ...settings,
         '',
       ].join('\n'),
     );
