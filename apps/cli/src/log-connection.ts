@@ -1,6 +1,8 @@
 import type { LogKeys, RedisClient } from '@distributary/changelog';
 import type { DistributaryConfig } from '@distributary/config';
 
+const CONNECT_TIMEOUT_MS = 5000;
+
 /** A connection to the log Redis for one-shot commands: fails fast instead of retrying forever. */
 export async function withLogRedis<T>(
   config: DistributaryConfig,
@@ -9,17 +11,48 @@ export async function withLogRedis<T>(
   const { connectRedis, LogKeys } = await import('@distributary/changelog');
   const redis = connectRedis(config.log.redis, {
     maxRetriesPerRequest: 1,
-    connectTimeout: 5000,
+    connectTimeout: CONNECT_TIMEOUT_MS,
     retryStrategy: (attempt) => (attempt > 2 ? null : 200),
     lazyConnect: true,
   });
-  redis.on('error', () => undefined); // reported through the failing command instead
+  let lastError = '';
+  redis.on('error', (error: unknown) => {
+    lastError = error instanceof Error ? error.message : String(error); // reported if it never gets ready
+  });
   try {
-    await redis.connect();
+    await untilReady(redis, CONNECT_TIMEOUT_MS, () => lastError);
     return await fn(redis, new LogKeys(config.log.namespace));
   } finally {
     redis.disconnect();
   }
+}
+
+/**
+ * Resolves once the client is ready. A single Redis built with lazyConnect waits in 'wait' for
+ * connect(); a Cluster client starts connecting at once (lazyConnect is a per-node option there), and
+ * calling connect() on it then fails with "already connecting" — so wait for its 'ready' instead,
+ * failing after `timeoutMs` or when the client gives up ('end').
+ */
+export function untilReady(redis: RedisClient, timeoutMs: number, lastError: () => string): Promise<void> {
+  if (redis.status === 'ready') return Promise.resolve();
+  if (redis.status === 'wait') return redis.connect();
+  return new Promise<void>((resolve, reject) => {
+    const settle = (error?: Error): void => {
+      clearTimeout(timer);
+      redis.off('ready', onReady);
+      redis.off('end', onEnd);
+      if (error) reject(error);
+      else resolve();
+    };
+    const onReady = (): void => settle();
+    const onEnd = (): void => settle(new Error(`connection closed${lastError() ? `: ${lastError()}` : ''}`));
+    const timer = setTimeout(
+      () => settle(new Error(`not ready after ${timeoutMs} ms${lastError() ? `: ${lastError()}` : ''}`)),
+      timeoutMs,
+    );
+    redis.once('ready', onReady);
+    redis.once('end', onEnd);
+  });
 }
 
 /**
