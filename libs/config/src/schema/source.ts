@@ -18,6 +18,34 @@ export const sourceSchema = z.strictObject({
     heartbeat: duration.default(10_000),
   }),
   tables: z.array(tableName).min(1, 'at least one table'),
+  /** What the connector does when its slot is invalidated (wal_status lost), dropped or unusable. */
+  onSlotLost: z
+    .enum(['resync', 'stop'])
+    .default('resync')
+    .describe(
+      'When the replication slot is lost or dropped: resync = new slot, re-snapshot every table, reconcile every sink (deletes of rows gone in the gap), resume; stop = stay down until `distributary resync`',
+    ),
+  /** What the connector does when a published table's columns change (ADD/DROP COLUMN, ALTER TYPE). */
+  onSchemaChange: z
+    .enum(['resync', 'ignore', 'stop'])
+    .default('resync')
+    .describe(
+      "When a published table's columns change: resync = incremental snapshot of that table so old rows get the new shape in every sink; ignore = only rows written later change; stop = the connector stops with a message",
+    ),
+  /** Per-table override of onSchemaChange. */
+  onSchemaChangeByTable: z
+    .record(z.string(), z.enum(['resync', 'ignore', 'stop']))
+    .default({})
+    .describe('Per-table override of onSchemaChange, e.g. { public.audit_log: ignore }'),
+  /** Early warning: retained WAL past this fraction of max_slot_wal_keep_size (or of free disk when unlimited). */
+  slotWarnAt: z
+    .number()
+    .gt(0)
+    .max(1)
+    .default(0.5)
+    .describe(
+      'Slot early warning: retained WAL past this fraction of max_slot_wal_keep_size (of free disk space when unlimited)',
+    ),
   /** Tuning of the connector (WAL → log). */
   connector: z
     .strictObject({
