@@ -1,0 +1,129 @@
+/**
+ * Test support for the fidelity suite: a real pipeline in this process — the connector (WAL → log)
+ * and a sink worker running the real Elasticsearch sink (whole rows) and two Redis cache sinks (JSON
+ * and hash values) — over a fresh database with one table, a unique log namespace, keys and index.
+ */
+import { Client } from '@elastic/elasticsearch';
+import { configSchema, type ElasticsearchSinkConfig, type RedisCacheSinkConfig } from '@distributary/config';
+import { connectRedis, type RedisClient } from '@distributary/changelog';
+import { silentLogger } from '@distributary/observability';
+import { Connector } from '@distributary/pg-source';
+import { createElasticsearchSink } from '@distributary/sink-elasticsearch';
+import { createRedisCacheSink, scanKeys } from '@distributary/sink-redis-cache';
+import { SinkRunner } from '@distributary/sink-worker';
+import { createTestDatabase, esUrl, redisUrl, uniqueName, waitFor, type TestDatabase } from '@distributary/testkit';
+
+export interface FidelityPipeline {
+  db: TestDatabase;
+  redis: RedisClient;
+  es: Client;
+  /** Cache key prefixes of the JSON and hash caches; ES alias. */
+  jsonPrefix: string;
+  hashPrefix: string;
+  alias: string;
+  /** Stops the connector and starts a new one on the same slot and log. */
+  restartConnector(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** `ddl` creates the table `table` (schema-qualified) in a fresh database; keys are `{id}`. */
+export async function startFidelityPipeline(ddl: string, table: string): Promise<FidelityPipeline> {
+  const db = await createTestDatabase('fidelity');
+  await db.sql(ddl);
+  const name = uniqueName('fidelity');
+  const jsonPrefix = `${name}:json:`;
+  const hashPrefix = `${name}:hash:`;
+  const alias = name;
+  const config = configSchema.parse({
+    source: {
+      postgres: { url: db.url, slot: name, publication: name, heartbeat: '1s' },
+      tables: [table],
+      connector: { statusEvery: '200ms', leaseTtl: '3s', leaseRenew: '1s' },
+    },
+    log: { redis: { url: redisUrl() }, namespace: name, partitions: 2 },
+    sinks: [
+      {
+        name: 'search',
+        elasticsearch: { url: esUrl(), index: alias, bulk: { linger: '10ms' } },
+        from: table,
+        id: '{id}',
+      },
+      {
+        name: 'json-cache',
+        redis: { url: redisUrl() },
+        from: table,
+        key: `${jsonPrefix}{id}`,
+        namespace: `${name}:state:json`,
+      },
+      {
+        name: 'hash-cache',
+        redis: { url: redisUrl() },
+        from: table,
+        key: `${hashPrefix}{id}`,
+        namespace: `${name}:state:hash`,
+        value: { format: 'hash' },
+      },
+    ],
+  });
+  const [search, jsonCache, hashCache] = config.sinks as [
+    ElasticsearchSinkConfig,
+    RedisCacheSinkConfig,
+    RedisCacheSinkConfig,
+  ];
+
+  let connector = new Connector({ config, logger: silentLogger });
+  let running = connector.run().catch(() => undefined);
+  const runnerRedis = connectRedis({ url: redisUrl() });
+  const runner = new SinkRunner({
+    redis: runnerRedis,
+    namespace: name,
+    partitions: 2,
+    sinks: async () => [
+      createElasticsearchSink(search, { sourceUrl: db.url }),
+      createRedisCacheSink(jsonCache),
+      createRedisCacheSink(hashCache),
+    ],
+    blockMs: 100,
+    statusEveryMs: 300,
+    leaseTtlMs: 3000,
+    memberTtlMs: 3000,
+    backoff: { baseMs: 20, capMs: 500 },
+    logger: silentLogger,
+  });
+  await runner.start();
+  const streaming = async (): Promise<void> =>
+    waitFor('the connector to stream from its slot', async () => {
+      const rows = await db.sql('SELECT active FROM pg_replication_slots WHERE slot_name = $1', [name]);
+      return rows[0]?.active === true;
+    });
+  await streaming();
+  const redis = connectRedis({ url: redisUrl() });
+  const es = new Client({ node: esUrl() });
+  return {
+    db,
+    redis,
+    es,
+    jsonPrefix,
+    hashPrefix,
+    alias,
+    async restartConnector() {
+      await connector.stop();
+      await running;
+      connector = new Connector({ config, logger: silentLogger });
+      running = connector.run().catch(() => undefined);
+      await streaming();
+    },
+    async stop() {
+      await runner.stop();
+      await connector.stop();
+      await running;
+      runnerRedis.disconnect();
+      const keys = await scanKeys(redis, `*${name}*`);
+      for (let i = 0; i < keys.length; i += 500) await redis.del(...keys.slice(i, i + 500));
+      await es.indices.delete({ index: `${alias}_v*` }).catch(() => undefined);
+      await es.close();
+      redis.disconnect();
+      await db.drop();
+    },
+  };
+}
