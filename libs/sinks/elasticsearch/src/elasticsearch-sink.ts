@@ -39,6 +39,8 @@ import { SourceReader } from './source/source-reader';
 export interface ElasticsearchSinkDeps {
   /** The source database, read to rebuild documents with joins. */
   sourceUrl: string;
+  /** Connections to the source: as many batches re-read their documents at once (default 4). */
+  sourcePoolSize?: number;
   logger?: Logger;
 }
 
@@ -86,7 +88,7 @@ export class ElasticsearchSink implements Sink {
     this.body = indexBody(config, this.spec, this.fingerprint);
     const bulk = config.elasticsearch.bulk;
     this.client = new Client({ node: config.elasticsearch.url, maxRetries: 0, requestTimeout: bulk.timeout });
-    this.source = new SourceReader(deps.sourceUrl);
+    this.source = new SourceReader(deps.sourceUrl, { poolSize: deps.sourcePoolSize });
     this.indices = new IndexManager(this.client, config.elasticsearch.index, this.logger);
     this.writer = new BulkWriter(
       this.client,

@@ -1,10 +1,22 @@
 import type { Pool } from 'pg';
 import { SourceShapeError, splitTable } from '@distributary/core';
+import type { TypeResolver, ValueKind } from '@distributary/pg-source';
 
-/** What the sink needs to know about a source table: its columns (with SQL types) and primary key. */
+/** How a column's text is converted: its type OID as row descriptions report it (to notice a changed
+ *  column) and its value kind. */
+export interface ColumnKind {
+  oid: number;
+  kind: ValueKind;
+}
+
+/**
+ * What the sink needs to know about a source table: its columns (with SQL types), primary key, and
+ * each column's resolved value kind. Loaded once per table, outside any transaction the reader holds.
+ */
 export interface TableInfo {
   table: string;
   columns: Map<string, string>;
+  kinds: Map<string, ColumnKind>;
   primaryKey: string[];
 }
 
@@ -26,7 +38,8 @@ LEFT JOIN pg_index i ON i.indrelid = a.attrelid AND i.indisprimary
 WHERE a.attrelid = to_regclass($1) AND a.attnum > 0 AND NOT a.attisdropped
 ORDER BY a.attnum`;
 
-export async function loadTableInfo(pool: Pool, table: string): Promise<TableInfo> {
+/** Reads the catalog with one pooled connection at a time (the resolver's lookups are sequential). */
+export async function loadTableInfo(pool: Pool, types: TypeResolver, table: string): Promise<TableInfo> {
   const { rows } = await pool.query<{ name: string; type: string; pk_position: number | null }>(COLUMNS_SQL, [
     quoteTable(table),
   ]);
@@ -42,5 +55,11 @@ export async function loadTableInfo(pool: Pool, table: string): Promise<TableInf
       `table ${table} has no primary key; the Elasticsearch sink needs one to address its rows (add a PRIMARY KEY)`,
     );
   }
-  return { table, columns: new Map(rows.map((r) => [r.name, r.type])), primaryKey };
+  // the type OIDs as the server reports them in row descriptions (a domain column reports its base type)
+  const { fields } = await pool.query(`SELECT * FROM ${quoteTable(table)} LIMIT 0`);
+  const kinds = new Map<string, ColumnKind>();
+  for (const field of fields) {
+    kinds.set(field.name, { oid: field.dataTypeID, kind: await types.resolve(field.dataTypeID) });
+  }
+  return { table, columns: new Map(rows.map((r) => [r.name, r.type])), kinds, primaryKey };
 }

@@ -2,6 +2,7 @@ import { Pool, type PoolClient } from 'pg';
 import { RetryableError, type Row } from '@distributary/core';
 import { SOURCE_SESSION_OPTIONS, TypeResolver, convertValue } from '@distributary/pg-source';
 import { loadTableInfo, quoteIdent, quoteTable, type TableInfo } from './catalog';
+import { Slots } from './slots';
 
 /**
  * Re-reads documents' rows from the source. All reads for one batch run in ONE read-only
@@ -9,6 +10,12 @@ import { loadTableInfo, quoteIdent, quoteTable, type TableInfo } from './catalog
  * taken after every event of the batch committed (the events were already in the log).
  * Values are converted exactly as the connector converts streamed rows (pg-source's type mapping,
  * same session settings), so a re-read document equals one built from the event.
+ *
+ * Connections: every use of the pool first takes one of `poolSize` slots, and no code path holds a
+ * connection (or a slot) while it needs another one. Column types are resolved once per table when
+ * its catalog entry is loaded (never inside a batch's transaction); a query whose columns no longer
+ * match that entry (a column added or retyped) fails the transaction with SchemaChanged, the entry is
+ * reloaded after the connection went back, and the batch's reads run again.
  */
 
 /** Row queries return the server's text; pg-source's convertValue then renders it like events. */
@@ -24,6 +31,11 @@ export interface SnapshotReader {
   select(table: string, conditions: RowCondition[], orderBy?: readonly string[]): Promise<Row[]>;
 }
 
+export interface SourceReaderOptions {
+  /** Connections to the source; as many batches can hold a read snapshot at once (default 4). */
+  poolSize?: number;
+}
+
 const CONNECTION_ERROR_CODES = /^(08|57P|53)|^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|ENOTFOUND|EHOSTUNREACH)$/;
 
 function isConnectionError(error: unknown): boolean {
@@ -33,30 +45,43 @@ function isConnectionError(error: unknown): boolean {
   return /Connection terminated|timeout exceeded when trying to connect|connect ECONNREFUSED/i.test(message);
 }
 
+/** The table's columns differ from its cached catalog entry. */
+class SchemaChanged extends Error {
+  constructor(readonly table: string) {
+    super(`the columns of ${table} changed while the sink was reading it`);
+  }
+}
+
+const SCHEMA_RELOADS = 3;
+
 export class SourceReader {
   private readonly pool: Pool;
+  private readonly slots: Slots;
   private readonly types: TypeResolver;
   private readonly infos = new Map<string, TableInfo>();
+  private readonly loading = new Map<string, Promise<TableInfo>>();
 
-  constructor(url: string) {
+  constructor(url: string, options: SourceReaderOptions = {}) {
+    const size = Math.max(1, options.poolSize ?? 4);
     this.pool = new Pool({
       connectionString: url,
-      max: 4,
+      max: size,
       idleTimeoutMillis: 30_000,
       connectionTimeoutMillis: 10_000,
       options: SOURCE_SESSION_OPTIONS,
     });
+    this.slots = new Slots(size);
     this.types = new TypeResolver(this.pool);
     this.pool.on('error', () => undefined); // idle client errors surface on the next query instead
   }
 
+  get poolSize(): number {
+    return this.slots.size;
+  }
+
+  /** The table's catalog entry, loaded (with its column types resolved) the first time. */
   async tableInfo(table: string): Promise<TableInfo> {
-    let info = this.infos.get(table);
-    if (!info) {
-      info = await this.guard(() => loadTableInfo(this.pool, table));
-      this.infos.set(table, info);
-    }
-    return info;
+    return this.infos.get(table) ?? this.load(table);
   }
 
   cachedInfo(table: string): TableInfo {
@@ -65,34 +90,59 @@ export class SourceReader {
     return info;
   }
 
+  /** Runs `work` in one REPEATABLE READ READ ONLY transaction on one connection. */
   async snapshot<T>(work: (reader: SnapshotReader) => Promise<T>): Promise<T> {
-    return this.guard(async () => {
-      const client = await this.pool.connect();
-      // A checked-out client whose connection dies emits 'error'; without a listener that crashes the
-      // process. The query in progress fails on its own and marks the client broken below.
-      let broken = false;
-      const onError = (): void => {
-        broken = true;
-      };
-      client.on('error', onError);
+    for (let reloads = 0; ; reloads++) {
       try {
-        await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-        const result = await work({ select: (t, c, o) => this.select(client, t, c, o) });
-        await client.query('COMMIT');
-        return result;
+        return await this.guard(() => this.slots.run(() => this.inTransaction(work)));
       } catch (error) {
-        broken ||= isConnectionError(error);
-        if (!broken) await client.query('ROLLBACK').catch(() => undefined);
-        throw error;
-      } finally {
-        client.off('error', onError);
-        client.release(broken);
+        if (!(error instanceof SchemaChanged) || reloads >= SCHEMA_RELOADS) throw error;
+        this.infos.delete(error.table);
+        await this.tableInfo(error.table); // no connection held here
       }
-    });
+    }
   }
 
   async close(): Promise<void> {
     await this.pool.end();
+  }
+
+  private load(table: string): Promise<TableInfo> {
+    let loading = this.loading.get(table);
+    if (!loading) {
+      loading = this.guard(() => this.slots.run(() => loadTableInfo(this.pool, this.types, table)))
+        .then((info) => {
+          this.infos.set(table, info);
+          return info;
+        })
+        .finally(() => this.loading.delete(table));
+      this.loading.set(table, loading);
+    }
+    return loading;
+  }
+
+  private async inTransaction<T>(work: (reader: SnapshotReader) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    // A checked-out client whose connection dies emits 'error'; without a listener that crashes the
+    // process. The query in progress fails on its own and marks the client broken below.
+    let broken = false;
+    const onError = (): void => {
+      broken = true;
+    };
+    client.on('error', onError);
+    try {
+      await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+      const result = await work({ select: (t, c, o) => this.select(client, t, c, o) });
+      await client.query('COMMIT');
+      return result;
+    } catch (error) {
+      broken ||= isConnectionError(error);
+      if (!broken) await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      client.off('error', onError);
+      client.release(broken);
+    }
   }
 
   private async select(
@@ -120,10 +170,15 @@ export class SourceReader {
       types: RAW_TEXT,
       rowMode: 'array',
     });
-    const kinds = await Promise.all(result.fields.map((f) => this.types.resolve(f.dataTypeID)));
+    const kinds = result.fields.map((field) => {
+      const column = info.kinds.get(field.name);
+      if (!column || column.oid !== field.dataTypeID) throw new SchemaChanged(table);
+      return column.kind;
+    });
+    const names = result.fields.map((field) => field.name);
     return result.rows.map((values) => {
       const row: Row = {};
-      result.fields.forEach((field, i) => (row[field.name] = convertValue(values[i], kinds[i])));
+      for (let i = 0; i < names.length; i++) row[names[i]] = convertValue(values[i], kinds[i]);
       return row;
     });
   }
