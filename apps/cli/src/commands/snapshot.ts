@@ -45,7 +45,8 @@ export function snapshotCommand(): Command {
     )
     .action(async (tables: string[], options: SnapshotOptions) => {
       const { config } = loadConfigFrom(options);
-      const { requestSnapshot, resumeSnapshot, SnapshotRequests } = await import('@distributary/pg-source');
+      const { requestSnapshot, resumeSnapshot, parseSnapshotWhere, SnapshotRequests, SnapshotRequestError } =
+        await import('@distributary/pg-source');
       await withLogRedis(config, async (redis, keys) => {
         const requests = new SnapshotRequests(redis, keys);
         const control = options.pause
@@ -88,16 +89,15 @@ export function snapshotCommand(): Command {
         }
         const keyRows = options.key ? parseKeys(options.key) : undefined;
         const records = [];
-        for (const table of chosen) {
-          records.push(
-            await requestSnapshot(redis, keys, {
-              table,
-              keys: keyRows,
-              where: options.where,
-              chunkSize,
-              reason: 'cli',
-            }),
-          );
+        try {
+          // Checked once before anything is recorded: a refused condition starts no snapshot.
+          const where = options.where === undefined ? undefined : await parseSnapshotWhere(options.where);
+          for (const table of chosen) {
+            records.push(await requestSnapshot(redis, keys, { table, keys: keyRows, where, chunkSize, reason: 'cli' }));
+          }
+        } catch (error) {
+          if (error instanceof SnapshotRequestError) throw new ExitError(EXIT_FAILURE, `--${error.message}`);
+          throw error;
         }
         if (!options.json) {
           for (const r of records) process.stdout.write(`snapshot ${r.id} of ${r.table} queued\n`);

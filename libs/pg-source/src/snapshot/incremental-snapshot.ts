@@ -7,7 +7,9 @@ import type { TypeResolver } from '../types/type-resolver';
 import type { DurableLsn } from './durable-lsn';
 import { keyOf, readChunk, type KeyCursor } from './chunk-reader';
 import type { SnapshotRequests } from './snapshot-requests';
+import { readOnly } from './read-only';
 import { describeSnapshotTable, estimateRows, type SnapshotTableMeta } from './table-meta';
+import { parseSnapshotWhere } from './where-clause';
 import { WATERMARK_PREFIX, encodeWatermark, type WatermarkWindow } from './watermark-window';
 
 /**
@@ -72,23 +74,39 @@ export class IncrementalSnapshotRunner {
     const record = await requests.get(id);
     if (!record) throw new Error(`no snapshot ${id}`);
     if (record.status === 'done' || record.status === 'cancelled') return record.status;
-    const meta = await describeSnapshotTable(pool, record.table);
-    const where =
-      [record.where, record.keys ? keysWhere(meta, record.keys) : undefined].filter(Boolean).join(' AND ') || undefined;
-    if (!record.estimatedTotal)
-      await requests.update(id, { estimatedTotal: await estimateRows(pool, record.table, where) });
-    await requests.update(id, { status: 'running', ...(record.startedAt ? {} : { startedAt: Date.now() }), error: '' });
-    let after: KeyCursor | null = record.after ? (JSON.parse(record.after) as KeyCursor) : null;
     let { chunks, rowsDone, dropped } = record;
-    this.logger.info({ id, table: record.table, where, resumeAfter: after }, 'incremental snapshot: running');
+    // Everything from here on ends the record 'failed' with its error when it throws (never stuck
+    // 'queued'); the reads run in READ ONLY transactions, the stored condition checked again.
     try {
+      const meta = await readOnly(pool, (client) => describeSnapshotTable(client, record.table));
+      const condition = record.where
+        ? `(${await parseSnapshotWhere(
+            record.where,
+            meta.columns.map((c) => c.name),
+          )})`
+        : undefined;
+      const where =
+        [condition, record.keys ? keysWhere(meta, record.keys) : undefined].filter(Boolean).join(' AND ') || undefined;
+      if (!record.estimatedTotal) {
+        const estimate = await readOnly(pool, (client) => estimateRows(client, record.table, where));
+        await requests.update(id, { estimatedTotal: estimate });
+      }
+      await requests.update(id, {
+        status: 'running',
+        ...(record.startedAt ? {} : { startedAt: Date.now() }),
+        error: '',
+      });
+      let after: KeyCursor | null = record.after ? (JSON.parse(record.after) as KeyCursor) : null;
+      this.logger.info({ id, table: record.table, where, resumeAfter: after }, 'incremental snapshot: running');
       for (;;) {
         if (this.options.signal?.aborted) throw new SnapshotInterruptedError('the connector stopped leading');
         const current = await requests.get(id);
         if (current?.status === 'paused' || current?.status === 'cancelled') return current.status;
         const closed = window.expect(id, chunks, record.table);
         await this.emit(id, chunks, 'low');
-        const chunk = await readChunk(pool, meta, types, after, record.chunkSize ?? 1000, where);
+        const chunk = await readOnly(pool, (client) =>
+          readChunk(client, meta, types, after, record.chunkSize ?? 1000, where),
+        );
         window.setRows(
           id,
           chunks,
@@ -114,7 +132,9 @@ export class IncrementalSnapshotRunner {
     } catch (error) {
       window.abandon(id);
       if (error instanceof SnapshotInterruptedError) throw error;
-      await requests.update(id, { status: 'failed', error: error instanceof Error ? error.message : String(error) });
+      const message = error instanceof Error ? error.message : String(error);
+      await requests.update(id, { status: 'failed', error: message.slice(0, 2000), finishedAt: Date.now() });
+      this.logger.warn({ id, table: record.table, err: error }, 'incremental snapshot: failed');
       throw error;
     }
   }

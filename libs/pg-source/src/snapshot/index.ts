@@ -7,3 +7,5 @@ export * from './durable-lsn';
 export * from './snapshot-requests';
 export * from './incremental-snapshot';
 export * from './snapshot-jobs';
+export * from './where-clause';
+export * from './read-only';

@@ -6,8 +6,11 @@ import { silentLogger, gauge, type Logger } from '@distributary/observability';
 import type { TypeResolver } from '../types/type-resolver';
 import { DurableLsn } from './durable-lsn';
 import { IncrementalSnapshotRunner } from './incremental-snapshot';
+import { readOnly } from './read-only';
 import { SnapshotRequests, type IncrementalSnapshotRequest, type SnapshotRecord } from './snapshot-requests';
+import { describeSnapshotTable } from './table-meta';
 import { WATERMARK_PREFIX, WatermarkWindow } from './watermark-window';
+import { parseSnapshotWhere, SnapshotRequestError } from './where-clause';
 
 export const SNAPSHOT_QUEUE = 'snapshots';
 
@@ -21,15 +24,43 @@ function queueFor(redis: RedisClient, keys: LogKeys): Queue {
   return new Queue(SNAPSHOT_QUEUE, { connection: redis as unknown as ConnectionOptions, prefix: keys.jobsPrefix() });
 }
 
-/** Records an incremental snapshot and queues it for the active connector (CLI, admin API, config changes). */
+/**
+ * Records an incremental snapshot and queues it for the active connector (CLI, admin API, config
+ * changes). A `where` is checked first (parseSnapshotWhere: one condition, no statements, comments,
+ * subqueries or functions outside the allow-list; with `source`, over the table's real columns) and
+ * stored as rendered from its AST; a refused one throws SnapshotWhereError and records nothing.
+ */
 export async function requestSnapshot(
   redis: RedisClient,
   keys: LogKeys,
   request: IncrementalSnapshotRequest,
+  options: { source?: Pool } = {},
 ): Promise<SnapshotRecord> {
-  const record = await new SnapshotRequests(redis, keys).create(request);
+  const checked = await checkRequest(request, options.source);
+  const record = await new SnapshotRequests(redis, keys).create(checked);
   await enqueue(redis, keys, record.id);
   return record;
+}
+
+export const MAX_SNAPSHOT_KEYS = 10_000;
+export const MAX_CHUNK_SIZE = 100_000;
+
+async function checkRequest(request: IncrementalSnapshotRequest, source?: Pool): Promise<IncrementalSnapshotRequest> {
+  const { chunkSize, keys } = request;
+  if (chunkSize !== undefined && (!Number.isInteger(chunkSize) || chunkSize < 1 || chunkSize > MAX_CHUNK_SIZE))
+    throw new SnapshotRequestError(`chunkSize: expected a whole number between 1 and ${MAX_CHUNK_SIZE}`);
+  if (keys !== undefined) {
+    if (!Array.isArray(keys) || keys.length > MAX_SNAPSHOT_KEYS)
+      throw new SnapshotRequestError(`keys: expected a list of at most ${MAX_SNAPSHOT_KEYS} key objects`);
+    for (const key of keys)
+      if (!key || typeof key !== 'object' || Array.isArray(key))
+        throw new SnapshotRequestError('keys: expected key objects like {"id": 7}');
+  }
+  if (request.where === undefined) return request;
+  const columns = source
+    ? (await readOnly(source, (client) => describeSnapshotTable(client, request.table))).columns.map((c) => c.name)
+    : undefined;
+  return { ...request, where: await parseSnapshotWhere(request.where, columns) };
 }
 
 /** Resumes a paused or failed snapshot from where it stopped. */
@@ -152,6 +183,7 @@ export function snapshotControls(
   redis: RedisClient,
   keys: LogKeys,
   publishedTables: readonly string[],
+  options: { source?: Pool } = {},
 ): SnapshotControls {
   const requests = new SnapshotRequests(redis, keys);
   return {
@@ -160,9 +192,12 @@ export function snapshotControls(
       const unknown = chosen.filter((t) => !publishedTables.includes(t));
       if (unknown.length)
         throw new Error(`not a published table: ${unknown.join(', ')} (published: ${publishedTables.join(', ')})`);
-      const started: SnapshotRecord[] = [];
+      // Every request is checked before any is recorded: a refused condition starts nothing.
+      const checked: IncrementalSnapshotRequest[] = [];
       for (const table of chosen)
-        started.push(await requestSnapshot(redis, keys, { table, where, keys: keyList, reason }));
+        checked.push(await checkRequest({ table, where, keys: keyList, reason }, options.source));
+      const started: SnapshotRecord[] = [];
+      for (const request of checked) started.push(await requestSnapshot(redis, keys, request));
       return started;
     },
     pause: (id) => requests.setStatus(id, 'paused'),
