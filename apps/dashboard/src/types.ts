@@ -36,6 +36,8 @@ export interface SinkState {
   lagSeconds: number | null;
   throughput: number | null;
   errors: number;
+  /** Why partitions are degraded (retrying longer than the worker's bound); absent from older admins. */
+  degraded?: string[];
   dlqSize: number;
   paused: boolean;
 }

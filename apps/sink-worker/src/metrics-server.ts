@@ -13,7 +13,7 @@ export async function startMetricsServer(port: number, host = '0.0.0.0'): Promis
         response.end('ok');
       } else if (request.url === '/health/ready' || request.url === '/readyz') {
         const report = await health.report();
-        response.statusCode = report.status === 'ok' ? 200 : 503;
+        response.statusCode = report.status === 'failing' ? 503 : 200;
         response.setHeader('content-type', 'application/json');
         response.end(JSON.stringify(report));
       } else {

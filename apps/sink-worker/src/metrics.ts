@@ -23,6 +23,11 @@ export const sinkMetrics = {
   lagSeconds: gauge('distributary_sink_lag_seconds', 'Age of the oldest unapplied event', ['sink', 'partition']),
   owned: gauge('distributary_sink_owned_partitions', 'Partitions this worker owns for a sink', ['sink']),
   paused: gauge('distributary_sink_paused', '1 while a sink is paused', ['sink']),
+  degraded: gauge(
+    'distributary_sink_degraded',
+    '1 while a partition of a sink has been retrying a failed step for longer than the degraded bound',
+    ['sink', 'partition'],
+  ),
   retrying: gauge('distributary_sink_retrying', '1 while a partition of a sink is retrying a failed step', [
     'sink',
     'partition',

@@ -3,8 +3,11 @@
  * cursor → pass the events of the sink's tables to apply() (others only advance the position) →
  * dead-letter what the sink rejected → commit the batch's last ID with the lease's fencing token.
  * Nothing is lost or skipped: the position is committed only after apply() resolved and the rejected
- * events are in the dead-letter stream; a failing step is retried with backoff forever and nothing
- * further is read meanwhile (backpressure). A commit refused by the fence ends the task at once.
+ * events are in the dead-letter stream. Failures are classified once (classifyError in core): a
+ * transient one is retried with backoff forever and nothing further is read meanwhile (backpressure;
+ * past a bound the runner reports the partition degraded); a permanent one never holds the
+ * partition: the events that cause it are isolated and dead-lettered (apply-isolating.ts).
+ * A commit refused by the fence ends the task at once.
  */
 import {
   FencedError,
@@ -14,6 +17,8 @@ import {
   type BackoffOptions,
   type ChangeEvent,
   type Sink,
+  describeError,
+  isPermanentError,
 } from '@distributary/core';
 import {
   appendDeadLetter,
@@ -29,6 +34,7 @@ import type { Logger } from '@distributary/observability';
 import { sinkMetrics } from './metrics';
 import { untilAborted, untilAbortedOrThrow } from './abortable';
 import { RetryAborted, retryForever } from './retry';
+import { applyIsolating, type ApplyAttempt, type BatchEntry } from './apply-isolating';
 
 export interface PartitionTaskOptions {
   redis: RedisClient;
@@ -42,6 +48,12 @@ export interface PartitionTaskOptions {
   logger: Logger;
 }
 
+export interface RetryingInfo {
+  since: number;
+  step: string;
+  error: string;
+}
+
 export type TaskState = 'starting' | 'reading' | 'applying' | 'retrying' | 'paused' | 'stopped';
 
 export class PartitionTask {
@@ -52,6 +64,8 @@ export class PartitionTask {
   private cursor: string = START_ID;
   private committed: string | undefined;
   state: TaskState = 'starting';
+  /** Set while a step is being retried: since when, which step, the last error (degraded past a bound). */
+  retrying: RetryingInfo | undefined;
   readonly done: Promise<void>;
 
   constructor(private readonly options: PartitionTaskOptions) {
@@ -148,14 +162,18 @@ export class PartitionTask {
     const { keys, claim, batchSize, blockMs } = this.options;
     try {
       // A command queued on a connection that is reconnecting may never settle: stopping does not wait for it.
-      return await untilAborted(
+      const entries = await untilAborted(
         readPartition(this.reader as RedisClient, keys, claim.partition, this.cursor, { count: batchSize, blockMs }),
         this.stopController.signal,
         [],
       );
+      if (this.retrying?.step === 'read' && !this.stopping) this.retrying = undefined;
+      return entries;
     } catch (error) {
       if (this.stopping) return [];
       sinkMetrics.retries.inc({ ...this.labels, step: 'read' });
+      this.retrying ??= { since: Date.now(), step: 'read', error: '' };
+      this.retrying.error = describeError(error);
       this.options.logger.warn(
         { err: error, sink: this.options.sink.name, partition: claim.partition },
         'read failed; retrying',
@@ -172,12 +190,13 @@ export class PartitionTask {
     const started = process.hrtime.bigint();
     const lastId = entries[entries.length - 1].id;
     const tables = new Set(sink.tables);
-    const events: ChangeEvent[] = entries.filter((e) => tables.has(e.event.table)).map((e) => e.event);
+    const relevant: BatchEntry[] = entries.filter((e) => tables.has(e.event.table));
     sinkMetrics.eventsRead.inc(this.labels, entries.length);
-    if (events.length > 0) {
+    if (relevant.length > 0) {
       this.state = 'applying';
-      const batch = { sink: sink.name, partition: claim.partition, events, lastId, fencingToken: claim.fencingToken };
-      const result: ApplyResult = await this.step('apply', () => sink.apply(batch));
+      const result: ApplyResult = await applyIsolating(relevant, lastId, (events, upTo) =>
+        this.applyOnce(events, upTo),
+      );
       if (this.lost) return;
       sinkMetrics.eventsApplied.inc(this.labels, result.applied);
       sinkMetrics.eventsStale.inc(this.labels, result.skippedAsStale);
@@ -198,6 +217,30 @@ export class PartitionTask {
   }
 
   /**
+   * One apply of (part of) a batch: transient failures are retried with backoff inside the step; a
+   * permanent one (classifyError) is returned, so the caller isolates the events that cause it.
+   */
+  private async applyOnce(events: ChangeEvent[], lastId: string): Promise<ApplyAttempt> {
+    const { sink, claim } = this.options;
+    const batch = { sink: sink.name, partition: claim.partition, events, lastId, fencingToken: claim.fencingToken };
+    return this.step('apply', async () => {
+      try {
+        return { result: await sink.apply(batch) };
+      } catch (error) {
+        if (error instanceof FencedError || !isPermanentError(error)) throw error;
+        sinkMetrics.errors.inc({ ...this.labels, kind: 'permanent' });
+        this.options.logger.warn(
+          { err: error, sink: sink.name, partition: claim.partition, events: events.length },
+          events.length > 1
+            ? 'apply failed with a permanent error; isolating the events that cause it'
+            : 'event failed with a permanent error; dead-lettering it',
+        );
+        return { permanent: error };
+      }
+    });
+  }
+
+  /**
    * One step, retried with backoff until it succeeds. Graceful stop lets a step in flight finish
    * but abandons a step that is waiting to be retried (nothing was committed, the next owner redoes it).
    */
@@ -213,6 +256,8 @@ export class PartitionTask {
         isFatal: (error) => error instanceof FencedError || error instanceof RetryAborted || this.lost,
         onRetry: (error, attempt, delayMs) => {
           this.state = 'retrying';
+          this.retrying ??= { since: Date.now(), step: what, error: '' };
+          this.retrying.error = describeError(error);
           sinkMetrics.retries.inc({ sink: sink.name, step: what });
           sinkMetrics.errors.inc({ sink: sink.name, kind: error instanceof Error ? error.name : 'unknown' });
           sinkMetrics.retrying.set(labels, 1);
@@ -222,11 +267,13 @@ export class PartitionTask {
           );
         },
         onRecovered: (attempts) => {
+          this.retrying = undefined;
           sinkMetrics.retrying.set(labels, 0);
           logger.info({ sink: sink.name, partition: claim.partition, attempts }, `${what} succeeded after retries`);
         },
       });
     } catch (error) {
+      this.retrying = undefined;
       sinkMetrics.retrying.set(labels, 0);
       throw error;
     }

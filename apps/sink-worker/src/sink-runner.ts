@@ -54,6 +54,9 @@ export interface SinkRunnerOptions {
   checkpointEveryMs?: number;
   /** How long checkpoints are kept (default 8 days: above the default 7-day maxAge). */
   checkpointKeepMs?: number;
+  /** A partition retrying a failed step for longer than this is *degraded* (status, /health/ready,
+   *  the distributary_sink_degraded metric); default 60 s. */
+  degradedAfterMs?: number;
   /** Process dead-letter replay requests (admin API, CLI) for the sinks run here; default true. */
   deadLetterReplays?: boolean;
   logger?: Logger;
@@ -118,6 +121,14 @@ export class SinkRunner {
     health.register(`sink-worker:${this.workerId}`, async () => {
       await this.options.redis.ping();
     });
+    health.register(
+      `sinks:${this.workerId}`,
+      async () => {
+        const degraded = this.degradedReasons();
+        if (degraded.length > 0) throw new Error(`degraded: ${degraded.join('; ')}`);
+      },
+      { degradesOnly: true },
+    );
     this.scheduleStatus();
     this.logger.info({ workerId: this.workerId, sinks: [...names] }, 'sink worker started');
   }
@@ -159,6 +170,7 @@ export class SinkRunner {
     await finishesWithin(Promise.all(this.ending.values()), this.options.stopTimeoutMs ?? 15_000);
     await finishesWithin(this.options.redis.del(this.keys.workerStatus(this.workerId)), 2000);
     health.unregister(`sink-worker:${this.workerId}`);
+    health.unregister(`sinks:${this.workerId}`);
     for (const sink of this.sinks) {
       await sink.close().catch((error) => this.logger.warn({ err: error, sink: sink.name }, 'closing sink failed'));
     }
@@ -216,10 +228,31 @@ export class SinkRunner {
         fencingToken: task.claim.fencingToken,
         position: task.position,
         state: task.state,
+        ...(task.retrying
+          ? {
+              retrying: { ...task.retrying, since: new Date(task.retrying.since).toISOString() },
+              degraded: this.isDegraded(task),
+            }
+          : {}),
       })),
       pausedSinks: [...this.paused].sort(),
       members: [...(this.ownership?.liveMembers() ?? [])],
     };
+  }
+
+  private isDegraded(task: PartitionTask): boolean {
+    return task.retrying !== undefined && Date.now() - task.retrying.since >= (this.options.degradedAfterMs ?? 60_000);
+  }
+
+  /** One line per degraded partition: which sink and partition, which step, for how long, why. */
+  degradedReasons(): string[] {
+    return [...this.tasks.values()]
+      .filter((task) => this.isDegraded(task))
+      .map((task) => {
+        const info = task.retrying as NonNullable<PartitionTask['retrying']>;
+        const seconds = Math.round((Date.now() - info.since) / 1000);
+        return `sink ${task.claim.sink} partition ${task.claim.partition}: ${info.step} retrying for ${seconds} s: ${info.error}`;
+      });
   }
 
   private requireSink(name: string): Sink {
@@ -267,6 +300,7 @@ export class SinkRunner {
     sinkMetrics.lagEntries.remove(labels);
     sinkMetrics.lagBytes.remove(labels);
     sinkMetrics.lagSeconds.remove(labels);
+    sinkMetrics.degraded.remove(labels);
     this.updateOwnedGauge();
     const ended = lost ? task.abandon() : task.stop();
     this.ending.set(id, ended);
@@ -330,6 +364,7 @@ export class SinkRunner {
       sinkMetrics.lagEntries.set(labels, lag.entries);
       sinkMetrics.lagBytes.set(labels, Number(lag.bytes));
       sinkMetrics.lagSeconds.set(labels, lag.seconds);
+      sinkMetrics.degraded.set(labels, this.isDegraded(task) ? 1 : 0);
     }
   }
 }

@@ -22,7 +22,17 @@ export interface WorkerStatus {
   startedAt: string;
   updatedAt: string;
   /** Owned (sink, partition) pairs with their fencing token and last committed position. */
-  owned: { sink: string; partition: number; fencingToken: number; position?: string; state: string }[];
+  owned: {
+    sink: string;
+    partition: number;
+    fencingToken: number;
+    position?: string;
+    state: string;
+    /** Set while a step is retried: since when (ISO), the step and the last error. */
+    retrying?: { since: string; step: string; error: string };
+    /** Retrying for longer than the worker's bound (degradedAfterMs). */
+    degraded?: boolean;
+  }[];
   pausedSinks: string[];
   members: string[];
 }

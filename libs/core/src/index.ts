@@ -4,5 +4,6 @@ export * from './event';
 export * from './codec';
 export * from './partition';
 export * from './errors';
+export * from './error-class';
 export * from './backoff';
 export * from './sink';

@@ -1,20 +1,34 @@
 /** Readiness reflects real dependencies: each component registers a check that pings what it needs. */
 export type HealthCheck = () => Promise<void>;
 
+/**
+ * `degraded`: every dependency answers, but something only slows or holds data (a sink partition
+ * retrying longer than its bound); still ready (HTTP 200, so probes keep the pod and its metrics in
+ * service), with the reason in the check's `error`. `failing`: a dependency is down (HTTP 503).
+ */
 export interface HealthReport {
-  status: 'ok' | 'failing';
-  checks: Record<string, { ok: boolean; error?: string }>;
+  status: 'ok' | 'degraded' | 'failing';
+  checks: Record<string, { ok: boolean; error?: string; degraded?: boolean }>;
+}
+
+export interface HealthCheckOptions {
+  /** A failure of this check makes the report `degraded`, not `failing`. */
+  degradesOnly?: boolean;
 }
 
 export class HealthRegistry {
   private readonly checks = new Map<string, HealthCheck>();
+  private readonly degradesOnly = new Set<string>();
 
-  register(name: string, check: HealthCheck): void {
+  register(name: string, check: HealthCheck, options: HealthCheckOptions = {}): void {
     this.checks.set(name, check);
+    if (options.degradesOnly) this.degradesOnly.add(name);
+    else this.degradesOnly.delete(name);
   }
 
   unregister(name: string): void {
     this.checks.delete(name);
+    this.degradesOnly.delete(name);
   }
 
   async report(timeoutMs = 2000): Promise<HealthReport> {
@@ -30,11 +44,16 @@ export class HealthRegistry {
           ]);
           results[name] = { ok: true };
         } catch (error) {
-          results[name] = { ok: false, error: error instanceof Error ? error.message : String(error) };
+          const message = error instanceof Error ? error.message : String(error);
+          results[name] = this.degradesOnly.has(name)
+            ? { ok: false, degraded: true, error: message }
+            : { ok: false, error: message };
         }
       }),
     );
-    return { status: Object.values(results).every((r) => r.ok) ? 'ok' : 'failing', checks: results };
+    const failed = Object.values(results).filter((r) => !r.ok);
+    const status = failed.length === 0 ? 'ok' : failed.every((r) => r.degraded) ? 'degraded' : 'failing';
+    return { status, checks: results };
   }
 }
 

@@ -20,7 +20,7 @@ export class HealthController {
   @Get('health/ready')
   async ready(): Promise<unknown> {
     const report = await health.report();
-    if (report.status !== 'ok') throw new ServiceUnavailableException(report);
+    if (report.status === 'failing') throw new ServiceUnavailableException(report);
     return report;
   }
 

@@ -57,6 +57,11 @@ export const sinkSchema: SchemaObject = {
     lagSeconds: nnum,
     throughput: { ...nnum, description: 'entries consumed per second' },
     errors: { ...num, description: 'partitions whose worker is retrying after an error right now' },
+    degraded: {
+      type: 'array',
+      items: str,
+      description: 'why partitions are degraded (retrying a failed step longer than the bound)',
+    },
     dlqSize: num,
     paused: bool,
     partitions: {

@@ -102,6 +102,9 @@ export class AdminBackend implements OnModuleInit, OnModuleDestroy {
       health.register(name, check);
       this.healthNames.push(name);
     }
+    // Degraded sink partitions (retrying past the workers' bound), as the workers publish them.
+    health.register(`sinks:${suffix}`, () => this.degradedCheck(), { degradesOnly: true });
+    this.healthNames.push(`sinks:${suffix}`);
     this.sampler = setInterval(() => void this.sampleOnce(), this.settings.sampleIntervalMs);
     void this.sampleOnce();
   }
@@ -157,6 +160,17 @@ export class AdminBackend implements OnModuleInit, OnModuleDestroy {
     return this.sinkState(name, stats, paused, workers);
   }
 
+  private async degradedCheck(): Promise<void> {
+    const degraded = (await this.workers())
+      .flatMap((w) => w.owned)
+      .filter((o) => o.degraded && o.retrying)
+      .map(
+        (o) =>
+          `sink ${o.sink} partition ${o.partition}: ${o.retrying?.step} failing since ${o.retrying?.since}: ${o.retrying?.error}`,
+      );
+    if (degraded.length > 0) throw new Error(`degraded: ${degraded.join('; ')}`);
+  }
+
   workers(): Promise<WorkerStatus[]> {
     return readWorkerStatuses(this.redis, this.keys);
   }
@@ -184,6 +198,13 @@ export class AdminBackend implements OnModuleInit, OnModuleDestroy {
       lagSeconds: seconds.length ? Math.max(...seconds) : null,
       throughput: last?.sinks[name]?.throughput ?? null,
       errors: workers.flatMap((w) => w.owned).filter((o) => o.sink === name && o.state === 'retrying').length,
+      degraded: workers
+        .flatMap((w) => w.owned)
+        .filter((o) => o.sink === name && o.degraded && o.retrying)
+        .map(
+          (o) =>
+            `partition ${o.partition}: ${o.retrying?.step} failing since ${o.retrying?.since}: ${o.retrying?.error}`,
+        ),
       dlqSize,
       paused: paused.includes(name),
       partitions: lags,

@@ -58,6 +58,8 @@ export interface SinkState {
   throughput: number | null;
   /** Partitions of this sink whose worker is retrying after an error right now (target down…). */
   errors: number;
+  /** Why partitions of this sink are degraded (retrying a failed step longer than the worker's bound). */
+  degraded: string[];
   dlqSize: number;
   paused: boolean;
   partitions: SinkPartitionLag[];

@@ -42,10 +42,17 @@ export function renderStatus(status: PipelineStatus): string {
       bytes(BigInt(s.lag.bytes)),
       s.lag.seconds.toFixed(1),
       s.deadLetters,
-      s.paused ? 'paused' : 'running',
+      s.paused ? 'paused' : sinkState(status, s.name),
     ]);
   }
   out.push(status.sinks.length ? sinks.toString() : 'no sinks configured');
+  const retrying = status.workers.flatMap((w) => w.owned.filter((o) => o.retrying));
+  for (const o of retrying) {
+    const r = o.retrying as NonNullable<typeof o.retrying>;
+    out.push(
+      `${o.degraded ? 'DEGRADED' : 'retrying'}: sink ${o.sink} partition ${o.partition}: ${r.step} failing since ${r.since}: ${r.error}`,
+    );
+  }
 
   if (status.workers.length) {
     const workers = table(['worker', 'host', 'pid', 'owned (sink/partition)', 'updated']);
@@ -80,6 +87,14 @@ export function renderStatus(status: PipelineStatus): string {
     out.push(snapshots.toString());
   } else out.push('no snapshots');
   return `${out.join('\n')}\n`;
+}
+
+/** degraded (a partition retrying past the worker's bound), retrying, or running. */
+function sinkState(status: PipelineStatus, sink: string): string {
+  const owned = status.workers.flatMap((w) => w.owned).filter((o) => o.sink === sink);
+  if (owned.some((o) => o.degraded)) return 'degraded';
+  if (owned.some((o) => o.retrying)) return 'retrying';
+  return 'running';
 }
 
 function bytes(n: bigint): string {

@@ -113,6 +113,11 @@ function SinkRow({
           <strong>{sink.name}</strong>
           <span className="muted small">{sink.kind}</span>
           {sink.paused && <span className="badge warn">paused</span>}
+          {(sink.degraded?.length ?? 0) > 0 && (
+            <span className="badge bad" title={sink.degraded?.join('\n')}>
+              degraded
+            </span>
+          )}
           {sink.errors > 0 && (
             <span className="badge bad" title="partitions whose worker is retrying after an error">
               retrying on {sink.errors} partition{sink.errors === 1 ? '' : 's'}
