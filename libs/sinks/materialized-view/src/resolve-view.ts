@@ -26,10 +26,22 @@ export type BoundPredicate =
   | { kind: 'null-test'; column: BoundColumn; negated: boolean }
   | { kind: 'in'; column: BoundColumn; values: Literal[]; negated: boolean };
 
+/**
+ * How a running sum of one argument is kept (see view-statements.ts):
+ * - integer: an exact numeric sum;
+ * - numeric: the finite values' exact sum, counters of NaN/+Infinity/-Infinity, and per-scale counts
+ *   (PostgreSQL's sum keeps the largest display scale of its inputs);
+ * - float: as numeric (each value converted through its shortest exact text), plus a count of -0;
+ * - interval: an interval sum (interval addition is exact, field by field).
+ */
+export type SumKind = 'integer' | 'numeric' | 'float' | 'interval';
+
 export interface BoundArgument {
   column: BoundColumn;
   /** Some aggregate needs the running numeric sum of this argument (sum, avg). */
   needsSum: boolean;
+  /** How the running sum is kept (set when needsSum). */
+  sumKind?: SumKind;
   /** Some aggregate needs its extreme values (min, max): recomputed from contributions. */
   needsExtremes: boolean;
 }
@@ -73,6 +85,7 @@ const SUM_TYPES: Record<string, string> = {
   numeric: 'numeric',
   real: 'real',
   'double precision': 'double precision',
+  interval: 'interval',
 };
 
 const AVG_TYPES: Record<string, string> = {
@@ -82,6 +95,17 @@ const AVG_TYPES: Record<string, string> = {
   numeric: 'numeric',
   real: 'double precision',
   'double precision': 'double precision',
+  interval: 'interval',
+};
+
+const SUM_KINDS: Record<string, SumKind> = {
+  smallint: 'integer',
+  integer: 'integer',
+  bigint: 'integer',
+  numeric: 'numeric',
+  real: 'float',
+  'double precision': 'float',
+  interval: 'interval',
 };
 
 export function resolveView(definition: ViewDefinition, catalog: Catalog): ResolvedView {
@@ -96,7 +120,10 @@ export function resolveView(definition: ViewDefinition, catalog: Catalog): Resol
       index = args.length - 1;
     }
     const arg = args[index];
-    if (aggregate.fn === 'sum' || aggregate.fn === 'avg') arg.needsSum = true;
+    if (aggregate.fn === 'sum' || aggregate.fn === 'avg') {
+      arg.needsSum = true;
+      arg.sumKind = SUM_KINDS[column.type.baseType];
+    }
     if (aggregate.fn === 'min' || aggregate.fn === 'max') arg.needsExtremes = true;
     return {
       name: aggregate.name,
@@ -149,7 +176,7 @@ function outputType(fn: AggregateFn, ref: ColumnRef, column: BoundColumn): strin
   if (!type)
     throw new SourceShapeError(
       `${fn}(${formatRef(ref)}) is not supported over type ${column.type.baseType}: use a numeric column ` +
-        `(smallint, integer, bigint, numeric, real, double precision)`,
+        `(smallint, integer, bigint, numeric, real, double precision) or an interval`,
     );
   return type;
 }
@@ -158,7 +185,7 @@ function fingerprintOf(view: Omit<ResolvedView, 'fingerprint'>): string {
   const { definition, ...shape } = view;
   const { sql: _sql, ...meaning } = definition;
   return createHash('sha256')
-    .update(JSON.stringify({ version: 1, meaning, shape }))
+    .update(JSON.stringify({ version: 2, meaning, shape }))
     .digest('hex')
     .slice(0, 32);
 }

@@ -1,4 +1,5 @@
 import { escapeLiteral } from 'pg';
+import { aggregateOutput, groupStateColumns, scaleDeltas, scaledArguments } from './aggregate-state';
 import type { BoundColumn, BoundPredicate, ResolvedView } from './resolve-view';
 import type { Literal, Side } from './view-sql';
 import { ident, type ViewTableNames } from './view-tables';
@@ -12,6 +13,8 @@ import { ident, type ViewTableNames } from './view-tables';
  * key, exactly what it currently adds to its group; applying a change recomputes the contribution of
  * every affected fact from the mirrors and adds (new - old) to the group state. That is correct under
  * any interleaving and without before-images, and applying the same change twice adds zero.
+ * What the group state holds per aggregate argument, and how outputs are derived from it so they equal
+ * PostgreSQL's own aggregates (NaN, ±Infinity, -0, numeric scale, intervals): aggregate-state.ts.
  */
 export class ViewStatements {
   constructor(
@@ -38,10 +41,12 @@ export class ViewStatements {
       `CREATE TABLE ${names.groups} (__gk text PRIMARY KEY` +
         view.groups.map((g, i) => `, g_${i} ${g.outputType}`).join('') +
         ', __rows bigint NOT NULL' +
-        view.args
-          .map((a, j) => `, nn_${j} bigint NOT NULL${a.needsSum ? `, sum_${j} numeric NOT NULL` : ''}`)
+        groupStateColumns(view)
+          .map((c) => `, ${c.name} ${c.type} NOT NULL`)
           .join('') +
         ')',
+      `CREATE TABLE ${names.scales} (__gk text NOT NULL, arg integer NOT NULL, scale integer NOT NULL, ` +
+        'n bigint NOT NULL, PRIMARY KEY (__gk, arg, scale))',
       `CREATE TABLE ${names.target} (` +
         view.definition.outputs
           .map((output) =>
@@ -67,6 +72,7 @@ export class ViewStatements {
       names.floors,
       names.contrib,
       names.groups,
+      names.scales,
       ...(view.lookupTable ? [names.lookup] : []),
     ];
     return `DROP TABLE IF EXISTS ${tables.join(', ')}`;
@@ -165,18 +171,19 @@ export class ViewStatements {
     const { view, names } = this;
     const contribColumns = this.contribColumns();
     const groupCols = view.groups.map((_, i) => `g_${i}`);
-    const deltas = [
-      'sum(__s)::bigint AS __rows',
-      ...view.args.flatMap((arg, j) => [
-        `sum(CASE WHEN a_${j} IS NULL THEN 0 ELSE __s END)::bigint AS nn_${j}`,
-        ...(arg.needsSum ? [`coalesce(sum(__s * a_${j}::numeric), 0) AS sum_${j}`] : []),
-      ]),
-    ];
-    const stateCols = ['__rows', ...view.args.flatMap((arg, j) => [`nn_${j}`, ...(arg.needsSum ? [`sum_${j}`] : [])])];
+    const state = groupStateColumns(view);
+    const deltas = ['sum(__s)::bigint AS __rows', ...state.map((c) => `${c.delta} AS ${c.name}`)];
+    const stateCols = ['__rows', ...state.map((c) => c.name)];
+    const scales = scaleDeltas(view);
+    const scaleUpdate = scales
+      ? `, sc AS (INSERT INTO ${names.scales} AS s (__gk, arg, scale, n) ${scales} ` +
+        `ON CONFLICT (__gk, arg, scale) DO UPDATE SET n = s.n + EXCLUDED.n)`
+      : '';
     return (
       `WITH newc AS (${this.contributionsOf()}), ` +
       `oldc AS (SELECT ${contribColumns.join(', ')} FROM ${names.contrib} WHERE __pk = ANY($1::text[])), ` +
-      `u AS (SELECT 1 AS __s, ${contribColumns.join(', ')} FROM newc UNION ALL SELECT -1, ${contribColumns.join(', ')} FROM oldc) ` +
+      `u AS (SELECT 1 AS __s, ${contribColumns.join(', ')} FROM newc UNION ALL SELECT -1, ${contribColumns.join(', ')} FROM oldc)` +
+      `${scaleUpdate} ` +
       `INSERT INTO ${names.groups} AS gr (__gk, ${[...groupCols, ...stateCols].join(', ')}) ` +
       `SELECT __gk, ${[...groupCols, ...deltas].join(', ')} FROM u GROUP BY __gk${groupCols.map((c) => `, ${c}`).join('')} ` +
       `ON CONFLICT (__gk) DO UPDATE SET ${stateCols.map((c) => `${c} = gr.${c} + EXCLUDED.${c}`).join(', ')} ` +
@@ -202,27 +209,18 @@ export class ViewStatements {
     const extremesJoin = needsExtremes
       ? ` LEFT JOIN (SELECT __gk${extremes} FROM ${names.contrib} WHERE __gk = ANY($1::text[]) GROUP BY __gk) mm ON mm.__gk = gr.__gk`
       : '';
-    const outputs = view.definition.outputs.map((output) => {
-      if (output.kind === 'group') return `gr.g_${output.index}`;
-      const aggregate = view.aggregates[output.index];
-      const j = aggregate.arg;
-      switch (aggregate.fn) {
-        case 'count':
-          return j === undefined ? 'gr.__rows' : `gr.nn_${j}`;
-        case 'sum':
-          return `CASE WHEN gr.nn_${j} = 0 THEN NULL ELSE gr.sum_${j}::${aggregate.outputType} END`;
-        case 'avg':
-          return `CASE WHEN gr.nn_${j} = 0 THEN NULL ELSE (gr.sum_${j} / gr.nn_${j}::numeric)::${aggregate.outputType} END`;
-        case 'min':
-          return `mm.min_${j}`;
-        case 'max':
-          return `mm.max_${j}`;
-      }
-    });
+    const scaled = scaledArguments(view);
+    const scalesJoin = scaled.length
+      ? ` LEFT JOIN (SELECT __gk${scaled.map((j) => `, max(scale) FILTER (WHERE arg = ${j}) AS scale_${j}`).join('')} ` +
+        `FROM ${names.scales} WHERE __gk = ANY($1::text[]) AND n > 0 GROUP BY __gk) sc ON sc.__gk = gr.__gk`
+      : '';
+    const outputs = view.definition.outputs.map((output) =>
+      output.kind === 'group' ? `gr.g_${output.index}` : aggregateOutput(view, view.aggregates[output.index]),
+    );
     const aggregateNames = view.definition.outputs.filter((o) => o.kind === 'aggregate').map((o) => ident(o.name));
     return (
       `INSERT INTO ${names.target} (${view.definition.outputs.map((o) => ident(o.name)).join(', ')}) ` +
-      `SELECT ${outputs.join(', ')} FROM ${names.groups} gr${extremesJoin} ` +
+      `SELECT ${outputs.join(', ')} FROM ${names.groups} gr${extremesJoin}${scalesJoin} ` +
       `WHERE gr.__gk = ANY($1::text[]) AND gr.__rows > 0 ` +
       `ON CONFLICT (${this.groupOutputList()}) DO UPDATE SET ${aggregateNames.map((n) => `${n} = EXCLUDED.${n}`).join(', ')}`
     );
@@ -235,6 +233,7 @@ export class ViewStatements {
     return [
       `DELETE FROM ${names.target} t USING ${names.groups} gr WHERE gr.__gk = ANY($1::text[]) AND gr.__rows = 0 AND ${match}`,
       `DELETE FROM ${names.groups} WHERE __gk = ANY($1::text[]) AND __rows = 0`,
+      `DELETE FROM ${names.scales} WHERE __gk = ANY($1::text[]) AND n = 0`,
     ];
   }
 

@@ -17,8 +17,10 @@ export interface ViewTableNames {
   lookup: string;
   /** Per fact row: the group it counts in and the values it contributes. */
   contrib: string;
-  /** Per group: row count, non-null counts and exact numeric sums. */
+  /** Per group: row count, non-null counts, exact sums and NaN/±Infinity/-0 counters. */
   groups: string;
+  /** Per group, numeric argument and display scale: how many finite values have that scale. */
+  scales: string;
   /** Per side: the position of the latest TRUNCATE; older events are ignored. */
   floors: string;
   /** The user-visible view table (qualified, quoted). */
@@ -61,6 +63,7 @@ export function viewTableNames(options: {
     lookup: state('lookup'),
     contrib: state('contrib'),
     groups: state('groups'),
+    scales: state('scales'),
     floors: state('floors'),
     target: `${ident(schema)}.${ident(targetName)}`,
     targetSchema: schema,
