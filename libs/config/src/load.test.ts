@@ -26,7 +26,12 @@ describe('valid configurations', () => {
     expect(config.log.namespace).toBe('distributary');
     expect(config.log.partitions).toBe(8);
     expect(config.log.retention).toMatchObject({ mode: 'compact', tombstones: 86_400_000, minLag: 600_000 });
-    expect(config.admin).toEqual({ port: 8080, host: '0.0.0.0', tokens: [] });
+    expect(config.admin).toEqual({
+      port: 8080,
+      host: '127.0.0.1',
+      tokens: [],
+      audit: { enabled: true, maxEntries: 10_000 },
+    });
     expect(config.sinks.map((s) => s.name)).toEqual(['search', 'cache', 'sales']);
     // Bare table names mean public.<name>.
     expect(config.sinks[1]).toMatchObject({ from: 'public.products', key: 'product:{id}' });
