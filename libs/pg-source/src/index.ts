@@ -16,3 +16,4 @@ export * from './connector/replication-session';
 export * from './connector/row-cache';
 export * from './connector/connector-metrics';
 export * from './snapshot';
+export * from './slot-health';

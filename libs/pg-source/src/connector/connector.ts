@@ -31,13 +31,26 @@ import type { LogicalMessage } from '../pgoutput-messages';
 import { connectorMetrics } from './connector-metrics';
 import { DISTRIBUTARY_MESSAGE_PREFIX, ReplicationSession } from './replication-session';
 import { RowCache } from './row-cache';
+import {
+  SchemaWatch,
+  SlotRecovery,
+  SlotUnusableError,
+  classifySlotError,
+  pgReason,
+  readSlotHealth,
+  recordSlotState,
+  slotMetrics,
+  writeSlotHealthState,
+  type SlotHealth,
+} from '../slot-health';
 
 /**
  * The connector: WAL of one slot → the change log. One active instance per slot: the leader holds
  * the connector lease (see ConnectorLease for the fencing rule) and streams; others wait as standby
  * and take over when the lease expires. A leader whose renewal fails stops streaming at once.
  * Bad source shape or configuration is fatal (run() rejects); everything else is retried with
- * backoff, visibly, forever.
+ * backoff, visibly, forever — except a slot that can never be read again (lost, dropped, publication
+ * gone): that is handed to SlotRecovery (source.onSlotLost: re-sync, or stop with the reason).
  */
 export interface ConnectorOptions {
   config: DistributaryConfig;
@@ -62,7 +75,10 @@ function errorText(error: unknown): string {
 
 function isFatal(error: unknown): boolean {
   return (
-    error instanceof SourceShapeError || error instanceof ConfigError || error instanceof PartitionCountMismatchError
+    error instanceof SourceShapeError ||
+    error instanceof ConfigError ||
+    error instanceof PartitionCountMismatchError ||
+    error instanceof SlotUnusableError
   );
 }
 
@@ -83,6 +99,12 @@ export class Connector {
   private lastHeartbeat: string | undefined;
   private confirmed: Lsn = 0n;
   private statusWrite: Promise<void> = Promise.resolve();
+  private readonly recovery: SlotRecovery;
+  /** Heartbeats handled but not yet confirmed: (LSN, emission time), oldest first. */
+  private heartbeats: { lsn: Lsn; at: string }[] = [];
+  private throughTs: string | undefined;
+  private slotHealth: SlotHealth | undefined;
+  private lastWarned = 0;
 
   constructor(private readonly options: ConnectorOptions) {
     const { config } = options;
@@ -103,6 +125,20 @@ export class Connector {
       ttlMs: config.source.connector.leaseTtl,
     });
     this.rowCache = new RowCache(config.source.connector.rowCache);
+    this.recovery = new SlotRecovery({
+      redis: this.redis,
+      keys: this.keys,
+      slot: config.source.postgres.slot,
+      policy: config.source.onSlotLost,
+      tables: config.source.tables,
+      partitions: config.log.partitions,
+      logger: this.logger,
+    });
+  }
+
+  /** The slot's health as last read by this instance (the leader reads it every statusEvery). */
+  get lastSlotHealth(): SlotHealth | undefined {
+    return this.slotHealth;
   }
 
   get role(): ConnectorRole {
@@ -158,6 +194,17 @@ export class Connector {
         await this.lead(token);
         attempt = 0;
       } catch (error) {
+        const problem = isFatal(error) ? null : classifySlotError(error);
+        if (problem && !this.stopping) {
+          // Permanent: retrying cannot help. Re-sync (or stop) instead of looping on the error.
+          try {
+            await this.recovery.onUnusable(this.getPool(), problem, pgReason(error));
+            attempt = 0;
+            continue;
+          } catch (policyError) {
+            error = policyError;
+          }
+        }
         if (isFatal(error)) {
           this.logger.error({ error: errorText(error) }, 'connector cannot start');
           await this.lease.release().catch(() => undefined);
@@ -207,6 +254,11 @@ export class Connector {
       await assertTablesHaveKeys(pool, config.source.tables);
       const publication = await ensurePublication(pool, postgres.publication, config.source.tables);
       const types = new TypeResolver(pool);
+      const health = await this.checkSlot(pool);
+      if (health.state === 'lost') {
+        this.logger.error({ reason: health.reason }, 'the replication slot is lost');
+        await this.recovery.onUnusable(pool, 'lost', health.reason ?? 'wal_status lost');
+      }
       const slotCreated = await this.ensureSlot(pool, appender, types);
       if (!slotCreated && publication.added.length && postgres.snapshot === 'initial') {
         // Tables added to the configuration after the slot existed: their rows so far come from an
@@ -221,6 +273,17 @@ export class Connector {
         this.logger.warn('the initial snapshot was interrupted: resuming after its last appended chunk');
         await this.initialSnapshot(appender, types);
       }
+      await this.recovery.finish(async (events) => void (await appender.append(events, [])));
+      const schemaWatch = new SchemaWatch({
+        pool,
+        redis: this.redis,
+        keys: this.keys,
+        tables: config.source.tables,
+        policy: config.source.onSchemaChange,
+        byTable: config.source.onSchemaChangeByTable,
+        logger: this.logger,
+      });
+      await schemaWatch.check();
       const durability = await detectDurability(this.redis);
       if (durability.warning) this.logger.error({ aof: durability.mode }, durability.warning);
       else this.logger.info({ aof: durability.mode, holdBackMs: durability.holdBackMs }, 'log durability');
@@ -257,11 +320,18 @@ export class Connector {
           rowCache: this.rowCache,
           logger: this.logger,
           onWatermark: (message) => {
-            if (message.content.toString('utf8').startsWith('heartbeat')) this.lastHeartbeat = new Date().toISOString();
+            const content = message.content.toString('utf8');
+            if (content.startsWith('heartbeat')) {
+              this.lastHeartbeat = new Date().toISOString();
+              this.heartbeats.push({ lsn: message.lsn, at: content.slice('heartbeat '.length) });
+            }
             return this.options.onWatermark?.(message);
           },
           onConfirmed: (lsn) => {
             this.confirmed = lsn;
+            // Everything committed before a confirmed heartbeat was emitted is in the log.
+            while (this.heartbeats.length && this.heartbeats[0].lsn <= lsn)
+              this.throughTs = this.heartbeats.shift()?.at;
             connectorMetrics.confirmedLsn.set({ slot: postgres.slot }, Number(lsn));
             this.options.onConfirmed?.(lsn);
           },
@@ -271,7 +341,15 @@ export class Connector {
       this.confirmed = slot?.confirmedFlushLsn ?? 0n;
       timers.push(setInterval(() => void this.heartbeat(pool), postgres.heartbeat));
       const publish = (): void => {
-        this.statusWrite = this.publishStatus(pool, token);
+        this.statusWrite = this.publishStatus(pool, token).then(() =>
+          schemaWatch.check().then(
+            () => undefined,
+            (error: unknown) => {
+              if (error instanceof SourceShapeError) session.abort(error);
+              else this.logger.warn({ error: errorText(error) }, 'schema check failed');
+            },
+          ),
+        );
       };
       timers.push(setInterval(publish, connector.statusEvery));
       publish();
@@ -299,10 +377,19 @@ export class Connector {
     const { postgres } = this.options.config.source;
     const existing = await readSlot(pool, postgres.slot);
     if (existing) return false;
-    if (postgres.snapshot === 'initial') {
+    // A missing slot while the log holds data is a gap (dropped slot, or `distributary resync`).
+    if (!(await this.recovery.running()) && (await this.recovery.logHasData()))
+      await this.recovery.onUnusable(
+        pool,
+        'dropped',
+        `replication slot "${postgres.slot}" does not exist although the change log holds data (dropped?)`,
+      );
+    const resyncing = Boolean(await this.recovery.running());
+    if (postgres.snapshot === 'initial' || resyncing) {
       const exported = await createSlotWithExportedSnapshot(postgres.url, postgres.slot);
       try {
         this.logger.info({ consistentPoint: formatLsn(exported.consistentPointLsn) }, 'created slot; initial snapshot');
+        await this.recovery.slotCreated(exported.consistentPointLsn);
         if (this.options.initialSnapshot) await this.options.initialSnapshot(exported);
         else await this.initialSnapshot(appender, types, exported);
       } finally {
@@ -342,6 +429,7 @@ export class Connector {
         if (Date.now() - lastLog < 5000) return;
         lastLog = Date.now();
         this.logger.info(progress, 'initial snapshot progress');
+        void this.recovery.progress(progress.rowsDone, progress.estimatedTotal).catch(() => undefined);
       },
     });
     this.logger.info(result, 'initial snapshot complete');
@@ -373,9 +461,33 @@ export class Connector {
         lastHeartbeat: this.lastHeartbeat,
         retainedWalBytes: retained === null ? undefined : String(retained),
       });
+      const health = await this.checkSlot(pool);
+      await writeSlotHealthState(this.redis, this.keys, { slotHealth: health, throughTs: this.throughTs });
     } catch (error) {
       this.logger.warn({ error: errorText(error) }, 'cannot publish connector status');
     }
+  }
+
+  /** Reads the slot's health, records it in metrics, and warns (at most once a minute) past the threshold. */
+  private async checkSlot(pool: Pool): Promise<SlotHealth> {
+    const { postgres, slotWarnAt } = this.options.config.source;
+    const health = await readSlotHealth(pool, postgres.slot, slotWarnAt);
+    const slot = postgres.slot;
+    recordSlotState(slot, health.state);
+    slotMetrics.active.set({ slot }, health.active ? 1 : 0);
+    if (health.retainedWalBytes != null) slotMetrics.retainedBytes.set({ slot }, Number(health.retainedWalBytes));
+    slotMetrics.safeWalSizeBytes.set({ slot }, health.safeWalSize != null ? Number(health.safeWalSize) : -1);
+    slotMetrics.maxKeepBytes.set({ slot }, Number(health.maxSlotWalKeepSize));
+    slotMetrics.warnBytes.set({ slot }, health.warnBytes != null ? Number(health.warnBytes) : -1);
+    if (health.state === 'warning' && Date.now() - this.lastWarned > 60_000) {
+      this.lastWarned = Date.now();
+      this.logger.warn(
+        { walStatus: health.walStatus, retained: health.retainedWalBytes },
+        health.reason ?? 'slot warning',
+      );
+    }
+    this.slotHealth = health;
+    return health;
   }
 
   /** Catalog queries, heartbeats, status. */

@@ -1,0 +1,186 @@
+import type { Pool } from 'pg';
+import { formatLsn, parseLsn, sleep, type Lsn } from '@distributary/core';
+import { readConnectorState, type LogKeys, type RedisClient } from '@distributary/changelog';
+import type { Logger } from '@distributary/observability';
+import { initialSnapshotState } from '../snapshot';
+import { SlotUnusableError, type SlotProblem } from './slot-errors';
+import { clearResyncRequested, readSlotHealthState, writeSlotHealthState, type ResyncEpisode } from './health-state';
+import { reconcileLog, type ReconcileResult } from './reconcile-log';
+import { slotMetrics } from './slot-metrics';
+
+/**
+ * The slot-loss policy (`source.onSlotLost`). A slot that is lost (invalidated), dropped, or whose
+ * publication vanished can never stream the changes it missed; retrying only hides that. Instead:
+ *
+ *   resync (default): record the episode, drop the unusable slot, create a new one exporting its
+ *   snapshot (a new consistent point P), re-read every published table into the log at P (the
+ *   initial-snapshot machinery, crash-resumable), reconcile (reconcile-log.ts: deletes at P of keys
+ *   the re-snapshot did not see), then stream from P. Every step is recorded in the episode so a
+ *   crash anywhere resumes it, and status/dashboard show it.
+ *   stop: record the episode as stopped, and stop the connector with PostgreSQL's reason and the
+ *   command that starts the re-sync by hand (`distributary resync`).
+ */
+export type SlotLostPolicy = 'resync' | 'stop';
+
+export interface SlotRecoveryOptions {
+  redis: RedisClient;
+  keys: LogKeys;
+  slot: string;
+  policy: SlotLostPolicy;
+  tables: readonly string[];
+  partitions: number;
+  logger: Logger;
+}
+
+export class SlotRecovery {
+  constructor(private readonly options: SlotRecoveryOptions) {}
+
+  /** The current episode, if one is running. */
+  async running(): Promise<ResyncEpisode | undefined> {
+    const { resync } = await readSlotHealthState(this.options.redis, this.options.keys);
+    return resync?.state === 'running' ? resync : undefined;
+  }
+
+  /** True when the log already holds this pipeline's data (a missing slot is then a gap, not a first start). */
+  async logHasData(): Promise<boolean> {
+    const [state, initial] = await Promise.all([
+      readConnectorState(this.options.redis, this.options.keys),
+      initialSnapshotState(this.options.redis, this.options.keys),
+    ]);
+    return Boolean(state.confirmedLsn && state.confirmedLsn !== '0/0') || initial.state !== 'none';
+  }
+
+  /**
+   * The slot cannot be read for a permanent reason. Applies the policy: with `stop` (and no
+   * `distributary resync` request) throws SlotUnusableError; otherwise drops the slot and starts
+   * (or continues) the re-sync episode — the caller then creates a new slot as on a first start.
+   */
+  async onUnusable(pool: Pool, problem: SlotProblem, reason: string): Promise<void> {
+    const { redis, keys, slot, logger } = this.options;
+    if (problem === 'wrong-plugin')
+      throw new SlotUnusableError(problem, reason, `replication slot "${slot}" cannot be used: ${reason}`);
+    const state = await readSlotHealthState(redis, keys);
+    const connector = await readConnectorState(redis, keys);
+    const episode: ResyncEpisode =
+      state.resync?.state === 'running'
+        ? state.resync
+        : state.resync?.state === 'stopped' && state.resyncRequested
+          ? { ...state.resync, state: 'running', phase: 'new-slot', action: undefined }
+          : {
+              state: 'running',
+              problem: state.resyncRequested && problem === 'dropped' ? 'requested' : problem,
+              reason,
+              lostAt: new Date().toISOString(),
+              lostFromLsn: connector.confirmedLsn,
+              phase: 'new-slot',
+            };
+    if (this.options.policy === 'stop' && !state.resyncRequested && state.resync?.state !== 'running') {
+      const action = `distributary resync --config <file>`;
+      await writeSlotHealthState(redis, keys, { resync: { ...episode, state: 'stopped', action } });
+      slotMetrics.resyncRunning.set({ slot }, 0);
+      throw new SlotUnusableError(
+        problem,
+        reason,
+        `${reason}. source.onSlotLost is 'stop', so the pipeline stays down and every sink keeps its state as of ` +
+          `${episode.lostFromLsn ?? 'the last confirmed position'}. Run \`${action}\` to create a new slot, ` +
+          're-snapshot every table and reconcile every sink (or set source.onSlotLost: resync)',
+      );
+    }
+    if (state.resyncRequested) await clearResyncRequested(redis, keys);
+    logger.error(
+      { problem, reason, lostFromLsn: episode.lostFromLsn },
+      'replication slot unusable: re-syncing (new slot, re-snapshot of every table, reconcile every sink)',
+    );
+    await writeSlotHealthState(redis, keys, { resync: episode });
+    slotMetrics.resyncRunning.set({ slot }, 1);
+    if (state.resync?.state !== 'running') slotMetrics.resyncs.inc({ slot, problem: episode.problem });
+    await dropSlot(pool, slot, logger);
+    // A new initial snapshot must run at the new slot's consistent point.
+    await redis.del(keys.initialSnapshot());
+  }
+
+  /** Called once the new slot exists: records its consistent point and the WAL that could not be streamed. */
+  async slotCreated(consistentPoint: Lsn): Promise<void> {
+    const episode = await this.running();
+    if (!episode) return;
+    const from = episode.lostFromLsn ? parseLsn(episode.lostFromLsn) : null;
+    await this.update({
+      ...episode,
+      phase: 'snapshot',
+      resyncLsn: formatLsn(consistentPoint),
+      gapBytes: from !== null && consistentPoint > from ? (consistentPoint - from).toString() : undefined,
+    });
+  }
+
+  async progress(rowsDone: number, estimatedTotal: number): Promise<void> {
+    const episode = await this.running();
+    if (episode) await this.update({ ...episode, rowsDone, estimatedTotal });
+    slotMetrics.resyncRows.set({ slot: this.options.slot }, rowsDone);
+  }
+
+  /**
+   * After the re-snapshot is complete: reconciles the log (deletes of keys the snapshot did not see)
+   * and closes the episode. A no-op without a running episode; safe to repeat after a crash.
+   */
+  async finish(append: (events: import('@distributary/core').ChangeEvent[]) => Promise<void>): Promise<void> {
+    const episode = await this.running();
+    if (!episode) return;
+    const { redis, keys, logger } = this.options;
+    const initial = await redis.hgetall(keys.initialSnapshot());
+    if (initial.status !== 'done' || !initial.lsn) return;
+    await this.update({ ...episode, phase: 'reconcile' });
+    const result: ReconcileResult = await reconcileLog({
+      redis,
+      keys,
+      partitions: this.options.partitions,
+      tables: this.options.tables,
+      lsn: BigInt(initial.lsn),
+      firstSeq: Number(initial.seq ?? 0),
+      append,
+    });
+    const done: ResyncEpisode = {
+      ...episode,
+      state: 'done',
+      phase: 'streaming',
+      rowsDone: Number(initial.rowsDone ?? episode.rowsDone ?? 0),
+      estimatedTotal: Number(initial.estimatedTotal ?? episode.estimatedTotal ?? 0),
+      deleted: result.deleted,
+      deletedByTable: result.byTable,
+      finishedAt: new Date().toISOString(),
+    };
+    await this.update(done);
+    slotMetrics.resyncRunning.set({ slot: this.options.slot }, 0);
+    logger.warn(
+      {
+        lostAt: done.lostAt,
+        lostFromLsn: done.lostFromLsn,
+        resyncLsn: done.resyncLsn,
+        gapBytes: done.gapBytes,
+        rows: done.rowsDone,
+        deleted: done.deleted,
+        deletedByTable: done.deletedByTable,
+      },
+      're-sync complete: every table re-read at the new slot, rows deleted in the gap removed from every sink; streaming',
+    );
+  }
+
+  private update(episode: ResyncEpisode): Promise<void> {
+    return writeSlotHealthState(this.options.redis, this.options.keys, { resync: episode });
+  }
+}
+
+/** Drops the slot if it exists, waiting (bounded) for a walsender that still holds it to let go. */
+export async function dropSlot(pool: Pool, slot: string, logger: Logger): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await pool.query(`SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = $1`, [
+        slot,
+      ]);
+      return;
+    } catch (error) {
+      if (attempt >= 20) throw error;
+      logger.warn({ error: (error as Error).message }, 'cannot drop the unusable slot yet; retrying');
+      await sleep(500);
+    }
+  }
+}
