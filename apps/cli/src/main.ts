@@ -4,6 +4,7 @@ import { ConfigError } from '@distributary/core';
 import { redactUrl } from '@distributary/observability';
 import { EXIT_FAILURE, EXIT_NOT_AVAILABLE, ExitError, NotAvailableError } from './exit-codes';
 import { buildProgram } from './program';
+import { exitWhenFlushed } from './terminal/exit';
 
 export async function main(argv: string[]): Promise<number> {
   try {
@@ -28,9 +29,9 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-/** Runs the CLI and exits with its code: connections a failed role left open must not keep it alive. */
+/** Runs the CLI and exits with its code once all of its output has been written. */
 export function runAndExit(argv: string[]): void {
-  void main(argv).then((code) => process.exit(code));
+  void main(argv).then((code) => exitWhenFlushed(code));
 }
 
 if (require.main === module) runAndExit(process.argv);

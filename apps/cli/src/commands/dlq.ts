@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import Table from 'cli-table3';
+import { table } from '../terminal/table';
 import { redactSecrets } from '@distributary/observability';
 import { toJson } from '../json-output';
 import { configOption, loadConfigFrom, type ConfigOptions } from '../config-option';
@@ -41,16 +41,15 @@ function listCommand(): Command {
         process.stdout.write(`no dead letters for ${sinkName}\n`);
         return;
       }
-      const table = new Table({
-        head: ['id', 'time', 'partition', 'event', 'error'],
+      const rows = table(['id', 'time', 'partition', 'event', 'error'], {
         colWidths: [null, null, null, 40, 60],
         wordWrap: true,
       });
       for (const item of page.items) {
         const e = item.event;
-        table.push([item.id, item.time, item.partition, `${e.op} ${e.table} ${JSON.stringify(e.key)}`, item.error]);
+        rows.push([item.id, item.time, item.partition, `${e.op} ${e.table} ${JSON.stringify(e.key)}`, item.error]);
       }
-      process.stdout.write(`${table.toString()}\n${page.next ? `next: --after ${page.next}\n` : ''}`);
+      process.stdout.write(`${rows.toString()}\n${page.next ? `next: --after ${page.next}\n` : ''}`);
     });
 }
 

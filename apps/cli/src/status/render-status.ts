@@ -1,15 +1,6 @@
 /** `distributary status` as readable tables (cli-table3). */
-import Table from 'cli-table3';
+import { table } from '../terminal/table';
 import type { PipelineStatus } from './collect-status';
-
-type TableOptions = ConstructorParameters<typeof Table>[0];
-
-/** Plain tables when the output is not a terminal (no colour codes in files and pipes). */
-function table(head: string[], color = process.stdout.isTTY === true): Table.Table {
-  const options: TableOptions = { head };
-  if (!color) options.style = { head: [], border: [] };
-  return new Table(options);
-}
 
 export function renderStatus(status: PipelineStatus): string {
   const out: string[] = [];

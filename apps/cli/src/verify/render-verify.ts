@@ -1,14 +1,6 @@
 /** `distributary verify` as readable tables (cli-table3). */
-import Table from 'cli-table3';
+import { table } from '../terminal/table';
 import type { Difference, VerifyAndRepairResult, VerifyResult } from '@distributary/verify';
-
-type TableOptions = ConstructorParameters<typeof Table>[0];
-
-function table(head: string[], color = process.stdout.isTTY === true): Table.Table {
-  const options: TableOptions = { head };
-  if (!color) options.style = { head: [], border: [] };
-  return new Table(options);
-}
 
 function short(value: unknown): string {
   const text = JSON.stringify(value) ?? 'undefined';
