@@ -6,6 +6,15 @@ set -euo pipefail
 source "$(dirname "$0")/env.sh"
 cd "$ROOT"
 
+# --all: also the extras that only some test suites need (see step 6).
+all_extras=0
+for arg in "$@"; do
+  case "$arg" in
+    --all) all_extras=1 ;;
+    *) echo "usage: npm run setup [-- --all]" >&2; exit 2 ;;
+  esac
+done
+
 node_major=$(node -p 'process.versions.node.split(".")[0]')
 [ "$node_major" -ge 20 ] || { echo "Node.js 20 or newer is required (found $(node --version))" >&2; exit 1; }
 
@@ -14,9 +23,7 @@ stamp="node_modules/.distributary-lock.sha"
 want=$(sha1sum package-lock.json | cut -d' ' -f1)
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   log "installing npm dependencies from package-lock.json"
-  # npm ci refuses this lockfile: some optional platform builds of msgpackr-extract are not on the
-  # registry reachable here, so npm could not record them. npm install honours the same locked versions.
-  npm install --no-audit --no-fund --loglevel=error
+  npm ci --no-audit --no-fund --loglevel=error
   echo "$want" > "$stamp"
 fi
 
@@ -61,12 +68,22 @@ if [ ! -x "$ES_HOME/bin/elasticsearch" ]; then
   unzip -q "$zip" -d "$ES_HOME.part"
   mv "$ES_HOME.part/elasticsearch-$ES_VERSION" "$ES_HOME" && rmdir "$ES_HOME.part"
 fi
+# GET / for clients that check the cluster first (the integ-test zip lacks the rest-root module).
+bash "$ROOT/scripts/es-root/install.sh" "$ES_HOME"
 if [ "$(id -u)" = "0" ]; then
   chown -R "$SERVICE_USER" "$DATA" "$LOGS" "$RUN" "$ES_HOME"
 fi
 
-# 5. Optional extras installed by the features that need them.
-for extra in "$ROOT"/scripts/setup.d/*.sh; do
-  [ -f "$extra" ] && bash "$extra"
+# 5. What the running pipeline needs beyond the services (the dashboard build).
+for step in "$ROOT"/scripts/setup.d/*.sh; do
+  [ -f "$step" ] && bash "$step"
 done
+
+# 6. Extras only some tests need (Chromium for the browser tests, the Kubernetes tools for deploy/test):
+#    installed with --all, or lazily by the suites that use them (scripts/extras/<name>.sh).
+if [ "$all_extras" = 1 ]; then
+  for extra in "$ROOT"/scripts/extras/*.sh; do
+    [ -f "$extra" ] && bash "$extra"
+  done
+fi
 log "setup complete"

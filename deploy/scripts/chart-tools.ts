@@ -2,7 +2,7 @@
  * Validation of the Helm chart without a cluster: `helm lint`, `helm template`, and kubeconform over
  * the rendered manifests with strict Kubernetes JSON schemas (unknown fields and duplicate keys are
  * errors; a kind without a schema is an error, never a silent skip). The tools and schemas are
- * installed under .local/ by scripts/setup.d/k8s-tools.sh.
+ * installed under .local/ by scripts/extras/k8s-tools.sh — by `npm run setup -- --all`, or here on first use.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
@@ -23,8 +23,14 @@ export interface Tools {
   kubeconform: string;
 }
 
-/** The pinned helm and kubeconform from .local/bin, or an error that says how to get them. */
+/** Installs the pinned tools on first use (idempotent: a second run only checks its stamps). */
+export function installTools(): void {
+  execFileSync('bash', [join(repoRoot, 'scripts', 'extras', 'k8s-tools.sh')], { stdio: 'inherit' });
+}
+
+/** The pinned helm and kubeconform from .local/bin (installed on first use), or an error saying how to get them. */
 export function findTools(): Tools {
+  installTools();
   const tools = { helm: join(local, 'bin', 'helm'), kubeconform: join(local, 'bin', 'kubeconform') };
   const missing = Object.values(tools).filter((path) => !existsSync(path));
   for (const version of kubernetesVersions) {
@@ -35,7 +41,9 @@ export function findTools(): Tools {
     missing.push(join(schemaDir, 'crds', 'monitoring.coreos.com', 'servicemonitor_v1.json'));
   }
   if (missing.length > 0) {
-    throw new Error(`chart validation tools missing: ${missing.join(', ')} — run \`npm run setup\` (needs Go)`);
+    throw new Error(
+      `chart validation tools missing: ${missing.join(', ')} — run \`npm run setup -- --all\` (needs Go)`,
+    );
   }
   return tools;
 }

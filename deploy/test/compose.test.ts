@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseConfig } from '@distributary/config';
 import { afterAll, describe, expect, it } from 'vitest';
-import { repoRoot } from '../scripts/chart-tools';
+import { installTools, repoRoot } from '../scripts/chart-tools';
 
 interface ComposeService {
   image: string;
@@ -47,6 +47,7 @@ function load(file: string): { ok: boolean; project?: ComposeProject; error: str
   return { ok: true, project: JSON.parse(result.stdout) as ComposeProject, error: '' };
 }
 
+installTools(); // compose-check, on first use
 const loaded = load(composeFile);
 const services = (): Record<string, ComposeService> => {
   if (!loaded.project) throw new Error(`compose-check refused the file: ${loaded.error}`);

@@ -89,10 +89,11 @@ const deployment = (manifests: Manifest[], suffix: string): Deployment => {
 const matches = (selector: Record<string, string>, labels: Record<string, string>): boolean =>
   Object.entries(selector).every(([key, value]) => labels[key] === value);
 
+// The first run on a machine builds the pinned tools (a few minutes on cold Go caches).
 beforeAll(() => {
   tools = findTools();
   return () => rmSync(tmp, { recursive: true, force: true });
-});
+}, 900_000);
 
 describe('helm chart', () => {
   it('has the CI values files', () => {

@@ -47,6 +47,7 @@ async function text(testId: string): Promise<string> {
 
 beforeAll(async () => {
   execFileSync('bash', [join(ROOT, 'scripts/setup.d/dashboard.sh')], { stdio: 'inherit' });
+  execFileSync('bash', [join(ROOT, 'scripts/extras/chromium.sh')], { stdio: 'inherit' }); // on first use
   mkdirSync(ARTIFACTS, { recursive: true });
   namespace = uniqueName('dash');
   const slot = uniqueName('dash_slot');
