@@ -53,6 +53,24 @@ describe('local stack smoke tests', () => {
     }
   });
 
+  it('Elasticsearch: GET / and HEAD / answer like a real node (clients that check the cluster first)', async () => {
+    const root = await fetch(`${esUrl()}/`);
+    expect(root.status).toBe(200);
+    expect(root.headers.get('x-elastic-product')).toBe('Elasticsearch');
+    const body = (await root.json()) as { cluster_uuid: string; version: { number: string }; tagline: string };
+    expect(body.version.number).toMatch(/^8\./);
+    expect(body.cluster_uuid.length).toBeGreaterThan(0);
+    expect(body.tagline).toBe('You Know, for Search');
+    expect((await fetch(`${esUrl()}/`, { method: 'HEAD' })).status).toBe(200);
+    const es = new Elasticsearch({ node: esUrl() });
+    try {
+      expect((await es.info()).version.number).toBe(body.version.number);
+      expect(await es.ping()).toBe(true);
+    } finally {
+      await es.close();
+    }
+  });
+
   it('Elasticsearch: indexes and searches a document with a matching client major', async () => {
     const es = new Elasticsearch({ node: esUrl() });
     const index = uniqueName('smoke');
