@@ -92,6 +92,22 @@ describe.each(targets)('LogAppender on %s', (_name, connect) => {
     }
   });
 
+  it('appends big batches in order (several script calls per stream) and overlapping appends without reordering', async () => {
+    const appender = new LogAppender(redis, keys, partitions);
+    const first = Array.from({ length: 2600 }, (_, i) => event(i, 5000n, i));
+    const second = Array.from({ length: 1500 }, (_, i) => event(i, 6000n, i));
+    const [a, b] = await Promise.all([appender.append(first), appender.append(second)]);
+    expect(a).toEqual({ appended: 2600, duplicates: 0, absent: [] });
+    expect(b).toEqual({ appended: 1500, duplicates: 0, absent: [] });
+    for (let p = 0; p < partitions; p++) {
+      const ids = ((await redis.xrange(keys.partition(p), '4999-0', '+')) as [string, string[]][]).map(([id]) => id);
+      const expected = [...first, ...second]
+        .filter((e) => partitionFor(e.table, e.key, partitions) === p)
+        .map((e) => `${e.pos.lsn}-${e.pos.seq}`);
+      expect(ids).toEqual(expected);
+    }
+  });
+
   it('refuses a partition count other than the recorded one', async () => {
     await expect(new LogAppender(redis, keys, partitions + 1).ensurePartitionCount()).rejects.toThrow(
       PartitionCountMismatchError,

@@ -1,22 +1,20 @@
 import { Cluster } from 'ioredis';
-import {
-  DistributaryError,
-  encodeEvent,
-  partitionFor,
-  type ChangeEvent,
-  type Lsn,
-  type TxMarker,
-} from '@distributary/core';
+import { DistributaryError, partitionFor, type ChangeEvent, type Lsn, type TxMarker } from '@distributary/core';
+import { AppendBatch } from './append-batch';
+import { clusterSlot } from './cluster-slot';
 import type { LogKeys } from './keys';
+import { luaScript } from './lua-script';
 import type { RedisClient } from './redis-connection';
-import { encodeTxMarker } from './tx-marker';
 
 /**
  * The append side of the change log. Invariants:
  * - partition = partitionFor(table, key, N); a truncate goes to every partition (it concerns all keys).
- * - every entry is XADDed with its explicit ID `<commitLsn>-<seq>`; within one stream the entries of
- *   a batch are pipelined in order. Redis refuses an ID not above the stream's top, which makes a
- *   re-append after a crash a counted no-op ("duplicate"), never a failure and never a duplicate entry.
+ * - every entry is XADDed with its explicit ID `<commitLsn>-<seq>`, in order, by one script call per
+ *   stream and batch (lua/append-batch.lua). Redis refuses an ID not above the stream's top, which
+ *   makes a re-append after a crash a counted no-op ("duplicate"), never a failure nor a duplicate entry.
+ * - calls for one stream always travel on one connection in order (single Redis: one pipeline; Redis
+ *   Cluster: one pipeline per node, all nodes in flight together), so a later batch never overtakes an
+ *   earlier one of the same stream.
  * - any other error rejects the whole append: the caller must not confirm anything from that batch.
  */
 export class PartitionCountMismatchError extends DistributaryError {}
@@ -37,15 +35,17 @@ export interface TxMarkerInput {
   marker: Omit<TxMarker, 'commitLsn'>;
 }
 
-interface Entry {
+/** Entries per script call: keeps one call's time on the Redis thread short. */
+const ENTRIES_PER_CALL = 1000;
+
+interface ScriptCall {
   stream: string;
-  id: string;
-  fields: Record<string, string>;
+  args: string[];
 }
 
-const DUPLICATE_ID = /equal or smaller than the target stream top item/i;
-
 export class LogAppender {
+  private readonly script = luaScript('append-batch');
+
   constructor(
     private readonly redis: RedisClient,
     private readonly keys: LogKeys,
@@ -65,32 +65,41 @@ export class LogAppender {
       );
   }
 
-  /** Appends events (and optional transaction markers) in one round trip per stream group. */
+  /** An empty batch to fill with addEvent / addMarker and hand to write(). */
+  newBatch(): AppendBatch {
+    return new AppendBatch(this.keys, this.partitions);
+  }
+
+  /** Appends events (and optional transaction markers) in one round trip per node. */
   async append(events: readonly ChangeEvent[], markers: readonly TxMarkerInput[] = []): Promise<AppendResult> {
-    const entries: Entry[] = [];
-    for (const { commitLsn, marker } of markers) {
-      const encoded = encodeTxMarker(commitLsn, marker);
-      entries.push({ stream: this.keys.transactions(), ...encoded });
-    }
-    for (const event of events) {
-      const encoded = encodeEvent(event);
-      if (event.op === 't') {
-        for (let p = 0; p < this.partitions; p++) entries.push({ stream: this.keys.partition(p), ...encoded });
-      } else {
-        entries.push({ stream: this.keys.partition(this.partitionOf(event)), ...encoded });
-      }
-    }
-    return this.write(entries);
+    const batch = this.newBatch();
+    for (const marker of markers) batch.addMarker(marker);
+    for (const event of events) batch.addEvent(event);
+    return this.write(batch);
   }
 
   partitionOf(event: Pick<ChangeEvent, 'table' | 'key'>): number {
     return partitionFor(event.table, event.key, this.partitions);
   }
 
-  private async write(entries: Entry[]): Promise<AppendResult> {
-    if (entries.length === 0) return { appended: 0, duplicates: 0, absent: [] };
-    // Redis Cluster pipelines may only touch one slot: one pipeline per stream there.
-    const groups = this.redis instanceof Cluster ? [...groupBy(entries, (e) => e.stream).values()] : [entries];
+  /** Writes a batch: resolves once Redis replied for every entry (durable under `appendfsync always`). */
+  async write(batch: AppendBatch): Promise<AppendResult> {
+    if (batch.empty) return { appended: 0, duplicates: 0, absent: [] };
+    const calls: ScriptCall[] = [];
+    for (const [stream, args] of batch.streams) {
+      let from = 0;
+      let entries = 0;
+      for (let i = 0; i < args.length; i += 2 + 2 * Number(args[i + 1])) {
+        if (entries === ENTRIES_PER_CALL) {
+          calls.push({ stream, args: args.slice(from, i) });
+          from = i;
+          entries = 0;
+        }
+        entries++;
+      }
+      calls.push({ stream, args: from === 0 ? args : args.slice(from) });
+    }
+    const groups = this.redis instanceof Cluster ? byNode(this.redis, calls) : [calls];
     const results = await Promise.all(groups.map((group) => this.writeGroup(group)));
     return results.reduce((a, b) => ({
       appended: a.appended + b.appended,
@@ -99,48 +108,33 @@ export class LogAppender {
     }));
   }
 
-  private async writeGroup(entries: Entry[]): Promise<AppendResult> {
+  private async writeGroup(calls: ScriptCall[]): Promise<AppendResult> {
     const pipeline = this.redis.pipeline();
-    for (const entry of entries) {
-      const args: string[] = [];
-      for (const [field, value] of Object.entries(entry.fields)) args.push(field, value);
-      pipeline.xadd(entry.stream, entry.id, ...args);
-    }
+    // EVAL (not EVALSHA): a script cache flushed by a Redis restart can never make one call fail while
+    // a later one of the same stream succeeds. Redis compiles the script once and caches it by digest.
+    for (const call of calls) pipeline.eval(this.script.source, 1, call.stream, call.args);
     const replies = (await pipeline.exec()) ?? [];
-    if (replies.length !== entries.length)
-      throw new Error(`log append: ${replies.length} replies for ${entries.length} entries`);
-    let appended = 0;
-    const refused: Entry[] = [];
-    replies.forEach(([error], index) => {
-      if (!error) appended++;
-      else if (DUPLICATE_ID.test(error.message)) refused.push(entries[index]);
-      else throw error;
-    });
-    return { appended, duplicates: refused.length, absent: await this.absentOf(refused) };
-  }
-
-  /** Which refused entries the stream does not actually hold (one XRANGE id id each, pipelined). */
-  private async absentOf(refused: Entry[]): Promise<string[]> {
-    if (refused.length === 0) return [];
-    const pipeline = this.redis.pipeline();
-    for (const entry of refused) pipeline.xrange(entry.stream, entry.id, entry.id);
-    const replies = (await pipeline.exec()) ?? [];
-    const absent: string[] = [];
-    replies.forEach(([error, found], index) => {
+    if (replies.length !== calls.length) throw new Error(`log append: ${replies.length} replies for ${calls.length}`);
+    const result: AppendResult = { appended: 0, duplicates: 0, absent: [] };
+    replies.forEach(([error, reply], index) => {
       if (error) throw error;
-      if (!Array.isArray(found) || found.length === 0) absent.push(`${refused[index].stream} ${refused[index].id}`);
+      const [appended, duplicates, ...absent] = reply as [number, number, ...string[]];
+      result.appended += appended;
+      result.duplicates += duplicates;
+      for (const id of absent) result.absent.push(`${calls[index].stream} ${id}`);
     });
-    return absent;
+    return result;
   }
 }
 
-function groupBy<T>(items: T[], keyOf: (item: T) => string): Map<string, T[]> {
-  const groups = new Map<string, T[]>();
-  for (const item of items) {
-    const key = keyOf(item);
-    const group = groups.get(key);
-    if (group) group.push(item);
-    else groups.set(key, [item]);
+/** One group per cluster node (by the slot map); streams whose slot is not mapped yet go alone. */
+function byNode(cluster: Cluster, calls: ScriptCall[]): ScriptCall[][] {
+  const groups = new Map<string, ScriptCall[]>();
+  for (const call of calls) {
+    const node = cluster.slots[clusterSlot(call.stream)]?.[0] ?? `stream:${call.stream}`;
+    const group = groups.get(node);
+    if (group) group.push(call);
+    else groups.set(node, [call]);
   }
-  return groups;
+  return [...groups.values()];
 }

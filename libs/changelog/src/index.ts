@@ -18,6 +18,7 @@ export * from './maintenance-jobs';
 export * from './dead-letter-jobs';
 export { LuaScript, luaScript } from './lua-script';
 export * from './appender';
+export { AppendBatch } from './append-batch';
 export * from './durability';
 export * from './tx-marker';
 export * from './connector-lease';

@@ -9,7 +9,8 @@ import type { RedisClient } from './redis-connection';
  * Every script touches only keys of one hash tag, so it runs unchanged on a single Redis and a cluster.
  */
 export class LuaScript {
-  private readonly source: string;
+  /** The script text (for EVAL where EVALSHA's NOSCRIPT fallback would be unsafe). */
+  readonly source: string;
   private readonly sha: string;
 
   constructor(readonly name: string) {
