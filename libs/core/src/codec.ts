@@ -1,10 +1,13 @@
-import type { ChangeEvent } from './event';
+import type { ChangeEvent, ColumnValue, Row } from './event';
+import { JsonText } from './json-text';
 import { positionToId, idToPosition } from './position';
 
 /**
  * How a ChangeEvent is stored as one stream entry: field `e` holds the JSON of everything but the
  * position (the entry ID is the position). Field `k` holds the canonical key, so compaction can find
- * the latest event per key without parsing the whole event.
+ * the latest event per key without parsing the whole event. Field `j` (only when there are any)
+ * lists the columns holding json/jsonb values: `e` holds their exact text as JSON strings, and
+ * decodeEvent turns them back into JsonText.
  */
 export interface EncodedEvent {
   id: string;
@@ -16,15 +19,58 @@ export function canonicalKey(table: string, key: Record<string, unknown>): strin
   return `${table}:${JSON.stringify(names.map((n) => [n, key[n]]))}`;
 }
 
-export function encodeEvent(event: ChangeEvent): EncodedEvent {
+/** `canonical` may be passed when the caller already computed canonicalKey(event.table, event.key). */
+export function encodeEvent(event: ChangeEvent, canonical = canonicalKey(event.table, event.key)): EncodedEvent {
   const { pos, ...rest } = event;
-  return {
-    id: positionToId(pos),
-    fields: { k: canonicalKey(event.table, event.key), o: event.op, e: JSON.stringify(rest) },
+  const fields: Record<string, string> = {
+    k: canonical,
+    o: event.op,
+    e: JSON.stringify(rest),
   };
+  const json = jsonColumns(event);
+  if (json) fields.j = JSON.stringify(json);
+  return { id: positionToId(pos), fields };
 }
 
 export function decodeEvent(id: string, fields: Record<string, string>): ChangeEvent {
   const body = JSON.parse(fields.e) as Omit<ChangeEvent, 'pos'>;
+  if (fields.j) {
+    const columns = JSON.parse(fields.j) as string[];
+    for (const row of [body.key, body.before, body.after]) if (row) rewrapJson(row, columns);
+  }
   return { ...body, pos: idToPosition(id) };
+}
+
+function holdsJson(value: ColumnValue | undefined): boolean {
+  if (value instanceof JsonText) return true;
+  return Array.isArray(value) && value.some(holdsJson);
+}
+
+/** Columns holding JsonText; allocation-free for the common event without any. */
+function jsonColumns(event: ChangeEvent): string[] | undefined {
+  return addJsonColumns(event.after, addJsonColumns(event.before, addJsonColumns(event.key, undefined)));
+}
+
+function addJsonColumns(row: Row | undefined, columns: string[] | undefined): string[] | undefined {
+  if (!row) return columns;
+  for (const column in row) {
+    const value = row[column];
+    if (value === null || typeof value !== 'object' || !holdsJson(value)) continue;
+    if (!columns) columns = [column];
+    else if (!columns.includes(column)) columns.push(column);
+  }
+  return columns;
+}
+
+function rewrap(value: ColumnValue): ColumnValue {
+  if (typeof value === 'string') return new JsonText(value);
+  if (Array.isArray(value)) return value.map(rewrap);
+  return value;
+}
+
+function rewrapJson(row: Row, columns: string[]): void {
+  for (const column of columns) {
+    const value = row[column];
+    if (value !== undefined && value !== null) row[column] = rewrap(value);
+  }
 }

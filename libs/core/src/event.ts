@@ -1,8 +1,12 @@
+import type { JsonText } from './json-text';
 import type { Position } from './position';
 
-/** JSON-safe column value. int8/numeric/money are strings, timestamps ISO text with microseconds,
- *  bytea base64, json/jsonb parsed JSON, arrays JS arrays. Never a JS Date or a lossy float. */
-export type ColumnValue = string | number | boolean | null | ColumnValue[] | { [key: string]: unknown };
+/** A column value as the type contract (docs/types.md) defines it: int2/int4/oid numbers, bool
+ *  booleans, json/jsonb JsonText (exact text), bytea base64, timestamps/dates ISO-8601 (BC as
+ *  negative years, 'infinity'/'-infinity' kept), arrays JS arrays, every other type — int8, numeric,
+ *  float4/float8 (so -0, NaN, ±Infinity), money, … — its exact PostgreSQL text. Never a JS Date or a
+ *  lossy number. */
+export type ColumnValue = string | number | boolean | null | JsonText | ColumnValue[] | { [key: string]: unknown };
 export type Row = Record<string, ColumnValue>;
 
 /** c = create, u = update, d = delete, r = read (snapshot row), t = truncate. */

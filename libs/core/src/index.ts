@@ -2,6 +2,7 @@ export * from './lsn';
 export * from './position';
 export * from './event';
 export * from './codec';
+export * from './json-text';
 export * from './partition';
 export * from './errors';
 export * from './error-class';
