@@ -60,7 +60,7 @@ describe('initial snapshot', () => {
         id: 1,
         big: '9007199254740994',
         price: '1.25',
-        at: '2024-01-02T03:04:05.123456+00:00',
+        at: '2024-01-02T03:04:05.123456Z',
         tags: ['x', 'y,1'],
       });
       expect(events.some((e) => e.key.id === 99999)).toBe(false);

@@ -1,8 +1,14 @@
-import type { ColumnValue } from '@distributary/core';
+import { JsonText, type ColumnValue } from '@distributary/core';
 import { parseArrayLiteral, type ArrayElements } from './array-literal';
+import { isoDate, isoTimestamp, isoTimestampTz } from './iso-time';
 import type { ScalarKind, ValueKind } from './value-kind';
 
-/** Converts the text form of one value (as pgoutput or a text-mode query sends it) to a ColumnValue. */
+export { isoDate, isoTimestamp, isoTimestampTz, isoYear } from './iso-time';
+
+/**
+ * Converts the text form of one value (as pgoutput or a text-mode query sends it) to a ColumnValue,
+ * following the type contract (docs/types.md).
+ */
 export function convertValue(text: string | null, kind: ValueKind): ColumnValue {
   if (text === null) return null;
   if ('array' in kind) return convertElements(parseArrayLiteral(text, kind.delimiter), kind.array);
@@ -21,29 +27,21 @@ export function convertScalar(text: string, kind: ScalarKind): ColumnValue {
   switch (kind) {
     case 'int':
       return Number(text);
-    case 'decimal':
-    case 'text':
+    case 'exact':
       return text;
-    case 'float':
-      return floatValue(text);
     case 'bool':
       return text === 't' || text === 'true';
     case 'json':
-      return JSON.parse(text) as ColumnValue;
+      return new JsonText(text);
     case 'bytea':
       return byteaToBase64(text);
     case 'timestamp':
       return isoTimestamp(text);
     case 'timestamptz':
-      return isoTimestamp(text);
+      return isoTimestampTz(text);
+    case 'date':
+      return isoDate(text);
   }
-}
-
-function floatValue(text: string): number | string {
-  if (text === 'NaN' || text === 'Infinity' || text === '-Infinity') return text;
-  const value = Number(text);
-  if (Number.isNaN(value)) throw new Error(`not a float: ${text}`);
-  return value;
 }
 
 /** bytea in hex output ('\x0a0b'); the old escape format is decoded too. */
@@ -60,16 +58,4 @@ export function byteaToBase64(text: string): string {
     } else bytes.push(text.charCodeAt(i));
   }
   return Buffer.from(bytes).toString('base64');
-}
-
-/**
- * '2024-01-02 03:04:05.123456+05:30' → '2024-01-02T03:04:05.123456+05:30'; a zone written '+00'
- * becomes '+00:00'. infinity, -infinity and BC dates pass through unchanged.
- */
-export function isoTimestamp(text: string): string {
-  const match = /^(\d{4,}-\d\d-\d\d) (\d\d:\d\d:\d\d(?:\.\d+)?)([+-]\d\d)?(:\d\d)?(:\d\d)?$/.exec(text);
-  if (!match) return text;
-  const [, date, time, zoneHours, zoneMinutes, zoneSeconds] = match;
-  const zone = zoneHours ? `${zoneHours}${zoneMinutes ?? ':00'}${zoneSeconds ?? ''}` : '';
-  return `${date}T${time}${zone}`;
 }

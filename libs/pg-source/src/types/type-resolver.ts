@@ -13,7 +13,7 @@ interface PgTypeRow {
 
 /**
  * Maps a column's type OID to how its text is converted, from the catalog: domains resolve to their
- * base type, enums are text, arrays (typcategory 'A') to arrays of their element type. Cached per OID.
+ * base type, enums, composites, ranges and extension types keep their exact text, arrays (typcategory 'A') to arrays of their element type. Cached per OID.
  */
 export class TypeResolver {
   private readonly cache = new Map<number, ValueKind>();
@@ -36,8 +36,8 @@ export class TypeResolver {
     else if (row.typcategory === 'A' && row.typelem !== 0)
       kind = { array: await this.resolve(row.typelem), delimiter: row.typdelim };
     else if (row.typtype === 'b' && row.nspname === 'pg_catalog')
-      kind = { scalar: SCALAR_KIND_BY_TYPNAME[row.typname] ?? 'text' };
-    else kind = { scalar: 'text' };
+      kind = { scalar: SCALAR_KIND_BY_TYPNAME[row.typname] ?? 'exact' };
+    else kind = { scalar: 'exact' };
     this.cache.set(oid, kind);
     return kind;
   }
