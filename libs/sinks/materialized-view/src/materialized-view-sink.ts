@@ -173,6 +173,24 @@ export class MaterializedViewSink implements Sink {
     return this.stale;
   }
 
+  /**
+   * Repair: recomputes every group's state from the stored per-row contributions and rewrites the view
+   * table from it, under the same lock as apply(). Re-emitting source rows fixes the mirrors and
+   * contributions; this then fixes group state that was damaged (by a bug, or a manual edit).
+   */
+  async recomputeState(): Promise<{ groups: number }> {
+    const statements = this.requireOpen();
+    if (this.stale) throw new DistributaryError(`view ${this.name}: its SQL changed; rebuild() instead of repairing`);
+    return this.transaction(async (client) => {
+      await client.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [`distributary-view:${this.name}`]);
+      await this.runAll(client, statements.recomputeState());
+      const keys = (await client.query<{ keys: string[] }>(statements.allGroupKeys())).rows[0].keys;
+      await client.query(statements.clearTarget());
+      await client.query(statements.refreshTargetRows(), [keys]);
+      return { groups: keys.length };
+    });
+  }
+
   async apply(batch: SinkBatch): Promise<ApplyResult> {
     const statements = this.requireOpen();
     if (this.stale)

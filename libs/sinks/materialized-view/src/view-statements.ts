@@ -191,6 +191,37 @@ export class ViewStatements {
     );
   }
 
+  /**
+   * Rebuilds every group's state from the stored contributions (repair): the group state is a sum
+   * over `contrib`, so whatever damaged it, this makes it exact again. Then rewrite the view rows with
+   * refreshTargetRows() over allGroupKeys() after emptying the target (clearTarget()).
+   */
+  recomputeState(): string[] {
+    const { view, names } = this;
+    const contribColumns = this.contribColumns();
+    const groupCols = view.groups.map((_, i) => `g_${i}`);
+    const state = groupStateColumns(view);
+    const u = `WITH u AS (SELECT 1 AS __s, ${contribColumns.join(', ')} FROM ${names.contrib}) `;
+    const scales = scaleDeltas(view);
+    return [
+      `DELETE FROM ${names.groups}`,
+      `DELETE FROM ${names.scales}`,
+      u +
+        `INSERT INTO ${names.groups} (__gk, ${[...groupCols, '__rows', ...state.map((c) => c.name)].join(', ')}) ` +
+        `SELECT __gk, ${[...groupCols, 'sum(__s)::bigint', ...state.map((c) => c.delta)].join(', ')} ` +
+        `FROM u GROUP BY __gk${groupCols.map((c) => `, ${c}`).join('')}`,
+      ...(scales ? [`${u}INSERT INTO ${names.scales} (__gk, arg, scale, n) ${scales}`] : []),
+    ];
+  }
+
+  clearTarget(): string {
+    return `DELETE FROM ${this.names.target}`;
+  }
+
+  allGroupKeys(): string {
+    return `SELECT coalesce(array_agg(__gk), '{}') AS keys FROM ${this.names.groups}`;
+  }
+
   deleteContributions(): string {
     return `DELETE FROM ${this.names.contrib} WHERE __pk = ANY($1::text[])`;
   }
