@@ -1,7 +1,11 @@
 import type { RedisClient } from '@distributary/changelog';
+import { EventRejectedError } from '@distributary/core';
 import type { CachedValue } from './cached-value';
+import { withDeadline } from './deadline';
+import { planEventWrites, shareOneSlot, type EventWrites } from './event-writes';
 import { scripts } from './lua-script';
 import type { Membership } from './query-cache';
+import { writeRowState } from './row-state';
 import { VALUE_VERSION_SUFFIX, companionKey, groupKeys } from './slots';
 
 export interface WriterOptions {
@@ -26,6 +30,68 @@ export class CacheWriter {
     private readonly options: WriterOptions,
     private readonly onWrite: (kind: WriteKind) => void = () => undefined,
   ) {}
+
+  /**
+   * All the writes of one event. On a single Redis (and on a Cluster when every key carries one
+   * {hash tag}) they run as ONE script, apply-event.lua, which type-checks every key before its first
+   * write: a WRONGTYPE leaves nothing of the event written. Across cluster slots no script can
+   * span the keys: the types are checked first here, then the single-key scripts run with the row
+   * record last (a transient failure in between is retried as a whole and converges; a key changed
+   * to a wrong type in that instant is the remaining, documented window). True when applied.
+   */
+  async applyEvent(writes: EventWrites): Promise<boolean> {
+    const { ttlMs, tombstoneTtlMs, limits, commandTimeoutMs } = this.options;
+    const planned = planEventWrites(writes, { ttlMs, tombstoneTtlMs, limits, now: Date.now() });
+    const cluster = (this.client as { isCluster?: boolean }).isCluster === true;
+    if (!cluster || shareOneSlot(planned.keys)) {
+      const reply = (await scripts.applyEvent.run(
+        this.client,
+        planned.keys,
+        [planned.plan],
+        commandTimeoutMs,
+      )) as number[];
+      const [recorded, sets, deletes, removes, adds] = reply;
+      for (const [kind, count] of [
+        ['set', sets],
+        ['delete', deletes],
+        ['group_remove', removes],
+        ['group_add', adds],
+      ] as const)
+        for (let i = 0; i < count; i++) this.onWrite(kind);
+      return recorded === 1;
+    }
+    await this.checkTypes(planned.expectedTypes);
+    return this.applyEventPerKey(writes);
+  }
+
+  private async checkTypes(expected: { key: string; types: string[] }[]): Promise<void> {
+    const found = await withDeadline(
+      'TYPE checks',
+      this.options.commandTimeoutMs,
+      Promise.all(expected.map(({ key }) => this.client.type(key))),
+    );
+    const problems = expected
+      .map(({ key, types }, i) => (found[i] === 'none' || types.includes(found[i]) ? '' : `${key} holds a ${found[i]}`))
+      .filter(Boolean);
+    if (problems.length)
+      throw new EventRejectedError(`WRONGTYPE ${problems.join('; ')} (nothing of this event was written)`);
+  }
+
+  private async applyEventPerKey(writes: EventWrites): Promise<boolean> {
+    const { version } = writes;
+    const [valueWritten, ...removed] = await Promise.all([
+      writes.value ? this.writeValue(writes.value.key, version, writes.value.value) : Promise.resolve(true),
+      ...writes.deleteKeys.map((key) => this.deleteValue(key, version)),
+      ...writes.removeMemberships.map(([group, member]) => this.removeMember(group, member, version)),
+      ...writes.addMemberships.map((m) => this.addMember(m, version)),
+    ]);
+    if (!valueWritten) return false;
+    const removals = removed.slice(0, writes.deleteKeys.length + writes.removeMemberships.length);
+    if (!writes.value && removals.length > 0 && removals.every((done) => !done)) return false;
+    const options = { tombstoneTtlMs: this.options.tombstoneTtlMs, timeoutMs: this.options.commandTimeoutMs };
+    if (writes.previousRow) await writeRowState(this.client, writes.previousRow.key, writes.previousRow.state, options);
+    return writeRowState(this.client, writes.row.key, writes.row.state, options);
+  }
 
   async writeValue(key: string, version: string, value: CachedValue): Promise<boolean> {
     const { ttlMs, tombstoneTtlMs } = this.options;

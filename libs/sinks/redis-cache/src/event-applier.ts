@@ -15,7 +15,9 @@ export type EventOutcome = 'applied' | 'stale';
  * compare-and-set on the event's version (see version.ts), and the row's bookkeeping record is
  * written last, so redelivering any stretch of the log — whole or cut short by a crash — converges
  * to the state of the newest event. Everything an event needs is rendered before the first write:
- * an event that cannot be rendered is rejected with nothing written.
+ * an event that cannot be rendered is rejected with nothing written. Its writes — value, group
+ * memberships, row record — then go in one script (CacheWriter.applyEvent, apply-event.lua) that
+ * type-checks every key first: an event rejected by Redis (WRONGTYPE) leaves nothing half-written.
  */
 export class EventApplier {
   constructor(
@@ -65,21 +67,6 @@ export class EventApplier {
     if (target) removeKeys.delete(target.cacheKey);
     for (const m of target?.memberships ?? []) removeMemberships.delete(membershipId(m));
 
-    const [valueWritten, ...removed] = await Promise.all([
-      target ? this.writer.writeValue(target.cacheKey, version, target.value) : Promise.resolve(true),
-      ...[...removeKeys].map((key) => this.writer.deleteValue(key, version)),
-      ...[...removeMemberships.values()].map(([group, member]) => this.writer.removeMember(group, member, version)),
-      ...(target?.memberships ?? []).map((m) => this.writer.addMember(m, version)),
-    ]);
-    // Refused as older than what is stored: the value (for a write) or everything (for a removal).
-    // Only possible when the row record was lost (e.g. deleted by hand): the per-key guards are then
-    // authoritative, and the record must not go back in time.
-    if (!valueWritten) return 'stale';
-    const removals = removed.slice(0, removeKeys.size + removeMemberships.size);
-    if (!target && removals.length > 0 && removals.every((done) => !done)) return 'stale';
-
-    if (previousKey && previousState)
-      await writeRowState(this.client, previousKey, { ...previousState, version, gone: true }, this.options);
     const next: RowState = target
       ? {
           version,
@@ -93,8 +80,19 @@ export class EventApplier {
           memberships: [...removeMemberships.values()],
           gone: true,
         };
-    const recorded = await writeRowState(this.client, stateKey, next, this.options);
-    return recorded ? 'applied' : 'stale';
+    const written = await this.writer.applyEvent({
+      version,
+      value: target ? { key: target.cacheKey, value: target.value } : undefined,
+      deleteKeys: [...removeKeys],
+      removeMemberships: [...removeMemberships.values()],
+      addMemberships: target?.memberships ?? [],
+      row: { key: stateKey, state: next },
+      previousRow:
+        previousKey && previousState
+          ? { key: previousKey, state: { ...previousState, version, gone: true } }
+          : undefined,
+    });
+    return written ? 'applied' : 'stale';
   }
 
   /** The row-state key of the row's old primary key, when this update changed the primary key. */

@@ -49,4 +49,5 @@ export const scripts = {
   groupAdd: LuaScript.load('group-add'),
   groupRemove: LuaScript.load('group-remove'),
   writeRowState: LuaScript.load('write-row-state'),
+  applyEvent: LuaScript.load('apply-event'),
 };

@@ -1,0 +1,175 @@
+--[[
+  Everything one change event does to the cache, in one script: the value write or removals, the
+  group membership adds and removals, and the row's bookkeeping record (and the old primary key's
+  record when the key changed). Each write keeps the guard of its single-purpose script
+  (write-value, delete-value, group-add, group-remove, write-row-state: same rules, same companion
+  keys), so replays stay idempotent.
+
+  All or nothing: a script that fails half-way keeps its earlier writes (Redis has no rollback), so
+  every key is type-checked before the first write. A key of the wrong type (WRONGTYPE, a permanent
+  error: the event is dead-lettered) leaves NOTHING of the event written, so a later TRUNCATE or
+  replay, which go by the row record, never meets an orphan value.
+
+  KEYS     every key the plan names, referenced by index
+  ARGV[1]  the plan, JSON:
+    set  = { k, ver, format = 'json'|'hash', ttl, verTtl, payload = [..] } | absent
+    del  = [ { k, ver, tombTtl } ]           value keys to remove
+    rem  = [ { g, gv, gt, member, tombTtl } ] memberships to remove
+    add  = [ { g, gv, gt, member, kind = 'zset'|'set', score, limit, order } ]
+    row  = { k, v, ck, g, d, ttl }           the row record (v version, ck cache key, g JSON pairs, d '1' gone)
+    prev = { k, v, ck, g, d, ttl } | absent  the old primary key's record, marked gone
+    version, now                             the event's version (30 digits), now in ms
+
+  Returns { recorded (1 = the row record was written: applied, 0 = stale), values set, values
+  deleted, members removed, members added }, or a WRONGTYPE error naming the keys, with nothing
+  written.
+]]
+local plan = cjson.decode(ARGV[1])
+local version = plan.version
+local now = plan.now
+
+local STRING = { string = true }
+local HASH = { hash = true }
+local ZSET = { zset = true }
+local SET = { set = true }
+local problems = {}
+local function check(index, allowed, what)
+  local kind = redis.call('TYPE', KEYS[index])['ok']
+  if kind ~= 'none' and not allowed[kind] then
+    table.insert(problems, what .. ' ' .. KEYS[index] .. ' holds a ' .. kind)
+  end
+end
+
+if plan.set then check(plan.set.ver, STRING, 'value version key') end
+for _, d in ipairs(plan.del) do check(d.ver, STRING, 'value version key') end
+for _, g in ipairs(plan.rem) do
+  check(g.gv, HASH, 'group versions key')
+  check(g.gt, ZSET, 'group tombstones key')
+end
+for _, g in ipairs(plan.add) do
+  check(g.g, g.kind == 'zset' and ZSET or SET, 'group key')
+  check(g.gv, HASH, 'group versions key')
+  check(g.gt, ZSET, 'group tombstones key')
+end
+check(plan.row.k, HASH, 'row record')
+if plan.prev then check(plan.prev.k, HASH, 'row record') end
+if #problems > 0 then
+  return redis.error_reply('WRONGTYPE ' .. table.concat(problems, '; ') .. ' (nothing of this event was written)')
+end
+
+local function newer(stored)
+  return stored and string.sub(stored, 1, 30) > version
+end
+
+local function writeValue(s)
+  if newer(redis.call('GET', KEYS[s.ver])) then return false end
+  local ttl = tonumber(s.ttl)
+  if s.format == 'json' then
+    if ttl > 0 then
+      redis.call('SET', KEYS[s.k], s.payload[1], 'PX', ttl)
+    else
+      redis.call('SET', KEYS[s.k], s.payload[1])
+    end
+  else
+    redis.call('DEL', KEYS[s.k])
+    local last = #s.payload
+    local first = 1
+    while first <= last do
+      local upto = math.min(first + 199, last)
+      redis.call('HSET', KEYS[s.k], unpack(s.payload, first, upto))
+      first = upto + 1
+    end
+    if ttl > 0 and last >= 1 then redis.call('PEXPIRE', KEYS[s.k], ttl) end
+  end
+  local verTtl = tonumber(s.verTtl)
+  if verTtl > 0 then
+    redis.call('SET', KEYS[s.ver], version, 'PX', verTtl)
+  else
+    redis.call('SET', KEYS[s.ver], version)
+  end
+  return true
+end
+
+local function deleteValue(d)
+  if newer(redis.call('GET', KEYS[d.ver])) then return false end
+  redis.call('DEL', KEYS[d.k])
+  redis.call('SET', KEYS[d.ver], version .. ':d', 'PX', d.tombTtl)
+  return true
+end
+
+local function pruneTombstones(g)
+  local expired = redis.call('ZRANGEBYSCORE', KEYS[g.gt], '-inf', now, 'LIMIT', 0, 20)
+  for _, member in ipairs(expired) do
+    local stored = redis.call('HGET', KEYS[g.gv], member)
+    if stored and string.sub(stored, 31) == ':d' then redis.call('HDEL', KEYS[g.gv], member) end
+    redis.call('ZREM', KEYS[g.gt], member)
+  end
+end
+
+local function removeMember(g)
+  pruneTombstones(g)
+  if newer(redis.call('HGET', KEYS[g.gv], g.member)) then return false end
+  local kind = redis.call('TYPE', KEYS[g.g])['ok']
+  if kind == 'zset' then
+    redis.call('ZREM', KEYS[g.g], g.member)
+  elseif kind == 'set' then
+    redis.call('SREM', KEYS[g.g], g.member)
+  end
+  redis.call('HSET', KEYS[g.gv], g.member, version .. ':d')
+  redis.call('ZADD', KEYS[g.gt], tonumber(now) + tonumber(g.tombTtl), g.member)
+  return true
+end
+
+local function addMember(g)
+  pruneTombstones(g)
+  if newer(redis.call('HGET', KEYS[g.gv], g.member)) then return false end
+  if g.kind == 'zset' then
+    redis.call('ZADD', KEYS[g.g], g.score, g.member)
+    local limit = tonumber(g.limit)
+    if limit > 0 then
+      if g.order == 'desc' then
+        redis.call('ZREMRANGEBYRANK', KEYS[g.g], 0, -(limit + 1))
+      else
+        redis.call('ZREMRANGEBYRANK', KEYS[g.g], limit, -1)
+      end
+    end
+  else
+    redis.call('SADD', KEYS[g.g], g.member)
+  end
+  redis.call('HSET', KEYS[g.gv], g.member, version)
+  redis.call('ZREM', KEYS[g.gt], g.member)
+  return true
+end
+
+local function writeRow(r)
+  local stored = redis.call('HGET', KEYS[r.k], 'v')
+  if stored and stored > r.v then return 0 end
+  redis.call('DEL', KEYS[r.k])
+  redis.call('HSET', KEYS[r.k], 'v', r.v, 'k', r.ck, 'g', r.g, 'd', r.d)
+  if r.d == '1' then redis.call('PEXPIRE', KEYS[r.k], r.ttl) end
+  return 1
+end
+
+local valueWritten = true
+local sets, deletes, removes, adds, refused = 0, 0, 0, 0, 0
+if plan.set then
+  valueWritten = writeValue(plan.set)
+  if valueWritten then sets = 1 end
+end
+for _, d in ipairs(plan.del) do
+  if deleteValue(d) then deletes = deletes + 1 else refused = refused + 1 end
+end
+for _, g in ipairs(plan.rem) do
+  if removeMember(g) then removes = removes + 1 else refused = refused + 1 end
+end
+for _, g in ipairs(plan.add) do
+  if addMember(g) then adds = adds + 1 end
+end
+
+-- Refused as older than what is stored (only when the row record was lost): no record going back in time.
+local recorded = 0
+if valueWritten and (plan.set or refused == 0 or deletes + removes > 0) then
+  if plan.prev then writeRow(plan.prev) end
+  recorded = writeRow(plan.row)
+end
+return { recorded, sets, deletes, removes, adds }
