@@ -19,11 +19,10 @@ export function canonicalKey(table: string, key: Record<string, unknown>): strin
   return `${table}:${JSON.stringify(names.map((n) => [n, key[n]]))}`;
 }
 
-/** `canonical` may be passed when the caller already computed canonicalKey(event.table, event.key). */
-export function encodeEvent(event: ChangeEvent, canonical = canonicalKey(event.table, event.key)): EncodedEvent {
+export function encodeEvent(event: ChangeEvent): EncodedEvent {
   const { pos, ...rest } = event;
   const fields: Record<string, string> = {
-    k: canonical,
+    k: canonicalKey(event.table, event.key),
     o: event.op,
     e: JSON.stringify(rest),
   };
