@@ -14,7 +14,7 @@ import {
 } from '@distributary/core';
 import { health, silentLogger, type Logger } from '@distributary/observability';
 import { BulkWriter, isRetryableRequestError } from './bulk/bulk-writer';
-import type { BulkOp } from './bulk/bulk-op';
+import { serializeDocument, type BulkOp } from './bulk/bulk-op';
 import { summarize } from './bulk/apply-result';
 import { compileDocumentSpec, type DocumentSpec } from './document/document-spec';
 import { configFingerprint, indexBody, type IndexBody } from './index/index-body';
@@ -277,7 +277,11 @@ export class ElasticsearchSink implements Sink {
       source: this.source,
       findDocuments: (query) => this.findDocuments(searchIndex, query),
     });
-    const writes = plan.list();
+    // each document serialized once, whatever the number of target indices
+    const writes = plan.list().map(({ document, ...write }) => ({
+      ...write,
+      source: write.action === 'index' ? serializeDocument(document) : undefined,
+    }));
     const ops: BulkOp[] = targets.flatMap((index) => writes.map((w) => ({ ...w, index })));
     const result = summarize(plan.rejected, ops, await this.writer.write(ops), targets[0]);
     esMetrics.docs.inc({ sink: this.name, result: 'applied' }, result.applied);

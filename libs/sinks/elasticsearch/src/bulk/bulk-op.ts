@@ -7,6 +7,8 @@ export interface BulkOp {
   id: string;
   version: number;
   document?: Record<string, unknown>;
+  /** The document already serialized (JSON text); when set, `document` is not looked at. */
+  source?: string;
   /** The event reported back if Elasticsearch refuses the document. */
   event: ChangeEvent;
 }
@@ -17,7 +19,14 @@ export function opKey(op: BulkOp): string {
   return `${op.index}\u0000${op.id}`;
 }
 
-export function opLines(op: BulkOp): unknown[] {
-  const header = { _index: op.index, _id: op.id, version: op.version, version_type: 'external_gte' };
-  return op.action === 'index' ? [{ index: header }, op.document ?? {}] : [{ delete: header }];
+/** The document as JSON text, serialized once (shared by every target index of one write). */
+export function serializeDocument(document: Record<string, unknown> | undefined): string {
+  return JSON.stringify(document ?? {});
+}
+
+/** The op's NDJSON lines of a `_bulk` body, newline-terminated: built once, sent as they are. */
+export function opBody(op: BulkOp): string {
+  const header = `{"_index":${JSON.stringify(op.index)},"_id":${JSON.stringify(op.id)},"version":${op.version},"version_type":"external_gte"}`;
+  if (op.action === 'delete') return `{"delete":${header}}\n`;
+  return `{"index":${header}}\n${op.source ?? serializeDocument(op.document)}\n`;
 }

@@ -1,14 +1,17 @@
 import type { Client } from '@elastic/elasticsearch';
 import { errors } from '@elastic/elasticsearch';
+import type { BulkResponse } from '@elastic/elasticsearch/lib/api/types';
 import { RetryableError, backoffDelay, sleep } from '@distributary/core';
 import type { Logger } from '@distributary/observability';
 import { esMetrics } from '../metrics';
-import { opKey, opLines, type BulkOp, type BulkOutcome } from './bulk-op';
+import { opBody, opKey, type BulkOp, type BulkOutcome } from './bulk-op';
+import { WriteQueue, type Pending } from './write-queue';
 
 /**
  * Batches versioned writes into bulk requests (by count, bytes and linger) with several requests in
  * flight. Order per key is kept: a key (index + id) is never in two in-flight requests; a later write
- * of a key waits in the queue, behind the earlier one, until that request finishes.
+ * of a key waits (WriteQueue: an index per key, no rescans) until that request finishes. Each write
+ * is serialized once, into its NDJSON lines, which are measured and sent as they are.
  *
  * Failures: 429, 5xx and connection errors are retried (whole request or the failed items) with
  * exponential backoff and full jitter for a bounded number of attempts; then the write fails with
@@ -27,14 +30,6 @@ export interface BulkWriterOptions {
   timeoutMs: number;
 }
 
-interface Pending {
-  op: BulkOp;
-  bytes: number;
-  lines: unknown[];
-  resolve(outcome: BulkOutcome): void;
-  reject(error: Error): void;
-}
-
 const RETRYABLE_STATUS = (status: number): boolean => status === 429 || status >= 500;
 
 export function isRetryableRequestError(error: unknown): boolean {
@@ -47,8 +42,7 @@ export function isRetryableRequestError(error: unknown): boolean {
 }
 
 export class BulkWriter {
-  private queue: Pending[] = [];
-  private readonly inFlightKeys = new Set<string>();
+  private readonly queue = new WriteQueue();
   private inFlight = 0;
   private lingerTimer: NodeJS.Timeout | undefined;
   private lingerExpired = false;
@@ -85,9 +79,8 @@ export class BulkWriter {
 
   private enqueue(op: BulkOp): Promise<BulkOutcome> {
     return new Promise((resolve, reject) => {
-      const lines = opLines(op);
-      const bytes = lines.reduce<number>((n, line) => n + Buffer.byteLength(JSON.stringify(line)) + 1, 0);
-      this.queue.push({ op, lines, bytes, resolve, reject });
+      const body = opBody(op);
+      this.queue.push({ key: opKey(op), body, bytes: Buffer.byteLength(body), action: op.action, resolve, reject });
       if (!this.lingerTimer) {
         this.lingerTimer = setTimeout(() => {
           this.lingerTimer = undefined;
@@ -101,7 +94,7 @@ export class BulkWriter {
 
   /** Resolves when nothing is queued or in flight. */
   async idle(): Promise<void> {
-    if (this.queue.length === 0 && this.inFlight === 0) return;
+    if (this.queue.empty && this.inFlight === 0) return;
     this.draining++;
     this.pump();
     await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
@@ -110,51 +103,25 @@ export class BulkWriter {
 
   private ready(): boolean {
     if (this.draining > 0 || this.lingerExpired) return true;
-    if (this.queue.length >= this.options.maxDocs) return true;
-    return this.queue.reduce((n, p) => n + p.bytes, 0) >= this.options.maxBytes;
+    return this.queue.readyCount >= this.options.maxDocs || this.queue.readyBytes >= this.options.maxBytes;
   }
 
   private pump(): void {
-    while (this.inFlight < this.options.concurrency && this.queue.length > 0 && this.ready()) {
-      const request = this.takeRequest();
-      if (request.length === 0) break;
+    while (this.inFlight < this.options.concurrency && this.queue.readyCount > 0 && this.ready()) {
+      const request = this.queue.take(this.options.maxDocs, this.options.maxBytes);
       this.inFlight++;
-      for (const p of request) this.inFlightKeys.add(opKey(p.op));
       void this.send(request).finally(() => {
         this.inFlight--;
-        for (const p of request) this.inFlightKeys.delete(opKey(p.op));
+        this.queue.finished(request);
         this.pump();
       });
     }
-    if (this.queue.length === 0) {
+    if (this.queue.empty) {
       this.lingerExpired = false;
       if (this.lingerTimer) clearTimeout(this.lingerTimer);
       this.lingerTimer = undefined;
       if (this.inFlight === 0) for (const wake of this.idleWaiters.splice(0)) wake();
     }
-  }
-
-  /** Takes ops from the queue in order, skipping (and keeping queued) any key already in flight or taken. */
-  private takeRequest(): Pending[] {
-    const taken: Pending[] = [];
-    const kept: Pending[] = [];
-    const blocked = new Set<string>();
-    let bytes = 0;
-    for (const pending of this.queue) {
-      const key = opKey(pending.op);
-      const full =
-        taken.length >= this.options.maxDocs || (taken.length > 0 && bytes + pending.bytes > this.options.maxBytes);
-      if (full || blocked.has(key) || this.inFlightKeys.has(key)) {
-        blocked.add(key);
-        kept.push(pending);
-        continue;
-      }
-      blocked.add(key);
-      taken.push(pending);
-      bytes += pending.bytes;
-    }
-    this.queue = kept;
-    return taken;
   }
 
   private async send(request: Pending[]): Promise<void> {
@@ -168,8 +135,9 @@ export class BulkWriter {
       const stopTimer = esMetrics.bulkSeconds.startTimer({ sink });
       let items;
       try {
-        const response = await this.client.bulk(
-          { operations: pending.flatMap((p) => p.lines) },
+        // the prebuilt NDJSON text goes out as it is (the transport serializes only objects)
+        const response = await this.client.transport.request<BulkResponse>(
+          { method: 'POST', path: '/_bulk', bulkBody: joinBodies(pending) },
           { requestTimeout: this.options.timeoutMs, maxRetries: 0 },
         );
         items = response.items;
@@ -191,7 +159,7 @@ export class BulkWriter {
         const p = pending[i];
         const result = item.index ?? item.delete ?? Object.values(item)[0];
         const status = result?.status ?? 500;
-        if (status < 300 || (status === 404 && p.op.action === 'delete')) {
+        if (status < 300 || (status === 404 && p.action === 'delete')) {
           p.resolve({ result: 'applied' });
         } else if (status === 409) {
           p.resolve({ result: 'stale' });
@@ -215,4 +183,11 @@ export class BulkWriter {
     );
     for (const p of pending) p.reject(error);
   }
+}
+
+/** The request body: the writes' NDJSON lines, concatenated once. */
+function joinBodies(pending: readonly Pending[]): string {
+  let body = '';
+  for (const p of pending) body += p.body;
+  return body;
 }

@@ -1,6 +1,7 @@
 import type { Row } from '@distributary/core';
 import type { DocumentSpec, PlainField, Relation } from './document-spec';
 import { tupleKey } from '../source/row-match';
+import { FALLBACK } from './fast-expression';
 
 /**
  * Documents of sinks with joins carry a hidden field (excluded from _source, indexed as keywords):
@@ -25,23 +26,40 @@ export interface KeyColumns {
   primaryKey(table: string): readonly string[];
 }
 
-async function plainValue(field: PlainField, row: Row): Promise<unknown> {
+/** A field's value: synchronous for columns and fast expressions, a promise only when JSONata runs. */
+function plainValue(field: PlainField, row: Row): unknown {
   if (field.kind === 'column') return row[field.column];
-  try {
-    return await field.expression.evaluate(row);
-  } catch (error) {
-    throw new Error(`JSONata "${field.source}" for field ${field.name} failed: ${(error as Error).message}`);
+  if (field.fast) {
+    const value = field.fast.evaluate(row[field.fast.column]);
+    if (value !== FALLBACK) return value;
   }
+  return field.expression.evaluate(row).catch((error: Error) => {
+    throw new Error(`JSONata "${field.source}" for field ${field.name} failed: ${error.message}`);
+  });
+}
+
+/** Sets every field of `fields` on `out`, awaiting only the JSONata ones. */
+async function setFields(out: Document, fields: readonly PlainField[], row: Row): Promise<Document> {
+  let pending: Promise<void>[] | undefined;
+  for (const field of fields) {
+    const value = plainValue(field, row);
+    if (value instanceof Promise) {
+      out[field.name] = undefined; // keeps the configured field order
+      (pending ??= []).push(
+        value.then((v: unknown) => {
+          if (v === undefined) delete out[field.name];
+          else out[field.name] = v;
+        }),
+      );
+    } else if (value !== undefined) out[field.name] = value;
+  }
+  if (pending) await Promise.all(pending);
+  return out;
 }
 
 async function projectRow(fields: PlainField[] | undefined, row: Row): Promise<Document> {
   if (!fields) return { ...row };
-  const out: Document = {};
-  for (const field of fields) {
-    const value = await plainValue(field, row);
-    if (value !== undefined) out[field.name] = value;
-  }
-  return out;
+  return setFields({}, fields, row);
 }
 
 export function relatedFor(relation: Relation, root: Row, related: RelatedRows): Row[] {
@@ -60,12 +78,9 @@ export async function buildDocument(
   const doc: Document = {};
   const refs: Record<string, string | string[]> = {};
   if (spec.relations.length > 0) refs[ROOT_KEY_REF] = refKey(spec.root, root, keys.primaryKey(spec.root)) ?? '';
+  await setFields(doc, spec.plain, root);
   for (const entry of spec.entries) {
-    if (entry.kind !== 'relation') {
-      const value = await plainValue(entry, root);
-      if (value !== undefined) doc[entry.name] = value;
-      continue;
-    }
+    if (entry.kind !== 'relation') continue;
     const relation = entry.relation;
     const rows = relatedFor(relation, root, related);
     refs[relation.name] = rows

@@ -1,11 +1,19 @@
 import jsonata from 'jsonata';
 import type { ElasticsearchSinkConfig, EsPlainFieldConfig } from '@distributary/config';
+import { fastExpression, type FastExpression } from './fast-expression';
 import { compileIdTemplate, type IdTemplate } from './id-template';
 
 /** The sink's document configuration, compiled once at construction: JSONata parsed, joins resolved. */
 export type PlainField =
   | { name: string; kind: 'column'; column: string }
-  | { name: string; kind: 'expr'; source: string; expression: jsonata.Expression };
+  | {
+      name: string;
+      kind: 'expr';
+      source: string;
+      expression: jsonata.Expression;
+      /** Set for a column reference or simple cast: evaluated without JSONata when it can be. */
+      fast?: { column: string; evaluate: FastExpression };
+    };
 
 export interface Relation {
   name: string;
@@ -26,6 +34,8 @@ export interface DocumentSpec {
   id: IdTemplate;
   /** undefined = every column of the root row. */
   entries: DocumentEntry[] | undefined;
+  /** The entries that are not relations (columns and expressions of the root row). */
+  plain: PlainField[];
   relations: Relation[];
   tables: string[];
 }
@@ -33,7 +43,8 @@ export interface DocumentSpec {
 function compilePlain(name: string, field: EsPlainFieldConfig, path = name): PlainField {
   if (typeof field === 'string') return { name, kind: 'column', column: field };
   try {
-    return { name, kind: 'expr', source: field.expr, expression: jsonata(field.expr) };
+    const expression = jsonata(field.expr);
+    return { name, kind: 'expr', source: field.expr, expression, fast: fastExpression(field.expr) };
   } catch (error) {
     throw new Error(`document.${path}: invalid JSONata "${field.expr}": ${(error as Error).message}`);
   }
@@ -76,7 +87,8 @@ export function compileDocumentSpec(config: ElasticsearchSinkConfig): DocumentSp
     });
   }
   const tables = [config.from, ...relations.map((r) => r.table)].filter((t, i, all) => all.indexOf(t) === i);
-  return { root: config.from, id: compileIdTemplate(config.id), entries, relations, tables };
+  const plain = (entries ?? []).filter((e): e is PlainField => e.kind !== 'relation');
+  return { root: config.from, id: compileIdTemplate(config.id), entries, plain, relations, tables };
 }
 
 /** Every column the spec reads from `table`, to validate against the source catalog at open(). */
