@@ -68,9 +68,9 @@ beforeAll(async () => {
   configFile = join(dir, 'distributary.yaml');
   writeConfig();
   // Partition 0: three events, the sink has applied the first; partition 1: two, none applied.
-  const events = [event(1, 100n), event(2, 200n), event(3, 300n)].map(encodeEvent);
+  const events = [event(1, 100n), event(2, 200n), event(3, 300n)].map((e) => encodeEvent(e));
   for (const e of events) await redis.xadd(keys.partition(0), e.id, ...Object.entries(e.fields).flat());
-  for (const e of [event(4, 400n), event(5, 500n)].map(encodeEvent)) {
+  for (const e of [event(4, 400n), event(5, 500n)].map((e) => encodeEvent(e))) {
     await redis.xadd(keys.partition(1), e.id, ...Object.entries(e.fields).flat());
   }
   await redis.hset(keys.positions(0), 'cache', events[0].id);
