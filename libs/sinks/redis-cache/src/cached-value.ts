@@ -1,13 +1,15 @@
 import type { RedisCacheSinkConfig } from '@distributary/config';
-import { EventRejectedError, type ColumnValue, type Row } from '@distributary/core';
+import { EventRejectedError, JsonText, exactJson, type ColumnValue, type Row } from '@distributary/core';
 
 /** What is stored under a row's cache key: a JSON document, or hash field/value pairs. */
 export type CachedValue = { format: 'json'; document: string } | { format: 'hash'; pairs: string[] };
 
 /**
- * Projection and encoding of a row. json: the projected row as one JSON document (values keep their
- * event fidelity: int8/numeric stay strings). hash: one field per column — strings as they are,
- * numbers and booleans as text, objects and arrays as JSON, null columns left out.
+ * Projection and encoding of a row (the type contract, docs/types.md). json: the projected row as one
+ * JSON document written by exactJson — json/jsonb values embedded verbatim, int8/numeric/floats as
+ * their exact text. hash: one field per column — strings as they are, numbers and booleans as text,
+ * a json/jsonb value as its exact JSON text (a JSON null is the field `null`, a JSON string keeps
+ * its quotes), arrays as JSON, SQL NULL columns left out.
  */
 export class ValueRenderer {
   private readonly fields: [output: string, column: string][] | undefined;
@@ -20,7 +22,7 @@ export class ValueRenderer {
 
   render(row: Row): CachedValue {
     const projected = this.project(row);
-    if (this.config.format === 'json') return { format: 'json', document: JSON.stringify(projected) };
+    if (this.config.format === 'json') return { format: 'json', document: exactJson(projected) };
     const pairs: string[] = [];
     for (const [field, value] of Object.entries(projected)) {
       const text = hashText(value);
@@ -45,5 +47,6 @@ function hashText(value: ColumnValue): string | null {
   if (value === null || value === undefined) return null;
   if (typeof value === 'string') return value;
   if (typeof value === 'number' || typeof value === 'boolean') return String(value);
-  return JSON.stringify(value);
+  if (value instanceof JsonText) return value.text;
+  return exactJson(value);
 }

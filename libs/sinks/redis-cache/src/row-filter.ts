@@ -1,7 +1,8 @@
 import jsonata from 'jsonata';
-import { EventRejectedError, type Row } from '@distributary/core';
+import { EventRejectedError, parsedForExpressions, type Row } from '@distributary/core';
 
-/** A compiled JSONata predicate over a row: true caches the row, false (or no result) leaves it out. */
+/** A compiled JSONata predicate over a row: true caches the row, false (or no result) leaves it out.
+ *  json/jsonb columns are seen parsed (numbers as doubles). */
 export class RowFilter {
   private readonly expression: jsonata.Expression;
 
@@ -12,7 +13,7 @@ export class RowFilter {
   async matches(row: Row): Promise<boolean> {
     let result: unknown;
     try {
-      result = await this.expression.evaluate(row);
+      result = await this.expression.evaluate(parsedForExpressions(row));
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       throw new EventRejectedError(`filter "${this.source}" failed on this row: ${message}`);

@@ -1,10 +1,12 @@
 import type { ApplyResult, ChangeEvent, RejectedEvent } from '@distributary/core';
 import type { BulkOp, BulkOutcome } from './bulk-op';
+import { explainRejection } from './explain-rejection';
 
 /**
  * What a batch did, counted in documents of the first target index (the serving one; a building index
  * written alongside during a rebuild is not counted twice). An event refused by any target is
- * reported once in `rejected`, with the planning rejections first.
+ * reported once in `rejected`, with the planning rejections first; a mapping refusal is explained
+ * (explain-rejection.ts).
  */
 export function summarize(
   planned: RejectedEvent[],
@@ -17,7 +19,7 @@ export function summarize(
   outcomes.forEach((outcome, i) => {
     const op = ops[i];
     if (outcome.result === 'rejected') {
-      if (!reported.has(op.event)) result.rejected.push({ event: op.event, error: outcome.error });
+      if (!reported.has(op.event)) result.rejected.push({ event: op.event, error: explainRejection(outcome.error) });
       reported.add(op.event);
     } else if (op.index === primaryIndex) {
       result[outcome.result === 'applied' ? 'applied' : 'skippedAsStale']++;

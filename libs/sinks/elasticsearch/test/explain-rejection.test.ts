@@ -1,0 +1,35 @@
+import { describe, expect, it } from 'vitest';
+import { explainRejection } from '../src/bulk/explain-rejection';
+
+describe('a mapping refusal is explained in the dead letter', () => {
+  it('names the column, the value and a mapping that holds it (jsonb number beyond 64 bits)', () => {
+    const error =
+      "400 document_parsing_exception: [1:20] failed to parse field [j.big] of type [long] in document with id '1'. " +
+      "Preview of field's value: '12345678901234567890'";
+    const explained = explainRejection(error);
+    expect(explained).toContain('column "j"');
+    expect(explained).toContain('value 12345678901234567890');
+    expect(explained).toContain('flattened');
+    expect(explained).toContain('docs/types.md');
+    expect(explained).toContain(error);
+  });
+
+  it('explains a float NaN refused by a double field and a timestamp infinity refused by a date field', () => {
+    expect(
+      explainRejection(
+        "400 document_parsing_exception: [1:9] failed to parse field [d] of type [double] in document with id '2'. Preview of field's value: 'NaN'",
+      ),
+    ).toMatch(/NaN, Infinity/);
+    expect(
+      explainRejection(
+        "400 document_parsing_exception: [1:9] failed to parse field [ts] of type [date] in document with id '2'. Preview of field's value: 'infinity'",
+      ),
+    ).toMatch(/'infinity', '-infinity'/);
+  });
+
+  it('leaves other errors as they are', () => {
+    expect(explainRejection('400 illegal_argument_exception: something else')).toBe(
+      '400 illegal_argument_exception: something else',
+    );
+  });
+});
