@@ -82,7 +82,7 @@ describe('elasticsearch sink: joined documents', () => {
   it('builds documents with a lookup object and an ordered child array, full-fidelity values', async () => {
     expect(await doc('10')).toEqual({
       title: 'apple',
-      created: '2024-05-06T07:08:09.123456+00:00',
+      created: '2024-05-06T07:08:09.123456Z',
       category: { name: 'fruit' },
       reviews: [
         { id: 100, stars: 5, text: 'CRISP' },
