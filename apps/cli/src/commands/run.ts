@@ -58,53 +58,80 @@ role failing stops the others (exit 1).`,
           if (actions.length) process.stdout.write(`actions:\n${actions.join('\n')}\n`);
         }
         const running = await startRoles(roles, selected, config);
-        const metrics = selected.includes('admin') ? undefined : await startMetrics(Number(options.metricsPort));
+        const metrics = selected.includes('admin')
+          ? undefined
+          : await startMetrics(Number(options.metricsPort)).catch(async (error: unknown) => {
+              await stopRoles(running);
+              throw new RoleFailedError('metrics server', 'failed to start', error, running);
+            });
         if (metrics) running.unshift(metrics);
         if (selected.includes('worker')) {
           await withLogRedisPatiently(config, (redis, keys) => recordSettledSinks(redis, keys, config, plan));
         }
         process.stdout.write('running; Ctrl-C or SIGTERM stops\n');
         const outcome = await untilStopOrRoleEnds(stopRequested.promise, running);
+        if (outcome.failed) {
+          createLogger('cli').error(
+            { role: outcome.failed.name, err: outcome.error },
+            `the ${outcome.failed.name} role ended; stopping the others`,
+          );
+        }
         await stopRoles(running);
-        if (outcome.error !== undefined) throw outcome.error;
+        if (outcome.failed) throw new RoleFailedError(outcome.failed.name, 'stopped', outcome.error, running);
       } finally {
         stopRequested.dispose();
       }
     });
 }
 
+/** A running role with its name, so a failure can say which role it was. */
+type NamedRole = RunningRole & { name: string };
+
+/**
+ * `run` is all or nothing: a role that fails to start, or ends while the others run, stops the
+ * process (after the others drained) with this error, naming the role, why, and what was stopped.
+ */
+class RoleFailedError extends Error {
+  constructor(role: string, what: string, cause: unknown, stopped: NamedRole[]) {
+    const reason = cause === undefined ? 'it ended on its own' : cause instanceof Error ? cause.message : String(cause);
+    const others = stopped.filter((r) => r.name !== role).map((r) => r.name);
+    super(`the ${role} role ${what}: ${reason}${others.length ? ` (stopped: ${others.join(', ')})` : ''}`, { cause });
+  }
+}
+
 async function startRoles(
   roles: Record<RoleName, RoleDefinition>,
   names: RoleName[],
   config: DistributaryConfig,
-): Promise<RunningRole[]> {
-  const running: RunningRole[] = [];
-  try {
-    for (const name of names) {
-      const start = roles[name].start;
-      if (start) running.push(await start(config));
+): Promise<NamedRole[]> {
+  const running: NamedRole[] = [];
+  for (const name of names) {
+    const start = roles[name].start;
+    if (!start) continue;
+    try {
+      running.push({ ...(await start(config)), name });
+    } catch (error) {
+      await stopRoles(running);
+      throw new RoleFailedError(name, 'failed to start', error, running);
     }
-    return running;
-  } catch (error) {
-    await stopRoles(running);
-    throw error;
   }
+  return running;
 }
 
-async function startMetrics(port: number): Promise<RunningRole | undefined> {
+async function startMetrics(port: number): Promise<NamedRole | undefined> {
   if (!Number.isInteger(port) || port <= 0) return undefined;
   const { startMetricsServer } = await import('@distributary/sink-worker');
   const server = await startMetricsServer(port);
-  return { stop: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+  return { name: 'metrics server', stop: () => new Promise<void>((resolve) => server.close(() => resolve())) };
 }
 
-async function stopRoles(running: RunningRole[]): Promise<void> {
+async function stopRoles(running: NamedRole[]): Promise<void> {
   const logger = createLogger('cli');
   for (const role of [...running].reverse()) {
     try {
       await role.stop();
     } catch (error) {
-      logger.error({ err: error }, 'a role failed to stop cleanly');
+      logger.error({ err: error, role: role.name }, `the ${role.name} role failed to stop cleanly`);
     }
   }
 }
@@ -125,15 +152,19 @@ function listenForStopSignal(): { promise: Promise<void>; dispose(): void } {
   };
 }
 
-function untilStopOrRoleEnds(stop: Promise<void>, running: RunningRole[]): Promise<{ error?: unknown }> {
+/** Until a stop signal (no failure) or until a role ends: a role ending on its own is a failure too. */
+function untilStopOrRoleEnds(
+  stop: Promise<void>,
+  running: NamedRole[],
+): Promise<{ failed?: NamedRole; error?: unknown }> {
   return Promise.race([
     stop.then(() => ({})),
     ...running.flatMap((role) =>
       role.done
         ? [
             role.done.then(
-              () => ({}),
-              (error: unknown) => ({ error }),
+              () => ({ failed: role }),
+              (error: unknown) => ({ failed: role, error }),
             ),
           ]
         : [],

@@ -27,6 +27,20 @@ export const adminRole: RoleDefinition = {
   start: async (config) => {
     const admin = await withoutNewSignalListeners(() => startAdmin(config));
     createLogger('cli').info({ url: admin.url }, 'admin API listening');
-    return { stop: () => admin.close() };
+    // The HTTP server failing after start (or closing while not asked to) ends the role: run stops.
+    let stopping = false;
+    const done = new Promise<void>((resolve, reject) => {
+      const server = admin.app.getHttpServer();
+      server.once('error', (error: Error) => reject(error));
+      server.once('close', () => (stopping ? resolve() : reject(new Error('the admin HTTP server closed'))));
+    });
+    done.catch(() => undefined);
+    return {
+      stop: () => {
+        stopping = true;
+        return admin.close();
+      },
+      done,
+    };
   },
 };

@@ -1,0 +1,73 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connectRedis } from '@distributary/changelog';
+import { createTestDatabase, deleteNamespace, redisUrl, uniqueName, type TestDatabase } from '@distributary/testkit';
+import { repoRoot } from './test-support/run-cli';
+
+const dir = mkdtempSync(join(tmpdir(), 'distributary-run-aon-'));
+const namespace = uniqueName('cli_aon');
+const redis = connectRedis({ url: redisUrl(0) });
+let source: TestDatabase;
+let blocker: Server;
+let port = 0;
+
+beforeAll(async () => {
+  source = await createTestDatabase('aon');
+  await source.sql('CREATE TABLE public.items (id int PRIMARY KEY, name text)');
+  blocker = createServer();
+  await new Promise<void>((ready) => blocker.listen(0, '127.0.0.1', ready));
+  const address = blocker.address();
+  port = typeof address === 'object' && address ? address.port : 0;
+});
+
+afterAll(async () => {
+  await new Promise<void>((closed) => blocker.close(() => closed()));
+  await deleteNamespace(redis, namespace);
+  redis.disconnect();
+  await source?.drop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('distributary run is all or nothing', () => {
+  it('a role that cannot start (admin port taken) stops the others and exits non-zero, naming it', async () => {
+    const file = join(dir, 'run.yaml');
+    writeFileSync(
+      file,
+      [
+        'source:',
+        `  postgres: { url: "${source.url}", slot: ${namespace} }`,
+        '  tables: [public.items]',
+        'log:',
+        `  redis: { url: "${redisUrl(0)}" }`,
+        `  namespace: ${namespace}`,
+        '  partitions: 2',
+        'sinks:',
+        '  - name: cache',
+        `    redis: { url: "${redisUrl(0)}" }`,
+        '    from: public.items',
+        `    key: "${namespace}:{id}"`,
+        'admin:',
+        `  port: ${port}`,
+        '  host: 127.0.0.1',
+        '  tokens: [{ token: "run-test-operator-token", role: operator }]',
+        '',
+      ].join('\n'),
+    );
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', resolve(repoRoot, 'apps/cli/src/main.ts'), 'run', '--config', file],
+      { cwd: repoRoot, env: { ...process.env, DISTRIBUTARY_ADMIN_TOKENS: '' }, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const code = await new Promise<number | null>((exited) => child.on('exit', (c) => exited(c)));
+    expect(code).toBe(1);
+    expect(stderr).toContain(
+      `the admin role failed to start: listen EADDRINUSE: address already in use 127.0.0.1:${port} (stopped: connector, worker)`,
+    );
+  });
+});
