@@ -1,0 +1,188 @@
+/**
+ * A lost replication slot heals itself, end to end, on a real PostgreSQL: a throwaway cluster with a
+ * tiny max_slot_wal_keep_size, the connector stopped while inserts, updates and deletes happen and
+ * enough WAL is written for PostgreSQL to invalidate the slot (wal_status 'lost'); the connector is
+ * restarted, re-syncs (new slot, re-snapshot, reconcile deletes) and every sink — Elasticsearch, the
+ * Redis cache and the materialized view — ends exactly equal to the source. Then a schema change
+ * (ADD COLUMN … DEFAULT) refreshes the old rows in every sink without a manual step.
+ */
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { Client } from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connectRedis } from '@distributary/changelog';
+import { readSlotHealthState, SnapshotRequests } from '@distributary/pg-source';
+import { esUrl, redisUrl, uniqueName, waitFor } from '@distributary/testkit';
+import { checkSinks, type ChaosTargets } from '../chaos/sink-checks';
+import { CHAOS_TABLES, CHAOS_VIEW_SQL, chaosSchemaSql } from '../chaos/workload';
+import { ThrowawayPostgres } from '../chaos/throwaway-postgres';
+import { deleteIndices, deleteKeys, Pipeline } from '../harness/pipeline';
+import { repoRoot, type RoleProcess } from '../harness/role-process';
+
+const SINKS = ['accounts-search', 'notes-cache', 'orders-view'];
+const name = uniqueName('slotloss').replace(/_/g, '-');
+const dir = join(repoRoot, '.local', 'slot-loss', name);
+let pg: ThrowawayPostgres;
+let source: Client;
+let pipeline: Pipeline;
+let targets: ChaosTargets;
+let connector: RoleProcess;
+
+async function drained(): Promise<void> {
+  const lsn = await pipeline.sourceLsn();
+  await pipeline.waitForLog(lsn, 120_000);
+  await pipeline.waitForSinks(lsn, SINKS, 120_000);
+}
+
+async function expectSinksEqualSource(): Promise<void> {
+  const checks = await checkSinks(targets);
+  for (const check of checks) {
+    expect(check.report.expectedCount, check.sink).toBeGreaterThan(0);
+    expect(
+      { missing: check.report.missingCount, different: check.report.differentCount, extra: check.report.extraCount },
+      `${check.sink}: ${JSON.stringify(check.report).slice(0, 1500)}`,
+    ).toEqual({ missing: 0, different: 0, extra: 0 });
+  }
+}
+
+async function slotRow(): Promise<{ wal_status: string | null; active: boolean } | undefined> {
+  const { rows } = await source.query<{ wal_status: string | null; active: boolean }>(
+    'SELECT wal_status, active FROM pg_replication_slots WHERE slot_name = $1',
+    [pipeline.slotName],
+  );
+  return rows[0];
+}
+
+beforeAll(async () => {
+  pg = await ThrowawayPostgres.create(join(dir, 'postgres'), [
+    "max_slot_wal_keep_size = '32MB'",
+    "wal_keep_size = '0'",
+  ]);
+  source = new Client({ connectionString: pg.url() });
+  await source.connect();
+  await source.query(chaosSchemaSql);
+  await source.query(`
+    INSERT INTO public.accounts SELECT g, 'account ' || g, g * 10, NULL FROM generate_series(1, 60) g;
+    INSERT INTO public.notes SELECT g, 1 + g % 60, 'note ' || g FROM generate_series(1, 60) g;
+    INSERT INTO public.orders SELECT g, 1 + g % 20, g, 'new' FROM generate_series(1, 120) g;`);
+  const cachePrefix = `${name}:note:`;
+  targets = {
+    sourceUrl: pg.url(),
+    esUrl: esUrl(),
+    esIndex: `${name}-accounts`,
+    cacheRedisUrl: redisUrl(0),
+    cachePrefix,
+    viewTable: 'public.orders_by_account',
+  };
+  pipeline = new Pipeline({
+    name,
+    sourceUrl: pg.url(),
+    tables: CHAOS_TABLES,
+    logRedisUrl: redisUrl(0),
+    partitions: 3,
+    snapshot: 'initial',
+    sinks: [
+      { name: SINKS[0], elasticsearch: { url: esUrl(), index: targets.esIndex }, from: 'public.accounts' },
+      {
+        name: SINKS[1],
+        redis: { url: redisUrl(0) },
+        namespace: `${name}:cache-state`,
+        from: 'public.notes',
+        key: `${cachePrefix}{id}`,
+      },
+      { name: SINKS[2], view: { postgres: pg.url(), table: targets.viewTable }, sql: CHAOS_VIEW_SQL },
+    ],
+  });
+  connector = pipeline.start('connector');
+  await pipeline.waitForSlot(connector);
+  pipeline.start('worker');
+}, 180_000);
+
+afterAll(async () => {
+  await pipeline?.destroy({ esUrl: esUrl(), esIndex: targets?.esIndex, cacheRedisUrl: redisUrl(0) });
+  const cache = connectRedis({ url: redisUrl(0) });
+  await deleteKeys(cache, `${name}:*`).catch(() => undefined);
+  cache.disconnect();
+  await deleteIndices(esUrl(), `${name}-accounts`);
+  await source?.end().catch(() => undefined);
+  await pg?.destroy();
+  rmSync(dir, { recursive: true, force: true });
+}, 120_000);
+
+describe('a lost replication slot', () => {
+  it('is re-synced automatically: every sink ends equal to the source, the episode is recorded', async () => {
+    await source.query(`UPDATE public.accounts SET balance = balance + 1 WHERE id <= 10`);
+    await drained();
+    await expectSinksEqualSource();
+
+    await connector.stop();
+    // Changes the lost slot will never stream: inserts, updates and deletes in every table.
+    await source.query(`
+      INSERT INTO public.accounts SELECT g, 'late ' || g, g, 'bio' FROM generate_series(61, 70) g;
+      UPDATE public.accounts SET name = 'renamed ' || id WHERE id BETWEEN 11 AND 20;
+      DELETE FROM public.accounts WHERE id BETWEEN 21 AND 30;
+      INSERT INTO public.notes SELECT g, 1, 'late note ' || g FROM generate_series(61, 65) g;
+      UPDATE public.notes SET body = 'edited' WHERE id BETWEEN 1 AND 5;
+      DELETE FROM public.notes WHERE id BETWEEN 6 AND 15;
+      DELETE FROM public.orders WHERE account_id = 3;
+      UPDATE public.orders SET amount = amount * 2 WHERE account_id = 4;
+      INSERT INTO public.orders SELECT g, 21, 5, 'late' FROM generate_series(121, 130) g;`);
+    // Enough WAL past max_slot_wal_keep_size, then a checkpoint: PostgreSQL invalidates the slot.
+    for (let i = 0; i < 5; i++) {
+      await source.query(`UPDATE public.orders SET status = status WHERE id = 1`);
+      await source.query('SELECT pg_switch_wal()');
+    }
+    await source.query('CHECKPOINT');
+    expect((await slotRow())?.wal_status).toBe('lost');
+
+    connector = pipeline.start('connector');
+    await waitFor(
+      're-sync done',
+      async () => {
+        connector.assertAlive();
+        const state = await readSlotHealthState(pipeline.redis, pipeline.keys);
+        return state.resync?.state === 'done' ? state : undefined;
+      },
+      { timeoutMs: 120_000 },
+    );
+    await drained();
+    await expectSinksEqualSource();
+
+    const { resync, slotHealth } = await readSlotHealthState(pipeline.redis, pipeline.keys);
+    expect(resync?.problem).toBe('lost');
+    expect(resync?.reason).toContain("wal_status 'lost'");
+    expect(BigInt(resync?.gapBytes ?? '0')).toBeGreaterThan(32n * 1024n * 1024n);
+    // accounts 21..30 and notes 6..15 and the orders of account 3 were deleted in the gap.
+    expect(resync?.deletedByTable?.['public.accounts']).toBe(10);
+    expect(resync?.deletedByTable?.['public.notes']).toBe(10);
+    expect(resync?.deletedByTable?.['public.orders']).toBeGreaterThan(0);
+    await waitFor('fresh slot health', async () => {
+      const state = await readSlotHealthState(pipeline.redis, pipeline.keys);
+      return state.slotHealth?.state === 'ok' && state.slotHealth.active ? true : undefined;
+    });
+    expect(slotHealth?.exists).toBe(true);
+
+    // Streaming goes on from the new slot.
+    await source.query(`UPDATE public.accounts SET balance = 0 WHERE id = 1; DELETE FROM public.notes WHERE id = 20`);
+    await drained();
+    await expectSinksEqualSource();
+    expect(connector.output).not.toContain('cannot read from logical replication slot');
+  }, 300_000);
+
+  it('ADD COLUMN … DEFAULT refreshes every old row in every sink (onSchemaChange: resync)', async () => {
+    const before = await new SnapshotRequests(pipeline.redis, pipeline.keys).list(50);
+    await source.query(`ALTER TABLE public.accounts ADD COLUMN tier text NOT NULL DEFAULT 'basic'`);
+    await source.query(`ALTER TABLE public.notes ADD COLUMN pinned boolean DEFAULT false`);
+    await waitFor(
+      'schema-change snapshots done',
+      async () => {
+        const all = await new SnapshotRequests(pipeline.redis, pipeline.keys).list(50);
+        const fresh = all.filter((r) => !before.some((b) => b.id === r.id) && r.reason?.startsWith('schema change'));
+        return fresh.length >= 2 && fresh.every((r) => r.status === 'done') ? fresh : undefined;
+      },
+      { timeoutMs: 120_000 },
+    );
+    await drained();
+    await expectSinksEqualSource();
+  }, 300_000);
+});
