@@ -26,6 +26,8 @@ import { planDirect } from './plan/direct-plan';
 import { planJoined } from './plan/joined-plan';
 import type { Planner } from './plan/plan-context';
 import { SourceReader } from './source/source-reader';
+import { CommittedFloor, LookupCache } from './plan/lookup-cache';
+import { versionOf } from './version';
 
 /**
  * The Elasticsearch sink. Idempotence: every write carries version_type external_gte with the commit
@@ -65,6 +67,7 @@ export class ElasticsearchSink implements Sink {
   private readonly writer: BulkWriter;
   private readonly logger: Logger;
   private readonly planner: Planner;
+  private readonly lookups = { cache: new LookupCache(), floor: new CommittedFloor() };
   private serving: string | undefined;
   private writeIndices: string[] = [];
   private discoveredAt = 0;
@@ -272,10 +275,12 @@ export class ElasticsearchSink implements Sink {
   }
 
   private async applyTo(events: ChangeEvent[], searchIndex: string, targets: string[]): Promise<ApplyResult> {
+    for (const event of events) this.lookups.floor.observe(versionOf(event.pos.lsn)); // in the log = committed
     const plan = await this.planner(events, {
       spec: this.spec,
       source: this.source,
       findDocuments: (query) => this.findDocuments(searchIndex, query),
+      lookups: this.lookups,
     });
     // each document serialized once, whatever the number of target indices
     const writes = plan.list().map(({ document, ...write }) => ({

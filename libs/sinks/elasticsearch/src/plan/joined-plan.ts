@@ -5,6 +5,7 @@ import type { SnapshotReader } from '../source/source-reader';
 import { tupleKey } from '../source/row-match';
 import { versionOf } from '../version';
 import type { PlanContext } from './plan-context';
+import type { LookupCache } from './lookup-cache';
 import { PlannedWrites } from './planned-writes';
 import { RootTriggers } from './root-triggers';
 
@@ -19,6 +20,12 @@ import { RootTriggers } from './root-triggers';
  * is unknown (a delete or update without a full `before`), through the documents that reference the
  * related row (REFS_FIELD), so child deletes and re-parenting reach the old parent too. A root row
  * that no longer exists deletes its document with the triggering version.
+ *
+ * Written once at bootstrap: rows of lookup and child tables from the INITIAL snapshot do not fan out.
+ * That snapshot reads every published table (the root included) at one point S, so every root row
+ * that existed at S comes as its own 'r' event (version S) and its re-read, made after S, already
+ * joins the related rows' state at S or newer. A root inserted after S comes as its own event too.
+ * Within a batch a document is written once whatever mix of its own events and fan-outs touched it.
  */
 
 interface RefSearch {
@@ -59,14 +66,17 @@ export async function planJoined(events: ChangeEvent[], context: PlanContext): P
     searches.set(field, s);
   };
 
+  let newest = 0;
   for (const event of events) {
     const version = versionOf(event.pos.lsn);
+    if (version > newest) newest = version;
     if (event.table === spec.root) {
       if (event.op === 't') everyDocument.push({ version, event });
       for (const row of [event.key, event.before, event.after]) {
         if (row && covers(row, rootKey)) triggers.add(rootKey, row, version, event);
       }
     }
+    if (event.op === 'r' && event.snapshot === 'initial' && event.table !== spec.root) continue;
     for (const relation of spec.relations.filter((r) => r.table === event.table)) {
       if (event.op === 't') {
         everyDocument.push({ version, event });
@@ -101,9 +111,15 @@ export async function planJoined(events: ChangeEvent[], context: PlanContext): P
   for (const [field, s] of searches) await addFound({ terms: { [field]: [...s.values] } }, s.version, s.event);
 
   if (triggers.size === 0) return plan;
+  // taken before the snapshot begins: every event up to it committed before the snapshot
+  const shared = context.lookups && {
+    cache: context.lookups.cache,
+    floor: context.lookups.floor.value,
+    version: newest,
+  };
   await source.snapshot(async (reader) => {
     const roots = await reader.select(spec.root, triggers.conditions());
-    const related = await readRelated(spec, reader, roots, (t) => source.cachedInfo(t).primaryKey);
+    const related = await readRelated(spec, reader, roots, (t) => source.cachedInfo(t).primaryKey, shared);
     const keys = { primaryKey: (t: string) => source.cachedInfo(t).primaryKey };
     const seen = new Set<string>();
     for (const row of roots) {
@@ -131,29 +147,54 @@ export async function planJoined(events: ChangeEvent[], context: PlanContext): P
   return plan;
 }
 
+/** Lookup reads through the shared cache: entries read at `floor`, used for versions up to `version`. */
+export interface SharedLookups {
+  cache: LookupCache;
+  floor: number;
+  version: number;
+}
+
 export async function readRelated(
   spec: DocumentSpec,
   reader: SnapshotReader,
   roots: Row[],
   primaryKey: (table: string) => readonly string[],
+  shared?: SharedLookups,
 ): Promise<RelatedRows> {
   const related: RelatedRows = new Map();
   for (const relation of spec.relations) {
-    const tuples = roots
-      .filter((root) => covers(root, relation.rootColumns))
-      .map((root) => rename(root, relation.rootColumns, relation.relatedColumns));
+    const grouped = new Map<string, Row[]>();
+    const tuples: Row[] = [];
+    const wanted = new Set<string>();
+    for (const root of roots) {
+      if (!covers(root, relation.rootColumns)) continue;
+      const tuple = rename(root, relation.rootColumns, relation.relatedColumns);
+      const key = tupleKey(tuple, relation.relatedColumns);
+      if (key === undefined || wanted.has(key)) continue;
+      wanted.add(key);
+      const cached = relation.kind === 'lookup' ? shared?.cache.get(relation.name, key, shared.version) : undefined;
+      if (cached) grouped.set(key, cached);
+      else tuples.push(tuple);
+    }
     const rows = await reader.select(
       relation.table,
       [{ columns: relation.relatedColumns, tuples }],
       orderOf(relation, primaryKey),
     );
-    const grouped = new Map<string, Row[]>();
+    const read = new Map<string, Row[]>();
     for (const row of rows) {
       const key = tupleKey(row, relation.relatedColumns);
       if (key === undefined) continue;
-      const group = grouped.get(key);
+      const group = read.get(key);
       if (group) group.push(row);
-      else grouped.set(key, [row]);
+      else read.set(key, [row]);
+    }
+    for (const [key, group] of read) grouped.set(key, group);
+    if (relation.kind === 'lookup' && shared) {
+      for (const tuple of tuples) {
+        const key = tupleKey(tuple, relation.relatedColumns);
+        if (key !== undefined) shared.cache.put(relation.name, key, read.get(key) ?? [], shared.floor);
+      }
     }
     related.set(relation.name, grouped);
   }

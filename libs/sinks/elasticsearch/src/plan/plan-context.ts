@@ -3,6 +3,7 @@ import type { DocumentSpec } from '../document/document-spec';
 import type { FoundDocument } from '../index/scan';
 import type { SourceReader } from '../source/source-reader';
 import type { QueryDslQueryContainer } from '@elastic/elasticsearch/lib/api/types';
+import type { CommittedFloor, LookupCache } from './lookup-cache';
 import type { PlannedWrites } from './planned-writes';
 
 /** What planning a batch needs: the compiled spec, the source, and a way to look into the index. */
@@ -11,6 +12,8 @@ export interface PlanContext {
   source: SourceReader;
   /** Documents of the index being written that match the query (refreshed first). */
   findDocuments(query: QueryDslQueryContainer): Promise<FoundDocument[]>;
+  /** Lookup rows shared between the partitions of this process (see LookupCache for why it is exact). */
+  lookups?: { cache: LookupCache; floor: CommittedFloor };
 }
 
 export type Planner = (events: ChangeEvent[], context: PlanContext) => Promise<PlannedWrites>;

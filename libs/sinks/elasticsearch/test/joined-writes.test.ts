@@ -1,0 +1,128 @@
+import { Client } from '@elastic/elasticsearch';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ChangeEvent } from '@distributary/core';
+import { createElasticsearchSink, type ElasticsearchSink } from '@distributary/sink-elasticsearch';
+import { createTestDatabase, esUrl, uniqueName, type TestDatabase } from '@distributary/testkit';
+import { allDocs, batchOf, dropIndices, sinkConfig } from './helpers';
+
+/** Writes per document: once at bootstrap, lookup reads shared between partitions yet exact. */
+const client = new Client({ node: esUrl() });
+const alias = uniqueName('h24_writes');
+let db: TestDatabase;
+let sink: ElasticsearchSink;
+
+function event(
+  table: string,
+  op: ChangeEvent['op'],
+  lsn: bigint,
+  row: Record<string, unknown>,
+  extra = {},
+): ChangeEvent {
+  return {
+    pos: { lsn, seq: 0 },
+    op,
+    table: `public.${table}`,
+    key: { id: row.id as number },
+    after: row as ChangeEvent['after'],
+    ...extra,
+  };
+}
+
+beforeAll(async () => {
+  db = await createTestDatabase('h24_writes');
+  await db.sql(`
+    CREATE TABLE categories (id int PRIMARY KEY, name text NOT NULL);
+    CREATE TABLE products (id int PRIMARY KEY, name text NOT NULL, category_id int REFERENCES categories);
+    INSERT INTO categories VALUES (1, 'fruit'), (2, 'veg');
+    INSERT INTO products VALUES (10, 'apple', 1), (11, 'pear', 1), (12, 'leek', 2);
+  `);
+  sink = createElasticsearchSink(
+    sinkConfig({
+      name: 'writes',
+      elasticsearch: { url: esUrl(), index: alias, settings: { number_of_replicas: 0 }, retireAfter: 0 },
+      from: 'public.products',
+      id: '{id}',
+      document: { name: 'name', category: { from: 'public.categories', on: { id: 'category_id' }, fields: ['name'] } },
+    }),
+    { sourceUrl: db.url },
+  );
+  await sink.open();
+});
+
+afterAll(async () => {
+  await sink?.close();
+  await dropIndices(client, alias);
+  await client.close();
+  await db?.drop();
+});
+
+describe('elasticsearch sink: writes per document', () => {
+  it('writes each document once from the initial snapshot: lookup rows there do not fan out', async () => {
+    const snapshot = { snapshot: 'initial' };
+    const categories = await sink.apply(
+      batchOf([
+        event('categories', 'r', 1000n, { id: 1, name: 'fruit' }, snapshot),
+        event('categories', 'r', 1000n, { id: 2, name: 'veg' }, snapshot),
+      ]),
+    );
+    expect(categories.applied + categories.skippedAsStale).toBe(0);
+    const products = await sink.apply(
+      batchOf([
+        event('products', 'r', 1000n, { id: 10, name: 'apple', category_id: 1 }, snapshot),
+        event('categories', 'r', 1000n, { id: 1, name: 'fruit' }, snapshot),
+        event('products', 'r', 1000n, { id: 11, name: 'pear', category_id: 1 }, snapshot),
+        event('products', 'r', 1000n, { id: 12, name: 'leek', category_id: 2 }, snapshot),
+      ]),
+    );
+    expect(products).toMatchObject({ applied: 3, skippedAsStale: 0 });
+    const docs = await allDocs(client, alias);
+    expect(docs.get('12')).toMatchObject({ version: 1000, source: { category: { name: 'veg' } } });
+  });
+
+  it('a root touched by its own change and a lookup change in one batch is written once', async () => {
+    await db.sql(
+      `UPDATE categories SET name = 'fruits' WHERE id = 1; UPDATE products SET name = 'apple!' WHERE id = 10`,
+    );
+    const result = await sink.apply(
+      batchOf([
+        event('products', 'u', 2000n, { id: 10, name: 'apple!', category_id: 1 }),
+        event('categories', 'u', 2010n, { id: 1, name: 'fruits' }),
+      ]),
+    );
+    expect(result).toMatchObject({ applied: 2, skippedAsStale: 0 }); // products 10 and 11, once each
+    const docs = await allDocs(client, alias);
+    expect(docs.get('10')).toMatchObject({ version: 2010, source: { name: 'apple!', category: { name: 'fruits' } } });
+  });
+
+  it('shares lookup reads between partitions only up to the floor they were read at, and converges', async () => {
+    // partition 0 reads category 2 with every event up to 3000 committed
+    await sink.apply({
+      ...batchOf([event('products', 'u', 3000n, { id: 12, name: 'leek', category_id: 2 })]),
+      partition: 0,
+    });
+    await db.sql(
+      `UPDATE categories SET name = 'greens' WHERE id = 2; UPDATE products SET name = 'leeks' WHERE id = 12`,
+    );
+    // partition 1, a version at or below that floor: the shared read is used (exact as of 3000)
+    const older = await sink.apply({
+      ...batchOf([event('products', 'u', 2500n, { id: 12, name: 'leeks', category_id: 2 })]),
+      partition: 1,
+    });
+    expect(older).toMatchObject({ applied: 0, skippedAsStale: 1 }); // 3000 is already there
+    // a version above the floor must read again: it sees the renamed category
+    await sink.apply({
+      ...batchOf([event('products', 'u', 3500n, { id: 12, name: 'leeks', category_id: 2 })]),
+      partition: 1,
+    });
+    expect((await allDocs(client, alias)).get('12')).toMatchObject({
+      version: 3500,
+      source: { name: 'leeks', category: { name: 'greens' } },
+    });
+    // and the rename's own event (a higher LSN) re-indexes every root of the category
+    await sink.apply(batchOf([event('categories', 'u', 4000n, { id: 2, name: 'greens' })]));
+    expect((await allDocs(client, alias)).get('12')).toMatchObject({
+      version: 4000,
+      source: { category: { name: 'greens' } },
+    });
+  });
+});
