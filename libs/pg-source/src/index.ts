@@ -4,6 +4,7 @@ export * from './types/array-literal';
 export * from './types/value-kind';
 export * from './types/convert';
 export * from './types/type-resolver';
+export * from './types/type-contract';
 export * from './source-shape';
 export * from './publication';
 export * from './slot';

@@ -3,7 +3,7 @@ export { versionOf, versionToId } from './version';
 export { companionKey, hashTagOf, VALUE_VERSION_SUFFIX } from './slots';
 // For verification and repair (libs/verify): the sink's own rendering and version-guarded writes.
 export { CacheModel, type CachedRow } from './cache-model';
-export type { CachedValue } from './cached-value';
+export { ValueRenderer, type CachedValue } from './cached-value';
 export type { Membership } from './query-cache';
 export { CacheWriter } from './cache-writer';
 export { scanKeys } from './scan-keys';

@@ -50,7 +50,7 @@ export function explainRejection(error: string): string {
   const value = preview === undefined ? '' : ` (value ${preview})`;
   return (
     `Elasticsearch's mapping [${type}] of field "${field}" cannot hold this legal value of column "${column}"${value}; ` +
-    `the sink writes values exactly (docs/types.md), it does not round or drop them. The field can receive ${advice}. ` +
+    `the sink writes values exactly (docs/types.md), it does not round or drop them. This field can be sent ${advice}. ` +
     `After changing the sink's mappings the index is rebuilt and this dead letter can be replayed. Elasticsearch said: ${error}`
   );
 }
