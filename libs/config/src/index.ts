@@ -12,6 +12,7 @@ export * from './issues';
 export * from './sink-kind';
 export * from './cross-checks';
 export * from './redact';
+export * from './secrets';
 export * from './fingerprint';
 export * from './json-schema';
 export * from './docs';

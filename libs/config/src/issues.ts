@@ -3,7 +3,7 @@
  * the line:column, what was found (secrets redacted) and what was expected.
  */
 import { ConfigError } from '@distributary/core';
-import { REDACTED, redactUrl } from '@distributary/observability';
+import { isSecretFieldName, REDACTED, redactUrl } from '@distributary/observability';
 
 export type PathSegment = string | number;
 
@@ -42,8 +42,6 @@ export class ConfigFileError extends ConfigError {
   }
 }
 
-const SECRET_KEY = /(password|passwd|secret|token|apikey|api_key|authorization|credentials?)$/i;
-
 /** How a found value is shown in a message: short, quoted, secrets redacted. */
 export function describeFound(value: unknown, secret: boolean): string {
   if (value === undefined) return 'nothing';
@@ -61,5 +59,5 @@ export function describeFound(value: unknown, secret: boolean): string {
 
 export function isSecretPath(path: readonly PathSegment[], secretPaths: ReadonlySet<string>): boolean {
   const last = path[path.length - 1];
-  return (typeof last === 'string' && SECRET_KEY.test(last)) || secretPaths.has(formatPath(path));
+  return (typeof last === 'string' && isSecretFieldName(last)) || secretPaths.has(formatPath(path));
 }

@@ -10,6 +10,7 @@ import { ConfigFileError, describeFound, formatPath, type ConfigIssue, type Path
 import { adminTokenSchema, type AdminToken } from './schema/admin';
 import { configSchema, sinkKinds, sinkSchemasByKind, type DistributaryConfig, type SinkConfig } from './schema/root';
 import { sinkKindsPresent } from './sink-kind';
+import { registerConfigSecrets } from './secrets';
 import { parseYaml, type Location } from './yaml-source';
 import { toConfigIssues } from './zod-issues';
 
@@ -42,6 +43,8 @@ export function loadConfig(file: string, options: LoadOptions = {}): Distributar
 export function parseConfig(text: string, options: LoadOptions & { file: string }): DistributaryConfig {
   const env = options.env ?? process.env;
   const parsed = parseYaml(text, { env, baseDir: dirname(resolve(options.file)) });
+  // Known before any message is built, so that no error, log line or status output can show them.
+  registerConfigSecrets(parsed.value, parsed.secretValues);
   if (parsed.issues.some((issue) => issue.path === '(yaml)')) throw new ConfigFileError(options.file, parsed.issues);
   const raw = parsed.value;
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
@@ -85,6 +88,7 @@ export function parseConfig(text: string, options: LoadOptions & { file: string 
   }
 
   const adminTokens = tokensFromEnv(env[ADMIN_TOKENS_ENV]);
+  if ('tokens' in adminTokens) registerConfigSecrets(adminTokens.tokens);
   if ('issue' in adminTokens) issues.push(adminTokens.issue);
 
   if (issues.length === 0 && root.success && 'tokens' in adminTokens) {

@@ -23,7 +23,7 @@ const EXPECTED: Record<string, string[]> = {
   ],
   'unknown snapshot mode': ['source.postgres.snapshot (line 2:71): expected one of "initial", "never", found "always"'],
   'bad duration': [
-    'source.postgres.heartbeat (line 2:72): expected a duration like 500ms, 10s, 10m, 24h or 7d, found "10 seconds"',
+    'source.postgres.heartbeat (line 2:72): expected a duration like 500ms, 10s, 10m, 24h or 7d (at most 24d, the longest timer Node runs), found "10 seconds"',
   ],
   'no tables': ['source.tables (line 3:11): expected at least one table, found a list of 0 items'],
   'tables not a list': ['source.tables (line 3:11): expected a list, found "public.products"'],
@@ -77,7 +77,7 @@ const EXPECTED: Record<string, string[]> = {
   'admin token too short (redacted)': [
     'admin.tokens[0].token (line 1:28): expected a token of at least 8 characters, found "***" (secret)',
   ],
-  'admin unknown key': ['admin.listen (line 1:10): unknown key "listen" (expected one of: port, host, tokens)'],
+  'admin unknown key': ['admin.listen (line 1:10): unknown key "listen" (expected one of: port, host, tokens, audit)'],
   'unset variable': [
     'sinks[1].redis.url (line 13:19): environment variable CACHE_URL is not set (set it, or give a default: ${CACHE_URL:-value})',
   ],

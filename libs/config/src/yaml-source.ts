@@ -16,6 +16,8 @@ export interface ParsedYaml {
   keyLocations: Map<string, Location>;
   /** formatPath(path) of values that came from secrets (files, secret-looking variables). */
   secretPaths: Set<string>;
+  /** The values that came from secrets, for redaction. */
+  secretValues: string[];
   issues: ConfigIssue[];
 }
 
@@ -27,6 +29,7 @@ export function parseYaml(text: string, ctx: InterpolationContext): ParsedYaml {
     locations: new Map(),
     keyLocations: new Map(),
     secretPaths: new Set(),
+    secretValues: [],
     issues: [],
   };
   if (doc.errors.length > 0) {
@@ -82,7 +85,10 @@ export function parseYaml(text: string, ctx: InterpolationContext): ParsedYaml {
         result.issues.push({ path: key, message: resolved.message, ...where });
         return undefined;
       }
-      if (resolved.secret) result.secretPaths.add(key);
+      if (resolved.secret) {
+        result.secretPaths.add(key);
+        result.secretValues.push(resolved.value);
+      }
       // An unquoted `port: ${PORT:-8080}` means a number, as it would written out.
       if (resolved.wholeReference && node.type === 'PLAIN' && /^(-?\d+(\.\d+)?|true|false)$/.test(resolved.value)) {
         return YAML.parse(resolved.value) as unknown;

@@ -1,4 +1,6 @@
 export * from './redact';
+export { registerSecrets, clearRegisteredSecrets, registeredSecretCount } from './secret-registry';
+export { redactSecretParams, redactUserInfo } from './redact-text';
 export * from './logger';
 export * from './metrics';
 export * from './health';

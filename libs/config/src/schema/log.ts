@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { duration, redisUrl } from './common';
+import { ageDuration, duration, redisUrl } from './common';
 
 export const logSchema = z.strictObject({
   redis: z.union([
@@ -16,11 +16,11 @@ export const logSchema = z.strictObject({
     .strictObject({
       mode: z.enum(['compact', 'time']).default('compact'),
       /** compact: how long delete tombstones are kept. */
-      tombstones: duration.default(86_400_000),
+      tombstones: ageDuration.default(86_400_000),
       /** compact: nothing younger than this is touched. */
-      minLag: duration.default(600_000),
+      minLag: ageDuration.default(600_000),
       /** time: entries older than this are trimmed. */
-      maxAge: duration.default(7 * 86_400_000),
+      maxAge: ageDuration.default(7 * 86_400_000),
       /** How often the compaction / trim job runs. */
       every: duration.default(300_000),
     })

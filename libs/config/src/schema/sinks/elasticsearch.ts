@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { duration, httpUrl, sinkName, tableName } from '../common';
+import { ageDuration, duration, httpUrl, sinkName, tableName } from '../common';
 
 /**
  * The Elasticsearch sink: one document per row of the root table (`from`), written to the alias
@@ -107,7 +107,7 @@ export const elasticsearchSinkSchema = z.strictObject({
       .describe('The alias searched by applications; the sink writes to <index>_v<N> behind it'),
     mappings: z.record(z.string(), z.unknown()).optional().describe('Index mappings (as in PUT <index>)'),
     settings: z.record(z.string(), z.unknown()).optional().describe('Index settings (as in PUT <index>)'),
-    gcDeletes: duration
+    gcDeletes: ageDuration
       .default(3_600_000)
       .describe('index.gc_deletes: how long a delete tombstone keeps older writes out (default 1h)'),
     retireAfter: duration.default(60_000).describe('Grace period after a rebuild before the previous index is deleted'),

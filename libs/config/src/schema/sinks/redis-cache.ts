@@ -1,6 +1,6 @@
 import jsonata from 'jsonata';
 import { z } from 'zod';
-import { duration, redisUrl, sinkName, tableName } from '../common';
+import { ageDuration, duration, redisUrl, sinkName, tableName } from '../common';
 
 /**
  * Key templates: literal text with `{column}` placeholders filled from the row (`product:{id}`,
@@ -122,7 +122,8 @@ export const redisCacheSinkSchema = z
     key: keyTemplate.describe(
       'Key template, e.g. `product:{id}`; several columns allowed. `{{`/`}}` are literal braces (hash tags).',
     ),
-    ttl: duration
+    ttl: ageDuration
+      .refine((ms) => ms > 0, 'more than 0 (leave ttl out for values that never expire)')
       .optional()
       .describe('Expire cached values this long after their last write (PX). Groups never expire.'),
     value: z
@@ -141,7 +142,7 @@ export const redisCacheSinkSchema = z
       })
       .default({ format: 'json' }),
     filter: jsonataPredicate.optional().describe(FILTER_HELP),
-    tombstoneTtl: duration
+    tombstoneTtl: ageDuration
       .refine((ms) => ms > 0, 'more than 0')
       .default(3_600_000)
       .describe('How long a delete is remembered (so a late, older write cannot bring the key back).'),
