@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { compactCommand } from './commands/compact';
 import { dlqCommand } from './commands/dlq';
 import { replayCommand } from './commands/replay';
+import { resyncCommand } from './commands/resync';
 import { runCommand } from './commands/run';
 import { snapshotCommand } from './commands/snapshot';
 import { statusCommand } from './commands/status';
@@ -23,5 +24,6 @@ export function buildProgram(): Command {
     .addCommand(compactCommand())
     .addCommand(replayCommand())
     .addCommand(dlqCommand())
-    .addCommand(verifyCommand());
+    .addCommand(verifyCommand())
+    .addCommand(resyncCommand());
 }

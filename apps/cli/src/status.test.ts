@@ -116,6 +116,13 @@ describe('distributary status', () => {
       // (300 − 100) in partition 0 + (500 − 0) in partition 1
       lag: { entries: 4, capped: false, bytes: '700' },
     });
+    expect(status.source.health).toMatchObject({ state: 'ok', exists: true, active: false, walStatus: 'reserved' });
+    // Nothing reads the slot and entries are unapplied: never "caught up"; bytes against the source's WAL position.
+    expect(status.sinks[0].sourceLag).toMatchObject({
+      caughtUp: false,
+      why: 'nothing is reading the replication slot',
+    });
+    expect(BigInt(status.sinks[0].sourceLag?.bytes ?? '0')).toBeGreaterThan(0n);
     expect(status.jobs[0]).toMatchObject({ queue: 'log-maintenance' });
     expect(status.snapshots).toEqual([]);
   });

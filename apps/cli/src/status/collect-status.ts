@@ -17,7 +17,14 @@ import {
 } from '@distributary/changelog';
 import { sinkKind, type DistributaryConfig, type SinkKind } from '@distributary/config';
 import { redactUrl } from '@distributary/observability';
-import { SnapshotRequests, type SnapshotRecord } from '@distributary/pg-source';
+import {
+  SnapshotRequests,
+  readSlotHealthState,
+  sourceLag,
+  type ResyncEpisode,
+  type SnapshotRecord,
+  type SourceLag,
+} from '@distributary/pg-source';
 import { withLogRedis } from '../log-connection';
 import { readSlotStatus, type SlotStatus } from './source-slot';
 
@@ -26,7 +33,10 @@ export interface SinkStatus {
   kind: SinkKind;
   paused: boolean;
   deadLetters: number;
+  /** Behind the log: entries, bytes and seconds of unapplied log entries. */
   lag: { entries: number; capped: boolean; bytes: string; seconds: number };
+  /** Behind the SOURCE (pg_current_wal_lsn()): the truthful end-to-end lag; 0 only when caughtUp. */
+  sourceLag?: SourceLag;
   partitions: SinkLag[];
 }
 
@@ -45,6 +55,8 @@ export interface PipelineStatus {
   jobs: JobsStatus[];
   /** Recent incremental snapshots (newest first). */
   snapshots: SnapshotRecord[];
+  /** The current or last re-sync after a lost slot. */
+  resync?: ResyncEpisode;
 }
 
 export async function collectStatus(config: DistributaryConfig): Promise<PipelineStatus> {
@@ -52,14 +64,33 @@ export async function collectStatus(config: DistributaryConfig): Promise<Pipelin
     readSlotStatus(config),
     withLogRedis(config, (redis, keys) => readLogStatus(config, redis, keys)),
   ]);
-  return { source: { ...slot, url: redactUrl(config.source.postgres.url) }, ...fromLog };
+  const { throughTs, ...logStatus } = fromLog;
+  const status: PipelineStatus = { source: { ...slot, url: redactUrl(config.source.postgres.url) }, ...logStatus };
+  if (slot.health) {
+    const resolutionMs = config.source.postgres.heartbeat + config.source.connector.statusEvery;
+    for (const sink of status.sinks)
+      sink.sourceLag = sourceLag({
+        sourceLsn: slot.health.currentLsn,
+        connectorConfirmedLsn: status.connector.confirmedLsn,
+        throughTs,
+        connectorUpdatedAt: status.connector.updatedAt,
+        slot: slot.health,
+        partitions: sink.partitions.map((p) => ({
+          committedId: p.committed ?? null,
+          unapplied: p.entries,
+          oldestUnappliedSeconds: p.seconds,
+        })),
+        resolutionMs,
+      });
+  }
+  return status;
 }
 
 async function readLogStatus(
   config: DistributaryConfig,
   redis: RedisClient,
   keys: LogKeys,
-): Promise<Omit<PipelineStatus, 'source'>> {
+): Promise<Omit<PipelineStatus, 'source'> & { throughTs?: string }> {
   const n = config.log.partitions;
   const paused = new Set(await pausedSinks(redis, keys));
   const sinks: SinkStatus[] = [];
@@ -79,7 +110,10 @@ async function readLogStatus(
       partitions,
     });
   }
+  const health = await readSlotHealthState(redis, keys);
   return {
+    resync: health.resync,
+    throughTs: health.throughTs,
     connector: await readConnectorState(redis, keys),
     log: { namespace: config.log.namespace, partitions: await logStats(redis, keys, n) },
     sinks,

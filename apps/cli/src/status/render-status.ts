@@ -1,9 +1,10 @@
 /** `distributary status` as readable tables (cli-table3). */
 import { table } from '../terminal/table';
 import type { PipelineStatus } from './collect-status';
+import { slotBanner, slotRows, sourceLagText } from './render-slot';
 
 export function renderStatus(status: PipelineStatus): string {
-  const out: string[] = [];
+  const out: string[] = slotBanner(status.source.health, status.resync);
   const { source, connector } = status;
   const source_ = table(['source', '']);
   source_.push(
@@ -15,6 +16,7 @@ export function renderStatus(status: PipelineStatus): string {
     ['connector leader', connector.leader ?? '-'],
     ['connector confirmed LSN', connector.confirmedLsn ?? '-'],
     ['connector heartbeat', connector.lastHeartbeat ?? connector.updatedAt ?? '-'],
+    ...slotRows(source.health, bytes),
   );
   out.push(source_.toString());
 
@@ -24,7 +26,7 @@ export function renderStatus(status: PipelineStatus): string {
   }
   out.push(`log (namespace ${status.log.namespace})\n${partitions.toString()}`);
 
-  const sinks = table(['sink', 'kind', 'lag entries', 'lag bytes', 'lag seconds', 'DLQ', 'state']);
+  const sinks = table(['sink', 'kind', 'lag entries', 'lag bytes', 'lag seconds', 'DLQ', 'state', 'behind source']);
   for (const s of status.sinks) {
     sinks.push([
       s.name,
@@ -34,6 +36,7 @@ export function renderStatus(status: PipelineStatus): string {
       s.lag.seconds.toFixed(1),
       s.deadLetters,
       s.paused ? 'paused' : sinkState(status, s.name),
+      sourceLagText(s.sourceLag, bytes),
     ]);
   }
   out.push(status.sinks.length ? sinks.toString() : 'no sinks configured');

@@ -1,6 +1,7 @@
 import { Client } from 'pg';
 import type { DistributaryConfig } from '@distributary/config';
 import { redactUrl } from '@distributary/observability';
+import { readSlotHealth, type SlotHealth } from '@distributary/pg-source';
 
 export interface SlotStatus {
   slot: string;
@@ -10,6 +11,8 @@ export interface SlotStatus {
   confirmedFlushLsn?: string;
   /** pg_current_wal_lsn() − confirmed_flush_lsn: WAL the slot keeps on the source's disk. */
   retainedWalBytes?: string;
+  /** wal_status, safe_wal_size, invalidation, max_slot_wal_keep_size and the judged state (ok/warning/lost/missing). */
+  health?: SlotHealth;
   error?: string;
 }
 
@@ -35,7 +38,8 @@ export async function readSlotStatus(config: DistributaryConfig): Promise<SlotSt
       retained_wal_bytes: string | null;
     }>(SLOT_QUERY, [slot]);
     const row = rows[0];
-    if (!row) return { slot, exists: false };
+    const health = await readSlotHealth(client, slot, config.source.slotWarnAt);
+    if (!row) return { slot, exists: false, health };
     return {
       slot,
       exists: true,
@@ -43,6 +47,7 @@ export async function readSlotStatus(config: DistributaryConfig): Promise<SlotSt
       activePid: row.active_pid ?? undefined,
       confirmedFlushLsn: row.confirmed_flush_lsn ?? undefined,
       retainedWalBytes: row.retained_wal_bytes ?? undefined,
+      health,
     };
   } catch (error) {
     return { slot, exists: false, error: redactUrl((error as Error).message) };
