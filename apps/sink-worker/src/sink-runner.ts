@@ -29,6 +29,7 @@ import { finishesWithin } from './abortable';
 import { sinkMetrics } from './metrics';
 import { retryForever } from './retry';
 import { PartitionTask } from './partition-task';
+import { resyncDeadLetters } from './dead-letter-resync';
 
 export type SinkSource = readonly Sink[] | (() => Promise<readonly Sink[]> | readonly Sink[]);
 
@@ -57,6 +58,8 @@ export interface SinkRunnerOptions {
   /** A partition retrying a failed step for longer than this is *degraded* (status, /health/ready,
    *  the distributary_sink_degraded metric); default 60 s. */
   degradedAfterMs?: number;
+  /** How long a dead-letter re-sync snapshot may wait for a connector (default 15 s). */
+  deadLetterPickupMs?: number;
   /** Process dead-letter replay requests (admin API, CLI) for the sinks run here; default true. */
   deadLetterReplays?: boolean;
   logger?: Logger;
@@ -116,7 +119,14 @@ export class SinkRunner {
     await this.ownership.start();
     if (this.options.deadLetterReplays !== false) {
       this.deadLetterReplays = new DeadLetterReplays(this.options.redis, this.keys, this.logger);
-      this.deadLetterReplays.startWorker((name) => this.sinks.find((s) => s.name === name));
+      this.deadLetterReplays.startWorker(
+        (name) => this.sinks.find((s) => s.name === name),
+        (sink, ids) =>
+          resyncDeadLetters(this.options.redis, this.keys, sink.name, {
+            ids,
+            pickupMs: this.options.deadLetterPickupMs,
+          }),
+      );
     }
     health.register(`sink-worker:${this.workerId}`, async () => {
       await this.options.redis.ping();

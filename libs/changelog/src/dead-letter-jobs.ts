@@ -52,15 +52,23 @@ export class DeadLetterReplays {
     }
   }
 
-  /** Processes replay requests for the sinks this process runs (others fail with a clear reason). */
-  startWorker(findSink: (name: string) => Sink | undefined): void {
+  /**
+   * Processes replay requests for the sinks this process runs (others fail with a clear reason).
+   * `replay` decides how (the sink worker re-syncs the keys from the source, see
+   * apps/sink-worker/src/dead-letter-resync.ts); by default the events are re-applied.
+   */
+  startWorker(
+    findSink: (name: string) => Sink | undefined,
+    replay: (sink: Sink, ids: string[] | undefined) => Promise<DeadLetterReplayResult> = (sink, ids) =>
+      replayDeadLetters(this.redis, this.keys, sink, ids ? { ids } : {}),
+  ): void {
     if (this.worker) return;
     this.worker = new Worker<DeadLetterReplayRequest, DeadLetterReplayResult>(
       DEAD_LETTER_QUEUE,
       async (job) => {
         const sink = findSink(job.data.sink);
         if (!sink) throw new Error(`no sink named "${job.data.sink}" runs in the sink workers`);
-        return replayDeadLetters(this.redis, this.keys, sink, job.data.ids ? { ids: job.data.ids } : {});
+        return replay(sink, job.data.ids);
       },
       { connection: this.redis, prefix: this.keys.jobsPrefix(), concurrency: 1 },
     );

@@ -55,25 +55,28 @@ function listCommand(): Command {
 
 function replayCommand(): Command {
   return new Command('replay')
-    .description('re-apply dead letters through the sink; the ones that succeed are removed, the others kept')
+    .description(
+      're-sync the dead-lettered keys from the source (current rows, never the stale events) through the log; ' +
+        'needs a running connector',
+    )
     .argument('<sink>', 'sink name')
     .argument('[ids...]', 'dead-letter IDs (default: all)')
     .addOption(configOption())
-    .action(async (sinkName: string, ids: string[], options: ConfigOptions) => {
+    .option('--pickup-timeout <ms>', 'how long to wait for a connector to pick the re-sync snapshot up', '15000')
+    .action(async (sinkName: string, ids: string[], options: ConfigOptions & { pickupTimeout: string }) => {
       const { config } = loadConfigFrom(options);
-      const sinkConfig = findSink(config, sinkName);
-      const { createSinkFor } = await import('../sinks/sink-factory');
-      const { replayDeadLetters } = await import('@distributary/changelog');
-      const sink = await createSinkFor(config, sinkConfig);
-      try {
-        const result = await withLogRedis(config, (redis, keys) =>
-          replayDeadLetters(redis, keys, sink, ids.length ? { ids } : {}),
-        );
-        process.stdout.write(`replayed ${result.replayed}, still failing ${result.failed}\n`);
-        if (result.failed) process.exitCode = EXIT_FAILURE;
-      } finally {
-        await sink.close();
-      }
+      findSink(config, sinkName);
+      const { resyncDeadLetters } = await import('@distributary/sink-worker');
+      const result = await withLogRedis(config, (redis, keys) =>
+        resyncDeadLetters(redis, keys, sinkName, {
+          ...(ids.length ? { ids } : {}),
+          pickupMs: Number(options.pickupTimeout),
+        }),
+      );
+      process.stdout.write(
+        `re-synced ${result.replayed} dead letter(s) from the source (snapshots ${result.snapshots.join(', ') || '-'}); ` +
+          'a key still failing is dead-lettered again with its current row\n',
+      );
     });
 }
 
