@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import type { DistributaryConfig } from '@distributary/config';
+import type { FailureLimiterOptions } from './auth/failure-limiter';
 import { parseTokenList, type AdminToken } from './auth/token-store';
 import type { AdminRuntime } from './backend/runtime';
 
@@ -12,7 +13,12 @@ export interface AdminSettings {
   dashboardDir: string | null;
   /** Sampling interval of the live metrics (default 1000 ms). */
   sampleIntervalMs: number;
+  /** Wrong tokens allowed per client address and window before it gets 429. */
+  tokenFailures: FailureLimiterOptions;
 }
+
+/** Default: 20 wrong tokens per address per minute. */
+export const TOKEN_FAILURES: FailureLimiterOptions = { max: 20, windowMs: 60_000, maxClients: 10_000 };
 
 export interface AdminOptions {
   runtime?: AdminRuntime;
@@ -23,6 +29,8 @@ export interface AdminOptions {
   sampleIntervalMs?: number;
   /** Overrides admin.port (0 picks a free port, for tests). */
   port?: number;
+  /** Overrides the token-failure rate limit (TOKEN_FAILURES). */
+  tokenFailures?: FailureLimiterOptions;
 }
 
 export const ADMIN_SETTINGS = Symbol('ADMIN_SETTINGS');
@@ -46,6 +54,7 @@ export function resolveAdminSettings(config: DistributaryConfig, options: AdminO
     runtime: options.runtime ?? {},
     dashboardDir: options.dashboardDir === undefined ? defaultDashboardDir() : options.dashboardDir,
     sampleIntervalMs: options.sampleIntervalMs ?? 1000,
+    tokenFailures: options.tokenFailures ?? TOKEN_FAILURES,
   };
 }
 

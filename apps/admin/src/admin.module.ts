@@ -10,8 +10,12 @@ import { CompactionController, SnapshotsController } from './api/jobs.controller
 import { SinksController } from './api/sinks.controller';
 import { StatusController } from './api/status.controller';
 import { VerifyController } from './api/verify.controller';
+import { AuditController } from './api/audit.controller';
 import { AuthGuard } from './auth/auth.guard';
+import { Authenticator } from './auth/authenticator';
+import { FailureLimiter } from './auth/failure-limiter';
 import { TokenStore } from './auth/token-store';
+import { AuditLog } from './backend/audit-log';
 import { AdminBackend } from './backend/admin-backend';
 import { VerificationBackend } from './backend/verification';
 
@@ -20,6 +24,7 @@ import { VerificationBackend } from './backend/verification';
 export class AdminModule {
   static forConfig(config: DistributaryConfig, options: AdminOptions = {}): DynamicModule {
     const settings = resolveAdminSettings(config, options);
+    const tokens = new TokenStore(settings.tokens);
     return {
       module: AdminModule,
       controllers: [
@@ -31,16 +36,19 @@ export class AdminModule {
         SnapshotsController,
         EventsController,
         VerifyController,
+        AuditController,
       ],
       providers: [
         { provide: ADMIN_SETTINGS, useValue: settings },
-        { provide: TokenStore, useValue: new TokenStore(settings.tokens) },
+        { provide: TokenStore, useValue: tokens },
+        { provide: Authenticator, useValue: new Authenticator(tokens, new FailureLimiter(settings.tokenFailures)) },
+        AuditLog,
         AdminBackend,
         VerificationBackend,
         { provide: APP_GUARD, useClass: AuthGuard },
         { provide: APP_FILTER, useClass: ErrorsFilter },
       ],
-      exports: [AdminBackend, VerificationBackend, ADMIN_SETTINGS, TokenStore],
+      exports: [AdminBackend, VerificationBackend, ADMIN_SETTINGS, TokenStore, Authenticator, AuditLog],
     };
   }
 }

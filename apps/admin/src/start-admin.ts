@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { existsSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { HttpException } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
@@ -9,8 +10,9 @@ import type { DistributaryConfig } from '@distributary/config';
 import { createLogger } from '@distributary/observability';
 import { ADMIN_SETTINGS, type AdminOptions, type AdminSettings } from './admin-settings';
 import { AdminModule } from './admin.module';
-import { presentedToken, TOKEN_COOKIE } from './auth/request-token';
-import { TokenStore } from './auth/token-store';
+import { Authenticator } from './auth/authenticator';
+import { TOKEN_COOKIE } from './auth/request-token';
+import { harden } from './http/harden';
 import { AdminBackend } from './backend/admin-backend';
 
 export interface RunningAdmin {
@@ -22,8 +24,9 @@ export interface RunningAdmin {
 }
 
 /** The OpenAPI document and Swagger UI. Like every /api route they need a token: the bearer header,
- *  or (GET only) the cookie the dashboard sets — so the docs open in the browser after login. */
-function mountDocs(app: NestExpressApplication, tokens: TokenStore): void {
+ *  or (GET only) the cookie the dashboard sets — so the docs open in the browser after login. Wrong
+ *  tokens count toward the same failure limit. */
+function mountDocs(app: NestExpressApplication, auth: Authenticator): void {
   const document = SwaggerModule.createDocument(
     app,
     new DocumentBuilder()
@@ -31,7 +34,8 @@ function mountDocs(app: NestExpressApplication, tokens: TokenStore): void {
       .setDescription(
         'State and control of a Distributary pipeline. Every /api route needs `Authorization: Bearer <token>`; ' +
           'viewer tokens may read, operator tokens may also change state. Server-sent events and the docs ' +
-          `also accept the \`${TOKEN_COOKIE}\` cookie (GET only).`,
+          `also accept the \`${TOKEN_COOKIE}\` cookie (GET only); no other route does. Bodies are JSON only ` +
+          '(415 otherwise), at most 64 kB (413).',
       )
       .setVersion('1')
       .addBearerAuth()
@@ -39,10 +43,18 @@ function mountDocs(app: NestExpressApplication, tokens: TokenStore): void {
       .build(),
   );
   app.use(['/api/docs', '/api/openapi.json'], (req: IncomingMessage, res: ServerResponse, next: () => void) => {
-    if (tokens.roleOf(presentedToken(req))) return next();
-    res.statusCode = 401;
-    res.setHeader('Content-Type', 'application/json');
-    res.end(JSON.stringify({ statusCode: 401, message: 'a valid bearer token is required', error: 'Unauthorized' }));
+    try {
+      auth.authenticate(req, { cookie: true });
+      return next();
+    } catch (error) {
+      const status = error instanceof HttpException ? error.getStatus() : 401;
+      const body = error instanceof HttpException ? error.getResponse() : { statusCode: 401 };
+      const retry = (body as { retryAfterSeconds?: number }).retryAfterSeconds;
+      if (retry) res.setHeader('Retry-After', String(retry));
+      res.statusCode = status;
+      res.setHeader('Content-Type', 'application/json');
+      res.end(JSON.stringify(body));
+    }
   });
   SwaggerModule.setup('api/docs', app, document, { jsonDocumentUrl: 'api/openapi.json', raw: ['json'] });
 }
@@ -52,15 +64,17 @@ export async function startAdmin(config: DistributaryConfig, options: AdminOptio
   const logger = createLogger('admin');
   const app = await NestFactory.create<NestExpressApplication>(AdminModule.forConfig(config, options), {
     logger: ['error', 'warn'],
+    bodyParser: false,
   });
   const settings = app.get<AdminSettings>(ADMIN_SETTINGS);
-  mountDocs(app, app.get(TokenStore));
+  harden(app);
+  mountDocs(app, app.get(Authenticator));
   if (settings.dashboardDir && existsSync(settings.dashboardDir)) {
     app.useStaticAssets(settings.dashboardDir, { index: 'index.html' });
   } else {
     logger.warn({ dashboardDir: settings.dashboardDir }, 'dashboard build not found: run `npm run dashboard:build`');
   }
-  const host = config.admin?.host ?? '0.0.0.0';
+  const host = config.admin?.host ?? '127.0.0.1';
   await app.listen(options.port ?? config.admin?.port ?? 8080, host);
   const port = (app.getHttpServer().address() as AddressInfo).port;
   const url = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`;

@@ -1,25 +1,25 @@
 import { BadRequestException } from '@nestjs/common';
 import { z } from 'zod';
+import { MAX_WHERE_LENGTH } from '@distributary/pg-source';
+import { isStreamId } from './params';
 
 /** Request bodies, validated with zod; a bad body is a 400 naming the field. */
-export const idsBody = z.strictObject({ ids: z.array(z.string().regex(/^\d+-\d+$/, 'a stream entry ID')).optional() });
-export const replayBody = z.strictObject({ from: z.string().min(1) });
+export const MAX_IDS = 10_000;
+export const idsBody = z.strictObject({
+  ids: z.array(z.string().refine(isStreamId, 'a stream entry ID like 1718000000000-0')).max(MAX_IDS).optional(),
+});
+export const replayBody = z.strictObject({ from: z.string().min(1).max(64) });
 export const snapshotStartBody = z.strictObject({
-  tables: z.array(z.string().min(1)).optional(),
-  where: z.string().min(1).optional(),
+  tables: z.array(z.string().min(1).max(200)).max(1000).optional(),
+  where: z.string().min(1).max(MAX_WHERE_LENGTH).optional(),
 });
 
 export function parseBody<T>(schema: z.ZodType<T>, body: unknown): T {
   const result = schema.safeParse(body ?? {});
   if (result.success) return result.data;
-  const issues = result.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`);
+  // At most a few issues, each path bounded: the answer never grows with the body.
+  const issues = result.error.issues
+    .slice(0, 5)
+    .map((i) => `${i.path.slice(0, 4).join('.').slice(0, 100) || 'body'}: ${i.message.slice(0, 200)}`);
   throw new BadRequestException(issues.join('; '));
-}
-
-export function parseLimit(text: string | undefined, fallback = 50, max = 500): number {
-  if (text === undefined || text === '') return fallback;
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < 1 || n > max)
-    throw new BadRequestException(`limit must be an integer between 1 and ${max}`);
-  return n;
 }

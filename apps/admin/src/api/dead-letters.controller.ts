@@ -1,4 +1,16 @@
-import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post, Query } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Delete,
+  ForbiddenException,
+  Get,
+  HttpCode,
+  Inject,
+  Param,
+  Post,
+  Query,
+  Req,
+} from '@nestjs/common';
 import {
   ApiBearerAuth,
   ApiBody,
@@ -13,7 +25,8 @@ import {
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
 import { AdminBackend } from '../backend/admin-backend';
-import { idsBody, parseBody, parseLimit } from './body';
+import { idsBody, parseBody } from './body';
+import { queryFlag, queryInt, queryText, sinkName, streamId } from './params';
 import { deadLetterPageSchema, errorSchema, idsBodySchema } from './schemas';
 
 const sinkParam = { name: 'name', type: String, description: 'sink name' };
@@ -31,9 +44,30 @@ export class DeadLettersController {
   @ApiParam(sinkParam)
   @ApiQuery({ name: 'after', type: String, required: false, description: 'entry ID of the last row seen' })
   @ApiQuery({ name: 'limit', type: Number, required: false, description: '1..500, default 50' })
+  @ApiQuery({
+    name: 'full',
+    type: Number,
+    required: false,
+    description: '1: whole row values instead of bounded previews (operator)',
+  })
   @ApiOkResponse({ schema: deadLetterPageSchema })
-  list(@Param('name') name: string, @Query('after') after?: string, @Query('limit') limit?: string): Promise<unknown> {
-    return this.backend.deadLetters(name, { after: after || undefined, limit: parseLimit(limit) });
+  @ApiForbiddenResponse({ description: 'full=1 with a viewer token', schema: errorSchema })
+  list(
+    @Param('name') name: string,
+    @Query('after') after: unknown,
+    @Query('limit') limit: unknown,
+    @Query('full') full: unknown,
+    @Req() request: { adminRole?: string },
+  ): Promise<unknown> {
+    const cursor = queryText(after, 'after');
+    const whole = queryFlag(full, 'full');
+    if (whole && request.adminRole !== 'operator')
+      throw new ForbiddenException('full=1 (whole row values) needs an operator token; viewers get previews');
+    return this.backend.deadLetters(sinkName(name), {
+      after: cursor ? streamId(cursor, 'after') : undefined,
+      limit: queryInt(limit, 'limit', 50, 1, 500),
+      full: whole,
+    });
   }
 
   @Post('replay')
@@ -47,7 +81,7 @@ export class DeadLettersController {
   @ApiForbiddenResponse({ description: 'viewer token', schema: errorSchema })
   @ApiNotImplementedResponse({ description: 'no sink runs in this admin process', schema: errorSchema })
   replay(@Param('name') name: string, @Body() body: unknown): Promise<unknown> {
-    return this.backend.replayDeadLetters(name, parseBody(idsBody, body).ids);
+    return this.backend.replayDeadLetters(sinkName(name), parseBody(idsBody, body).ids);
   }
 
   @Post('drop')
@@ -58,7 +92,7 @@ export class DeadLettersController {
   @ApiOkResponse({ schema: { type: 'object', properties: { dropped: { type: 'number' } } } })
   @ApiForbiddenResponse({ description: 'viewer token', schema: errorSchema })
   drop(@Param('name') name: string, @Body() body: unknown): Promise<unknown> {
-    return this.backend.dropDeadLetters(name, parseBody(idsBody, body).ids);
+    return this.backend.dropDeadLetters(sinkName(name), parseBody(idsBody, body).ids);
   }
 
   @Delete(':id')
@@ -68,6 +102,6 @@ export class DeadLettersController {
   @ApiOkResponse({ schema: { type: 'object', properties: { dropped: { type: 'number' } } } })
   @ApiForbiddenResponse({ description: 'viewer token', schema: errorSchema })
   dropOne(@Param('name') name: string, @Param('id') id: string): Promise<unknown> {
-    return this.backend.dropDeadLetters(name, parseBody(idsBody, { ids: [id] }).ids);
+    return this.backend.dropDeadLetters(sinkName(name), [streamId(id, 'id')]);
   }
 }

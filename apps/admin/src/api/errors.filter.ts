@@ -1,13 +1,33 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException } from '@nestjs/common';
+import { randomBytes } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
-import { createLogger, redactSecrets } from '@distributary/observability';
+import { createLogger } from '@distributary/observability';
 
 /**
- * Unexpected errors become a clear answer instead of a bare "Internal server error": 503 when a
- * dependency (log Redis, source Postgres) is unreachable, 500 otherwise — the message redacted.
+ * Every error becomes a JSON answer that never leaks internals: HttpExceptions as thrown (their
+ * messages are ours); body-parser errors as 400/413/415; a dependency that cannot be reached as 503
+ * and anything else as 500 — both with a generic message and a reference to the full error, which
+ * goes to the admin log only.
  */
 const UNAVAILABLE =
   /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|ENOTFOUND|Connection is closed|max retries per request|timeout exceeded when trying to connect|Connection terminated|CLUSTERDOWN/i;
+
+interface ParserError {
+  status?: unknown;
+  type?: unknown;
+  expose?: unknown;
+}
+
+const PARSER_ERRORS: Record<string, [number, string, string]> = {
+  'entity.too.large': [413, 'request body too large', 'Payload Too Large'],
+  'entity.parse.failed': [400, 'request body is not valid JSON', 'Bad Request'],
+  'entity.verify.failed': [400, 'request body refused', 'Bad Request'],
+  'encoding.unsupported': [415, 'unsupported content encoding', 'Unsupported Media Type'],
+  'charset.unsupported': [415, 'unsupported charset (use utf-8)', 'Unsupported Media Type'],
+  'request.aborted': [400, 'request aborted', 'Bad Request'],
+  'request.size.invalid': [400, 'request size does not match Content-Length', 'Bad Request'],
+  'stream.encoding.set': [500, 'internal error', 'Internal Server Error'],
+};
 
 @Catch()
 export class ErrorsFilter implements ExceptionFilter {
@@ -17,19 +37,34 @@ export class ErrorsFilter implements ExceptionFilter {
     const response = host.switchToHttp().getResponse<ServerResponse & { headersSent: boolean }>();
     let status: number;
     let body: unknown;
+    const parser = exception as ParserError;
     if (exception instanceof HttpException) {
       status = exception.getStatus();
       body = exception.getResponse();
       if (typeof body === 'string') body = { statusCode: status, message: body };
+      const retry = (body as { retryAfterSeconds?: unknown }).retryAfterSeconds;
+      if (status === 429 && typeof retry === 'number' && !response.headersSent)
+        response.setHeader('Retry-After', String(retry));
+    } else if (typeof parser?.type === 'string' && PARSER_ERRORS[parser.type]) {
+      const [code, message, error] = PARSER_ERRORS[parser.type];
+      status = code;
+      body = { statusCode: code, message, error };
+    } else if (typeof parser?.status === 'number' && parser.status >= 400 && parser.status < 500) {
+      status = parser.status;
+      body = { statusCode: status, message: 'bad request', error: 'Bad Request' };
     } else {
-      const message = redactSecrets(exception instanceof Error ? exception.message : String(exception));
-      status = UNAVAILABLE.test(message) ? 503 : 500;
+      const ref = randomBytes(4).toString('hex');
+      const text = (exception instanceof Error ? exception.message : String(exception)).slice(0, 2000);
+      status = UNAVAILABLE.test(text) ? 503 : 500;
       body = {
         statusCode: status,
-        message: status === 503 ? `a dependency is unavailable: ${message}` : message,
+        message:
+          status === 503
+            ? `a dependency is unavailable (log Redis or source Postgres); see the admin log, ref ${ref}`
+            : `internal error; see the admin log, ref ${ref}`,
         error: status === 503 ? 'Service Unavailable' : 'Internal Server Error',
       };
-      this.logger.warn({ err: exception }, 'admin request failed');
+      this.logger.warn({ err: exception, ref }, 'admin request failed');
     }
     if (response.headersSent) return void response.end();
     response.statusCode = status;

@@ -1,4 +1,4 @@
-import { BadRequestException, Controller, Inject, type MessageEvent, Query, Sse } from '@nestjs/common';
+import { Controller, ForbiddenException, Inject, type MessageEvent, Query, Req, Sse } from '@nestjs/common';
 import {
   ApiOkResponse,
   ApiOperation,
@@ -9,10 +9,11 @@ import {
 } from '@nestjs/swagger';
 import { map, type Observable } from 'rxjs';
 import { AdminBackend } from '../backend/admin-backend';
+import { queryFlag, queryInt } from './params';
 import { errorSchema } from './schemas';
 
-/** Server-sent events. EventSource cannot send headers, so these accept the `distributary_token`
- *  cookie the dashboard sets at login (GET only) as well as the bearer header. */
+/** Server-sent events. EventSource cannot send headers, so these (and the API docs, nothing else)
+ *  accept the `distributary_token` cookie the dashboard sets at login (GET only) as well as the bearer header. */
 export const MAX_TAIL_SAMPLE = 50;
 
 @ApiTags('events')
@@ -36,10 +37,16 @@ export class EventsController {
     description: 'event-stream; each data is a batch {t, seen, events}',
     content: { 'text/event-stream': {} },
   })
-  tail(@Query('sample') sample?: string): Observable<MessageEvent> {
-    const size = sample === undefined || sample === '' ? 10 : Number(sample);
-    if (!Number.isInteger(size) || size < 1 || size > MAX_TAIL_SAMPLE)
-      throw new BadRequestException(`sample must be an integer between 1 and ${MAX_TAIL_SAMPLE}`);
-    return this.backend.tail(size).pipe(map((batch) => ({ type: 'tail', data: batch })));
+  @ApiQuery({ name: 'full', type: Number, required: false, description: '1: whole keys, not previews (operator)' })
+  tail(
+    @Query('sample') sample: unknown,
+    @Query('full') full: unknown,
+    @Req() request: { adminRole?: string },
+  ): Observable<MessageEvent> {
+    const size = queryInt(sample, 'sample', 10, 1, MAX_TAIL_SAMPLE);
+    const whole = queryFlag(full, 'full');
+    if (whole && request.adminRole !== 'operator')
+      throw new ForbiddenException('full=1 (whole values) needs an operator token; viewers get previews');
+    return this.backend.tail(size, whole).pipe(map((batch) => ({ type: 'tail', data: batch })));
   }
 }

@@ -2,11 +2,13 @@ import { Controller, Get, Inject, Res, ServiceUnavailableException } from '@nest
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { ServerResponse } from 'node:http';
 import { health, registry } from '@distributary/observability';
+import { Public } from '../auth/public.decorator';
 import { AdminBackend } from '../backend/admin-backend';
 
 /** Public, unauthenticated: liveness, readiness (real dependencies: log Redis, source Postgres) and
  *  the Prometheus registry. */
 @ApiExcludeController()
+@Public()
 @Controller()
 export class HealthController {
   // Injected so that the backend (which registers the readiness checks) exists before the first probe.

@@ -12,6 +12,7 @@ import {
 } from '@nestjs/swagger';
 import { AdminBackend } from '../backend/admin-backend';
 import { parseBody, snapshotStartBody } from './body';
+import { snapshotId } from './params';
 import { errorSchema, snapshotStartSchema } from './schemas';
 
 const unauthorized = { description: 'missing or unknown token', schema: errorSchema };
@@ -76,7 +77,7 @@ export class SnapshotsController {
   @ApiParam(jobParam)
   @ApiForbiddenResponse(forbidden)
   pause(@Param('id') id: string): Promise<unknown> {
-    return this.backend.pauseSnapshot(id);
+    return this.backend.pauseSnapshot(snapshotId(id));
   }
 
   @Post(':id/resume')
@@ -85,7 +86,7 @@ export class SnapshotsController {
   @ApiParam(jobParam)
   @ApiForbiddenResponse(forbidden)
   resume(@Param('id') id: string): Promise<unknown> {
-    return this.backend.resumeSnapshot(id);
+    return this.backend.resumeSnapshot(snapshotId(id));
   }
 
   @Post(':id/cancel')
@@ -94,6 +95,6 @@ export class SnapshotsController {
   @ApiParam(jobParam)
   @ApiForbiddenResponse(forbidden)
   cancel(@Param('id') id: string): Promise<unknown> {
-    return this.backend.cancelSnapshot(id);
+    return this.backend.cancelSnapshot(snapshotId(id));
   }
 }

@@ -15,6 +15,7 @@ import {
 import { AdminBackend } from '../backend/admin-backend';
 import { VerificationBackend } from '../backend/verification';
 import { parseBody, replayBody } from './body';
+import { queryInt, queryText, sinkName } from './params';
 import { errorSchema, replayBodySchema, sinkSchema } from './schemas';
 
 const sinkParam = { name: 'name', type: String, description: 'sink name' };
@@ -43,7 +44,7 @@ export class SinksController {
   @ApiParam(sinkParam)
   @ApiOkResponse({ schema: sinkSchema })
   one(@Param('name') name: string): Promise<unknown> {
-    return this.backend.sink(name);
+    return this.backend.sink(sinkName(name));
   }
 
   @Get(':name/wait')
@@ -58,10 +59,14 @@ export class SinksController {
   @ApiOkResponse({ schema: { type: 'object' } })
   wait(
     @Param('name') name: string,
-    @Query('lsn') lsn: string | undefined,
-    @Query('timeoutMs') timeoutMs: string | undefined,
+    @Query('lsn') lsn: unknown,
+    @Query('timeoutMs') timeoutMs: unknown,
   ): Promise<unknown> {
-    return this.verification.waitFor(name, lsn, timeoutMs);
+    return this.verification.waitFor(
+      sinkName(name),
+      queryText(lsn, 'lsn', 40),
+      String(queryInt(timeoutMs, 'timeoutMs', 5000, 0, 120_000)),
+    );
   }
 
   @Post(':name/pause')
@@ -71,7 +76,7 @@ export class SinksController {
   @ApiForbiddenResponse({ description: 'viewer token', schema: errorSchema })
   @ApiNotImplementedResponse(notImplemented)
   pause(@Param('name') name: string): Promise<unknown> {
-    return this.backend.pauseSink(name);
+    return this.backend.pauseSink(sinkName(name));
   }
 
   @Post(':name/resume')
@@ -81,7 +86,7 @@ export class SinksController {
   @ApiForbiddenResponse({ description: 'viewer token', schema: errorSchema })
   @ApiNotImplementedResponse(notImplemented)
   resume(@Param('name') name: string): Promise<unknown> {
-    return this.backend.resumeSink(name);
+    return this.backend.resumeSink(sinkName(name));
   }
 
   @Post(':name/replay')
@@ -92,6 +97,6 @@ export class SinksController {
   @ApiForbiddenResponse({ description: 'viewer token', schema: errorSchema })
   @ApiNotImplementedResponse(notImplemented)
   replay(@Param('name') name: string, @Body() body: unknown): Promise<unknown> {
-    return this.backend.replaySink(name, parseBody(replayBody, body).from);
+    return this.backend.replaySink(sinkName(name), parseBody(replayBody, body).from);
   }
 }

@@ -13,8 +13,8 @@ export class StatusController {
   @Get('session')
   @ApiOperation({ summary: 'The role the presented token grants' })
   @ApiOkResponse({ schema: { type: 'object', properties: { role: { type: 'string', enum: ['viewer', 'operator'] } } } })
-  session(@Req() request: { adminRole?: string }): { role: string | undefined } {
-    return { role: request.adminRole };
+  session(@Req() request: { adminRole?: string; adminWho?: string }): { role: string | undefined; who?: string } {
+    return { role: request.adminRole, who: request.adminWho };
   }
 
   @Get('overview')
@@ -35,7 +35,8 @@ export class StatusController {
     const [source, sinks, workers] = await Promise.all([
       this.backend
         .source()
-        .catch((error: unknown) => ({ error: error instanceof Error ? error.message : String(error) })),
+        // The driver's message stays in the log: it may name hosts and users.
+        .catch(() => ({ error: 'the source Postgres cannot be reached or refused the status query' })),
       this.backend.sinks(partitions),
       this.backend.workers(),
     ]);

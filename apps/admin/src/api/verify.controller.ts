@@ -14,10 +14,10 @@ import { parseBody } from './body';
 import { errorSchema } from './schemas';
 
 const verifyBody = z.strictObject({
-  sinks: z.array(z.string().min(1)).optional(),
+  sinks: z.array(z.string().min(1).max(200)).max(1000).optional(),
   repair: z.boolean().optional(),
   mode: z.enum(['full', 'sample']).optional(),
-  sampleSize: z.number().int().min(1).optional(),
+  sampleSize: z.number().int().min(1).max(10_000_000).optional(),
 });
 
 @ApiTags('verify')

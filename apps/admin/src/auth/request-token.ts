@@ -1,7 +1,8 @@
 import type { IncomingMessage } from 'node:http';
 
 /** Cookie the dashboard sets at login, so EventSource (which cannot send headers) and the API docs
- *  page can authenticate. Honoured for GET requests only; state changes need the Authorization header. */
+ *  page can authenticate. Honoured only there (GET /api/events/*, /api/docs, /api/openapi.json);
+ *  every other route needs the Authorization header. */
 export const TOKEN_COOKIE = 'distributary_token';
 
 export function bearerToken(request: IncomingMessage): string | undefined {
@@ -28,12 +29,13 @@ export function cookieToken(request: IncomingMessage): string | undefined {
   return undefined;
 }
 
-/** The token a request presents: the bearer header, or for GET/HEAD the cookie. */
-export function presentedToken(request: IncomingMessage): string | undefined {
+/** The token a request presents: the bearer header, or — when `cookie` is allowed (server-sent events
+ *  and the API docs, which cannot send headers) and the request is a GET/HEAD — the cookie. */
+export function presentedToken(request: IncomingMessage, options: { cookie: boolean }): string | undefined {
   const bearer = bearerToken(request);
   if (bearer) return bearer;
   const method = (request.method ?? 'GET').toUpperCase();
-  return method === 'GET' || method === 'HEAD' ? cookieToken(request) : undefined;
+  return options.cookie && (method === 'GET' || method === 'HEAD') ? cookieToken(request) : undefined;
 }
 
 export function isReadOnly(method: string | undefined): boolean {

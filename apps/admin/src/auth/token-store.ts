@@ -9,11 +9,20 @@ import type { AdminRole } from '@distributary/config';
 export interface AdminToken {
   token: string;
   role: AdminRole;
+  /** Who holds it, for the audit log; default "<role>#<position>". */
+  name?: string;
 }
 
 interface StoredToken {
   digest: Buffer;
   role: AdminRole;
+  name: string;
+}
+
+export interface TokenIdentity {
+  role: AdminRole;
+  /** The token's name (never the token). */
+  who: string;
 }
 
 function digest(text: string): Buffer {
@@ -24,7 +33,11 @@ export class TokenStore {
   private readonly tokens: StoredToken[];
 
   constructor(tokens: readonly AdminToken[]) {
-    this.tokens = tokens.map((t) => ({ digest: digest(t.token), role: t.role }));
+    this.tokens = tokens.map((t, i) => ({
+      digest: digest(t.token),
+      role: t.role,
+      name: t.name ?? `${t.role}#${i + 1}`,
+    }));
   }
 
   get size(): number {
@@ -33,14 +46,19 @@ export class TokenStore {
 
   /** The role the token grants, or undefined when it matches no configured token. */
   roleOf(presented: string | undefined): AdminRole | undefined {
+    return this.identify(presented)?.role;
+  }
+
+  /** The role and name of the matching token (the operator one when a token is listed twice). */
+  identify(presented: string | undefined): TokenIdentity | undefined {
     if (!presented) return undefined;
     const candidate = digest(presented);
-    let role: AdminRole | undefined;
+    let found: StoredToken | undefined;
     for (const stored of this.tokens) {
       // No early exit: every comparison runs, whatever matched.
-      if (timingSafeEqual(candidate, stored.digest) && role !== 'operator') role = stored.role;
+      if (timingSafeEqual(candidate, stored.digest) && found?.role !== 'operator') found = stored;
     }
-    return role;
+    return found ? { role: found.role, who: found.name } : undefined;
   }
 }
 

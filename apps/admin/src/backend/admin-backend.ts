@@ -10,7 +10,7 @@ import {
 import { Queue } from 'bullmq';
 import { Pool } from 'pg';
 import { Observable, Subject } from 'rxjs';
-import { idToPosition, parseLsn, positionToId } from '@distributary/core';
+import { idToPosition, parseLsn, positionToId, SourceShapeError } from '@distributary/core';
 import {
   connectRedis,
   LogKeys,
@@ -35,7 +35,7 @@ import { readPartitionStats, readSinkPartitionLag, sinksWithPositions } from './
 import { RingBuffer } from './ring-buffer';
 import { readSourceStatus } from './source-status';
 import { readSnapshots } from './snapshots';
-import { snapshotControls } from '@distributary/pg-source';
+import { SnapshotRequestError, snapshotControls } from '@distributary/pg-source';
 import type { SnapshotControl } from './runtime';
 import type {
   CompactionStatus,
@@ -221,7 +221,7 @@ export class AdminBackend implements OnModuleInit, OnModuleDestroy {
 
   // ---- dead letters ------------------------------------------------------------------------------
 
-  async deadLetters(sink: string, options: { after?: string; limit: number }): Promise<DeadLetterPage> {
+  async deadLetters(sink: string, options: { after?: string; limit: number; full?: boolean }): Promise<DeadLetterPage> {
     await this.requireSink(sink);
     return listDeadLetters(this.redis, this.keys, sink, options);
   }
@@ -308,7 +308,8 @@ export class AdminBackend implements OnModuleInit, OnModuleDestroy {
   /** In-process control when the composer passes one; otherwise through the log Redis (the active
    *  connector runs the snapshot jobs wherever it is). */
   private snapshotControl(): SnapshotControl {
-    this.defaultSnapshots ??= snapshotControls(this.redis, this.keys, this.config.source.tables);
+    // With the source pool: a `where` is checked against the table's real columns before it is recorded.
+    this.defaultSnapshots ??= snapshotControls(this.redis, this.keys, this.config.source.tables, { source: this.pool });
     return this.settings.runtime.snapshots ?? this.defaultSnapshots;
   }
 
@@ -325,10 +326,20 @@ export class AdminBackend implements OnModuleInit, OnModuleDestroy {
     return this.refused(this.snapshotControl().cancel(id));
   }
 
-  /** A snapshot operation the state does not allow (unknown id, already done…) is the caller's 400. */
+  /** A refused snapshot request (bad condition, unknown table) or an operation the state does not
+   *  allow (already done…) is the caller's 400, an unknown id a 404; anything else (Redis or Postgres
+   *  down) stays an internal error, so no driver message reaches the caller. */
   private refused<T>(operation: Promise<T>): Promise<T> {
     return operation.catch((error: unknown) => {
-      throw new BadRequestException(error instanceof Error ? error.message : String(error));
+      const message = error instanceof Error ? error.message : String(error);
+      if (/^no snapshot /.test(message)) throw new NotFoundException(message);
+      if (
+        error instanceof SnapshotRequestError ||
+        error instanceof SourceShapeError ||
+        /^(not a published table|snapshot \S+ is )/.test(message)
+      )
+        throw new BadRequestException(message);
+      throw error;
     });
   }
 
@@ -342,8 +353,8 @@ export class AdminBackend implements OnModuleInit, OnModuleDestroy {
     return this.samples.asObservable();
   }
 
-  tail(sample: number): Observable<TailBatch> {
-    return liveTail(this.redis, this.keys, this.partitionCount, { sample });
+  tail(sample: number, full = false): Observable<TailBatch> {
+    return liveTail(this.redis, this.keys, this.partitionCount, { sample, full });
   }
 
   /** One sample of the live numbers: pushed to the 15-minute history and to SSE subscribers. */

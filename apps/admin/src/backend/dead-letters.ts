@@ -1,13 +1,18 @@
 import { decodeEvent } from '@distributary/core';
 import type { LogKeys, RedisClient } from '@distributary/changelog';
 import { redactSecrets } from '@distributary/observability';
+import { preview } from './preview';
 import type { DeadLetter, DeadLetterPage } from './types';
 
 /**
  * Browsing and dropping dead letters (keys.deadLetters(sink)), read tolerantly: the entry's fields are
  * shown as written, JSON fields parsed, and the usual ones (event, error, time, partition) lifted out.
  */
-function parseField(value: string): unknown {
+/** Raw fields longer than this are not parsed for a preview (they are cut as text). */
+const PARSE_LIMIT = 256 * 1024;
+
+function parseField(value: string, full: boolean): unknown {
+  if (!full && value.length > PARSE_LIMIT) return value;
   const trimmed = value.trim();
   if (trimmed.startsWith('{') || trimmed.startsWith('[')) {
     try {
@@ -44,31 +49,44 @@ function eventOf(fields: Record<string, unknown>): Record<string, unknown> {
   return encoded;
 }
 
-export function toDeadLetter(sink: string, id: string, flat: string[]): DeadLetter {
+/**
+ * One dead letter as the API shows it. Unless `full` (operators, `?full=1`), row data is cut to a
+ * bounded preview (preview.ts) *before* redaction, so neither the answer nor the redaction grows with
+ * a huge (TOASTed) value; `truncated` says whether anything was cut.
+ */
+export function toDeadLetter(sink: string, id: string, flat: string[], full = false): DeadLetter {
   const fields: Record<string, unknown> = {};
-  for (let i = 0; i + 1 < flat.length; i += 2) fields[flat[i]] = parseField(flat[i + 1]);
+  for (let i = 0; i + 1 < flat.length; i += 2) fields[flat[i]] = parseField(flat[i + 1], full);
   const event = eventOf(fields);
   const partition = Number(str(fields.partition) ?? NaN);
   const time = str(fields.time) ?? str(fields.at);
+  const shown = full
+    ? { value: { fields: { ...fields, event }, key: event.key ?? null, error: str(fields.error) }, truncated: false }
+    : preview({ fields: { ...fields, event }, key: event.key ?? null, error: str(fields.error) });
   return {
     id,
     sink,
     partition: Number.isInteger(partition) ? partition : null,
-    time: time && /^\d+$/.test(time) ? new Date(Number(time)).toISOString() : time,
-    error: str(fields.error),
-    table: str(event.table),
-    op: str(event.op),
-    key: event.key ?? null,
-    eventId: str(fields.id) ?? str(fields.eventId),
-    fields: redactSecrets({ ...fields, event }),
+    time: time && time.length < 20 && /^\d+$/.test(time) ? new Date(Number(time)).toISOString() : cut(time),
+    error: shown.value.error === null ? null : redactSecrets(shown.value.error),
+    table: cut(str(event.table)),
+    op: cut(str(event.op)),
+    key: redactSecrets(shown.value.key),
+    eventId: cut(str(fields.id) ?? str(fields.eventId)),
+    fields: redactSecrets(shown.value.fields),
+    truncated: shown.truncated,
   };
+}
+
+function cut(text: string | null): string | null {
+  return text === null || text.length <= 200 ? text : `${text.slice(0, 200)}…`;
 }
 
 export async function listDeadLetters(
   redis: RedisClient,
   keys: LogKeys,
   sink: string,
-  options: { after?: string; limit: number },
+  options: { after?: string; limit: number; full?: boolean },
 ): Promise<DeadLetterPage> {
   const key = keys.deadLetters(sink);
   const start = options.after ? `(${options.after}` : '-';
@@ -77,7 +95,7 @@ export async function listDeadLetters(
   return {
     sink,
     total,
-    entries: page.map(([id, flat]) => toDeadLetter(sink, id, flat)),
+    entries: page.map(([id, flat]) => toDeadLetter(sink, id, flat, options.full)),
     next: rows.length > options.limit ? page[page.length - 1][0] : null,
   };
 }

@@ -1,6 +1,7 @@
 import { Observable } from 'rxjs';
 import { decodeEvent } from '@distributary/core';
 import type { LogKeys, RedisClient } from '@distributary/changelog';
+import { preview, PREVIEW_BUDGET } from './preview';
 import type { TailBatch, TailEvent } from './types';
 
 /**
@@ -15,14 +16,20 @@ async function lastId(redis: RedisClient, key: string): Promise<string> {
   return newest.length ? newest[0][0] : '0-0';
 }
 
-function toTailEvent(partition: number, id: string, flat: string[]): TailEvent {
+/** One tail event; its key is cut to a bounded preview unless `full` (operators, `?full=1`). */
+export function toTailEvent(partition: number, id: string, flat: string[], full = false): TailEvent {
   const fields: Record<string, string> = {};
   for (let i = 0; i + 1 < flat.length; i += 2) fields[flat[i]] = flat[i + 1];
+  const shown = (event: Omit<TailEvent, 'truncated'>): TailEvent => {
+    if (full) return event;
+    const { value, truncated } = preview(event, PREVIEW_BUDGET);
+    return truncated ? { ...value, truncated } : value;
+  };
   try {
     const event = decodeEvent(id, fields);
-    return { partition, id, op: event.op, table: event.table, key: event.key, commitTs: event.commitTs ?? null };
+    return shown({ partition, id, op: event.op, table: event.table, key: event.key, commitTs: event.commitTs ?? null });
   } catch {
-    return { partition, id, op: fields.o ?? '?', table: '?', key: fields.k ?? null, commitTs: null };
+    return shown({ partition, id, op: fields.o ?? '?', table: '?', key: fields.k ?? null, commitTs: null });
   }
 }
 
@@ -36,7 +43,7 @@ export function liveTail(
   redis: RedisClient,
   keys: LogKeys,
   partitions: number,
-  options: { sample: number; intervalMs?: number },
+  options: { sample: number; intervalMs?: number; full?: boolean },
 ): Observable<TailBatch> {
   return new Observable<TailBatch>((subscriber) => {
     const cursors: string[] = [];
@@ -50,7 +57,7 @@ export function liveTail(
           const reply = (await redis.xread('COUNT', READ_COUNT, 'STREAMS', keys.partition(n), cursor)) as
             [string, [string, string[]][]][] | null;
           const entries = reply?.[0]?.[1] ?? [];
-          for (const [id, flat] of entries) found.push(toTailEvent(n, id, flat));
+          for (const [id, flat] of entries) found.push(toTailEvent(n, id, flat, options.full));
           if (entries.length) cursors[n] = entries[entries.length - 1][0];
           // Far behind (a burst): skip to the end rather than fall further behind.
           if (entries.length === READ_COUNT) cursors[n] = await lastId(redis, keys.partition(n));

@@ -75,8 +75,10 @@ export interface DeadLetter {
   op: string | null;
   key: unknown;
   eventId: string | null;
-  /** Every field of the stream entry, parsed when JSON. */
+  /** Every field of the stream entry, parsed when JSON (a bounded preview unless asked in full). */
   fields: Record<string, unknown>;
+  /** True when the preview cut something: an operator gets everything with `?full=1`. */
+  truncated: boolean;
 }
 
 export interface DeadLetterPage {
@@ -107,6 +109,8 @@ export interface TailEvent {
   table: string;
   key: unknown;
   commitTs: string | null;
+  /** True when the key preview was cut (`?full=1` for operators). */
+  truncated?: boolean;
 }
 
 export interface TailBatch {

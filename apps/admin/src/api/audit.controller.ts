@@ -1,0 +1,60 @@
+import { Controller, Get, Inject, Query } from '@nestjs/common';
+import {
+  ApiBearerAuth,
+  ApiOkResponse,
+  ApiOperation,
+  ApiQuery,
+  ApiTags,
+  ApiUnauthorizedResponse,
+} from '@nestjs/swagger';
+import { AuditLog, type AuditPage } from '../backend/audit-log';
+import { queryInt, queryText, streamId } from './params';
+import { errorSchema } from './schemas';
+
+@ApiTags('audit')
+@ApiBearerAuth()
+@ApiUnauthorizedResponse({ description: 'missing or unknown token', schema: errorSchema })
+@Controller('api/audit')
+export class AuditController {
+  constructor(@Inject(AuditLog) private readonly audit: AuditLog) {}
+
+  @Get()
+  @ApiOperation({
+    summary: 'The audit log of state-changing requests (who, what, when, outcome), newest first; read-only',
+  })
+  @ApiQuery({ name: 'before', type: String, required: false, description: 'id of the last (oldest) entry seen' })
+  @ApiQuery({ name: 'limit', type: Number, required: false, description: '1..500, default 50' })
+  @ApiOkResponse({
+    schema: {
+      type: 'object',
+      properties: {
+        enabled: { type: 'boolean' },
+        next: { type: 'string', nullable: true },
+        entries: {
+          type: 'array',
+          items: {
+            type: 'object',
+            properties: {
+              id: { type: 'string' },
+              at: { type: 'string' },
+              who: { type: 'string' },
+              role: { type: 'string' },
+              method: { type: 'string' },
+              path: { type: 'string' },
+              status: { type: 'number' },
+              client: { type: 'string' },
+              body: { type: 'string', nullable: true },
+            },
+          },
+        },
+      },
+    },
+  })
+  list(@Query('before') before?: unknown, @Query('limit') limit?: unknown): Promise<AuditPage> {
+    const after = queryText(before, 'before');
+    return this.audit.list({
+      before: after ? streamId(after, 'before') : undefined,
+      limit: queryInt(limit, 'limit', 50, 1, 500),
+    });
+  }
+}
