@@ -2,7 +2,9 @@ import { Command } from 'commander';
 import { configOption, loadConfigFrom, type ConfigOptions } from '../config-option';
 import { ExitError, EXIT_FAILURE } from '../exit-codes';
 import { withLogRedis } from '../log-connection';
+import { isMaterializedViewSink } from '@distributary/config';
 import { findSink, parsePartitions } from './sink-arg';
+import { rebuildViewFromStart, refuseViewReplay } from './replay-view';
 
 export function replayCommand(): Command {
   return new Command('replay')
@@ -14,14 +16,22 @@ export function replayCommand(): Command {
     .addHelpText(
       'after',
       '\nThe current owner of each partition is fenced out and re-acquires it from the new position. Sinks are\n' +
-        'idempotent (versioned by commit LSN), so replaying what was applied already changes nothing.',
+        'idempotent (versioned by commit LSN), so replaying what was applied already changes nothing.\n' +
+        'A materialized view keeps cumulative state: only --from start is accepted, and it rebuilds the view\n' +
+        'from the compacted log (the sink is paused on every worker meanwhile).',
     )
     .action(async (sinkName: string, options: ConfigOptions & { from: string; partition?: string[] }) => {
       const { config } = loadConfigFrom(options);
-      findSink(config, sinkName);
+      const sinkConfig = findSink(config, sinkName);
       const from = options.from === 'start' ? undefined : options.from;
       if (from !== undefined && !/^\d+-\d+$/.test(from)) {
         throw new ExitError(EXIT_FAILURE, `--from ${from}: expected an entry ID like 23876432-0, or "start"`);
+      }
+      if (isMaterializedViewSink(sinkConfig)) {
+        refuseViewReplay(sinkName, from, options.partition);
+        const done = await withLogRedis(config, (redis, keys) => rebuildViewFromStart(config, sinkConfig, redis, keys));
+        process.stdout.write(`${done}\n`);
+        return;
       }
       const partitions =
         parsePartitions(options.partition, config.log.partitions) ??
