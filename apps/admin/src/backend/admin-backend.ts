@@ -34,6 +34,7 @@ import { liveTail } from './live-tail';
 import { readPartitionStats, readSinkPartitionLag, sinksWithPositions } from './log-stats';
 import { RingBuffer } from './ring-buffer';
 import { readSourceStatus } from './source-status';
+import { attachSourceLag, slotHealthChecks } from './slot-lag';
 import { readSnapshots } from './snapshots';
 import { SnapshotRequestError, snapshotControls } from '@distributary/pg-source';
 import type { SnapshotControl } from './runtime';
@@ -105,6 +106,10 @@ export class AdminBackend implements OnModuleInit, OnModuleDestroy {
     // Degraded sink partitions (retrying past the workers' bound), as the workers publish them.
     health.register(`sinks:${suffix}`, () => this.degradedCheck(), { degradesOnly: true });
     this.healthNames.push(`sinks:${suffix}`);
+    for (const [name, check, options] of slotHealthChecks(suffix, () => this.source())) {
+      health.register(name, check, options);
+      this.healthNames.push(name);
+    }
     this.sampler = setInterval(() => void this.sampleOnce(), this.settings.sampleIntervalMs);
     void this.sampleOnce();
   }
@@ -125,7 +130,8 @@ export class AdminBackend implements OnModuleInit, OnModuleDestroy {
   // ---- reads -----------------------------------------------------------------------------------
 
   source(): Promise<SourceStatus> {
-    return readSourceStatus(this.pool, this.config.source.postgres.slot, this.redis, this.keys);
+    const { slot } = this.config.source.postgres;
+    return readSourceStatus(this.pool, slot, this.redis, this.keys, this.config.source.slotWarnAt);
   }
 
   partitions(): Promise<PartitionStats[]> {
@@ -147,7 +153,8 @@ export class AdminBackend implements OnModuleInit, OnModuleDestroy {
       pausedSinks(this.redis, this.keys),
       this.workers(),
     ]);
-    return Promise.all(names.map((name) => this.sinkState(name, stats, paused, workers)));
+    const states = await Promise.all(names.map((name) => this.sinkState(name, stats, paused, workers)));
+    return attachSourceLag(states, () => this.source(), this.config);
   }
 
   async sink(name: string): Promise<SinkState> {
@@ -157,7 +164,8 @@ export class AdminBackend implements OnModuleInit, OnModuleDestroy {
       pausedSinks(this.redis, this.keys),
       this.workers(),
     ]);
-    return this.sinkState(name, stats, paused, workers);
+    const state = await this.sinkState(name, stats, paused, workers);
+    return (await attachSourceLag([state], () => this.source(), this.config))[0];
   }
 
   private async degradedCheck(): Promise<void> {

@@ -1,6 +1,7 @@
 import type { Pool } from 'pg';
 import type { LogKeys, RedisClient } from '@distributary/changelog';
 import { redactSecrets } from '@distributary/observability';
+import { readSlotExtras } from './slot-lag';
 import type { ConnectorStatus, SourceStatus } from './types';
 
 /** The replication slot as Postgres reports it, and the connector's lease and status hash. */
@@ -41,11 +42,13 @@ export async function readSourceStatus(
   slot: string,
   redis: RedisClient,
   keys: LogKeys,
+  warnAt = 0.5,
 ): Promise<SourceStatus> {
-  const [slotResult, current, connector] = await Promise.all([
+  const [slotResult, current, connector, extras] = await Promise.all([
     pool.query<SlotRow>(SLOT_SQL, [slot]),
     pool.query<{ lsn: string }>('SELECT pg_current_wal_lsn()::text AS lsn'),
     readConnectorStatus(redis, keys),
+    readSlotExtras(pool, redis, keys, slot, warnAt),
   ]);
   const row = slotResult.rows[0];
   return {
@@ -61,5 +64,6 @@ export async function readSourceStatus(
     retainedWalBytes: row?.retained_wal_bytes ?? null,
     confirmedLagBytes: row?.confirmed_lag_bytes ?? null,
     connector,
+    ...extras,
   };
 }

@@ -1,4 +1,5 @@
 /** What the admin API answers. Numbers that can exceed 2^53 (LSNs, WAL bytes) are decimal strings. */
+import type { ResyncEpisode, SlotHealth, SourceLag } from '@distributary/pg-source';
 
 export interface ConnectorStatus {
   /** Owner id written in the connector lease, or null when no connector holds it. */
@@ -24,6 +25,12 @@ export interface SourceStatus {
   /** current LSN − confirmed LSN. */
   confirmedLagBytes: string | null;
   connector: ConnectorStatus;
+  /** wal_status, safe_wal_size, invalidation, max_slot_wal_keep_size and the judged state (libs/pg-source). */
+  health?: SlotHealth;
+  /** The current or last re-sync after a lost slot. */
+  resync?: ResyncEpisode;
+  /** Every change committed before this time is in the log (confirmed heartbeats). */
+  throughTs?: string;
 }
 
 export interface PartitionStats {
@@ -63,6 +70,8 @@ export interface SinkState {
   dlqSize: number;
   paused: boolean;
   partitions: SinkPartitionLag[];
+  /** Lag against the source (pg_current_wal_lsn()); "caught up" only when everything committed is applied. */
+  sourceLag?: SourceLag;
 }
 
 export interface DeadLetter {
