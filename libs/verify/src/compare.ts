@@ -49,8 +49,14 @@ async function collect(side: KeyedSide, wanted: Set<number>, buckets: number): P
 export async function compareSides(
   expected: KeyedSide,
   actual: KeyedSide,
-  options: { buckets?: number; examples?: number } = {},
+  options: {
+    buckets?: number;
+    examples?: number;
+    /** Decides equality of differing values (default: same canonical JSON), e.g. to tolerate float rounding. */
+    equal?: (expected: unknown, actual: unknown) => boolean;
+  } = {},
 ): Promise<ComparisonReport> {
+  const equal = options.equal ?? ((a: unknown, b: unknown) => canonicalJson(a) === canonicalJson(b));
   const buckets = options.buckets ?? 256;
   const examples = options.examples ?? 10;
   const [left, right] = await Promise.all([digest(expected, buckets), digest(actual, buckets)]);
@@ -74,7 +80,7 @@ export async function compareSides(
     if (!have.has(key)) {
       report.missingCount++;
       if (report.missing.length < examples) report.missing.push({ key, expected: value });
-    } else if (canonicalJson(value) !== canonicalJson(have.get(key))) {
+    } else if (!equal(value, have.get(key))) {
       report.differentCount++;
       if (report.different.length < examples) report.different.push({ key, expected: value, actual: have.get(key) });
     }

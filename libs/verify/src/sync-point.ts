@@ -11,6 +11,11 @@ export const SYNC_MESSAGE = '{"type":"sync"}';
  */
 export async function syncPoint(pool: Pool): Promise<Lsn> {
   const { rows } = await pool.query<{ lsn: string }>('SELECT pg_current_wal_lsn()::text AS lsn');
-  await pool.query(`SELECT pg_logical_emit_message(false, 'distributary', $1)`, [SYNC_MESSAGE]);
+  await emitSyncMessage(pool);
   return parseLsn(rows[0].lsn);
+}
+
+/** The sync message alone (after a position taken elsewhere, e.g. by a verification snapshot). */
+export async function emitSyncMessage(pool: Pool): Promise<void> {
+  await pool.query(`SELECT pg_logical_emit_message(false, 'distributary', $1)`, [SYNC_MESSAGE]);
 }

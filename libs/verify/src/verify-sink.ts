@@ -9,28 +9,34 @@ import {
 import { LogKeys, type RedisClient } from '@distributary/changelog';
 import { formatLsn, type Lsn } from '@distributary/core';
 import { redactSecrets } from '@distributary/observability';
-import { TypeResolver, createRawTextPool, quoteTable } from '@distributary/pg-source';
 import { compareSides, type ComparisonReport, type Difference } from './compare';
+import { quoteTable } from './oracle/contract-sql';
+import { createTextPool } from './oracle/raw-pool';
+import { SnapshotSlot, SourceSnapshot } from './oracle/source-snapshot';
 import { elasticsearchSides } from './sides/elasticsearch-sides';
 import type { SinkSides } from './sides/keyed-side';
 import { redisCacheSides } from './sides/redis-cache-sides';
 import { sampleFor, type KeySample } from './sides/sampling';
 import { viewSides } from './sides/view-sides';
 import { slotConfirmedLsn, waitForSink, type SinkProgress } from './sink-progress';
-import { syncPoint } from './sync-point';
+import { emitSyncMessage } from './sync-point';
 
 /**
  * Verifies one sink against the source at a source snapshot LSN.
  *
- * 1. L = pg_current_wal_lsn() (plus a sync message so a quiet connector confirms past it).
+ * 1. Open a REPEATABLE READ snapshot of the source; L = pg_current_wal_lsn() read by its first
+ *    statement (plus a sync message so a quiet connector confirms past it). Every expected value of
+ *    the pass is read in that snapshot, rendered by PostgreSQL per the type contract (oracle/), never
+ *    by the pipeline's decoder: verify is an independent oracle, sharing only the sink's documented
+ *    mapping (document builder, cache model) applied to PostgreSQL's values.
  * 2. Wait until the sink has applied everything below L (waitForSink: connector confirmed ≥ L and no
  *    partition holds an unapplied entry below L). A sink that does not get there in time is reported
  *    `behind`, never compared (a lagging sink is not a broken one).
  * 3. Read both sides (bucketed digests, drill-down into differing buckets only) and compare.
  *
- * Races with concurrent writes: the source is read AFTER step 2 and the target after that, so a row
- * written to the source after L may already be in the source read but not yet in the target (or the
- * other way round), and shows up as a difference that is only a matter of time. Therefore, when the
+ * Races with concurrent writes: the target is live, so a row written to the source after L may
+ * already be in the target but not in the snapshot, and shows up as a difference that is only a
+ * matter of time. Therefore, when the
  * first pass finds differences, verification takes a second point L2, waits for the sink to pass L2,
  * compares again, and reports only keys that differ in BOTH passes (with the second pass's values).
  * A key that is rewritten continuously during both passes can still be reported; a repair of such a
@@ -92,17 +98,18 @@ export interface DetailedVerification {
 }
 
 export interface SourceHandle {
+  /** Source connections (positions, counts, sync messages); expected values come from `snapshot`. */
   pool: Pool;
-  types: TypeResolver;
   url: string;
+  /** The REPEATABLE READ snapshot of the pass in progress. */
+  snapshot: SnapshotSlot;
   close(): Promise<void>;
 }
 
 export function openSource(config: DistributaryConfig): SourceHandle {
   const url = config.source.postgres.url;
-  const pool = createRawTextPool(url, { max: 4 });
-  pool.on('error', () => undefined);
-  return { pool, types: new TypeResolver(pool), url, close: () => pool.end() };
+  const pool = createTextPool(url, { max: 4 });
+  return { pool, url, snapshot: new SnapshotSlot(), close: () => pool.end() };
 }
 
 async function sourceCount(source: SourceHandle, sink: SinkConfig): Promise<number> {
@@ -171,31 +178,46 @@ export async function verifySinkDetailed(
     durationMs: Date.now() - started,
   });
 
+  /** One pass: a snapshot at L, the sink waited for up to L, both sides compared. */
+  const pass = async (): Promise<{ lsn: Lsn; progress: SinkProgress; report?: ComparisonReport }> => {
+    const snapshot = await SourceSnapshot.open(source.url);
+    try {
+      await emitSyncMessage(source.pool);
+      const progress = await wait(snapshot.lsn);
+      if (progress.timedOut) return { lsn: snapshot.lsn, progress };
+      source.snapshot.set(snapshot);
+      const report = await compareSides(sides.expected, sides.actual, { examples: ALL, equal: sides.equal });
+      return { lsn: snapshot.lsn, progress, report };
+    } finally {
+      source.snapshot.set(undefined);
+      await snapshot.end();
+    }
+  };
+
   try {
-    let lsn = await syncPoint(source.pool);
-    let progress = await wait(lsn);
-    if (progress.timedOut) {
-      const result = finish({ ...base, status: 'behind', lsn: formatLsn(lsn), passes: 0, progress });
+    const first = await pass();
+    let lsn = first.lsn;
+    if (!first.report) {
+      const result = finish({ ...base, status: 'behind', lsn: formatLsn(lsn), passes: 0, progress: first.progress });
       return { result, lsn, missing: [], extra: [], different: [], sourceKeyOf: sides.sourceKeyOf, sides };
     }
-    let report = await compareSides(sides.expected, sides.actual, { examples: ALL });
+    let report = first.report;
     let passes = 1;
     const ignored = (d: Difference): boolean => sides.ignoreMissing?.(d.key) ?? false;
     const differs = (r: ComparisonReport): boolean =>
       r.missing.some((d) => !ignored(d)) || r.extra.length > 0 || r.different.length > 0;
     if (differs(report)) {
-      const first = keysOf(report);
-      lsn = await syncPoint(source.pool);
-      progress = await wait(lsn);
-      if (!progress.timedOut) {
-        report = await compareSides(sides.expected, sides.actual, { examples: ALL });
+      const firstKeys = keysOf(report);
+      const second = await pass();
+      if (second.report) {
+        lsn = second.lsn;
         passes = 2;
-        const stillThere = (d: Difference): boolean => first.has(d.key);
+        const stillThere = (d: Difference): boolean => firstKeys.has(d.key);
         report = {
-          ...report,
-          missing: report.missing.filter(stillThere),
-          extra: report.extra.filter(stillThere),
-          different: report.different.filter(stillThere),
+          ...second.report,
+          missing: second.report.missing.filter(stillThere),
+          extra: second.report.extra.filter(stillThere),
+          different: second.report.different.filter(stillThere),
         };
       }
     }

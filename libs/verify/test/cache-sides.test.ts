@@ -5,6 +5,7 @@ import { createRedisCacheSink, scanKeys } from '@distributary/sink-redis-cache';
 import { compareSides, isClean } from '@distributary/verify';
 import { createTestDatabase, redisUrl, uniqueName, type TestDatabase } from '@distributary/testkit';
 import { applyThroughSink, readSourceRows, syntheticReads } from '../src/repair/direct-repair';
+import { SourceSnapshot } from '../src/oracle/source-snapshot';
 import { redisCacheSides } from '../src/sides/redis-cache-sides';
 import { openSource, type SourceHandle } from '../src/verify-sink';
 
@@ -42,7 +43,7 @@ beforeAll(async () => {
   });
   sink = config.sinks[0] as RedisCacheSinkConfig;
   source = openSource(config);
-  const rows = await readSourceRows(
+  const { rows } = await readSourceRows(
     source,
     'public.items',
     Array.from({ length: 8 }, (_, i) => ({ id: i + 1 })),
@@ -60,9 +61,13 @@ afterAll(async () => {
 
 async function compare() {
   const sides = redisCacheSides(sink, source);
+  const snapshot = await SourceSnapshot.open(source.url);
+  source.snapshot.set(snapshot);
   try {
     return { report: await compareSides(sides.expected, sides.actual, { examples: 100 }), sides };
   } finally {
+    source.snapshot.set(undefined);
+    await snapshot.end();
     await sides.close();
   }
 }

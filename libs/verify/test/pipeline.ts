@@ -47,7 +47,7 @@ export async function startPipeline(): Promise<Pipeline> {
     CREATE TABLE orders (id int PRIMARY KEY, category_id int NOT NULL, amount numeric(10,2) NOT NULL);
     CREATE SCHEMA analytics;
   `);
-  const prefix = `${name}:`;
+  const prefix = `cache-${name}:`; // not under the log namespace (config refuses keys that could collide)
   const alias = name.toLowerCase().replace(/[^a-z0-9_-]/g, '_');
   const config = configSchema.parse({
     source: {

@@ -2,9 +2,10 @@ import type { Client } from '@elastic/elasticsearch';
 import type { ElasticsearchSinkConfig, RedisCacheSinkConfig } from '@distributary/config';
 import type { RedisClient } from '@distributary/changelog';
 import { positionToId, type ChangeEvent, type Lsn, type Row, type Sink } from '@distributary/core';
-import { describeSnapshotTable, keysWhere, readChunk } from '@distributary/pg-source';
 import { createElasticsearchSink, versionOf as esVersionOf } from '@distributary/sink-elasticsearch';
 import { CacheWriter, createRedisCacheSink, versionOf as cacheVersionOf } from '@distributary/sink-redis-cache';
+import { snapshotSelect } from '../oracle/snapshot-select';
+import { SourceSnapshot } from '../oracle/source-snapshot';
 import { MEMBER_PREFIX, VALUE_PREFIX, parseMemberKey } from '../sides/redis-cache-sides';
 import type { SourceHandle } from '../verify-sink';
 
@@ -33,11 +34,24 @@ export interface DirectRepairCounts {
 
 export const emptyCounts = (): DirectRepairCounts => ({ rewritten: 0, deleted: 0, skippedAsNewer: 0, rejected: [] });
 
-export async function readSourceRows(source: SourceHandle, table: string, keys: Row[]): Promise<Row[]> {
-  if (keys.length === 0) return [];
-  const meta = await describeSnapshotTable(source.pool, table);
-  const chunk = await readChunk(source.pool, meta, source.types, null, keys.length + 1, keysWhere(meta, keys));
-  return chunk.rows;
+/**
+ * The current source rows of `keys`, rendered by PostgreSQL per the type contract (the same oracle as
+ * verification, so a repair writes what PostgreSQL holds even if the pipeline's decoder were wrong).
+ */
+export async function readSourceRows(
+  source: SourceHandle,
+  table: string,
+  keys: Row[],
+): Promise<{ rows: Row[]; keyColumns: string[] }> {
+  const snapshot = await SourceSnapshot.open(source.url);
+  try {
+    const { primaryKey } = await snapshot.describe(table);
+    if (keys.length === 0) return { rows: [], keyColumns: primaryKey };
+    const rows = await snapshotSelect(snapshot).select(table, [{ columns: primaryKey, tuples: keys }]);
+    return { rows, keyColumns: primaryKey };
+  } finally {
+    await snapshot.end();
+  }
 }
 
 export function syntheticReads(table: string, rows: Row[], keyColumns: readonly string[], lsn: Lsn): ChangeEvent[] {

@@ -1,9 +1,17 @@
-import { isElasticsearchSink, isRedisCacheSink, type DistributaryConfig, type SinkConfig } from '@distributary/config';
+import {
+  isElasticsearchSink,
+  isRedisCacheSink,
+  type DistributaryConfig,
+  type MaterializedViewSinkConfig,
+  type SinkConfig,
+} from '@distributary/config';
+import { createMaterializedViewSink } from '@distributary/sink-materialized-view';
+import { slotConfirmedLsn, waitForSink } from '../sink-progress';
+import { syncPoint } from '../sync-point';
 import { LogKeys } from '@distributary/changelog';
 import { canonicalKey, type Row } from '@distributary/core';
-import { describeSnapshotTable } from '@distributary/pg-source';
 import type { Difference } from '../compare';
-import { normalizeValue } from '../sides/view-sides';
+import { groupKey, type ViewShape } from '../sides/view-sides';
 import {
   openSource,
   verifySinkDetailed,
@@ -115,9 +123,8 @@ export async function repairSink(
         report.notes.push(
           `${leftOver.length} key(s) not re-emitted by a snapshot (no connector ran it): applied through the sink's own code at ${lsn - 1n}`,
         );
-        const meta = await describeSnapshotTable(source.pool, sides.table);
-        const rows = await readSourceRows(source, sides.table, leftOver);
-        const events = syntheticReads(sides.table, rows, meta.keyColumns, lsn - 1n);
+        const { rows, keyColumns } = await readSourceRows(source, sides.table, leftOver);
+        const events = syntheticReads(sides.table, rows, keyColumns, lsn - 1n);
         merge(counts, await applyThroughSink(sinkFor(sink, source, deps.cacheClient), events));
       }
     }
@@ -135,6 +142,7 @@ export async function repairSink(
     const view = sides as unknown as {
       definition: import('@distributary/sink-materialized-view').ViewDefinition;
       viewPool: import('pg').Pool;
+      shape: ViewShape;
     };
     const groupsOf = (d: Difference) => JSON.parse(d.key) as (string | null)[];
     const wheres = stale.map((d) => groupWhere(view.definition, groupsOf(d)));
@@ -150,6 +158,7 @@ export async function repairSink(
       }));
       report.viaSnapshot = outcome.done.length > 0 ? stale.length : 0;
       if (outcome.done.length === 0) report.fallback = true;
+      else report.notes.push(await recomputeViewState(config, sink, deps, source, options));
     }
     const direct = [...(report.fallback ? stale : []), ...verification.extra].map((d) => d.key);
     if (direct.length > 0) {
@@ -157,13 +166,46 @@ export async function repairSink(
         report.notes.push('no connector ran the repair snapshot: view rows rewritten under the sink lock');
       const expectedNow = async () => {
         const { rows } = await source.pool.query<Record<string, string | null>>(`SELECT * FROM (${sink.sql}) AS v`);
-        const groups = view.definition.outputs.filter((o) => o.kind === 'group').map((o) => o.name);
-        return new Map(rows.map((r) => [JSON.stringify(groups.map((g) => normalizeValue(r[g]))), r]));
+        return new Map(rows.map((r) => [groupKey(view.shape, r), r]));
       };
-      merge(counts, await rewriteViewRows(sink, view.definition, view.viewPool, expectedNow, direct));
+      merge(counts, await rewriteViewRows(sink, view.shape, view.viewPool, expectedNow, direct));
     }
   }
   return { ...report, ...counts };
+}
+
+/**
+ * After the sink applied the re-emitted fact rows (its mirrors and per-row contributions are then the
+ * source's), the group state is recomputed from those contributions: that fixes state that was wrong
+ * for any reason, so a repaired view converges for every group.
+ */
+async function recomputeViewState(
+  config: DistributaryConfig,
+  sink: MaterializedViewSinkConfig,
+  deps: VerifyDeps,
+  source: SourceHandle,
+  options: RepairOptions,
+): Promise<string> {
+  const progress = await waitForSink(
+    deps.redis,
+    new LogKeys(config.log.namespace),
+    sink.name,
+    config.log.partitions,
+    await syncPoint(source.pool),
+    {
+      timeoutMs: options.timeoutMs ?? 60_000,
+      sourceConfirmed: slotConfirmedLsn(source.pool, config.source.postgres.slot),
+    },
+  );
+  if (progress.timedOut) return 'the sink did not apply the repair snapshot in time: group state not recomputed';
+  const view = await createMaterializedViewSink(sink, { sourceUrl: source.url });
+  try {
+    await view.open();
+    const { groups } = await view.recomputeState();
+    return `group state recomputed from the per-row contributions (${groups} groups)`;
+  } finally {
+    await view.close();
+  }
 }
 
 export interface VerifyAndRepairResult {

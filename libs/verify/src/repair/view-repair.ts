@@ -1,8 +1,8 @@
 import type { Pool } from 'pg';
 import type { MaterializedViewSinkConfig } from '@distributary/config';
-import { quoteIdent } from '@distributary/pg-source';
 import type { ViewDefinition } from '@distributary/sink-materialized-view';
-import { normalizeValue, qualifiedTable } from '../sides/view-sides';
+import { quoteIdent } from '../oracle/contract-sql';
+import { groupKey, qualifiedTable, type ViewShape } from '../sides/view-sides';
 import type { DirectRepairCounts } from './direct-repair';
 import { emptyCounts } from './direct-repair';
 
@@ -30,14 +30,13 @@ export function groupWhere(definition: ViewDefinition, group: (string | null)[])
 
 export async function rewriteViewRows(
   sink: MaterializedViewSinkConfig,
-  definition: ViewDefinition,
+  shape: ViewShape,
   viewPool: Pool,
   expectedNow: () => Promise<Map<string, Record<string, string | null>>>,
   keys: string[],
 ): Promise<DirectRepairCounts> {
   const counts = emptyCounts();
-  const groups = definition.outputs.filter((o) => o.kind === 'group').map((o) => o.name);
-  const aggregates = definition.outputs.filter((o) => o.kind === 'aggregate').map((o) => o.name);
+  const { groups, aggregates } = shape;
   const table = qualifiedTable(sink.view.table);
   const client = await viewPool.connect();
   try {
@@ -50,7 +49,7 @@ export async function rewriteViewRows(
     const { rows: present } = await client.query<Record<string, string | null>>(
       `SELECT ${groups.map(quoteIdent).join(', ')} FROM ${table}`,
     );
-    const presentByKey = new Map(present.map((r) => [JSON.stringify(groups.map((g) => normalizeValue(r[g]))), r]));
+    const presentByKey = new Map(present.map((r) => [groupKey(shape, r), r]));
     for (const key of keys) {
       const want = expected.get(key);
       const have = presentByKey.get(key);

@@ -33,5 +33,7 @@ export interface SinkSides {
   sourceKeyOf(key: string): Row | undefined;
   /** Missing keys that are a valid state of this target (e.g. expired cache values), not differences. */
   ignoreMissing?(key: string): boolean;
+  /** Equality of an expected and an actual value where plain canonical JSON is too strict (view float sums). */
+  equal?(expected: unknown, actual: unknown): boolean;
   close(): Promise<void>;
 }

@@ -1,15 +1,16 @@
-import type { Pool } from 'pg';
 import { parseKeyTemplate, type RedisCacheSinkConfig } from '@distributary/config';
 import { connectRedis, type RedisClient } from '@distributary/changelog';
 import type { Row } from '@distributary/core';
-import type { TypeResolver } from '@distributary/pg-source';
 import { CacheModel, scanKeys, type CachedRow, type CachedValue } from '@distributary/sink-redis-cache';
+import { parseLosslessJson } from '../oracle/lossless-json';
+import type { SnapshotSlot } from '../oracle/source-snapshot';
 import type { KeySample } from './sampling';
 import { keyedSide, type SinkSides } from './keyed-side';
-import { pickKey, scanSourceTable } from './source-table';
+import { pickKey } from './source-table';
 
 /**
- * Redis cache: the expected side renders every source row with the sink's OWN CacheModel (filter,
+ * Redis cache: the expected side renders every row of the pass's source snapshot (values rendered by
+ * PostgreSQL per the type contract, oracle/) with the sink's OWN CacheModel (filter,
  * key template, projection, encoding, query memberships), so rows the filter leaves out are expected
  * to be absent. Keys: `value <cache key>` → the decoded value, `member [group, member]` → its score
  * (null for plain sets). Top-N groups expect their best `limit` members.
@@ -31,7 +32,7 @@ export function parseMemberKey(key: string): { group: string; member: string } {
 }
 
 function decode(value: CachedValue): unknown {
-  if (value.format === 'json') return JSON.parse(value.document) as unknown;
+  if (value.format === 'json') return parseLosslessJson(value.document);
   const out: Record<string, string> = {};
   for (let i = 0; i < value.pairs.length; i += 2) out[value.pairs[i]] = value.pairs[i + 1];
   return out;
@@ -53,7 +54,7 @@ const score = (text: string | undefined): number | null => (text === undefined ?
 
 export function redisCacheSides(
   sink: RedisCacheSinkConfig,
-  source: { pool: Pool; types: TypeResolver },
+  source: { snapshot: SnapshotSlot },
   sample?: KeySample,
   deps: { client?: RedisClient } = {},
 ): SinkSides & { client: RedisClient; model: CacheModel } {
@@ -63,7 +64,8 @@ export function redisCacheSides(
 
   async function* expectedPairs(want: (key: string) => boolean, drilling: boolean): AsyncGenerator<[string, unknown]> {
     const limited = new Map<string, { score: number; key: string; row: Row }[]>();
-    for await (const { rows, keyColumns } of scanSourceTable(source.pool, source.types, model.table)) {
+    for await (const { rows, info } of source.snapshot.get().scan(model.table)) {
+      const keyColumns = info.primaryKey;
       for (const row of rows) {
         let cached: CachedRow | undefined;
         try {
@@ -112,7 +114,7 @@ export function redisCacheSides(
         if (text === null) continue;
         let value: unknown = text;
         try {
-          value = JSON.parse(text) as unknown;
+          value = parseLosslessJson(text);
         } catch {
           // not JSON: compared as the raw string (and reported as different)
         }
