@@ -60,9 +60,11 @@ export function toDeadLetter(sink: string, id: string, flat: string[], full = fa
   const event = eventOf(fields);
   const partition = Number(str(fields.partition) ?? NaN);
   const time = str(fields.time) ?? str(fields.at);
+  // An event that could not be decoded (or was too large to parse for a preview) is shown as stored.
+  const all = { ...fields, event: Object.keys(event).length ? event : (fields.event ?? event) };
   const shown = full
-    ? { value: { fields: { ...fields, event }, key: event.key ?? null, error: str(fields.error) }, truncated: false }
-    : preview({ fields: { ...fields, event }, key: event.key ?? null, error: str(fields.error) });
+    ? { value: { fields: all, key: event.key ?? null, error: str(fields.error) }, truncated: false }
+    : preview({ fields: all, key: event.key ?? null, error: str(fields.error) });
   return {
     id,
     sink,
