@@ -1,5 +1,6 @@
 /** Checks that span sections: unique sink names, and every table a sink reads is a source table. */
 import type { PathSegment } from './issues';
+import { sinkConflicts } from './sink-conflicts';
 import type { DistributaryConfig, SinkConfig } from './schema/root';
 
 export interface TableReference {
@@ -61,6 +62,7 @@ export function crossCheck(config: DistributaryConfig): { path: PathSegment[]; m
       });
     }
   });
+  issues.push(...sinkConflicts(config));
   const sourceTables = new Set(config.source.tables);
   config.sinks.forEach((sink, index) => {
     const reported = new Set<string>();

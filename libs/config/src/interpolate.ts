@@ -16,8 +16,16 @@ const MASKED_REFERENCE = new RegExp(`(\\$?)\\$${OPEN}([^${OPEN}${CLOSE}]*)${CLOS
 const VARIABLE = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const SECRET_NAME = /(password|passwd|secret|token|key|credential)/i;
 
-export function maskReferences(text: string): string {
-  return text.replace(REFERENCE_IN_TEXT, (_m, inner: string) => `$${OPEN}${inner}${CLOSE}`);
+/** Only well-formed references: used when the lenient masking left the YAML unparsable (a malformed
+ * `${VAR }` swallowed the `}` that closes a flow mapping). */
+const STRICT_REFERENCE_IN_TEXT = /\$\{(file:[^{}\n]*|[A-Za-z_][A-Za-z0-9_]*(?::-[^{}\n]*)?)\}/g;
+
+export function maskReferences(text: string, strict = false): string {
+  const pattern = strict ? STRICT_REFERENCE_IN_TEXT : REFERENCE_IN_TEXT;
+  const masked = text.replace(pattern, (_m, inner: string) => `$${OPEN}${inner}${CLOSE}`);
+  // What is left of `${` is unterminated: masked too, so YAML still parses (even inside a flow
+  // mapping) and interpolation reports it with its path.
+  return masked.includes('${') ? masked.split('${').join(`$${OPEN}`) : masked;
 }
 
 /** Undoes maskReferences in a string that was not interpolated (e.g. in a message). */
@@ -50,6 +58,9 @@ export function interpolate(masked: string, ctx: InterpolationContext): Interpol
     secret ||= resolved.secret;
     return resolved.value;
   });
+  if (failure === undefined && value.includes(`$${OPEN}`)) {
+    failure = 'expected a reference like ${NAME} closed by "}", found an unterminated "${"';
+  }
   if (failure !== undefined) return { ok: false, message: failure };
   const wholeReference = references === 1 && /^\$\uE000[^\uE000\uE001]*\uE001$/.test(masked);
   return { ok: true, value: unmaskReferences(value), secret, wholeReference };

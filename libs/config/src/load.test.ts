@@ -126,7 +126,9 @@ describe('interpolation', () => {
     } catch (error) {
       message = (error as Error).message;
     }
-    expect(message).toContain('source.postgres.url (line 2:20): expected a postgres:// URL, found "***" (secret)');
+    expect(message).toContain(
+      'source.postgres.url (line 2:20): expected a postgres:// URL like postgres://host:port, found "***" (secret)',
+    );
     expect(message).not.toContain('file-secret');
   });
 });

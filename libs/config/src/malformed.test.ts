@@ -16,7 +16,7 @@ const EXPECTED: Record<string, string[]> = {
   'missing source': ['source (line 1:1): missing: expected a mapping (key: value)'],
   'missing postgres url': ['source.postgres.url (line 2:13): missing: expected a string'],
   'not a postgres url (password redacted)': [
-    'source.postgres.url (line 2:20): expected a postgres:// URL, found "mysql://app:***@db/shop"',
+    'source.postgres.url (line 2:20): expected a postgres:// URL like postgres://host:port, found "mysql://app:***@db/shop"',
   ],
   'bad slot name': [
     'source.postgres.slot (line 2:67): expected lower-case letters, digits and underscores, found "My-Slot"',
@@ -34,7 +34,9 @@ const EXPECTED: Record<string, string[]> = {
     'log.redis (line 5:10): expected exactly one of { url } or { cluster }, found an object with "url", "cluster"',
   ],
   'log redis empty': ['log.redis (line 5:10): expected exactly one of { url } or { cluster }, found an empty object'],
-  'log redis not a redis url': ['log.redis.url (line 5:17): expected a redis:// URL, found "http://127.0.0.1:16379"'],
+  'log redis not a redis url': [
+    'log.redis.url (line 5:17): expected a redis:// URL like redis://host:port, found "http://127.0.0.1:16379"',
+  ],
   'empty cluster': ['log.redis.cluster (line 5:21): expected at least one cluster node, found a list of 0 items'],
   'zero partitions': ['log.partitions (line 6:15): expected a number >= 1, found number 0'],
   'partitions as a word': ['log.partitions (line 6:15): expected a number, found "eight"'],
@@ -70,7 +72,7 @@ const EXPECTED: Record<string, string[]> = {
     'sinks[2].sql (line 18:10): expected a table listed in source.tables (public.products, public.categories, public.orders), found "public.order_lines"',
   ],
   'elasticsearch url without scheme': [
-    'sinks[0].elasticsearch.url (line 8:27): expected an http:// or https:// URL, found "es:9200"',
+    'sinks[0].elasticsearch.url (line 8:27): expected an http(s):// URL like http://host:port, found "es:9200"',
   ],
   'admin port out of range': ['admin.port (line 1:16): expected a number <= 65535, found number 70000'],
   'admin token role': ['admin.tokens[0].role (line 1:54): expected one of "viewer", "operator", found "root"'],
@@ -91,7 +93,7 @@ const EXPECTED: Record<string, string[]> = {
     'env DISTRIBUTARY_ADMIN_TOKENS[1]: expected "viewer:<token>" or "operator:<token>" with a token of at least 8 characters, found "root:***"',
   ],
   'secret from a variable is never shown': [
-    'source.postgres.url (line 2:20): expected a postgres:// URL, found "***" (secret)',
+    'source.postgres.url (line 2:20): expected a postgres:// URL like postgres://host:port, found "***" (secret)',
   ],
   'reference default of the wrong type': ['log.partitions (line 6:15): expected a number, found "zero"'],
   'several problems at once, in file order': [

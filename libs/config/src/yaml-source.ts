@@ -21,9 +21,13 @@ export interface ParsedYaml {
   issues: ConfigIssue[];
 }
 
+/** A configuration is a few kilobytes; anything near this is a mistake or an attack. */
+export const MAX_CONFIG_BYTES = 1024 * 1024;
+/** Aliases (`*name`) resolved per file, and values produced in all (an alias bomb expands exponentially). */
+export const MAX_ALIASES = 100;
+export const MAX_VALUES = 100_000;
+
 export function parseYaml(text: string, ctx: InterpolationContext): ParsedYaml {
-  const lineCounter = new LineCounter();
-  const doc = YAML.parseDocument(maskReferences(text), { lineCounter, prettyErrors: true, uniqueKeys: true });
   const result: ParsedYaml = {
     value: undefined,
     locations: new Map(),
@@ -32,6 +36,25 @@ export function parseYaml(text: string, ctx: InterpolationContext): ParsedYaml {
     secretValues: [],
     issues: [],
   };
+  if (text.length > MAX_CONFIG_BYTES) {
+    result.issues.push({
+      path: '(yaml)',
+      message: `expected a configuration of at most ${MAX_CONFIG_BYTES / 1024} KiB, found ${Math.ceil(text.length / 1024)} KiB`,
+    });
+    return result;
+  }
+  const parse = (masked: string) => {
+    const lineCounter = new LineCounter();
+    const options = { lineCounter, prettyErrors: true, uniqueKeys: true, maxAliasCount: MAX_ALIASES };
+    return { lineCounter, doc: YAML.parseDocument(masked, options) };
+  };
+  let { lineCounter, doc } = parse(maskReferences(text));
+  if (doc.errors.length > 0 && text.includes('${')) {
+    // A malformed `${VAR }` may have swallowed a closing brace: parse again masking only well-formed
+    // references, so the malformed one is reported at its path instead of as a YAML syntax error.
+    const strict = parse(maskReferences(text, true));
+    if (strict.doc.errors.length === 0) ({ lineCounter, doc } = strict);
+  }
   if (doc.errors.length > 0) {
     const seen = new Set<string>();
     for (const error of doc.errors) {
@@ -54,11 +77,18 @@ export function parseYaml(text: string, ctx: InterpolationContext): ParsedYaml {
     return { line: pos.line, column: pos.col };
   };
 
+  let aliases = 0;
+  let values = 0;
+  class TooLarge extends Error {}
   const walk = (node: unknown, path: PathSegment[]): unknown => {
+    if (++values > MAX_VALUES) throw new TooLarge(`expected at most ${MAX_VALUES} values, found more`);
     const key = formatPath(path);
     const where = locate(node as Node);
     if (where) result.locations.set(key, where);
-    if (isAlias(node)) return walk(node.resolve(doc), path);
+    if (isAlias(node)) {
+      if (++aliases > MAX_ALIASES) throw new TooLarge(`expected at most ${MAX_ALIASES} aliases (*name), found more`);
+      return walk(node.resolve(doc), path);
+    }
     if (isMap(node)) {
       const out: Record<string, unknown> = {};
       for (const pair of node.items) {
@@ -98,6 +128,12 @@ export function parseYaml(text: string, ctx: InterpolationContext): ParsedYaml {
     return node === null || node === undefined ? null : (node as Node).toJSON();
   };
 
-  result.value = doc.contents ? walk(doc.contents, []) : null;
+  try {
+    result.value = doc.contents ? walk(doc.contents, []) : null;
+  } catch (error) {
+    if (!(error instanceof TooLarge)) throw error;
+    result.value = undefined;
+    result.issues = [{ path: '(yaml)', message: `not a plausible configuration: ${error.message}` }];
+  }
   return result;
 }

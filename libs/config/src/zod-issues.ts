@@ -45,7 +45,12 @@ function convert(issue: ZodIssue, ctx: IssueContext, relPath: PathSegment[]): Co
   if (issue.code === 'invalid_type' && found === undefined) {
     return [located(ctx, relPath, { message: `missing: expected ${article(issue.expected)}` })];
   }
-  if (issue.code === 'custom') return [located(ctx, relPath, { message: `${issue.message} (found ${shown})` })];
+  if (issue.code === 'custom') {
+    const message = issue.message.startsWith('expected ')
+      ? `${issue.message}, found ${shown}`
+      : `${issue.message} (found ${shown})`;
+    return [located(ctx, relPath, { message })];
+  }
   return [located(ctx, relPath, { message: `expected ${expectation(issue, ctx, relPath)}, found ${shown}` })];
 }
 

@@ -81,6 +81,10 @@ export const sourceSchema = z.strictObject({
         .default(5000)
         .describe('How often retained WAL and the connector status hash are refreshed'),
     })
+    .refine((c) => c.leaseRenew < c.leaseTtl, {
+      path: ['leaseRenew'],
+      message: 'leaseRenew less than leaseTtl (the leader must renew before its lease lapses)',
+    })
     .prefault({})
     .describe('Tuning of the connector (WAL → change log)'),
   /** Initial and incremental snapshots. */

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ageDuration, duration, httpUrl, sinkName, tableName } from '../common';
+import { ageDuration, duration, httpUrl, keyTemplate, sinkName, tableName } from '../common';
 
 /**
  * The Elasticsearch sink: one document per row of the root table (`from`), written to the alias
@@ -104,6 +104,7 @@ export const elasticsearchSinkSchema = z.strictObject({
     index: z
       .string()
       .regex(/^[a-z0-9][a-z0-9_-]*$/, 'a lower-case index name')
+      .max(200, 'an index name of at most 200 characters (Elasticsearch allows 255 bytes with the _v<N> suffix)')
       .describe('The alias searched by applications; the sink writes to <index>_v<N> behind it'),
     mappings: z.record(z.string(), z.unknown()).optional().describe('Index mappings (as in PUT <index>)'),
     settings: z.record(z.string(), z.unknown()).optional().describe('Index settings (as in PUT <index>)'),
@@ -117,11 +118,7 @@ export const elasticsearchSinkSchema = z.strictObject({
     bulk: bulkSchema,
   }),
   from: tableName.describe('The root table: one document per row'),
-  id: z
-    .string()
-    .regex(/\{[a-z_][a-z0-9_$]*\}/, 'a template with at least one {column}, e.g. "{id}" or "{tenant}:{id}"')
-    .default('{id}')
-    .describe('Document id template over root columns, e.g. "{id}" or "{tenant_id}-{id}"'),
+  id: keyTemplate.default('{id}').describe('Document id template over root columns, e.g. "{id}" or "{tenant_id}-{id}"'),
   document: z
     .record(z.string().min(1), esDocumentField)
     .optional()

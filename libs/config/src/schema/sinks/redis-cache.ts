@@ -1,61 +1,10 @@
 import jsonata from 'jsonata';
 import { z } from 'zod';
-import { ageDuration, duration, redisUrl, sinkName, tableName } from '../common';
+import { ageDuration, duration, keyTemplate, redisUrl, sinkName, tableName } from '../common';
 
-/**
- * Key templates: literal text with `{column}` placeholders filled from the row (`product:{id}`,
- * `tenant:{tenant_id}:user:{id}`). `{{` and `}}` write a literal brace, so a Redis Cluster hash tag
- * is spelled `{{{tenant_id}}}:user:{id}` (renders `{7}:user:42`).
- */
-export type KeyTemplatePart = { literal: string } | { column: string };
+export { parseKeyTemplate, templateColumns, type KeyTemplatePart } from '../../templates';
 
 const COLUMN = /^[A-Za-z_][A-Za-z0-9_$]*$/;
-
-export function parseKeyTemplate(template: string): KeyTemplatePart[] {
-  const parts: KeyTemplatePart[] = [];
-  let literal = '';
-  for (let i = 0; i < template.length; i++) {
-    const char = template[i];
-    if (char === '{' && template[i + 1] === '{') {
-      literal += '{';
-      i++;
-    } else if (char === '}' && template[i + 1] === '}') {
-      literal += '}';
-      i++;
-    } else if (char === '{') {
-      const end = template.indexOf('}', i);
-      if (end < 0) throw new Error(`unclosed "{" at offset ${i} (write "{{" for a literal brace)`);
-      const column = template.slice(i + 1, end);
-      if (!COLUMN.test(column)) throw new Error(`"{${column}}" is not a column name`);
-      if (literal) parts.push({ literal });
-      literal = '';
-      parts.push({ column });
-      i = end;
-    } else if (char === '}') {
-      throw new Error(`unmatched "}" at offset ${i} (write "}}" for a literal brace)`);
-    } else {
-      literal += char;
-    }
-  }
-  if (literal) parts.push({ literal });
-  if (!parts.some((part) => 'column' in part)) throw new Error('needs at least one {column} placeholder');
-  return parts;
-}
-
-export function templateColumns(template: string): string[] {
-  return parseKeyTemplate(template).flatMap((part) => ('column' in part ? [part.column] : []));
-}
-
-const keyTemplate = z
-  .string()
-  .min(1)
-  .superRefine((template, ctx) => {
-    try {
-      parseKeyTemplate(template);
-    } catch (error) {
-      ctx.addIssue({ code: 'custom', message: `key template: ${(error as Error).message}` });
-    }
-  });
 
 const jsonataPredicate = z
   .string()

@@ -1,3 +1,4 @@
+import { parseKeyTemplate } from '@distributary/config';
 import type { Row } from '@distributary/core';
 
 /** "{tenant_id}:{id}" -> a function of the root row. Every referenced column must be present and non-null. */
@@ -10,9 +11,9 @@ export interface IdTemplate {
 }
 
 export function compileIdTemplate(template: string): IdTemplate {
-  const parts = template.split(/(\{[a-z_][a-z0-9_$]*\})/);
-  const columns = parts.filter((p) => /^\{.*\}$/.test(p)).map((p) => p.slice(1, -1));
-  if (columns.length === 0) throw new Error(`id template "${template}" names no {column}`);
+  // The same template rules as Redis keys ({{ and }} are literal braces, quoted column names).
+  const parts = parseKeyTemplate(template);
+  const columns = parts.flatMap((part) => ('column' in part ? [part.column] : []));
   return {
     source: template,
     columns,
@@ -20,10 +21,10 @@ export function compileIdTemplate(template: string): IdTemplate {
     render(row) {
       return parts
         .map((part) => {
-          if (!/^\{.*\}$/.test(part)) return part;
-          const value = row[part.slice(1, -1)];
+          if ('literal' in part) return part.literal;
+          const value = row[part.column];
           if (value === undefined || value === null) {
-            throw new Error(`id template "${template}": column ${part.slice(1, -1)} is missing or null`);
+            throw new Error(`id template "${template}": column ${part.column} is missing or null`);
           }
           return typeof value === 'object' ? JSON.stringify(value) : String(value);
         })
