@@ -71,6 +71,8 @@ async function main(): Promise<void> {
     platform: 'node',
     target: 'node20',
     sourcemap: true,
+    // import() as require(): Node's import() would want file extensions on relative paths.
+    supported: { 'dynamic-import': false },
     tsconfig: join(root, 'tsconfig.base.json'),
     logLevel: 'warning',
   });
