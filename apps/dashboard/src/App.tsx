@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useState } from 'react';
 import { api, ApiError, forgetToken, storedToken } from './api';
+import { AuditLog } from './components/AuditLog';
 import { Charts } from './components/Charts';
 import { ConfirmDialog, type ConfirmRequest } from './components/ConfirmDialog';
 import { DeadLetters } from './components/DeadLetters';
@@ -138,6 +139,7 @@ function Dashboard({ role, onLogout }: { role: Role; onLogout(): void }) {
               onChanged={() => void verification.refresh()}
             />
             <LiveTail />
+            <AuditLog />
           </>
         )}
       </main>
