@@ -40,6 +40,7 @@ export function sinkWorkerOptionsFromConfig(
           ),
         ),
       ),
+    degradedAfterMs: degradedAfterFromEnv(),
     maintenance: {
       policy: {
         mode: log.retention.mode,
@@ -51,4 +52,17 @@ export function sinkWorkerOptionsFromConfig(
     },
     ...overrides,
   };
+}
+
+/**
+ * The degraded bound (a partition retrying longer is degraded in status, health and metrics):
+ * DISTRIBUTARY_DEGRADED_AFTER_MS, default 60 000.
+ */
+export function degradedAfterFromEnv(env: NodeJS.ProcessEnv = process.env): number | undefined {
+  const raw = env.DISTRIBUTARY_DEGRADED_AFTER_MS;
+  if (raw === undefined || raw === '') return undefined;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 1)
+    throw new Error(`DISTRIBUTARY_DEGRADED_AFTER_MS=${raw}: expected a whole number of milliseconds (at least 1)`);
+  return value;
 }

@@ -1,0 +1,67 @@
+/**
+ * deploy/grafana/alerts.yaml and the chart's PrometheusRule: the same alerting rules, each querying
+ * only metrics the code registers (a sink partition degraded, dead letters growing).
+ */
+import { execFileSync } from 'node:child_process';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parse, parseAllDocuments } from 'yaml';
+import { chartDir, ciValuesDir, findTools, repoRoot } from '../scripts/chart-tools';
+
+interface Rule {
+  alert: string;
+  expr: string;
+  for: string;
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+}
+interface RuleFile {
+  groups: { name: string; rules: Rule[] }[];
+}
+
+function sourceFiles(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    if (name === 'node_modules' || name === 'dist') return [];
+    if (statSync(path).isDirectory()) return sourceFiles(path);
+    return name.endsWith('.ts') && !name.endsWith('.test.ts') ? [path] : [];
+  });
+}
+
+const registered = new Set(
+  ['apps', 'libs'].flatMap((dir) =>
+    sourceFiles(join(repoRoot, dir)).flatMap((file) =>
+      [...readFileSync(file, 'utf8').matchAll(/['"`](distributary_[a-z0-9_]+)['"`]/g)].map((m) => m[1]),
+    ),
+  ),
+);
+
+const file = parse(readFileSync(join(repoRoot, 'deploy', 'grafana', 'alerts.yaml'), 'utf8')) as RuleFile;
+const rules = file.groups.flatMap((g) => g.rules);
+
+describe('alerting rules', () => {
+  it('alert on a degraded sink partition and on growing dead letters, with registered metrics only', () => {
+    expect(rules.map((r) => r.alert)).toEqual(['DistributarySinkDegraded', 'DistributaryDeadLettersGrowing']);
+    expect(rules[0].expr).toContain('distributary_sink_degraded');
+    for (const rule of rules) {
+      for (const [, name] of rule.expr.matchAll(/\b(distributary_[a-z0-9_]+)/g))
+        expect(registered.has(name), `${rule.alert}: ${name} is not registered`).toBe(true);
+    }
+  });
+
+  it('are rendered by the chart as a PrometheusRule when enabled, and not by default', () => {
+    const { helm } = findTools();
+    const render = (...set: string[]) =>
+      parseAllDocuments(
+        execFileSync(helm, ['template', 't', chartDir, '-f', join(ciValuesDir, 'production.yaml'), ...set], {
+          encoding: 'utf8',
+        }),
+      )
+        .map((d) => d.toJSON() as { kind?: string; spec?: RuleFile })
+        .filter((d) => d?.kind === 'PrometheusRule');
+    expect(render()).toEqual([]);
+    const [rendered] = render('--set', 'monitoring.prometheusRule.enabled=true');
+    expect(rendered.spec?.groups.flatMap((g) => g.rules)).toEqual(rules);
+  });
+});
