@@ -1,4 +1,4 @@
-import type { Pool, PoolClient } from 'pg';
+import { escapeLiteral, type Pool, type PoolClient } from 'pg';
 import { positionToId, type ChangeEvent, type Lsn } from '@distributary/core';
 import type { LogKeys, RedisClient } from '@distributary/changelog';
 import { silentLogger, type Logger } from '@distributary/observability';
@@ -95,7 +95,9 @@ export async function runInitialSnapshot(options: InitialSnapshotOptions): Promi
       const client = await options.pool.connect();
       clients.push(client);
       await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-      if (options.snapshotName && !resumed) await client.query(`SET TRANSACTION SNAPSHOT '${options.snapshotName}'`);
+      // The name comes from the server (CREATE_REPLICATION_SLOT), quoted all the same.
+      if (options.snapshotName && !resumed)
+        await client.query(`SET TRANSACTION SNAPSHOT ${escapeLiteral(options.snapshotName)}`);
     }
     await options.onSnapshotImported?.();
 

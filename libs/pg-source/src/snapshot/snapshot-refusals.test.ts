@@ -91,6 +91,27 @@ describe('snapshot requests from untrusted input', () => {
     expect(await injectedExists()).toBe(false);
   });
 
+  it('key values are literals: a hostile key fails the job, it never runs as SQL', async () => {
+    const requests = new SnapshotRequests(redis, keys);
+    const runner = new IncrementalSnapshotRunner({
+      pool,
+      types: new TypeResolver(pool),
+      window: new WatermarkWindow(),
+      durable: new DurableLsn(),
+      requests,
+    });
+    const record = await requestSnapshot(redis, keys, {
+      table: 'public.items',
+      keys: [{ id: "1'); CREATE TABLE public.injected (x int); --" }, { id: "1\\'" }],
+    });
+    await expect(runner.run(record.id)).rejects.toThrow(/invalid input syntax for type integer/);
+    expect((await requests.get(record.id))?.status).toBe('failed');
+    await expect(requestSnapshot(redis, keys, { table: 'public.items', keys: [[1]] as never })).rejects.toThrow(
+      /key objects/,
+    );
+    expect(await injectedExists()).toBe(false);
+  });
+
   it('snapshot reads run in READ ONLY transactions', async () => {
     await expect(readOnly(pool, (client) => client.query('CREATE TABLE injected (x int)'))).rejects.toThrow(
       /read-only transaction/,
