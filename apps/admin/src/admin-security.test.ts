@@ -4,7 +4,7 @@ import { appendDeadLetter, connectRedis, LogKeys, type RedisClient } from '@dist
 import { createTestDatabase, deleteNamespace, redisUrl, uniqueName, type TestDatabase } from '@distributary/testkit';
 import { startAdmin, type RunningAdmin } from './index';
 import { callApi, type CallOptions } from './testing/http-client';
-import { OPERATOR_TOKEN, productEvents, testConfig, VIEWER_TOKEN } from './testing/pipeline-fixture';
+import { appendEvents, OPERATOR_TOKEN, productEvents, testConfig, VIEWER_TOKEN } from './testing/pipeline-fixture';
 
 /**
  * The admin API against hostile requests: oversized and non-JSON bodies, malformed parameters, SQL in
@@ -180,6 +180,75 @@ describe('admin API: bounded row previews', () => {
     expect(full.text).toContain(huge);
     expect((full.body as { entries: { truncated: boolean }[] }).entries[0].truncated).toBe(false);
     await redis.del(keys.deadLetters(SINK));
+  });
+});
+
+describe('admin API: 10 MB adversarial values in the DLQ and the tail', () => {
+  // Long runs of [a-z0-9+.-] with URL-like pieces: the input that made the old redaction quadratic.
+  const adversarial = 'postgres-a.b+c9'.repeat(700_000) + '://u:p@h/db?password=x';
+
+  it('the DLQ answers with a preview for a viewer and the whole redacted value for an operator', async () => {
+    const [event] = productEvents(1);
+    await appendDeadLetter(
+      redis,
+      keys,
+      SINK,
+      1,
+      { ...event, after: { ...event.after, body: adversarial } },
+      adversarial,
+    );
+    const [page, live] = await Promise.all([call(`/api/sinks/${SINK}/dlq`), call('/health/live', { token: null })]);
+    expect(live.status).toBe(200);
+    expect(page.status).toBe(200);
+    expect(page.text.length).toBeLessThan(64 * 1024);
+    const full = await call(`/api/sinks/${SINK}/dlq?full=1`, { token: OPERATOR_TOKEN });
+    expect(full.status).toBe(200);
+    expect(full.text.length).toBeGreaterThan(adversarial.length);
+    expect(full.text).not.toContain('password=x');
+    await redis.del(keys.deadLetters(SINK));
+  });
+
+  it('the live tail cuts a 10 MB key to a preview', async () => {
+    const response = await fetch(`${admin.url}/api/events/tail?sample=5`, {
+      headers: { cookie: `distributary_token=${VIEWER_TOKEN}` },
+      signal: AbortSignal.timeout(60_000),
+    });
+    expect(response.status).toBe(200);
+    const reader = response.body!.getReader();
+    const decoder = new TextDecoder();
+    let buffer = '';
+    let appended = false;
+    try {
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) throw new Error('event stream ended');
+        buffer += decoder.decode(value, { stream: true });
+        const blocks = buffer.split('\n\n');
+        buffer = blocks.pop() ?? '';
+        for (const block of blocks) {
+          const data = block
+            .split('\n')
+            .filter((line) => line.startsWith('data:'))
+            .map((line) => line.slice(5).trim())
+            .join('');
+          if (!data) continue;
+          // The first batch fixes the tail's start at the partitions' ends: append after it.
+          if (!appended) {
+            appended = true;
+            const [event] = productEvents(1);
+            await appendEvents(redis, keys, 2, [{ ...event, key: { id: adversarial } }]);
+            continue;
+          }
+          const batch = JSON.parse(data) as { seen: number; events: { truncated?: boolean; key: unknown }[] };
+          if (batch.seen === 0) continue;
+          expect(data.length).toBeLessThan(64 * 1024);
+          expect(batch.events[0].truncated).toBe(true);
+          return;
+        }
+      }
+    } finally {
+      await reader.cancel();
+    }
   });
 });
 
