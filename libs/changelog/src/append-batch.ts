@@ -1,4 +1,4 @@
-import { encodeEvent, partitionOfCanonicalKey, canonicalKey, type ChangeEvent } from '@distributary/core';
+import { encodeEvent, partitionOfCanonicalKey, type ChangeEvent } from '@distributary/core';
 import type { LogKeys } from './keys';
 import type { TxMarkerInput } from './appender';
 import { encodeTxMarker } from './tx-marker';
@@ -27,9 +27,10 @@ export class AppendBatch {
     return this.streams.size === 0;
   }
 
-  /** Adds a data event; pass its canonical key when already computed. */
-  addEvent(event: ChangeEvent, canonical = canonicalKey(event.table, event.key)): void {
-    const { id, fields } = encodeEvent(event, canonical);
+  /** Adds a data event; returns its canonical key (field `k`, computed once) for the caller to reuse. */
+  addEvent(event: ChangeEvent): string {
+    const { id, fields } = encodeEvent(event);
+    const canonical = fields.k;
     this.events++;
     this.ops[event.op]++;
     if (event.op === 't') {
@@ -37,6 +38,7 @@ export class AppendBatch {
     } else {
       this.push(this.keys.partition(partitionOfCanonicalKey(canonical, this.partitions)), id, fields);
     }
+    return canonical;
   }
 
   addMarker({ commitLsn, marker }: TxMarkerInput): void {

@@ -112,7 +112,7 @@ export class LogAppender {
     const pipeline = this.redis.pipeline();
     // EVAL (not EVALSHA): a script cache flushed by a Redis restart can never make one call fail while
     // a later one of the same stream succeeds. Redis compiles the script once and caches it by digest.
-    for (const call of calls) pipeline.eval(this.script.source, 1, call.stream, call.args);
+    for (const call of calls) pipeline.eval(this.script.source, 1, call.stream, ...call.args);
     const replies = (await pipeline.exec()) ?? [];
     if (replies.length !== calls.length) throw new Error(`log append: ${replies.length} replies for ${calls.length}`);
     const result: AppendResult = { appended: 0, duplicates: 0, absent: [] };

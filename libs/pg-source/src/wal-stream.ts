@@ -7,12 +7,15 @@ import { SOURCE_SESSION_OPTIONS } from './row-reader';
 
 /**
  * One replication session on a slot (pgoutput v1, logical messages on). Messages are handed to
- * `onMessage` strictly one at a time, and the socket is paused while a handler runs (flow control),
- * so a slow log append stops reading from Postgres instead of buffering the WAL in memory.
+ * `onMessage` synchronously, one at a time and in stream order, as the socket delivers them; the
+ * caller applies its own backpressure with pause() / resume() of the replication socket (a paused
+ * socket stops reading from Postgres instead of buffering the WAL in memory; the messages of a chunk
+ * already read are still delivered).
  * Nothing is acknowledged automatically: the caller confirms with sendFlushed() once data is safe.
  */
 export interface WalStreamHandlers {
-  onMessage(message: PgoutputMessage): Promise<void>;
+  /** One decoded pgoutput message; must not throw (report failures through the session). */
+  onMessage(message: PgoutputMessage): void;
   /** A primary keepalive: the server has sent everything up to `lsn`. */
   onKeepalive(lsn: Lsn, shouldRespond: boolean): void;
   onError(error: Error): void;
@@ -27,10 +30,7 @@ export interface WalStreamOptions {
 class RawPgoutputPlugin {
   readonly options = { protoVersion: 1 as const, publicationNames: [] as string[], messages: true };
 
-  constructor(
-    publication: string,
-    private readonly onParsed: () => void,
-  ) {
+  constructor(publication: string) {
     this.options.publicationNames = [publication];
   }
 
@@ -39,7 +39,6 @@ class RawPgoutputPlugin {
   }
 
   parse(buffer: Buffer): PgoutputMessage {
-    this.onParsed();
     return parsePgoutput(buffer);
   }
 
@@ -52,11 +51,15 @@ class RawPgoutputPlugin {
   }
 }
 
+interface PausableSocket {
+  pause?(): void;
+  resume?(): void;
+}
+
 export class WalStream {
-  private received = 0;
-  private handled = 0;
   private readonly service: LogicalReplicationService;
   private stopped = false;
+  private paused = false;
 
   constructor(
     private readonly options: WalStreamOptions,
@@ -64,15 +67,17 @@ export class WalStream {
   ) {
     this.service = new LogicalReplicationService(
       { connectionString: options.url, options: SOURCE_SESSION_OPTIONS },
-      { acknowledge: { auto: false, timeoutSeconds: 0 }, flowControl: { enabled: true } },
+      { acknowledge: { auto: false, timeoutSeconds: 0 }, flowControl: { enabled: false } },
     );
-    this.service.on('data', async (_lsn: string, message: PgoutputMessage) => {
+    // With auto-acknowledge off the library's per-message _acknowledge() does nothing but allocate a
+    // promise (it is async): replace it by a plain no-op on this instance.
+    (this.service as unknown as { _acknowledge: () => void })._acknowledge = () => undefined;
+    this.service.on('data', (_lsn: string, message: PgoutputMessage) => {
+      if (this.stopped) return;
       try {
-        if (!this.stopped) await this.handlers.onMessage(message);
+        this.handlers.onMessage(message);
       } catch (error) {
         this.handlers.onError(error instanceof Error ? error : new Error(String(error)));
-      } finally {
-        this.handled++;
       }
     });
     this.service.on('heartbeat', (lsn: string, _timestamp: number, shouldRespond: boolean) => {
@@ -86,18 +91,30 @@ export class WalStream {
   /** Streams until stop() or the connection ends; rejects when replication cannot start. */
   async run(): Promise<void> {
     if (this.stopped) return;
-    const plugin = new RawPgoutputPlugin(this.options.publication, () => this.received++);
-    await this.service.subscribe(plugin, this.options.slot);
+    await this.service.subscribe(new RawPgoutputPlugin(this.options.publication), this.options.slot);
   }
 
-  /** Every message received so far has been handled (nothing queued behind the current one). */
-  get caughtUp(): boolean {
-    return this.received === this.handled;
+  /** Stops reading the replication socket (backpressure); idempotent. */
+  pause(): void {
+    if (this.paused) return;
+    this.paused = true;
+    this.socket()?.pause?.();
   }
 
-  /** Messages received but not yet fully handled, the current one included. */
-  get backlog(): number {
-    return this.received - this.handled;
+  /** Reads the replication socket again; idempotent. */
+  resume(): void {
+    if (!this.paused) return;
+    this.paused = false;
+    this.socket()?.resume?.();
+  }
+
+  get isPaused(): boolean {
+    return this.paused;
+  }
+
+  /** The pg connection's socket (what the library itself pauses for its own flow control). */
+  private socket(): PausableSocket | undefined {
+    return (this.service as unknown as { _connection?: { stream?: PausableSocket } | null })._connection?.stream;
   }
 
   /** Tells the server everything before `lsn` is durable (written, flushed and applied). */
@@ -110,6 +127,10 @@ export class WalStream {
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
+    // A paused socket never sees the server's end of the connection: let it drain (messages are
+    // ignored from now on), or ending the client waits forever.
+    this.paused = false;
+    this.socket()?.resume?.();
     await this.service.stop().catch(() => undefined);
   }
 }

@@ -27,5 +27,13 @@ export const connectorMetrics = {
     ['slot'],
   ),
   leader: gauge('distributary_connector_leader', '1 while this instance streams the slot, else 0', ['slot']),
+  appendsInFlight: gauge(
+    'distributary_connector_appends_in_flight',
+    'Log appends sent and not yet confirmable (pipelined capture), including completed ones waiting on an earlier one',
+  ),
+  appendBytesInFlight: gauge(
+    'distributary_connector_append_bytes_in_flight',
+    'Encoded bytes appended but not yet acknowledged by Redis; above the bound the replication socket is paused',
+  ),
   toastFilled: counter('distributary_connector_toast_filled_total', 'Unchanged TOAST values filled', ['source']),
 };

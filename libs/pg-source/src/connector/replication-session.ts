@@ -3,16 +3,17 @@ import { canonicalKey, positionToId, type ChangeEvent, type Lsn, type Row } from
 import {
   ConfirmationGate,
   findLatestEventOfKey,
+  type AppendBatch,
+  type AppendResult,
   type LogAppender,
   type LogKeys,
   type RedisClient,
-  type TxMarkerInput,
 } from '@distributary/changelog';
 import type { Logger } from '@distributary/observability';
 import { ChangeDecoder, type DecodedChange } from '../change-decoder';
 import type { LogicalMessage, PgoutputMessage } from '../pgoutput-messages';
 import { rereadRow } from '../row-reader';
-import { fillUnchangedToast } from '../toast-fill';
+import { fillUnchangedToast, type ToastSources } from '../toast-fill';
 import type { TypeResolver } from '../types/type-resolver';
 import { WalStream } from '../wal-stream';
 import { connectorMetrics } from './connector-metrics';
@@ -20,15 +21,26 @@ import type { RowCache } from './row-cache';
 
 /**
  * One leader's replication session: WAL → decoded events → log, then confirmation.
- * THE DURABILITY RULE lives here and in ConfirmationGate: a commit's end LSN (or an idle keepalive /
- * heartbeat LSN) is handed to the gate only after the append covering every event before it resolved;
- * the gate confirms it to PostgreSQL once durable. A failure anywhere ends the session before any
- * later confirmation: PostgreSQL resends from the confirmed LSN and the idempotent append drops what
- * the log already holds — no gap, no duplicate.
- * Memory stays bounded: events are appended every `batchSize` even inside a transaction (they carry
- * the final commit LSN from BEGIN), and the replication socket is paused while an append runs.
+ *
+ * PIPELINED CAPTURE. Messages are decoded synchronously as the socket delivers them and encoded
+ * straight into the current append batch. A batch is sent when it reaches `batchSize` events, or at a
+ * commit when no append is in flight (else when the append in flight completes: group commit). Several
+ * appends may be in flight while decoding goes on; they are bounded by BYTES: once the encoded bytes not
+ * yet durable exceed `maxInFlightBytes` the replication socket is paused, and resumed below half of it.
+ * A message that needs I/O to be handled (a Relation's type lookups, a TOAST fill, a 'distributary'
+ * logical message) also pauses the socket; later messages queue behind it, in order.
+ *
+ * THE DURABILITY RULE lives here and in ConfirmationGate: appends complete in any order (one pipeline
+ * per cluster node), but a commit's end LSN (or an idle keepalive / heartbeat LSN) is handed to the
+ * gate only once the append carrying it AND every append before it resolved — strictly in LSN order.
+ * The gate confirms it to PostgreSQL once durable. A failure anywhere ends the session before any later
+ * confirmation: PostgreSQL resends from the confirmed LSN and the idempotent append drops what the log
+ * already holds — no gap, no duplicate.
  */
 export const DISTRIBUTARY_MESSAGE_PREFIX = 'distributary';
+
+/** Default bound on encoded bytes appended or batched but not yet durable. */
+export const DEFAULT_MAX_IN_FLIGHT_BYTES = 8 * 1024 * 1024;
 
 export interface SessionOptions {
   url: string;
@@ -39,6 +51,8 @@ export interface SessionOptions {
   /** The slot's confirmed_flush_lsn when the session started (what we report until we confirm more). */
   startLsn: Lsn;
   holdBackMs: number;
+  /** Encoded bytes not yet durable above which the replication socket is paused. */
+  maxInFlightBytes?: number;
 }
 
 export interface SessionDeps {
@@ -67,19 +81,46 @@ export interface StreamObserver {
   durableThrough(lsn: Lsn): void;
 }
 
+/** One append (or a bare confirmation) in LSN order; confirmed once it and all before it are done. */
+interface InFlight {
+  /** LSN that may be confirmed once this and every earlier append are durable. */
+  lsn: Lsn | null;
+  done: boolean;
+  bytes: number;
+  startedAt: number;
+  /** Canonical keys and after-rows of its events (newest last): fills look here before the log. */
+  keys: string[];
+  afters: (Row | undefined)[];
+}
+
 export class ReplicationSession {
   private readonly stream: WalStream;
   private readonly decoder: ChangeDecoder;
   private readonly gate: ConfirmationGate;
-  private batch: ChangeEvent[] = [];
-  private markers: TxMarkerInput[] = [];
+  private readonly toastSources: ToastSources;
+  private readonly maxInFlightBytes: number;
+  private batch: AppendBatch;
+  private batchKeys: string[] = [];
+  private batchAfters: (Row | undefined)[] = [];
+  private readonly inFlight: InFlight[] = [];
+  private inFlightBytes = 0;
   private pendingConfirm: Lsn | null = null;
+  private flushScheduled = false;
+  private settledWaiters: (() => void)[] = [];
+  /** Append requests not yet answered (success or failure), and who waits for none to be left. */
+  private outstanding = 0;
+  private outstandingWaiters: (() => void)[] = [];
+  /** Messages received while one is being handled asynchronously (in order, from `queueHead`). */
+  private queue: (PgoutputMessage | undefined)[] = [];
+  private queueHead = 0;
+  private blocked = false;
   private txEvents = 0;
   private beginPending = false;
   private failure: Error | null = null;
   private closing = false;
   private current: Promise<void> = Promise.resolve();
   private statusTimer: NodeJS.Timeout | null = null;
+  private slowTimer: NodeJS.Timeout | null = null;
   private reported: Lsn;
 
   constructor(
@@ -87,16 +128,20 @@ export class ReplicationSession {
     private readonly deps: SessionDeps,
   ) {
     this.reported = options.startLsn;
+    this.maxInFlightBytes = options.maxInFlightBytes ?? DEFAULT_MAX_IN_FLIGHT_BYTES;
+    this.batch = deps.appender.newBatch();
     this.decoder = new ChangeDecoder(deps.types, deps.primaryKeyOf);
     this.gate = new ConfirmationGate(options.holdBackMs, (lsn) => this.confirm(lsn));
+    this.toastSources = {
+      latestLogged: (table, key, event) => this.latestLogged(table, key, event),
+      reread: (change) =>
+        rereadRow(this.deps.pool, this.decoder, change.relation, change.lookupKey ?? change.event.key),
+      latestLoggedExhaustive: (table, key, event) => this.latestLogged(table, key, event, Number.MAX_SAFE_INTEGER),
+    };
     this.stream = new WalStream(
       { url: options.url, slot: options.slot, publication: options.publication },
       {
-        onMessage: (message) => {
-          if (this.closing || this.failure) return Promise.resolve();
-          this.current = this.handle(message);
-          return this.current;
-        },
+        onMessage: (message) => this.receive(message),
         onKeepalive: (lsn, shouldRespond) => this.keepalive(lsn, shouldRespond),
         onError: (error) => this.fail(error),
       },
@@ -107,25 +152,32 @@ export class ReplicationSession {
   async run(): Promise<void> {
     // Standby status updates keep wal_sender_timeout happy while nothing new is confirmed.
     this.statusTimer = setInterval(() => void this.stream.sendFlushed(this.reported).catch(() => undefined), 2000);
+    // A log Redis that is down makes appends wait (ioredis queues and reconnects) while the replication
+    // socket stays paused by the byte bound: backpressure, nothing dropped — and said so every 5 s.
+    this.slowTimer = setInterval(() => this.warnIfSlow(), 5000);
     try {
       await this.stream.run();
       await this.current.catch(() => undefined);
+      // Even after a failure: this session's appends finish (or fail) before a next term appends.
+      await this.appendsDone();
     } catch (error) {
       if (!this.failure && !this.closing) this.fail(error instanceof Error ? error : new Error(String(error)));
     } finally {
       if (this.statusTimer) clearInterval(this.statusTimer);
+      if (this.slowTimer) clearInterval(this.slowTimer);
     }
     if (this.failure) throw this.failure;
   }
 
-  /** SIGTERM path: finish the message in flight, append the batch, confirm what is durable, end. */
+  /** SIGTERM path: finish the message being handled, append the batch, confirm what is durable, end. */
   async stop(): Promise<void> {
     if (this.closing) return;
     this.closing = true;
     try {
       await this.current.catch(() => undefined);
       if (!this.failure) {
-        await this.flush();
+        this.flush();
+        await this.settled();
         await this.gate.drain();
         await this.stream.sendFlushed(this.reported);
       }
@@ -148,6 +200,7 @@ export class ReplicationSession {
     if (this.failure || this.closing) return;
     this.failure = error;
     this.gate.close();
+    for (const waiter of this.settledWaiters.splice(0)) waiter();
     void this.stream.stop();
   }
 
@@ -159,28 +212,88 @@ export class ReplicationSession {
     this.deps.observer?.durableThrough(lsn);
   }
 
+  // ---- message intake: synchronous unless a message needs I/O --------------------------------------
+
+  private receive(message: PgoutputMessage): void {
+    if (this.closing || this.failure) return;
+    if (this.blocked) {
+      this.queue.push(message);
+      return;
+    }
+    this.dispatch(message);
+  }
+
+  private dispatch(message: PgoutputMessage): void {
+    let pending: Promise<void> | undefined;
+    try {
+      pending = this.handle(message);
+    } catch (error) {
+      this.fail(error instanceof Error ? error : new Error(String(error)));
+      return;
+    }
+    if (pending) {
+      this.blocked = true;
+      this.stream.pause();
+      this.current = pending.then(
+        () => this.unblock(),
+        (error: unknown) => this.fail(error instanceof Error ? error : new Error(String(error))),
+      );
+    } else {
+      this.applyBackpressure();
+    }
+  }
+
+  /** The asynchronous step finished: handle what queued behind it, in order. */
+  private unblock(): void {
+    this.blocked = false;
+    while (this.queueHead < this.queue.length && !this.blocked && !this.failure && !this.closing) {
+      const message = this.queue[this.queueHead] as PgoutputMessage;
+      this.queue[this.queueHead++] = undefined;
+      this.dispatch(message);
+    }
+    if (this.queueHead >= this.queue.length) {
+      this.queue = [];
+      this.queueHead = 0;
+    }
+    this.applyBackpressure();
+  }
+
+  /** Pauses the socket above the byte bound (or while a message waits on I/O); resumes below half. */
+  private applyBackpressure(): void {
+    const bytes = this.inFlightBytes + this.batch.bytes;
+    if (bytes > this.maxInFlightBytes) this.stream.pause();
+    else if (
+      this.stream.isPaused &&
+      !this.blocked &&
+      this.queueHead >= this.queue.length &&
+      bytes <= this.maxInFlightBytes / 2
+    )
+      this.stream.resume();
+  }
+
   private keepalive(lsn: Lsn, shouldRespond: boolean): void {
     const idle =
-      this.stream.caughtUp &&
+      !this.blocked &&
+      this.queueHead >= this.queue.length &&
       !this.decoder.transaction &&
-      this.batch.length === 0 &&
-      this.markers.length === 0 &&
+      this.batch.empty &&
       this.pendingConfirm === null;
-    // Everything the server sent before this keepalive is handled and appended: its LSN is safe.
-    if (idle) this.gate.durable(lsn);
+    // Everything the server sent before this keepalive is handled and handed to an append: its LSN is
+    // safe once those appends are durable.
+    if (idle) this.confirmAfterInFlight(lsn);
     if (shouldRespond) void this.stream.sendFlushed(this.reported).catch(() => undefined);
   }
 
-  private async handle(message: PgoutputMessage): Promise<void> {
+  /** Returns a promise only when the message needs I/O; the common path allocates none. */
+  private handle(message: PgoutputMessage): Promise<void> | undefined {
     switch (message.tag) {
       case 'relation':
-        await this.decoder.relation(message);
-        return;
+        return this.decoder.relation(message).then(() => undefined);
       case 'begin':
         this.decoder.begin(message);
         this.txEvents = 0;
         this.beginPending = true;
-        return;
+        return undefined;
       case 'insert':
         return this.add(this.decoder.insert(message));
       case 'update':
@@ -192,57 +305,78 @@ export class ReplicationSession {
       case 'commit': {
         const tx = this.decoder.commit();
         if (tx && this.txEvents > 0)
-          this.markers.push({
+          this.batch.addMarker({
             commitLsn: tx.commitLsn,
             marker: { kind: 'commit', xid: tx.xid, commitTs: tx.commitTs, events: this.txEvents },
           });
         this.beginPending = false;
         this.pendingConfirm = message.endLsn;
-        // Many small transactions queued behind this one: keep batching them into one append.
-        if (this.stream.backlog <= 1 || this.batch.length + this.markers.length >= this.options.batchSize)
-          await this.flush();
-        return;
+        if (this.batch.events >= this.options.batchSize) this.flush();
+        else this.scheduleFlush();
+        return undefined;
       }
       case 'message':
-        return this.logicalMessage(message);
+        return message.prefix === DISTRIBUTARY_MESSAGE_PREFIX ? this.logicalMessage(message) : undefined;
       case 'type':
       case 'origin':
-        return;
+        return undefined;
     }
   }
 
   private async logicalMessage(message: LogicalMessage): Promise<void> {
-    if (message.prefix !== DISTRIBUTARY_MESSAGE_PREFIX) return;
-    await this.flush();
+    // Whatever handles the message sees everything before it durably in the log.
+    this.flush();
+    await this.settled();
+    if (this.failure) return;
     if (this.deps.onWatermark) await this.deps.onWatermark(message);
     const atThisPosition =
       this.deps.observer?.onMessage(message.prefix, message.content.toString('utf8'), message.lsn) ?? [];
     if (atThisPosition.length) {
-      this.batch.push(...atThisPosition);
-      await this.flush();
+      for (const event of atThisPosition) this.push(event, false);
+      this.flush();
+      await this.settled();
     }
-    if (!message.transactional && !this.decoder.transaction) this.gate.durable(message.lsn);
+    if (!message.transactional && !this.decoder.transaction) this.confirmAfterInFlight(message.lsn);
   }
 
-  private async add(changes: DecodedChange[]): Promise<void> {
+  private add(changes: DecodedChange[]): Promise<void> | undefined {
     const tx = this.decoder.transaction;
     if (tx && this.beginPending) {
-      this.markers.push({ commitLsn: tx.commitLsn, marker: { kind: 'begin', xid: tx.xid, commitTs: tx.commitTs } });
+      this.batch.addMarker({ commitLsn: tx.commitLsn, marker: { kind: 'begin', xid: tx.xid, commitTs: tx.commitTs } });
       this.beginPending = false;
     }
-    for (const change of changes) {
-      const event = await fillUnchangedToast(change, {
-        latestLogged: (table, key, ev) => this.latestLogged(table, key, ev),
-        reread: (c) => rereadRow(this.deps.pool, this.decoder, c.relation, c.lookupKey ?? c.event.key),
-        latestLoggedExhaustive: (table, key, ev) => this.latestLogged(table, key, ev, Number.MAX_SAFE_INTEGER),
-      });
-      for (const entry of event.filled ?? []) connectorMetrics.toastFilled.inc({ source: entry.split(':').pop() });
-      this.deps.observer?.observe(event);
-      this.batch.push(event);
-      this.deps.rowCache.remember(event);
-      this.txEvents++;
+    for (let i = 0; i < changes.length; i++) {
+      const change = changes[i];
+      if (change.unchanged.length > 0 && change.event.after) return this.addFilling(changes, i);
+      this.push(change.event);
     }
-    if (this.batch.length >= this.options.batchSize) await this.flush();
+    if (this.batch.events >= this.options.batchSize) this.flush();
+    return undefined;
+  }
+
+  /** The slow path: an unchanged TOAST value to fill (the log, the old tuple or a re-read). */
+  private async addFilling(changes: DecodedChange[], from: number): Promise<void> {
+    for (let i = from; i < changes.length; i++) {
+      const change = changes[i];
+      const event =
+        change.unchanged.length > 0 && change.event.after
+          ? await fillUnchangedToast(change, this.toastSources)
+          : change.event;
+      for (const entry of event.filled ?? []) connectorMetrics.toastFilled.inc({ source: entry.split(':').pop() });
+      this.push(event);
+    }
+    if (this.batch.events >= this.options.batchSize) this.flush();
+  }
+
+  /** Encodes a decoded event into the batch; `fromStream` false for rows an observer adds (snapshot). */
+  private push(event: ChangeEvent, fromStream = true): void {
+    if (fromStream) this.deps.observer?.observe(event);
+    const key = this.batch.addEvent(event);
+    this.batchKeys.push(key);
+    this.batchAfters.push(event.after);
+    if (!fromStream) return;
+    this.deps.rowCache.remember(event, key);
+    this.txEvents++;
   }
 
   private async latestLogged(
@@ -251,12 +385,15 @@ export class ReplicationSession {
     event: ChangeEvent,
     scanLimit = this.options.toastScan,
   ): Promise<Row | undefined> {
-    const cached = this.deps.rowCache.get(table, key);
-    if (cached) return cached;
     const wanted = canonicalKey(table, key);
-    for (let i = this.batch.length - 1; i >= 0; i--) {
-      const candidate = this.batch[i];
-      if (candidate.table === table && canonicalKey(candidate.table, candidate.key) === wanted) return candidate.after;
+    const cached = this.deps.rowCache.getByKey(wanted);
+    if (cached) return cached;
+    // Not yet durable (this batch, then the appends in flight, newest first): everything else is in Redis.
+    const inMemory = findNewest(this.batchKeys, this.batchAfters, wanted);
+    if (inMemory) return inMemory.after;
+    for (let i = this.inFlight.length - 1; i >= 0; i--) {
+      const found = findNewest(this.inFlight[i].keys, this.inFlight[i].afters, wanted);
+      if (found) return found.after;
     }
     if (scanLimit === 0) return undefined;
     const partition = this.deps.appender.partitionOf({ table, key });
@@ -272,48 +409,123 @@ export class ReplicationSession {
     return found && found.op !== 'd' ? found.after : undefined;
   }
 
-  private async flush(): Promise<void> {
-    if (this.batch.length || this.markers.length) {
-      const events = this.batch;
-      const markers = this.markers;
-      this.batch = [];
-      this.markers = [];
-      const stopTimer = connectorMetrics.appendSeconds.startTimer();
-      const started = Date.now();
-      // A log Redis that is down makes the append wait (ioredis queues and reconnects) while the
-      // replication socket stays paused: backpressure, nothing dropped — and said so every 5 s.
-      const slow = setInterval(
-        () =>
-          this.deps.logger.warn(
-            { waitingMs: Date.now() - started, events: events.length },
-            'log append is waiting for Redis',
-          ),
-        5000,
-      );
-      let result: Awaited<ReturnType<LogAppender['append']>>;
-      try {
-        result = await this.deps.appender.append(events, markers);
-      } finally {
-        clearInterval(slow);
-      }
-      stopTimer();
-      for (const event of events) connectorMetrics.events.inc({ op: event.op });
-      if (result.absent.length) {
-        connectorMetrics.absentOnReplay.inc(result.absent.length);
-        this.deps.logger.error(
-          { absent: result.absent.slice(0, 20), count: result.absent.length },
-          'replayed entries are below the stream top but not in the log (compacted away, or a gap)',
-        );
-      }
-      if (result.duplicates) {
-        connectorMetrics.duplicates.inc(result.duplicates);
-        this.deps.logger.debug({ duplicates: result.duplicates }, 'entries already in the log (replay)');
-      }
-    }
-    if (this.pendingConfirm !== null) {
-      const lsn = this.pendingConfirm;
-      this.pendingConfirm = null;
-      this.gate.durable(lsn);
-    }
+  // ---- appends in flight and confirmations in LSN order --------------------------------------------
+
+  private scheduleFlush(): void {
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    setImmediate(() => {
+      this.flushScheduled = false;
+      // Group commit: while an append is in flight, its completion sends what gathered meanwhile.
+      if (this.inFlight.length === 0 && !this.failure) this.flush();
+    });
   }
+
+  /** Sends the current batch (and hands its pending confirmation to the ordered queue); never waits. */
+  private flush(): void {
+    if (this.failure) return;
+    if (this.batch.empty) {
+      if (this.pendingConfirm !== null) this.confirmAfterInFlight(this.pendingConfirm);
+      this.pendingConfirm = null;
+      return;
+    }
+    const batch = this.batch;
+    const item: InFlight = {
+      lsn: this.pendingConfirm,
+      done: false,
+      bytes: batch.bytes,
+      startedAt: Date.now(),
+      keys: this.batchKeys,
+      afters: this.batchAfters,
+    };
+    this.pendingConfirm = null;
+    this.batch = this.deps.appender.newBatch();
+    this.batchKeys = [];
+    this.batchAfters = [];
+    this.inFlight.push(item);
+    this.inFlightBytes += item.bytes;
+    connectorMetrics.appendsInFlight.set(this.inFlight.length);
+    connectorMetrics.appendBytesInFlight.set(this.inFlightBytes);
+    const stopTimer = connectorMetrics.appendSeconds.startTimer();
+    this.outstanding++;
+    this.deps.appender
+      .write(batch)
+      .then(
+        (result) => {
+          stopTimer();
+          this.appended(item, batch, result);
+        },
+        (error: unknown) => this.fail(error instanceof Error ? error : new Error(String(error))),
+      )
+      .finally(() => {
+        if (--this.outstanding === 0) for (const waiter of this.outstandingWaiters.splice(0)) waiter();
+      });
+    this.applyBackpressure();
+  }
+
+  private appended(item: InFlight, batch: AppendBatch, result: AppendResult): void {
+    item.done = true;
+    this.inFlightBytes -= item.bytes;
+    connectorMetrics.appendBytesInFlight.set(this.inFlightBytes);
+    for (const op of ['c', 'u', 'd', 'r', 't'] as const)
+      if (batch.ops[op]) connectorMetrics.events.inc({ op }, batch.ops[op]);
+    if (result.absent.length) {
+      connectorMetrics.absentOnReplay.inc(result.absent.length);
+      this.deps.logger.error(
+        { absent: result.absent.slice(0, 20), count: result.absent.length },
+        'replayed entries are below the stream top but not in the log (compacted away, or a gap)',
+      );
+    }
+    if (result.duplicates) {
+      connectorMetrics.duplicates.inc(result.duplicates);
+      this.deps.logger.debug({ duplicates: result.duplicates }, 'entries already in the log (replay)');
+    }
+    if (this.failure) return;
+    this.release();
+    if (this.inFlight.length === 0 && (!this.batch.empty || this.pendingConfirm !== null)) this.scheduleFlush();
+    if (!this.blocked) this.applyBackpressure();
+  }
+
+  /** Confirms `lsn` once every append handed out before now is durable. */
+  private confirmAfterInFlight(lsn: Lsn): void {
+    if (this.inFlight.length === 0) this.gate.durable(lsn);
+    else this.inFlight.push({ lsn, done: true, bytes: 0, startedAt: Date.now(), keys: [], afters: [] });
+  }
+
+  /** Hands the LSNs of the completed prefix of the in-flight queue to the gate, in order. */
+  private release(): void {
+    while (this.inFlight.length > 0 && this.inFlight[0].done) {
+      const item = this.inFlight.shift() as InFlight;
+      if (item.lsn !== null) this.gate.durable(item.lsn);
+    }
+    connectorMetrics.appendsInFlight.set(this.inFlight.length);
+    if (this.inFlight.length === 0) for (const waiter of this.settledWaiters.splice(0)) waiter();
+  }
+
+  /** Resolves once every append request sent so far has been answered, failed or not. */
+  private appendsDone(): Promise<void> {
+    if (this.outstanding === 0) return Promise.resolve();
+    return new Promise((resolve) => this.outstandingWaiters.push(resolve));
+  }
+
+  /** Resolves once no append is in flight (or the session failed). */
+  private settled(): Promise<void> {
+    if (this.inFlight.length === 0 || this.failure) return Promise.resolve();
+    return new Promise((resolve) => this.settledWaiters.push(resolve));
+  }
+
+  private warnIfSlow(): void {
+    const oldest = this.inFlight.find((item) => !item.done);
+    if (!oldest || Date.now() - oldest.startedAt < 5000) return;
+    this.deps.logger.warn(
+      { waitingMs: Date.now() - oldest.startedAt, appendsInFlight: this.inFlight.length, bytes: this.inFlightBytes },
+      'log append is waiting for Redis',
+    );
+  }
+}
+
+/** The newest entry of `key` in parallel arrays (newest last), or undefined. */
+function findNewest(keys: string[], afters: (Row | undefined)[], key: string): { after: Row | undefined } | undefined {
+  for (let i = keys.length - 1; i >= 0; i--) if (keys[i] === key) return { after: afters[i] };
+  return undefined;
 }
