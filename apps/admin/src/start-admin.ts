@@ -77,7 +77,8 @@ export async function startAdmin(config: DistributaryConfig, options: AdminOptio
   const host = config.admin?.host ?? '127.0.0.1';
   await app.listen(options.port ?? config.admin?.port ?? 8080, host);
   const port = (app.getHttpServer().address() as AddressInfo).port;
-  const url = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`;
+  const local = host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '::1' : host;
+  const url = `http://${local.includes(':') ? `[${local}]` : local}:${port}`;
   logger.info({ url }, 'admin API listening');
   return { app, port, url, backend: app.get(AdminBackend), close: () => app.close() };
 }
