@@ -68,7 +68,7 @@ beforeAll(async () => {
   // The view as a worker would have built it: every event applied, positions stored.
   const sink = await createMaterializedViewSink(
     materializedViewSinkSchema.parse({ name: 'by-status', view: { postgres: db.url, table, stateSchema }, sql }),
-    { sourceUrl: db.url },
+    { sourceUrl: db.url, pipeline: namespace },
   );
   await sink.open();
   for (const [partition, list] of byPartition)

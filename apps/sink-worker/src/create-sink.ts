@@ -19,6 +19,8 @@ export interface SinkContext {
   logger?: Logger;
   /** The change log, for views applied transaction by transaction (they count a transaction's events). */
   log?: { redis: RedisClient; keys: LogKeys; partitions: number };
+  /** The pipeline's identity (its log namespace; default: the log's namespace): what sinks key their state by. */
+  pipeline?: string;
 }
 
 /** Maps a sink's configuration to its Sink instance: the one place the worker knows the sink kinds. */
@@ -29,13 +31,14 @@ export const sinkConstructors: Record<
   elasticsearch: (config, { sourceUrl, logger }) =>
     createElasticsearchSink(config as ElasticsearchSinkConfig, { sourceUrl, logger }),
   redis: (config, { logger }) => createRedisCacheSink(config as RedisCacheSinkConfig, { logger }),
-  view: async (config, { sourceUrl, logger, log }) => {
+  view: async (config, { sourceUrl, logger, log, pipeline }) => {
     const view = config as MaterializedViewSinkConfig;
     const definition = view.transactional && log ? await parseViewSql(view.sql) : undefined;
     const tables = definition?.tables ?? [];
     return createMaterializedViewSink(view, {
       sourceUrl,
       logger,
+      pipeline: pipeline ?? log?.keys.namespace,
       ...(definition && log
         ? { transactionSize: transactionSizeFromLog(log.redis, log.keys, log.partitions, tables) }
         : {}),

@@ -11,6 +11,7 @@ export async function createSinkFor(config: DistributaryConfig, sinkConfig: Sink
   const sink = await createSink(sinkConfig, {
     sourceUrl: config.source.postgres.url,
     logger: createLogger(`sink:${sinkConfig.name}`),
+    pipeline: config.log.namespace,
   });
   await sink.open();
   return sink;

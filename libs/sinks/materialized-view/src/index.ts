@@ -20,3 +20,4 @@ export {
   type Literal,
 } from './view-sql';
 export { viewMetrics } from './metrics';
+export { viewStateKey, parseOwner, type ViewOwner } from './view-ownership';

@@ -25,6 +25,7 @@ import { ViewRegistry } from './view-registry';
 import { ViewStatements } from './view-statements';
 import { TransactionGate, type TransactionSizeLookup } from './transaction-gate';
 import { ident, viewTableNames } from './view-tables';
+import { DEFAULT_PIPELINE, assertOwner, markOwner, tableOwner, viewStateKey, type ViewOwner } from './view-ownership';
 
 /**
  * A materialized-view sink: keeps `SELECT <groups>, <aggregates> FROM fact [JOIN lookup] [WHERE]
@@ -51,6 +52,11 @@ export interface MaterializedViewSinkDeps {
    * the transaction's commit marker is not known yet.
    */
   transactionSize?: TransactionSizeLookup;
+  /**
+   * The pipeline's identity (its log namespace): the view's state is keyed by it and its table is
+   * marked as its own (view-ownership.ts). Default 'distributary'.
+   */
+  pipeline?: string;
   /** Purge deleted-row tombstones every this many applied batches (default 100). */
   purgeEveryBatches?: number;
 }
@@ -86,6 +92,9 @@ export class MaterializedViewSink implements Sink {
 
   private readonly logger: Logger;
   private readonly registry: ViewRegistry;
+  /** Registry, positions, state tables and locks are keyed by this: the sink name within its pipeline. */
+  private readonly stateKey: string;
+  private readonly owner: ViewOwner;
   private readonly stateSchema: string;
   private readonly gate?: TransactionGate;
   private pool?: Pool;
@@ -106,12 +115,14 @@ export class MaterializedViewSink implements Sink {
     this.logger = (deps.logger ?? silentLogger).child({ sink: config.name });
     this.stateSchema = config.view.stateSchema ?? DEFAULT_STATE_SCHEMA;
     this.registry = new ViewRegistry(this.stateSchema);
+    this.owner = { pipeline: deps.pipeline ?? DEFAULT_PIPELINE, sink: config.name };
+    this.stateKey = viewStateKey(config.name, deps.pipeline);
     if (config.transactional) {
       if (!deps.transactionSize)
         throw new DistributaryError(
           `view ${config.name}: transactional: true needs the worker to provide transaction sizes (deps.transactionSize)`,
         );
-      this.gate = new TransactionGate(this.stateSchema, config.name, deps.transactionSize);
+      this.gate = new TransactionGate(this.stateSchema, this.stateKey, deps.transactionSize);
     }
   }
 
@@ -125,17 +136,27 @@ export class MaterializedViewSink implements Sink {
     const registered = await this.transaction(async (client) => {
       await client.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [DDL_LOCK]);
       await this.runAll(client, [...this.registry.createTables(), ...(this.gate?.createTables() ?? [])]);
-      const found = await this.registry.find(client, this.name);
+      const found = await this.registry.find(client, this.stateKey);
       if (found) {
+        const built = this.namesFor(found.generation, false, found.targetTable).target;
+        const owner = await tableOwner(client, built);
+        assertOwner(owner, this.owner, found.targetTable, 'maintain');
+        if (owner === undefined) await markOwner(client, built, this.owner); // built before markers: claim it
         if (found.fingerprint === view.fingerprint && found.targetTable === this.config.view.table)
           await this.validate(client, new ViewStatements(view, this.namesFor(found.generation)));
+        else
+          assertOwner(
+            await tableOwner(client, this.namesFor(1).target),
+            this.owner,
+            this.config.view.table,
+            'rebuild into',
+          );
         return found;
       }
       const names = this.namesFor(1);
-      const exists = await client.query<{ found: string | null }>(`SELECT to_regclass($1)::text AS found`, [
-        names.target,
-      ]);
-      if (exists.rows[0].found)
+      const existing = await tableOwner(client, names.target);
+      assertOwner(existing, this.owner, this.config.view.table, 'create');
+      if (existing !== null)
         throw new DistributaryError(
           `view ${this.name}: target table ${this.config.view.table} already exists and is not managed by this sink; ` +
             `drop it or choose another view.table`,
@@ -144,8 +165,9 @@ export class MaterializedViewSink implements Sink {
       await this.runAll(client, statements.createTables());
       // Still inside the creating transaction: a view that does not fit its source leaves nothing behind.
       await this.validate(client, statements);
+      await markOwner(client, names.target, this.owner);
       const created = {
-        sink: this.name,
+        sink: this.stateKey,
         targetTable: this.config.view.table,
         fingerprint: view.fingerprint,
         generation: 1,
@@ -182,7 +204,9 @@ export class MaterializedViewSink implements Sink {
     const statements = this.requireOpen();
     if (this.stale) throw new DistributaryError(`view ${this.name}: its SQL changed; rebuild() instead of repairing`);
     return this.transaction(async (client) => {
-      await client.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [`distributary-view:${this.name}`]);
+      await client.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [
+        `distributary-view:${this.stateKey}`,
+      ]);
       await this.runAll(client, statements.recomputeState());
       const keys = (await client.query<{ keys: string[] }>(statements.allGroupKeys())).rows[0].keys;
       await client.query(statements.clearTarget());
@@ -205,9 +229,9 @@ export class MaterializedViewSink implements Sink {
       try {
         const outcome = await this.transaction(async (client) => {
           await client.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [
-            `distributary-view:${this.name}`,
+            `distributary-view:${this.stateKey}`,
           ]);
-          const stored = await this.registry.lockPosition(client, this.name, batch.partition);
+          const stored = await this.registry.lockPosition(client, this.stateKey, batch.partition);
           if (stored && batch.fencingToken < stored.fencingToken)
             throw new FencedError(
               `view ${this.name} partition ${batch.partition}: batch read under fencing token ${batch.fencingToken}, ` +
@@ -224,7 +248,7 @@ export class MaterializedViewSink implements Sink {
           const result = await applyPrepared(client, statements, prepared);
           const lastId = stored ? maxId(stored.lastId, batch.lastId) : batch.lastId;
           const fencingToken = Math.max(stored?.fencingToken ?? 0, batch.fencingToken);
-          await this.registry.savePosition(client, this.name, batch.partition, { lastId, fencingToken });
+          await this.registry.savePosition(client, this.stateKey, batch.partition, { lastId, fencingToken });
           await this.maybePurgeTombstones(client, statements);
           return { result, fresh };
         });
@@ -252,7 +276,7 @@ export class MaterializedViewSink implements Sink {
   private async maybePurgeTombstones(client: PoolClient, statements: ViewStatements): Promise<void> {
     if (++this.batchesSincePurge < (this.deps.purgeEveryBatches ?? 100)) return;
     this.batchesSincePurge = 0;
-    const positions = [...(await this.registry.positionsOf(client, this.name)).values()];
+    const positions = [...(await this.registry.positionsOf(client, this.stateKey)).values()];
     if (positions.length === 0) return;
     const lowest = idToPosition(positions.reduce((low, id) => (compareIds(id, low) < 0 ? id : low)));
     for (const sql of statements.purgeTombstones()) await client.query(sql, [lowest.lsn.toString(), lowest.seq]);
@@ -272,7 +296,7 @@ export class MaterializedViewSink implements Sink {
   async storedPositions(): Promise<Map<number, string>> {
     this.requireOpen();
     try {
-      return await this.transaction((client) => this.registry.positionsOf(client, this.name));
+      return await this.transaction((client) => this.registry.positionsOf(client, this.stateKey));
     } catch (error) {
       throw classifyTargetError(error, `view ${this.name}: reading stored positions`);
     }
@@ -286,7 +310,7 @@ export class MaterializedViewSink implements Sink {
    */
   async rebuild(events: AsyncIterable<ChangeEvent[]>, options: RebuildOptions = {}): Promise<RebuildResult> {
     const view = this.requireView();
-    const current = await this.transaction(async (client) => this.registry.find(client, this.name));
+    const current = await this.transaction(async (client) => this.registry.find(client, this.stateKey));
     const oldGeneration = current?.generation ?? 0;
     const generation = oldGeneration + 1;
     const staging = this.namesFor(generation, true);
@@ -307,22 +331,28 @@ export class MaterializedViewSink implements Sink {
     }
     const live = this.namesFor(generation);
     await this.transaction(async (client) => {
-      await client.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [`distributary-view:${this.name}`]);
+      await client.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [
+        `distributary-view:${this.stateKey}`,
+      ]);
+      assertOwner(await tableOwner(client, live.target), this.owner, this.config.view.table, 'replace');
       if (current) {
+        const oldTarget = this.namesFor(oldGeneration, false, current.targetTable).target;
+        assertOwner(await tableOwner(client, oldTarget), this.owner, current.targetTable, 'drop');
         const old = this.namesFor(oldGeneration);
         await client.query(`DROP TABLE IF EXISTS ${this.namesFor(oldGeneration, false, current.targetTable).target}`);
         await client.query(new ViewStatements(view, old).dropStateTables());
       }
       await client.query(`DROP TABLE IF EXISTS ${live.target}`);
       await client.query(`ALTER TABLE ${staging.target} RENAME TO ${ident(live.targetName)}`);
+      await markOwner(client, live.target, this.owner);
       await this.registry.save(client, {
-        sink: this.name,
+        sink: this.stateKey,
         targetTable: this.config.view.table,
         fingerprint: view.fingerprint,
         generation,
         sql: this.config.sql,
       });
-      if (options.positions) await this.registry.replacePositions(client, this.name, options.positions);
+      if (options.positions) await this.registry.replacePositions(client, this.stateKey, options.positions);
     });
     this.statements = new ViewStatements(view, live);
     this.stale = false;
@@ -394,7 +424,7 @@ export class MaterializedViewSink implements Sink {
   }
 
   private namesFor(generation: number, staging = false, targetTable = this.config.view.table) {
-    return viewTableNames({ stateSchema: this.stateSchema, sink: this.name, generation, targetTable, staging });
+    return viewTableNames({ stateSchema: this.stateSchema, sink: this.stateKey, generation, targetTable, staging });
   }
 
   private createPool(): Pool {

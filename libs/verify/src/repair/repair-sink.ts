@@ -33,6 +33,7 @@ import {
 } from './direct-repair';
 import { snapshotAndWait } from './snapshot-repair';
 import { groupWhere, rewriteViewRows } from './view-repair';
+import { viewStateKey } from '@distributary/sink-materialized-view';
 
 /**
  * Repair = make the differing keys flow through the pipeline again, then verify again.
@@ -168,7 +169,8 @@ export async function repairSink(
         const { rows } = await source.pool.query<Record<string, string | null>>(`SELECT * FROM (${sink.sql}) AS v`);
         return new Map(rows.map((r) => [groupKey(view.shape, r), r]));
       };
-      merge(counts, await rewriteViewRows(sink, view.shape, view.viewPool, expectedNow, direct));
+      const stateKey = viewStateKey(sink.name, config.log.namespace);
+      merge(counts, await rewriteViewRows(sink, view.shape, view.viewPool, expectedNow, direct, stateKey));
     }
   }
   return { ...report, ...counts };

@@ -34,6 +34,8 @@ export async function rewriteViewRows(
   viewPool: Pool,
   expectedNow: () => Promise<Map<string, Record<string, string | null>>>,
   keys: string[],
+  /** The sink's key in the view registry (viewStateKey(sink, pipeline)); default: the sink name. */
+  stateKey = sink.name,
 ): Promise<DirectRepairCounts> {
   const counts = emptyCounts();
   const { groups, aggregates } = shape;
@@ -43,7 +45,7 @@ export async function rewriteViewRows(
     await client.query('BEGIN');
     await client.query(
       `SELECT 1 FROM ${quoteIdent(sink.view.stateSchema)}.view_positions WHERE sink = $1 ORDER BY partition FOR UPDATE`,
-      [sink.name],
+      [stateKey],
     );
     const expected = await expectedNow();
     const { rows: present } = await client.query<Record<string, string | null>>(
