@@ -25,6 +25,7 @@ import { checkSourceShape } from './open-checks';
 import { planDirect } from './plan/direct-plan';
 import { planJoined } from './plan/joined-plan';
 import type { Planner } from './plan/plan-context';
+import type { PlannedWrite } from './plan/planned-writes';
 import { SourceReader } from './source/source-reader';
 import { CommittedFloor, LookupCache } from './plan/lookup-cache';
 import { versionOf } from './version';
@@ -276,19 +277,27 @@ export class ElasticsearchSink implements Sink {
 
   private async applyTo(events: ChangeEvent[], searchIndex: string, targets: string[]): Promise<ApplyResult> {
     for (const event of events) this.lookups.floor.observe(versionOf(event.pos.lsn)); // in the log = committed
+    const result: ApplyResult = { applied: 0, skippedAsStale: 0, rejected: [] };
+    const write = async (planned: PlannedWrite[], rejected: RejectedEvent[] = []): Promise<void> => {
+      // each document serialized once, whatever the number of target indices
+      const writes = planned.map(({ document, ...w }) => ({
+        ...w,
+        source: w.action === 'index' ? serializeDocument(document) : undefined,
+      }));
+      const ops: BulkOp[] = targets.flatMap((index) => writes.map((w) => ({ ...w, index })));
+      const part = summarize(rejected, ops, await this.writer.write(ops), targets[0]);
+      result.applied += part.applied;
+      result.skippedAsStale += part.skippedAsStale;
+      result.rejected.push(...part.rejected);
+    };
     const plan = await this.planner(events, {
       spec: this.spec,
       source: this.source,
       findDocuments: (query) => this.findDocuments(searchIndex, query),
       lookups: this.lookups,
+      writePage: write,
     });
-    // each document serialized once, whatever the number of target indices
-    const writes = plan.list().map(({ document, ...write }) => ({
-      ...write,
-      source: write.action === 'index' ? serializeDocument(document) : undefined,
-    }));
-    const ops: BulkOp[] = targets.flatMap((index) => writes.map((w) => ({ ...w, index })));
-    const result = summarize(plan.rejected, ops, await this.writer.write(ops), targets[0]);
+    await write(plan.list(), plan.rejected);
     esMetrics.docs.inc({ sink: this.name, result: 'applied' }, result.applied);
     esMetrics.docs.inc({ sink: this.name, result: 'stale' }, result.skippedAsStale);
     esMetrics.docs.inc({ sink: this.name, result: 'rejected' }, result.rejected.length);

@@ -125,4 +125,21 @@ describe('elasticsearch sink: writes per document', () => {
       source: { category: { name: 'greens' } },
     });
   });
+
+  it('re-indexes a lookup fan-out larger than a page, in pages, each document once', async () => {
+    await db.sql(`INSERT INTO categories VALUES (3, 'bulk');
+                  INSERT INTO products SELECT g, 'p' || g, 3 FROM generate_series(1000, 3499) g`);
+    await db.sql(`UPDATE categories SET name = 'bulky' WHERE id = 3`);
+    const result = await sink.apply(
+      batchOf([
+        event('products', 'u', 5000n, { id: 1000, name: 'p1000', category_id: 3 }),
+        event('categories', 'u', 5010n, { id: 3, name: 'bulky' }),
+      ]),
+    );
+    expect(result).toMatchObject({ applied: 2500, skippedAsStale: 0, rejected: [] });
+    const docs = await allDocs(client, alias);
+    const bulky = [...docs.values()].filter((d) => (d.source.category as { name: string }).name === 'bulky');
+    expect(bulky).toHaveLength(2500);
+    expect(bulky.every((d) => d.version === 5010)).toBe(true);
+  });
 });

@@ -50,6 +50,9 @@ function parseRootRef(root: string, ref: string): string[] | undefined {
   return Array.isArray(values) ? values.map(String) : undefined;
 }
 
+/** Roots re-indexed per page of a fan-out (one bulk request's worth). */
+const FAN_OUT_PAGE = 1000;
+
 export async function planJoined(events: ChangeEvent[], context: PlanContext): Promise<PlannedWrites> {
   const { spec, source } = context;
   const plan = new PlannedWrites();
@@ -117,18 +120,18 @@ export async function planJoined(events: ChangeEvent[], context: PlanContext): P
     floor: context.lookups.floor.value,
     version: newest,
   };
-  await source.snapshot(async (reader) => {
-    const roots = await reader.select(spec.root, triggers.conditions());
-    const related = await readRelated(spec, reader, roots, (t) => source.cachedInfo(t).primaryKey, shared);
-    const keys = { primaryKey: (t: string) => source.cachedInfo(t).primaryKey };
-    const seen = new Set<string>();
+  const keys = { primaryKey: (t: string) => source.cachedInfo(t).primaryKey };
+  const written = new Set<string>();
+  const build = async (reader: SnapshotReader, roots: Row[], into: PlannedWrites): Promise<void> => {
+    const related = await readRelated(spec, reader, roots, keys.primaryKey, shared);
     for (const row of roots) {
       const trigger = triggers.triggerFor(row);
       if (!trigger) continue;
       try {
         const id = spec.id.render(row);
-        seen.add(id);
-        plan.put({
+        if (written.has(id)) continue; // already written by this batch at its newest trigger's version
+        written.add(id);
+        into.put({
           action: 'index',
           id,
           version: trigger.version,
@@ -136,15 +139,39 @@ export async function planJoined(events: ChangeEvent[], context: PlanContext): P
           event: trigger.event,
         });
       } catch (error) {
-        plan.reject(trigger.event, error);
+        into.reject(trigger.event, error);
       }
     }
-    for (const trigger of triggers.addressable(spec.id.columns)) {
-      const id = spec.id.render(trigger.tuple);
-      if (!seen.has(id)) plan.put({ action: 'delete', id, version: trigger.version, event: trigger.event });
-    }
-  });
-  return plan;
+  };
+  // roots named by their key: as many as the batch's events, read in one snapshot
+  const direct = triggers.direct(rootKey);
+  if (direct.some((c) => c.tuples.length > 0)) {
+    await source.snapshot(async (reader) => build(reader, await reader.select(spec.root, direct), plan));
+  }
+  for (const trigger of triggers.addressable(spec.id.columns)) {
+    const id = spec.id.render(trigger.tuple);
+    if (!written.has(id)) plan.put({ action: 'delete', id, version: trigger.version, event: trigger.event });
+  }
+  // roots reached through a changed lookup or child (any number): in key order, one page at a time,
+  // each page read in its own snapshot (taken after every triggering event committed) and written
+  // before the next is read, so memory stays bounded and the event loop is never held for long
+  const fanOut = triggers.fanOut(rootKey);
+  if (fanOut.length === 0) return plan;
+  let after: Row | undefined;
+  for (;;) {
+    const page = new PlannedWrites();
+    const roots = await source.snapshot(async (reader) => {
+      const rows = await reader.select(spec.root, fanOut, [], { key: rootKey, after, limit: FAN_OUT_PAGE });
+      await build(reader, rows, page);
+      return rows;
+    });
+    if (context.writePage) await context.writePage(page.list(), page.rejected);
+    else for (const write of page.list()) plan.put(write);
+    if (!context.writePage) plan.rejected.push(...page.rejected);
+    if (roots.length < FAN_OUT_PAGE) return plan;
+    const last = roots[roots.length - 1];
+    after = Object.fromEntries(rootKey.map((c) => [c, last[c]]));
+  }
 }
 
 /** Lookup reads through the shared cache: entries read at `floor`, used for versions up to `version`. */

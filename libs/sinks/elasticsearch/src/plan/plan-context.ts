@@ -1,10 +1,10 @@
-import type { ChangeEvent } from '@distributary/core';
+import type { ChangeEvent, RejectedEvent } from '@distributary/core';
 import type { DocumentSpec } from '../document/document-spec';
 import type { FoundDocument } from '../index/scan';
 import type { SourceReader } from '../source/source-reader';
 import type { QueryDslQueryContainer } from '@elastic/elasticsearch/lib/api/types';
 import type { CommittedFloor, LookupCache } from './lookup-cache';
-import type { PlannedWrites } from './planned-writes';
+import type { PlannedWrite, PlannedWrites } from './planned-writes';
 
 /** What planning a batch needs: the compiled spec, the source, and a way to look into the index. */
 export interface PlanContext {
@@ -14,6 +14,8 @@ export interface PlanContext {
   findDocuments(query: QueryDslQueryContainer): Promise<FoundDocument[]>;
   /** Lookup rows shared between the partitions of this process (see LookupCache for why it is exact). */
   lookups?: { cache: LookupCache; floor: CommittedFloor };
+  /** Writes (and waits for) one page of a fan-out before the next is read: memory stays bounded. */
+  writePage?(writes: PlannedWrite[], rejected: RejectedEvent[]): Promise<void>;
 }
 
 export type Planner = (events: ChangeEvent[], context: PlanContext) => Promise<PlannedWrites>;

@@ -41,10 +41,17 @@ export class RootTriggers {
   }
 
   conditions(): RowCondition[] {
-    return [...this.groups.values()].map((g) => ({
-      columns: g.columns,
-      tuples: [...g.tuples.values()].map((t) => t.tuple),
-    }));
+    return [...this.groups.values()].map((g) => condition(g));
+  }
+
+  /** Conditions that name roots by a key covering `key` (one row each: as many as events in the batch). */
+  direct(key: readonly string[]): RowCondition[] {
+    return [...this.groups.values()].filter((g) => covers(g, key)).map((g) => condition(g));
+  }
+
+  /** Conditions by other root columns (e.g. every product of category 3): any number of roots each. */
+  fanOut(key: readonly string[]): RowCondition[] {
+    return [...this.groups.values()].filter((g) => !covers(g, key)).map((g) => condition(g));
   }
 
   /** The newest trigger that matches a root row read from the source. */
@@ -64,4 +71,12 @@ export class RootTriggers {
       .filter((g) => idColumns.every((c) => g.columns.includes(c)))
       .flatMap((g) => [...g.tuples.values()]);
   }
+}
+
+function condition(group: Group): RowCondition {
+  return { columns: group.columns, tuples: [...group.tuples.values()].map((t) => t.tuple) };
+}
+
+function covers(group: Group, key: readonly string[]): boolean {
+  return key.every((c) => group.columns.includes(c));
 }

@@ -27,8 +27,15 @@ export interface RowCondition {
   tuples: Row[];
 }
 
+/** One page of a keyset scan: rows ordered by `key`, after the `after` key values, at most `limit`. */
+export interface PageRequest {
+  key: readonly string[];
+  after?: Row;
+  limit: number;
+}
+
 export interface SnapshotReader {
-  select(table: string, conditions: RowCondition[], orderBy?: readonly string[]): Promise<Row[]>;
+  select(table: string, conditions: RowCondition[], orderBy?: readonly string[], page?: PageRequest): Promise<Row[]>;
 }
 
 export interface SourceReaderOptions {
@@ -132,7 +139,7 @@ export class SourceReader {
     client.on('error', onError);
     try {
       await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-      const result = await work({ select: (t, c, o) => this.select(client, t, c, o) });
+      const result = await work({ select: (t, c, o, p) => this.select(client, t, c, o, p) });
       await client.query('COMMIT');
       return result;
     } catch (error) {
@@ -150,6 +157,7 @@ export class SourceReader {
     table: string,
     conditions: RowCondition[],
     orderBy: readonly string[] = [],
+    page?: PageRequest,
   ): Promise<Row[]> {
     const live = conditions.filter((c) => c.tuples.length > 0);
     if (live.length === 0) return [];
@@ -162,8 +170,20 @@ export class SourceReader {
       const defs = condition.columns.map((c) => `${quoteIdent(c)} ${columnType(info, c)}`).join(', ');
       return `(${cols}) IN (SELECT ${xcols} FROM jsonb_to_recordset($${params.length}::jsonb) AS x(${defs}))`;
     });
-    const order = orderBy.length > 0 ? ` ORDER BY ${orderBy.join(', ')}` : '';
-    const sql = `SELECT t.* FROM ${quoteTable(table)} t WHERE ${predicates.join(' OR ')}${order}`;
+    let where = predicates.join(' OR ');
+    let order = orderBy.length > 0 ? ` ORDER BY ${orderBy.join(', ')}` : '';
+    if (page) {
+      const keyCols = page.key.map((c) => `t.${quoteIdent(c)}`).join(', ');
+      if (page.after) {
+        params.push(JSON.stringify([page.after]));
+        const xcols = page.key.map((c) => `x.${quoteIdent(c)}`).join(', ');
+        const defs = page.key.map((c) => `${quoteIdent(c)} ${columnType(info, c)}`).join(', ');
+        const after = `(SELECT ${xcols} FROM jsonb_to_recordset($${params.length}::jsonb) AS x(${defs}))`;
+        where = `(${where}) AND (${keyCols}) > ${after}`;
+      }
+      order = ` ORDER BY ${keyCols} LIMIT ${Math.max(1, Math.floor(page.limit))}`;
+    }
+    const sql = `SELECT t.* FROM ${quoteTable(table)} t WHERE ${where}${order}`;
     const result = await client.query<(string | null)[]>({
       text: sql,
       values: params,
