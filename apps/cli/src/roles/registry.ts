@@ -1,15 +1,28 @@
 /**
  * The roles `distributary run` composes in one process (or one of them with --only). Each role is a
  * start(config) → stop() pair around the module of its app (apps/connector, apps/sink-worker,
- * apps/admin).
+ * apps/admin). A role's module is imported only when that role starts, so `run --only connector`
+ * never loads NestJS modules, sinks or clients of the roles it does not run.
  */
-import { adminRole } from './admin-role';
-import { connectorRole } from './connector-role';
-import type { RoleDefinition, RoleName } from './role';
-import { workerRole } from './worker-role';
+import type { DistributaryConfig } from '@distributary/config';
+import { NotAvailableError } from '../exit-codes';
+import { roleDescriptions } from './descriptions';
+import type { RoleDefinition, RoleName, RunningRole } from './role';
+
+function lazyRole(name: RoleName, load: () => Promise<RoleDefinition>): RoleDefinition {
+  return {
+    name,
+    description: roleDescriptions[name],
+    start: async (config: DistributaryConfig): Promise<RunningRole> => {
+      const role = await load();
+      if (!role.start) throw new NotAvailableError(`the ${name} role`);
+      return role.start(config);
+    },
+  };
+}
 
 export const roles: Record<RoleName, RoleDefinition> = {
-  connector: connectorRole,
-  worker: workerRole,
-  admin: adminRole,
+  connector: lazyRole('connector', async () => (await import('./connector-role')).connectorRole),
+  worker: lazyRole('worker', async () => (await import('./worker-role')).workerRole),
+  admin: lazyRole('admin', async () => (await import('./admin-role')).adminRole),
 };
