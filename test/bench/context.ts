@@ -14,6 +14,7 @@ import {
 import { Pipeline } from '../harness/pipeline';
 import { logEntries, partitionEnds } from '../harness/sink-progress';
 import type { Preset } from './bench-types';
+import { createJoinedSql, fillProducts, JOINED_TABLES } from './joined-table';
 import { createDocsSql, DOCS_TABLE, fillDocs } from './source-table';
 import { seconds } from './stopwatch';
 
@@ -21,6 +22,8 @@ export interface FilledLog {
   db: TestDatabase;
   pipeline: Pipeline;
   events: number;
+  /** Distinct documents the log describes (rows written). */
+  documents: number;
   /** From the first event in the log until the connector confirmed the last one. */
   drainSeconds: number;
   /** From the connector's process start until it confirmed the last one. */
@@ -34,6 +37,7 @@ export function esSink(name: string, index: string): Record<string, unknown> {
 
 export class BenchContext {
   private filled: Promise<FilledLog> | undefined;
+  private filledJoined: Promise<FilledLog> | undefined;
   private readonly cleanups: (() => Promise<void>)[] = [];
   readonly esUrl = esUrl();
   readonly redisUrl = redisUrl(0);
@@ -58,18 +62,27 @@ export class BenchContext {
   /** A fresh database with the docs table and a pipeline over it (nothing started). */
   async newPipeline(
     prefix: string,
-    options: { snapshot?: 'initial' | 'never'; sinks?: Record<string, unknown>[]; esIndex?: string } = {},
+    options: {
+      snapshot?: 'initial' | 'never';
+      sinks?: Record<string, unknown>[];
+      esIndex?: string;
+      /** The joined products + categories workload instead of public.docs. */
+      joined?: boolean;
+      /** Write each child process's output to <logDir>/<label>.log. */
+      logDir?: string;
+    } = {},
   ) {
     const db = await createTestDatabase(prefix);
-    await db.sql(createDocsSql);
+    await db.sql(options.joined ? createJoinedSql : createDocsSql);
     const pipeline = new Pipeline({
       name: uniqueName(prefix).replace(/_/g, '-'),
       sourceUrl: db.url,
-      tables: [DOCS_TABLE],
+      tables: options.joined ? JOINED_TABLES : [DOCS_TABLE],
       logRedisUrl: this.redisUrl,
       partitions: this.preset.partitions,
       snapshot: options.snapshot ?? 'never',
       sinks: options.sinks ?? [],
+      logDir: options.logDir,
     });
     this.onCleanup(async () => {
       await pipeline.destroy({ esUrl: this.esUrl, esIndex: options.esIndex, cacheRedisUrl: this.redisUrl });
@@ -80,17 +93,25 @@ export class BenchContext {
 
   /** The pre-filled log: N × M rows written while the connector was stopped, then drained by it. */
   filledLog(): Promise<FilledLog> {
-    this.filled ??= this.fillLog();
+    this.filled ??= this.fillLog(false);
     return this.filled;
   }
 
-  private async fillLog(): Promise<FilledLog> {
-    const { db, pipeline } = await this.newPipeline('bench_log');
+  /** The same for the joined workload: N × M products, then one category renamed (a fan-out). */
+  filledJoinedLog(): Promise<FilledLog> {
+    this.filledJoined ??= this.fillLog(true);
+    return this.filledJoined;
+  }
+
+  private async fillLog(joined: boolean): Promise<FilledLog> {
+    const { db, pipeline } = await this.newPipeline(joined ? 'bench_jlog' : 'bench_log', { joined });
     // first start creates slot and publication; then stop and fill the slot while nobody reads it
     const first = pipeline.start('connector');
     await pipeline.waitForSlot(first);
     await first.stop();
-    const rows = await fillDocs(db.url, this.preset.transactions, this.preset.rowsPerTransaction);
+    const fill = joined ? fillProducts : fillDocs;
+    const rows = await fill(db.url, this.preset.transactions, this.preset.rowsPerTransaction);
+    if (joined) await db.sql(`UPDATE public.categories SET name = name || ' (renamed)' WHERE id = 1`);
     const target = await pipeline.sourceLsn();
     const startedAt = Date.now();
     const connector = pipeline.start('connector');
@@ -113,6 +134,7 @@ export class BenchContext {
       db,
       pipeline,
       events,
+      documents: rows,
       drainSeconds: seconds(firstEventAt, doneAt),
       drainSecondsWithStartup: seconds(startedAt, doneAt),
       ends: await partitionEnds(pipeline.redis, pipeline.keys, this.preset.partitions),

@@ -7,6 +7,7 @@ import { describeMachine } from '../harness/machine';
 import type { BenchReport, BenchResult } from './bench-types';
 import { presets } from './bench-types';
 import { esBulkCeiling } from './benchmarks/es-bulk-ceiling';
+import { hotLookup } from './benchmarks/hot-lookup';
 import { commitToReadable } from './benchmarks/latency';
 import { logToEs } from './benchmarks/log-to-es';
 import { peakRss } from './benchmarks/peak-rss';
@@ -24,6 +25,7 @@ const benchmarks: Record<number, (ctx: BenchContext) => Promise<BenchResult>> = 
   5: commitToReadable,
   6: peakRss,
   7: workerScaling,
+  8: hotLookup,
 };
 
 /** Adds the ratios to the raw _bulk ceiling (2) to figures 3 and 4. */
@@ -45,7 +47,7 @@ async function main(): Promise<void> {
   const options = new Command('bench')
     .addOption(new Option('--quick', 'small sizes, a few minutes (default)').conflicts('full'))
     .addOption(new Option('--full', 'full sizes (tens of minutes)'))
-    .option('--only <ids>', 'comma-separated benchmark numbers (1-7)')
+    .option('--only <ids>', 'comma-separated benchmark numbers (1-8)')
     .parse()
     .opts<{ full?: boolean; only?: string }>();
   const preset = presets[options.full ? 'full' : 'quick'];
@@ -53,7 +55,7 @@ async function main(): Promise<void> {
     ? options.only.split(',').map((id) => Number(id.trim()))
     : Object.keys(benchmarks).map(Number);
   const unknown = selected.filter((id) => !benchmarks[id]);
-  if (unknown.length) throw new Error(`unknown benchmark(s) ${unknown.join(', ')}: choose from 1-7`);
+  if (unknown.length) throw new Error(`unknown benchmark(s) ${unknown.join(', ')}: choose from 1-8`);
   // ratios 3 and 4 need the reference figure
   if ((selected.includes(3) || selected.includes(4)) && !selected.includes(2)) selected.unshift(2);
 

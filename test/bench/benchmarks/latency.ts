@@ -24,7 +24,7 @@ export async function commitToReadable(ctx: BenchContext): Promise<BenchResult> 
   const connector = pipeline.start('connector');
   await pipeline.waitForSlot(connector);
   const worker = pipeline.start('worker');
-  const pool = new Pool({ connectionString: db.url, max: 16 });
+  const pool = new Pool({ connectionString: db.url, max: 64 });
   const docUrl = (id: number): string => `${ctx.esUrl}/${index}/_doc/${id}?realtime=true&_source=false`;
   try {
     await pool.query(`INSERT INTO public.docs ${docsRowsSql(0, 0)}`);
@@ -40,6 +40,7 @@ export async function commitToReadable(ctx: BenchContext): Promise<BenchResult> 
 
     const figures: Figure[] = [];
     const notes: string[] = [];
+    const shortfalls: string[] = [];
     for (const [r, rate] of ctx.preset.latencyRates.entries()) {
       const latencies: number[] = [];
       const probes: Promise<void>[] = [];
@@ -79,6 +80,8 @@ export async function commitToReadable(ctx: BenchContext): Promise<BenchResult> 
         { label: `${rate}/s p99`, value: round(percentile(latencies, 99), 1), unit: 'ms' },
       );
       notes.push(`${rate}/s target: ${achieved}/s achieved, ${latencies.length} probes`);
+      figures.push({ label: `${rate}/s achieved`, value: round((achieved / rate) * 100, 1), unit: '% of target' });
+      if (achieved < rate * 0.95) shortfalls.push(`${rate}/s: only ${achieved}/s achieved (< 95 %)`);
     }
     return {
       id: 5,
@@ -92,6 +95,7 @@ export async function commitToReadable(ctx: BenchContext): Promise<BenchResult> 
         probesPerSecond: PROBES_PER_SECOND,
       },
       notes,
+      ...(shortfalls.length ? { error: `load generator fell short: ${shortfalls.join('; ')}` } : {}),
     };
   } finally {
     await pool.end();

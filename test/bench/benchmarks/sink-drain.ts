@@ -3,28 +3,38 @@ import type { FilledLog } from '../context';
 import { esSink } from '../context';
 import { sinkAtEnds, sinkStarted } from '../../harness/sink-progress';
 import { seconds } from '../stopwatch';
+import { indexingOps } from '../joined-table';
 
 export interface DrainMeasurement {
   events: number;
   seconds: number;
   secondsWithStartup: number;
   indexedDocs: number;
+  /** Index operations Elasticsearch performed per document (1 = each document written once). */
+  writesPerDoc: number;
+}
+
+export interface DrainOptions {
+  /** The sink's config (default: the plain docs sink). */
+  sink?: (name: string, index: string) => Record<string, unknown>;
 }
 
 /**
  * Starts `workers` sink workers running one fresh Elasticsearch sink over the pre-filled log and
- * times it from its first committed position to every partition's end; then counts the documents.
+ * times it from its first committed position to every partition's end (settled: every position at
+ * the log's end); then counts the documents and the index operations per document.
  */
 export async function measureEsDrain(
   log: FilledLog,
   esUrl: string,
   sinkName: string,
   workers: number,
+  options: DrainOptions = {},
 ): Promise<DrainMeasurement> {
   const { pipeline } = log;
   const partitions = pipeline.spec.partitions;
   const index = uniqueName(sinkName).replace(/_/g, '-');
-  const configFile = pipeline.variant(sinkName, [esSink(sinkName, index)]);
+  const configFile = pipeline.variant(sinkName, [(options.sink ?? esSink)(sinkName, index)]);
   const startedAt = Date.now();
   const processes = Array.from({ length: workers }, () => pipeline.start('worker', { configFile }));
   try {
@@ -48,7 +58,9 @@ export async function measureEsDrain(
     const doneAt = Date.now();
     await fetch(`${esUrl}/${index}/_refresh`, { method: 'POST' });
     const count = (await (await fetch(`${esUrl}/${index}/_count`)).json()) as { count: number };
+    const ops = await indexingOps(esUrl, index);
     return {
+      writesPerDoc: count.count > 0 ? Math.round(((ops.indexed + ops.failed) / count.count) * 100) / 100 : 0,
       events: log.events,
       seconds: seconds(firstAt, doneAt),
       secondsWithStartup: seconds(startedAt, doneAt),
