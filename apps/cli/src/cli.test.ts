@@ -72,14 +72,14 @@ describe('distributary validate', () => {
     expect(result.stdout).not.toContain('shop-local-operator-token');
   });
 
-  it('prints every error and exits 1 on a bad file, without secrets', async () => {
+  it('prints every error and exits 2 on a bad file, without secrets', async () => {
     const file = BAD_FILE;
     const result = await children.bad;
-    expect(result.code).toBe(1);
+    expect(result.code).toBe(2);
     expect(result.stdout).toBe('');
     expect(result.stderr).toBe(
       `invalid configuration in ${file}:\n` +
-        '  - source.postgres.url (line 2:20): expected a postgres:// URL, found "mysql://app:***@db/shop"\n' +
+        '  - source.postgres.url (line 2:20): expected a postgres:// URL like postgres://host:port, found "mysql://app:***@db/shop"\n' +
         '  - log.partitions (line 6:15): expected a number >= 1, found number 0\n' +
         '  - sinks[0] (line 8:5): expected exactly one of elasticsearch / redis / view in sink "cache", found none (keys: name, from, key)\n',
     );
@@ -90,14 +90,14 @@ describe('distributary validate', () => {
     expect(viaBin).toEqual(viaNode);
   });
 
-  it('names an unset variable and exits 1', async () => {
+  it('names an unset variable and exits 2', async () => {
     const file = join(dir, 'unset.yaml');
     writeFileSync(
       file,
       'source:\n  postgres: { url: ${DISTRIBUTARY_TEST_UNSET_URL} }\n  tables: [a]\nlog:\n  redis: { url: "redis://h" }\n',
     );
     const result = await runInProcess(['validate', '--config', file]);
-    expect(result.code).toBe(1);
+    expect(result.code).toBe(2);
     expect(result.stderr).toContain(
       '  - source.postgres.url (line 2:20): environment variable DISTRIBUTARY_TEST_UNSET_URL is not set (set it, or give a default: ${DISTRIBUTARY_TEST_UNSET_URL:-value})',
     );
@@ -117,19 +117,20 @@ describe('distributary validate', () => {
         '  - name: sales',
         '    view: { postgres: "postgres://db/shop", table: analytics.sales }',
         '    sql: SELECT category_id, count(*) AS n FROM public.orders GROUP BY category_id HAVING count(*) > 1',
+        'admin: { tokens: [{ role: viewer, token: test-viewer-token }] }',
         '',
       ].join('\n'),
     );
     const result = await runInProcess(['validate', '--config', file]);
-    expect(result.code).toBe(1);
+    expect(result.code).toBe(2);
     expect(result.stderr).toBe(
       `invalid configuration in ${file}:\n  - sinks[0].sql (line 9:10): unsupported in view SQL: HAVING\n`,
     );
   });
 
-  it('a missing file exits 1 naming it', async () => {
+  it('a missing file exits 2 naming it', async () => {
     const result = await runInProcess(['validate', '--config', join(dir, 'missing.yaml')]);
-    expect(result.code).toBe(1);
+    expect(result.code).toBe(2);
     expect(result.stderr).toContain('(file): cannot read the configuration: the file does not exist');
   });
 });

@@ -2,7 +2,7 @@
 /** Entry point of `distributary`: runs the command, maps errors to messages and exit codes. */
 import { ConfigError } from '@distributary/core';
 import { redactUrl } from '@distributary/observability';
-import { EXIT_FAILURE, EXIT_NOT_AVAILABLE, ExitError, NotAvailableError } from './exit-codes';
+import { EXIT_FAILURE, EXIT_INVALID_CONFIG, EXIT_NOT_AVAILABLE, ExitError, NotAvailableError } from './exit-codes';
 import { buildProgram } from './program';
 import { exitWhenFlushed } from './terminal/exit';
 
@@ -13,7 +13,7 @@ export async function main(argv: string[]): Promise<number> {
   } catch (error) {
     if (error instanceof ConfigError) {
       process.stderr.write(`${error.message}\n`);
-      return EXIT_FAILURE;
+      return EXIT_INVALID_CONFIG;
     }
     if (error instanceof NotAvailableError) {
       process.stderr.write(`${error.message}\n`);

@@ -13,6 +13,7 @@ export * from './sink-kind';
 export * from './cross-checks';
 export * from './redact';
 export * from './secrets';
+export * from './identifiers';
 export * from './fingerprint';
 export * from './json-schema';
 export * from './docs';

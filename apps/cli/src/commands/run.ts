@@ -4,7 +4,7 @@ import { createLogger } from '@distributary/observability';
 import { configOption, loadConfigFrom, type ConfigOptions } from '../config-option';
 import { applySinkPlan } from '../apply-plan';
 import { bootstrapNewSinks } from '../bootstrap';
-import { deepCheck } from '../deep-checks';
+import { preflight } from '../preflight';
 import { describePlan, planSinkChanges, recordSettledSinks } from '../config-plan';
 import { NotAvailableError } from '../exit-codes';
 import { withLogRedisPatiently } from '../log-connection';
@@ -38,11 +38,12 @@ role failing stops the others (exit 1).`,
     )
     .action(async (options: RunOptions) => {
       const { file, config } = loadConfigFrom(options);
-      await deepCheck(file, config);
       const roles = await loadRoles();
       const selected = options.only ? [options.only] : [...ROLE_NAMES];
       const missing = selected.filter((name) => !roles[name].start);
       if (missing.length) throw new NotAvailableError(missing.map((name) => `the ${name} role`).join(', '));
+      // Everything offline, then reachability and privileges: refused (exit 2) before anything is created.
+      await preflight(file, config, selected);
 
       const stopRequested = listenForStopSignal(); // from now on SIGINT/SIGTERM mean a graceful stop
       try {

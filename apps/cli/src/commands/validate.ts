@@ -2,7 +2,8 @@ import { Command } from 'commander';
 import { redactConfig } from '@distributary/config';
 import { toJson } from '../json-output';
 import { configOption, loadConfigFrom, type ConfigOptions } from '../config-option';
-import { deepCheck } from '../deep-checks';
+import { checkOffline } from '../preflight';
+import { ROLE_NAMES } from '../roles/role';
 import { describeConfig } from './summary';
 
 export function validateCommand(): Command {
@@ -12,11 +13,12 @@ export function validateCommand(): Command {
     .option('--json', 'print the validated configuration (secrets redacted) as JSON')
     .addHelpText(
       'after',
-      '\nExit codes: 0 valid, 1 invalid (each error names the path, line:column, what was found and expected).',
+      '\nExit codes: 0 valid, 2 invalid (each error names the path, line:column, what was found and expected).',
     )
     .action(async (options: ConfigOptions & { json?: boolean }) => {
       const { file, config } = loadConfigFrom(options);
-      await deepCheck(file, config);
+      // The same offline checks as `run` (all roles, as `run` starts them by default).
+      await checkOffline(file, config, ROLE_NAMES);
       if (options.json) {
         process.stdout.write(`${toJson(redactConfig(config))}\n`);
         return;
