@@ -11,6 +11,7 @@ import { formatLsn, type Lsn } from '@distributary/core';
 import { redactSecrets } from '@distributary/observability';
 import { compareSides, type ComparisonReport, type Difference } from './compare';
 import { quoteTable } from './oracle/contract-sql';
+import { displayable } from './oracle/lossless-json';
 import { createTextPool } from './oracle/raw-pool';
 import { SnapshotSlot, SourceSnapshot } from './oracle/source-snapshot';
 import { elasticsearchSides } from './sides/elasticsearch-sides';
@@ -221,6 +222,18 @@ export async function verifySinkDetailed(
         };
       }
     }
+    const shown = (list: Difference[]): Difference[] =>
+      list.map((d) => ({
+        key: d.key,
+        ...('expected' in d ? { expected: displayable(d.expected) } : {}),
+        ...('actual' in d ? { actual: displayable(d.actual) } : {}),
+      }));
+    report = {
+      ...report,
+      missing: shown(report.missing),
+      extra: shown(report.extra),
+      different: shown(report.different),
+    };
     const missing = report.missing.filter((d) => !ignored(d));
     const examples = options.examples ?? 10;
     const status: VerifyStatus =

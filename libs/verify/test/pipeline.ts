@@ -43,7 +43,8 @@ export async function startPipeline(): Promise<Pipeline> {
   const db = await createTestDatabase('verify');
   const name = uniqueName('verify');
   await db.sql(`
-    CREATE TABLE products (id int PRIMARY KEY, name text NOT NULL, price numeric(10,2) NOT NULL, category_id int, active boolean NOT NULL);
+    CREATE TABLE products (id int PRIMARY KEY, name text NOT NULL, price numeric(10,2) NOT NULL, category_id int, active boolean NOT NULL,
+      spec jsonb);
     CREATE TABLE orders (id int PRIMARY KEY, category_id int NOT NULL, amount numeric(10,2) NOT NULL);
     CREATE SCHEMA analytics;
   `);
@@ -123,7 +124,8 @@ export async function startPipeline(): Promise<Pipeline> {
     return rows[0]?.active === true;
   });
   await db.sql(`
-    INSERT INTO products SELECT i, 'product ' || i, (i * 1.25)::numeric(10,2), i % 3, i % 5 <> 0 FROM generate_series(1, 20) i;
+    INSERT INTO products SELECT i, 'product ' || i, (i * 1.25)::numeric(10,2), i % 3, i % 5 <> 0,
+      ('{"big": 1234567890123456789' || i || ', "tiny": 1.00000000000000000000' || i || '}')::jsonb FROM generate_series(1, 20) i;
     INSERT INTO orders SELECT i, i % 4, (i * 2.5)::numeric(10,2) FROM generate_series(1, 30) i;
   `);
   const es = new Client({ node: esUrl() });

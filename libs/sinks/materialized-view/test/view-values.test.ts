@@ -43,7 +43,7 @@ describe('materialized view values', () => {
     await source.sql(`INSERT INTO public.vals (pk, grp, x, f) VALUES (9, 0, 1, 1), (8, 0, 'NaN', 'NaN')`);
     await sink.apply(
       batch(0, [
-        event('public.vals', 'c', { pk: 9 }, { pk: 9, grp: 0, x: '1', f: 1, r: null, iv: null }, 100),
+        event('public.vals', 'c', { pk: 9 }, { pk: 9, grp: 0, x: '1', f: '1', r: null, iv: null }, 100),
         event('public.vals', 'c', { pk: 8 }, { pk: 8, grp: 0, x: 'NaN', f: 'NaN', r: null, iv: null }, 100, 1),
       ]),
     );

@@ -1,3 +1,5 @@
+import { isJsonText } from '@distributary/core';
+
 /**
  * JSON parsed without losing a number: every number is kept as the text it was written with
  * (12345678901234567890, 1.000000000000000000001, -0, 1e-400 stay what they are), so a value that a
@@ -123,4 +125,19 @@ class Parser {
       if (c !== ',') throw this.error('expected , or }');
     }
   }
+}
+
+/**
+ * A value for reports (CLI, API, stored results): numbers that a double holds exactly become numbers,
+ * others stay their exact text (a string), and json/jsonb text is parsed the same way.
+ */
+export function displayable(value: unknown): unknown {
+  if (value instanceof LosslessNumber) {
+    const number = Number(value.text);
+    return String(number) === value.text ? number : value.text;
+  }
+  if (isJsonText(value)) return displayable(parseLosslessJson(value.text));
+  if (value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) return value.map(displayable);
+  return Object.fromEntries(Object.entries(value as Record<string, unknown>).map(([k, v]) => [k, displayable(v)]));
 }
