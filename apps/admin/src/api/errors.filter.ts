@@ -2,6 +2,7 @@ import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException } from '
 import { randomBytes } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import { createLogger } from '@distributary/observability';
+import { isUnavailable } from './unavailable';
 
 /**
  * Every error becomes a JSON answer that never leaks internals: HttpExceptions as thrown (their
@@ -9,8 +10,6 @@ import { createLogger } from '@distributary/observability';
  * and anything else as 500 — both with a generic message and a reference to the full error, which
  * goes to the admin log only.
  */
-const UNAVAILABLE =
-  /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|ENOTFOUND|Connection is closed|max retries per request|timeout exceeded when trying to connect|Connection terminated|CLUSTERDOWN/i;
 
 interface ParserError {
   status?: unknown;
@@ -55,7 +54,7 @@ export class ErrorsFilter implements ExceptionFilter {
     } else {
       const ref = randomBytes(4).toString('hex');
       const text = (exception instanceof Error ? exception.message : String(exception)).slice(0, 2000);
-      status = UNAVAILABLE.test(text) ? 503 : 500;
+      status = isUnavailable(text) ? 503 : 500;
       body = {
         statusCode: status,
         message:

@@ -3,6 +3,7 @@ import { ApiExcludeController } from '@nestjs/swagger';
 import type { ServerResponse } from 'node:http';
 import { health, registry } from '@distributary/observability';
 import { Public } from '../auth/public.decorator';
+import { isUnavailable } from './unavailable';
 import { AdminBackend } from '../backend/admin-backend';
 
 /** Public, unauthenticated: liveness, readiness (real dependencies: log Redis, source Postgres) and
@@ -19,11 +20,20 @@ export class HealthController {
     return { status: 'ok' };
   }
 
+  /** Public, so a check that failed because its dependency cannot be reached says "unreachable":
+   *  the driver's message (hosts, ports) stays out of the answer. Our own reasons (degraded) stay. */
   @Get('health/ready')
   async ready(): Promise<unknown> {
     const report = await health.report();
-    if (report.status === 'failing') throw new ServiceUnavailableException(report);
-    return report;
+    const checks = Object.fromEntries(
+      Object.entries(report.checks).map(([name, check]) => [
+        name,
+        check.ok || !check.error || !isUnavailable(check.error) ? check : { ...check, error: 'unreachable' },
+      ]),
+    );
+    const shown = { ...report, checks };
+    if (report.status === 'failing') throw new ServiceUnavailableException(shown);
+    return shown;
   }
 
   @Get('metrics')
