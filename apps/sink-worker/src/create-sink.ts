@@ -28,8 +28,12 @@ export const sinkConstructors: Record<
   ReturnType<typeof sinkKind>,
   (config: SinkConfig, context: SinkContext) => Sink | Promise<Sink>
 > = {
-  elasticsearch: (config, { sourceUrl, logger }) =>
-    createElasticsearchSink(config as ElasticsearchSinkConfig, { sourceUrl, logger }),
+  elasticsearch: (config, { sourceUrl, logger, log, pipeline }) =>
+    createElasticsearchSink(config as ElasticsearchSinkConfig, {
+      sourceUrl,
+      logger,
+      pipeline: pipeline ?? log?.keys.namespace,
+    }),
   redis: (config, { logger }) => createRedisCacheSink(config as RedisCacheSinkConfig, { logger }),
   view: async (config, { sourceUrl, logger, log, pipeline }) => {
     const view = config as MaterializedViewSinkConfig;

@@ -45,6 +45,8 @@ export interface ElasticsearchSinkDeps {
   /** Connections to the source: as many batches re-read their documents at once (default 4). */
   sourcePoolSize?: number;
   logger?: Logger;
+  /** The pipeline (log namespace) this sink belongs to: marked on its indices, which it refuses to share. */
+  pipeline?: string;
 }
 
 export interface RebuildResult {
@@ -89,11 +91,14 @@ export class ElasticsearchSink implements Sink {
     this.tables = this.spec.tables;
     this.planner = this.spec.relations.length > 0 ? planJoined : planDirect;
     this.fingerprint = configFingerprint(config);
-    this.body = indexBody(config, this.spec, this.fingerprint);
+    this.body = indexBody(config, this.spec, this.fingerprint, deps.pipeline ?? 'distributary');
     const bulk = config.elasticsearch.bulk;
     this.client = new Client({ node: config.elasticsearch.url, maxRetries: 0, requestTimeout: bulk.timeout });
     this.source = new SourceReader(deps.sourceUrl, { poolSize: deps.sourcePoolSize });
-    this.indices = new IndexManager(this.client, config.elasticsearch.index, this.logger);
+    this.indices = new IndexManager(this.client, config.elasticsearch.index, this.logger, {
+      pipeline: deps.pipeline ?? 'distributary',
+      sink: config.name,
+    });
     this.writer = new BulkWriter(
       this.client,
       {

@@ -35,11 +35,16 @@ export function configFingerprint(config: ElasticsearchSinkConfig): string {
   return createHash('sha256').update(stableStringify(shape)).digest('hex').slice(0, 32);
 }
 
-export function indexBody(config: ElasticsearchSinkConfig, spec: DocumentSpec, fingerprint: string): IndexBody {
+export function indexBody(
+  config: ElasticsearchSinkConfig,
+  spec: DocumentSpec,
+  fingerprint: string,
+  pipeline?: string,
+): IndexBody {
   const user = (config.elasticsearch.mappings ?? {}) as Record<string, unknown>;
   const mappings: Record<string, unknown> = { ...user };
   const userMeta = (user._meta ?? {}) as Record<string, unknown>;
-  mappings._meta = { ...userMeta, distributary: { sink: config.name, fingerprint } };
+  mappings._meta = { ...userMeta, distributary: { sink: config.name, fingerprint, ...(pipeline ? { pipeline } : {}) } };
   if (spec.relations.length > 0) {
     const source = (user._source ?? {}) as { excludes?: string[] };
     mappings._source = { ...source, excludes: [...(source.excludes ?? []), REFS_FIELD] };

@@ -1,5 +1,6 @@
 import type { Client } from '@elastic/elasticsearch';
 import { errors } from '@elastic/elasticsearch';
+import { DistributaryError } from '@distributary/core';
 import type { Logger } from '@distributary/observability';
 import type { IndexBody } from './index-body';
 
@@ -17,6 +18,8 @@ import type { IndexBody } from './index-body';
  */
 interface DistributaryMeta {
   sink?: string;
+  /** The pipeline (log namespace) whose sink owns the index: the ownership marker. */
+  pipeline?: string;
   fingerprint?: string;
   state?: 'building' | 'serving' | 'retired';
   retiredAt?: number;
@@ -43,6 +46,8 @@ export class IndexManager {
     private readonly client: Client,
     readonly alias: string,
     private readonly logger: Logger,
+    /** Who may write this alias's indices; refused when an existing index is marked as someone else's. */
+    private readonly owner?: { pipeline: string; sink: string },
   ) {}
 
   /** The concrete index behind the alias, or undefined when the alias does not exist yet. */
@@ -69,7 +74,10 @@ export class IndexManager {
   /** Resolves the alias, creating `<alias>_v1` and the alias when there is none. */
   async ensure(body: IndexBody): Promise<string> {
     const existing = await this.resolve();
-    if (existing) return existing;
+    if (existing) {
+      await this.assertOwned(existing);
+      return existing;
+    }
     const name = await this.nextIndexName();
     try {
       await this.create(name, body, 'serving', true);
@@ -92,6 +100,23 @@ export class IndexManager {
       mappings,
       ...(withAlias ? { aliases: { [this.alias]: { is_write_index: true } } } : {}),
     });
+  }
+
+  /**
+   * Pipelines share clusters safely: an index marked (mapping `_meta.distributary`) as another
+   * pipeline's, or another sink's, is never written, rebuilt or re-aliased — the sink refuses to
+   * open, naming the owner. An index from before the pipeline marker is claimed for its sink.
+   */
+  async assertOwned(index: string): Promise<void> {
+    if (!this.owner) return;
+    const meta = await this.metaOf(index);
+    const { pipeline, sink } = this.owner;
+    if ((meta.sink !== undefined && meta.sink !== sink) || (meta.pipeline !== undefined && meta.pipeline !== pipeline))
+      throw new DistributaryError(
+        `sink ${sink} (pipeline ${pipeline}) refuses to write ${this.alias}: its index ${index} belongs to sink ` +
+          `${meta.sink ?? '?'} of pipeline ${meta.pipeline ?? '?'} (mapping _meta.distributary); choose another elasticsearch.index`,
+      );
+    if (meta.pipeline === undefined) await this.patchMeta(index, { pipeline, sink });
   }
 
   async fingerprintOf(index: string): Promise<string | undefined> {
