@@ -5,6 +5,7 @@ import { Charts } from './components/Charts';
 import { ConfirmDialog, type ConfirmRequest } from './components/ConfirmDialog';
 import { DeadLetters } from './components/DeadLetters';
 import { FlowOverview } from './components/FlowOverview';
+import { SlotBanner } from './components/SlotBanner';
 import { LiveTail } from './components/LiveTail';
 import { Login } from './components/Login';
 import { Partitions } from './components/Partitions';
@@ -103,6 +104,7 @@ function Dashboard({ role, onLogout }: { role: Role; onLogout(): void }) {
           !overview.error && <p className="empty">Loading the pipeline…</p>
         ) : (
           <>
+            <SlotBanner source={overview.data.source} />
             <FlowOverview
               overview={overview.data}
               latest={latest}

@@ -1,4 +1,6 @@
 /** The admin API's answers, as the dashboard uses them (mirrors apps/admin/src/backend/types.ts). */
+import type { ResyncEpisode, SlotHealth, SourceLag } from './slot-types';
+
 export type Role = 'viewer' | 'operator';
 
 export interface SourceStatus {
@@ -16,6 +18,8 @@ export interface SourceStatus {
     fencingToken: string | null;
     state: Record<string, string>;
   };
+  health?: SlotHealth;
+  resync?: ResyncEpisode;
 }
 
 export interface PartitionStats {
@@ -40,6 +44,8 @@ export interface SinkState {
   degraded?: string[];
   dlqSize: number;
   paused: boolean;
+  /** Lag against the source's WAL position; "0" only when caughtUp. */
+  sourceLag?: SourceLag;
 }
 
 export interface WorkerStatus {

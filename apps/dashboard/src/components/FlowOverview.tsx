@@ -48,8 +48,16 @@ function SourceCard({ source }: { source: Overview['source'] }) {
     <section className="flow-card" aria-label="Source">
       <header className="flow-head">
         <span className="flow-kind">Source · PostgreSQL</span>
-        {!s.exists ? (
+        {s.resync?.state === 'running' ? (
+          <span className="badge bad">re-syncing</span>
+        ) : s.resync?.state === 'stopped' ? (
+          <span className="badge bad">stopped: slot {s.resync.problem}</span>
+        ) : s.health?.state === 'lost' ? (
+          <span className="badge bad">slot lost</span>
+        ) : !s.exists ? (
           <span className="badge bad">no slot</span>
+        ) : s.health?.state === 'warning' ? (
+          <span className="badge warn">slot at risk</span>
         ) : s.active ? (
           <span className="badge good">streaming</span>
         ) : (
@@ -67,6 +75,23 @@ function SourceCard({ source }: { source: Overview['source'] }) {
           tone={retained > 1024 ** 3 ? 'bad' : retained > 256 * 1024 ** 2 ? 'warn' : undefined}
         />
         <Stat label="Confirmed lag" value={formatBytes(s.confirmedLagBytes)} />
+        <Stat
+          label="wal_status"
+          value={s.health?.walStatus ?? '—'}
+          testId="wal-status"
+          tone={s.health?.state === 'lost' ? 'bad' : s.health?.state === 'warning' ? 'warn' : undefined}
+        />
+        <Stat label="Safe WAL left" value={s.health?.safeWalSize != null ? formatBytes(s.health.safeWalSize) : '—'} />
+        <Stat
+          label="max_slot_wal_keep_size"
+          value={
+            s.health
+              ? Number(s.health.maxSlotWalKeepSize) < 0
+                ? 'unlimited'
+                : formatBytes(s.health.maxSlotWalKeepSize)
+              : '—'
+          }
+        />
         <Stat label="Leader" value={s.connector.leader ?? 'none'} testId="leader" />
         <Stat label="Database" value={s.database ?? '—'} />
       </div>
@@ -106,6 +131,7 @@ function SinkRow({
   onReplay,
 }: { sink: SinkState; role: Role } & Omit<Props, 'overview' | 'latest' | 'role'>) {
   const lagTone = sink.lagEntries > 10_000 ? 'bad' : sink.lagEntries > 0 ? 'warn' : undefined;
+  const behind = sink.sourceLag;
   return (
     <div className="sink-row" data-testid={`sink-${sink.name}`}>
       <div className="sink-top">
@@ -143,12 +169,24 @@ function SinkRow({
       </div>
       <div className="stats compact">
         <Stat
-          label="Lag"
+          label="Behind source"
+          value={
+            !behind
+              ? '—'
+              : behind.caughtUp
+                ? 'caught up'
+                : `${formatBytes(behind.bytes)} · ${behind.seconds === null ? '?' : formatSeconds(behind.seconds)}`
+          }
+          testId={`source-lag-${sink.name}`}
+          tone={behind && !behind.caughtUp ? 'bad' : undefined}
+        />
+        <Stat
+          label="Log entries behind"
           value={`${sink.lagCapped ? '≥ ' : ''}${formatCount(sink.lagEntries)}`}
           testId={`lag-${sink.name}`}
           tone={lagTone}
         />
-        <Stat label="WAL behind" value={formatBytes(sink.lagBytes)} />
+        <Stat label="Log bytes behind" value={formatBytes(sink.lagBytes)} />
         <Stat label="Oldest" value={formatSeconds(sink.lagSeconds)} />
         <Stat label="Rate" value={formatRate(sink.throughput)} />
         <Stat
@@ -158,6 +196,7 @@ function SinkRow({
           tone={sink.dlqSize ? 'bad' : undefined}
         />
       </div>
+      {behind && !behind.caughtUp && behind.why && <p className="muted small">not current: {behind.why}</p>}
     </div>
   );
 }
