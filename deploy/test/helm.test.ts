@@ -188,6 +188,37 @@ describe('helm chart', () => {
     );
   });
 
+  it('refuses literal credentials in config (they would render into the ConfigMap), pointing to secrets', () => {
+    const literal = (name: string, config: object): string => valuesFile(name, { config });
+    const cases: [string, object, RegExp][] = [
+      [
+        'literal-url-password',
+        { source: { postgres: { url: 'postgres://app:hunter2@db/shop' } } },
+        /config\.source\.postgres\.url: a URL with a literal password in the ConfigMap; .*secrets\.existingSecret/,
+      ],
+      [
+        'literal-query-password',
+        { log: { redis: { url: 'redis://db:6379/0?password=hunter2' } } },
+        /config\.log\.redis\.url: a URL with a literal password= parameter/,
+      ],
+      [
+        'literal-token',
+        { admin: { tokens: [{ role: 'operator', token: 'hunter2-token' }] } },
+        /config\.admin\.tokens\[0\]\.token: a literal credential in the ConfigMap; .*secrets\.existingSecret/,
+      ],
+    ];
+    for (const [name, config, message] of cases) {
+      const values = literal(name, config);
+      expect(() => helmTemplate(tools, kubernetesVersions[0], [valuesFiles.minimal, values])).toThrow(message);
+    }
+    // References are fine, in a URL too.
+    const references = literal('references', {
+      source: { postgres: { url: 'postgres://app:${PG_PASSWORD}@db/shop' } },
+      admin: { tokens: [{ role: 'operator', token: '${OPERATOR_TOKEN}' }] },
+    });
+    expect(() => helmTemplate(tools, kubernetesVersions[0], [valuesFiles.minimal, references])).not.toThrow();
+  });
+
   it('refuses values the chart does not know (values.schema.json), naming them', () => {
     const typo = valuesFile('typo', { worker: { replica: 3 } });
     expect(() => helmTemplate(tools, kubernetesVersions[0], [valuesFiles.minimal, typo])).toThrow(

@@ -313,3 +313,33 @@ yes and no are booleans: a join's `on:` key would reach the app as "true". (dict
 {{- end }}
 {{- end }}
 {{- end }}
+
+{{/*
+Fails on a literal credential in `config:`: the ConfigMap is readable by anyone who may read the
+namespace's ConfigMaps, so a password, token or URL credential there is a leak. Secret-named keys
+(password, token, secret, …) must hold a ${NAME} / ${file:…} reference, and URLs may not carry a
+literal password (user:password@ or ?password=). (dict "path" "" "value" x)
+*/}}
+{{- define "distributary.checkConfigSecrets" -}}
+{{- $hint := "move it to a Secret: set secrets.existingSecret (or secrets.values) with an entry in secrets.keys, and write ${NAME} here" }}
+{{- if kindIs "map" .value }}
+{{- range $key, $child := .value }}
+{{- $path := printf "%s.%s" $.path $key }}
+{{- if and (kindIs "string" $child) (regexMatch "(?i)(password|passwd|secret|token|apikey|api_key|credentials?)$" $key) (not (regexMatch "^\\$\\{[^}]+\\}$" $child)) }}
+{{- fail (printf "config%s: a literal credential in the ConfigMap; %s" $path $hint) }}
+{{- end }}
+{{- include "distributary.checkConfigSecrets" (dict "path" $path "value" $child) }}
+{{- end }}
+{{- else if kindIs "slice" .value }}
+{{- range $index, $child := .value }}
+{{- include "distributary.checkConfigSecrets" (dict "path" (printf "%s[%d]" $.path $index) "value" $child) }}
+{{- end }}
+{{- else if kindIs "string" .value }}
+{{- if regexMatch "^[A-Za-z][A-Za-z0-9+.-]*://[^/@:]*:[^$/@][^/]*@" .value }}
+{{- fail (printf "config%s: a URL with a literal password in the ConfigMap; %s (e.g. url: ${PG_URL})" .path $hint) }}
+{{- end }}
+{{- if regexMatch "(?i)[?&](ssl)?password=[^$&]" .value }}
+{{- fail (printf "config%s: a URL with a literal password= parameter in the ConfigMap; %s" .path $hint) }}
+{{- end }}
+{{- end }}
+{{- end }}
