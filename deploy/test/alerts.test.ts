@@ -1,6 +1,7 @@
 /**
  * deploy/grafana/alerts.yaml and the chart's PrometheusRule: the same alerting rules, each querying
- * only metrics the code registers (a sink partition degraded, dead letters growing).
+ * only metrics the code registers (a sink partition degraded, dead letters growing, the slot lost or
+ * at risk, a re-sync running, a sink behind the source).
  */
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
@@ -42,7 +43,14 @@ const rules = file.groups.flatMap((g) => g.rules);
 
 describe('alerting rules', () => {
   it('alert on a degraded sink partition and on growing dead letters, with registered metrics only', () => {
-    expect(rules.map((r) => r.alert)).toEqual(['DistributarySinkDegraded', 'DistributaryDeadLettersGrowing']);
+    expect(rules.map((r) => r.alert)).toEqual([
+      'DistributarySinkDegraded',
+      'DistributaryDeadLettersGrowing',
+      'DistributarySlotLost',
+      'DistributarySlotWalAtRisk',
+      'DistributaryResyncRunning',
+      'DistributarySinkBehindSource',
+    ]);
     expect(rules[0].expr).toContain('distributary_sink_degraded');
     for (const rule of rules) {
       for (const [, name] of rule.expr.matchAll(/\b(distributary_[a-z0-9_]+)/g))

@@ -12,7 +12,7 @@ import { commitToReadable } from './benchmarks/latency';
 import { logToEs } from './benchmarks/log-to-es';
 import { peakRss } from './benchmarks/peak-rss';
 import { snapshotToEs } from './benchmarks/snapshot-to-es';
-import { walToLog } from './benchmarks/wal-to-log';
+import { setCaptureRepeat, walToLog } from './benchmarks/wal-to-log';
 import { workerScaling } from './benchmarks/worker-scaling';
 import { BenchContext } from './context';
 import { renderReport, writeReport } from './report';
@@ -48,8 +48,10 @@ async function main(): Promise<void> {
     .addOption(new Option('--quick', 'small sizes, a few minutes (default)').conflicts('full'))
     .addOption(new Option('--full', 'full sizes (tens of minutes)'))
     .option('--only <ids>', 'comma-separated benchmark numbers (1-8)')
+    .option('--repeat <n>', 'runs of benchmark 1 (the median is reported)', '1')
     .parse()
-    .opts<{ full?: boolean; only?: string }>();
+    .opts<{ full?: boolean; only?: string; repeat: string }>();
+  setCaptureRepeat(Number(options.repeat));
   const preset = presets[options.full ? 'full' : 'quick'];
   const selected = options.only
     ? options.only.split(',').map((id) => Number(id.trim()))
