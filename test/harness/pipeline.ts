@@ -10,7 +10,7 @@ import { stringify } from 'yaml';
 import { parseLsn, type Lsn } from '@distributary/core';
 import { connectRedis, LogKeys, readConnectorState, type RedisClient } from '@distributary/changelog';
 import { waitForSink } from '@distributary/verify';
-import { waitFor } from '@distributary/testkit';
+import { deleteNamespace, waitFor } from '@distributary/testkit';
 import { RoleProcess, repoRoot, type RoleName } from './role-process';
 
 export interface PipelineSpec {
@@ -19,6 +19,8 @@ export interface PipelineSpec {
   sourceUrl: string;
   tables: string[];
   logRedisUrl: string;
+  /** Put the change log on this Redis Cluster (node URLs) instead of logRedisUrl. */
+  logCluster?: string[];
   partitions: number;
   snapshot?: 'initial' | 'never';
   /** Sinks as in the YAML file (name, kind block, from, …). */
@@ -41,7 +43,7 @@ export class Pipeline {
     mkdirSync(dir, { recursive: true });
     this.configFile = join(dir, `${spec.name}.yaml`);
     this.keys = new LogKeys(spec.name);
-    this.redis = connectRedis({ url: spec.logRedisUrl });
+    this.redis = connectRedis(this.logTarget);
     this.redis.on('error', () => undefined); // the chaos run restarts the log Redis; commands retry
     writeFileSync(this.configFile, stringify(this.config()));
   }
@@ -60,9 +62,13 @@ export class Pipeline {
         tables: spec.tables,
         connector: { batchSize: spec.batchSize ?? 1000 },
       },
-      log: { redis: { url: spec.logRedisUrl }, namespace: spec.name, partitions: spec.partitions },
+      log: { redis: this.logTarget, namespace: spec.name, partitions: spec.partitions },
       sinks: spec.sinks,
     };
+  }
+
+  get logTarget(): { url: string } | { cluster: string[] } {
+    return this.spec.logCluster ? { cluster: this.spec.logCluster } : { url: this.spec.logRedisUrl };
   }
 
   /** Writes another config file of the same pipeline (same log, slot) with other sinks. */
@@ -160,7 +166,8 @@ export class Pipeline {
   /** Stops the processes and deletes the log namespace, the config file and the cache/index data. */
   async destroy(extra: { esUrl?: string; esIndex?: string; cacheRedisUrl?: string } = {}): Promise<void> {
     await this.stopAll();
-    await deleteKeys(this.redis, `{${this.spec.name}:*`);
+    if (this.spec.logCluster) await deleteNamespace(this.redis, this.spec.name);
+    else await deleteKeys(this.redis, `{${this.spec.name}:*`);
     this.redis.disconnect();
     if (extra.cacheRedisUrl) {
       const cache = connectRedis({ url: extra.cacheRedisUrl });
