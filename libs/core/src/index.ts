@@ -3,6 +3,7 @@ export * from './position';
 export * from './event';
 export * from './codec';
 export * from './json-text';
+export * from './numeric-text';
 export * from './partition';
 export * from './errors';
 export * from './error-class';

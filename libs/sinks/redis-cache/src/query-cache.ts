@@ -1,5 +1,5 @@
 import type { RedisCacheQueryConfig } from '@distributary/config';
-import { EventRejectedError, type ColumnValue, type Row } from '@distributary/core';
+import { EventRejectedError, isNumericText, type ColumnValue, type Row } from '@distributary/core';
 import { KeyTemplate } from './key-template';
 import { RowFilter } from './row-filter';
 
@@ -62,7 +62,6 @@ export class QueryCache {
   }
 }
 
-const NUMERIC = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 const TIMESTAMP = /^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?(Z|[+-]\d{2}(:?\d{2})?)?$/;
 
 /** A sorted-set score: numbers, numeric text (int8/numeric), ±Infinity, or an ISO timestamp → epoch ms. */
@@ -70,7 +69,7 @@ export function scoreText(value: ColumnValue, column: string): string | null {
   if (value === null || value === undefined) return null;
   if (typeof value === 'number' && Number.isFinite(value)) return String(value);
   if (typeof value === 'string') {
-    if (NUMERIC.test(value)) return value;
+    if (isNumericText(value)) return value;
     if (value === 'Infinity') return '+inf';
     if (value === '-Infinity') return '-inf';
     if (TIMESTAMP.test(value)) {
