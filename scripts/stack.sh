@@ -33,8 +33,28 @@ wait_for() { # name seconds check...
   return 1
 }
 
+# Replication-slot safety of the local stack (README "Production checklist" explains the choice):
+# - max_slot_wal_keep_size bounds the WAL an idle or stopped pipeline's slot can pin (every slot in this
+#   shared cluster — benchmarks, tests, npm start — together never hold more than this on disk). Past it
+#   PostgreSQL invalidates the slot; the connector then re-syncs on its own (source.onSlotLost: resync).
+#   8GB leaves room for a day of local benchmarks and bulk loads while the example pipeline is stopped.
+# - wal_sender_timeout: a connector that died without closing its connection frees its slot within 30 s
+#   (a live connector reports every 2 s), so a standby or a restart can take the slot over.
+PG_SLOT_SETTINGS=("max_slot_wal_keep_size=8GB" "wal_sender_timeout=30s")
+
+# Applies PG_SLOT_SETTINGS to a running cluster (also one created before they were chosen); idempotent.
+apply_pg_slot_settings() {
+  local setting name value
+  for setting in "${PG_SLOT_SETTINGS[@]}"; do
+    name=${setting%%=*} value=${setting#*=}
+    "$(pg_bin_dir)/psql" -X -q -h 127.0.0.1 -p "$PG_PORT" -U postgres -d postgres -v ON_ERROR_STOP=1 \
+      -c "ALTER SYSTEM SET $name = '$value'" >/dev/null
+  done
+  "$(pg_bin_dir)/psql" -X -q -h 127.0.0.1 -p "$PG_PORT" -U postgres -d postgres -c "SELECT pg_reload_conf()" >/dev/null
+}
+
 start_postgres() {
-  pg_up && return 0
+  pg_up && { apply_pg_slot_settings; return 0; }
   if [ ! -f "$pg_data/PG_VERSION" ]; then
     log "initialising PostgreSQL cluster in $pg_data"
     mkdir -p "$pg_data"; [ "$(id -u)" = "0" ] && chown "$SERVICE_USER" "$pg_data"
@@ -49,13 +69,13 @@ max_replication_slots = 64
 max_wal_senders = 64
 max_connections = 300
 shared_buffers = 256MB
-max_slot_wal_keep_size = 4GB
 logical_decoding_work_mem = 64MB
 CONF
     echo "host all,replication all 127.0.0.1/32 trust" >>"$pg_data/pg_hba.conf"
   fi
   as_service_user "$PGBIN/pg_ctl" -D "$pg_data" -l "$LOGS/postgres.log" -w -t 60 start >/dev/null
   wait_for PostgreSQL 60 pg_up
+  apply_pg_slot_settings
 }
 
 redis_conf() { # port dir extra...

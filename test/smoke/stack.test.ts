@@ -36,6 +36,13 @@ describe('local stack smoke tests', () => {
     await service.stop();
   });
 
+  it('PostgreSQL: the slot safety settings of scripts/stack.sh are in force (README production checklist)', async () => {
+    const rows = await db.sql<{ keep: string; timeout: string }>(
+      `SELECT current_setting('max_slot_wal_keep_size') AS keep, current_setting('wal_sender_timeout') AS timeout`,
+    );
+    expect(rows[0]).toEqual({ keep: '8GB', timeout: '30s' });
+  });
+
   it('Redis: XADD/XRANGE work and AOF is on with fsync always', async () => {
     const redis = new Redis(redisUrl());
     try {
