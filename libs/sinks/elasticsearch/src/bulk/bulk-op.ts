@@ -1,4 +1,4 @@
-import type { ChangeEvent } from '@distributary/core';
+import { exactJson, type ChangeEvent } from '@distributary/core';
 
 /** One versioned write. `version` is the commit LSN of the event that decided this document's state. */
 export interface BulkOp {
@@ -19,9 +19,10 @@ export function opKey(op: BulkOp): string {
   return `${op.index}\u0000${op.id}`;
 }
 
-/** The document as JSON text, serialized once (shared by every target index of one write). */
+/** The document as JSON text, serialized once (shared by every target index of one write), by the
+ *  type contract's one serializer: json/jsonb values embedded verbatim (docs/types.md). */
 export function serializeDocument(document: Record<string, unknown> | undefined): string {
-  return JSON.stringify(document ?? {});
+  return exactJson(document ?? {});
 }
 
 /** The op's NDJSON lines of a `_bulk` body, newline-terminated: built once, sent as they are. */

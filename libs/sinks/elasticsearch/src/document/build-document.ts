@@ -1,4 +1,4 @@
-import type { Row } from '@distributary/core';
+import { parsedForExpressions, type Row } from '@distributary/core';
 import type { DocumentSpec, PlainField, Relation } from './document-spec';
 import { tupleKey } from '../source/row-match';
 import { FALLBACK } from './fast-expression';
@@ -33,7 +33,7 @@ function plainValue(field: PlainField, row: Row): unknown {
     const value = field.fast.evaluate(row[field.fast.column]);
     if (value !== FALLBACK) return value;
   }
-  return field.expression.evaluate(row).catch((error: Error) => {
+  return field.expression.evaluate(parsedForExpressions(row)).catch((error: Error) => {
     throw new Error(`JSONata "${field.source}" for field ${field.name} failed: ${error.message}`);
   });
 }

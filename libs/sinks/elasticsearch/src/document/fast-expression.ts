@@ -1,4 +1,4 @@
-import type { ColumnValue } from '@distributary/core';
+import { isJsonText, type ColumnValue } from '@distributary/core';
 
 /**
  * JSONata expressions the sink evaluates without JSONata: a plain column reference (`price`) and the
@@ -34,6 +34,7 @@ function asString(value: ColumnValue | undefined): unknown {
 
 function asPath(value: ColumnValue | undefined): unknown {
   if (value === undefined || value === null || typeof value !== 'object') return value;
+  if (isJsonText(value)) return value; // a json/jsonb column as it is: exact (JSONata would see doubles)
   return FALLBACK; // arrays and objects: JSONata's sequence rules apply
 }
 
