@@ -6,9 +6,11 @@
  * Redis cache and the materialized view — ends exactly equal to the source. Then a schema change
  * (ADD COLUMN … DEFAULT) refreshes the old rows in every sink without a manual step.
  */
-import { mkdirSync, rmSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from 'pg';
+import { stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectRedis } from '@distributary/changelog';
 import { readSlotHealthState, SnapshotRequests } from '@distributary/pg-source';
@@ -53,6 +55,28 @@ async function slotRow(): Promise<{ wal_status: string | null; active: boolean }
     [pipeline.slotName],
   );
   return rows[0];
+}
+
+/** Enough WAL past max_slot_wal_keep_size, then a checkpoint: PostgreSQL invalidates the slot. */
+async function loseSlot(): Promise<void> {
+  for (let i = 0; i < 5; i++) {
+    await source.query(`UPDATE public.orders SET status = status WHERE id = 1`);
+    await source.query('SELECT pg_switch_wal()');
+  }
+  await source.query('CHECKPOINT');
+  expect((await slotRow())?.wal_status).toBe('lost');
+}
+
+/** `distributary <args>` as a child process (apps/cli main), resolving with its exit code and output. */
+function cli(args: string[]): Promise<{ code: number; output: string }> {
+  return new Promise((done) => {
+    execFile(
+      process.execPath,
+      ['--import', 'tsx', join(repoRoot, 'test/harness/run-role.ts'), ...args],
+      { cwd: repoRoot },
+      (error, stdout, stderr) => done({ code: error ? Number(error.code ?? 1) : 0, output: stdout + stderr }),
+    );
+  });
 }
 
 beforeAll(async () => {
@@ -133,13 +157,7 @@ describe('a lost replication slot', () => {
       DELETE FROM public.orders WHERE account_id = 3;
       UPDATE public.orders SET amount = amount * 2 WHERE account_id = 4;
       INSERT INTO public.orders SELECT g, 21, 5, 'late' FROM generate_series(121, 130) g;`);
-    // Enough WAL past max_slot_wal_keep_size, then a checkpoint: PostgreSQL invalidates the slot.
-    for (let i = 0; i < 5; i++) {
-      await source.query(`UPDATE public.orders SET status = status WHERE id = 1`);
-      await source.query('SELECT pg_switch_wal()');
-    }
-    await source.query('CHECKPOINT');
-    expect((await slotRow())?.wal_status).toBe('lost');
+    await loseSlot();
 
     // What a user sees now: a red banner with PostgreSQL's reason, and no sink "caught up".
     dashboard = await DashboardView.open(pipeline.configFile);
@@ -211,5 +229,48 @@ describe('a lost replication slot', () => {
     );
     await drained();
     await expectSinksEqualSource();
+  }, 300_000);
+
+  it('with onSlotLost: stop, stays down with the reason until `distributary resync`, then re-syncs', async () => {
+    const config = pipeline.config() as { source: Record<string, unknown> };
+    const stopFile = pipeline.configFile.replace(/\.yaml$/, '.stop.yaml');
+    writeFileSync(stopFile, stringify({ ...config, source: { ...config.source, onSlotLost: 'stop' } }));
+    await connector.stop();
+    await source.query(
+      `DELETE FROM public.accounts WHERE id BETWEEN 31 AND 35; UPDATE public.notes SET body = 'x' WHERE id = 30`,
+    );
+    await loseSlot();
+
+    const stopped = pipeline.start('connector', { configFile: stopFile });
+    await waitFor('the connector to stop on its own', async () => (!stopped.alive ? true : undefined), {
+      timeoutMs: 60_000,
+    });
+    expect(stopped.child.exitCode).not.toBe(0);
+    expect(stopped.output).toContain("source.onSlotLost is 'stop'");
+    expect(stopped.output).toContain('distributary resync');
+    expect(stopped.output).not.toContain('cannot read from logical replication slot');
+    const { resync } = await readSlotHealthState(pipeline.redis, pipeline.keys);
+    expect(resync).toMatchObject({ state: 'stopped', problem: 'lost' });
+    expect((await slotRow())?.wal_status).toBe('lost');
+
+    const requested = await cli(['resync', '--config', stopFile]);
+    expect(requested.code, requested.output).toBe(0);
+    expect(requested.output).toContain('re-sync requested');
+    expect(await slotRow()).toBeUndefined();
+
+    connector = pipeline.start('connector', { configFile: stopFile });
+    await waitFor(
+      're-sync done',
+      async () => {
+        connector.assertAlive();
+        const state = await readSlotHealthState(pipeline.redis, pipeline.keys);
+        return state.resync?.state === 'done' ? state : undefined;
+      },
+      { timeoutMs: 120_000 },
+    );
+    await drained();
+    await expectSinksEqualSource();
+    const done = await readSlotHealthState(pipeline.redis, pipeline.keys);
+    expect(done.resync?.deletedByTable?.['public.accounts']).toBe(5);
   }, 300_000);
 });
