@@ -257,7 +257,7 @@ export class Connector {
       const health = await this.checkSlot(pool);
       if (health.state === 'lost') {
         this.logger.error({ reason: health.reason }, 'the replication slot is lost');
-        await this.recovery.onUnusable(pool, 'lost', health.reason ?? 'wal_status lost');
+        await this.recovery.onUnusable(pool, 'lost', health.reason ?? 'wal_status lost', health.confirmedFlushLsn);
       }
       const slotCreated = await this.ensureSlot(pool, appender, types);
       if (!slotCreated && publication.added.length && postgres.snapshot === 'initial') {

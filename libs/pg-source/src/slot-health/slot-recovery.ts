@@ -55,7 +55,7 @@ export class SlotRecovery {
    * `distributary resync` request) throws SlotUnusableError; otherwise drops the slot and starts
    * (or continues) the re-sync episode — the caller then creates a new slot as on a first start.
    */
-  async onUnusable(pool: Pool, problem: SlotProblem, reason: string): Promise<void> {
+  async onUnusable(pool: Pool, problem: SlotProblem, reason: string, confirmedFlushLsn?: string | null): Promise<void> {
     const { redis, keys, slot, logger } = this.options;
     if (problem === 'wrong-plugin')
       throw new SlotUnusableError(problem, reason, `replication slot "${slot}" cannot be used: ${reason}`);
@@ -71,7 +71,8 @@ export class SlotRecovery {
               problem: state.resyncRequested && problem === 'dropped' ? 'requested' : problem,
               reason,
               lostAt: new Date().toISOString(),
-              lostFromLsn: connector.confirmedLsn,
+              // The slot's own confirmed position when PostgreSQL still reports it, else the connector's.
+              lostFromLsn: confirmedFlushLsn ?? connector.confirmedLsn,
               phase: 'new-slot',
             };
     if (this.options.policy === 'stop' && !state.resyncRequested && state.resync?.state !== 'running') {
