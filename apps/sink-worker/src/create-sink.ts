@@ -34,7 +34,8 @@ export const sinkConstructors: Record<
       logger,
       pipeline: pipeline ?? log?.keys.namespace,
     }),
-  redis: (config, { logger }) => createRedisCacheSink(config as RedisCacheSinkConfig, { logger }),
+  redis: (config, { logger, log, pipeline }) =>
+    createRedisCacheSink(config as RedisCacheSinkConfig, { logger, pipeline: pipeline ?? log?.keys.namespace }),
   view: async (config, { sourceUrl, logger, log, pipeline }) => {
     const view = config as MaterializedViewSinkConfig;
     const definition = view.transactional && log ? await parseViewSql(view.sql) : undefined;

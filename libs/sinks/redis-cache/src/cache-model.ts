@@ -21,13 +21,20 @@ export class CacheModel {
   readonly queries: QueryCache[];
   readonly namespace: string;
 
-  constructor(config: RedisCacheSinkConfig) {
+  /**
+   * `pipeline`: the log namespace the sink belongs to. The bookkeeping namespace defaults to
+   * `distributary:<pipeline>:<sink>` (`distributary:<sink>` for the default pipeline), so two pipelines
+   * with the same sink names never share row records.
+   */
+  constructor(config: RedisCacheSinkConfig, pipeline = 'distributary') {
     this.table = config.from;
     this.key = new KeyTemplate(config.key);
     this.value = new ValueRenderer(config.value);
     this.filter = config.filter === undefined ? undefined : new RowFilter(config.filter);
     this.queries = config.queries.map((query, index) => new QueryCache(index, query, config.key));
-    this.namespace = config.namespace ?? `distributary:${config.name}`;
+    this.namespace =
+      config.namespace ??
+      (pipeline === 'distributary' ? `distributary:${config.name}` : `distributary:${pipeline}:${config.name}`);
   }
 
   /** The cached form of a complete row, or undefined when the sink filter leaves it out. */

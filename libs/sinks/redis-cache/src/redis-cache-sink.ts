@@ -1,6 +1,7 @@
 import type { RedisCacheSinkConfig } from '@distributary/config';
 import { connectRedis, type RedisClient } from '@distributary/changelog';
 import {
+  DistributaryError,
   canonicalKey,
   comparePositions,
   positionToId,
@@ -30,6 +31,8 @@ export interface RedisCacheSinkDeps {
   client?: RedisClient;
   /** How many rows are written concurrently inside one batch (events of one row stay in order). */
   concurrency?: number;
+  /** The pipeline (log namespace) this sink belongs to; default 'distributary'. See claimNamespace(). */
+  pipeline?: string;
 }
 
 interface PartitionProgress {
@@ -52,6 +55,7 @@ export class RedisCacheSink implements Sink {
   readonly name: string;
   readonly tables: readonly string[];
   private readonly model: CacheModel;
+  private readonly pipeline: string;
   private readonly logger: Logger;
   private readonly concurrency: number;
   private client: RedisClient | undefined;
@@ -67,7 +71,8 @@ export class RedisCacheSink implements Sink {
   ) {
     this.name = config.name;
     this.tables = [config.from];
-    this.model = new CacheModel(config);
+    this.model = new CacheModel(config, deps.pipeline);
+    this.pipeline = deps.pipeline ?? 'distributary';
     this.logger = (deps.logger ?? silentLogger).child({ sink: config.name });
     this.concurrency = deps.concurrency ?? 1024;
     this.client = deps.client;
@@ -110,6 +115,7 @@ export class RedisCacheSink implements Sink {
     } catch (error) {
       throw asRetryable(error, `opening sink ${this.name}`);
     }
+    await this.claimNamespace(client);
     this.durability = await withDeadline('CONFIG GET', this.config.commandTimeout, cacheDurability(client)).catch(
       (): CacheDurability => 'unknown',
     );
@@ -122,6 +128,28 @@ export class RedisCacheSink implements Sink {
       await withDeadline('PING', this.config.commandTimeout, client.ping());
     });
     this.logger.info({ table: this.config.from, key: this.config.key }, 'redis cache sink open');
+  }
+
+  /**
+   * The ownership marker of the bookkeeping namespace: `<namespace>:owner` = `<pipeline>/<sink>`, set
+   * on first open. A sink of another pipeline (or another sink) whose namespace resolves to the same
+   * place refuses to open, naming the owner, instead of mixing row records.
+   */
+  private async claimNamespace(client: RedisClient): Promise<void> {
+    const key = `${this.model.namespace}:owner`;
+    const me = `${this.pipeline}/${this.name}`;
+    const owner = await withDeadline(
+      'owner marker',
+      this.config.commandTimeout,
+      client.set(key, me, 'NX').then(async (set) => (set === 'OK' ? me : await client.get(key))),
+    ).catch((error: unknown) => {
+      throw asRetryable(error, `opening sink ${this.name}`);
+    });
+    if (owner !== null && owner !== me)
+      throw new DistributaryError(
+        `sink ${this.name} (pipeline ${this.pipeline}) refuses to keep its row records under ${this.model.namespace}: ` +
+          `it belongs to ${owner} (pipeline/sink, key ${key}); set another \`namespace\``,
+      );
   }
 
   async apply(batch: SinkBatch): Promise<ApplyResult> {

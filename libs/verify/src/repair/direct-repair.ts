@@ -90,10 +90,12 @@ export function sinkFor(
   config: ElasticsearchSinkConfig | RedisCacheSinkConfig,
   source: SourceHandle,
   cacheClient?: RedisClient,
+  /** The pipeline (log namespace): sinks key their state by it and refuse stores it does not own. */
+  pipeline?: string,
 ): Sink {
   return 'elasticsearch' in config
-    ? createElasticsearchSink(config, { sourceUrl: source.url })
-    : createRedisCacheSink(config, { client: cacheClient });
+    ? createElasticsearchSink(config, { sourceUrl: source.url, pipeline })
+    : createRedisCacheSink(config, { client: cacheClient, pipeline });
 }
 
 export async function deleteExtraDocuments(

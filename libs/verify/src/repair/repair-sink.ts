@@ -126,7 +126,8 @@ export async function repairSink(
         );
         const { rows, keyColumns } = await readSourceRows(source, sides.table, leftOver);
         const events = syntheticReads(sides.table, rows, keyColumns, lsn - 1n);
-        merge(counts, await applyThroughSink(sinkFor(sink, source, deps.cacheClient), events));
+        const pipeline = config.log.namespace;
+        merge(counts, await applyThroughSink(sinkFor(sink, source, deps.cacheClient, pipeline), events));
       }
     }
     const extras = verification.extra.map((d) => d.key);
@@ -200,7 +201,7 @@ async function recomputeViewState(
     },
   );
   if (progress.timedOut) return 'the sink did not apply the repair snapshot in time: group state not recomputed';
-  const view = await createMaterializedViewSink(sink, { sourceUrl: source.url });
+  const view = await createMaterializedViewSink(sink, { sourceUrl: source.url, pipeline: config.log.namespace });
   try {
     await view.open();
     const { groups } = await view.recomputeState();
