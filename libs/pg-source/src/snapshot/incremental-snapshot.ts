@@ -9,7 +9,7 @@ import { keyOf, readChunk, type KeyCursor } from './chunk-reader';
 import type { SnapshotRequests } from './snapshot-requests';
 import { readOnly } from './read-only';
 import { describeSnapshotTable, estimateRows, type SnapshotTableMeta } from './table-meta';
-import { parseSnapshotWhere } from './where-clause';
+import { parseSnapshotWhere, STORED_WHERE_LIMITS } from './where-clause';
 import { WATERMARK_PREFIX, encodeWatermark, type WatermarkWindow } from './watermark-window';
 
 /**
@@ -83,6 +83,7 @@ export class IncrementalSnapshotRunner {
         ? `(${await parseSnapshotWhere(
             record.where,
             meta.columns.map((c) => c.name),
+            STORED_WHERE_LIMITS,
           )})`
         : undefined;
       const where =

@@ -10,7 +10,13 @@ import { readOnly } from './read-only';
 import { SnapshotRequests, type IncrementalSnapshotRequest, type SnapshotRecord } from './snapshot-requests';
 import { describeSnapshotTable } from './table-meta';
 import { WATERMARK_PREFIX, WatermarkWindow } from './watermark-window';
-import { parseSnapshotWhere, SnapshotRequestError } from './where-clause';
+import {
+  parseSnapshotWhere,
+  SnapshotRequestError,
+  STORED_WHERE_LIMITS,
+  USER_WHERE_LIMITS,
+  type WhereLimits,
+} from './where-clause';
 
 export const SNAPSHOT_QUEUE = 'snapshots';
 
@@ -26,9 +32,11 @@ function queueFor(redis: RedisClient, keys: LogKeys): Queue {
 
 /**
  * Records an incremental snapshot and queues it for the active connector (CLI, admin API, config
- * changes). A `where` is checked first (parseSnapshotWhere: one condition, no statements, comments,
- * subqueries or functions outside the allow-list; with `source`, over the table's real columns) and
- * stored as rendered from its AST; a refused one throws SnapshotWhereError and records nothing.
+ * changes, verify repair). A `where` is checked first (parseSnapshotWhere: one condition, no
+ * statements, comments, subqueries or functions outside the allow-list; with `source`, over the
+ * table's real columns) and stored as rendered from its AST; a refused one throws SnapshotWhereError
+ * and records nothing. The size limits here are STORED_WHERE_LIMITS (generated conditions can be long);
+ * input typed by a person is held to USER_WHERE_LIMITS first (snapshotControls, the CLI).
  */
 export async function requestSnapshot(
   redis: RedisClient,
@@ -45,7 +53,11 @@ export async function requestSnapshot(
 export const MAX_SNAPSHOT_KEYS = 10_000;
 export const MAX_CHUNK_SIZE = 100_000;
 
-async function checkRequest(request: IncrementalSnapshotRequest, source?: Pool): Promise<IncrementalSnapshotRequest> {
+async function checkRequest(
+  request: IncrementalSnapshotRequest,
+  source?: Pool,
+  limits: WhereLimits = STORED_WHERE_LIMITS,
+): Promise<IncrementalSnapshotRequest> {
   const { chunkSize, keys } = request;
   if (chunkSize !== undefined && (!Number.isInteger(chunkSize) || chunkSize < 1 || chunkSize > MAX_CHUNK_SIZE))
     throw new SnapshotRequestError(`chunkSize: expected a whole number between 1 and ${MAX_CHUNK_SIZE}`);
@@ -60,7 +72,7 @@ async function checkRequest(request: IncrementalSnapshotRequest, source?: Pool):
   const columns = source
     ? (await readOnly(source, (client) => describeSnapshotTable(client, request.table))).columns.map((c) => c.name)
     : undefined;
-  return { ...request, where: await parseSnapshotWhere(request.where, columns) };
+  return { ...request, where: await parseSnapshotWhere(request.where, columns, limits) };
 }
 
 /** Resumes a paused or failed snapshot from where it stopped. */
@@ -195,7 +207,7 @@ export function snapshotControls(
       // Every request is checked before any is recorded: a refused condition starts nothing.
       const checked: IncrementalSnapshotRequest[] = [];
       for (const table of chosen)
-        checked.push(await checkRequest({ table, where, keys: keyList, reason }, options.source));
+        checked.push(await checkRequest({ table, where, keys: keyList, reason }, options.source, USER_WHERE_LIMITS));
       const started: SnapshotRecord[] = [];
       for (const request of checked) started.push(await requestSnapshot(redis, keys, request));
       return started;

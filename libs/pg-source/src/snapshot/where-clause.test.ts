@@ -1,6 +1,12 @@
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { loadWhereParser, MAX_WHERE_LENGTH, parseSnapshotWhereSync, SnapshotWhereError } from './where-clause';
+import {
+  loadWhereParser,
+  MAX_WHERE_LENGTH,
+  parseSnapshotWhereSync,
+  SnapshotWhereError,
+  STORED_WHERE_LIMITS,
+} from './where-clause';
 
 const COLUMNS = ['id', 'name', 'price', 'updated_at', 'active', 'Mixed Case'];
 const check = (where: string) => parseSnapshotWhereSync(where, COLUMNS);
@@ -69,6 +75,14 @@ describe('snapshot where: one condition over the columns, rendered from the AST'
     expect(refusal(`id = ${'1'.repeat(MAX_WHERE_LENGTH)}`)).toMatch(/at most/);
     expect(refusal(`${'NOT ('.repeat(60)}active${')'.repeat(60)}`)).toMatch(/nesting/);
     expect(refusal(Array.from({ length: 150 }, () => 'id=1').join(' OR '))).toMatch(/terms/);
+  });
+
+  it('a long generated condition (one term per stale group, as verify repair writes) passes the stored limits only', () => {
+    const groups = Array.from({ length: 2000 }, (_, i) => `("name" = 'g''${i}' AND id IS NULL)`).join(' OR ');
+    expect(() => check(groups)).toThrow(SnapshotWhereError);
+    const rendered = parseSnapshotWhereSync(groups, COLUMNS, STORED_WHERE_LIMITS);
+    expect(rendered.startsWith("(name = 'g''0' AND id IS NULL) OR")).toBe(true);
+    expect(() => parseSnapshotWhereSync(`${groups}; DROP TABLE x`, COLUMNS, STORED_WHERE_LIMITS)).toThrow(/";"/);
   });
 
   it('fuzz: any text is either refused with a SnapshotWhereError or rendered to a stable accepted condition', () => {
