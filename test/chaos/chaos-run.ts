@@ -42,6 +42,9 @@ export interface ChaosOptions {
   /** Which service faults to inject (all by default; turn one off to bisect a failure). */
   restartRedis: boolean;
   restartPostgres: boolean;
+  /** Lose the replication slot: the connector is held down while the workload writes on and enough WAL
+   *  passes for PostgreSQL to invalidate the slot (small max_slot_wal_keep_size); it must re-sync. */
+  loseSlot?: boolean;
   /** Leave the throwaway servers, index and keys in place (for a post-mortem); processes still stop. */
   keep?: boolean;
 }
@@ -84,6 +87,28 @@ export interface ChaosResult {
 
 const SINKS = ['accounts-search', 'notes-cache', 'orders-by-account'];
 
+/** Writes WAL segments and checkpoints until PostgreSQL invalidates the slot; returns its wal_status. */
+async function loseSlot(url: string, slot: string): Promise<string> {
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  try {
+    let status = '';
+    for (let i = 0; i < 40 && status !== 'lost'; i++) {
+      await client.query('SELECT pg_logical_emit_message(false, $1, $2)', ['chaos', 'x']);
+      await client.query('SELECT pg_switch_wal()');
+      if (i % 4 === 3) await client.query('CHECKPOINT');
+      const { rows } = await client.query<{ wal_status: string }>(
+        'SELECT wal_status FROM pg_replication_slots WHERE slot_name = $1',
+        [slot],
+      );
+      status = rows[0]?.wal_status ?? 'missing';
+    }
+    return status;
+  } finally {
+    await client.end();
+  }
+}
+
 async function exec(url: string, sql: string): Promise<void> {
   const client = new Client({ connectionString: url });
   await client.connect();
@@ -108,7 +133,10 @@ export async function runChaos(partial: Partial<ChaosOptions> = {}): Promise<Cha
     `chaos ${name}: seed ${options.seed}, ${options.durationMs / 1000}s, ${options.kills} kills, ES outage ${options.esOutageMs / 1000}s`,
   );
 
-  const pg = await ThrowawayPostgres.create(join(dir, 'postgres'));
+  const pg = await ThrowawayPostgres.create(
+    join(dir, 'postgres'),
+    options.loseSlot ? ["max_slot_wal_keep_size = '64MB'"] : [],
+  );
   const cleanups: (() => Promise<void>)[] = [() => pg.destroy()];
   const keepers: (() => void)[] = [() => pg.keepRunning()];
   let pipeline: Pipeline | undefined;
@@ -202,6 +230,16 @@ export async function runChaos(partial: Partial<ChaosOptions> = {}): Promise<Cha
             esProxy.resume();
             log('  Elasticsearch reachable again');
           }, options.esOutageMs);
+        },
+      });
+    if (options.loseSlot)
+      events.push({
+        at: 0.55 * d,
+        what: 'lose the replication slot (connector held down, WAL past max_slot_wal_keep_size)',
+        run: async () => {
+          await activeSupervisor.hold('connector');
+          log(`  slot: ${await loseSlot(sourceUrl, activePipeline.slotName)}`);
+          activeSupervisor.release('connector');
         },
       });
     if (options.restartPostgres)

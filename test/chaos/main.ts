@@ -44,6 +44,7 @@ async function main(): Promise<void> {
     )
     .option('--no-redis-restart', 'skip the log Redis restart')
     .option('--no-postgres-restart', 'skip the PostgreSQL restart')
+    .option('--full', 'also lose the replication slot mid-run (the connector must re-sync)')
     .option('--seed <n>', 'random seed (to replay a run)')
     .option('--json', 'also print the whole result as JSON')
     .option('--keep', 'keep the throwaway servers, index and keys for a post-mortem (remove .local/chaos yourself)')
@@ -60,6 +61,7 @@ async function main(): Promise<void> {
       keep?: boolean;
       redisRestart: boolean;
       postgresRestart: boolean;
+      full?: boolean;
     }>();
   const result = await runChaos({
     durationMs: Number(options.duration) * 1000,
@@ -72,6 +74,7 @@ async function main(): Promise<void> {
     keep: Boolean(options.keep),
     restartRedis: options.redisRestart,
     restartPostgres: options.postgresRestart,
+    loseSlot: Boolean(options.full),
   });
   if (options.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
   for (const line of describeFailures(result)) process.stdout.write(`${line}\n`);

@@ -11,6 +11,8 @@ interface Slot {
   role: RoleName;
   process: RoleProcess;
   restartAt?: number;
+  /** Stopped on purpose and not restarted until release() (e.g. while the slot is being lost). */
+  held?: boolean;
 }
 
 export class Supervisor {
@@ -45,10 +47,24 @@ export class Supervisor {
     return slot.process.label;
   }
 
+  /** Stops every process of `role` (SIGTERM) and keeps it down until release(). */
+  async hold(role: RoleName): Promise<void> {
+    const held = this.slots.filter((s) => s.role === role);
+    for (const slot of held) {
+      slot.held = true;
+      slot.restartAt = 0; // a planned stop, not a crash: restarted as soon as released
+    }
+    await Promise.all(held.map((s) => s.process.stop()));
+  }
+
+  release(role: RoleName): void {
+    for (const slot of this.slots) if (slot.role === role) slot.held = false;
+  }
+
   private tick(): void {
     const now = Date.now();
     for (const slot of this.slots) {
-      if (slot.process.alive) continue;
+      if (slot.process.alive || slot.held) continue;
       if (slot.restartAt === undefined) {
         this.crashes.push({ label: slot.process.label, output: slot.process.output.slice(-3000) });
         slot.restartAt = now + 500;
@@ -63,6 +79,7 @@ export class Supervisor {
   /** Every slot gets a live process again now (for the drain); supervision goes on. */
   settle(): void {
     for (const slot of this.slots) {
+      slot.held = false;
       if (!slot.process.alive) {
         if (slot.restartAt === undefined)
           this.crashes.push({ label: slot.process.label, output: slot.process.output.slice(-3000) });
