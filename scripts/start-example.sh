@@ -5,6 +5,24 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/stack.sh up
 npx tsx examples/shop/load.ts
+# Say so when the pipeline's replication slot broke while it was stopped (the connector heals it).
+source scripts/env.sh
+slot_state=$("$(pg_bin_dir)/psql" -X -At -h 127.0.0.1 -p "$PG_PORT" -U postgres -d shop -v slot="${SHOP_SLOT:-shop}" \
+  2>/dev/null <<'SQL' || true
+SELECT wal_status || ' ' || pg_size_pretty(pg_wal_lsn_diff(pg_current_wal_lsn(), confirmed_flush_lsn))
+  FROM pg_replication_slots WHERE slot_name = :'slot'
+SQL
+)
+case "$slot_state" in
+  lost*) echo "
+!! The replication slot \"${SHOP_SLOT:-shop}\" was LOST while the pipeline was stopped (wal_status lost, ${slot_state#lost }
+!! of WAL behind, more than max_slot_wal_keep_size). The changes since then cannot be streamed: the
+!! connector now re-syncs on its own (new slot, re-snapshot of every table, reconcile every sink).
+!! Progress: the dashboard banner and \`npm run distributary -- status --config examples/shop/distributary.yaml\`." ;;
+  unreserved*) echo "
+!! The replication slot \"${SHOP_SLOT:-shop}\" is about to be lost (wal_status unreserved, ${slot_state#unreserved } behind):
+!! the connector starting now must catch up before the next checkpoint, or it will re-sync." ;;
+esac
 cat <<'TXT'
 
 Distributary example pipeline (examples/shop/distributary.yaml) — where to look:
