@@ -131,7 +131,12 @@ describe('verify and repair against a running pipeline', () => {
       log: { ...pipeline.config.log, namespace: `${pipeline.keys.namespace}-unserved` },
     };
     for (const sink of unserved.sinks) {
-      const outcome = await verifyAndRepair(unserved, sink, { redis }, { pickupMs: 300 });
+      const outcome = await verifyAndRepair(
+        unserved,
+        sink,
+        { redis, pipeline: pipeline.keys.namespace },
+        { pickupMs: 300 },
+      );
       expect(outcome.before.status).toBe('different');
       expect(outcome.repair, JSON.stringify(outcome.repair)).toMatchObject({ fallback: true });
       expect(outcome.after, JSON.stringify(outcome.after)).toMatchObject({ status: 'clean' });

@@ -50,6 +50,16 @@ import { viewStateKey } from '@distributary/sink-materialized-view';
  *   older-LSN transaction that was still in flight — losing it. A guarded delete in the target never
  *   touches the log and can never hide a newer change.
  */
+/**
+ * `pipeline`: the pipeline the sinks belong to (their ownership markers and state keys), when it is not
+ * `config.log.namespace` — e.g. the pipeline seen through a log namespace no connector serves.
+ */
+export type RepairDeps = VerifyDeps & { pipeline?: string };
+
+function pipelineOf(config: DistributaryConfig, deps: RepairDeps): string {
+  return deps.pipeline ?? config.log.namespace;
+}
+
 export interface RepairReport {
   sink: string;
   snapshots: { id: string; table: string; status: string }[];
@@ -83,7 +93,7 @@ function uniqueRows(rows: (Row | undefined)[]): Row[] {
 export async function repairSink(
   config: DistributaryConfig,
   sink: SinkConfig,
-  deps: VerifyDeps,
+  deps: RepairDeps,
   verification: DetailedVerification,
   source: SourceHandle,
   options: RepairOptions = {},
@@ -126,7 +136,7 @@ export async function repairSink(
         );
         const { rows, keyColumns } = await readSourceRows(source, sides.table, leftOver);
         const events = syntheticReads(sides.table, rows, keyColumns, lsn - 1n);
-        const pipeline = config.log.namespace;
+        const pipeline = pipelineOf(config, deps);
         merge(counts, await applyThroughSink(sinkFor(sink, source, deps.cacheClient, pipeline), events));
       }
     }
@@ -170,7 +180,7 @@ export async function repairSink(
         const { rows } = await source.pool.query<Record<string, string | null>>(`SELECT * FROM (${sink.sql}) AS v`);
         return new Map(rows.map((r) => [groupKey(view.shape, r), r]));
       };
-      const stateKey = viewStateKey(sink.name, config.log.namespace);
+      const stateKey = viewStateKey(sink.name, pipelineOf(config, deps));
       merge(counts, await rewriteViewRows(sink, view.shape, view.viewPool, expectedNow, direct, stateKey));
     }
   }
@@ -185,7 +195,7 @@ export async function repairSink(
 async function recomputeViewState(
   config: DistributaryConfig,
   sink: MaterializedViewSinkConfig,
-  deps: VerifyDeps,
+  deps: RepairDeps,
   source: SourceHandle,
   options: RepairOptions,
 ): Promise<string> {
@@ -201,7 +211,7 @@ async function recomputeViewState(
     },
   );
   if (progress.timedOut) return 'the sink did not apply the repair snapshot in time: group state not recomputed';
-  const view = await createMaterializedViewSink(sink, { sourceUrl: source.url, pipeline: config.log.namespace });
+  const view = await createMaterializedViewSink(sink, { sourceUrl: source.url, pipeline: pipelineOf(config, deps) });
   try {
     await view.open();
     const { groups } = await view.recomputeState();
@@ -221,7 +231,7 @@ export interface VerifyAndRepairResult {
 export async function verifyAndRepair(
   config: DistributaryConfig,
   sink: SinkConfig,
-  deps: VerifyDeps,
+  deps: RepairDeps,
   options: RepairOptions = {},
 ): Promise<VerifyAndRepairResult> {
   const source = openSource(config);
