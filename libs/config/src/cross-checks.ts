@@ -1,4 +1,5 @@
 /** Checks that span sections: unique sink names, and every table a sink reads is a source table. */
+import { canonicalTable, parseQualifiedName } from '@distributary/core';
 import type { PathSegment } from './issues';
 import { sinkConflicts } from './sink-conflicts';
 import type { DistributaryConfig, SinkConfig } from './schema/root';
@@ -37,11 +38,48 @@ export function tablesReadBy(sink: SinkConfig, sinkPath: PathSegment[] = []): Ta
   return found;
 }
 
-/** FROM / JOIN targets of a view's SQL. The view sink parses the SQL fully; this only lists tables. */
+/**
+ * FROM / JOIN targets of a view's SQL, in canonical form. The view sink parses the SQL fully with
+ * PostgreSQL's parser; this only lists tables: one forward scan for the words FROM and JOIN outside
+ * string literals and quoted names, each followed by a (possibly quoted) qualified name.
+ */
 export function tablesInSql(sql: string): string[] {
   const tables = new Set<string>();
-  const pattern = /\b(?:from|join)\s+("?[a-z_][a-z0-9_$]*"?(?:\s*\.\s*"?[a-z_][a-z0-9_$]*"?)?)/gi;
-  for (const match of sql.matchAll(pattern)) tables.add(qualify(match[1].replace(/["\s]/g, '').toLowerCase()));
+  const lower = sql.toLowerCase();
+  const isWord = (c: string | undefined): boolean => c !== undefined && /[a-z0-9_$]/.test(c);
+  let i = 0;
+  while (i < sql.length) {
+    const c = sql[i];
+    if (c === "'" || c === '"') {
+      const close = sql.indexOf(c, i + 1);
+      i = close < 0 ? sql.length : close + 1;
+      continue;
+    }
+    const keyword = lower.startsWith('from', i) ? 4 : lower.startsWith('join', i) ? 4 : 0;
+    if (keyword && !isWord(lower[i - 1]) && !isWord(lower[i + keyword])) {
+      let start = i + keyword;
+      while (start < sql.length && /\s/.test(sql[start])) start++;
+      let end = start;
+      // The name: quoted parts (with "" inside), plain characters and dots.
+      while (end < sql.length) {
+        if (sql[end] === '"') {
+          end++;
+          while (end < sql.length && !(sql[end] === '"' && sql[end + 1] !== '"')) end += sql[end] === '"' ? 2 : 1;
+          end++;
+        } else if (isWord(lower[end]) || sql[end] === '.') end++;
+        else break;
+      }
+      try {
+        const { schema, table } = parseQualifiedName(sql.slice(start, end));
+        tables.add(canonicalTable(schema, table));
+      } catch {
+        // not a table name (a subquery, a function): the view sink's parser reports what is wrong
+      }
+      i = Math.max(end, i + keyword);
+      continue;
+    }
+    i++;
+  }
   return [...tables];
 }
 

@@ -1,12 +1,10 @@
-/** SQL identifiers in statements built from configured names: always quoted, `"` doubled. */
-export function quoteIdent(name: string): string {
-  return `"${name.split('"').join('""')}"`;
-}
+/** SQL names from configuration: the one quoting function and canonical form live in libs/core. */
+import { quoteTable, splitTable } from '@distributary/core';
 
-/** 'schema.table' as configured (after the schema's normalisation) → `"schema"."table"`. */
+export { canonicalTable, parseQualifiedName, quoteIdent, quoteTable } from '@distributary/core';
+
+/** A configured (canonical) table name → `"schema"."table"` for SQL statements. */
 export function quoteQualifiedName(qualified: string): string {
-  const dot = qualified.indexOf('.');
-  return dot < 0
-    ? quoteIdent(qualified)
-    : `${quoteIdent(qualified.slice(0, dot))}.${quoteIdent(qualified.slice(dot + 1))}`;
+  const { schema, table } = splitTable(qualified);
+  return quoteTable(schema, table);
 }

@@ -28,7 +28,7 @@ const EXPECTED: Record<string, string[]> = {
   'no tables': ['source.tables (line 3:11): expected at least one table, found a list of 0 items'],
   'tables not a list': ['source.tables (line 3:11): expected a list, found "public.products"'],
   'upper-case table name': [
-    'source.tables[0] (line 3:12): expected a table name like public.products (lower-case identifiers), found "public.Products"',
+    'source.tables[0] (line 3:12): expected a table name like public.products or "My Schema"."My Table" (Products has upper case: write products, or "Products" (quoted) for a mixed-case name), found "public.Products"',
   ],
   'log redis with url and cluster': [
     'log.redis (line 5:10): expected exactly one of { url } or { cluster }, found an object with "url", "cluster"',

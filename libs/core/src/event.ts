@@ -1,3 +1,4 @@
+import { canonicalTable, parseQualifiedName } from './identifiers';
 import type { JsonText } from './json-text';
 import type { Position } from './position';
 
@@ -45,12 +46,20 @@ export function isDelete(event: ChangeEvent): boolean {
   return event.op === 'd';
 }
 
+/** The canonical name of a table (identifiers.ts): `public.products`, `public."Order Items"`. */
 export function qualifiedTable(schema: string, table: string): string {
-  return `${schema}.${table}`;
+  return canonicalTable(schema, table);
 }
 
+/** The schema and table of a canonical (or any SQL-spelled) qualified name. */
 export function splitTable(qualified: string): { schema: string; table: string } {
-  const dot = qualified.indexOf('.');
-  if (dot < 0) return { schema: 'public', table: qualified };
-  return { schema: qualified.slice(0, dot), table: qualified.slice(dot + 1) };
+  try {
+    return parseQualifiedName(qualified);
+  } catch {
+    // Not SQL-spelled (a raw name from elsewhere): the first dot separates schema and table.
+    const dot = qualified.indexOf('.');
+    return dot < 0
+      ? { schema: 'public', table: qualified }
+      : { schema: qualified.slice(0, dot), table: qualified.slice(dot + 1) };
+  }
 }

@@ -4,6 +4,7 @@ export * from './event';
 export * from './codec';
 export * from './json-text';
 export * from './numeric-text';
+export * from './identifiers';
 export * from './partition';
 export * from './errors';
 export * from './error-class';

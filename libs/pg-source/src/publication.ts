@@ -1,9 +1,8 @@
 import type { Pool } from 'pg';
-import { SourceShapeError, splitTable } from '@distributary/core';
+import { quoteIdent, SourceShapeError, splitTable } from '@distributary/core';
 
-export function quoteIdent(name: string): string {
-  return `"${name.replace(/"/g, '""')}"`;
-}
+/** The one quoting function (libs/core identifiers). */
+export { quoteIdent };
 
 export function quoteTable(table: string): string {
   const { schema, table: name } = splitTable(table);

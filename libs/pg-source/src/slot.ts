@@ -1,5 +1,5 @@
 import { Client, type Pool } from 'pg';
-import { SourceShapeError, parseLsn, type Lsn } from '@distributary/core';
+import { SourceShapeError, parseLsn, quoteIdent, type Lsn } from '@distributary/core';
 
 export interface SlotInfo {
   slot: string;
@@ -71,7 +71,7 @@ export async function createSlotWithExportedSnapshot(url: string, slot: string):
   await client.connect();
   try {
     const { rows } = await client.query<{ consistent_point: string; snapshot_name: string }>(
-      `CREATE_REPLICATION_SLOT "${slot.replace(/"/g, '""')}" LOGICAL pgoutput EXPORT_SNAPSHOT`,
+      `CREATE_REPLICATION_SLOT ${quoteIdent(slot)} LOGICAL pgoutput EXPORT_SNAPSHOT`,
     );
     const row = rows[0];
     let released = false;

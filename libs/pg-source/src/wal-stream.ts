@@ -1,6 +1,6 @@
 import type { Client } from 'pg';
 import { LogicalReplicationService } from 'pg-logical-replication';
-import { formatLsn, parseLsn, type Lsn } from '@distributary/core';
+import { formatLsn, parseLsn, quoteIdent, type Lsn } from '@distributary/core';
 import { parsePgoutput } from './pgoutput-parser';
 import type { PgoutputMessage } from './pgoutput-messages';
 import { SOURCE_SESSION_OPTIONS } from './row-reader';
@@ -45,7 +45,7 @@ class RawPgoutputPlugin {
   start(client: Client, slotName: string, lastLsn: string): Promise<unknown> {
     const publication = this.options.publicationNames.map((n) => n.replace(/'/g, "''")).join(',');
     return client.query(
-      `START_REPLICATION SLOT "${slotName.replace(/"/g, '""')}" LOGICAL ${lastLsn} ` +
+      `START_REPLICATION SLOT ${quoteIdent(slotName)} LOGICAL ${lastLsn} ` +
         `(proto_version '1', publication_names '${publication}', messages 'true')`,
     );
   }

@@ -1,5 +1,5 @@
 import { Client } from 'pg';
-import { SourceShapeError, splitTable } from '@distributary/core';
+import { quoteIdent, SourceShapeError, splitTable } from '@distributary/core';
 
 /** Column types and primary keys of the source tables a view reads, from the source's catalog. */
 export interface ColumnType {
@@ -55,8 +55,4 @@ export async function loadCatalog(url: string, tables: readonly string[]): Promi
   } finally {
     await client.end();
   }
-}
-
-function quoteIdent(name: string): string {
-  return `"${name.replace(/"/g, '""')}"`;
 }

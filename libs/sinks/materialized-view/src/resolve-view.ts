@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { SourceShapeError } from '@distributary/core';
+import { SourceShapeError, splitTable } from '@distributary/core';
 import type { Catalog, ColumnType } from './catalog';
 import {
   type AggregateFn,
@@ -250,6 +250,6 @@ class Binder {
 
 function matchesTable(table: ViewTable, relation: string): boolean {
   if (table.alias) return relation === table.alias;
-  const bare = table.table.slice(table.table.indexOf('.') + 1);
+  const bare = splitTable(table.table).table;
   return relation === table.table || relation === bare;
 }

@@ -1,6 +1,6 @@
 import type { ParseResult } from '@pgsql/types';
 import { loadModule, parseSync } from 'pgsql-parser';
-import { DistributaryError } from '@distributary/core';
+import { DistributaryError, qualifiedTable } from '@distributary/core';
 import { expectNode, nodeTag, type PgNode } from './pg-ast';
 
 /**
@@ -248,7 +248,7 @@ class SelectReader {
   private readTable(range: RangeVarShape): ViewTable {
     if (!range.relname) throw unsupported('a FROM item without a table name');
     if (range.alias?.colnames?.length) throw unsupported('column aliases on a table');
-    const table = `${range.schemaname ?? 'public'}.${range.relname}`;
+    const table = qualifiedTable(range.schemaname ?? 'public', range.relname);
     return { table, ...(range.alias?.aliasname ? { alias: range.alias.aliasname } : {}) };
   }
 

@@ -1,5 +1,5 @@
 import type { ClientBase } from 'pg';
-import { splitTable } from '@distributary/core';
+import { quoteIdent, splitTable } from '@distributary/core';
 
 /**
  * The type contract (libs/core event.ts, docs/types.md) written a second time, in SQL, so that the
@@ -55,9 +55,8 @@ const SCALARS: Record<string, ContractScalar> = {
   timestamptz: 'timestamptz',
 };
 
-export function quoteIdent(name: string): string {
-  return `"${name.replace(/"/g, '""')}"`;
-}
+/** The one quoting function (libs/core identifiers). */
+export { quoteIdent };
 
 export function quoteTable(qualified: string): string {
   const { schema, table } = splitTable(qualified);

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ageDuration, duration, httpUrl, keyTemplate, sinkName, tableName } from '../common';
+import { ageDuration, columnName, duration, httpUrl, keyTemplate, sinkName, tableName } from '../common';
 
 /**
  * The Elasticsearch sink: one document per row of the root table (`from`), written to the alias
@@ -18,7 +18,7 @@ import { ageDuration, duration, httpUrl, keyTemplate, sinkName, tableName } from
  * ```
  */
 
-const identifier = z.string().regex(/^[a-z_][a-z0-9_$]*$/, 'a lower-case column name');
+const identifier = columnName(/^[a-z_][a-z0-9_$]*$/, 'a lower-case column name');
 
 const expressionField = z
   .strictObject({

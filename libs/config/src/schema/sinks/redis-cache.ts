@@ -1,6 +1,6 @@
 import jsonata from 'jsonata';
 import { z } from 'zod';
-import { ageDuration, duration, keyTemplate, redisUrl, sinkName, tableName } from '../common';
+import { ageDuration, columnName, duration, keyTemplate, redisUrl, sinkName, tableName } from '../common';
 
 export { parseKeyTemplate, templateColumns, type KeyTemplatePart } from '../../templates';
 
@@ -17,7 +17,7 @@ const jsonataPredicate = z
     }
   });
 
-const column = z.string().regex(COLUMN, 'a column name');
+const column = columnName(COLUMN, 'a column name');
 
 const FILTER_HELP =
   'JSONata expression over the row (https://jsonata.org), e.g. `status = "active" and $number(price) > 0`. ' +

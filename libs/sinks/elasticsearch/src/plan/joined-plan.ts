@@ -1,4 +1,4 @@
-import type { ChangeEvent, Row } from '@distributary/core';
+import { quoteIdent, type ChangeEvent, type Row } from '@distributary/core';
 import { REFS_FIELD, buildDocument, refKey, type RelatedRows } from '../document/build-document';
 import type { DocumentSpec, Relation } from '../document/document-spec';
 import type { SnapshotReader } from '../source/source-reader';
@@ -229,7 +229,7 @@ export async function readRelated(
 }
 
 function orderOf(relation: Relation, primaryKey: (table: string) => readonly string[]): string[] {
-  const quote = (c: string): string => `t."${c.replace(/"/g, '""')}"`;
+  const quote = (c: string): string => `t.${quoteIdent(c)}`;
   return [
     ...relation.orderBy.map((o) => `${quote(o.column)} ${o.direction}`),
     ...primaryKey(relation.table).map((c) => quote(c)),

@@ -1,5 +1,5 @@
 import type { Pool } from 'pg';
-import { SourceShapeError, splitTable } from '@distributary/core';
+import { quoteIdent, SourceShapeError, splitTable } from '@distributary/core';
 import type { TypeResolver, ValueKind } from '@distributary/pg-source';
 
 /** How a column's text is converted: its type OID as row descriptions report it (to notice a changed
@@ -20,9 +20,8 @@ export interface TableInfo {
   primaryKey: string[];
 }
 
-export function quoteIdent(name: string): string {
-  return `"${name.replace(/"/g, '""')}"`;
-}
+/** The one quoting function (libs/core identifiers). */
+export { quoteIdent };
 
 export function quoteTable(qualified: string): string {
   const { schema, table } = splitTable(qualified);
