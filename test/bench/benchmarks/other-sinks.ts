@@ -47,10 +47,10 @@ export async function otherSinks(ctx: BenchContext): Promise<BenchResult> {
   const cache = {
     name: 'bench-cache',
     redis: { url: ctx.redisUrl },
-    namespace: `${prefix}:cache`,
+    namespace: `bc:${prefix}:cache`,
     from: PRODUCTS,
-    key: `${prefix}:product:{id}`,
-    queries: [{ key: `${prefix}:category:{category_id}:products` }],
+    key: `bc:${prefix}:product:{id}`,
+    queries: [{ key: `bc:${prefix}:category:{category_id}:products` }],
   };
   const view = {
     name: 'bench-view',
