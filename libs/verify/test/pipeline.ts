@@ -106,9 +106,10 @@ export async function startPipeline(): Promise<Pipeline> {
     namespace: name,
     partitions: 2,
     sinks: async () => [
-      createElasticsearchSink(search, { sourceUrl: db.url }),
-      createRedisCacheSink(cache),
-      await createMaterializedViewSink(sales, { sourceUrl: db.url }),
+      // The pipeline's identity is its log namespace, as in the worker (the CLI's verify opens them so too).
+      createElasticsearchSink(search, { sourceUrl: db.url, pipeline: name }),
+      createRedisCacheSink(cache, { pipeline: name }),
+      await createMaterializedViewSink(sales, { sourceUrl: db.url, pipeline: name }),
     ],
     blockMs: 100,
     statusEveryMs: 300,

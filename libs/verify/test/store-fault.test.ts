@@ -52,7 +52,11 @@ describe('views: exact values and repair that converges', () => {
 
     // Damage the view's hidden group state (what the old NaN bug did): every later change of that
     // group would be computed from it, so rewriting the view row alone cannot converge.
-    await db.sql(`UPDATE distributary_views.sales_g1_groups SET sum_0 = sum_0 + 1000`);
+    const [{ groups }] = await db.sql<{ groups: string }>(
+      `SELECT quote_ident(table_name) AS groups FROM information_schema.tables
+       WHERE table_schema = 'distributary_views' AND table_name LIKE '%\_groups'`,
+    );
+    await db.sql(`UPDATE distributary_views.${groups} SET sum_0 = sum_0 + 1000`);
     await db.sql(`INSERT INTO orders VALUES (103, 1, 2.25)`);
     const damaged = await verifySink(config, sinks.sales, { redis }, { timeoutMs: 60_000 });
     expect(damaged).toMatchObject({ status: 'different' });

@@ -174,8 +174,12 @@ export async function repairSink(
     }
     const direct = [...(report.fallback ? stale : []), ...verification.extra].map((d) => d.key);
     if (direct.length > 0) {
-      if (report.fallback)
+      if (report.fallback) {
+        // Nothing was re-emitted: the contributions are what the sink applied below L. Recompute the
+        // group state from them (fixes damaged state), then rewrite any row still differing from the source.
+        report.notes.push(await recomputeNow(sink, source, pipelineOf(config, deps)));
         report.notes.push('no connector ran the repair snapshot: view rows rewritten under the sink lock');
+      }
       const expectedNow = async () => {
         const { rows } = await source.pool.query<Record<string, string | null>>(`SELECT * FROM (${sink.sql}) AS v`);
         return new Map(rows.map((r) => [groupKey(view.shape, r), r]));
@@ -211,7 +215,11 @@ async function recomputeViewState(
     },
   );
   if (progress.timedOut) return 'the sink did not apply the repair snapshot in time: group state not recomputed';
-  const view = await createMaterializedViewSink(sink, { sourceUrl: source.url, pipeline: pipelineOf(config, deps) });
+  return recomputeNow(sink, source, pipelineOf(config, deps));
+}
+
+async function recomputeNow(sink: MaterializedViewSinkConfig, source: SourceHandle, pipeline: string): Promise<string> {
+  const view = await createMaterializedViewSink(sink, { sourceUrl: source.url, pipeline });
   try {
     await view.open();
     const { groups } = await view.recomputeState();
