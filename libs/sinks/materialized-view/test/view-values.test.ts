@@ -156,7 +156,7 @@ describe('materialized view values', () => {
           }
         },
       ),
-      { numRuns: 15 },
+      { numRuns: 10 },
     );
   });
 });
