@@ -218,7 +218,7 @@ describe('a lost replication slot', () => {
     const before = await new SnapshotRequests(pipeline.redis, pipeline.keys).list(50);
     await source.query(`ALTER TABLE public.accounts ADD COLUMN tier text NOT NULL DEFAULT 'basic'`);
     await source.query(`ALTER TABLE public.notes ADD COLUMN pinned boolean DEFAULT false`);
-    await waitFor(
+    const fresh = await waitFor(
       'schema-change snapshots done',
       async () => {
         const all = await new SnapshotRequests(pipeline.redis, pipeline.keys).list(50);
@@ -229,6 +229,11 @@ describe('a lost replication slot', () => {
     );
     await drained();
     await expectSinksEqualSource();
+    // The dashboard says why these snapshots ran.
+    const view = dashboard ?? (dashboard = await DashboardView.open(pipeline.configFile));
+    await view.page.reload();
+    expect(await view.text(`snapshot-reason-${fresh[0].id}`)).toContain('schema change:');
+    await view.shot('slot-loss-3-schema-change');
   }, 300_000);
 
   it('with onSlotLost: stop, stays down with the reason until `distributary resync`, then re-syncs', async () => {

@@ -101,6 +101,8 @@ export interface SnapshotJob {
   rowsTotal: number | null;
   tables: string[];
   createdAt: string | null;
+  /** Every stored field (reason: 'schema change: …', 'cli', 'config: table added', …). */
+  fields?: Record<string, unknown>;
 }
 
 export interface TailEvent {

@@ -86,6 +86,9 @@ export function Snapshots({ jobs, error, role, confirm, notify, onChanged }: Pro
                   {job.rowsDone !== null &&
                     ` · ${formatCount(job.rowsDone)}${job.rowsTotal !== null ? ` of ${formatCount(job.rowsTotal)}` : ''} rows`}
                   {job.tables.length > 0 && ` · ${job.tables.join(', ')}`}
+                  {typeof job.fields?.reason === 'string' && (
+                    <span data-testid={`snapshot-reason-${job.id}`}> · {job.fields.reason}</span>
+                  )}
                 </div>
                 {role === 'operator' && job.kind === 'incremental' && (
                   <div className="row-actions left">
