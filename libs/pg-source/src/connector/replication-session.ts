@@ -40,7 +40,7 @@ import type { RowCache } from './row-cache';
 export const DISTRIBUTARY_MESSAGE_PREFIX = 'distributary';
 
 /** Default bound on encoded bytes appended or batched but not yet durable. */
-export const DEFAULT_MAX_IN_FLIGHT_BYTES = 8 * 1024 * 1024;
+export const DEFAULT_MAX_IN_FLIGHT_BYTES = 4 * 1024 * 1024;
 
 export interface SessionOptions {
   url: string;
