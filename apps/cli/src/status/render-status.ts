@@ -16,6 +16,7 @@ export function renderStatus(status: PipelineStatus): string {
     ['connector leader', connector.leader ?? '-'],
     ['connector confirmed LSN', connector.confirmedLsn ?? '-'],
     ['connector heartbeat', connector.lastHeartbeat ?? connector.updatedAt ?? '-'],
+    ['connector waiting', connector.waitingFor || '-'],
     ...slotRows(source.health, bytes),
   );
   out.push(source_.toString());

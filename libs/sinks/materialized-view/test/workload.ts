@@ -14,6 +14,8 @@ export type WorkloadOp =
   | { kind: 'delete-product'; id: number };
 
 const cents = fc.integer({ min: -50_000, max: 50_000 }).map((c) => (c / 100).toFixed(2));
+/** Amounts: mostly cents, sometimes NaN (a numeric(12,2) holds NaN; it must retract like any value). */
+const amounts = fc.oneof({ weight: 9, arbitrary: cents }, { weight: 1, arbitrary: fc.constant('NaN') });
 
 export const workloadOp: fc.Arbitrary<WorkloadOp> = fc.oneof(
   {
@@ -22,7 +24,7 @@ export const workloadOp: fc.Arbitrary<WorkloadOp> = fc.oneof(
       kind: fc.constant('order' as const),
       id: fc.integer({ min: 1, max: 8 }),
       productId: fc.integer({ min: 1, max: 4 }),
-      amount: fc.option(cents, { freq: 6 }),
+      amount: fc.option(amounts, { freq: 6 }),
       qty: fc.option(fc.integer({ min: -3, max: 20 }), { freq: 5 }),
       status: fc.option(fc.constantFrom('paid', 'shipped', 'void'), { freq: 8 }),
     }),
