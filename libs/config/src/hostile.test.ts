@@ -92,6 +92,11 @@ const REFUSED: [string, string, string[]][] = [
     ['sinks[0].key', "change log's keys"],
   ],
   [
+    "a cache whose keys spell the log's hash tag",
+    sinks('  - { name: a, redis: { url: "redis://127.0.0.1:16379" }, from: public.t, key: "{{distributary:p{id}" }\n'),
+    ['sinks[0].key', 'found prefix "{distributary:p"'],
+  ],
+  [
     'a YAML alias bomb',
     `${ROOT}x: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol","lol"]\n` +
       ['b', 'c', 'd', 'e', 'f', 'g', 'h']

@@ -87,7 +87,8 @@ export function sinkConflicts(config: DistributaryConfig): Conflict[] {
     }
   });
   const logServers = endpoints(config.log.redis);
-  const logPrefix = `${config.log.namespace}:`;
+  // Every log key starts with its hash tag `{<namespace>:…}` (libs/changelog LogKeys).
+  const logPrefix = `{${config.log.namespace}:`;
   keySpaces.forEach((space, i) => {
     if (sharesEndpoint(space.servers, logServers) && overlaps(space.prefix, logPrefix)) {
       conflicts.push({

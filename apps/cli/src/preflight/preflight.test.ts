@@ -18,11 +18,14 @@ const redis = connectRedis({ url: redisUrl(0) });
 let db: TestDatabase;
 
 beforeAll(async () => {
+  // Unreachable servers are waited for (60 s by default): refuse at once here.
+  process.env.DISTRIBUTARY_PREFLIGHT_WAIT_MS = '0';
   db = await createTestDatabase('preflight');
   await db.sql('CREATE TABLE public.items (id int PRIMARY KEY, name text)');
 });
 
 afterAll(async () => {
+  delete process.env.DISTRIBUTARY_PREFLIGHT_WAIT_MS;
   redis.disconnect();
   await db?.drop();
   rmSync(dir, { recursive: true, force: true });

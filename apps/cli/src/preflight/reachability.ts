@@ -17,6 +17,8 @@ const TIMEOUT_MS = 5000;
 export interface PreflightProblem {
   path: (string | number)[];
   message: string;
+  /** The server did not answer (it may be restarting): worth waiting for, unlike a refusal. */
+  unreachable?: boolean;
 }
 
 function reason(error: unknown): string {
@@ -89,7 +91,10 @@ async function checkSource(config: DistributaryConfig): Promise<PreflightProblem
       return problems;
     });
   } catch (error) {
-    return [{ path, message: `expected a reachable PostgreSQL server, found: ${reason(error)}` }];
+    const code = (error as { code?: string }).code;
+    // A server that answered with an error (auth, unknown database) refuses; anything else may pass.
+    const unreachable = !(typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code));
+    return [{ path, message: `expected a reachable PostgreSQL server, found: ${reason(error)}`, unreachable }];
   }
 }
 
@@ -126,7 +131,7 @@ async function probeRedis(
 async function checkRedis(target: { url: string } | { cluster: string[] }, path: (string | number)[]) {
   const { refused, unreachable } = await probeRedis(target);
   if (refused) return [{ path, message: `expected Redis to accept the connection, found: ${refused}` }];
-  if (unreachable) return [{ path, message: `expected a reachable Redis, found: ${unreachable}` }];
+  if (unreachable) return [{ path, message: `expected a reachable Redis, found: ${unreachable}`, unreachable: true }];
   return [];
 }
 
@@ -149,7 +154,7 @@ async function checkElasticsearch(url: string, path: (string | number)[]): Promi
     // The server answered: reachable. Only refused credentials are a configuration problem here.
     if (typeof status === 'number' && status > 0 && status !== 401) return [];
     const what = status === 401 ? 'credentials it accepts' : 'a reachable Elasticsearch';
-    return [{ path, message: `expected ${what}, found: ${reason(error)}` }];
+    return [{ path, message: `expected ${what}, found: ${reason(error)}`, unreachable: status !== 401 }];
   } finally {
     await client.close().catch(() => undefined);
   }
@@ -160,7 +165,11 @@ async function checkViewTarget(url: string, path: (string | number)[]): Promise<
     await withPg(url, (client) => client.query('SELECT 1'));
     return [];
   } catch (error) {
-    return [{ path, message: `expected a reachable PostgreSQL server for the view, found: ${reason(error)}` }];
+    const code = (error as { code?: string }).code;
+    const unreachable = !(typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code));
+    return [
+      { path, message: `expected a reachable PostgreSQL server for the view, found: ${reason(error)}`, unreachable },
+    ];
   }
 }
 
