@@ -11,6 +11,11 @@ export interface ConnectorState {
   lastHeartbeat?: string;
   updatedAt?: string;
   retainedWalBytes?: string;
+  /** What the connector waits for outside its control (e.g. slot creation waiting for old transactions),
+   *  with the oldest blockers; '' when it waits for nothing. */
+  waitingFor?: string;
+  /** ISO time that wait began ('' when none). */
+  waitingSince?: string;
 }
 
 export async function writeConnectorState(redis: RedisClient, keys: LogKeys, state: ConnectorState): Promise<void> {

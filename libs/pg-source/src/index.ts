@@ -8,6 +8,7 @@ export * from './types/type-contract';
 export * from './source-shape';
 export * from './publication';
 export * from './slot';
+export * from './slot-wait';
 export * from './change-decoder';
 export * from './toast-fill';
 export * from './row-reader';

@@ -24,6 +24,7 @@ import {
   retainedWalBytes,
   type ExportedSlot,
 } from '../slot';
+import { describeWait, reportWhileWaiting } from '../slot-wait';
 import { assertTablesHaveKeys, describeTable } from '../source-shape';
 import { TypeResolver } from '../types/type-resolver';
 import { SnapshotCoordinator, initialSnapshotState, requestSnapshot, runInitialSnapshot } from '../snapshot';
@@ -386,7 +387,11 @@ export class Connector {
       );
     const resyncing = Boolean(await this.recovery.running());
     if (postgres.snapshot === 'initial' || resyncing) {
-      const exported = await createSlotWithExportedSnapshot(postgres.url, postgres.slot);
+      const exported = await this.reportingWait(
+        pool,
+        `creating replication slot ${postgres.slot}`,
+        createSlotWithExportedSnapshot(postgres.url, postgres.slot),
+      );
       try {
         this.logger.info({ consistentPoint: formatLsn(exported.consistentPointLsn) }, 'created slot; initial snapshot');
         await this.recovery.slotCreated(exported.consistentPointLsn);
@@ -398,9 +403,29 @@ export class Connector {
       return true;
     }
     this.logger.info('creating replication slot (waits for running transactions to finish)');
-    await ensureSlot(pool, postgres.slot);
+    await this.reportingWait(pool, `creating replication slot ${postgres.slot}`, ensureSlot(pool, postgres.slot));
     this.logger.info('created replication slot');
     return true;
+  }
+
+  /**
+   * Slot creation waits for every transaction holding an xid in the cluster: say what it waits for,
+   * and since when, in the log (every 10 s) and in the connector state (`distributary status`).
+   */
+  private reportingWait<T>(pool: Pool, what: string, work: Promise<T>): Promise<T> {
+    return reportWhileWaiting(
+      pool,
+      what,
+      work,
+      async (wait) => {
+        if (wait) this.logger.warn({ since: wait.since, blockers: wait.blockers }, describeWait(wait));
+        await writeConnectorState(this.redis, this.keys, {
+          waitingFor: wait ? describeWait(wait) : '',
+          waitingSince: wait?.since ?? '',
+        }).catch(() => undefined);
+      },
+      10_000,
+    );
   }
 
   /**
