@@ -66,6 +66,11 @@ describe('admin API: slot health and lag against the source', () => {
     expect(sinks.length).toBeGreaterThan(0);
     for (const sink of sinks)
       expect(sink.sourceLag).toMatchObject({ caughtUp: false, why: 'the replication slot does not exist' });
+    // Read-your-writes cannot succeed: the timeout says why.
+    const [{ lsn }] = await db.sql<{ lsn: string }>('SELECT pg_current_wal_lsn()::text AS lsn');
+    const wait = await callApi(running.url, `/api/sinks/cache/wait?lsn=${lsn}&timeoutMs=300`, { token: VIEWER_TOKEN });
+    expect(wait.body).toMatchObject({ applied: false, timedOut: true });
+    expect((wait.body as { why?: string }).why).toContain(`replication slot "${slot}" does not exist`);
     const metrics = await callApi(running.url, '/metrics');
     expect(metrics.text).toMatch(/distributary_sink_caught_up\{sink="cache"\} 0/);
     // Readiness is per process: the next case starts its own admin.

@@ -35,6 +35,28 @@ export async function readSlotExtras(
   return { health, resync: state.resync, throughTs: state.throughTs };
 }
 
+/** Why a read-your-writes wait cannot succeed soon, when the slot is the reason (else undefined). */
+export async function slotWaitReason(
+  pool: Pool,
+  redis: RedisClient,
+  keys: LogKeys,
+  config: DistributaryConfig,
+): Promise<string | undefined> {
+  const { health, resync } = await readSlotExtras(
+    pool,
+    redis,
+    keys,
+    config.source.postgres.slot,
+    config.source.slotWarnAt,
+  );
+  if (resync?.state === 'running')
+    return `re-syncing after the replication slot was ${resync.problem}: ${resync.rowsDone ?? 0}/${resync.estimatedTotal ?? '?'} rows re-read`;
+  if (resync?.state === 'stopped') return `${resync.reason}; the pipeline is stopped until \`distributary resync\``;
+  if (health?.state === 'lost' || health?.state === 'missing') return health.reason;
+  if (health && !health.active) return 'nothing is reading the replication slot (is the connector running?)';
+  return undefined;
+}
+
 const UNREACHABLE: SourceLag = {
   appliedLsn: '',
   sourceLsn: '',

@@ -22,6 +22,7 @@ import {
 } from '@distributary/verify';
 import type { Pool } from 'pg';
 import { ADMIN_SETTINGS, type AdminSettings } from '../admin-settings';
+import { slotWaitReason } from './slot-lag';
 
 /**
  * Verification and read-your-writes for the admin API. The admin process also runs the verification
@@ -82,7 +83,11 @@ export class VerificationBackend implements OnModuleInit, OnModuleDestroy {
   }
 
   /** Read-your-writes: returns once `sink` has applied everything below `lsnText`, or on timeout. */
-  async waitFor(sink: string, lsnText: string | undefined, timeoutText: string | undefined): Promise<SinkWaitResult> {
+  async waitFor(
+    sink: string,
+    lsnText: string | undefined,
+    timeoutText: string | undefined,
+  ): Promise<SinkWaitResult & { why?: string }> {
     this.requireSink(sink);
     let lsn: Lsn;
     try {
@@ -96,9 +101,13 @@ export class VerificationBackend implements OnModuleInit, OnModuleDestroy {
     // A quiet source gives the connector nothing past L to confirm: write a sync message after L.
     await syncPoint(this.pool);
     const config = this.settings.config;
-    return waitForSink(this.redis, this.keys, sink, config.log.partitions, lsn, {
+    const result = await waitForSink(this.redis, this.keys, sink, config.log.partitions, lsn, {
       timeoutMs,
       sourceConfirmed: slotConfirmedLsn(this.pool, config.source.postgres.slot),
     });
+    if (!result.timedOut) return result;
+    // Timed out: say so when the reason is the slot (lost, missing, re-syncing), not just "not yet".
+    const why = await slotWaitReason(this.pool, this.redis, this.keys, config).catch(() => undefined);
+    return why ? { ...result, why } : result;
   }
 }
