@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectRedis } from '@distributary/changelog';
 import { createTestDatabase, deleteNamespace, redisUrl, uniqueName, type TestDatabase } from '@distributary/testkit';
 import { repoRoot } from './test-support/run-cli';
+import { runInProcess } from './test-support/in-process';
 
 const dir = mkdtempSync(join(tmpdir(), 'distributary-run-aon-'));
 const namespace = uniqueName('cli_aon');
@@ -68,6 +69,35 @@ describe('distributary run is all or nothing', () => {
     expect(code).toBe(1);
     expect(stderr).toContain(
       `the admin role failed to start: listen EADDRINUSE: address already in use 127.0.0.1:${port} (stopped: connector, worker)`,
+    );
+  });
+
+  it('refuses two sinks of one pipeline on one target before starting anything, naming both', async () => {
+    const file = join(dir, 'shared.yaml');
+    writeFileSync(
+      file,
+      [
+        'source:',
+        `  postgres: { url: "${source.url}", slot: ${namespace}_shared }`,
+        '  tables: [public.items]',
+        'log:',
+        `  redis: { url: "${redisUrl(0)}" }`,
+        `  namespace: ${namespace}_shared`,
+        'sinks:',
+        ...['cache-a', 'cache-b'].flatMap((name) => [
+          `  - name: ${name}`,
+          `    redis: { url: "${redisUrl(0)}" }`,
+          '    from: public.items',
+          `    key: "${namespace}:${name}:{id}"`,
+          `    namespace: "${namespace}:bookkeeping"`,
+        ]),
+        '',
+      ].join('\n'),
+    );
+    const result = await runInProcess(['run', '--config', file]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(
+      `sinks[1] (cache-b) and sinks[0] (cache-a) both maintain the cache bookkeeping namespace ${namespace}:bookkeeping`,
     );
   });
 });

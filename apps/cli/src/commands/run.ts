@@ -5,6 +5,7 @@ import { configOption, loadConfigFrom, type ConfigOptions } from '../config-opti
 import { applySinkPlan } from '../apply-plan';
 import { bootstrapNewSinks } from '../bootstrap';
 import { preflight } from '../preflight';
+import { refuseSharedTargets } from './shared-targets';
 import { describePlan, planSinkChanges, recordSettledSinks } from '../config-plan';
 import { NotAvailableError } from '../exit-codes';
 import { withLogRedisPatiently } from '../log-connection';
@@ -43,6 +44,7 @@ role failing stops the others (exit 1).`,
       const missing = selected.filter((name) => !roles[name].start);
       if (missing.length) throw new NotAvailableError(missing.map((name) => `the ${name} role`).join(', '));
       // Everything offline, then reachability and privileges: refused (exit 2) before anything is created.
+      refuseSharedTargets(file, config);
       await preflight(file, config, selected);
 
       const stopRequested = listenForStopSignal(); // from now on SIGINT/SIGTERM mean a graceful stop
