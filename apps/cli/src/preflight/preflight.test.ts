@@ -125,3 +125,16 @@ describe('run refuses a configuration before creating anything', () => {
     expect(await leftovers()).toEqual([]);
   });
 });
+
+describe('validate makes the same offline checks', () => {
+  it('refuses a config without an admin token (exit 2), unless only a role that needs none is checked', async () => {
+    const file = join(dir, `${uniqueName('v')}.yaml`);
+    writeFileSync(file, config({ admin: 'admin: { host: 127.0.0.1 }' }));
+    const all = await runInProcess(['validate', '--config', file]);
+    expect(all.code).toBe(2);
+    expect(all.stderr).toContain('admin.tokens');
+    const worker = await runInProcess(['validate', '--only', 'worker', '--config', file]);
+    expect(worker.code).toBe(0);
+    expect(worker.stdout).toContain(`OK ${file}`);
+  });
+});
