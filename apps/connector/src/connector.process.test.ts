@@ -259,7 +259,7 @@ describe('connector process', () => {
     try {
       const first = startConnector(config);
       const second = startConnector(config);
-      const leaderPid = await waitFor('one instance leads', () => leaseHolderPid(namespace), { timeoutMs: 30_000 });
+      const leaderPid = await waitFor('one instance leads', () => leaseHolderPid(namespace), { timeoutMs: 120_000 });
       const [leader, standby] = leaderPid === first.pid ? [first, second] : [second, first];
       await waitFor('the leader streams', () => streaming(namespace, slot, leader), { timeoutMs: 120_000 });
       for (const step of steps.slice(0, 30)) await client.query(step.sql);
