@@ -14,7 +14,9 @@ const CLOSE = '\uE001';
 const REFERENCE_IN_TEXT = /\$\{([^{}\n]*)\}/g;
 const MASKED_REFERENCE = new RegExp(`(\\$?)\\$${OPEN}([^${OPEN}${CLOSE}]*)${CLOSE}`, 'g');
 const VARIABLE = /^[A-Za-z_][A-Za-z0-9_]*$/;
-const SECRET_NAME = /(password|passwd|secret|token|key|credential)/i;
+// Variables whose value is a secret by name (ES_API_KEY, PG_PASSWORD, …); their values are redacted
+// everywhere as literals, so a name merely containing "key" (CACHE_KEY_PREFIX) does not count.
+const SECRET_NAME = /(password|passwd|secret|token|credential|api_?key|private_?key|access_?key)/i;
 
 /** Only well-formed references: used when the lenient masking left the YAML unparsable (a malformed
  * `${VAR }` swallowed the `}` that closes a flow mapping). */
