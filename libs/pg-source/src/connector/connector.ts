@@ -260,6 +260,7 @@ export class Connector {
         this.logger.error({ reason: health.reason }, 'the replication slot is lost');
         await this.recovery.onUnusable(pool, 'lost', health.reason ?? 'wal_status lost', health.confirmedFlushLsn);
       }
+      await this.recovery.restartUnstartedSnapshot(pool);
       const slotCreated = await this.ensureSlot(pool, appender, types);
       if (!slotCreated && publication.added.length && postgres.snapshot === 'initial') {
         // Tables added to the configuration after the slot existed: their rows so far come from an

@@ -100,6 +100,17 @@ export class SlotRecovery {
     await redis.del(keys.initialSnapshot());
   }
 
+  /**
+   * A crash between creating the new slot and recording its snapshot leaves a slot whose exported
+   * snapshot is gone and nothing to resume: drop it, so the re-sync starts over at a new slot.
+   */
+  async restartUnstartedSnapshot(pool: Pool): Promise<void> {
+    if (!(await this.running())) return;
+    if ((await initialSnapshotState(this.options.redis, this.options.keys)).state !== 'none') return;
+    this.options.logger.warn('re-sync: the new slot was created but its snapshot never started; starting over');
+    await dropSlot(pool, this.options.slot, this.options.logger);
+  }
+
   /** Called once the new slot exists: records its consistent point and the WAL that could not be streamed. */
   async slotCreated(consistentPoint: Lsn): Promise<void> {
     const episode = await this.running();
