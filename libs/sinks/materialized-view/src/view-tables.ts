@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
-import { escapeIdentifier } from 'pg';
-import { splitTable } from '@distributary/core';
+import { quoteIdent, splitTable } from '@distributary/core';
 
 /**
  * Where one generation of a view lives. The target table (what users query) sits in the configured
@@ -33,7 +32,7 @@ export interface ViewTableNames {
 }
 
 export function ident(name: string): string {
-  return escapeIdentifier(name);
+  return quoteIdent(name);
 }
 
 /** A short identifier fragment for a sink name (Postgres identifiers are at most 63 bytes). */
