@@ -1,7 +1,8 @@
 /**
  * Any identifier works end to end (issue 16): a table in a schema and with a name that need quotes
  * (dots, quotes, spaces, mixed case), named that way in source.tables, `from`, a key template and a
- * projection, is snapshotted, streamed and cached by real connector and worker processes.
+ * projection, is snapshotted, streamed, cached and aggregated into a view (its SQL naming the table quoted) by real
+ * connector and worker processes.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, redisUrl, uniqueName, waitFor, type TestDatabase } from '@distributary/testkit';
@@ -37,6 +38,11 @@ beforeAll(async () => {
         key: `${prefix}{"Order Id"}`,
         value: { fields: { qty: '"Qty X"', note: 'note' } },
       },
+      {
+        name: 'totals',
+        view: { postgres: db.url, table: 'public.quoted_totals' },
+        sql: `SELECT note, count(*) AS n, sum("Qty X") AS qty FROM ${QUALIFIED} GROUP BY note`,
+      },
     ],
   });
 });
@@ -68,5 +74,23 @@ describe('quoted identifiers end to end', () => {
       { timeoutMs: 90_000 },
     );
     expect(JSON.parse((await pipeline.redis.get(`${prefix}2`)) ?? 'null')).toEqual({ qty: 7, note: 'after' });
+    await waitFor(
+      'the view over the quoted table',
+      async () => {
+        const rows = await db
+          .sql<{ note: string; n: string; qty: string }>(
+            'SELECT note, n::text, qty::text FROM public.quoted_totals ORDER BY note',
+          )
+          .catch(() => []);
+        return (
+          JSON.stringify(rows) ===
+          JSON.stringify([
+            { note: 'after', n: '1', qty: '7' },
+            { note: 'before', n: '1', qty: '6' },
+          ])
+        );
+      },
+      { timeoutMs: 90_000 },
+    );
   });
 });
