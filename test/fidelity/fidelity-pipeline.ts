@@ -21,13 +21,20 @@ export interface FidelityPipeline {
   jsonPrefix: string;
   hashPrefix: string;
   alias: string;
+  /** The error the connector stopped with, if it did. */
+  connectorError(): unknown;
   /** Stops the connector and starts a new one on the same slot and log. */
   restartConnector(): Promise<void>;
   stop(): Promise<void>;
 }
 
-/** `ddl` creates the table `table` (schema-qualified) in a fresh database; keys are `{id}`. */
-export async function startFidelityPipeline(ddl: string, table: string): Promise<FidelityPipeline> {
+/** `ddl` creates the table `table` (schema-qualified) in a fresh database; keys are `{id}`.
+ *  `mappings`: the Elasticsearch index mappings (default: dynamic). */
+export async function startFidelityPipeline(
+  ddl: string,
+  table: string,
+  mappings?: Record<string, unknown>,
+): Promise<FidelityPipeline> {
   const db = await createTestDatabase('fidelity');
   await db.sql(ddl);
   const name = uniqueName('fidelity');
@@ -44,7 +51,7 @@ export async function startFidelityPipeline(ddl: string, table: string): Promise
     sinks: [
       {
         name: 'search',
-        elasticsearch: { url: esUrl(), index: alias, bulk: { linger: '10ms' } },
+        elasticsearch: { url: esUrl(), index: alias, bulk: { linger: '10ms' }, ...(mappings ? { mappings } : {}) },
         from: table,
         id: '{id}',
       },
@@ -72,7 +79,12 @@ export async function startFidelityPipeline(ddl: string, table: string): Promise
   ];
 
   let connector = new Connector({ config, logger: silentLogger });
-  let running = connector.run().catch(() => undefined);
+  let failure: unknown;
+  const run = (c: Connector): Promise<unknown> =>
+    c.run().catch((error: unknown) => {
+      failure = error;
+    });
+  let running = run(connector);
   const runnerRedis = connectRedis({ url: redisUrl() });
   const runner = new SinkRunner({
     redis: runnerRedis,
@@ -91,7 +103,7 @@ export async function startFidelityPipeline(ddl: string, table: string): Promise
     logger: silentLogger,
   });
   await runner.start();
-  const streaming = async (): Promise<void> =>
+  const streaming = async (): Promise<unknown> =>
     waitFor('the connector to stream from its slot', async () => {
       const rows = await db.sql('SELECT active FROM pg_replication_slots WHERE slot_name = $1', [name]);
       return rows[0]?.active === true;
@@ -106,11 +118,12 @@ export async function startFidelityPipeline(ddl: string, table: string): Promise
     jsonPrefix,
     hashPrefix,
     alias,
+    connectorError: () => failure,
     async restartConnector() {
       await connector.stop();
       await running;
       connector = new Connector({ config, logger: silentLogger });
-      running = connector.run().catch(() => undefined);
+      running = run(connector);
       await streaming();
     },
     async stop() {

@@ -10,7 +10,8 @@ const event: ChangeEvent = {
   key: { id: 1 },
   after: { id: 1, name: 'new' },
 };
-const change = { event, unchanged: ['bio'], relation: {} } as unknown as DecodedChange;
+const relation = { columns: [{ name: 'id' }, { name: 'bio' }, { name: 'name' }] };
+const change = { event, unchanged: ['bio'], relation } as unknown as DecodedChange;
 
 describe('unchanged TOAST fill order', () => {
   it('falls back to an exhaustive log scan when the bounded scan, the old tuple and the re-read have nothing', async () => {
@@ -20,6 +21,7 @@ describe('unchanged TOAST fill order', () => {
       latestLoggedExhaustive: async () => ({ id: 1, name: 'old', bio: 'long text' }),
     });
     expect(filled.after).toEqual({ id: 1, name: 'new', bio: 'long text' });
+    expect(Object.keys(filled.after ?? {})).toEqual(['id', 'bio', 'name']); // the table's column order, kept
     expect(filled.filled).toEqual(['bio:log']);
   });
 

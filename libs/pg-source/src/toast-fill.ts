@@ -5,7 +5,7 @@ import type { DecodedChange } from './change-decoder';
  * Unchanged TOAST values never reach the log as null or missing. They are filled, per column, from
  * the first source that has them: the latest logged version of the row ('log': a recent-rows cache,
  * then the partition stream), the REPLICA IDENTITY FULL old tuple ('old'), a re-read of the row by
- * key ('reread'). `filled` records 'column:source'. A value nobody has is an error, never a null.
+ * key ('reread'; after a key change, by the old key and then by the new one). `filled` records 'column:source'. A value nobody has is an error, never a null.
  */
 export interface ToastSources {
   /** Latest logged after-row of (table, key), or undefined. */
@@ -38,6 +38,9 @@ export async function fillUnchangedToast(change: DecodedChange, sources: ToastSo
   take(await sources.latestLogged(event.table, change.lookupKey ?? event.key, event), 'log');
   if (missing.length) take(change.oldRow, 'old');
   if (missing.length) take(await sources.reread(change), 'reread');
+  // A key change: the old key's latest version is hidden by its deletion just before, and nothing is
+  // left at the old key; the row is at its new key.
+  if (missing.length && change.lookupKey) take(await sources.reread({ ...change, lookupKey: undefined }), 'reread');
   if (missing.length && sources.latestLoggedExhaustive)
     take(await sources.latestLoggedExhaustive(event.table, change.lookupKey ?? event.key, event), 'log');
   if (missing.length)
@@ -45,5 +48,13 @@ export async function fillUnchangedToast(change: DecodedChange, sources: ToastSo
       `cannot fill unchanged TOAST column(s) ${missing.join(', ')} of ${event.table} ${JSON.stringify(event.key)}: ` +
         `not in the log, no old tuple and the row is gone; set ALTER TABLE ${event.table} REPLICA IDENTITY FULL`,
     );
-  return { ...event, after, filled };
+  return { ...event, after: inColumnOrder(after, change), filled };
+}
+
+/** Filled columns were appended: put the row back in the table's column order (documents keep it). */
+function inColumnOrder(row: Row, change: DecodedChange): Row {
+  const ordered: Row = {};
+  for (const { name } of change.relation.columns) if (name in row) ordered[name] = row[name];
+  for (const name in row) if (!(name in ordered)) ordered[name] = row[name];
+  return ordered;
 }

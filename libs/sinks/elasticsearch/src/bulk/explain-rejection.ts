@@ -39,7 +39,11 @@ const JSON_ADVICE =
 /** The refusal with the field, its column, its value and what would hold it; unchanged when unknown. */
 export function explainRejection(error: string): string {
   if (error.includes('Duplicate field'))
-    return `${error} — a json column may legally repeat a key (PostgreSQL keeps json text as written) but Elasticsearch refuses a document with duplicate keys: use jsonb (which keeps the last value) or map the column through an expression`;
+    return (
+      'A json column holds duplicate keys, which PostgreSQL keeps as written (json is text) but Elasticsearch refuses; ' +
+      'the sink writes values exactly (docs/types.md), it does not drop keys. Use jsonb (which keeps the last value) ' +
+      `or map the column through an expression. Elasticsearch said: ${error}`
+    );
   const field = between(error, FIELD, ']');
   if (field === undefined) return error;
   const type = between(error.slice(error.indexOf(FIELD)), TYPE, ']') ?? 'unknown';
