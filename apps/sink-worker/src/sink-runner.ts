@@ -214,12 +214,14 @@ export class SinkRunner {
   /**
    * Replay a sink from `fromId` (undefined = from the start) in every partition: its committed
    * positions are reset and its current owners fenced out; they re-acquire and read from there.
-   * (A sink that stores its own positions resumes from max(committed, stored), so it is unaffected.)
+   * A sink that stores its own positions (a view) is refused: it resumes from max(committed, stored).
    */
   async replay(sink: string, fromId?: string): Promise<void> {
-    if (this.requireSink(sink).storesPositions) {
-      this.logger.warn({ sink }, 'this sink stores its own positions: it resumes from those, a replay changes nothing');
-    }
+    if (this.requireSink(sink).storesPositions)
+      throw new Error(
+        `sink ${sink} stores its own positions and cumulative state (a materialized view): a position reset ` +
+          `would change nothing; \`distributary replay ${sink} --from start\` rebuilds it from the compacted log`,
+      );
     await replaySinkFrom(this.options.redis, this.keys, sink, this.options.partitions, fromId);
     await this.ownership?.tick();
   }

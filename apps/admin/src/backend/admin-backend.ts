@@ -269,6 +269,13 @@ export class AdminBackend implements OnModuleInit, OnModuleDestroy {
   async replaySink(name: string, from: string): Promise<{ sink: string; position: string }> {
     await this.requireSink(name);
     const position = replayPosition(from);
+    const configured = this.config.sinks.find((s) => s.name === name);
+    if (configured && 'view' in configured)
+      // A view stores its own positions and cumulative state: resetting log positions would change nothing.
+      throw new BadRequestException(
+        `sink ${name} is a materialized view: its state is cumulative, so a position reset changes nothing; ` +
+          `\`distributary replay ${name} --from start\` rebuilds it from the compacted log`,
+      );
     await replaySinkFrom(this.redis, this.keys, name, this.partitionCount, position);
     return { sink: name, position: position ?? 'start' };
   }
