@@ -1,11 +1,11 @@
 /**
  * Any identifier works end to end (issue 16): a table in a schema and with a name that need quotes
  * (dots, quotes, spaces, mixed case), named that way in source.tables, `from`, a key template and a
- * projection, is snapshotted, streamed, cached and aggregated into a view (its SQL naming the table quoted) by real
+ * projection, is snapshotted, streamed, cached, indexed and aggregated into a view (its SQL naming the table quoted) by real
  * connector and worker processes.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, redisUrl, uniqueName, waitFor, type TestDatabase } from '@distributary/testkit';
+import { createTestDatabase, esUrl, redisUrl, uniqueName, waitFor, type TestDatabase } from '@distributary/testkit';
 import { Pipeline } from '../harness/pipeline';
 
 const SCHEMA = 'Odd " . Schema';
@@ -17,6 +17,7 @@ let db: TestDatabase;
 let pipeline: Pipeline;
 const name = uniqueName('quoted').replace(/_/g, '-');
 const prefix = `${name}:item:`;
+const index = uniqueName('quoted-idx').replace(/_/g, '-');
 
 beforeAll(async () => {
   db = await createTestDatabase('quoted');
@@ -39,6 +40,13 @@ beforeAll(async () => {
         value: { fields: { qty: '"Qty X"', note: 'note' } },
       },
       {
+        name: 'search',
+        elasticsearch: { url: esUrl(), index },
+        from: QUALIFIED,
+        id: '{"Order Id"}',
+        document: { qty: '"Qty X"', note: 'note' },
+      },
+      {
         name: 'totals',
         view: { postgres: db.url, table: 'public.quoted_totals' },
         sql: `SELECT note, count(*) AS n, sum("Qty X") AS qty FROM ${QUALIFIED} GROUP BY note`,
@@ -51,7 +59,7 @@ afterAll(async () => {
   await pipeline?.stopAll();
   const keys = await pipeline?.redis.keys(`${prefix}*`);
   if (keys?.length) await pipeline.redis.del(...keys);
-  await pipeline?.destroy();
+  await pipeline?.destroy({ esUrl: esUrl(), esIndex: index });
   await db?.drop();
 });
 
@@ -74,6 +82,16 @@ describe('quoted identifiers end to end', () => {
       { timeoutMs: 90_000 },
     );
     expect(JSON.parse((await pipeline.redis.get(`${prefix}2`)) ?? 'null')).toEqual({ qty: 7, note: 'after' });
+    await waitFor(
+      'the documents in Elasticsearch',
+      async () => {
+        const response = await fetch(`${esUrl()}/${index}/_doc/1`);
+        const doc = response.ok ? ((await response.json()) as { _source?: { qty?: number } }) : undefined;
+        const two = await fetch(`${esUrl()}/${index}/_doc/2`);
+        return doc?._source?.qty === 6 && two.ok;
+      },
+      { timeoutMs: 90_000 },
+    );
     await waitFor(
       'the view over the quoted table',
       async () => {
