@@ -1,5 +1,6 @@
 import type { ClientBase } from 'pg';
 import {
+  exactJson,
   type ChangeEvent,
   type ColumnValue,
   type Position,
@@ -123,14 +124,12 @@ export async function applyPrepared(
   }
   const factRows = [...prepared.rows.fact.values()].map((entry) => entry.row);
   if (factRows.length) {
-    const changed = await client.query<{ __pk: string }>(statements.upsertMirror('fact'), [JSON.stringify(factRows)]);
+    const changed = await client.query<{ __pk: string }>(statements.upsertMirror('fact'), [exactJson(factRows)]);
     add(changed.rows.map((r) => r.__pk));
   }
   const lookupRows = [...prepared.rows.lookup.values()].map((entry) => entry.row);
   if (lookupRows.length) {
-    const changed = await client.query<{ __pk: string }>(statements.upsertMirror('lookup'), [
-      JSON.stringify(lookupRows),
-    ]);
+    const changed = await client.query<{ __pk: string }>(statements.upsertMirror('lookup'), [exactJson(lookupRows)]);
     if (changed.rows.length) {
       const facts = await client.query<{ __pk: string }>(statements.factsOfLookups(), [
         changed.rows.map((r) => r.__pk),
@@ -162,7 +161,7 @@ export async function findUnconvertible(
   for (const side of ['fact', 'lookup'] as const) {
     for (const [key, { row, event }] of prepared.rows[side]) {
       try {
-        await client.query(statements.convertRows(side), [JSON.stringify([row])]);
+        await client.query(statements.convertRows(side), [exactJson([row])]);
       } catch (error) {
         rejected.push({ event, error: `value does not fit the view's column type: ${(error as Error).message}` });
         prepared.rows[side].delete(key);

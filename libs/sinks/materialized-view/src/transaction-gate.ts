@@ -1,5 +1,5 @@
 import type { ClientBase } from 'pg';
-import { type ChangeEvent, comparePositions } from '@distributary/core';
+import { type ChangeEvent, comparePositions, exactJson } from '@distributary/core';
 import { ident, sinkIdentifier } from './view-tables';
 
 /**
@@ -44,7 +44,7 @@ export class TransactionGate {
       `INSERT INTO ${this.table} (lsn, seq, event) ` +
         `SELECT lsn, seq, event FROM jsonb_to_recordset($1::jsonb) AS x(lsn numeric, seq integer, event jsonb) ` +
         `ON CONFLICT (lsn, seq) DO NOTHING`,
-      [JSON.stringify(rows)],
+      [exactJson(rows)],
     );
   }
 
