@@ -87,14 +87,6 @@ const REFUSED: [string, string, string[]][] = [
     ['sinks[1].key', 'overlapping "p:"'],
   ],
   [
-    'two caches with one bookkeeping namespace',
-    sinks(
-      '  - { name: a, redis: { url: "redis://h:1" }, from: public.t, key: "a:{id}", namespace: shared }\n' +
-        '  - { name: b, redis: { url: "redis://h:1" }, from: public.t, key: "b:{id}", namespace: shared }\n',
-    ),
-    ['sinks[1].namespace', 'Redis bookkeeping namespace'],
-  ],
-  [
     "a cache writing into the log's keys",
     sinks('  - { name: a, redis: { url: "redis://127.0.0.1:16379" }, from: public.t, key: "{id}" }\n'),
     ['sinks[0].key', "change log's keys"],

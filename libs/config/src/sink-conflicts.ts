@@ -80,18 +80,6 @@ export function sinkConflicts(config: DistributaryConfig): Conflict[] {
       claim(`view ${endpoint(sink.view.postgres)} ${table}`, index, sink, ['view', 'table'], 'view table');
     } else if ('redis' in sink) {
       const servers = endpoints(sink.redis);
-      // The per-row bookkeeping keys (versions, tombstones) live under the sink's namespace.
-      const pipeline = config.log.namespace;
-      const bookkeeping =
-        sink.namespace ??
-        (pipeline === 'distributary' ? `distributary:${sink.name}` : `distributary:${pipeline}:${sink.name}`);
-      claim(
-        `redis-namespace ${[...servers].sort().join(',')} ${bookkeeping}`,
-        index,
-        sink,
-        ['namespace'],
-        'Redis bookkeeping namespace',
-      );
       keySpaces.push({ index, sink: sink.name, where: ['key'], prefix: keyPrefix(sink.key), servers });
       sink.queries.forEach((query, q) => {
         keySpaces.push({ index, sink: sink.name, where: ['queries', q, 'key'], prefix: keyPrefix(query.key), servers });
