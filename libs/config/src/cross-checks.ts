@@ -113,5 +113,25 @@ export function crossCheck(config: DistributaryConfig): { path: PathSegment[]; m
       });
     }
   });
+  issues.push(...subscriptionChecks(config, sourceTables));
+  return issues;
+}
+
+/** Subscriptions read source tables and need the gateway's signing keys. */
+function subscriptionChecks(
+  config: DistributaryConfig,
+  sourceTables: Set<string>,
+): { path: PathSegment[]; message: string }[] {
+  const issues: { path: PathSegment[]; message: string }[] = [];
+  const subscriptions = config.subscriptions ?? [];
+  if (subscriptions.length > 0 && !config.gateway)
+    issues.push({ path: ['subscriptions'], message: 'subscriptions need a `gateway` section with signing `keys`' });
+  subscriptions.forEach((subscription, index) => {
+    if (!sourceTables.has(subscription.table))
+      issues.push({
+        path: ['subscriptions', index, 'table'],
+        message: `expected a table listed in source.tables (${[...sourceTables].join(', ')}), found "${subscription.table}"`,
+      });
+  });
   return issues;
 }

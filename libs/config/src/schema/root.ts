@@ -3,6 +3,7 @@ import { adminSchema } from './admin';
 import { logSchema } from './log';
 import { sourceSchema } from './source';
 import { verifySchema } from './verify';
+import { gatewaySchema, subscriptionsSchema } from './gateway';
 import { elasticsearchSinkSchema } from './sinks/elasticsearch';
 import { materializedViewSinkSchema } from './sinks/materialized-view';
 import { redisCacheSinkSchema } from './sinks/redis-cache';
@@ -28,6 +29,8 @@ export const configSchema = z.strictObject({
   sinks: z.array(sinkSchema).default([]),
   admin: adminSchema,
   verify: verifySchema,
+  gateway: gatewaySchema.optional(),
+  subscriptions: subscriptionsSchema.optional(),
 });
 
 export type DistributaryConfig = z.infer<typeof configSchema>;
