@@ -57,19 +57,26 @@ function holdsJsonText(value: unknown): boolean {
  */
 export function exactJson(value: unknown): string {
   if (!holdsJsonText(value)) return JSON.stringify(value);
-  return write(value) ?? 'null';
-}
-
-function write(value: unknown): string | undefined {
-  if (value instanceof JsonText) return oneLine(value.text);
-  if (!holdsJsonText(value)) return JSON.stringify(value);
-  if (Array.isArray(value)) return `[${value.map((item) => write(item) ?? 'null').join(',')}]`;
-  const parts: string[] = [];
-  for (const [key, item] of Object.entries(value as Record<string, unknown>)) {
-    const text = write(item);
-    if (text !== undefined) parts.push(`${JSON.stringify(key)}:${text}`);
+  // One native pass: each JsonText becomes a marker string (a NUL, which JSON escapes, and a nonce no
+  // value can guess), then every marker is replaced by the verbatim text in one linear scan.
+  const texts: string[] = [];
+  const nonce = Math.random().toString(36).slice(2, 10);
+  const json = JSON.stringify(value, function (this: Record<string, unknown>, key: string, item: unknown) {
+    const original = this[key];
+    if (!(original instanceof JsonText)) return item;
+    texts.push(oneLine(original.text));
+    return `\u0000${nonce}:${texts.length - 1}`;
+  }) as string | undefined;
+  if (json === undefined) return 'null';
+  const marker = `"\\u0000${nonce}:`;
+  let out = '';
+  let from = 0;
+  for (let at = json.indexOf(marker); at >= 0; at = json.indexOf(marker, from)) {
+    const end = json.indexOf('"', at + marker.length);
+    out += json.slice(from, at) + texts[Number(json.slice(at + marker.length, end))];
+    from = end + 1;
   }
-  return `{${parts.join(',')}}`;
+  return out + json.slice(from);
 }
 
 /**
