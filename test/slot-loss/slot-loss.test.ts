@@ -278,4 +278,35 @@ describe('a lost replication slot', () => {
     const done = await readSlotHealthState(pipeline.redis, pipeline.keys);
     expect(done.resync?.deletedByTable?.['public.accounts']).toBe(5);
   }, 300_000);
+
+  it('a dropped publication is a permanent error: re-synced, not retried forever', async () => {
+    const episodes = async () => (await readSlotHealthState(pipeline.redis, pipeline.keys)).resync;
+    const before = await episodes();
+    // Back to the default policy (onSlotLost: resync) and streaming.
+    await connector.stop();
+    connector = pipeline.start('connector');
+    await waitFor('the slot streamed again', async () => ((await slotRow())?.active ? true : undefined));
+    await source.query(`DROP PUBLICATION ${pipeline.slotName}`);
+    await source.query(
+      `UPDATE public.accounts SET balance = balance + 5 WHERE id = 2; DELETE FROM public.notes WHERE id = 40`,
+    );
+    await waitFor(
+      're-sync after the publication vanished',
+      async () => {
+        connector.assertAlive();
+        const resync = await episodes();
+        return resync?.state === 'done' && resync.lostAt !== before?.lostAt ? resync : undefined;
+      },
+      { timeoutMs: 60_000 },
+    ).catch(async (error: unknown) => {
+      const { rows } = await source.query(
+        `SELECT pid, backend_type, state, wait_event, backend_xid, left(query, 120) AS query FROM pg_stat_activity`,
+      );
+      throw new Error(`${String(error)}\n${JSON.stringify(rows, null, 1)}`);
+    });
+    expect((await episodes())?.problem).toBe('publication-missing');
+    expect((await episodes())?.reason).toContain('does not exist');
+    await drained();
+    await expectSinksEqualSource();
+  }, 300_000);
 });

@@ -200,6 +200,8 @@ export class Connector {
           // Permanent: retrying cannot help. Re-sync (or stop) instead of looping on the error.
           try {
             await this.recovery.onUnusable(this.getPool(), problem, pgReason(error));
+            // Fresh pools: the re-snapshot sizes its own (a pool sized for streaming would deadlock it).
+            await this.closePool();
             attempt = 0;
             continue;
           } catch (policyError) {

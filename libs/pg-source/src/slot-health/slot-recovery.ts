@@ -107,6 +107,10 @@ export class SlotRecovery {
   async restartUnstartedSnapshot(pool: Pool): Promise<void> {
     if (!(await this.running())) return;
     if ((await initialSnapshotState(this.options.redis, this.options.keys)).state !== 'none') return;
+    const { rowCount } = await pool.query('SELECT 1 FROM pg_replication_slots WHERE slot_name = $1', [
+      this.options.slot,
+    ]);
+    if (!rowCount) return;
     this.options.logger.warn('re-sync: the new slot was created but its snapshot never started; starting over');
     await dropSlot(pool, this.options.slot, this.options.logger);
   }
