@@ -438,8 +438,16 @@ export class Connector {
   private async initialSnapshot(appender: LogAppender, types: TypeResolver, exported?: ExportedSlot): Promise<void> {
     const { config } = this.options;
     let lastLog = 0;
+    // The snapshot holds one connection per table reader for its whole run: a smaller pool left from
+    // an earlier term (streaming needs 2) would deadlock it.
+    const needed = config.source.snapshot.connections + 1;
+    if (this.rawPool && this.rawPool.options.max < needed) {
+      const small = this.rawPool;
+      this.rawPool = null;
+      await small.end().catch(() => undefined);
+    }
     const result = await runInitialSnapshot({
-      pool: this.getRawPool(config.source.snapshot.connections + 1),
+      pool: this.getRawPool(needed),
       types,
       tables: config.source.tables,
       lsn: exported?.consistentPointLsn ?? 0n,
