@@ -1,3 +1,4 @@
+import { SnapshotRequests } from '@distributary/pg-source';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appendDeadLetter, connectRedis, LogKeys, writeWorkerStatus, type RedisClient } from '@distributary/changelog';
 import {
@@ -115,6 +116,7 @@ beforeAll(async () => {
     envTokens: '',
     // This suite presents many wrong tokens on purpose; the limit itself is tested in admin-security.test.ts.
     tokenFailures: { max: 10_000, windowMs: 60_000 },
+    dlqPickupMs: 300,
   });
 });
 
@@ -372,17 +374,18 @@ describe('admin API: dead letters', () => {
     expect((await call(`/api/sinks/${SINK}/dlq?limit=0`)).status).toBe(400);
     expect(((await call(`/api/sinks/${SINK}`)).body as { dlqSize: number }).dlqSize).toBe(3);
 
-    // Still rejected: stays in the DLQ with the new error.
-    const again = await asOperator(`/api/sinks/${SINK}/dlq/replay`, { ids: [first.entries[0].id] });
-    expect(again.body).toEqual({ replayed: 0, failed: 1 });
+    // Replay re-syncs the keys from the source through a snapshot (never the stale events): with no
+    // connector to run it, 503 saying so, and the letters stay (apps/sink-worker dead-letter-resync.test.ts
+    // runs it with a real connector).
+    const unserved = await asOperator(`/api/sinks/${SINK}/dlq/replay`, { ids: [first.entries[0].id] });
+    expect(unserved.status).toBe(503);
+    expect(JSON.stringify(unserved.body)).toMatch(/not picked up within 300 ms; the dead letters are kept/);
     expect(await redis.xlen(keys.deadLetters(SINK))).toBe(3);
-
-    // The target was fixed: the replayed letter is applied and leaves the DLQ.
-    sink.rejecting = false;
-    const fixed = await asOperator(`/api/sinks/${SINK}/dlq/replay`, { ids: [first.entries[1].id] });
-    expect(fixed.body).toEqual({ replayed: 1, failed: 0 });
-    expect(await redis.hget(sink.appliedKey, JSON.stringify(letters[1].key))).toContain('product');
-    expect(await redis.xlen(keys.deadLetters(SINK))).toBe(2);
+    expect(await redis.hget(sink.appliedKey, JSON.stringify(letters[0].key))).toBeNull();
+    const [resync] = await new SnapshotRequests(redis, keys).list();
+    expect(resync).toMatchObject({ table: 'public.products', status: 'cancelled', keys: [letters[0].key] });
+    await redis.del(keys.snapshot(resync.id));
+    await redis.zrem(keys.snapshots(), resync.id);
 
     const remaining = ((await call(`/api/sinks/${SINK}/dlq`)).body as { entries: { id: string }[] }).entries;
     const dropOne = await call(`/api/sinks/${SINK}/dlq/${remaining[0].id}`, {
@@ -391,7 +394,7 @@ describe('admin API: dead letters', () => {
     });
     expect(dropOne.body).toEqual({ dropped: 1 });
     expect((await asOperator(`/api/sinks/${SINK}/dlq/drop`, { ids: ['not-an-id'] })).status).toBe(400);
-    expect((await asOperator(`/api/sinks/${SINK}/dlq/drop`, {})).body).toEqual({ dropped: 1 });
+    expect((await asOperator(`/api/sinks/${SINK}/dlq/drop`, {})).body).toEqual({ dropped: 2 });
     expect(await redis.xlen(keys.deadLetters(SINK))).toBe(0);
   });
 });

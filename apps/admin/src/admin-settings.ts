@@ -13,6 +13,7 @@ export interface AdminSettings {
   dashboardDir: string | null;
   /** Sampling interval of the live metrics (default 1000 ms). */
   sampleIntervalMs: number;
+  dlqPickupMs: number;
   /** Wrong tokens allowed per client address and window before it gets 429. */
   tokenFailures: FailureLimiterOptions;
 }
@@ -31,6 +32,8 @@ export interface AdminOptions {
   port?: number;
   /** Overrides the token-failure rate limit (TOKEN_FAILURES). */
   tokenFailures?: FailureLimiterOptions;
+  /** How long a dead-letter re-sync snapshot may wait for a connector (default 15 s). */
+  dlqPickupMs?: number;
 }
 
 export const ADMIN_SETTINGS = Symbol('ADMIN_SETTINGS');
@@ -55,6 +58,7 @@ export function resolveAdminSettings(config: DistributaryConfig, options: AdminO
     dashboardDir: options.dashboardDir === undefined ? defaultDashboardDir() : options.dashboardDir,
     sampleIntervalMs: options.sampleIntervalMs ?? 1000,
     tokenFailures: options.tokenFailures ?? TOKEN_FAILURES,
+    dlqPickupMs: options.dlqPickupMs ?? 15_000,
   };
 }
 

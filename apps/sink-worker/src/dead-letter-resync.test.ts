@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { configSchema } from '@distributary/config';
 import { LogKeys, connectRedis, deadLetterCount, type RedisClient } from '@distributary/changelog';
 import { silentLogger } from '@distributary/observability';
-import { Connector } from '@distributary/pg-source';
+import { Connector, resyncDeadLetters } from '@distributary/pg-source';
 import { createRedisCacheSink } from '@distributary/sink-redis-cache';
 import { redisCacheSinkSchema } from '@distributary/config';
 import {
@@ -14,7 +14,6 @@ import {
   type TestDatabase,
 } from '@distributary/testkit';
 import { SinkRunner } from './sink-runner';
-import { resyncDeadLetters } from './dead-letter-resync';
 
 /**
  * `dlq replay` applies the source's current truth: dead-lettered keys are re-read by an incremental

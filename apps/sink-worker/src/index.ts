@@ -8,4 +8,3 @@ export * from './sink-worker.module';
 export * from './create-sink';
 export * from './metrics-server';
 export * from './rebuild-on-open';
-export * from './dead-letter-resync';

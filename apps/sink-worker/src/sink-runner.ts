@@ -29,7 +29,7 @@ import { finishesWithin } from './abortable';
 import { sinkMetrics } from './metrics';
 import { retryForever } from './retry';
 import { PartitionTask } from './partition-task';
-import { resyncDeadLetters } from './dead-letter-resync';
+import { resyncDeadLetters } from '@distributary/pg-source';
 
 export type SinkSource = readonly Sink[] | (() => Promise<readonly Sink[]> | readonly Sink[]);
 

@@ -16,7 +16,7 @@ import {
   ApiBody,
   ApiForbiddenResponse,
   ApiNotFoundResponse,
-  ApiNotImplementedResponse,
+  ApiServiceUnavailableResponse,
   ApiOkResponse,
   ApiOperation,
   ApiParam,
@@ -72,14 +72,17 @@ export class DeadLettersController {
 
   @Post('replay')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Re-apply dead letters through the sink; successes leave the DLQ (operator)' })
+  @ApiOperation({
+    summary:
+      'Re-sync the dead-lettered keys from the source (an incremental snapshot, current rows, never the stale events); they leave the DLQ (operator)',
+  })
   @ApiParam(sinkParam)
   @ApiBody({ schema: idsBodySchema, required: false })
   @ApiOkResponse({
     schema: { type: 'object', properties: { replayed: { type: 'number' }, failed: { type: 'number' } } },
   })
   @ApiForbiddenResponse({ description: 'viewer token', schema: errorSchema })
-  @ApiNotImplementedResponse({ description: 'no sink runs in this admin process', schema: errorSchema })
+  @ApiServiceUnavailableResponse({ description: 'no connector picked the re-sync snapshot up', schema: errorSchema })
   replay(@Param('name') name: string, @Body() body: unknown): Promise<unknown> {
     return this.backend.replayDeadLetters(sinkName(name), parseBody(idsBody, body).ids);
   }

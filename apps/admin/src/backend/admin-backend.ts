@@ -3,7 +3,7 @@ import {
   Inject,
   Injectable,
   NotFoundException,
-  NotImplementedException,
+  ServiceUnavailableException,
   type OnModuleDestroy,
   type OnModuleInit,
 } from '@nestjs/common';
@@ -19,7 +19,6 @@ import {
   pausedSinks,
   pauseSink,
   readWorkerStatuses,
-  replayDeadLetters,
   replaySinkFrom,
   resumeSink,
   type LogMaintenanceReport,
@@ -36,7 +35,7 @@ import { RingBuffer } from './ring-buffer';
 import { readSourceStatus } from './source-status';
 import { attachSourceLag, slotHealthChecks } from './slot-lag';
 import { readSnapshots } from './snapshots';
-import { SnapshotRequestError, snapshotControls } from '@distributary/pg-source';
+import { SnapshotRequestError, resyncDeadLetters, snapshotControls } from '@distributary/pg-source';
 import type { SnapshotControl } from './runtime';
 import type {
   CompactionStatus,
@@ -239,16 +238,21 @@ export class AdminBackend implements OnModuleInit, OnModuleDestroy {
     return { dropped: await dropDeadLetters(this.redis, this.keys, sink, ids) };
   }
 
+  /**
+   * Re-syncs the dead-lettered keys from the source (an incremental snapshot the connector runs), never
+   * the stale events: a row deleted meanwhile stays deleted. 503 when no connector picks it up.
+   */
   async replayDeadLetters(name: string, ids?: string[]): Promise<{ replayed: number; failed: number }> {
     await this.requireSink(name);
-    const sink = this.settings.runtime.sinks?.find((s) => s.name === name);
-    if (!sink)
-      throw new NotImplementedException(
-        `replaying dead letters applies them through the sink "${name}", which does not run in this admin process: ` +
-          'use the all-in-one `distributary run` or `distributary dlq replay`',
-      );
-    const result = await replayDeadLetters(this.redis, this.keys, sink, { ids });
-    return { replayed: result.replayed, failed: result.failed };
+    try {
+      const result = await resyncDeadLetters(this.redis, this.keys, name, {
+        ...(ids ? { ids } : {}),
+        pickupMs: this.settings.dlqPickupMs,
+      });
+      return { replayed: result.replayed, failed: result.failed };
+    } catch (error) {
+      throw new ServiceUnavailableException(error instanceof Error ? error.message : String(error));
+    }
   }
 
   // ---- sink control (through Redis: every worker honours the paused set and position resets) ----

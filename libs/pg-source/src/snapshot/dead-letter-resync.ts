@@ -7,7 +7,8 @@ import {
   type LogKeys,
   type RedisClient,
 } from '@distributary/changelog';
-import { SnapshotRequests, requestSnapshot, type SnapshotRecord } from '@distributary/pg-source';
+import { requestSnapshot } from './snapshot-jobs';
+import { SnapshotRequests, type SnapshotRecord } from './snapshot-requests';
 
 /**
  * Replaying dead letters applies the source's CURRENT truth, never the stale event: the dead-lettered
