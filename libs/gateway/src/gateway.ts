@@ -1,0 +1,180 @@
+/**
+ * The gateway role: an HTTP server of its own (not the admin API) that streams live subscriptions
+ * as Server-Sent Events. `GET /v1/subscriptions/<name>?<params>` with a valet-key token
+ * (`Authorization: Bearer …` or `?token=`, since EventSource cannot set headers) and optionally
+ * `Last-Event-ID` (header or `?lastEventId=`). 404 unknown subscription, 400 bad parameters or
+ * position, 401 missing/malformed/forged/expired token, 403 a token for another subscription or
+ * other parameter values. `/health/live`, `/health/ready` (the log tail runs).
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Pool } from 'pg';
+import type { GatewayConfig, SubscriptionConfig } from '@distributary/config';
+import { LogKeys, type RedisClient } from '@distributary/changelog';
+import { exactJson } from '@distributary/core';
+import { createRawTextPool, TypeResolver } from '@distributary/pg-source';
+import { FanOut } from './fan-out';
+import { LogTail } from './log-tail';
+import { parsePositions, PositionVectorError, type PositionVector } from './positions';
+import { SseStream } from './sse-stream';
+import { Subscriber } from './subscriber';
+import { CompiledSubscription, ParamsError } from './subscription-filter';
+import { TokenError, verifyToken } from './tokens';
+
+export interface GatewayOptions {
+  gateway: GatewayConfig;
+  subscriptions: SubscriptionConfig[];
+  /** The log's Redis; the gateway duplicates it for its blocking reads and never closes it. */
+  redis: RedisClient;
+  namespace: string;
+  partitions: number;
+  /** The source PostgreSQL URL (initial states are read there, read-only). */
+  sourceUrl: string;
+  /** Overrides gateway.port (0 = any free port, for tests). */
+  port?: number;
+}
+
+const RESERVED = new Set(['token', 'lastEventId']);
+const PREFIX = '/v1/subscriptions/';
+
+export class Gateway {
+  private readonly fanOut = new FanOut();
+  private readonly tail: LogTail;
+  private readonly pool: Pool;
+  private readonly types: TypeResolver;
+  private readonly subscriptions = new Map<string, CompiledSubscription>();
+  private readonly keys: LogKeys;
+  private server: Server | undefined;
+  private readonly timers = new Set<NodeJS.Timeout>();
+
+  constructor(private readonly options: GatewayOptions) {
+    this.keys = new LogKeys(options.namespace);
+    for (const config of options.subscriptions) this.subscriptions.set(config.name, new CompiledSubscription(config));
+    this.tail = new LogTail(options.redis, this.keys, options.partitions, (p, entry, vector) =>
+      this.fanOut.dispatch(p, entry, vector),
+    );
+    this.pool = createRawTextPool(options.sourceUrl, { max: 4, application_name: 'distributary-gateway' });
+    this.types = new TypeResolver(this.pool);
+  }
+
+  get subscriberCount(): number {
+    return this.fanOut.subscriberCount;
+  }
+
+  /** Starts the tail and listens; resolves with the port. */
+  async start(): Promise<number> {
+    await this.tail.start();
+    const server = createServer((req, res) => {
+      this.handle(req, res).catch(() => {
+        if (!res.headersSent) reply(res, 500, { error: 'internal error' });
+        else res.end();
+      });
+    });
+    this.server = server;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(this.options.port ?? this.options.gateway.port, this.options.gateway.host, () => resolve());
+    });
+    return (server.address() as AddressInfo).port;
+  }
+
+  async stop(): Promise<void> {
+    for (const timer of this.timers) clearTimeout(timer);
+    this.timers.clear();
+    const server = this.server;
+    if (server) {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+    await this.tail.stop();
+    await this.pool.end();
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://gateway');
+    if (url.pathname === '/health/live') return reply(res, 200, { status: 'ok' });
+    if (url.pathname === '/health/ready')
+      return reply(res, this.tail.ready ? 200 : 503, { status: this.tail.ready ? 'ok' : 'starting' });
+    if (!url.pathname.startsWith(PREFIX)) return reply(res, 404, { error: 'not found' });
+    if (req.method !== 'GET') return reply(res, 405, { error: 'method not allowed' });
+    const subscription = this.subscriptions.get(url.pathname.slice(PREFIX.length));
+    if (!subscription) return reply(res, 404, { error: 'unknown subscription' });
+    let params;
+    let resumeAt: PositionVector | undefined;
+    try {
+      params = subscription.parseParams(url.searchParams, RESERVED);
+      const lastEventId = headerValue(req, 'last-event-id') ?? url.searchParams.get('lastEventId') ?? undefined;
+      if (lastEventId) resumeAt = parsePositions(lastEventId, this.options.partitions);
+    } catch (error) {
+      if (error instanceof ParamsError || error instanceof PositionVectorError)
+        return reply(res, 400, { error: error.message });
+      throw error;
+    }
+    const token = bearer(req) ?? url.searchParams.get('token') ?? '';
+    let expiresAt: number;
+    try {
+      ({ exp: expiresAt } = await verifyToken(token, this.options.gateway.keys, {
+        subscription: subscription.name,
+        params,
+      }));
+    } catch (error) {
+      if (error instanceof TokenError) return reply(res, error.status, { error: error.message });
+      throw error;
+    }
+    this.stream(res, subscription, params, expiresAt, resumeAt);
+  }
+
+  private stream(
+    res: ServerResponse,
+    subscription: CompiledSubscription,
+    params: Record<string, string>,
+    expiresAt: number,
+    resumeAt: PositionVector | undefined,
+  ): void {
+    const stream = new SseStream(res, this.options.gateway.maxBufferBytes);
+    stream.open();
+    const subscriber = new Subscriber(subscription.bind(params), stream, {
+      redis: this.options.redis,
+      keys: this.keys,
+      pool: this.pool,
+      types: this.types,
+      maxBufferBytes: this.options.gateway.maxBufferBytes,
+      readVector: () => this.tail.readVector(),
+      place: (s) => this.fanOut.place(s),
+      hold: (s, key, held) => this.fanOut.hold(s, key, held),
+    });
+    const expiry = this.timer(Math.max(0, expiresAt * 1000 - Date.now()), () => stream.end('expired', '{}'));
+    const heartbeat = setInterval(() => stream.comment('ping'), this.options.gateway.heartbeat);
+    stream.onClose(() => {
+      clearTimeout(expiry);
+      this.timers.delete(expiry);
+      clearInterval(heartbeat);
+    });
+    void (resumeAt ? subscriber.startResume(resumeAt) : subscriber.startFresh());
+  }
+
+  private timer(ms: number, fire: () => void): NodeJS.Timeout {
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      fire();
+    }, ms);
+    this.timers.add(timer);
+    return timer;
+  }
+}
+
+function headerValue(req: IncomingMessage, name: string): string | undefined {
+  const value = req.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+function bearer(req: IncomingMessage): string | undefined {
+  const header = headerValue(req, 'authorization');
+  if (!header || !header.toLowerCase().startsWith('bearer ')) return undefined;
+  return header.slice(7).trim();
+}
+
+function reply(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { 'content-type': 'application/json', 'access-control-allow-origin': '*' });
+  res.end(exactJson(body));
+}
