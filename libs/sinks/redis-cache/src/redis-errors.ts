@@ -1,4 +1,4 @@
-import { EventRejectedError, RetryableError } from '@distributary/core';
+import { EventRejectedError, RetryableError, classifyError } from '@distributary/core';
 
 /**
  * What a failure while applying one event means:
@@ -10,15 +10,14 @@ import { EventRejectedError, RetryableError } from '@distributary/core';
  */
 export type FailureKind = 'reject' | 'retry' | 'bug';
 
-const TRANSIENT_REPLIES = /^(CLUSTERDOWN|TRYAGAIN|LOADING|BUSY|MASTERDOWN|READONLY|NOREPLICAS|OOM|MOVED|ASK)\b/;
 const PROGRAMMING_ERRORS = new Set(['TypeError', 'RangeError', 'ReferenceError', 'SyntaxError']);
 
+/** Programming errors aside, the one classification every sink shares (classifyError in libs/core). */
 export function classifyFailure(error: unknown): FailureKind {
   if (error instanceof EventRejectedError) return 'reject';
   if (!(error instanceof Error)) return 'retry';
-  if (error.name === 'ReplyError') return TRANSIENT_REPLIES.test(error.message) ? 'retry' : 'reject';
   if (PROGRAMMING_ERRORS.has(error.name)) return 'bug';
-  return 'retry';
+  return classifyError(error) === 'permanent' ? 'reject' : 'retry';
 }
 
 export function asRetryable(error: unknown, what: string): RetryableError {
