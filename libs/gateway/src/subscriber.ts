@@ -281,11 +281,10 @@ export class Subscriber {
     if (is) {
       const row = this.filter.subscription.project(event.after as Row);
       this.stream.send(was ? 'update' : 'insert', exactJson({ key: event.key, row, lsn }), id);
-      if (!was) this.setHeld(key, true);
     } else if (was) {
       this.stream.send('delete', exactJson({ key: event.key, lsn }), id);
-      this.setHeld(key, false);
     }
+    if (is !== this.members.has(key)) this.setHeld(key, is);
     const limit = this.filter.subscription.limit;
     if (limit !== undefined && this.members.size > limit) this.stream.end('overflow', exactJson({ limit }));
   }

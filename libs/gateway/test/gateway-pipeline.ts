@@ -1,0 +1,91 @@
+/**
+ * Test support: a real connector (WAL → a unique log namespace) over a fresh database with a table
+ * `items(id, category_id, name, price numeric, meta jsonb)`, and a gateway serving the subscription
+ * `items-by-category` (`category_id = :category`, projection id/category_id/name/price/meta).
+ */
+import { configSchema, type DistributaryConfig } from '@distributary/config';
+import { connectRedis, type RedisClient } from '@distributary/changelog';
+import { silentLogger } from '@distributary/observability';
+import { Connector } from '@distributary/pg-source';
+import { createTestDatabase, redisUrl, uniqueName, waitFor, type TestDatabase } from '@distributary/testkit';
+import { Gateway } from '../src';
+
+export const KEY = { kid: 'test-key', secret: 'gateway-test-secret-0123456789abcdef' };
+export const SUBSCRIPTION = 'items-by-category';
+export const COLUMNS = 'id, category_id, name, price::text AS price, meta::text AS meta';
+
+export interface GatewayPipeline {
+  db: TestDatabase;
+  config: DistributaryConfig;
+  url: string;
+  /** The filtered SELECT, rendered like the stream's projection (meta parsed from its text). */
+  expected(category: number): Promise<Record<string, unknown>[]>;
+  stop(): Promise<void>;
+}
+
+export async function startGatewayPipeline(): Promise<GatewayPipeline> {
+  const db = await createTestDatabase('gateway');
+  const name = uniqueName('gateway');
+  await db.sql(
+    `CREATE TABLE items (id int PRIMARY KEY, category_id int, name text NOT NULL, price numeric(12,2), meta jsonb)`,
+  );
+  const config = configSchema.parse({
+    source: {
+      postgres: { url: db.url, slot: name, publication: name, heartbeat: '1s' },
+      tables: ['public.items'],
+      connector: { statusEvery: '200ms', leaseTtl: '3s', leaseRenew: '1s' },
+    },
+    log: { redis: { url: redisUrl() }, namespace: name, partitions: 2 },
+    gateway: { keys: [KEY], heartbeat: '1s' },
+    subscriptions: [
+      {
+        name: SUBSCRIPTION,
+        table: 'public.items',
+        filter: 'category_id = :category',
+        params: ['category'],
+        columns: ['id', 'category_id', 'name', 'price', 'meta'],
+      },
+    ],
+  });
+  const connector = new Connector({ config, logger: silentLogger });
+  const running = connector.run().catch(() => undefined);
+  await waitFor('the connector to stream from its slot', async () => {
+    const rows = await db.sql('SELECT active FROM pg_replication_slots WHERE slot_name = $1', [name]);
+    return rows[0]?.active === true;
+  });
+  const redis: RedisClient = connectRedis({ url: redisUrl() });
+  const gateway = new Gateway({
+    gateway: config.gateway!,
+    subscriptions: config.subscriptions ?? [],
+    redis,
+    namespace: name,
+    partitions: 2,
+    sourceUrl: db.url,
+    port: 0,
+  });
+  const port = await gateway.start();
+  return {
+    db,
+    config,
+    url: `http://127.0.0.1:${port}`,
+    async expected(category) {
+      const rows = await db.sql(`SELECT ${COLUMNS} FROM items WHERE category_id = $1 ORDER BY id`, [category]);
+      return rows.map((r) => ({ ...r, meta: r.meta === null ? null : JSON.parse(r.meta as string) }));
+    },
+    async stop() {
+      await gateway.stop();
+      await connector.stop();
+      await running;
+      const keys: string[] = [];
+      let cursor = '0';
+      do {
+        const [next, found] = (await redis.scan(cursor, 'MATCH', `*${name}*`, 'COUNT', 1000)) as [string, string[]];
+        keys.push(...found);
+        cursor = next;
+      } while (cursor !== '0');
+      for (const key of keys) await redis.del(key);
+      redis.disconnect();
+      await db.drop();
+    },
+  };
+}
