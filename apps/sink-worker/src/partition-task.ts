@@ -30,7 +30,7 @@ import {
   type PartitionClaim,
   type RedisClient,
 } from '@distributary/changelog';
-import type { Logger } from '@distributary/observability';
+import { retryLogLevel, type Logger } from '@distributary/observability';
 import { sinkMetrics } from './metrics';
 import { untilAborted, untilAbortedOrThrow } from './abortable';
 import { RetryAborted, retryForever } from './retry';
@@ -261,7 +261,7 @@ export class PartitionTask {
           sinkMetrics.retries.inc({ sink: sink.name, step: what });
           sinkMetrics.errors.inc({ sink: sink.name, kind: error instanceof Error ? error.name : 'unknown' });
           sinkMetrics.retrying.set(labels, 1);
-          logger.warn(
+          logger[retryLogLevel(attempt, this.retrying.since)](
             { err: error, sink: sink.name, partition: claim.partition, attempt, delayMs },
             `${what} failed; retrying`,
           );

@@ -24,7 +24,7 @@ import {
   type RedisClient,
   type WorkerStatus,
 } from '@distributary/changelog';
-import { health, silentLogger, type Logger } from '@distributary/observability';
+import { health, retryLogLevel, silentLogger, type Logger } from '@distributary/observability';
 import { finishesWithin } from './abortable';
 import { sinkMetrics } from './metrics';
 import { retryForever } from './retry';
@@ -151,7 +151,10 @@ export class SinkRunner {
       isFatal: (error) => !(error instanceof RetryableError),
       onRetry: (error, attempt, delayMs) => {
         sinkMetrics.retries.inc({ sink: sink.name, step: 'open' });
-        this.logger.warn({ err: error, sink: sink.name, attempt, delayMs }, 'opening the sink failed; retrying');
+        this.logger[retryLogLevel(attempt)](
+          { err: error, sink: sink.name, attempt, delayMs },
+          'opening the sink failed; retrying',
+        );
       },
     });
   }

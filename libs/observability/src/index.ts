@@ -4,3 +4,4 @@ export { redactSecretParams, redactUserInfo } from './redact-text';
 export * from './logger';
 export * from './metrics';
 export * from './health';
+export * from './retry-log';

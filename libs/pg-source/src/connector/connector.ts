@@ -13,7 +13,7 @@ import {
   writeConnectorState,
   type RedisClient,
 } from '@distributary/changelog';
-import { createLogger, type Logger } from '@distributary/observability';
+import { createLogger, retryLogLevel, type Logger } from '@distributary/observability';
 import { ensurePublication } from '../publication';
 import { createRawTextPool } from '../row-reader';
 import {
@@ -215,7 +215,10 @@ export class Connector {
           throw error;
         }
         const delay = backoffDelay(attempt++, { capMs: 5000 });
-        this.logger.warn({ error: errorText(error), retryInMs: delay }, 'replication session ended; retrying');
+        this.logger[retryLogLevel(attempt)](
+          { error: errorText(error), retryInMs: delay },
+          'replication session ended; retrying',
+        );
         await sleep(delay, this.stopController.signal);
       }
     }
