@@ -7,6 +7,7 @@ import { resyncCommand } from './commands/resync';
 import { runCommand } from './commands/run';
 import { snapshotCommand } from './commands/snapshot';
 import { statusCommand } from './commands/status';
+import { tokenCommand } from './commands/token';
 import { validateCommand } from './commands/validate';
 import { verifyCommand } from './commands/verify';
 
@@ -25,5 +26,6 @@ export function buildProgram(): Command {
     .addCommand(replayCommand())
     .addCommand(dlqCommand())
     .addCommand(verifyCommand())
-    .addCommand(resyncCommand());
+    .addCommand(resyncCommand())
+    .addCommand(tokenCommand());
 }
