@@ -139,7 +139,18 @@ describe('commands', () => {
   it('every command has --help with --config', () => {
     const program = buildProgram();
     const names = program.commands.map((c) => c.name());
-    expect(names).toEqual(['validate', 'run', 'status', 'snapshot', 'compact', 'replay', 'dlq', 'verify', 'resync', 'token']);
+    expect(names).toEqual([
+      'validate',
+      'run',
+      'status',
+      'snapshot',
+      'compact',
+      'replay',
+      'dlq',
+      'verify',
+      'resync',
+      'token',
+    ]);
     for (const command of program.commands) {
       const leaves = command.commands.length ? command.commands : [command];
       for (const leaf of leaves) {
