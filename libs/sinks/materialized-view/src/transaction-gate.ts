@@ -1,5 +1,23 @@
 import type { ClientBase } from 'pg';
-import { type ChangeEvent, comparePositions, exactJson } from '@distributary/core';
+import {
+  type ChangeEvent,
+  comparePositions,
+  decodeEvent,
+  encodeEvent,
+  exactJson,
+  positionToId,
+} from '@distributary/core';
+
+/** A staged event: the log's encoded fields, or (staged before this encoding) the event itself. */
+type StagedEvent = Record<string, string> | Omit<ChangeEvent, 'pos'>;
+
+function unstage(lsn: string, seq: number, staged: StagedEvent): ChangeEvent {
+  const pos = { lsn: BigInt(lsn), seq };
+  if (typeof (staged as Record<string, unknown>).e === 'string') {
+    return decodeEvent(positionToId(pos), staged as Record<string, string>);
+  }
+  return { ...(staged as Omit<ChangeEvent, 'pos'>), pos };
+}
 import { ident, sinkIdentifier } from './view-tables';
 
 /**
@@ -39,7 +57,13 @@ export class TransactionGate {
 
   async stage(client: ClientBase, events: ChangeEvent[]): Promise<void> {
     if (events.length === 0) return;
-    const rows = events.map(({ pos, ...rest }) => ({ lsn: pos.lsn.toString(), seq: pos.seq, event: rest }));
+    // Staged as the log's own encoding (the body is a JSON *string* inside jsonb), so json/jsonb values
+    // come back as exact text: jsonb would round numbers beyond 2^53 if the event were stored parsed.
+    const rows = events.map((event) => ({
+      lsn: event.pos.lsn.toString(),
+      seq: event.pos.seq,
+      event: encodeEvent(event).fields,
+    }));
     await client.query(
       `INSERT INTO ${this.table} (lsn, seq, event) ` +
         `SELECT lsn, seq, event FROM jsonb_to_recordset($1::jsonb) AS x(lsn numeric, seq integer, event jsonb) ` +
@@ -60,12 +84,12 @@ export class TransactionGate {
       complete.push(row.lsn);
     }
     if (complete.length === 0) return [];
-    const released = await client.query<{ lsn: string; seq: number; event: Omit<ChangeEvent, 'pos'> }>(
+    const released = await client.query<{ lsn: string; seq: number; event: StagedEvent }>(
       `DELETE FROM ${this.table} WHERE lsn = ANY($1::numeric[]) RETURNING lsn::text AS lsn, seq, event`,
       [complete],
     );
     return released.rows
-      .map((row) => ({ ...row.event, pos: { lsn: BigInt(row.lsn), seq: row.seq } }))
+      .map((row) => unstage(row.lsn, row.seq, row.event))
       .sort((a, b) => comparePositions(a.pos, b.pos));
   }
 
