@@ -20,6 +20,10 @@ export interface GatewayPipeline {
   url: string;
   /** The filtered SELECT, rendered like the stream's projection (meta parsed from its text). */
   expected(category: number): Promise<Record<string, unknown>[]>;
+  /** Stops the connector (the log stops growing; the slot keeps the changes). */
+  pauseConnector(): Promise<void>;
+  /** Starts a connector again: it logs what the slot kept. */
+  resumeConnector(): void;
   stop(): Promise<void>;
 }
 
@@ -47,8 +51,8 @@ export async function startGatewayPipeline(): Promise<GatewayPipeline> {
       },
     ],
   });
-  const connector = new Connector({ config, logger: silentLogger });
-  const running = connector.run().catch(() => undefined);
+  let connector = new Connector({ config, logger: silentLogger });
+  let running = connector.run().catch(() => undefined);
   await waitFor('the connector to stream from its slot', async () => {
     const rows = await db.sql('SELECT active FROM pg_replication_slots WHERE slot_name = $1', [name]);
     return rows[0]?.active === true;
@@ -71,6 +75,14 @@ export async function startGatewayPipeline(): Promise<GatewayPipeline> {
     async expected(category) {
       const rows = await db.sql(`SELECT ${COLUMNS} FROM items WHERE category_id = $1 ORDER BY id`, [category]);
       return rows.map((r) => ({ ...r, meta: r.meta === null ? null : JSON.parse(r.meta as string) }));
+    },
+    async pauseConnector() {
+      await connector.stop();
+      await running;
+    },
+    resumeConnector() {
+      connector = new Connector({ config, logger: silentLogger });
+      running = connector.run().catch(() => undefined);
     },
     async stop() {
       await gateway.stop();
