@@ -51,7 +51,7 @@ describe('gateway reset', () => {
     let removed = 0;
     for (let attempt = 0; attempt < 200 && removed < 7; attempt++) {
       for (let partition = 0; partition < 2; partition++) {
-        const entries = (await redis.xrange(keys.partition(partition), `(${at[partition]}`, '+')) as [string][];
+        const entries = await redis.xrange(keys.partition(partition), `(${at[partition]}`, '+');
         if (entries.length > 0) removed += await redis.xdel(keys.partition(partition), ...entries.map(([id]) => id));
       }
       if (removed < 7) await new Promise((r) => setTimeout(r, 50));
