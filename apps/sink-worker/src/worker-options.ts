@@ -40,7 +40,7 @@ export function sinkWorkerOptionsFromConfig(
           ),
         ),
       ),
-    degradedAfterMs: degradedAfterFromEnv(),
+    degradedAfterMs: degradedAfterFromEnv() ?? config.workers.degradedAfter,
     maintenance: {
       policy: {
         mode: log.retention.mode,
@@ -55,8 +55,8 @@ export function sinkWorkerOptionsFromConfig(
 }
 
 /**
- * The degraded bound (a partition retrying longer is degraded in status, health and metrics):
- * DISTRIBUTARY_DEGRADED_AFTER_MS, default 60 000.
+ * The degraded bound from the environment (a partition retrying longer is degraded in status, health and
+ * metrics): DISTRIBUTARY_DEGRADED_AFTER_MS overrides the YAML key `workers.degradedAfter` (default 60s).
  */
 export function degradedAfterFromEnv(env: NodeJS.ProcessEnv = process.env): number | undefined {
   const raw = env.DISTRIBUTARY_DEGRADED_AFTER_MS;

@@ -3,6 +3,7 @@ export * from './schema/source';
 export * from './schema/log';
 export * from './schema/admin';
 export * from './schema/verify';
+export * from './schema/workers';
 export * from './schema/gateway';
 export * from './schema/sinks/elasticsearch';
 export * from './schema/sinks/redis-cache';

@@ -3,6 +3,7 @@ import { adminSchema } from './admin';
 import { logSchema } from './log';
 import { sourceSchema } from './source';
 import { verifySchema } from './verify';
+import { workersSchema } from './workers';
 import { gatewaySchema, subscriptionsSchema } from './gateway';
 import { elasticsearchSinkSchema } from './sinks/elasticsearch';
 import { materializedViewSinkSchema } from './sinks/materialized-view';
@@ -29,6 +30,7 @@ export const configSchema = z.strictObject({
   sinks: z.array(sinkSchema).default([]),
   admin: adminSchema,
   verify: verifySchema,
+  workers: workersSchema,
   gateway: gatewaySchema.optional(),
   subscriptions: subscriptionsSchema.optional(),
 });
