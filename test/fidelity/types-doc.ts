@@ -43,7 +43,12 @@ const SINKS = `
   in a \`date\`). Such a document is dead-lettered with an explanation naming the column, the value and a
   mapping that holds it (\`flattened\` or \`object\` with \`enabled: false\` for json/jsonb, \`keyword\` for
   the others); after the mapping is changed the index is rebuilt and the dead letters can be replayed.
-  Give explicit \`mappings\` for columns whose every value must be searchable.
+  Give explicit \`mappings\` for columns whose every value must be searchable. An **explicit** mapping
+  is checked when the sink opens: a field copied from a column (or cast with \`$number(col)\`) whose
+  mapping would refuse one of the column's legal values above (int8 in an \`integer\`, NaN in a
+  \`double\`, 'infinity' in a \`date\`, a jsonb object in a \`keyword\`) makes the sink refuse to open,
+  naming the field, the column type, the value and a mapping that holds it (\`keyword\`,
+  \`flattened\`, or the same type with \`ignore_malformed: true\`); see the sink's README.
 - **Redis cache, \`format: json\`.** The row as one JSON document written by \`exactJson\`. As in
   PostgreSQL's own \`to_jsonb(row)\`, a json/jsonb column holding JSON \`null\` and one that is SQL NULL
   both appear as \`null\` there; use \`format: hash\` where the two must be told apart.

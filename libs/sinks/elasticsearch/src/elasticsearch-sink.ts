@@ -21,7 +21,7 @@ import { configFingerprint, indexBody, type IndexBody } from './index/index-body
 import { IndexManager } from './index/index-manager';
 import { scanDocuments } from './index/scan';
 import { esMetrics } from './metrics';
-import { checkSourceShape } from './open-checks';
+import { checkMappingFits, checkSourceShape } from './open-checks';
 import { planDirect } from './plan/direct-plan';
 import { planJoined } from './plan/joined-plan';
 import type { Planner } from './plan/plan-context';
@@ -133,6 +133,8 @@ export class ElasticsearchSink implements Sink {
 
   private async openOnce(): Promise<void> {
     if (this.spec.relations.length > 0) await checkSourceShape(this.name, this.spec, this.source);
+    const { mappings, settings } = this.config.elasticsearch;
+    await checkMappingFits(this.name, this.spec, this.source, mappings, settings);
     this.serving = await this.indices.ensure(this.body);
     this.writeIndices = [this.serving];
     await this.indices.deleteExpired(this.config.elasticsearch.retireAfter);

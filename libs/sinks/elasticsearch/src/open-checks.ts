@@ -1,6 +1,23 @@
 import { SourceShapeError } from '@distributary/core';
 import { columnsUsed, type DocumentSpec } from './document/document-spec';
+import {
+  describeConflicts,
+  mappedFields,
+  mappingConflicts,
+  type ColumnType,
+  type MappingConflict,
+} from './index/mapping-check';
 import type { SourceReader } from './source/source-reader';
+
+/** An explicit Elasticsearch mapping that would refuse a legal source value: the sink does not open. */
+export class MappingRefusedError extends SourceShapeError {
+  constructor(
+    message: string,
+    readonly conflicts: MappingConflict[],
+  ) {
+    super(message);
+  }
+}
 
 /** Refuse to start when the document config names a table or column the source does not have. */
 export async function checkSourceShape(sinkName: string, spec: DocumentSpec, source: SourceReader): Promise<void> {
@@ -15,4 +32,30 @@ export async function checkSourceShape(sinkName: string, spec: DocumentSpec, sou
       }
     }
   }
+}
+
+/** Refuse to open when an explicitly mapped field cannot hold a legal value of its column (index/mapping-check.ts). */
+export async function checkMappingFits(
+  sinkName: string,
+  spec: DocumentSpec,
+  source: SourceReader,
+  mappings: Record<string, unknown> | undefined,
+  settings: Record<string, unknown> | undefined,
+): Promise<void> {
+  const properties = mappings?.properties;
+  if (typeof properties !== 'object' || properties === null || Object.keys(properties).length === 0) return;
+  const types = new Map<string, Map<string, ColumnType>>();
+  for (const table of spec.tables) {
+    const info = await source.tableInfo(table);
+    const columns = new Map<string, ColumnType>();
+    for (const [column, sqlType] of info.columns)
+      columns.set(column, { sqlType, baseType: info.baseTypes.get(column) ?? 'other' });
+    types.set(table, columns);
+  }
+  const conflicts = mappingConflicts(
+    mappedFields(spec, (table) => types.get(table)),
+    mappings,
+    settings,
+  );
+  if (conflicts.length > 0) throw new MappingRefusedError(describeConflicts(sinkName, conflicts), conflicts);
 }

@@ -3,14 +3,18 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createElasticsearchSink, versionOf, type ElasticsearchSink } from '@distributary/sink-elasticsearch';
 import type { Row } from '@distributary/core';
 import { health, registry } from '@distributary/observability';
-import { esUrl, pgUrl, uniqueName } from '@distributary/testkit';
+import { createTestDatabase, esUrl, pgUrl, uniqueName } from '@distributary/testkit';
 import { allDocs, batchOf, dropIndices, EventFactory, sinkConfig } from './helpers';
 
 const client = new Client({ node: esUrl() });
 const prefix = uniqueName('h4_direct');
 const sinks: ElasticsearchSink[] = [];
 
-async function openSink(alias: string, extra: Record<string, unknown> = {}): Promise<ElasticsearchSink> {
+async function openSink(
+  alias: string,
+  extra: Record<string, unknown> = {},
+  sourceUrl = pgUrl(),
+): Promise<ElasticsearchSink> {
   const sink = createElasticsearchSink(
     sinkConfig({
       name: 'products',
@@ -19,7 +23,7 @@ async function openSink(alias: string, extra: Record<string, unknown> = {}): Pro
       id: '{id}',
       document: { name: 'name', price: { expr: '$number(price)' }, tags: 'tags' },
     }),
-    { sourceUrl: pgUrl() },
+    { sourceUrl },
   );
   await sink.open();
   sinks.push(sink);
@@ -101,9 +105,14 @@ describe('elasticsearch sink: one table, versioned writes', () => {
   });
 
   it('dead-letters a document Elasticsearch refuses and still indexes the rest of the batch', async () => {
-    const strict = await openSink(`${prefix}_strict`, {
-      mappings: { properties: { name: { type: 'keyword' }, price: { type: 'integer' }, tags: { type: 'keyword' } } },
-    });
+    // explicit mappings are checked against the source's column types at open (mapping-check.test.ts)
+    const db = await createTestDatabase('h4_direct');
+    await db.sql('CREATE TABLE public.products (id int PRIMARY KEY, name text, price numeric, tags text[])');
+    const strict = await openSink(
+      `${prefix}_strict`,
+      { mappings: { properties: { name: { type: 'keyword' }, price: { type: 'double' }, tags: { type: 'keyword' } } } },
+      db.url,
+    ).finally(() => db.drop());
     const g = new EventFactory('public.products');
     const bad = g.next('c', { id: 11 }, { after: { id: 11, name: 'bad', price: 'not a number', tags: [] } });
     const events = [

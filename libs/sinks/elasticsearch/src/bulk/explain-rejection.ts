@@ -17,24 +17,48 @@ function between(text: string, start: string, end: string): string | undefined {
   return to < 0 ? undefined : text.slice(from, to);
 }
 
+const KEEP =
+  ', or keep the type with ignore_malformed: true (the document is indexed and _source keeps the value; only that value is left out of the index and the document is listed in _ignored)';
+
 const ADVICE: Record<string, string> = {
-  long: 'integers beyond 64 bits (int8 is always within; numeric and json numbers need not be): map it as keyword, or as unsigned_long/double if rounding is acceptable',
-  integer: 'integers beyond 32 bits: map it as long or keyword',
-  short: 'integers beyond 16 bits: map it as long or keyword',
-  byte: 'integers beyond 8 bits: map it as long or keyword',
-  unsigned_long: 'negative or fractional numbers, or integers beyond 64 bits: map it as keyword',
-  double:
-    'NaN, Infinity or numbers beyond double range (float/numeric columns and json numbers can hold them): map it as keyword, or exclude those rows with the document mapping',
-  float: 'NaN, Infinity or numbers beyond float range: map it as keyword or double',
-  half_float: 'NaN, Infinity or numbers beyond half_float range: map it as keyword or double',
-  scaled_float: 'NaN, Infinity or numbers beyond its range: map it as keyword',
-  date: "'infinity', '-infinity' or years outside Elasticsearch's date range (a PostgreSQL timestamp may hold them): map it as keyword, or leave those rows out through the document mapping",
-  date_nanos: "'infinity', '-infinity', BC or pre-1970 timestamps: map it as date or keyword",
+  long: `integers beyond 64 bits (int8 is always within; numeric and json numbers need not be), NaN or text: map it as keyword, or as unsigned_long/double if rounding is acceptable${KEEP}`,
+  integer: `integers beyond 32 bits, NaN or text: map it as long or keyword${KEEP}`,
+  short: `integers beyond 16 bits, NaN or text: map it as long or keyword${KEEP}`,
+  byte: `integers beyond 8 bits, NaN or text: map it as long or keyword${KEEP}`,
+  unsigned_long: `negative numbers, integers beyond 64 bits, NaN or text: map it as keyword${KEEP}`,
+  double: `NaN, Infinity or numbers beyond double range (float/numeric columns and json numbers can hold them): map it as keyword, or exclude those rows with the document mapping${KEEP}`,
+  float: `NaN, Infinity or numbers beyond float range: map it as keyword or double${KEEP}`,
+  half_float: `NaN, Infinity or numbers beyond half_float range: map it as keyword or double${KEEP}`,
+  scaled_float: `NaN, Infinity or numbers beyond its range: map it as keyword${KEEP}`,
+  date: `'infinity', '-infinity' or years outside Elasticsearch's date range (a PostgreSQL timestamp may hold them): map it as keyword, or leave those rows out through the document mapping${KEEP}`,
+  date_nanos: `'infinity', '-infinity', BC or pre-1970 timestamps: map it as date or keyword${KEEP}`,
   boolean: 'values that are not booleans: map it as keyword',
+  keyword:
+    'JSON objects (a json/jsonb column is embedded as JSON): map it as { type: flattened } or { type: object, enabled: false }',
+  object: 'values that are not JSON objects: map it as keyword (or give the column its own document field)',
 };
 
 const JSON_ADVICE =
   'a json/jsonb column is embedded verbatim, so its numbers can be beyond what dynamic mapping guessed from earlier documents: map the column as { type: flattened } (every leaf a keyword) or { type: object, enabled: false } (kept in _source only)';
+
+/** ES field types whose refusals are alike for this advice. */
+const SAME_ADVICE: Record<string, string> = {
+  text: 'keyword',
+  match_only_text: 'keyword',
+  wildcard: 'keyword',
+  search_as_you_type: 'keyword',
+  nested: 'object',
+  flattened: 'object',
+};
+
+/**
+ * What an Elasticsearch field of `type` cannot hold and a mapping that would hold it: the one source
+ * of the advice given in dead letters and by the mapping check when the sink opens.
+ */
+export function mappingAdvice(type: string, jsonColumn = false): string {
+  if (jsonColumn) return ADVICE.keyword;
+  return ADVICE[SAME_ADVICE[type] ?? type] ?? `values its mapping [${type}] cannot hold: map it as keyword`;
+}
 
 /** The refusal with the field, its column, its value and what would hold it; unchanged when unknown. */
 export function explainRejection(error: string): string {
@@ -50,7 +74,7 @@ export function explainRejection(error: string): string {
   const preview = between(error, PREVIEW, "'");
   const column = field.split('.')[0];
   const nested = field.includes('.');
-  const advice = nested ? JSON_ADVICE : (ADVICE[type] ?? `values its mapping [${type}] cannot hold: map it as keyword`);
+  const advice = nested ? JSON_ADVICE : mappingAdvice(type);
   const value = preview === undefined ? '' : ` (value ${preview})`;
   return (
     `Elasticsearch's mapping [${type}] of field "${field}" cannot hold this legal value of column "${column}"${value}; ` +

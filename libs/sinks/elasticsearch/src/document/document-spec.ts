@@ -1,6 +1,6 @@
 import jsonata from 'jsonata';
 import type { ElasticsearchSinkConfig, EsPlainFieldConfig } from '@distributary/config';
-import { fastExpression, type FastExpression } from './fast-expression';
+import { fastExpression, type FastCast, type FastExpression } from './fast-expression';
 import { compileIdTemplate, type IdTemplate } from './id-template';
 
 /** The sink's document configuration, compiled once at construction: JSONata parsed, joins resolved. */
@@ -12,7 +12,7 @@ export type PlainField =
       source: string;
       expression: jsonata.Expression;
       /** Set for a column reference or simple cast: evaluated without JSONata when it can be. */
-      fast?: { column: string; evaluate: FastExpression };
+      fast?: { column: string; cast: FastCast; evaluate: FastExpression };
     };
 
 export interface Relation {

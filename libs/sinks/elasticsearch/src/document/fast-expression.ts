@@ -38,11 +38,18 @@ function asPath(value: ColumnValue | undefined): unknown {
   return FALLBACK; // arrays and objects: JSONata's sequence rules apply
 }
 
+/** What a fast expression does with its column: copy it, or cast it with $number / $string. */
+export type FastCast = 'copy' | 'number' | 'string';
+
 /** The column a fast expression reads and how, or undefined when the expression needs JSONata. */
-export function fastExpression(source: string): { column: string; evaluate: FastExpression } | undefined {
+export function fastExpression(
+  source: string,
+): { column: string; cast: FastCast; evaluate: FastExpression } | undefined {
   const text = source.trim();
-  if (NAME.test(text) && !NOT_PATHS.has(text)) return { column: text, evaluate: asPath };
+  if (NAME.test(text) && !NOT_PATHS.has(text)) return { column: text, cast: 'copy', evaluate: asPath };
   const cast = CAST.exec(text);
   if (!cast || NOT_PATHS.has(cast[2])) return undefined;
-  return { column: cast[2], evaluate: cast[1] === 'number' ? asNumber : asString };
+  return cast[1] === 'number'
+    ? { column: cast[2], cast: 'number', evaluate: asNumber }
+    : { column: cast[2], cast: 'string', evaluate: asString };
 }

@@ -17,6 +17,9 @@ export interface TableInfo {
   table: string;
   columns: Map<string, string>;
   kinds: Map<string, ColumnKind>;
+  /** Each column's base type (domains and arrays followed down): its pg_catalog name, or 'other'
+   *  (enums, composites, ranges of extension types…, all written as PostgreSQL's text). */
+  baseTypes: Map<string, string>;
   primaryKey: string[];
 }
 
@@ -36,6 +39,24 @@ FROM pg_attribute a
 LEFT JOIN pg_index i ON i.indrelid = a.attrelid AND i.indisprimary
 WHERE a.attrelid = to_regclass($1) AND a.attnum > 0 AND NOT a.attisdropped
 ORDER BY a.attnum`;
+
+/** Follows each column's type through domains and array element types to the base type. */
+const BASE_TYPES_SQL = `
+WITH RECURSIVE chain AS (
+  SELECT a.attname AS name, a.atttypid AS type_oid, 0 AS depth
+  FROM pg_attribute a
+  WHERE a.attrelid = to_regclass($1) AND a.attnum > 0 AND NOT a.attisdropped
+  UNION ALL
+  SELECT c.name, CASE WHEN t.typtype = 'd' THEN t.typbasetype ELSE t.typelem END, c.depth + 1
+  FROM chain c JOIN pg_type t ON t.oid = c.type_oid
+  WHERE (t.typtype = 'd' OR (t.typcategory = 'A' AND t.typelem <> 0)) AND c.depth < 32
+)
+SELECT DISTINCT ON (c.name) c.name,
+       CASE WHEN n.nspname = 'pg_catalog' AND t.typtype = 'b' THEN t.typname ELSE 'other' END AS base_type
+FROM chain c
+JOIN pg_type t ON t.oid = c.type_oid
+JOIN pg_namespace n ON n.oid = t.typnamespace
+ORDER BY c.name, c.depth DESC`;
 
 /** Reads the catalog with one pooled connection at a time (the resolver's lookups are sequential). */
 export async function loadTableInfo(pool: Pool, types: TypeResolver, table: string): Promise<TableInfo> {
@@ -60,5 +81,7 @@ export async function loadTableInfo(pool: Pool, types: TypeResolver, table: stri
   for (const field of fields) {
     kinds.set(field.name, { oid: field.dataTypeID, kind: await types.resolve(field.dataTypeID) });
   }
-  return { table, columns: new Map(rows.map((r) => [r.name, r.type])), kinds, primaryKey };
+  const base = await pool.query<{ name: string; base_type: string }>(BASE_TYPES_SQL, [quoteTable(table)]);
+  const baseTypes = new Map(base.rows.map((r) => [r.name, r.base_type]));
+  return { table, columns: new Map(rows.map((r) => [r.name, r.type])), kinds, baseTypes, primaryKey };
 }
