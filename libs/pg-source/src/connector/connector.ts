@@ -44,6 +44,7 @@ import {
   writeSlotHealthState,
   type SlotHealth,
 } from '../slot-health';
+import { skipAppendedSeqs } from '../slot-health/resume-seq';
 
 /**
  * The connector: WAL of one slot → the change log. One active instance per slot: the leader holds
@@ -68,10 +69,20 @@ export interface ConnectorOptions {
   redis?: RedisClient;
 }
 
+/** How long a term's end waits for the snapshot-job worker to close. */
+const COORDINATOR_STOP_MS = 5000;
+
 export type ConnectorRole = 'starting' | 'standby' | 'leader' | 'stopped';
 
 function errorText(error: unknown): string {
   return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}
+
+class SnapshotInterruptedError extends Error {
+  constructor() {
+    super('the initial snapshot was interrupted by a stop; it resumes at the next start');
+    this.name = 'SnapshotInterruptedError';
+  }
 }
 
 function isFatal(error: unknown): boolean {
@@ -195,6 +206,8 @@ export class Connector {
         await this.lead(token);
         attempt = 0;
       } catch (error) {
+        // A stop interrupted this term (e.g. the re-snapshot between two chunks): nothing to retry.
+        if (this.stopping && !isFatal(error)) break;
         const problem = isFatal(error) ? null : classifySlotError(error);
         if (problem && !this.stopping) {
           // Permanent: retrying cannot help. Re-sync (or stop) instead of looping on the error.
@@ -278,6 +291,7 @@ export class Connector {
         this.logger.info({ tables: publication.removed }, 'tables removed from the publication');
       if ((await initialSnapshotState(this.redis, this.keys)).state === 'running') {
         this.logger.warn('the initial snapshot was interrupted: resuming after its last appended chunk');
+        await skipAppendedSeqs(this.redis, this.keys, config.log.partitions);
         await this.initialSnapshot(appender, types);
       }
       await this.recovery.finish(async (events) => void (await appender.append(events, [])));
@@ -364,12 +378,29 @@ export class Connector {
       await session.run();
     } finally {
       for (const timer of timers) clearInterval(timer);
-      await coordinator
-        ?.stop()
-        .catch((error: unknown) => this.logger.warn({ error: errorText(error) }, 'snapshot jobs: stop failed'));
+      if (coordinator) await this.stopCoordinator(coordinator);
       this.session = null;
       if (this.roleValue === 'leader') this.setRole(this.stopping ? 'stopped' : 'standby');
     }
+  }
+
+  /**
+   * Stops the snapshot-job worker, bounded: BullMQ's worker.close() never returns while the log Redis
+   * is unreachable, which would keep this term (and a SIGTERM) from ending. The job it may leave
+   * behind stays 'running' and is queued again by the next leader.
+   */
+  private async stopCoordinator(coordinator: SnapshotCoordinator): Promise<void> {
+    const stopped = coordinator.stop().then(
+      () => true,
+      (error: unknown) => {
+        this.logger.warn({ error: errorText(error) }, 'snapshot jobs: stop failed');
+        return true;
+      },
+    );
+    const bound = new AbortController();
+    const inTime = await Promise.race([stopped, sleep(COORDINATOR_STOP_MS, bound.signal).then(() => false)]);
+    bound.abort();
+    if (!inTime) this.logger.warn({ waitedMs: COORDINATOR_STOP_MS }, 'snapshot jobs: worker did not close; moving on');
   }
 
   private loseLease(reason: string): void {
@@ -457,6 +488,8 @@ export class Connector {
       snapshotName: exported?.snapshotName,
       onSnapshotImported: async () => exported?.release(),
       append: async (events) => {
+        // A stop ends the snapshot between two chunks; it stays 'running' and resumes at the next start.
+        if (this.stopping) throw new SnapshotInterruptedError();
         await appender.append(events, []);
       },
       redis: this.redis,

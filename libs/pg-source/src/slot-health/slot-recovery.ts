@@ -7,6 +7,7 @@ import { SlotUnusableError, type SlotProblem } from './slot-errors';
 import { clearResyncRequested, readSlotHealthState, writeSlotHealthState, type ResyncEpisode } from './health-state';
 import { reconcileLog, type ReconcileResult } from './reconcile-log';
 import { slotMetrics } from './slot-metrics';
+import { nextFreeSeq } from './resume-seq';
 
 /**
  * The slot-loss policy (`source.onSlotLost`). A slot that is lost (invalidated), dropped, or whose
@@ -151,7 +152,11 @@ export class SlotRecovery {
       partitions: this.options.partitions,
       tables: this.options.tables,
       lsn: BigInt(initial.lsn),
-      firstSeq: Number(initial.seq ?? 0),
+      // Past any delete a crashed earlier attempt appended (a reused ID would be skipped as a duplicate).
+      firstSeq: Math.max(
+        Number(initial.seq ?? 0),
+        await nextFreeSeq(redis, keys, this.options.partitions, BigInt(initial.lsn)),
+      ),
       append,
     });
     const done: ResyncEpisode = {
