@@ -6,6 +6,12 @@
  * compares every sink with the source. lost = rows the source has and a sink lacks; divergent =
  * sink entries that differ from the source or should not exist. Both must be 0.
  *
+ * The full run (`npm run chaos -- --full`) adds: writes until `minChanges`, a schema change (ADD
+ * COLUMN … DEFAULT on accounts: the connector re-syncs the table), the replication slot lost, one
+ * poison row per sink kind that must reach that sink's DLQ and, after a fix, be replayed with the
+ * real `dlq replay` (poison.ts), and a second pipeline with the same sink names sharing every store
+ * (chaos-pipelines.ts), verified like the first.
+ *
  * Isolation: a throwaway PostgreSQL and log Redis under .local/chaos/<run>/ (never the shared
  * stack's servers), a proxy in front of the shared Elasticsearch with a unique index, a unique key
  * prefix on the shared Redis for the cache. Everything is removed at the end.
@@ -14,16 +20,18 @@ import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { esUrl, redisUrl, startTcpProxy, uniqueName } from '@distributary/testkit';
 import { stack } from '@distributary/testkit';
-import { deleteIndices, deleteKeys, Pipeline } from '../harness/pipeline';
+import { deleteIndices, deleteKeys } from '../harness/pipeline';
 import { repoRoot } from '../harness/role-process';
 import { connectRedis } from '@distributary/changelog';
+import { chaosPipeline, type ChaosPipeline } from './chaos-pipelines';
 import { traceKeys } from './log-trace';
+import { fixAndReplay, plantPoison, type PoisonOutcome } from './poison';
 import { Random } from './random';
 import { checkSinks, type SinkCheck } from './sink-checks';
 import { Supervisor } from './supervisor';
 import { ThrowawayPostgres } from './throwaway-postgres';
 import { ThrowawayRedis } from './throwaway-redis';
-import { CHAOS_TABLES, CHAOS_VIEW_SQL, ChaosWorkload, chaosSchemaSql } from './workload';
+import { ChaosWorkload, chaosSchemaSql } from './workload';
 import { Client } from 'pg';
 
 export interface ChaosOptions {
@@ -45,6 +53,14 @@ export interface ChaosOptions {
   /** Lose the replication slot: the connector is held down while the workload writes on and enough WAL
    *  passes for PostgreSQL to invalidate the slot (small max_slot_wal_keep_size); it must re-sync. */
   loseSlot?: boolean;
+  /** Keep writing after the fault phase until this many changes committed (the large transaction counts). */
+  minChanges?: number;
+  /** ALTER TABLE public.accounts ADD COLUMN tier text NOT NULL DEFAULT 'basic' mid-run. */
+  schemaChange?: boolean;
+  /** One poison row per sink kind: dead-lettered, fixed, replayed with `dlq replay`. */
+  poison?: boolean;
+  /** A second pipeline with the same sink names on the same stores. */
+  secondPipeline?: boolean;
   /** Leave the throwaway servers, index and keys in place (for a post-mortem); processes still stop. */
   keep?: boolean;
 }
@@ -77,15 +93,19 @@ export interface ChaosResult {
   crashes: { label: string; output: string }[];
   lost: number;
   divergent: number;
+  /** Dead letters left at the end (after the poison replays). */
   deadLetters: number;
+  /** Dead letters re-synced by `dlq replay`. */
+  dlqReplayed: number;
+  poison?: PoisonOutcome;
+  schemaChanged?: boolean;
+  pipelines: string[];
   /** For a few differing keys: their events in the log (see log-trace.ts). */
   traces: Record<string, Record<string, string[]>>;
   drainError?: string;
   checks: SinkCheck[];
   summary: string;
 }
-
-const SINKS = ['accounts-search', 'notes-cache', 'orders-by-account'];
 
 /** Writes WAL segments and checkpoints until PostgreSQL invalidates the slot; returns its wal_status. */
 async function loseSlot(url: string, slot: string): Promise<string> {
@@ -125,12 +145,13 @@ export async function runChaos(partial: Partial<ChaosOptions> = {}): Promise<Cha
   const random = new Random(options.seed);
   const name = uniqueName('chaos').replace(/_/g, '-');
   const dir = join(repoRoot, '.local', 'chaos', name);
-  const esIndex = `${name}-accounts`;
-  const cachePrefix = `${name}:note:`;
   const cacheRedisUrl = redisUrl(0);
-  const viewTable = 'public.orders_by_account';
+  const names = options.secondPipeline ? [name, `${name}-b`] : [name];
   log(
-    `chaos ${name}: seed ${options.seed}, ${options.durationMs / 1000}s, ${options.kills} kills, ES outage ${options.esOutageMs / 1000}s`,
+    `chaos ${name}: seed ${options.seed}, ${options.durationMs / 1000}s, ${options.kills} kills, ES outage ${options.esOutageMs / 1000}s` +
+      `, large transaction ${options.largeTransactionRows} rows, min changes ${options.minChanges ?? 0}` +
+      `${options.schemaChange ? ', schema change' : ''}${options.poison ? ', poison rows' : ''}` +
+      `${options.loseSlot ? ', slot loss' : ''}, pipelines ${names.join(' ')}`,
   );
 
   const pg = await ThrowawayPostgres.create(
@@ -139,8 +160,8 @@ export async function runChaos(partial: Partial<ChaosOptions> = {}): Promise<Cha
   );
   const cleanups: (() => Promise<void>)[] = [() => pg.destroy()];
   const keepers: (() => void)[] = [() => pg.keepRunning()];
-  let pipeline: Pipeline | undefined;
-  let supervisor: Supervisor | undefined;
+  const pipelines: ChaosPipeline[] = [];
+  const supervisors: Supervisor[] = [];
   let workload: ChaosWorkload | undefined;
   try {
     const logRedis = await ThrowawayRedis.create(join(dir, 'redis'));
@@ -148,49 +169,47 @@ export async function runChaos(partial: Partial<ChaosOptions> = {}): Promise<Cha
     keepers.push(() => logRedis.keepRunning());
     const esProxy = await startTcpProxy(stack.esPort);
     cleanups.unshift(() => esProxy.close());
-    cleanups.unshift(() => deleteIndices(esUrl(), esIndex));
-    cleanups.unshift(async () => {
-      const cache = connectRedis({ url: cacheRedisUrl });
-      await deleteKeys(cache, `${name}:*`);
-      await deleteKeys(cache, `{${name}:*`);
-      cache.disconnect();
-    });
+    for (const pipelineName of names) {
+      cleanups.unshift(() => deleteIndices(esUrl(), `${pipelineName}-accounts`));
+      cleanups.unshift(async () => {
+        const cache = connectRedis({ url: cacheRedisUrl });
+        await deleteKeys(cache, `${pipelineName}:*`);
+        await deleteKeys(cache, `{${pipelineName}:*`);
+        cache.disconnect();
+      });
+    }
 
-    mkdirSync(join(dir, 'logs'), { recursive: true });
     const sourceUrl = pg.url();
     await exec(sourceUrl, chaosSchemaSql);
-    pipeline = new Pipeline({
-      name,
-      sourceUrl,
-      tables: CHAOS_TABLES,
-      logRedisUrl: logRedis.url,
-      partitions: options.partitions,
-      snapshot: 'never',
-      batchSize: 500,
-      logDir: join(dir, 'logs'),
-      sinks: [
-        { name: SINKS[0], elasticsearch: { url: esProxy.url('http'), index: esIndex }, from: 'public.accounts' },
-        {
-          name: SINKS[1],
-          redis: { url: cacheRedisUrl },
-          // the sink's row-state keys: under this run's name, not the default distributary:<sink>
-          namespace: `${name}:cache-state`,
-          from: 'public.notes',
-          key: `${cachePrefix}{id}`,
-        },
-        { name: SINKS[2], view: { postgres: sourceUrl, table: viewTable }, sql: CHAOS_VIEW_SQL },
-      ],
+    names.forEach((pipelineName, i) => {
+      mkdirSync(join(dir, 'logs', pipelineName), { recursive: true });
+      pipelines.push(
+        chaosPipeline({
+          name: pipelineName,
+          tableSuffix: i === 0 ? '' : '_b',
+          sourceUrl,
+          logRedisUrl: logRedis.url,
+          esProxyUrl: esProxy.url('http'),
+          esUrl: esUrl(),
+          cacheRedisUrl,
+          partitions: options.partitions,
+          logDir: join(dir, 'logs'),
+          poison: Boolean(options.poison),
+        }),
+      );
     });
-    const activePipeline = pipeline;
-    supervisor = new Supervisor(pipeline, random);
-    const connector = supervisor.add('connector');
-    await pipeline.waitForSlot(connector);
-    for (let w = 0; w < options.workers; w++) supervisor.add('worker');
-    supervisor.start();
+    for (const [i, { pipeline }] of pipelines.entries()) {
+      const supervisor = new Supervisor(pipeline, random);
+      supervisors.push(supervisor);
+      await pipeline.waitForSlot(supervisor.add('connector'));
+      // the second pipeline: one worker (the machine runs both)
+      for (let w = 0; w < (i === 0 ? options.workers : 1); w++) supervisor.add('worker');
+      supervisor.start();
+    }
+    const first = pipelines[0].pipeline;
     workload = new ChaosWorkload(sourceUrl, random, options.transactionsPerSecond);
     workload.start();
     const activeWorkload = workload;
-    const activeSupervisor = supervisor;
 
     // the fault schedule, as offsets into the fault phase
     const d = options.durationMs;
@@ -198,10 +217,21 @@ export async function runChaos(partial: Partial<ChaosOptions> = {}): Promise<Cha
     const killSpan = 0.8 * d;
     for (let k = 0; k < options.kills; k++) {
       const at = 0.05 * d + (killSpan * (k + 0.2 + 0.6 * random.next())) / options.kills;
-      events.push({ at, what: 'kill -9', run: async () => log(`  kill -9 ${await activeSupervisor.killRandom()}`) });
+      events.push({
+        at,
+        what: 'kill -9',
+        run: async () => {
+          const i = random.int(0, supervisors.length - 1);
+          log(`  kill -9 ${names[i]} ${await supervisors[i].killRandom()}`);
+        },
+      });
     }
     let restarts = 0;
     let largeTransactionCommitted = false;
+    let schemaChanged = false;
+    const outcome: { poison?: PoisonOutcome } = {};
+    let poisonPlanted: Promise<unknown> = Promise.resolve();
+    const poisonTargets = pipelines.map((p) => ({ pipeline: p.pipeline, cachePrefix: p.targets.cachePrefix }));
     if (options.restartRedis)
       events.push({
         at: 0.25 * d,
@@ -210,6 +240,12 @@ export async function runChaos(partial: Partial<ChaosOptions> = {}): Promise<Cha
           await logRedis.restart(1000);
           restarts++;
         },
+      });
+    if (options.poison)
+      events.push({
+        at: 0.3 * d,
+        what: 'poison rows (ES immense keyword, cache WRONGTYPE key, 40 kB GROUP BY value)',
+        run: () => (poisonPlanted = plantPoison(sourceUrl, cacheRedisUrl, poisonTargets, random)),
       });
     events.push({
       at: 0.35 * d,
@@ -232,14 +268,23 @@ export async function runChaos(partial: Partial<ChaosOptions> = {}): Promise<Cha
           }, options.esOutageMs);
         },
       });
+    if (options.schemaChange)
+      events.push({
+        at: 0.5 * d,
+        what: 'schema change: ALTER TABLE public.accounts ADD COLUMN tier … DEFAULT',
+        run: async () => {
+          await exec(sourceUrl, `ALTER TABLE public.accounts ADD COLUMN tier text NOT NULL DEFAULT 'basic'`);
+          schemaChanged = true;
+        },
+      });
     if (options.loseSlot)
       events.push({
         at: 0.55 * d,
         what: 'lose the replication slot (connector held down, WAL past max_slot_wal_keep_size)',
         run: async () => {
-          await activeSupervisor.hold('connector');
-          log(`  slot: ${await loseSlot(sourceUrl, activePipeline.slotName)}`);
-          activeSupervisor.release('connector');
+          await supervisors[0].hold('connector');
+          log(`  slot: ${await loseSlot(sourceUrl, first.slotName)}`);
+          supervisors[0].release('connector');
         },
       });
     if (options.restartPostgres)
@@ -249,6 +294,16 @@ export async function runChaos(partial: Partial<ChaosOptions> = {}): Promise<Cha
         run: async () => {
           await pg.restart();
           restarts++;
+        },
+      });
+    if (options.poison)
+      events.push({
+        at: 0.7 * d,
+        what: 'poison: wait for the DLQs, fix the causes, dlq replay',
+        run: async () => {
+          await poisonPlanted;
+          outcome.poison = await fixAndReplay(sourceUrl, cacheRedisUrl, poisonTargets, pipelines[0].sinks, log);
+          log(`  poison: ${JSON.stringify(outcome.poison)}`);
         },
       });
     events.sort((a, b) => a.at - b.at);
@@ -263,6 +318,10 @@ export async function runChaos(partial: Partial<ChaosOptions> = {}): Promise<Cha
     }
     const endWrites = startedAt + 0.85 * d - Date.now();
     if (endWrites > 0) await new Promise((resolve) => setTimeout(resolve, endWrites));
+    while (activeWorkload.changes < (options.minChanges ?? 0)) {
+      log(`  writing on: ${activeWorkload.changes} of ${options.minChanges} changes`);
+      await new Promise((resolve) => setTimeout(resolve, 10_000));
+    }
     await activeWorkload.stop();
     await Promise.all(running);
     const outageEnd = startedAt + 0.45 * d + options.esOutageMs - Date.now();
@@ -271,68 +330,83 @@ export async function runChaos(partial: Partial<ChaosOptions> = {}): Promise<Cha
     if (remaining > 0) await new Promise((resolve) => setTimeout(resolve, remaining));
 
     log(`drain: ${activeWorkload.changes} changes in ${activeWorkload.committed} transactions`);
-    activeSupervisor.settle();
+    for (const supervisor of supervisors) supervisor.settle();
     let drainError: string | undefined;
     try {
-      const target = await activePipeline.sourceLsn();
-      await activePipeline.waitForLog(target, options.drainTimeoutMs);
-      await activePipeline.waitForSinks(target, SINKS, options.drainTimeoutMs);
+      const target = await first.sourceLsn();
+      for (const { pipeline, sinks } of pipelines) {
+        await pipeline.waitForLog(target, options.drainTimeoutMs);
+        await pipeline.waitForSinks(target, sinks, options.drainTimeoutMs);
+      }
     } catch (error) {
       drainError = error instanceof Error ? error.message : String(error);
       // why: the last warnings of the processes still running (a stalled connector says so there)
-      const warnings = activePipeline.live().flatMap((p) =>
-        p.output
-          .split('\n')
-          .filter((line) => /"level":(40|50|60)/.test(line))
-          .slice(-1)
-          .map((line) => `${p.label}: ${line.slice(0, 600)}`),
+      const warnings = pipelines.flatMap(({ pipeline }) =>
+        pipeline.live().flatMap((p) =>
+          p.output
+            .split('\n')
+            .filter((line) => /"level":(40|50|60)/.test(line))
+            .slice(-1)
+            .map((line) => `${pipeline.spec.name} ${p.label}: ${line.slice(0, 600)}`),
+        ),
       );
       if (warnings.length) drainError += `\n${warnings.join('\n')}`;
       log(`drain failed: ${drainError}`);
     }
-    const checks = await checkSinks({ sourceUrl, esUrl: esUrl(), esIndex, cacheRedisUrl, cachePrefix, viewTable });
+    const checks: SinkCheck[] = [];
     let deadLetters = 0;
-    for (const sink of SINKS) deadLetters += await activePipeline.redis.xlen(activePipeline.keys.deadLetters(sink));
     const traces: Record<string, Record<string, string[]>> = {};
     const tables: Record<string, string> = {
       'elasticsearch accounts': 'public.accounts',
       'redis cache notes': 'public.notes',
     };
-    for (const check of checks) {
-      const table = tables[check.sink];
-      const ids = [...check.report.missing, ...check.report.different].slice(0, 5).map((d) => d.key);
-      if (table && ids.length)
-        traces[check.sink] = await traceKeys(activePipeline.redis, activePipeline.keys, options.partitions, table, ids);
+    for (const { pipeline, targets, sinks } of pipelines) {
+      const own = await checkSinks(targets);
+      checks.push(...own);
+      for (const sink of sinks) deadLetters += await pipeline.redis.xlen(pipeline.keys.deadLetters(sink));
+      for (const check of own) {
+        const table = tables[check.sink.slice(`${pipeline.spec.name} `.length)];
+        const ids = [...check.report.missing, ...check.report.different].slice(0, 5).map((d) => d.key);
+        if (table && ids.length)
+          traces[check.sink] = await traceKeys(pipeline.redis, pipeline.keys, options.partitions, table, ids);
+      }
     }
     const lost = checks.reduce((n, c) => n + c.report.missingCount, 0);
     const divergent = checks.reduce((n, c) => n + c.report.differentCount + c.report.extraCount, 0);
+    const kills = supervisors.reduce((n, s) => n + s.kills, 0);
+    const { poison } = outcome;
+    const dlqReplayed = poison?.replayed ?? 0;
     const result: ChaosResult = {
       seed: options.seed,
       changes: activeWorkload.changes,
       transactions: activeWorkload.committed,
       failedTransactions: activeWorkload.failed,
       largeTransactionCommitted,
-      kills: activeSupervisor.kills,
+      kills,
       restarts,
-      crashes: activeSupervisor.crashes,
+      crashes: supervisors.flatMap((s) => s.crashes),
       lost,
       divergent,
       deadLetters,
+      dlqReplayed,
+      ...(poison ? { poison } : {}),
+      ...(options.schemaChange ? { schemaChanged } : {}),
+      pipelines: names,
       traces,
       ...(drainError ? { drainError } : {}),
       checks,
-      summary: `chaos: changes=${activeWorkload.changes} kills=${activeSupervisor.kills} restarts=${restarts} lost=${lost} divergent=${divergent}`,
+      summary: `chaos: changes=${activeWorkload.changes} kills=${kills} restarts=${restarts} lost=${lost} divergent=${divergent} dlq_replayed=${dlqReplayed}`,
     };
     return result;
   } finally {
-    supervisor?.stop();
+    for (const supervisor of supervisors) supervisor.stop();
     await workload?.close().catch(() => undefined);
     if (options.keep) {
-      await pipeline?.stopAll();
+      for (const { pipeline } of pipelines) await pipeline.stopAll();
       for (const keep of keepers) keep();
-      log(`kept for inspection: ${dir} (source ${pg.url()}), index ${esIndex}, cache prefix ${cachePrefix}`);
+      log(`kept for inspection: ${dir} (source ${pg.url()}), pipelines ${names.join(' ')}`);
     } else {
-      await pipeline?.destroy().catch(() => undefined);
+      for (const { pipeline } of pipelines) await pipeline.destroy().catch(() => undefined);
       for (const cleanup of cleanups) await cleanup().catch(() => undefined);
       rmSync(dir, { recursive: true, force: true });
     }

@@ -3,12 +3,14 @@
  * - Elasticsearch: every document of the alias vs to_jsonb(row) of public.accounts (minus the
  *   sink's own bookkeeping field);
  * - Redis cache: every `<prefix>note:<id>` value vs public.notes;
- * - the view table vs the view SQL run on the source (values compared as text).
+ * - the view table vs the view SQL run on the source (values compared as text);
+ * - with poison on, the orders-by-status view likewise (keyed by status).
  */
 import { Client } from 'pg';
 import { connectRedis } from '@distributary/changelog';
 import { REFS_FIELD } from '@distributary/sink-elasticsearch';
 import { compareSides, type ComparisonReport, type KeyedSide } from '@distributary/verify';
+import { STATUS_VIEW_SQL } from './poison';
 import { CHAOS_VIEW_SQL } from './workload';
 
 export interface SinkCheck {
@@ -89,9 +91,9 @@ function asText(row: Record<string, unknown>): Record<string, string | null> {
   return Object.fromEntries(Object.entries(row).map(([k, v]) => [k, v === null || v === undefined ? null : String(v)]));
 }
 
-async function viewRows(url: string, sql: string): Promise<Map<string, unknown>> {
+async function viewRows(url: string, sql: string, key = 'account_id'): Promise<Map<string, unknown>> {
   const rows = await query<Record<string, unknown>>(url, sql);
-  return new Map(rows.map((row) => [String(row.account_id), asText(row)]));
+  return new Map(rows.map((row) => [String(row[key]), asText(row)]));
 }
 
 export interface ChaosTargets {
@@ -101,10 +103,15 @@ export interface ChaosTargets {
   cacheRedisUrl: string;
   cachePrefix: string;
   viewTable: string;
+  /** The orders-by-status view (present when the run has poison rows). */
+  statusViewTable?: string;
+  /** Prefixes each check's name (which pipeline). */
+  label?: string;
 }
 
 export async function checkSinks(targets: ChaosTargets): Promise<SinkCheck[]> {
-  return [
+  const label = targets.label ? `${targets.label} ` : '';
+  const checks: SinkCheck[] = [
     {
       sink: 'elasticsearch accounts',
       report: await compareSides(
@@ -127,4 +134,16 @@ export async function checkSinks(targets: ChaosTargets): Promise<SinkCheck[]> {
       ),
     },
   ];
+  if (targets.statusViewTable)
+    checks.push({
+      sink: 'view orders by status',
+      report: await compareSides(
+        sideOf('status view SQL on the source', await viewRows(targets.sourceUrl, STATUS_VIEW_SQL, 'status')),
+        sideOf(
+          targets.statusViewTable,
+          await viewRows(targets.sourceUrl, `SELECT * FROM ${targets.statusViewTable}`, 'status'),
+        ),
+      ),
+    });
+  return checks.map((check) => ({ ...check, sink: `${label}${check.sink}` }));
 }

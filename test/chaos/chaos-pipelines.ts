@@ -1,0 +1,94 @@
+/**
+ * The pipelines of a chaos run. The first is the classic one; with `secondPipeline` a second one with
+ * the SAME sink names shares every store (source database, log Redis, Elasticsearch, cache Redis, view
+ * database): its own pipeline name (= log namespace), slot and publication, and its own index, cache
+ * prefix and view tables, as the isolation rules require.
+ */
+import { join } from 'node:path';
+import { Pipeline } from '../harness/pipeline';
+import { ACCOUNTS_MAPPING, STATUS_VIEW_SQL } from './poison';
+import { CHAOS_TABLES, CHAOS_VIEW_SQL } from './workload';
+import type { ChaosTargets } from './sink-checks';
+
+export const SINKS = ['accounts-search', 'notes-cache', 'orders-by-account'];
+export const STATUS_SINK = 'orders-by-status';
+
+export interface ChaosPipeline {
+  pipeline: Pipeline;
+  targets: ChaosTargets;
+  sinks: string[];
+}
+
+export interface PipelineSetup {
+  name: string;
+  /** Suffix of view table names ('' for the first pipeline). */
+  tableSuffix: string;
+  sourceUrl: string;
+  logRedisUrl: string;
+  esProxyUrl: string;
+  esUrl: string;
+  cacheRedisUrl: string;
+  partitions: number;
+  logDir: string;
+  /** Add the orders-by-status view and the explicit ES mapping the poison rows need. */
+  poison: boolean;
+}
+
+export function chaosPipeline(setup: PipelineSetup): ChaosPipeline {
+  const { name } = setup;
+  const esIndex = `${name}-accounts`;
+  const cachePrefix = `${name}:note:`;
+  const viewTable = `public.orders_by_account${setup.tableSuffix}`;
+  const statusViewTable = `public.orders_by_status${setup.tableSuffix}`;
+  const sinks: Record<string, unknown>[] = [
+    {
+      name: SINKS[0],
+      elasticsearch: {
+        url: setup.esProxyUrl,
+        index: esIndex,
+        ...(setup.poison ? { mappings: ACCOUNTS_MAPPING } : {}),
+      },
+      from: 'public.accounts',
+    },
+    {
+      name: SINKS[1],
+      redis: { url: setup.cacheRedisUrl },
+      // the sink's row-state keys: under this run's name, not the default distributary:<pipeline>:<sink>
+      namespace: `${name}:cache-state`,
+      from: 'public.notes',
+      key: `${cachePrefix}{id}`,
+    },
+    { name: SINKS[2], view: { postgres: setup.sourceUrl, table: viewTable }, sql: CHAOS_VIEW_SQL },
+  ];
+  if (setup.poison)
+    sinks.push({
+      name: STATUS_SINK,
+      view: { postgres: setup.sourceUrl, table: statusViewTable },
+      sql: STATUS_VIEW_SQL,
+    });
+  const pipeline = new Pipeline({
+    name,
+    sourceUrl: setup.sourceUrl,
+    tables: CHAOS_TABLES,
+    logRedisUrl: setup.logRedisUrl,
+    partitions: setup.partitions,
+    snapshot: 'never',
+    batchSize: 500,
+    logDir: join(setup.logDir, name),
+    sinks,
+  });
+  return {
+    pipeline,
+    sinks: sinks.map((s) => s.name as string),
+    targets: {
+      sourceUrl: setup.sourceUrl,
+      esUrl: setup.esUrl,
+      esIndex,
+      cacheRedisUrl: setup.cacheRedisUrl,
+      cachePrefix,
+      viewTable,
+      ...(setup.poison ? { statusViewTable } : {}),
+      label: name,
+    },
+  };
+}
