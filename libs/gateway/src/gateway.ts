@@ -131,7 +131,7 @@ export class Gateway {
     expiresAt: number,
     resumeAt: PositionVector | undefined,
   ): void {
-    const stream = new SseStream(res, this.options.gateway.maxBufferBytes);
+    const stream = new SseStream(res);
     stream.open();
     const subscriber = new Subscriber(subscription.bind(params), stream, {
       redis: this.options.redis,

@@ -10,6 +10,8 @@ import type { PositionVector } from './positions';
 export type EntryHandler = (partition: number, entry: LogEntry, vector: readonly string[]) => void;
 
 const BLOCK_MS = 1000;
+/** Entries per read: also the largest burst one dispatch hands a subscriber. */
+const BATCH = 100;
 const RETRY_MS = 1000;
 
 export class LogTail {
@@ -56,7 +58,7 @@ export class LogTail {
       let entries: LogEntry[];
       try {
         entries = await readPartition(connection, this.keys, partition, this.vector[partition], {
-          count: 500,
+          count: BATCH,
           blockMs: BLOCK_MS,
         });
       } catch {

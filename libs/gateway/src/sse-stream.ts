@@ -1,18 +1,11 @@
-/**
- * One client's Server-Sent Events stream with a bounded send buffer. Writes never wait: when the
- * bytes the socket has not taken yet exceed the bound, the client gets `event: lagging` and is
- * closed, so a slow client never slows the fan-out to others.
- */
+/** One client's Server-Sent Events stream. Writes never wait; the subscriber bounds what is unsent. */
 import type { ServerResponse } from 'node:http';
 
 export class SseStream {
   private closed = false;
   private readonly closeHandlers: (() => void)[] = [];
 
-  constructor(
-    private readonly res: ServerResponse,
-    private readonly maxBufferBytes: number,
-  ) {
+  constructor(private readonly res: ServerResponse) {
     res.on('close', () => this.markClosed());
   }
 
@@ -36,11 +29,28 @@ export class SseStream {
     this.res.flushHeaders();
   }
 
-  /** Sends one event; `data` is one line of JSON (exactJson never writes a raw newline). */
-  send(event: string, data: string, id?: string, bounded = true): void {
+  /** Sends one event; `data` is one line of JSON (exactJson never writes a raw newline). Never waits. */
+  send(event: string, data: string, id?: string): void {
     if (this.closed) return;
     this.res.write(`${id !== undefined ? `id: ${id}\n` : ''}event: ${event}\ndata: ${data}\n\n`);
-    if (bounded && this.res.writableLength > this.maxBufferBytes) this.end('lagging', '{}');
+  }
+
+  /** Bytes written that the socket has not taken yet. */
+  get unsent(): number {
+    return this.res.writableLength;
+  }
+
+  /** Resolves when the socket has taken what was written (or the stream closed). */
+  drained(): Promise<void> {
+    if (this.closed || this.res.writableLength === 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => {
+        this.res.off('drain', done);
+        resolve();
+      };
+      this.res.once('drain', done);
+      this.onClose(done);
+    });
   }
 
   comment(text: string): void {

@@ -78,6 +78,12 @@ export interface SubscriberContext {
 class ResetNeeded extends Error {}
 
 const CATCH_UP_PAGE = 500;
+/**
+ * Entries waiting for this subscriber (while its initial state is read, a resume catches up, or its
+ * filter runs). They are shared with every other subscriber (references, not copies), so the bound
+ * is a count; the bytes a client has not read are bounded by the stream (gateway.maxBufferBytes).
+ */
+const MAX_QUEUED_ENTRIES = 100_000;
 
 export class Subscriber {
   mode: 'starting' | 'live' | 'closed' = 'starting';
@@ -85,6 +91,8 @@ export class Subscriber {
   lazy = false;
   private idVector: PositionVector = [];
   private queue: QueuedEntry[] = [];
+  /** Index of the next entry to take (a shift would make draining quadratic). */
+  private head = 0;
   private queuedBytes = 0;
   private draining = false;
   private readonly members = new Set<string>();
@@ -108,6 +116,7 @@ export class Subscriber {
     if (this.mode === 'closed') return;
     this.mode = 'closed';
     this.queue = [];
+    this.head = 0;
     this.ctx.place(this);
     for (const key of this.members) this.ctx.hold(this, key, false);
     this.members.clear();
@@ -118,7 +127,12 @@ export class Subscriber {
     if (this.mode === 'closed') return;
     this.queue.push(item);
     this.queuedBytes += item.entry.size;
-    if (this.queuedBytes > this.ctx.maxBufferBytes) {
+    // Slow clients: a live subscriber waits for its socket to take what was written (never the
+    // fan-out); entries that pile up meanwhile beyond gateway.maxBufferBytes mean the client cannot
+    // keep up → `lagging` and close. Starting subscribers are bounded by a count instead (their
+    // initial state is being read while the log moves on).
+    const behind = this.mode === 'live' ? this.queuedBytes > this.ctx.maxBufferBytes : this.queued > MAX_QUEUED_ENTRIES;
+    if (behind) {
       this.stream.end('lagging', '{}');
       return;
     }
@@ -181,17 +195,18 @@ export class Subscriber {
     this.decided.clear();
     this.ctx.place(this);
     this.queue = [];
+    this.head = 0;
     this.queuedBytes = 0;
     this.idVector = this.ctx.readVector();
     const state = await readInitialState(this.ctx.pool, this.ctx.types, this.filter);
     if (this.mode !== 'starting') return;
     this.snapshot = state.snapshot;
     const rows = state.rows;
-    while (this.queue.length > 0 && this.mode === 'starting') await this.fold(this.takeQueued(), rows);
+    while (this.queued > 0 && this.mode === 'starting') await this.fold(this.takeQueued(), rows);
     if (this.mode !== 'starting') return;
     const subscription = this.filter.subscription;
     for (const [key, { key: keyColumns, row }] of rows) {
-      this.stream.send('insert', exactJson({ key: keyColumns, row: subscription.project(row) }), undefined, false);
+      this.stream.send('insert', exactJson({ key: keyColumns, row: subscription.project(row) }), undefined);
       this.members.add(key);
       this.ctx.hold(this, key, true);
     }
@@ -200,15 +215,23 @@ export class Subscriber {
 
   private goLive(): void {
     if (this.stream.isClosed) return;
-    this.stream.send('ready', '{}', formatPositions(this.idVector), false);
+    this.stream.send('ready', '{}', formatPositions(this.idVector));
     this.mode = 'live';
     this.ctx.place(this);
     void this.drain();
   }
 
+  private get queued(): number {
+    return this.queue.length - this.head;
+  }
+
   private takeQueued(): QueuedEntry {
-    const item = this.queue.shift() as QueuedEntry;
+    const item = this.queue[this.head++];
     this.queuedBytes -= item.entry.size;
+    if (this.head >= 1024 && this.head * 2 >= this.queue.length) {
+      this.queue = this.queue.slice(this.head);
+      this.head = 0;
+    }
     return item;
   }
 
@@ -216,7 +239,10 @@ export class Subscriber {
     if (this.draining) return;
     this.draining = true;
     try {
-      while (this.mode === 'live' && this.queue.length > 0) await this.apply(this.takeQueued());
+      while (this.mode === 'live' && this.queued > 0) {
+        if (this.stream.unsent > this.ctx.maxBufferBytes) await this.stream.drained();
+        else await this.apply(this.takeQueued());
+      }
     } catch (error) {
       this.draining = false;
       if (error instanceof ResetNeeded) await this.reset();
@@ -228,7 +254,7 @@ export class Subscriber {
 
   private async reset(): Promise<void> {
     if (this.mode === 'closed') return;
-    this.stream.send('reset', '{}', undefined, false);
+    this.stream.send('reset', '{}', undefined);
     await this.startFresh();
   }
 

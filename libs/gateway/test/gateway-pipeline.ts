@@ -27,7 +27,7 @@ export interface GatewayPipeline {
   stop(): Promise<void>;
 }
 
-export async function startGatewayPipeline(): Promise<GatewayPipeline> {
+export async function startGatewayPipeline(options: { maxBufferBytes?: number } = {}): Promise<GatewayPipeline> {
   const db = await createTestDatabase('gateway');
   const name = uniqueName('gateway');
   await db.sql(
@@ -40,7 +40,7 @@ export async function startGatewayPipeline(): Promise<GatewayPipeline> {
       connector: { statusEvery: '200ms', leaseTtl: '3s', leaseRenew: '1s' },
     },
     log: { redis: { url: redisUrl() }, namespace: name, partitions: 2 },
-    gateway: { keys: [KEY], heartbeat: '1s' },
+    gateway: { keys: [KEY], heartbeat: '1s', ...options },
     subscriptions: [
       {
         name: SUBSCRIPTION,

@@ -77,6 +77,15 @@ export class SseClient {
     return undefined;
   }
 
+  /** Stops reading (the server's send buffer fills) / reads again. */
+  pause(): void {
+    this.response?.pause();
+  }
+
+  resume(): void {
+    this.response?.resume();
+  }
+
   close(): void {
     this.response?.destroy();
   }

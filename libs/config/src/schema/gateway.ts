@@ -101,7 +101,9 @@ export const gatewaySchema = z
       .int()
       .min(4096)
       .default(1_048_576)
-      .describe('Bytes a slow client may have unsent before it gets `event: lagging` and is closed'),
+      .describe(
+        'Bytes of changes a subscriber may fall behind while its socket is full before it gets `event: lagging` and is closed',
+      ),
   })
   .describe('The subscription gateway: live subscriptions over Server-Sent Events with valet-key tokens');
 
