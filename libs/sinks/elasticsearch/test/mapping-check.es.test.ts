@@ -77,10 +77,12 @@ describe('the mapping check agrees with the real Elasticsearch', () => {
       mappings: { dynamic: false, properties: FIELDS },
     });
     const cases: { field: string; probe: Probe; cast: string }[] = [];
-    for (const base of [...BASE_TYPES, ...MORE_TYPES])
+    const sources = [...BASE_TYPES, ...MORE_TYPES].map((base) => [base, base]);
+    sources.push(['numeric', 'numeric(10,2)'], ['numeric', 'numeric(20,0)']);
+    for (const [base, sqlType] of sources)
       for (const cast of ['copy', 'number'] as const)
-        for (const probe of probesFor(base, cast))
-          for (const field of Object.keys(FIELDS)) cases.push({ field, probe, cast: `${cast} ${base}` });
+        for (const probe of probesFor(base, cast, sqlType))
+          for (const field of Object.keys(FIELDS)) cases.push({ field, probe, cast: `${cast} ${sqlType}` });
     const body = cases.map(({ field, probe }) => `{"index":{}}\n{"${field}":${jsonOf(probe)}}\n`).join('');
     const response = await client.transport.request<{ items: { index: { status: number; error?: unknown } }[] }>({
       method: 'POST',
@@ -123,10 +125,10 @@ describe('an Elasticsearch sink with an explicit mapping', () => {
     const refused = open(alias, { at: { type: 'date' }, ratio: { type: 'double' }, name: { type: 'text' } });
     await expect(refused).rejects.toBeInstanceOf(MappingRefusedError);
     await expect(refused).rejects.toThrow(
-      /^sink search: the Elasticsearch mapping cannot hold every legal value[\s\S]*field "at" is mapped as \[date\], but column at of public\.t \(timestamp with time zone\) can hold infinity[\s\S]*keyword/,
+      /^sink search: the Elasticsearch mapping cannot hold every legal value[\s\S]*field "at" is mapped as \[date\], but column at of public\.t \(timestamp with time zone\) can hold 'infinity'[\s\S]*keyword/,
     );
     await expect(refused).rejects.toThrow(
-      /field "ratio" is mapped as \[double\], but column ratio of public\.t \(double precision\) can hold NaN/,
+      /field "ratio" is mapped as \[double\], but column ratio of public\.t \(double precision\) can hold 'NaN'/,
     );
     expect(await client.indices.exists({ index: alias })).toBe(false);
     expect(await client.indices.exists({ index: `${alias}_v1` })).toBe(false);

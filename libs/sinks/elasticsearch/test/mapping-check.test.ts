@@ -15,6 +15,8 @@ const COLUMNS: Record<string, [sqlType: string, baseType: string]> = {
   small: ['smallint', 'int2'],
   big: ['bigint', 'int8'],
   amount: ['numeric(10,2)', 'numeric'],
+  total: ['numeric', 'numeric'],
+  wide: ['numeric(20,0)', 'numeric'],
   ratio: ['double precision', 'float8'],
   ratio4: ['real', 'float4'],
   flag: ['boolean', 'bool'],
@@ -76,8 +78,25 @@ describe('mapping check at open: an explicit mapping must hold every legal value
     ['numeric into scaled_float', 'amount', { type: 'scaled_float', scaling_factor: 100 }, 'NaN'],
     ['numeric into keyword', 'amount', { type: 'keyword' }, undefined],
     ['$number(numeric) into double', { expr: '$number(amount)' }, { type: 'double' }, undefined],
-    ['$number(numeric) into long', { expr: '$number(amount)' }, { type: 'long' }, '1.7976931348623157e+308'],
-    ['$number(numeric) into float', { expr: '$number(amount)' }, { type: 'float' }, '1.7976931348623157e+308'],
+    ['$number(numeric) into long', { expr: '$number(total)' }, { type: 'long' }, '1.7976931348623157e+308'],
+    ['$number(numeric) into float', { expr: '$number(total)' }, { type: 'float' }, '1.7976931348623157e+308'],
+    ['$number(numeric(10,2)) into integer', { expr: '$number(amount)' }, { type: 'integer' }, undefined],
+    ['$number(numeric(10,2)) into half_float', { expr: '$number(amount)' }, { type: 'half_float' }, '99999999.99'],
+    [
+      '$number(numeric(10,2)) into long without coercion: fractions refused',
+      { expr: '$number(amount)' },
+      { type: 'long', coerce: false },
+      '99999999.99',
+    ],
+    ['$number(numeric(20,0)) into long', { expr: '$number(wide)' }, { type: 'long' }, '100000000000000000000'],
+    ['numeric(20,0) into long', 'wide', { type: 'long' }, 'NaN'],
+    [
+      'numeric(20,0) into integer: NaN is taken (as 0), the magnitude is not',
+      'wide',
+      { type: 'integer' },
+      '99999999999999999999',
+    ],
+    ['numeric into integer: NaN is taken (as 0), Infinity is not', 'total', { type: 'integer' }, 'Infinity'],
     ['float8 into double', 'ratio', { type: 'double' }, 'NaN'],
     ['float8 into double, ignore_malformed', 'ratio', { type: 'double', ignore_malformed: true }, undefined],
     ['$number(float4) into float', { expr: '$number(ratio4)' }, { type: 'float' }, undefined],
@@ -96,13 +115,13 @@ describe('mapping check at open: an explicit mapping must hold every legal value
     ['jsonb into flattened', 'doc', { type: 'flattened' }, undefined],
     ['jsonb into object with properties', 'doc', { properties: { a: { type: 'keyword' } } }, undefined],
     ['jsonb into object, enabled: false', 'doc', { type: 'object', enabled: false }, undefined],
-    ['text into date', 'name', { type: 'date' }, 'any text'],
+    ['text into date', 'name', { type: 'date' }, 'abc'],
     ['text into text', 'name', { type: 'text' }, undefined],
-    ['text into object', 'name', { type: 'object' }, 'any text'],
+    ['text into object', 'name', { type: 'object' }, 'abc'],
     ['text into object, enabled: false', 'name', { type: 'object', enabled: false }, undefined],
     ['text[] into keyword (arrays element-wise)', 'tags', { type: 'keyword' }, undefined],
-    ['text into boolean', 'name', { type: 'boolean' }, 'any text'],
-    ['enum into long', 'mood', { type: 'long' }, 'any text'],
+    ['text into boolean', 'name', { type: 'boolean' }, 'abc'],
+    ['enum into long', 'mood', { type: 'long' }, 'abc'],
     ['enum into keyword', 'mood', { type: 'keyword' }, undefined],
     ['a type the check does not judge (ip)', 'name', { type: 'ip' }, undefined],
     ['$string(int8) is not judged', { expr: '$string(big)' }, { type: 'integer' }, undefined],
@@ -158,10 +177,10 @@ describe('mapping check at open: an explicit mapping must hold every legal value
     const message = describeConflicts('search', conflicts);
     expect(message).toMatch(/^sink search: /);
     expect(message).toContain(
-      'field "ratio" is mapped as [double], but column ratio of public.t (double precision) can hold NaN, which that mapping refuses',
+      `field "ratio" is mapped as [double], but column ratio of public.t (double precision) can hold 'NaN', which that mapping refuses`,
     );
     expect(message).toContain(
-      'field "at" is mapped as [date], but column at of public.t (timestamp with time zone) can hold infinity',
+      `field "at" is mapped as [date], but column at of public.t (timestamp with time zone) can hold 'infinity'`,
     );
     expect(message).toContain('ignore_malformed: true');
     expect(message).toMatch(/field "doc" .*\(jsonb\) can hold \{"a":1\}.*flattened/);

@@ -3,13 +3,14 @@ import type { Probe } from './value-probes';
 /**
  * Whether an explicitly mapped Elasticsearch field accepts a value (Elasticsearch 8 behaviour,
  * checked against the real server in test/mapping-check.test.ts): numeric types take numbers and
- * numeric strings in range (fractions are coerced unless `coerce: false`), never NaN/±Infinity or
+ * numeric strings in range (fractions are truncated for integer types; `coerce: false` refuses strings,
+ * and fractions for integer types), never NaN/±Infinity or
  * text; `date` takes ISO-8601 with years 0000–9999 and negative (BC) years, never 'infinity';
  * `date_nanos` only 1970–2262; keyword-like types take any scalar, not a JSON object; object types
  * take JSON objects only, except `enabled: false`, which takes anything. Types not listed here are not
  * judged (accepted). `ignore_malformed: true` makes numeric and date fields accept every scalar (not
  * an object). Oddities of the server, kept because the model must agree with it: integer/short/byte
- * take the string 'NaN' (indexed as 0) while long refuses it; date takes whole numbers as epoch
+ * take the string 'NaN' (indexed as 0) while long refuses it; date takes numbers as epoch
  * milliseconds within (-2^63, 2^63), date_nanos from 0 to 2262.
  */
 export interface FieldMapping {
@@ -46,12 +47,11 @@ function finiteNumber(probe: Probe): number | undefined {
   return Number.isFinite(n) ? n : undefined;
 }
 
-/** Whole numbers only, as a bigint; undefined for fractions, NaN, ±Infinity and text. */
-function wholeNumber(probe: Probe): bigint | undefined {
+/** The number truncated to a whole one, as a bigint (exact for integer text); undefined for NaN, ±Infinity and text. */
+function truncated(probe: Probe): bigint | undefined {
   const n = finiteNumber(probe);
   if (n === undefined) return undefined;
-  if (INTEGER_TEXT.test(probe.shown)) return BigInt(probe.shown);
-  return Number.isInteger(n) ? BigInt(n) : undefined;
+  return INTEGER_TEXT.test(probe.shown) ? BigInt(probe.shown) : BigInt(Math.trunc(n));
 }
 
 const LENIENT_NAN = new Set(['integer', 'short', 'byte']);
@@ -62,10 +62,8 @@ const EPOCH_MILLIS: Record<string, [bigint, bigint]> = {
 
 function integerAccepts(type: string, range: [bigint, bigint], probe: Probe): boolean {
   if (probe.shape === 'numeric-text' && probe.shown === 'NaN' && LENIENT_NAN.has(type)) return true;
-  const n = finiteNumber(probe);
-  if (n === undefined) return false;
-  const whole = INTEGER_TEXT.test(probe.shown) ? BigInt(probe.shown) : BigInt(Math.trunc(n));
-  return whole >= range[0] && whole <= range[1];
+  const whole = truncated(probe);
+  return whole !== undefined && whole >= range[0] && whole <= range[1];
 }
 
 function yearOf(shown: string): number {
@@ -76,7 +74,7 @@ function yearOf(shown: string): number {
 
 function dateAccepts(type: string, probe: Probe): boolean {
   if (probe.shape === 'number' || probe.shape === 'numeric-text') {
-    const millis = wholeNumber(probe); // epoch_millis
+    const millis = truncated(probe); // epoch_millis, fractions taken
     const [min, max] = EPOCH_MILLIS[type];
     return millis !== undefined && millis >= min && millis <= max;
   }
@@ -95,6 +93,7 @@ export function fieldAccepts(mapping: FieldMapping, probe: Probe): boolean {
     return true;
   if (range || floatMax !== undefined) {
     if (mapping.coerce === false && probe.shape === 'numeric-text') return false;
+    if (mapping.coerce === false && range && !Number.isInteger(finiteNumber(probe))) return false;
     if (range) return integerAccepts(type, range, probe);
     const n = finiteNumber(probe);
     return n !== undefined && Math.abs(n) <= floatMax;

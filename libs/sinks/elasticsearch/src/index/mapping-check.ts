@@ -36,8 +36,10 @@ export interface MappingConflict {
   sqlType: string;
   cast: FieldCast;
   esType: string;
-  /** A legal value of the column the field's mapping would refuse. */
+  /** A legal value of the column the field's mapping would refuse, as the document carries it. */
   example: string;
+  /** Whether the document carries it as a JSON string. */
+  isString: boolean;
   advice: string;
 }
 
@@ -131,7 +133,7 @@ export function mappingConflicts(
   for (const f of fields) {
     const mapping = explicitMapping(mappings, f.field, ignoreMalformed);
     if (!mapping) continue;
-    const refused = probesFor(f.type.baseType, f.cast).find((probe) => !fieldAccepts(mapping, probe));
+    const refused = probesFor(f.type.baseType, f.cast, f.type.sqlType).find((probe) => !fieldAccepts(mapping, probe));
     if (!refused) continue;
     const json = refused.shape === 'json';
     conflicts.push({
@@ -142,6 +144,7 @@ export function mappingConflicts(
       cast: f.cast,
       esType: mapping.type,
       example: refused.shown,
+      isString: refused.shape !== 'number' && refused.shape !== 'bool' && !json,
       advice: mappingAdvice(mapping.type, json),
     });
   }
@@ -153,7 +156,7 @@ export function describeConflicts(sink: string, conflicts: MappingConflict[]): s
   const lines = conflicts.map((c) => {
     const source = c.cast === 'number' ? `$number(${c.column}) of ${c.table}` : `column ${c.column} of ${c.table}`;
     return (
-      `  - field "${c.field}" is mapped as [${c.esType}], but ${source} (${c.sqlType}) can hold ${c.example}, ` +
+      `  - field "${c.field}" is mapped as [${c.esType}], but ${source} (${c.sqlType}) can hold ${c.isString ? `'${c.example}'` : c.example}, ` +
       `which that mapping refuses. This field can be sent ${c.advice}.`
     );
   });

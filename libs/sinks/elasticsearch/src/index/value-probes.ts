@@ -62,8 +62,27 @@ const AS_NUMBER: Record<string, Probe[]> = {
   date: [],
 };
 
-/** The hard legal values of a column of pg_catalog base type `baseType` ('other': text output). */
-export function probesFor(baseType: string, cast: FieldCast): Probe[] {
+const CONSTRAINED_NUMERIC = /^numeric\(([0-9]{1,4}),(-?[0-9]{1,4})\)$/;
+
+/** numeric(p,s) holds NaN and magnitudes below 10^(p-s), never ±Infinity: its largest values. */
+function constrainedNumeric(sqlType: string, cast: FieldCast): Probe[] | undefined {
+  const match = CONSTRAINED_NUMERIC.exec(sqlType);
+  if (!match) return undefined;
+  const [precision, scale] = [Number(match[1]), Number(match[2])];
+  const whole = precision - scale;
+  if (scale < 0 || whole < 1) return undefined;
+  const largest = '9'.repeat(whole) + (scale > 0 ? `.${'9'.repeat(scale)}` : '');
+  if (cast === 'number') return probes('number', String(Number(largest)), String(-Number(largest)));
+  return probes('numeric-text', 'NaN', largest, `-${largest}`);
+}
+
+/**
+ * The hard legal values of a column of pg_catalog base type `baseType` ('other': text output);
+ * `sqlType` (format_type) narrows numeric(p,s).
+ */
+export function probesFor(baseType: string, cast: FieldCast, sqlType = ''): Probe[] {
+  const constrained = baseType === 'numeric' ? constrainedNumeric(sqlType, cast) : undefined;
+  if (constrained) return constrained;
   if (cast === 'number') return AS_NUMBER[baseType] ?? MAX_DOUBLE;
-  return COPIED[baseType] ?? probes('text', 'any text');
+  return COPIED[baseType] ?? probes('text', 'abc');
 }
