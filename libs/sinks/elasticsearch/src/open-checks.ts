@@ -6,6 +6,7 @@ import {
   mappingConflicts,
   type ColumnType,
   type MappingConflict,
+  unmappedUnderStrict,
 } from './index/mapping-check';
 import type { SourceReader } from './source/source-reader';
 
@@ -43,7 +44,9 @@ export async function checkMappingFits(
   settings: Record<string, unknown> | undefined,
 ): Promise<void> {
   const properties = mappings?.properties;
-  if (typeof properties !== 'object' || properties === null || Object.keys(properties).length === 0) return;
+  const strict = String(mappings?.dynamic) === 'strict';
+  const explicit = typeof properties === 'object' && properties !== null && Object.keys(properties).length > 0;
+  if (!explicit && !strict) return;
   const types = new Map<string, Map<string, ColumnType>>();
   for (const table of spec.tables) {
     const info = await source.tableInfo(table);
@@ -52,10 +55,9 @@ export async function checkMappingFits(
       columns.set(column, { sqlType, baseType: info.baseTypes.get(column) ?? 'other' });
     types.set(table, columns);
   }
-  const conflicts = mappingConflicts(
-    mappedFields(spec, (table) => types.get(table)),
-    mappings,
-    settings,
-  );
-  if (conflicts.length > 0) throw new MappingRefusedError(describeConflicts(sinkName, conflicts), conflicts);
+  const columnTypes = (table: string) => types.get(table);
+  const conflicts = mappingConflicts(mappedFields(spec, columnTypes), mappings, settings);
+  const unmapped = unmappedUnderStrict(spec, columnTypes, mappings);
+  if (conflicts.length > 0 || unmapped.length > 0)
+    throw new MappingRefusedError(describeConflicts(sinkName, conflicts, unmapped), conflicts);
 }

@@ -4,6 +4,7 @@ import {
   describeConflicts,
   mappedFields,
   mappingConflicts,
+  unmappedUnderStrict,
   type ColumnType,
   type ColumnTypes,
 } from '../src/index/mapping-check';
@@ -184,5 +185,23 @@ describe('mapping check at open: an explicit mapping must hold every legal value
     );
     expect(message).toContain('ignore_malformed: true');
     expect(message).toMatch(/field "doc" .*\(jsonb\) can hold \{"a":1\}.*flattened/);
+  });
+
+  it('under dynamic: strict, a produced field without a mapping is refused (every document would be)', () => {
+    const spec = compileDocumentSpec(
+      sinkConfig({
+        name: 's',
+        elasticsearch: { url: 'http://x', index: 'i' },
+        from: 'public.t',
+        id: '{id}',
+        document: { name: 'name', upper: { expr: '$uppercase(name)' } },
+      }),
+    );
+    const strict = { dynamic: 'strict', properties: { name: { type: 'text' } } };
+    expect(unmappedUnderStrict(spec, types, strict)).toEqual(['upper']);
+    expect(unmappedUnderStrict(spec, types, { ...strict, dynamic: false })).toEqual([]);
+    expect(describeConflicts('s', [], ['upper'])).toContain(
+      'field "upper" has no mapping and mappings.dynamic is strict',
+    );
   });
 });

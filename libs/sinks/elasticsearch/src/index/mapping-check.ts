@@ -151,8 +151,26 @@ export function mappingConflicts(
   return conflicts;
 }
 
+/** Top-level document fields without a mapping under `dynamic: strict`: Elasticsearch refuses every document. */
+export function unmappedUnderStrict(
+  spec: DocumentSpec,
+  columnTypes: ColumnTypes,
+  mappings: Json | undefined,
+): string[] {
+  if (!isObject(mappings) || String(mappings.dynamic) !== 'strict') return [];
+  const properties = isObject(mappings.properties) ? mappings.properties : {};
+  const names =
+    spec.entries === undefined ? [...(columnTypes(spec.root)?.keys() ?? [])] : spec.entries.map((e) => e.name);
+  return names.filter((name) => !Object.hasOwn(properties, name));
+}
+
 /** One line per conflict: the field, the column and its type, the refused value, what would hold it. */
-export function describeConflicts(sink: string, conflicts: MappingConflict[]): string {
+export function describeConflicts(sink: string, conflicts: MappingConflict[], unmapped: string[] = []): string {
+  const strict = unmapped.map(
+    (field) =>
+      `  - field "${field}" has no mapping and mappings.dynamic is strict, so Elasticsearch refuses every document: ` +
+      `map it, or set dynamic: false (unmapped fields are then kept in _source, not indexed).`,
+  );
   const lines = conflicts.map((c) => {
     const source = c.cast === 'number' ? `$number(${c.column}) of ${c.table}` : `column ${c.column} of ${c.table}`;
     return (
@@ -163,6 +181,6 @@ export function describeConflicts(sink: string, conflicts: MappingConflict[]): s
   return (
     `sink ${sink}: the Elasticsearch mapping cannot hold every legal value of its source columns ` +
     `(values are written exactly, docs/types.md), so the sink refuses to open rather than dead-letter rows later:\n` +
-    lines.join('\n')
+    [...strict, ...lines].join('\n')
   );
 }
