@@ -14,6 +14,7 @@ import { LogKeys, type RedisClient } from '@distributary/changelog';
 import { exactJson } from '@distributary/core';
 import { createRawTextPool, TypeResolver } from '@distributary/pg-source';
 import { FanOut } from './fan-out';
+import { gatewayMetrics } from './gateway-metrics';
 import { LogTail } from './log-tail';
 import { parsePositions, PositionVectorError, type PositionVector } from './positions';
 import { SseStream } from './sse-stream';
@@ -145,7 +146,11 @@ export class Gateway {
     });
     const expiry = this.timer(Math.max(0, expiresAt * 1000 - Date.now()), () => stream.end('expired', '{}'));
     const heartbeat = setInterval(() => stream.comment('ping'), this.options.gateway.heartbeat);
+    const labels = { subscription: subscription.name };
+    gatewayMetrics.subscribers.inc(labels);
     stream.onClose(() => {
+      gatewayMetrics.subscribers.dec(labels);
+      if (stream.endedWith) gatewayMetrics.closed.inc({ ...labels, reason: stream.endedWith });
       clearTimeout(expiry);
       this.timers.delete(expiry);
       clearInterval(heartbeat);

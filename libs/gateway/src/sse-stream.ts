@@ -3,6 +3,8 @@ import type { ServerResponse } from 'node:http';
 
 export class SseStream {
   private closed = false;
+  /** The last event the gateway ended the stream with (undefined: the client went away). */
+  endedWith: string | undefined;
   private readonly closeHandlers: (() => void)[] = [];
 
   constructor(private readonly res: ServerResponse) {
@@ -60,6 +62,7 @@ export class SseStream {
   /** Sends a last event and closes. */
   end(event: string, data: string): void {
     if (this.closed) return;
+    this.endedWith = event;
     this.res.end(`event: ${event}\ndata: ${data}\n\n`);
     this.markClosed();
   }

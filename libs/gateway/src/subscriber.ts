@@ -50,6 +50,7 @@ import {
   type RedisClient,
 } from '@distributary/changelog';
 import type { TypeResolver } from '@distributary/pg-source';
+import { gatewayMetrics } from './gateway-metrics';
 import { readInitialState, type KeyedRow } from './initial-state';
 import { formatPositions, type PositionVector } from './positions';
 import type { SseStream } from './sse-stream';
@@ -255,6 +256,7 @@ export class Subscriber {
   private async reset(): Promise<void> {
     if (this.mode === 'closed') return;
     this.stream.send('reset', '{}', undefined);
+    gatewayMetrics.resets.inc({ subscription: this.filter.subscription.name });
     await this.startFresh();
   }
 
@@ -304,6 +306,7 @@ export class Subscriber {
     this.decided.add(key);
     const id = formatPositions(this.idVector);
     const lsn = formatLsn(event.pos.lsn);
+    if (is || was) this.delivered(event);
     if (is) {
       const row = this.filter.subscription.project(event.after as Row);
       this.stream.send(was ? 'update' : 'insert', exactJson({ key: event.key, row, lsn }), id);
@@ -313,6 +316,13 @@ export class Subscriber {
     if (is !== this.members.has(key)) this.setHeld(key, is);
     const limit = this.filter.subscription.limit;
     if (limit !== undefined && this.members.size > limit) this.stream.end('overflow', exactJson({ limit }));
+  }
+
+  private delivered(event: ChangeEvent): void {
+    const subscription = this.filter.subscription.name;
+    gatewayMetrics.delivered.inc({ subscription });
+    const committed = event.commitTs ? Date.parse(event.commitTs) : NaN;
+    if (Number.isFinite(committed)) gatewayMetrics.deliveryLag.observe(Math.max(0, Date.now() - committed) / 1000);
   }
 
   private setHeld(key: string, held: boolean): void {

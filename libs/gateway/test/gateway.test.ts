@@ -4,6 +4,7 @@
  */
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { registry } from '@distributary/observability';
 import { issueToken, TOKEN_AUDIENCE } from '../src';
 import { KEY, startGatewayPipeline, SUBSCRIPTION, type GatewayPipeline } from './gateway-pipeline';
 import { Materialized, SseClient, type SseEvent } from './sse-client';
@@ -156,5 +157,7 @@ describe('gateway subscriptions', () => {
     await client.waitForEvent('expired');
     expect(client.comments).toBeGreaterThanOrEqual(1);
     expect(client.events.at(-1)?.event).toBe('expired');
+    const closed = await registry.getSingleMetricAsString('distributary_gateway_streams_closed_total');
+    expect(closed).toContain(`subscription="${SUBSCRIPTION}",reason="expired"} 1`);
   });
 });
