@@ -97,6 +97,16 @@ export class Gateway {
     if (url.pathname === '/health/ready')
       return reply(res, this.tail.ready ? 200 : 503, { status: this.tail.ready ? 'ok' : 'starting' });
     if (!url.pathname.startsWith(PREFIX)) return reply(res, 404, { error: 'not found' });
+    if (req.method === 'OPTIONS') {
+      // CORS preflight of a fetch-based client sending Authorization / Last-Event-ID (tokens, no cookies).
+      res.writeHead(204, {
+        'access-control-allow-origin': '*',
+        'access-control-allow-methods': 'GET',
+        'access-control-allow-headers': 'authorization, last-event-id',
+        'access-control-max-age': '600',
+      });
+      return void res.end();
+    }
     if (req.method !== 'GET') return reply(res, 405, { error: 'method not allowed' });
     const subscription = this.subscriptions.get(url.pathname.slice(PREFIX.length));
     if (!subscription) return reply(res, 404, { error: 'unknown subscription' });

@@ -149,6 +149,10 @@ describe('gateway subscriptions', () => {
     expect(await status(streamUrl('3', '&other=1'), await token('3'))).toBe(400);
     expect(await status(streamUrl('3', '&lastEventId=0:0-0'), await token('3'))).toBe(400);
     expect(await status(`${p.url}/health/ready`)).toBe(200);
+    const preflight = await fetch(streamUrl('3'), { method: 'OPTIONS' });
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers.get('access-control-allow-headers')).toContain('authorization');
+    expect((await fetch(streamUrl('3'), { method: 'POST' })).status).toBe(405);
   });
 
   it('ends the stream with `expired` when the token expires, after heartbeats', async () => {
