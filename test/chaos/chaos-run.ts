@@ -110,6 +110,7 @@ export interface ChaosResult {
 /** Writes WAL segments and checkpoints until PostgreSQL invalidates the slot; returns its wal_status. */
 async function loseSlot(url: string, slot: string): Promise<string> {
   const client = new Client({ connectionString: url });
+  client.on('error', () => undefined); // a PostgreSQL crash-restart meanwhile: the query in flight fails
   await client.connect();
   try {
     let status = '';
@@ -131,6 +132,7 @@ async function loseSlot(url: string, slot: string): Promise<string> {
 
 async function exec(url: string, sql: string): Promise<void> {
   const client = new Client({ connectionString: url });
+  client.on('error', () => undefined); // a PostgreSQL crash-restart meanwhile: the query in flight fails
   await client.connect();
   try {
     await client.query(sql);
@@ -283,8 +285,11 @@ export async function runChaos(partial: Partial<ChaosOptions> = {}): Promise<Cha
         what: 'lose the replication slot (connector held down, WAL past max_slot_wal_keep_size)',
         run: async () => {
           await supervisors[0].hold('connector');
-          log(`  slot: ${await loseSlot(sourceUrl, first.slotName)}`);
-          supervisors[0].release('connector');
+          try {
+            log(`  slot: ${await loseSlot(sourceUrl, first.slotName)}`);
+          } finally {
+            supervisors[0].release('connector');
+          }
         },
       });
     if (options.restartPostgres)
@@ -389,7 +394,7 @@ export async function runChaos(partial: Partial<ChaosOptions> = {}): Promise<Cha
       divergent,
       deadLetters,
       dlqReplayed,
-      ...(poison ? { poison } : {}),
+      ...(options.poison ? { poison: poison ?? { deadLettered: { 'fix and replay ran': false }, replayed: 0 } } : {}),
       ...(options.schemaChange ? { schemaChanged } : {}),
       pipelines: names,
       traces,

@@ -34,11 +34,24 @@ export interface PoisonTarget {
 
 async function sql(url: string, text: string, params: unknown[] = []): Promise<void> {
   const client = new Client({ connectionString: url });
+  client.on('error', () => undefined); // a PostgreSQL crash-restart meanwhile: the query in flight fails
   await client.connect();
   try {
     await client.query(text, params);
   } finally {
     await client.end();
+  }
+}
+
+/** The same, retried a few times (the source may be crash-restarting at that moment). */
+async function sqlRetrying(url: string, text: string, params: unknown[] = []): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await sql(url, text, params);
+    } catch (error) {
+      if (attempt >= 10) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 3000));
+    }
   }
 }
 
@@ -58,12 +71,18 @@ export async function plantPoison(
   } finally {
     cache.disconnect();
   }
-  await sql(sourceUrl, 'INSERT INTO public.accounts (id, name, balance, bio) VALUES ($1, $2, 0, NULL)', [
+  await sqlRetrying(sourceUrl, 'INSERT INTO public.accounts (id, name, balance, bio) VALUES ($1, $2, 0, NULL)', [
     POISON_ID,
     random.incompressible(40_000),
   ]);
-  await sql(sourceUrl, 'INSERT INTO public.notes VALUES ($1, 1, $2)', [POISON_ID, 'a note whose cache key is taken']);
-  await sql(sourceUrl, 'INSERT INTO public.orders VALUES ($1, 1, 7, $2)', [POISON_ID, random.incompressible(40_000)]);
+  await sqlRetrying(sourceUrl, 'INSERT INTO public.notes VALUES ($1, 1, $2)', [
+    POISON_ID,
+    'a note whose cache key is taken',
+  ]);
+  await sqlRetrying(sourceUrl, 'INSERT INTO public.orders VALUES ($1, 1, 7, $2)', [
+    POISON_ID,
+    random.incompressible(40_000),
+  ]);
 }
 
 async function deadLetters(pipeline: Pipeline, sink: string): Promise<number> {
@@ -141,8 +160,8 @@ export async function fixAndReplay(
   } finally {
     cache.disconnect();
   }
-  await sql(sourceUrl, `UPDATE public.accounts SET name = 'fixed at the source' WHERE id = $1`, [POISON_ID]);
-  await sql(sourceUrl, `UPDATE public.orders SET status = 'fixed' WHERE id = $1`, [POISON_ID]);
+  await sqlRetrying(sourceUrl, `UPDATE public.accounts SET name = 'fixed at the source' WHERE id = $1`, [POISON_ID]);
+  await sqlRetrying(sourceUrl, `UPDATE public.orders SET status = 'fixed' WHERE id = $1`, [POISON_ID]);
   let replayed = 0;
   for (const { pipeline } of targets)
     for (const sink of sinks)

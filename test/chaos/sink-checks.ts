@@ -29,6 +29,7 @@ function sideOf(describe: string, entries: Map<string, unknown>): KeyedSide {
 
 async function query<T extends Record<string, unknown>>(url: string, sql: string): Promise<T[]> {
   const client = new Client({ connectionString: url });
+  client.on('error', () => undefined); // a PostgreSQL crash-restart meanwhile: the query in flight fails
   await client.connect();
   try {
     return (await client.query<T>(sql)).rows;
