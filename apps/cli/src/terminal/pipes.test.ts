@@ -17,6 +17,8 @@ function largeConfig(sinks: number): string {
     'log:',
     '  redis: { url: "redis://127.0.0.1:16379" }',
     '  partitions: 4',
+    'admin:',
+    '  tokens: [{ token: "${PIPES_OPERATOR_TOKEN}", role: operator }]',
     'sinks:',
   ];
   for (let n = 0; n < sinks; n += 1) {
@@ -36,7 +38,9 @@ describe('CLI output through pipes', () => {
     const file = join(dir, 'large.yaml');
     writeFileSync(file, largeConfig(600));
     // execFile reads the child's stdout through a pipe, as `distributary … | jq` would.
-    const result = await runCli(['validate', '--json', '--config', file]);
+    const result = await runCli(['validate', '--json', '--config', file], {
+      PIPES_OPERATOR_TOKEN: 'pipes-operator-token-1',
+    });
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     expect(result.stdout.length).toBeGreaterThan(4 * 65_536);
