@@ -177,8 +177,15 @@ export class SnapshotCoordinator {
   /** Interrupts a snapshot in flight (it stays 'running' and resumes under the next leader). */
   async stop(): Promise<void> {
     this.stopping.abort();
-    await this.worker?.close();
+    const worker = this.worker;
     this.worker = undefined;
+    if (!worker) return;
+    // Closing a worker whose blocking connection is still connecting makes BullMQ emit that
+    // connection's failure after close() removed every listener: an uncaught 'error' that kills the
+    // process (seen when short connector terms retry). Let it finish connecting first; the connector
+    // bounds this wait while Redis is unreachable.
+    await worker.waitUntilReady().catch(() => undefined);
+    await worker.close();
   }
 }
 
