@@ -40,7 +40,10 @@ role failing stops the others (exit 1).`,
     .action(async (options: RunOptions) => {
       const { file, config } = loadConfigFrom(options);
       const roles = await loadRoles();
-      const selected = options.only ? [options.only] : [...ROLE_NAMES];
+      // The gateway runs by default only when the configuration declares subscriptions.
+      const selected = options.only
+        ? [options.only]
+        : ROLE_NAMES.filter((name) => name !== 'gateway' || config.subscriptions?.length);
       const missing = selected.filter((name) => !roles[name].start);
       if (missing.length) throw new NotAvailableError(missing.map((name) => `the ${name} role`).join(', '));
       // Everything offline, then reachability and privileges: refused (exit 2) before anything is created.

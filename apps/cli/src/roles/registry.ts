@@ -25,4 +25,5 @@ export const roles: Record<RoleName, RoleDefinition> = {
   connector: lazyRole('connector', async () => (await import('./connector-role')).connectorRole),
   worker: lazyRole('worker', async () => (await import('./worker-role')).workerRole),
   admin: lazyRole('admin', async () => (await import('./admin-role')).adminRole),
+  gateway: lazyRole('gateway', async () => (await import('./gateway-role')).gatewayRole),
 };

@@ -1,6 +1,6 @@
 import type { DistributaryConfig } from '@distributary/config';
 
-export const ROLE_NAMES = ['connector', 'worker', 'admin'] as const;
+export const ROLE_NAMES = ['connector', 'worker', 'admin', 'gateway'] as const;
 export type RoleName = (typeof ROLE_NAMES)[number];
 
 export interface RunningRole {
