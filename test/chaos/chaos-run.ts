@@ -25,7 +25,7 @@ import { repoRoot } from '../harness/role-process';
 import { connectRedis } from '@distributary/changelog';
 import { chaosPipeline, type ChaosPipeline } from './chaos-pipelines';
 import { traceKeys } from './log-trace';
-import { fixAndReplay, plantPoison, type PoisonOutcome } from './poison';
+import { fixAndReplay, plantPoison, replayLeftovers, type PoisonOutcome } from './poison';
 import { Random } from './random';
 import { checkSinks, type SinkCheck } from './sink-checks';
 import { Supervisor } from './supervisor';
@@ -338,10 +338,21 @@ export async function runChaos(partial: Partial<ChaosOptions> = {}): Promise<Cha
     for (const supervisor of supervisors) supervisor.settle();
     let drainError: string | undefined;
     try {
-      const target = await first.sourceLsn();
-      for (const { pipeline, sinks } of pipelines) {
-        await pipeline.waitForLog(target, options.drainTimeoutMs);
-        await pipeline.waitForSinks(target, sinks, options.drainTimeoutMs);
+      const drain = async (): Promise<void> => {
+        const target = await first.sourceLsn();
+        for (const { pipeline, sinks } of pipelines) {
+          await pipeline.waitForLog(target, options.drainTimeoutMs);
+          await pipeline.waitForSinks(target, sinks, options.drainTimeoutMs);
+        }
+      };
+      await drain();
+      if (outcome.poison) {
+        const again = await replayLeftovers(poisonTargets, pipelines[0].sinks, log);
+        outcome.poison.replayed += again;
+        if (again > 0) {
+          await new Promise((resolve) => setTimeout(resolve, 5000)); // the re-sync's watermarks reach the WAL
+          await drain();
+        }
       }
     } catch (error) {
       drainError = error instanceof Error ? error.message : String(error);

@@ -168,3 +168,23 @@ export async function fixAndReplay(
       if ((await deadLetters(pipeline, sink)) > 0) replayed += await dlqReplay(pipeline, sink, log);
   return { deadLettered, replayed };
 }
+
+/**
+ * After the drain: a dead letter can still arrive after the replay, from an event read before the fix
+ * (a re-sync snapshot of the poison row in flight). A user runs `dlq replay` again; so does the run.
+ */
+export async function replayLeftovers(
+  targets: PoisonTarget[],
+  sinks: string[],
+  log: (line: string) => void,
+): Promise<number> {
+  let replayed = 0;
+  for (const { pipeline } of targets)
+    for (const sink of sinks) {
+      const left = await deadLetters(pipeline, sink);
+      if (left === 0) continue;
+      log(`  ${pipeline.spec.name}/${sink}: ${left} dead letter(s) arrived after the replay; replaying again`);
+      replayed += await dlqReplay(pipeline, sink, log);
+    }
+  return replayed;
+}
