@@ -7,65 +7,23 @@
  * (ADD COLUMN … DEFAULT) refreshes the old rows in every sink without a manual step.
  */
 import { execFile } from 'node:child_process';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Client } from 'pg';
-import { stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectRedis } from '@distributary/changelog';
 import { readSlotHealthState, SnapshotRequests } from '@distributary/pg-source';
-import { esUrl, redisUrl, uniqueName, waitFor } from '@distributary/testkit';
-import { checkSinks, type ChaosTargets } from '../chaos/sink-checks';
-import { CHAOS_TABLES, CHAOS_VIEW_SQL, chaosSchemaSql } from '../chaos/workload';
-import { ThrowawayPostgres } from '../chaos/throwaway-postgres';
-import { deleteIndices, deleteKeys, Pipeline } from '../harness/pipeline';
+import { waitFor } from '@distributary/testkit';
 import { DashboardView } from './dashboard-view';
+import { LostSlotFixture, SLOT_LOSS_SINKS as SINKS } from './lost-slot-fixture';
 import { repoRoot, type RoleProcess } from '../harness/role-process';
 
-const SINKS = ['accounts-search', 'notes-cache', 'orders-view'];
-const name = uniqueName('slotloss').replace(/_/g, '-');
-const dir = join(repoRoot, '.local', 'slot-loss', name);
-let pg: ThrowawayPostgres;
-let source: Client;
-let pipeline: Pipeline;
-let targets: ChaosTargets;
+const fixture = new LostSlotFixture({ prefix: 'slotloss' });
 let connector: RoleProcess;
 let dashboard: DashboardView | undefined;
-
-async function drained(): Promise<void> {
-  const lsn = await pipeline.sourceLsn();
-  await pipeline.waitForLog(lsn, 120_000);
-  await pipeline.waitForSinks(lsn, SINKS, 120_000);
-}
-
-async function expectSinksEqualSource(): Promise<void> {
-  const checks = await checkSinks(targets);
-  for (const check of checks) {
-    expect(check.report.expectedCount, check.sink).toBeGreaterThan(0);
-    expect(
-      { missing: check.report.missingCount, different: check.report.differentCount, extra: check.report.extraCount },
-      `${check.sink}: ${JSON.stringify(check.report).slice(0, 1500)}`,
-    ).toEqual({ missing: 0, different: 0, extra: 0 });
-  }
-}
-
-async function slotRow(): Promise<{ wal_status: string | null; active: boolean } | undefined> {
-  const { rows } = await source.query<{ wal_status: string | null; active: boolean }>(
-    'SELECT wal_status, active FROM pg_replication_slots WHERE slot_name = $1',
-    [pipeline.slotName],
-  );
-  return rows[0];
-}
-
-/** Enough WAL past max_slot_wal_keep_size, then a checkpoint: PostgreSQL invalidates the slot. */
-async function loseSlot(): Promise<void> {
-  for (let i = 0; i < 5; i++) {
-    await source.query(`UPDATE public.orders SET status = status WHERE id = 1`);
-    await source.query('SELECT pg_switch_wal()');
-  }
-  await source.query('CHECKPOINT');
-  expect((await slotRow())?.wal_status).toBe('lost');
-}
+const drained = () => fixture.drained();
+const expectSinksEqualSource = () => fixture.expectSinksEqualSource();
+const slotRow = () => fixture.slotRow();
+let pipeline: LostSlotFixture['pipeline'];
+let source: LostSlotFixture['source'];
+const loseSlot = () => fixture.loseSlot();
 
 /** `distributary <args>` as a child process (apps/cli main), resolving with its exit code and output. */
 function cli(args: string[]): Promise<{ code: number; output: string }> {
@@ -80,47 +38,9 @@ function cli(args: string[]): Promise<{ code: number; output: string }> {
 }
 
 beforeAll(async () => {
-  mkdirSync(join(dir, 'logs'), { recursive: true });
-  pg = await ThrowawayPostgres.create(join(dir, 'postgres'), [
-    "max_slot_wal_keep_size = '32MB'",
-    "wal_keep_size = '0'",
-  ]);
-  source = new Client({ connectionString: pg.url() });
-  await source.connect();
-  await source.query(chaosSchemaSql);
-  await source.query(`
-    INSERT INTO public.accounts SELECT g, 'account ' || g, g * 10, NULL FROM generate_series(1, 60) g;
-    INSERT INTO public.notes SELECT g, 1 + g % 60, 'note ' || g FROM generate_series(1, 60) g;
-    INSERT INTO public.orders SELECT g, 1 + g % 20, g, 'new' FROM generate_series(1, 120) g;`);
-  const cachePrefix = `cache-${name}:note:`;
-  targets = {
-    sourceUrl: pg.url(),
-    esUrl: esUrl(),
-    esIndex: `${name}-accounts`,
-    cacheRedisUrl: redisUrl(0),
-    cachePrefix,
-    viewTable: 'public.orders_by_account',
-  };
-  pipeline = new Pipeline({
-    name,
-    sourceUrl: pg.url(),
-    tables: CHAOS_TABLES,
-    logRedisUrl: redisUrl(0),
-    partitions: 3,
-    snapshot: 'initial',
-    logDir: join(dir, 'logs'),
-    sinks: [
-      { name: SINKS[0], elasticsearch: { url: esUrl(), index: targets.esIndex }, from: 'public.accounts' },
-      {
-        name: SINKS[1],
-        redis: { url: redisUrl(0) },
-        namespace: `${name}:cache-state`,
-        from: 'public.notes',
-        key: `${cachePrefix}{id}`,
-      },
-      { name: SINKS[2], view: { postgres: pg.url(), table: targets.viewTable }, sql: CHAOS_VIEW_SQL },
-    ],
-  });
+  await fixture.create();
+  pipeline = fixture.pipeline;
+  source = fixture.source;
   connector = pipeline.start('connector');
   await pipeline.waitForSlot(connector);
   pipeline.start('worker');
@@ -128,15 +48,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await dashboard?.close();
-  await pipeline?.destroy({ esUrl: esUrl(), esIndex: targets?.esIndex, cacheRedisUrl: redisUrl(0) });
-  const cache = connectRedis({ url: redisUrl(0) });
-  await deleteKeys(cache, `cache-${name}:*`).catch(() => undefined);
-  await deleteKeys(cache, `${name}:*`).catch(() => undefined);
-  cache.disconnect();
-  await deleteIndices(esUrl(), `${name}-accounts`);
-  await source?.end().catch(() => undefined);
-  await pg?.destroy();
-  if (!process.env.KEEP_SLOT_LOSS) rmSync(dir, { recursive: true, force: true });
+  await fixture.destroy();
 }, 120_000);
 
 describe('a lost replication slot', () => {
@@ -237,9 +149,7 @@ describe('a lost replication slot', () => {
   }, 300_000);
 
   it('with onSlotLost: stop, stays down with the reason until `distributary resync`, then re-syncs', async () => {
-    const config = pipeline.config() as { source: Record<string, unknown> };
-    const stopFile = pipeline.configFile.replace(/\.yaml$/, '.stop.yaml');
-    writeFileSync(stopFile, stringify({ ...config, source: { ...config.source, onSlotLost: 'stop' } }));
+    const stopFile = fixture.configWith('stop', (source) => ({ ...source, onSlotLost: 'stop' }));
     await connector.stop();
     await source.query(
       `DELETE FROM public.accounts WHERE id BETWEEN 31 AND 35; UPDATE public.notes SET body = 'x' WHERE id = 30`,
