@@ -11,7 +11,7 @@ let p: GatewayPipeline;
 beforeAll(async () => {
   p = await startGatewayPipeline({ maxBufferBytes: 262_144 });
 }, 120_000);
-afterAll(async () => p?.stop(), 60_000);
+afterAll(async () => p?.stop(), 180_000);
 
 describe('slow clients', () => {
   it('cuts a client that does not read, never the others', async () => {

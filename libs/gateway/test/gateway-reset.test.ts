@@ -19,7 +19,7 @@ beforeAll(async () => {
 afterAll(async () => {
   redis?.disconnect();
   await p?.stop();
-}, 60_000);
+}, 180_000);
 
 async function open(headers: Record<string, string> = {}): Promise<SseClient> {
   const token = await issueToken({ subscription: SUBSCRIPTION, params: { category: '5' }, ttlSeconds: 600, key: KEY });

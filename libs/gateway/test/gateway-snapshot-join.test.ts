@@ -16,7 +16,7 @@ let p: GatewayPipeline;
 beforeAll(async () => {
   p = await startGatewayPipeline();
 }, 120_000);
-afterAll(async () => p?.stop(), 60_000);
+afterAll(async () => p?.stop(), 180_000);
 
 describe('initial state joined with the log', () => {
   it('skips entries already in the snapshot and applies the ones it did not see', async () => {

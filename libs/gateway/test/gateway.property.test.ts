@@ -15,7 +15,7 @@ let p: GatewayPipeline;
 beforeAll(async () => {
   p = await startGatewayPipeline();
 }, 120_000);
-afterAll(async () => p?.stop(), 60_000);
+afterAll(async () => p?.stop(), 180_000);
 
 type Step =
   | { kind: 'upsert'; id: number; inA: boolean; price: number }

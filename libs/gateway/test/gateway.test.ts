@@ -17,7 +17,7 @@ beforeAll(async () => {
     INSERT INTO items SELECT i, i % 5, 'item ' || i, (i * 1.25)::numeric(12,2),
       ('{"big": 1234567890123456789' || i || ', "tags": ["a"]}')::jsonb FROM generate_series(1, 40) i`);
 }, 120_000);
-afterAll(async () => p?.stop(), 60_000);
+afterAll(async () => p?.stop(), 180_000);
 
 const token = (category: string, ttlSeconds = 600) =>
   issueToken({ subscription: SUBSCRIPTION, params: { category }, ttlSeconds, key: KEY });
