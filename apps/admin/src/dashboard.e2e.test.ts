@@ -5,10 +5,12 @@ import { join, resolve } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appendDeadLetter, connectRedis, LogKeys, type RedisClient } from '@distributary/changelog';
+import type { ChangeEvent } from '@distributary/core';
 import { createTestDatabase, redisUrl, uniqueName, waitFor, type TestDatabase } from '@distributary/testkit';
 import type { DistributaryConfig } from '@distributary/config';
 import { silentLogger } from '@distributary/observability';
 import { Connector } from '@distributary/pg-source';
+import { SinkRunner } from '@distributary/sink-worker';
 import { startAdmin, type RunningAdmin } from './index';
 import {
   appendEvents,
@@ -36,8 +38,14 @@ let context: BrowserContext;
 let page: Page;
 let profileDir: string;
 let connectorConfig: DistributaryConfig;
+/** The real connector (started by the snapshot test, kept for the dead-letter replay) and a worker for SINK. */
+let connector: Connector | undefined;
+let connectorRun: Promise<void> | undefined;
+let runner: SinkRunner | undefined;
 
 async function shot(name: string): Promise<void> {
+  // From the top: a full-page capture of a scrolled page draws the sticky top bar mid-page.
+  await page.evaluate(() => window.scrollTo(0, 0));
   await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
 }
 
@@ -73,7 +81,7 @@ beforeAll(async () => {
       postgres: { ...config.source.postgres, slot: connectorSlot, publication: connectorSlot, snapshot: 'never' },
     },
   };
-  admin = await startAdmin(config, { port: 0, runtime: { sinks: [sink] }, envTokens: '' });
+  admin = await startAdmin(config, { port: 0, envTokens: '' });
   profileDir = mkdtempSync(join(tmpdir(), 'distributary-chromium-'));
   context = await chromium.launchPersistentContext(profileDir, {
     executablePath: '/usr/bin/chromium',
@@ -94,6 +102,9 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  await runner?.stop();
+  await connector?.stop();
+  await connectorRun?.catch(() => undefined);
   await context?.close();
   if (profileDir) rmSync(profileDir, { recursive: true, force: true });
   await admin?.close();
@@ -142,28 +153,6 @@ describe('dashboard in headless Chromium', () => {
     expect(await redis.smembers(keys.pausedSinks())).toEqual([OTHER_SINK]);
   });
 
-  it('replays and drops dead letters from the DLQ table', async () => {
-    const letters = productEvents(2, { reject: true });
-    for (const [i, event] of letters.entries())
-      await appendDeadLetter(redis, keys, SINK, i, event, `value out of range for column "price" (${i})`);
-    await page.getByRole('tab', { name: new RegExp(SINK) }).click();
-    await waitFor('two dead letters listed', async () => (await page.getByTestId('dlq-row').count()) === 2);
-    await shot('04-dead-letters');
-
-    sink.rejecting = false; // the target was fixed
-    await page.getByTestId('dlq-row').first().getByRole('button', { name: 'Replay' }).click();
-    await page.getByRole('dialog').getByRole('button', { name: 'Replay' }).click();
-    await page.getByText('Replay: 1 replayed, 0 failed').waitFor();
-    await waitFor('one dead letter left', async () => (await page.getByTestId('dlq-row').count()) === 1);
-    expect(await redis.hget(sink.appliedKey, JSON.stringify(letters[0].key))).toContain('product');
-
-    await page.getByTestId('dlq-row').first().getByRole('button', { name: 'Drop' }).click();
-    await page.getByRole('dialog').getByRole('button', { name: 'Drop' }).click();
-    await page.getByTestId('dlq-empty').waitFor();
-    expect(await redis.xlen(keys.deadLetters(SINK))).toBe(0);
-    await shot('05-dead-letters-empty');
-  });
-
   it('shows snapshot progress bars and starts a new snapshot from the dashboard', async () => {
     await redis.hset(keys.initialSnapshot(), { status: 'done', rowsDone: '1200', rowsTotal: '1200' });
     await redis.zadd(keys.snapshots(), Date.now(), 'snap1');
@@ -196,30 +185,84 @@ describe('dashboard in headless Chromium', () => {
   it('runs a snapshot started from the dashboard through a real connector and shows its bar filling up', async () => {
     await db.sql(`CREATE TABLE products (id text PRIMARY KEY, name text, price numeric)`);
     await db.sql(`INSERT INTO products SELECT g::text, 'product ' || g, 9.99 FROM generate_series(1, 2000) g`);
-    const connector = new Connector({ config: connectorConfig, logger: silentLogger });
-    const running = connector.run();
-    try {
-      await waitFor('the connector to lead', async () => connector.role === 'leader', { timeoutMs: 60_000 });
-      await page.getByRole('button', { name: 'Sign out' }).click();
-      await page.getByLabel('API token').fill(OPERATOR_TOKEN);
-      await page.getByRole('button', { name: 'Sign in' }).click();
-      await page.getByRole('button', { name: 'Start snapshot…' }).click();
-      await page.getByRole('dialog').getByRole('button', { name: 'Start snapshot' }).click();
-      const bars = page.getByRole('progressbar');
-      await waitFor(
-        'the snapshots started from the dashboard at 100 % (the hand-written snap1 above never moves)',
-        async () => {
-          const values = await Promise.all(
-            Array.from({ length: await bars.count() }, (_, i) => bars.nth(i).getAttribute('aria-valuenow')),
-          );
-          return values.filter((v) => v === '100').length >= 3;
-        },
-        { timeoutMs: 90_000, intervalMs: 500 },
-      );
-      await shot('08-snapshot-done');
-    } finally {
-      await connector.stop();
-      await running.catch(() => undefined);
+    const running = new Connector({ config: connectorConfig, logger: silentLogger });
+    connector = running;
+    connectorRun = running.run();
+    await waitFor('the connector to lead', async () => running.role === 'leader', { timeoutMs: 60_000 });
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByLabel('API token').fill(OPERATOR_TOKEN);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('button', { name: 'Start snapshot…' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Start snapshot' }).click();
+    const bars = page.getByRole('progressbar');
+    await waitFor(
+      'the snapshots started from the dashboard at 100 % (the hand-written snap1 above never moves)',
+      async () => {
+        const values = await Promise.all(
+          Array.from({ length: await bars.count() }, (_, i) => bars.nth(i).getAttribute('aria-valuenow')),
+        );
+        return values.filter((v) => v === '100').length >= 3;
+      },
+      { timeoutMs: 90_000, intervalMs: 500 },
+    );
+    await shot('08-snapshot-done');
+  });
+
+  it('replays a dead letter by re-reading its key from the source through the connector, and drops one', async () => {
+    // Replay applies the source's CURRENT row, never the stale event: the admin API asks the running
+    // connector for an incremental snapshot of the dead-lettered key, and the sink's worker applies it.
+    // The worker starts at the log's end (everything logged so far counts as applied), so only the
+    // replay can bring these two keys to the sink.
+    for (let partition = 0; partition < PARTITIONS; partition++) {
+      const [last] = (await redis.xrevrange(keys.partition(partition), '+', '-', 'COUNT', 1)) as [string, string[]][];
+      if (last) await redis.hset(keys.positions(partition), SINK, last[0]);
     }
+    runner = new SinkRunner({
+      redis,
+      namespace,
+      partitions: PARTITIONS,
+      sinks: [sink],
+      blockMs: 100,
+      statusEveryMs: 200,
+      logger: silentLogger,
+    });
+    await runner.start();
+
+    // Two events of rows the source still has (products 7 and 8, inserted above) failed with content the
+    // source no longer holds.
+    const letters: ChangeEvent[] = productEvents(2, { reject: true }).map((event, i) => {
+      const id = String(7 + i);
+      return { ...event, op: 'u', key: { id }, after: { id, name: `stale ${id}`, price: '0.01', reject: true } };
+    });
+    for (const [i, event] of letters.entries())
+      await appendDeadLetter(redis, keys, SINK, i, event, `value out of range for column "price" (id ${7 + i})`);
+    const applied = async (event: ChangeEvent): Promise<unknown> => {
+      const row = await redis.hget(sink.appliedKey, JSON.stringify(event.key));
+      return row === null ? null : (JSON.parse(row) as unknown);
+    };
+    await page.getByRole('tab', { name: new RegExp(SINK) }).click();
+    await waitFor('two dead letters listed', async () => (await page.getByTestId('dlq-row').count()) === 2);
+    expect(await applied(letters[0])).toBeNull();
+    await shot('04-dead-letters');
+
+    sink.rejecting = false; // the target was fixed
+    const rows = page.getByTestId('dlq-row');
+    await rows.filter({ hasText: '(id 7)' }).getByRole('button', { name: 'Replay' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Replay' }).click();
+    await page.getByText('Replay: 1 replayed, 0 failed').waitFor({ timeout: 60_000 });
+    await waitFor('one dead letter left', async () => (await rows.count()) === 1);
+    expect(await rows.first().textContent()).toContain('(id 8)');
+    await waitFor('product 7 applied by the worker', async () => (await applied(letters[0])) !== null, {
+      timeoutMs: 30_000,
+    });
+    expect(await applied(letters[0])).toEqual({ id: '7', name: 'product 7', price: '9.99' }); // the source's row
+    expect(await applied(letters[1])).toBeNull(); // only the replayed key was re-read
+
+    await rows.first().getByRole('button', { name: 'Drop' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Drop' }).click();
+    await page.getByTestId('dlq-empty').waitFor();
+    expect(await redis.xlen(keys.deadLetters(SINK))).toBe(0);
+    expect(await applied(letters[1])).toBeNull();
+    await shot('05-dead-letters-empty');
   });
 });

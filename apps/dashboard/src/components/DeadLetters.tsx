@@ -48,7 +48,7 @@ export function DeadLetters({ sinks, role, confirm, notify, onChanged }: Props) 
   const replay = (letter: DeadLetter) =>
     confirm({
       title: 'Replay dead letter?',
-      message: `Apply event ${letter.eventId ?? letter.id} (${letter.table ?? '?'} ${formatKey(letter.key)}) to ${selected} again. If it succeeds it leaves the queue; if it fails again it stays with the new error.`,
+      message: `Re-read ${letter.table ?? '?'} ${formatKey(letter.key)} from the source (its current row, not the stored event ${letter.eventId ?? letter.id}) through an incremental snapshot the running connector takes, and apply it to ${selected}. The dead letter leaves the queue once the snapshot is done; a row deleted meanwhile stays deleted, and a row that fails again is dead-lettered again with the new error.`,
       confirmLabel: 'Replay',
       onConfirm: () => act('Replay', `${base}/replay`, { ids: [letter.id] }),
     });
