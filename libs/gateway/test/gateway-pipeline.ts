@@ -4,7 +4,7 @@
  * `items-by-category` (`category_id = :category`, projection id/category_id/name/price/meta).
  */
 import { configSchema, type DistributaryConfig } from '@distributary/config';
-import { connectRedis, type RedisClient } from '@distributary/changelog';
+import { connectRedis, LogKeys, type RedisClient } from '@distributary/changelog';
 import { silentLogger } from '@distributary/observability';
 import { Connector } from '@distributary/pg-source';
 import { createTestDatabase, redisUrl, uniqueName, waitFor, type TestDatabase } from '@distributary/testkit';
@@ -20,6 +20,8 @@ export interface GatewayPipeline {
   url: string;
   /** The filtered SELECT, rendered like the stream's projection (meta parsed from its text). */
   expected(category: number): Promise<Record<string, unknown>[]>;
+  /** Entries in the log (all partitions). */
+  logLength(): Promise<number>;
   /** Stops the connector (the log stops growing; the slot keeps the changes). */
   pauseConnector(): Promise<void>;
   /** Starts a connector again: it logs what the slot kept. */
@@ -58,6 +60,7 @@ export async function startGatewayPipeline(options: { maxBufferBytes?: number } 
     return rows[0]?.active === true;
   });
   const redis: RedisClient = connectRedis({ url: redisUrl() });
+  const keys = new LogKeys(name);
   const gateway = new Gateway({
     gateway: config.gateway!,
     subscriptions: config.subscriptions ?? [],
@@ -76,6 +79,11 @@ export async function startGatewayPipeline(options: { maxBufferBytes?: number } 
       const rows = await db.sql(`SELECT ${COLUMNS} FROM items WHERE category_id = $1 ORDER BY id`, [category]);
       return rows.map((r) => ({ ...r, meta: r.meta === null ? null : JSON.parse(r.meta as string) }));
     },
+    async logLength() {
+      let total = 0;
+      for (let partition = 0; partition < 2; partition++) total += await redis.xlen(keys.partition(partition));
+      return total;
+    },
     async pauseConnector() {
       await connector.stop();
       await running;
@@ -88,14 +96,14 @@ export async function startGatewayPipeline(options: { maxBufferBytes?: number } 
       await gateway.stop();
       await connector.stop();
       await running;
-      const keys: string[] = [];
+      const leftovers: string[] = [];
       let cursor = '0';
       do {
         const [next, found] = (await redis.scan(cursor, 'MATCH', `*${name}*`, 'COUNT', 1000)) as [string, string[]];
-        keys.push(...found);
+        leftovers.push(...found);
         cursor = next;
       } while (cursor !== '0');
-      for (const key of keys) await redis.del(key);
+      for (const key of leftovers) await redis.del(key);
       redis.disconnect();
       await db.drop();
     },

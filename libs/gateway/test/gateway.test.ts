@@ -5,6 +5,7 @@
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registry } from '@distributary/observability';
+import { waitFor } from '@distributary/testkit';
 import { issueToken, TOKEN_AUDIENCE } from '../src';
 import { KEY, startGatewayPipeline, SUBSCRIPTION, type GatewayPipeline } from './gateway-pipeline';
 import { Materialized, SseClient, type SseEvent } from './sse-client';
@@ -16,6 +17,8 @@ beforeAll(async () => {
   await p.db.sql(`
     INSERT INTO items SELECT i, i % 5, 'item ' || i, (i * 1.25)::numeric(12,2),
       ('{"big": 1234567890123456789' || i || ', "tags": ["a"]}')::jsonb FROM generate_series(1, 40) i`);
+  // In the log before any test subscribes, so no position precedes them (exact change lists below).
+  await waitFor('the inserts in the log', async () => (await p.logLength()) >= 40);
 }, 120_000);
 afterAll(async () => p?.stop(), 180_000);
 
