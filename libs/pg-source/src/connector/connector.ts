@@ -67,10 +67,16 @@ export interface ConnectorOptions {
   initialSnapshot?: (slot: ExportedSlot) => Promise<void>;
   /** Use this Redis connection for the log instead of connecting from config.log.redis. */
   redis?: RedisClient;
+  /** stop() gives up (with a warning) after this long; default 20 s. */
+  stopTimeoutMs?: number;
 }
 
 /** How long a term's end waits for the snapshot-job worker to close. */
 const COORDINATOR_STOP_MS = 5000;
+/** How long a term's end waits for a status publication (and schema check) in progress. */
+const STATUS_STOP_MS = 5000;
+/** Default bound on stop(): the session's last appends, the term's end, the lease release. */
+const DEFAULT_STOP_TIMEOUT_MS = 20_000;
 
 export type ConnectorRole = 'starting' | 'standby' | 'leader' | 'stopped';
 
@@ -83,6 +89,18 @@ class SnapshotInterruptedError extends Error {
     super('the initial snapshot was interrupted by a stop; it resumes at the next start');
     this.name = 'SnapshotInterruptedError';
   }
+}
+
+/** True when `work` settled within `ms` (its outcome is ignored); false when the wait gave up. */
+async function within(work: Promise<unknown>, ms: number): Promise<boolean> {
+  const bound = new AbortController();
+  const settled = work.then(
+    () => true,
+    () => true,
+  );
+  const inTime = await Promise.race([settled, sleep(ms, bound.signal).then(() => false)]);
+  bound.abort();
+  return inTime;
 }
 
 function isFatal(error: unknown): boolean {
@@ -169,14 +187,23 @@ export class Connector {
 
   /** Graceful stop: finish the batch in flight, confirm what is durable, release the lease. */
   async stop(): Promise<void> {
-    if (!this.stopController.signal.aborted) {
-      this.stopController.abort();
-      await this.session
-        ?.stop()
-        .catch((error: unknown) => this.logger.warn({ error: errorText(error) }, 'stop: session end failed'));
-    }
-    await this.running?.catch(() => undefined);
-    await this.statusWrite;
+    const ending = (async () => {
+      if (!this.stopController.signal.aborted) {
+        this.stopController.abort();
+        await this.session
+          ?.stop()
+          .catch((error: unknown) => this.logger.warn({ error: errorText(error) }, 'stop: session end failed'));
+      }
+      await this.running?.catch(() => undefined);
+      await this.statusWrite;
+    })();
+    // Bounded: giving up is safe (nothing more is confirmed; PostgreSQL resends from the confirmed LSN).
+    const waitedMs = this.options.stopTimeoutMs ?? DEFAULT_STOP_TIMEOUT_MS;
+    if (!(await within(ending, waitedMs)))
+      this.logger.warn(
+        { waitedMs },
+        'stop: the connector did not end in time; giving up (the next leader resumes from the confirmed LSN)',
+      );
     if (this.ownsRedis) this.redis.disconnect();
   }
 
@@ -361,16 +388,24 @@ export class Connector {
       this.session = session;
       this.confirmed = slot?.confirmedFlushLsn ?? 0n;
       timers.push(setInterval(() => void this.heartbeat(pool), postgres.heartbeat));
+      // One publication at a time: overlapping ones queued without bound on the 2-connection catalog
+      // pool (ahead of the stream's own catalog lookups), and pg-pool's end() never settles a query
+      // still waiting in its queue — a stop then waited forever for that publication.
+      let publishing = false;
       const publish = (): void => {
-        this.statusWrite = this.publishStatus(pool, token).then(() =>
-          schemaWatch.check().then(
-            () => undefined,
-            (error: unknown) => {
-              if (error instanceof SourceShapeError) session.abort(error);
-              else this.logger.warn({ error: errorText(error) }, 'schema check failed');
-            },
-          ),
-        );
+        if (publishing) return;
+        publishing = true;
+        this.statusWrite = this.publishStatus(pool, token)
+          .then(() =>
+            schemaWatch.check().then(
+              () => undefined,
+              (error: unknown) => {
+                if (error instanceof SourceShapeError) session.abort(error);
+                else this.logger.warn({ error: errorText(error) }, 'schema check failed');
+              },
+            ),
+          )
+          .finally(() => (publishing = false));
       };
       timers.push(setInterval(publish, connector.statusEvery));
       publish();
@@ -378,6 +413,9 @@ export class Connector {
       await session.run();
     } finally {
       for (const timer of timers) clearInterval(timer);
+      // The pools may be closed next: let the publication in progress finish on them first.
+      if (!(await within(this.statusWrite, STATUS_STOP_MS)))
+        this.logger.warn({ waitedMs: STATUS_STOP_MS }, 'connector status publication did not finish; moving on');
       if (coordinator) await this.stopCoordinator(coordinator);
       this.session = null;
       if (this.roleValue === 'leader') this.setRole(this.stopping ? 'stopped' : 'standby');
@@ -397,9 +435,7 @@ export class Connector {
         return true;
       },
     );
-    const bound = new AbortController();
-    const inTime = await Promise.race([stopped, sleep(COORDINATOR_STOP_MS, bound.signal).then(() => false)]);
-    bound.abort();
+    const inTime = await within(stopped, COORDINATOR_STOP_MS);
     if (!inTime) this.logger.warn({ waitedMs: COORDINATOR_STOP_MS }, 'snapshot jobs: worker did not close; moving on');
   }
 
