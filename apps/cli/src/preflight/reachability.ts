@@ -91,9 +91,8 @@ async function checkSource(config: DistributaryConfig): Promise<PreflightProblem
       return problems;
     });
   } catch (error) {
-    const code = (error as { code?: string }).code;
     // A server that answered with an error (auth, unknown database) refuses; anything else may pass.
-    const unreachable = !(typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code));
+    const unreachable = pgNotReadyYet(error);
     return [{ path, message: `expected a reachable PostgreSQL server, found: ${reason(error)}`, unreachable }];
   }
 }
@@ -165,8 +164,7 @@ async function checkViewTarget(url: string, path: (string | number)[]): Promise<
     await withPg(url, (client) => client.query('SELECT 1'));
     return [];
   } catch (error) {
-    const code = (error as { code?: string }).code;
-    const unreachable = !(typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code));
+    const unreachable = pgNotReadyYet(error);
     return [
       { path, message: `expected a reachable PostgreSQL server for the view, found: ${reason(error)}`, unreachable },
     ];
@@ -189,4 +187,19 @@ export async function checkServers(
     });
   }
   return (await Promise.all(checks)).flat();
+}
+
+/** SQLSTATE classes of a server that is there but not ready yet: connection exceptions (08), too many
+ *  connections (53), starting up / shutting down (57, e.g. 57P03 "the database system is starting up"). */
+const NOT_READY_CLASSES = new Set(['08', '53', '57']);
+
+/**
+ * Whether a failed PostgreSQL connection is worth waiting for: no answer at all (no SQLSTATE), or an
+ * answer that says "not now". Any other SQLSTATE (bad password, unknown database) is a refusal.
+ */
+export function pgNotReadyYet(error: unknown): boolean {
+  const { code, severity } = error as { code?: unknown; severity?: unknown };
+  // Only the server's own error messages carry a severity; socket errors (ECONNREFUSED, EPIPE…) do not.
+  if (typeof severity !== 'string' || typeof code !== 'string') return true;
+  return NOT_READY_CLASSES.has(code.slice(0, 2));
 }
