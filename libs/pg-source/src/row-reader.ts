@@ -10,12 +10,24 @@ export const SOURCE_SESSION_OPTIONS =
 
 /** A pg Pool whose queries return every value as the server's text (no pg type parsers). */
 export function createRawTextPool(url: string, config: PoolConfig = {}): Pool {
-  return new Pool({
+  const pool = new Pool({
     connectionString: url,
     options: SOURCE_SESSION_OPTIONS,
     types: { getTypeParser: () => (value: string) => value },
     ...config,
   } as PoolConfig);
+  survivesDroppedConnections(pool);
+  return pool;
+}
+
+/**
+ * pg-pool listens for a client's 'error' only while the client is idle in the pool. A client checked
+ * out between two queries (a snapshot chunk read holding its transaction while it appends to the log)
+ * whose server restarts would emit 'error' with no listener and crash the process. Every client gets a
+ * listener of its own: the dropped connection then fails the holder's next query, as any error does.
+ */
+export function survivesDroppedConnections(pool: Pool): void {
+  pool.on('connect', (client) => client.on('error', () => undefined));
 }
 
 function keyParameter(value: ColumnValue): string | null {

@@ -68,6 +68,9 @@ export async function createSlotWithExportedSnapshot(url: string, slot: string):
   const client = new Client({ connectionString: url, replication: 'database' } as ConstructorParameters<
     typeof Client
   >[0]);
+  // The connection stays open for the whole snapshot read: a server restart meanwhile must fail the reads
+  // (they lose the exported snapshot), not crash the process with an unhandled 'error' event.
+  client.on('error', () => undefined);
   await client.connect();
   try {
     const { rows } = await client.query<{ consistent_point: string; snapshot_name: string }>(

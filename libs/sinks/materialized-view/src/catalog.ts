@@ -31,6 +31,7 @@ const PRIMARY_KEY_SQL = `
 
 export async function loadCatalog(url: string, tables: readonly string[]): Promise<Catalog> {
   const client = new Client({ connectionString: url });
+  client.on('error', () => undefined); // a dropped connection fails the query below instead of the process
   await client.connect();
   try {
     const catalog: Catalog = new Map();

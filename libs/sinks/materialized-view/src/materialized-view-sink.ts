@@ -435,6 +435,9 @@ export class MaterializedViewSink implements Sink {
       options: '-c TimeZone=UTC -c extra_float_digits=1',
     });
     pool.on('error', (error) => this.logger.warn({ err: error }, 'idle view target connection failed'));
+    // pg-pool listens only while a client is idle; a checked-out client's dropped connection must fail
+    // its next query, not the process.
+    pool.on('connect', (client) => client.on('error', () => undefined));
     return pool;
   }
 

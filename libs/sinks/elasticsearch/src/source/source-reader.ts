@@ -1,6 +1,11 @@
 import { Pool, type PoolClient } from 'pg';
 import { RetryableError, type Row } from '@distributary/core';
-import { SOURCE_SESSION_OPTIONS, TypeResolver, convertValue } from '@distributary/pg-source';
+import {
+  SOURCE_SESSION_OPTIONS,
+  survivesDroppedConnections,
+  TypeResolver,
+  convertValue,
+} from '@distributary/pg-source';
 import { loadTableInfo, quoteIdent, quoteTable, type TableInfo } from './catalog';
 import { Slots } from './slots';
 
@@ -80,6 +85,7 @@ export class SourceReader {
     this.slots = new Slots(size);
     this.types = new TypeResolver(this.pool);
     this.pool.on('error', () => undefined); // idle client errors surface on the next query instead
+    survivesDroppedConnections(this.pool); // and so do errors of a client checked out between queries
   }
 
   get poolSize(): number {
