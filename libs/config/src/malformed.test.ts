@@ -11,7 +11,7 @@ const EXPECTED: Record<string, string[]> = {
   'a list at the root': ['(root): expected a mapping with source, log and sinks, found a list of 2 items'],
   'an empty file': ['(root): expected a mapping with source, log and sinks, found null (an empty value)'],
   'unknown root key': [
-    'sources (line 1:1): unknown key "sources" (expected one of: source, log, sinks, admin, verify)',
+    'sources (line 1:1): unknown key "sources" (expected one of: source, log, sinks, admin, verify, workers, gateway, subscriptions)',
   ],
   'missing source': ['source (line 1:1): missing: expected a mapping (key: value)'],
   'missing postgres url': ['source.postgres.url (line 2:13): missing: expected a string'],
@@ -46,7 +46,7 @@ const EXPECTED: Record<string, string[]> = {
   'bad namespace': ['log.namespace (line 6:14): expected lower-case letters, digits, _ and -, found "My NS"'],
   'sinks not a list': [
     'sinks (line 6:8): expected a list of sinks, found an empty object',
-    'old_sinks (line 7:1): unknown key "old_sinks" (expected one of: source, log, sinks, admin, verify)',
+    'old_sinks (line 7:1): unknown key "old_sinks" (expected one of: source, log, sinks, admin, verify, workers, gateway, subscriptions)',
   ],
   'sink is a scalar': [
     'sinks[0] (line 7:5): expected a sink (a mapping with name, from and one of elasticsearch / redis / view), found "just-a-name"',
