@@ -3,7 +3,8 @@
  * `distributary run --only <role>` on the example shop config (the shop database must be loaded:
  * `npx tsx examples/shop/load.ts`) and times the line `running; …`, printed once the role is up.
  * Each run gets its own slot, log namespace, index and ports; they are removed afterwards.
- * Usage: npx tsx scripts/build/startup-times.ts [runs=3]   (run `npm run build` first)
+ * Usage: npx tsx scripts/build/startup-times.ts [runs=3] [roles=connector,worker,admin]   (`npm run build` first)
+ * The worker role needs the example's view table and cache keys free: stop `npm start` (or leave it out).
  */
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -79,8 +80,11 @@ const median = (values: number[]): number => [...values].sort((a, b) => a - b)[M
 async function main(): Promise<void> {
   if (!existsSync(modes.compiled[0])) throw new Error('no build: run `npm run build` first');
   const runs = Number(process.argv[2] ?? 3);
+  const selected = (process.argv[3]?.split(',') ?? [...roles]).filter((role) =>
+    (roles as readonly string[]).includes(role),
+  );
   const rows: string[] = [];
-  for (const role of roles) {
+  for (const role of selected) {
     const figures: Record<string, number[]> = { compiled: [], tsx: [] };
     for (let run = 0; run < runs; run += 1) {
       for (const mode of ['compiled', 'tsx'] as const) figures[mode].push(await timeToReady(mode, role, run));
