@@ -167,7 +167,8 @@ export async function replayDeadLetters(
   return result;
 }
 
-async function allDeadLetters(redis: RedisClient, keys: LogKeys, sink: string): Promise<DeadLetter[]> {
+/** Every dead letter of a sink, oldest first, read page by page. */
+export async function allDeadLetters(redis: RedisClient, keys: LogKeys, sink: string): Promise<DeadLetter[]> {
   const all: DeadLetter[] = [];
   let after: string | undefined;
   do {

@@ -1,7 +1,7 @@
 import { canonicalKey, type Row } from '@distributary/core';
 import {
   getDeadLetters,
-  listDeadLetters,
+  allDeadLetters,
   type DeadLetter,
   type DeadLetterReplayResult,
   type LogKeys,
@@ -40,7 +40,7 @@ export async function resyncDeadLetters(
 ): Promise<DeadLetterReplayResult & { snapshots: string[] }> {
   const letters = options.ids
     ? await getDeadLetters(redis, keys, sink, options.ids)
-    : await allLetters(redis, keys, sink);
+    : await allDeadLetters(redis, keys, sink);
   if (letters.length === 0) return { replayed: 0, failed: 0, failedIds: [], snapshots: [] };
   const started: SnapshotRecord[] = [];
   for (const request of snapshotRequests(letters))
@@ -107,15 +107,4 @@ async function waitForSnapshots(
     if (pending.size > 0) await new Promise((resolve) => setTimeout(resolve, 100));
   }
   return failures;
-}
-
-async function allLetters(redis: RedisClient, keys: LogKeys, sink: string): Promise<DeadLetter[]> {
-  const all: DeadLetter[] = [];
-  let after: string | undefined;
-  do {
-    const page = await listDeadLetters(redis, keys, sink, { after, limit: 500 });
-    all.push(...page.items);
-    after = page.next;
-  } while (after);
-  return all;
 }
