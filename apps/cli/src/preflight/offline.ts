@@ -11,7 +11,7 @@ import {
   type ConfigIssue,
   type DistributaryConfig,
 } from '@distributary/config';
-import { deepCheck } from '../deep-checks';
+import { viewSqlIssues } from './view-sql';
 import type { RoleName } from '../roles/role';
 
 export async function checkOffline(
@@ -19,13 +19,7 @@ export async function checkOffline(
   config: DistributaryConfig,
   roles: readonly RoleName[],
 ): Promise<void> {
-  const issues: ConfigIssue[] = [];
-  try {
-    await deepCheck(file, config);
-  } catch (error) {
-    if (!(error instanceof ConfigFileError)) throw error;
-    issues.push(...error.located);
-  }
+  const issues: ConfigIssue[] = await viewSqlIssues(file, config);
   if (roles.includes('admin') && config.admin.tokens.length === 0) {
     const path = ['admin', 'tokens'];
     issues.push({
