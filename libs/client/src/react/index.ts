@@ -1,0 +1,1 @@
+export { useLiveQuery, type LiveQueryOptions, type LiveQueryResult } from './use-live-query';

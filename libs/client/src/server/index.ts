@@ -1,0 +1,1 @@
+export { issueToken, DEFAULT_TOKEN_TTL_SECONDS, type IssueTokenOptions } from './issue-token';
