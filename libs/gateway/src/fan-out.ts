@@ -4,12 +4,13 @@
  * entry of the table), subscribers without an indexable filter, subscribers whose equality filter
  * (`column = :param`) value equals the row's value before or after the change, and subscribers whose
  * clients hold the key (so a row leaving the filter reaches them). TRUNCATE reaches every subscriber
- * of the table.
+ * of the table. A transaction's entries reach a subscriber together (one queued group).
  */
 import { canonicalKey } from '@distributary/core';
 import type { LogEntry } from '@distributary/changelog';
 import { indexKey } from './subscription-filter';
 import type { Subscriber } from './subscriber';
+import type { GroupItem, TxGroup } from './tx-assembler';
 
 interface TableIndex {
   broad: Set<Subscriber>;
@@ -70,11 +71,24 @@ export class FanOut {
     else removeFrom(holders, key, subscriber);
   }
 
-  dispatch(partition: number, entry: LogEntry, vector: readonly string[]): void {
+  /** Hands a transaction to its candidates: each gets the group's entries that concern it, once. */
+  dispatch(group: TxGroup): void {
+    const shares = new Map<Subscriber, GroupItem[]>();
+    for (const item of group.items) {
+      for (const subscriber of this.candidates(item.entry)) {
+        const share = shares.get(subscriber);
+        if (share) share.push(item);
+        else shares.set(subscriber, [item]);
+      }
+    }
+    for (const [subscriber, items] of shares) subscriber.enqueue({ items, vector: group.vector });
+  }
+
+  private candidates(entry: LogEntry): Set<Subscriber> {
     const event = entry.event;
     const index = this.tables.get(event.table);
-    if (!index) return;
-    const candidates = new Set<Subscriber>(index.broad);
+    const candidates = new Set<Subscriber>(index?.broad);
+    if (!index) return candidates;
     if (event.op === 't') {
       for (const byColumn of index.byValue.values())
         for (const set of byColumn.values()) for (const s of set) candidates.add(s);
@@ -89,6 +103,6 @@ export class FanOut {
       const holders = index.holders.get(canonicalKey(event.table, event.key));
       if (holders) for (const s of holders) candidates.add(s);
     }
-    for (const subscriber of candidates) subscriber.enqueue({ partition, entry, vector });
+    return candidates;
   }
 }

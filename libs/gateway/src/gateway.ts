@@ -16,7 +16,8 @@ import { createRawTextPool, TypeResolver } from '@distributary/pg-source';
 import { FanOut } from './fan-out';
 import { gatewayMetrics } from './gateway-metrics';
 import { LogTail } from './log-tail';
-import { parsePositions, PositionVectorError, type PositionVector } from './positions';
+import { LsnWatch } from './lsn-watch';
+import { parseLsnParam, parseResumeId, PositionVectorError, type ResumePoint } from './positions';
 import { SseStream } from './sse-stream';
 import { Subscriber } from './subscriber';
 import { CompiledSubscription, ParamsError } from './subscription-filter';
@@ -33,9 +34,11 @@ export interface GatewayOptions {
   sourceUrl: string;
   /** Overrides gateway.port (0 = any free port, for tests). */
   port?: number;
+  /** The connector's replication slot (`?after=` watches its confirmed LSN); default: from the connector's status. */
+  slot?: string;
 }
 
-const RESERVED = new Set(['token', 'lastEventId']);
+const RESERVED = new Set(['token', 'lastEventId', 'after']);
 const PREFIX = '/v1/subscriptions/';
 
 export class Gateway {
@@ -47,15 +50,22 @@ export class Gateway {
   private readonly keys: LogKeys;
   private server: Server | undefined;
   private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly lsnWatch: LsnWatch;
 
   constructor(private readonly options: GatewayOptions) {
     this.keys = new LogKeys(options.namespace);
     for (const config of options.subscriptions) this.subscriptions.set(config.name, new CompiledSubscription(config));
-    this.tail = new LogTail(options.redis, this.keys, options.partitions, (p, entry, vector) =>
-      this.fanOut.dispatch(p, entry, vector),
-    );
+    this.tail = new LogTail(options.redis, this.keys, options.partitions, (group) => this.fanOut.dispatch(group));
     this.pool = createRawTextPool(options.sourceUrl, { max: 4, application_name: 'distributary-gateway' });
     this.types = new TypeResolver(this.pool);
+    this.lsnWatch = new LsnWatch(
+      this.pool,
+      options.redis,
+      this.keys,
+      options.partitions,
+      () => this.tail.readVector(),
+      options.slot,
+    );
   }
 
   get subscriberCount(): number {
@@ -87,6 +97,7 @@ export class Gateway {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     }
+    this.lsnWatch.stop();
     await this.tail.stop();
     await this.pool.end();
   }
@@ -111,11 +122,14 @@ export class Gateway {
     const subscription = this.subscriptions.get(url.pathname.slice(PREFIX.length));
     if (!subscription) return reply(res, 404, { error: 'unknown subscription' });
     let params;
-    let resumeAt: PositionVector | undefined;
+    let resumeAt: ResumePoint | undefined;
+    let after: bigint | undefined;
     try {
       params = subscription.parseParams(url.searchParams, RESERVED);
       const lastEventId = headerValue(req, 'last-event-id') ?? url.searchParams.get('lastEventId') ?? undefined;
-      if (lastEventId) resumeAt = parsePositions(lastEventId, this.options.partitions);
+      if (lastEventId) resumeAt = parseResumeId(lastEventId, this.options.partitions);
+      const afterText = url.searchParams.get('after');
+      if (afterText !== null) after = parseLsnParam(afterText);
     } catch (error) {
       if (error instanceof ParamsError || error instanceof PositionVectorError)
         return reply(res, 400, { error: error.message });
@@ -132,7 +146,7 @@ export class Gateway {
       if (error instanceof TokenError) return reply(res, error.status, { error: error.message });
       throw error;
     }
-    this.stream(res, subscription, params, expiresAt, resumeAt);
+    this.stream(res, subscription, params, expiresAt, resumeAt, after);
   }
 
   private stream(
@@ -140,20 +154,27 @@ export class Gateway {
     subscription: CompiledSubscription,
     params: Record<string, string>,
     expiresAt: number,
-    resumeAt: PositionVector | undefined,
+    resumeAt: ResumePoint | undefined,
+    after: bigint | undefined,
   ): void {
     const stream = new SseStream(res);
     stream.open();
-    const subscriber = new Subscriber(subscription.bind(params), stream, {
-      redis: this.options.redis,
-      keys: this.keys,
-      pool: this.pool,
-      types: this.types,
-      maxBufferBytes: this.options.gateway.maxBufferBytes,
-      readVector: () => this.tail.readVector(),
-      place: (s) => this.fanOut.place(s),
-      hold: (s, key, held) => this.fanOut.hold(s, key, held),
-    });
+    const subscriber = new Subscriber(
+      subscription.bind(params),
+      stream,
+      {
+        redis: this.options.redis,
+        keys: this.keys,
+        pool: this.pool,
+        types: this.types,
+        maxBufferBytes: this.options.gateway.maxBufferBytes,
+        readVector: () => this.tail.readVector(),
+        passed: (lsn, abandoned) => this.lsnWatch.passed(lsn, abandoned),
+        place: (s) => this.fanOut.place(s),
+        hold: (s, key, held) => this.fanOut.hold(s, key, held),
+      },
+      after,
+    );
     const expiry = this.timer(Math.max(0, expiresAt * 1000 - Date.now()), () => stream.end('expired', '{}'));
     const heartbeat = setInterval(() => stream.comment('ping'), this.options.gateway.heartbeat);
     const labels = { subscription: subscription.name };

@@ -1,7 +1,8 @@
 /**
  * The initial state of one subscriber, read in ONE `REPEATABLE READ READ ONLY` transaction whose
  * first statement records the snapshot (`pg_current_snapshot()`, xmin:xmax:xip) and
- * `pg_current_wal_lsn()`; the table's rows follow in that same snapshot. Columns are projected in
+ * `pg_current_wal_insert_lsn()` (every transaction visible in the snapshot committed below it);
+ * the table's rows follow in that same snapshot. Columns are projected in
  * SQL (the projection, the key and whatever the filter reads), values are converted exactly like
  * streamed rows (pg-source's type contract), and the filter runs in JS with the cache sink's
  * JSONata evaluation. See subscriber.ts for how the snapshot is joined with the log.
@@ -34,7 +35,7 @@ export async function readInitialState(pool: Pool, types: TypeResolver, filter: 
   try {
     await client.query('BEGIN TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY');
     const marks = await client.query<string[]>({
-      text: 'SELECT pg_current_snapshot()::text, pg_current_wal_lsn()::text',
+      text: 'SELECT pg_current_snapshot()::text, pg_current_wal_insert_lsn()::text',
       rowMode: 'array',
     });
     const [snapshotText, lsnText] = marks.rows[0] as unknown as [string, string];

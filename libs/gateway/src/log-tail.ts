@@ -1,13 +1,20 @@
 /**
  * The gateway's one reader of the change log: every partition is read once per process (a blocking
- * connection per partition, changelog's readPartition), starting at the partition's end when the
- * gateway starts, and each entry is handed to the fan-out with the read vector right after it.
+ * connection per partition, changelog's readPartition), and the transactions stream (commit markers)
+ * once more, starting at their ends when the gateway starts. Entries pass through the TxAssembler,
+ * so the fan-out receives whole source transactions with the released vector right after each.
  */
 import { START_ID } from '@distributary/core';
-import { readPartition, type LogEntry, type LogKeys, type RedisClient } from '@distributary/changelog';
+import {
+  decodeTxMarker,
+  fieldsOf,
+  readPartition,
+  type LogEntry,
+  type LogKeys,
+  type RedisClient,
+} from '@distributary/changelog';
 import type { PositionVector } from './positions';
-
-export type EntryHandler = (partition: number, entry: LogEntry, vector: readonly string[]) => void;
+import { idLsn, TxAssembler, type GroupHandler } from './tx-assembler';
 
 const BLOCK_MS = 1000;
 /** Entries per read: also the largest burst one dispatch hands a subscriber. */
@@ -16,6 +23,7 @@ const RETRY_MS = 1000;
 
 export class LogTail {
   private vector: string[] = [];
+  private assembler: TxAssembler | undefined;
   private running = false;
   private started = false;
   private readonly connections: RedisClient[] = [];
@@ -25,35 +33,40 @@ export class LogTail {
     private readonly redis: RedisClient,
     private readonly keys: LogKeys,
     readonly partitions: number,
-    private readonly onEntry: EntryHandler,
+    private readonly onGroup: GroupHandler,
   ) {}
 
   get ready(): boolean {
     return this.started && this.running;
   }
 
-  /** The current read vector (a copy). */
+  /** The released vector: every entry at or before it has been handed to the fan-out (a copy). */
   readVector(): PositionVector {
-    return [...this.vector];
+    return this.assembler ? this.assembler.vector() : [...this.vector];
   }
 
   async start(): Promise<void> {
     this.running = true;
+    const lastId = async (stream: string) =>
+      (await this.redis.xrevrange(stream, '+', '-', 'COUNT', 1))[0]?.[0] ?? START_ID;
     this.vector = await Promise.all(
-      Array.from({ length: this.partitions }, async (_, partition) => {
-        const last = await this.redis.xrevrange(this.keys.partition(partition), '+', '-', 'COUNT', 1);
-        return last[0]?.[0] ?? START_ID;
-      }),
+      Array.from({ length: this.partitions }, (_, partition) => lastId(this.keys.partition(partition))),
     );
+    const markersFrom = await lastId(this.keys.transactions());
+    this.assembler = new TxAssembler(this.vector, this.onGroup);
     for (let partition = 0; partition < this.partitions; partition++) {
       const connection = this.redis.duplicate();
       this.connections.push(connection);
       this.loops.push(this.loop(partition, connection));
     }
+    const connection = this.redis.duplicate();
+    this.connections.push(connection);
+    this.loops.push(this.markerLoop(connection, markersFrom));
     this.started = true;
   }
 
   private async loop(partition: number, connection: RedisClient): Promise<void> {
+    const assembler = this.assembler as TxAssembler;
     while (this.running) {
       let entries: LogEntry[];
       try {
@@ -62,20 +75,57 @@ export class LogTail {
           blockMs: BLOCK_MS,
         });
       } catch {
-        if (!this.running) return;
-        await new Promise((resolve) => setTimeout(resolve, RETRY_MS));
+        if (!(await this.pause())) return;
         continue;
       }
       for (const entry of entries) {
         if (!this.running) return;
         this.vector[partition] = entry.id;
-        this.onEntry(partition, entry, Object.freeze([...this.vector]));
+        assembler.entry(partition, entry);
       }
     }
   }
 
+  private async markerLoop(connection: RedisClient, from: string): Promise<void> {
+    const assembler = this.assembler as TxAssembler;
+    let after = from;
+    while (this.running) {
+      let reply: [string, [string, string[]][]][] | null;
+      try {
+        reply = (await connection.xread(
+          'COUNT',
+          BATCH * 10,
+          'BLOCK',
+          BLOCK_MS,
+          'STREAMS',
+          this.keys.transactions(),
+          after,
+        )) as [string, [string, string[]][]][] | null;
+      } catch {
+        if (!(await this.pause())) return;
+        continue;
+      }
+      for (const [id, raw] of reply?.[0]?.[1] ?? []) {
+        if (!this.running) return;
+        after = id;
+        const fields = fieldsOf(raw);
+        if (fields.t === 'commit') {
+          const marker = decodeTxMarker(fields);
+          if (marker.events !== undefined) assembler.marker(idLsn(id), marker.events);
+        } else assembler.markersAt(idLsn(id));
+      }
+    }
+  }
+
+  private async pause(): Promise<boolean> {
+    if (!this.running) return false;
+    await new Promise((resolve) => setTimeout(resolve, RETRY_MS));
+    return this.running;
+  }
+
   async stop(): Promise<void> {
     this.running = false;
+    this.assembler?.stop();
     for (const connection of this.connections) connection.disconnect();
     await Promise.allSettled(this.loops);
   }

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { formatPositions, parsePositions, PositionVectorError } from './positions';
+import {
+  formatPositions,
+  formatResumeId,
+  parseLsnParam,
+  parsePositions,
+  parseResumeId,
+  PositionVectorError,
+} from './positions';
 import { parseSnapshot, widenXid, xidVisible } from './visibility';
 
 describe('position vectors', () => {
@@ -17,6 +24,33 @@ describe('position vectors', () => {
       `0:${'1'.repeat(5000)}-0,1:0-0,2:0-0`,
     ])
       expect(() => parsePositions(bad, 3)).toThrow(PositionVectorError);
+  });
+});
+
+describe('resume ids and ?after', () => {
+  it('carry a snapshot after ~ and parse strictly', () => {
+    const snapshot = parseSnapshot('100:105:101,103', 987654321n);
+    const id = formatResumeId(['1-0', '2-3'], snapshot);
+    expect(id).toBe('0:1-0,1:2-3~987654321:100:105:101,103');
+    expect(parseResumeId(id, 2)).toEqual({ vector: ['1-0', '2-3'], snapshot });
+    expect(parseResumeId('0:1-0,1:2-3', 2)).toEqual({ vector: ['1-0', '2-3'], snapshot: undefined });
+    const many = parseSnapshot(`1:200:${Array.from({ length: 65 }, (_, i) => i + 2).join(',')}`, 5n);
+    expect(formatResumeId(['1-0'], many)).toBe('0:1-0'); // too many in-progress xids: not written
+    for (const bad of [
+      '0:1-0,1:2-3~',
+      '0:1-0,1:2-3~1:2:3',
+      '0:1-0,1:2-3~1:5:3:',
+      '0:1-0,1:2-3~1:2:3:4~5',
+      '0:1-0,1:2-3~a:2:3:',
+    ])
+      expect(() => parseResumeId(bad, 2), bad).toThrow(PositionVectorError);
+  });
+
+  it('parses an LSN strictly', () => {
+    expect(parseLsnParam('16/B374D848')).toBe((0x16n << 32n) | 0xb374d848n);
+    expect(parseLsnParam('0/0')).toBe(0n);
+    for (const bad of ['', '/', '1/', '/1', '1/2/3', '123456789/1', '1/G', ' 1/2', '1/2 ', '1'.repeat(10000)])
+      expect(() => parseLsnParam(bad), bad.slice(0, 20)).toThrow(PositionVectorError);
   });
 });
 

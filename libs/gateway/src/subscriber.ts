@@ -30,6 +30,19 @@
  * evaluates the filter on it. When the log no longer holds what is needed — entries after V[p] were
  * deleted (compaction, retention: XINFO max-deleted-entry-id), V[p] is beyond the partition, or a
  * key's earlier entry is not found — the stream sends `reset` and a fresh initial state.
+ *
+ * IDS AFTER AN INITIAL STATE. The rows can contain the effect of a transaction visible in S whose
+ * entries the tail had not read yet (they are skipped when they arrive). A bare vector would make a
+ * client resuming from it receive them again, so ids carry S (`~<snapshot>`, positions.ts) until
+ * every partition has passed S's WAL position, and a resume with S skips entries visible in it
+ * too (for a resumed client, such an entry also says whether the client holds its key).
+ *
+ * TRANSACTIONS. The fan-out hands over whole transactions (tx-assembler.ts); a resume's catch-up
+ * merges the partitions by commit LSN. The changes of one group are written back to back and only
+ * the last carries the id, so every id is a transaction boundary.
+ *
+ * READ YOUR WRITES. With `after` (a source LSN), `ready` waits until the gateway has passed it
+ * (lsn-watch.ts): the initial rows (or the resume's catch-up) then include the client's write.
  */
 import type { Pool } from 'pg';
 import {
@@ -52,17 +65,11 @@ import {
 import type { TypeResolver } from '@distributary/pg-source';
 import { gatewayMetrics } from './gateway-metrics';
 import { readInitialState, type KeyedRow } from './initial-state';
-import { formatPositions, type PositionVector } from './positions';
+import { formatResumeId, type PositionVector, type ResumePoint } from './positions';
 import type { SseStream } from './sse-stream';
 import type { BoundFilter } from './subscription-filter';
+import { idLsn, type GroupItem, type TxGroup } from './tx-assembler';
 import { xidVisible, type SourceSnapshot } from './visibility';
-
-export interface QueuedEntry {
-  partition: number;
-  entry: LogEntry;
-  /** The gateway's read vector right after this entry was read. */
-  vector: readonly string[];
-}
 
 export interface SubscriberContext {
   redis: RedisClient;
@@ -70,8 +77,10 @@ export interface SubscriberContext {
   pool: Pool;
   types: TypeResolver;
   maxBufferBytes: number;
-  /** The gateway's current read vector. */
+  /** The gateway's released vector (everything at or before it was handed to the fan-out). */
   readVector(): PositionVector;
+  /** Resolves once the gateway has handed on every log entry up to this source LSN. */
+  passed(lsn: bigint, abandoned: () => boolean): Promise<void>;
   place(subscriber: Subscriber): void;
   hold(subscriber: Subscriber, key: string, held: boolean): void;
 }
@@ -86,15 +95,28 @@ const CATCH_UP_PAGE = 500;
  */
 const MAX_QUEUED_ENTRIES = 100_000;
 
+interface Outgoing {
+  event: string;
+  data: string;
+}
+
+interface Cursor {
+  after: string;
+  page: LogEntry[];
+  head: number;
+  done: boolean;
+}
+
 export class Subscriber {
   mode: 'starting' | 'live' | 'closed' = 'starting';
   /** Resumed: which keys the client holds is learnt key by key from the log. */
   lazy = false;
   private idVector: PositionVector = [];
-  private queue: QueuedEntry[] = [];
-  /** Index of the next entry to take (a shift would make draining quadratic). */
+  private queue: TxGroup[] = [];
+  /** Index of the next group to take (a shift would make draining quadratic). */
   private head = 0;
   private queuedBytes = 0;
+  private queuedEntries = 0;
   private draining = false;
   private readonly members = new Set<string>();
   private readonly decided = new Set<string>();
@@ -105,6 +127,8 @@ export class Subscriber {
     readonly filter: BoundFilter,
     private readonly stream: SseStream,
     private readonly ctx: SubscriberContext,
+    /** `?after=`: `ready` waits until the gateway has passed this source LSN. */
+    private readonly after?: bigint,
   ) {
     stream.onClose(() => this.close());
   }
@@ -123,16 +147,18 @@ export class Subscriber {
     this.members.clear();
   }
 
-  /** Called by the fan-out for every entry that may concern this subscriber, in per-partition order. */
-  enqueue(item: QueuedEntry): void {
+  /** Called by the fan-out with a transaction's entries that may concern this subscriber, in per-partition order. */
+  enqueue(group: TxGroup): void {
     if (this.mode === 'closed') return;
-    this.queue.push(item);
-    this.queuedBytes += item.entry.size;
+    this.queue.push(group);
+    this.queuedEntries += group.items.length;
+    for (const item of group.items) this.queuedBytes += item.entry.size;
     // Slow clients: a live subscriber waits for its socket to take what was written (never the
     // fan-out); entries that pile up meanwhile beyond gateway.maxBufferBytes mean the client cannot
     // keep up → `lagging` and close. Starting subscribers are bounded by a count instead (their
     // initial state is being read while the log moves on).
-    const behind = this.mode === 'live' ? this.queuedBytes > this.ctx.maxBufferBytes : this.queued > MAX_QUEUED_ENTRIES;
+    const behind =
+      this.mode === 'live' ? this.queuedBytes > this.ctx.maxBufferBytes : this.queuedEntries > MAX_QUEUED_ENTRIES;
     if (behind) {
       this.stream.end('lagging', '{}');
       return;
@@ -149,41 +175,63 @@ export class Subscriber {
     }
   }
 
-  /** Resume after `vector`, or reset when the log no longer holds what that needs. */
-  async startResume(vector: PositionVector): Promise<void> {
+  /** Resume after a client's id, or reset when the log no longer holds what that needs. */
+  async startResume(point: ResumePoint): Promise<void> {
     try {
+      const vector = point.vector;
       this.mode = 'starting';
       this.lazy = true;
       this.idVector = [...vector];
       this.resumedAt = [...vector];
+      this.snapshot = point.snapshot;
       this.ctx.place(this);
       if (await this.logLost(vector)) throw new ResetNeeded();
-      const upTo = this.ctx.readVector();
-      for (let partition = 0; partition < vector.length; partition++) {
-        let after = vector[partition];
-        while (this.mode === 'starting' && compareIds(after, upTo[partition]) < 0) {
-          const page = await readRange(
-            this.ctx.redis,
-            this.ctx.keys,
-            partition,
-            `(${after}`,
-            upTo[partition],
-            CATCH_UP_PAGE,
-          );
-          if (page.length === 0) break;
-          for (const entry of page) {
-            const at = [...this.idVector];
-            at[partition] = entry.id;
-            await this.apply({ partition, entry, vector: at });
-          }
-          after = page[page.length - 1].id;
-        }
-      }
+      await this.catchUp(this.ctx.readVector());
+      if (this.after !== undefined) await this.ctx.passed(this.after, () => this.mode !== 'starting');
+      while (this.queued > 0 && this.mode === 'starting') await this.apply(this.takeQueued());
       if (this.mode !== 'starting') return;
       this.goLive();
     } catch (error) {
       if (error instanceof ResetNeeded) await this.reset();
       else this.fail(error);
+    }
+  }
+
+  /** Replays the log after the client's vector up to `upTo`, partitions merged by commit LSN. */
+  private async catchUp(upTo: PositionVector): Promise<void> {
+    const cursors: Cursor[] = this.idVector.map((after, p) => ({
+      after,
+      page: [],
+      head: 0,
+      done: compareIds(after, upTo[p]) >= 0,
+    }));
+    const peek = async (p: number): Promise<LogEntry | undefined> => {
+      const cursor = cursors[p];
+      if (cursor.head >= cursor.page.length && !cursor.done) {
+        cursor.page = await readRange(this.ctx.redis, this.ctx.keys, p, `(${cursor.after}`, upTo[p], CATCH_UP_PAGE);
+        cursor.head = 0;
+        if (cursor.page.length === 0) cursor.done = true;
+        else cursor.after = cursor.page[cursor.page.length - 1].id;
+      }
+      return cursor.page[cursor.head];
+    };
+    while (this.mode === 'starting') {
+      let lsn: bigint | undefined;
+      for (let p = 0; p < cursors.length; p++) {
+        const entry = await peek(p);
+        if (entry && (lsn === undefined || idLsn(entry.id) < lsn)) lsn = idLsn(entry.id);
+      }
+      if (lsn === undefined) return;
+      const items: GroupItem[] = [];
+      const vector = [...this.idVector];
+      for (let p = 0; p < cursors.length; p++) {
+        for (let entry = await peek(p); entry && idLsn(entry.id) === lsn; entry = await peek(p)) {
+          items.push({ partition: p, entry });
+          vector[p] = entry.id;
+          cursors[p].head++;
+        }
+      }
+      await this.apply({ items, vector });
     }
   }
 
@@ -198,8 +246,12 @@ export class Subscriber {
     this.queue = [];
     this.head = 0;
     this.queuedBytes = 0;
+    this.queuedEntries = 0;
     this.idVector = this.ctx.readVector();
-    const state = await readInitialState(this.ctx.pool, this.ctx.types, this.filter);
+    const [state] = await Promise.all([
+      readInitialState(this.ctx.pool, this.ctx.types, this.filter),
+      this.after !== undefined ? this.ctx.passed(this.after, () => this.mode !== 'starting') : undefined,
+    ]);
     if (this.mode !== 'starting') return;
     this.snapshot = state.snapshot;
     const rows = state.rows;
@@ -216,24 +268,32 @@ export class Subscriber {
 
   private goLive(): void {
     if (this.stream.isClosed) return;
-    this.stream.send('ready', '{}', formatPositions(this.idVector));
+    this.stream.send('ready', '{}', this.idText());
     this.mode = 'live';
     this.ctx.place(this);
     void this.drain();
+  }
+
+  /** The id of the current position: the vector, and the snapshot while entries visible in it may follow. */
+  private idText(): string {
+    const snapshot = this.snapshot;
+    if (snapshot && this.idVector.every((id) => idLsn(id) > snapshot.lsn)) this.snapshot = undefined;
+    return formatResumeId(this.idVector, this.snapshot);
   }
 
   private get queued(): number {
     return this.queue.length - this.head;
   }
 
-  private takeQueued(): QueuedEntry {
-    const item = this.queue[this.head++];
-    this.queuedBytes -= item.entry.size;
+  private takeQueued(): TxGroup {
+    const group = this.queue[this.head++];
+    this.queuedEntries -= group.items.length;
+    for (const item of group.items) this.queuedBytes -= item.entry.size;
     if (this.head >= 1024 && this.head * 2 >= this.queue.length) {
       this.queue = this.queue.slice(this.head);
       this.head = 0;
     }
-    return item;
+    return group;
   }
 
   private async drain(): Promise<void> {
@@ -265,12 +325,12 @@ export class Subscriber {
     this.stream.end('error', exactJson({ reason }));
   }
 
-  /** Advances the position; false when the entry was already accounted for. */
-  private advance(item: QueuedEntry): boolean {
-    if (compareIds(item.entry.id, this.idVector[item.partition]) <= 0) return false;
+  /** The group's entries this subscriber has not accounted for yet; advances the position past the group. */
+  private advance(group: TxGroup): GroupItem[] {
+    const fresh = group.items.filter((item) => compareIds(item.entry.id, this.idVector[item.partition]) > 0);
     for (let p = 0; p < this.idVector.length; p++)
-      if (compareIds(item.vector[p], this.idVector[p]) > 0) this.idVector[p] = item.vector[p];
-    return true;
+      if (compareIds(group.vector[p], this.idVector[p]) > 0) this.idVector[p] = group.vector[p];
+    return fresh;
   }
 
   /** Already in the initial rows (see the header). */
@@ -281,41 +341,58 @@ export class Subscriber {
     return event.pos.lsn <= snapshot.lsn;
   }
 
-  private async fold(item: QueuedEntry, rows: Map<string, KeyedRow>): Promise<void> {
-    if (!this.advance(item)) return;
-    const event = item.entry.event;
-    if (event.table !== this.table || this.visibleInSnapshot(event)) return;
-    if (event.op === 't') {
-      rows.clear();
-      return;
+  private async fold(group: TxGroup, rows: Map<string, KeyedRow>): Promise<void> {
+    for (const { entry } of this.advance(group)) {
+      const event = entry.event;
+      if (event.table !== this.table || this.visibleInSnapshot(event)) continue;
+      if (event.op === 't') {
+        rows.clear();
+        continue;
+      }
+      const key = canonicalKey(this.table, event.key);
+      if (event.op !== 'd' && event.after && (await this.filter.matches(event.after)))
+        rows.set(key, { key: event.key, row: event.after });
+      else rows.delete(key);
     }
-    const key = canonicalKey(this.table, event.key);
-    if (event.op !== 'd' && event.after && (await this.filter.matches(event.after)))
-      rows.set(key, { key: event.key, row: event.after });
-    else rows.delete(key);
   }
 
-  private async apply(item: QueuedEntry): Promise<void> {
-    if (!this.advance(item)) return;
-    const event = item.entry.event;
-    if (event.table !== this.table || this.visibleInSnapshot(event)) return;
-    if (event.op === 't') throw new ResetNeeded();
-    const key = canonicalKey(this.table, event.key);
-    const was = await this.heldBefore(key, item.partition, event);
-    const is = event.op !== 'd' && (await this.filter.matches(event.after));
-    this.decided.add(key);
-    const id = formatPositions(this.idVector);
-    const lsn = formatLsn(event.pos.lsn);
-    if (is || was) this.delivered(event);
-    if (is) {
-      const row = this.filter.subscription.project(event.after as Row);
-      this.stream.send(was ? 'update' : 'insert', exactJson({ key: event.key, row, lsn }), id);
-    } else if (was) {
-      this.stream.send('delete', exactJson({ key: event.key, lsn }), id);
+  /** Applies one transaction: its changes are sent back to back, the last one with the id. */
+  private async apply(group: TxGroup): Promise<void> {
+    const out: Outgoing[] = [];
+    for (const { partition, entry } of this.advance(group)) {
+      const change = await this.change(partition, entry.event);
+      if (change) out.push(change);
     }
-    if (is !== this.members.has(key)) this.setHeld(key, is);
+    const id = this.idText();
+    out.forEach(({ event, data }, i) => this.stream.send(event, data, i === out.length - 1 ? id : undefined));
     const limit = this.filter.subscription.limit;
     if (limit !== undefined && this.members.size > limit) this.stream.end('overflow', exactJson({ limit }));
+  }
+
+  private async change(partition: number, event: ChangeEvent): Promise<Outgoing | undefined> {
+    if (event.table !== this.table) return undefined;
+    if (this.visibleInSnapshot(event)) {
+      // Already in the client's rows. A resumed client holds the key as this entry left it.
+      if (!this.lazy) return undefined;
+      if (event.op === 't') throw new ResetNeeded();
+      const key = canonicalKey(this.table, event.key);
+      this.decided.add(key);
+      const held = event.op !== 'd' && (await this.filter.matches(event.after));
+      if (held !== this.members.has(key)) this.setHeld(key, held);
+      return undefined;
+    }
+    if (event.op === 't') throw new ResetNeeded();
+    const key = canonicalKey(this.table, event.key);
+    const was = await this.heldBefore(key, partition, event);
+    const is = event.op !== 'd' && (await this.filter.matches(event.after));
+    this.decided.add(key);
+    if (is !== this.members.has(key)) this.setHeld(key, is);
+    if (!is && !was) return undefined;
+    this.delivered(event);
+    const lsn = formatLsn(event.pos.lsn);
+    if (!is) return { event: 'delete', data: exactJson({ key: event.key, lsn }) };
+    const row = this.filter.subscription.project(event.after as Row);
+    return { event: was ? 'update' : 'insert', data: exactJson({ key: event.key, row, lsn }) };
   }
 
   private delivered(event: ChangeEvent): void {

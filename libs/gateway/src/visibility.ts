@@ -14,7 +14,7 @@ export interface SourceSnapshot {
   xmin: bigint;
   xmax: bigint;
   xip: Set<bigint>;
-  /** pg_current_wal_lsn() read in the same statement, as a number. */
+  /** pg_current_wal_insert_lsn() read in the same statement, as a number. */
   lsn: bigint;
 }
 

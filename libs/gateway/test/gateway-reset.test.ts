@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LogKeys, connectRedis, type RedisClient } from '@distributary/changelog';
 import { redisUrl } from '@distributary/testkit';
-import { issueToken, parsePositions } from '../src';
+import { issueToken, parseResumeId } from '../src';
 import { KEY, startGatewayPipeline, SUBSCRIPTION, type GatewayPipeline } from './gateway-pipeline';
 import { Materialized, SseClient } from './sse-client';
 
@@ -47,7 +47,7 @@ describe('gateway reset', () => {
     await p.db.sql(`DELETE FROM items WHERE id = 6`);
     // Remove every entry after the position (what compaction or retention may do).
     const keys = new LogKeys(p.config.log.namespace);
-    const at = parsePositions(lastId, 2);
+    const at = parseResumeId(lastId, 2).vector;
     let removed = 0;
     for (let attempt = 0; attempt < 200 && removed < 7; attempt++) {
       for (let partition = 0; partition < 2; partition++) {

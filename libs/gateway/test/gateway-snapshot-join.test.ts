@@ -10,7 +10,7 @@ import { Client } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { issueToken } from '../src';
 import { KEY, startGatewayPipeline, SUBSCRIPTION, type GatewayPipeline } from './gateway-pipeline';
-import { Materialized, SseClient } from './sse-client';
+import { isChange, Materialized, SseClient } from './sse-client';
 
 let p: GatewayPipeline;
 beforeAll(async () => {
@@ -63,7 +63,7 @@ describe('initial state joined with the log', () => {
       const changes = () =>
         client.events
           .slice(ready + 1)
-          .filter((e) => e.id)
+          .filter(isChange)
           .map((e) => [e.event, JSON.parse(e.data) as { key: { id: number }; row?: { name: string } }])
           .map(([event, data]) => [
             event,

@@ -44,6 +44,9 @@ class ClientModel {
   /** Absorbs one connection's events; `fresh` when it was opened without a position. */
   absorb(events: SseEvent[], fresh: boolean): void {
     let pending: Map<string, unknown> | undefined = fresh ? new Map() : undefined;
+    // A transaction's changes apply together, when its last change (the one with the id) arrives;
+    // a stream cut inside one drops it (the resume sends it again).
+    let transaction: SseEvent[] = [];
     for (const e of events) {
       if (e.event === 'reset') pending = new Map();
       else if (e.event === 'ready') {
@@ -51,11 +54,20 @@ class ClientModel {
         pending = undefined;
         this.lastId = e.id;
       } else if (e.event === 'insert' || e.event === 'update' || e.event === 'delete') {
-        const data = JSON.parse(e.data) as { key: unknown; row?: unknown };
-        const target = pending && !e.id ? pending : this.copy;
-        if (e.event === 'delete') target.delete(JSON.stringify(data.key));
-        else target.set(JSON.stringify(data.key), data.row);
-        if (e.id) this.lastId = e.id;
+        const data = JSON.parse(e.data) as { key: unknown; row?: unknown; lsn?: string };
+        if (data.lsn === undefined) {
+          if (pending) pending.set(JSON.stringify(data.key), data.row);
+          continue;
+        }
+        transaction.push(e);
+        if (!e.id) continue;
+        for (const change of transaction) {
+          const parsed = JSON.parse(change.data) as { key: unknown; row?: unknown };
+          if (change.event === 'delete') this.copy.delete(JSON.stringify(parsed.key));
+          else this.copy.set(JSON.stringify(parsed.key), parsed.row);
+        }
+        transaction = [];
+        this.lastId = e.id;
       }
     }
   }

@@ -91,6 +91,13 @@ export class SseClient {
   }
 }
 
+/** A change (as opposed to an initial-state row): it carries its commit LSN. */
+export function isChange(event: SseEvent): boolean {
+  return (
+    (event.event === 'insert' || event.event === 'update' || event.event === 'delete') && event.data.includes('"lsn":')
+  );
+}
+
 /** A client's materialized copy: rows by key, from insert/update/delete events. */
 export class Materialized {
   readonly rows = new Map<string, Record<string, unknown>>();

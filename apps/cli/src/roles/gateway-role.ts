@@ -22,6 +22,7 @@ export const gatewayRole: RoleDefinition = {
       namespace: config.log.namespace,
       partitions: config.log.partitions,
       sourceUrl: config.source.postgres.url,
+      slot: config.source.postgres.slot,
     });
     try {
       const port = await gateway.start();
