@@ -4,17 +4,27 @@
  * and hash values) — over a fresh database with one table, a unique log namespace, keys and index.
  */
 import { Client } from '@elastic/elasticsearch';
-import { configSchema, type ElasticsearchSinkConfig, type RedisCacheSinkConfig } from '@distributary/config';
+import {
+  configSchema,
+  type DistributaryConfig,
+  type ElasticsearchSinkConfig,
+  type MaterializedViewSinkConfig,
+  type RedisCacheSinkConfig,
+} from '@distributary/config';
 import { connectRedis, type RedisClient } from '@distributary/changelog';
 import { silentLogger } from '@distributary/observability';
 import { Connector } from '@distributary/pg-source';
 import { createElasticsearchSink } from '@distributary/sink-elasticsearch';
+import { createMaterializedViewSink } from '@distributary/sink-materialized-view';
 import { createRedisCacheSink, scanKeys } from '@distributary/sink-redis-cache';
 import { SinkRunner } from '@distributary/sink-worker';
 import { createTestDatabase, esUrl, redisUrl, uniqueName, waitFor, type TestDatabase } from '@distributary/testkit';
 
 export interface FidelityPipeline {
   db: TestDatabase;
+  config: DistributaryConfig;
+  /** The view sinks (options.views), in order; their tables are in schema \`views\`. */
+  views: MaterializedViewSinkConfig[];
   redis: RedisClient;
   es: Client;
   /** Cache key prefixes of the JSON and hash caches; ES alias. */
@@ -28,12 +38,18 @@ export interface FidelityPipeline {
   stop(): Promise<void>;
 }
 
+export interface FidelityOptions {
+  /** Materialized views over `table` (names become sink names and tables views.<name>). */
+  views?: { name: string; sql: string }[];
+}
+
 /** `ddl` creates the table `table` (schema-qualified) in a fresh database; keys are `{id}`.
  *  `mappings`: the Elasticsearch index mappings (default: dynamic). */
 export async function startFidelityPipeline(
   ddl: string,
   table: string,
   mappings?: Record<string, unknown>,
+  options: FidelityOptions = {},
 ): Promise<FidelityPipeline> {
   const db = await createTestDatabase('fidelity');
   await db.sql(ddl);
@@ -70,12 +86,18 @@ export async function startFidelityPipeline(
         namespace: `${name}:state:hash`,
         value: { format: 'hash' },
       },
+      ...(options.views ?? []).map((view) => ({
+        name: view.name,
+        view: { postgres: db.url, table: `views.${view.name.replace(/-/g, '_')}` },
+        sql: view.sql,
+      })),
     ],
   });
-  const [search, jsonCache, hashCache] = config.sinks as [
+  const [search, jsonCache, hashCache, ...views] = config.sinks as [
     ElasticsearchSinkConfig,
     RedisCacheSinkConfig,
     RedisCacheSinkConfig,
+    ...MaterializedViewSinkConfig[],
   ];
 
   let connector = new Connector({ config, logger: silentLogger });
@@ -94,6 +116,7 @@ export async function startFidelityPipeline(
       createElasticsearchSink(search, { sourceUrl: db.url }),
       createRedisCacheSink(jsonCache),
       createRedisCacheSink(hashCache),
+      ...(await Promise.all(views.map((view) => createMaterializedViewSink(view, { sourceUrl: db.url })))),
     ],
     blockMs: 100,
     statusEveryMs: 300,
@@ -113,6 +136,8 @@ export async function startFidelityPipeline(
   const es = new Client({ node: esUrl() });
   return {
     db,
+    config,
+    views,
     redis,
     es,
     jsonPrefix,

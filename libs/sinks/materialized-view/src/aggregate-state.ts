@@ -20,9 +20,15 @@ import type { BoundAggregate, BoundArgument, ResolvedView } from './resolve-view
  * min/max are not kept here: they are recomputed from the contribution rows of the touched groups.
  */
 
-const FLOAT_MAX: Record<string, string> = {
-  real: '3.40282346638528859811704183484516925440e38',
-  'double precision': '1.7976931348623157e308',
+/** The largest finite value of each float type (exactly), and the exact sum from which rounding to the
+ *  nearest value gives Infinity (max + half a unit in the last place; a tie rounds to even, i.e. up). */
+const FLOAT_MAX: Record<string, { max: string; overflow: string }> = {
+  real: { max: '340282346638528859811704183484516925440', overflow: '340282356779733661637539395458142568448' },
+  'double precision': {
+    max: '179769313486231570814527423731704356798070567525844996598917476803157260780028538760589558632766878171540458953514382464234321326889464182768467546703537516986049910576551282076245490090389328944075868508455133942304583236903222948165808559332123348274797826204144723168738177180919299881250404026184124858368',
+    overflow:
+      '179769313486231580793728971405303415079934132710037826936173778980444968292764750946649017977587207096330286416692887910946555547851940402630657488671505820681908902000708383676273854845817711531764475730270069855571366959622842914819860834936475292719074168444365510704342711559699508093042880177904174497792',
+  },
 };
 
 export interface StateColumn {
@@ -109,14 +115,18 @@ function specialAware(j: number, type: string, finite: string): string {
 }
 
 /**
- * The exact finite float sum rounded to `type`. A sum beyond the type's range is ±Infinity (the source's
- * own SELECT raises "value out of range: overflow" there).
+ * The exact finite float sum rounded to `type` (round to nearest, as PostgreSQL's float addition). A sum
+ * that rounds beyond the type's range is ±Infinity (the source's own SELECT raises "value out of range:
+ * overflow" there); one above the largest value that still rounds to it is that value (a cast would
+ * raise: PostgreSQL's numeric → real refuses such values).
  */
 function floatSum(j: number, type: string): string {
-  const max = FLOAT_MAX[type] ?? FLOAT_MAX['double precision'];
+  const { max, overflow } = FLOAT_MAX[type] ?? FLOAT_MAX['double precision'];
+  const sum = `gr.sum_${j}`;
   return (
-    `(CASE WHEN gr.sum_${j} > ${max} THEN 'Infinity'::${type} WHEN gr.sum_${j} < -${max} THEN '-Infinity'::${type} ` +
-    `ELSE gr.sum_${j}::${type} END)`
+    `(CASE WHEN ${sum} >= ${overflow} THEN 'Infinity'::${type} WHEN ${sum} <= -${overflow} THEN '-Infinity'::${type} ` +
+    `WHEN ${sum} > ${max} THEN ${max}::numeric::float8::${type} WHEN ${sum} < -${max} THEN (-${max})::numeric::float8::${type} ` +
+    `ELSE ${sum}::${type} END)`
   );
 }
 

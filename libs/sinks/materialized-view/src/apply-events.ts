@@ -7,6 +7,7 @@ import {
   type RejectedEvent,
   comparePositions,
 } from '@distributary/core';
+import { convertValue, inputConversion } from './pg-input';
 import type { ResolvedView } from './resolve-view';
 import type { Side } from './view-sql';
 import type { ViewStatements } from './view-statements';
@@ -95,11 +96,12 @@ function buildRow(view: ResolvedView, side: Side, event: ChangeEvent): MirrorRow
     __seq: event.pos.seq,
     __deleted: deleted,
   };
-  for (const { column } of columns) {
+  for (const { column, type } of columns) {
     const value = source[column];
     if (value === undefined && !deleted)
       return `column ${column} of ${event.table} is missing from the event's row (the view needs it)`;
-    row[column] = value ?? null;
+    const convert = value === undefined || value === null ? undefined : inputConversion(type.baseType);
+    row[column] = convert ? convertValue(value as ColumnValue, convert) : (value ?? null);
   }
   return row;
 }
