@@ -11,13 +11,13 @@ import {
   type MaterializedViewSinkConfig,
   type RedisCacheSinkConfig,
 } from '@distributary/config';
-import { connectRedis, type RedisClient } from '@distributary/changelog';
+import { LogKeys, connectRedis, type RedisClient } from '@distributary/changelog';
 import { silentLogger } from '@distributary/observability';
 import { Connector } from '@distributary/pg-source';
 import { createElasticsearchSink } from '@distributary/sink-elasticsearch';
 import { createMaterializedViewSink } from '@distributary/sink-materialized-view';
 import { createRedisCacheSink, scanKeys } from '@distributary/sink-redis-cache';
-import { SinkRunner } from '@distributary/sink-worker';
+import { SinkRunner, rebuildOnOpen } from '@distributary/sink-worker';
 import { createTestDatabase, esUrl, redisUrl, uniqueName, waitFor, type TestDatabase } from '@distributary/testkit';
 
 export interface FidelityPipeline {
@@ -35,6 +35,8 @@ export interface FidelityPipeline {
   connectorError(): unknown;
   /** Stops the connector and starts a new one on the same slot and log. */
   restartConnector(): Promise<void>;
+  /** Stops the sink worker and starts a new one (sinks reopened, views rebuilt if their shape changed). */
+  restartWorker(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -108,24 +110,32 @@ export async function startFidelityPipeline(
     });
   let running = run(connector);
   const runnerRedis = connectRedis({ url: redisUrl() });
-  const runner = new SinkRunner({
-    redis: runnerRedis,
-    namespace: name,
-    partitions: 2,
-    sinks: async () => [
-      createElasticsearchSink(search, { sourceUrl: db.url }),
-      createRedisCacheSink(jsonCache),
-      createRedisCacheSink(hashCache),
-      ...(await Promise.all(views.map((view) => createMaterializedViewSink(view, { sourceUrl: db.url })))),
-    ],
-    blockMs: 100,
-    statusEveryMs: 300,
-    leaseTtlMs: 3000,
-    memberTtlMs: 3000,
-    backoff: { baseMs: 20, capMs: 500 },
-    logger: silentLogger,
-  });
-  await runner.start();
+  const log = { redis: runnerRedis, keys: new LogKeys(name), partitions: 2 };
+  const startRunner = async (): Promise<SinkRunner> => {
+    const started = new SinkRunner({
+      redis: runnerRedis,
+      namespace: name,
+      partitions: 2,
+      sinks: async () => [
+        createElasticsearchSink(search, { sourceUrl: db.url }),
+        createRedisCacheSink(jsonCache),
+        createRedisCacheSink(hashCache),
+        // As the worker does: a view whose shape changed is rebuilt from the compacted log when it opens.
+        ...(await Promise.all(
+          views.map(async (view) => rebuildOnOpen(await createMaterializedViewSink(view, { sourceUrl: db.url }), log)),
+        )),
+      ],
+      blockMs: 100,
+      statusEveryMs: 300,
+      leaseTtlMs: 3000,
+      memberTtlMs: 3000,
+      backoff: { baseMs: 20, capMs: 500 },
+      logger: silentLogger,
+    });
+    await started.start();
+    return started;
+  };
+  let runner = await startRunner();
   const streaming = async (): Promise<unknown> =>
     waitFor('the connector to stream from its slot', async () => {
       const rows = await db.sql('SELECT active FROM pg_replication_slots WHERE slot_name = $1', [name]);
@@ -150,6 +160,10 @@ export async function startFidelityPipeline(
       connector = new Connector({ config, logger: silentLogger });
       running = run(connector);
       await streaming();
+    },
+    async restartWorker() {
+      await runner.stop();
+      runner = await startRunner();
     },
     async stop() {
       await runner.stop();

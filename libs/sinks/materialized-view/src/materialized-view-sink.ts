@@ -5,6 +5,7 @@ import {
   DistributaryError,
   FencedError,
   type RejectedEvent,
+  RetryableError,
   type Sink,
   type SinkBatch,
   type SinkLagInfo,
@@ -101,6 +102,10 @@ export class MaterializedViewSink implements Sink {
   private view?: ResolvedView;
   private statements?: ViewStatements;
   private stale = false;
+  /** Set when the source tables' columns changed under the running view (see checkShape). */
+  private shapeChange?: string;
+  /** Snapshots whose rows were already checked for a shape change. */
+  private readonly checkedSnapshots = new Set<string>();
   private lastCommitTs?: string;
   private batchesSincePurge = 0;
 
@@ -221,6 +226,7 @@ export class MaterializedViewSink implements Sink {
       throw new DistributaryError(
         `view ${this.name}: its SQL changed since ${this.config.view.table} was built; call rebuild() before applying`,
       );
+    await this.checkShape(batch.events);
     const stopTimer = viewMetrics.batchSeconds.startTimer({ sink: this.name });
     const unconvertible: RejectedEvent[] = [];
     const excluded = new Set<string>();
@@ -260,6 +266,10 @@ export class MaterializedViewSink implements Sink {
         return { applied, skippedAsStale: skipped, rejected };
       } catch (error) {
         if (attempt === 0 && isDataError(error)) {
+          await this.checkShape(batch.events, true).catch((changed: unknown) => {
+            stopTimer();
+            throw changed;
+          });
           const found = await this.findUnconvertible(statements, attempted);
           if (found.length) {
             for (const entry of found) excluded.add(positionToId(entry.event.pos));
@@ -271,6 +281,42 @@ export class MaterializedViewSink implements Sink {
         throw classifyTargetError(error, `view ${this.name} partition ${batch.partition}`);
       }
     }
+  }
+
+  /**
+   * A schema change of a source table (`ALTER COLUMN … TYPE`, `DROP COLUMN` of a column the view reads)
+   * makes the view's mirrors and outputs the wrong shape: applying on would convert new values to the
+   * old types or dead-letter them. The connector re-snapshots a changed table (onSchemaChange: resync),
+   * so the first batch holding rows of a new snapshot of a view table (or a batch whose values do not
+   * convert) re-reads the source catalog. When the view's shape changed, apply() refuses — a retried
+   * error shown in the worker's status, never a silent change — until the worker reopens the sink,
+   * which rebuilds the view from the compacted log in the new shape (rebuild on open).
+   */
+  private async checkShape(events: ChangeEvent[], force = false): Promise<void> {
+    if (this.shapeChange) throw new RetryableError(this.shapeChange);
+    const snapshots = new Set<string>();
+    for (const event of events)
+      if (event.snapshot && !this.checkedSnapshots.has(event.snapshot) && this.tables.includes(event.table))
+        snapshots.add(event.snapshot);
+    if (!force && snapshots.size === 0) return;
+    const catalog = await loadCatalog(this.deps.sourceUrl ?? this.config.view.postgres, this.tables).catch((error) => {
+      throw classifyTargetError(error, `view ${this.name}: reading the source catalog`);
+    });
+    let changed: string | undefined;
+    try {
+      if (resolveView(this.definition, catalog).fingerprint !== this.requireView().fingerprint)
+        changed = 'the columns it reads changed type';
+    } catch (error) {
+      changed = error instanceof Error ? error.message : String(error);
+    }
+    for (const id of snapshots) this.checkedSnapshots.add(id);
+    if (!changed) return;
+    this.shapeChange =
+      `view ${this.name}: a source table of the view changed shape (${changed}); ` +
+      `restart the worker: it rebuilds the view from the compacted log in the new shape — ` +
+      `nothing is applied until then`;
+    this.logger.error({ tables: this.tables }, this.shapeChange);
+    throw new RetryableError(this.shapeChange);
   }
 
   private async maybePurgeTombstones(client: PoolClient, statements: ViewStatements): Promise<void> {

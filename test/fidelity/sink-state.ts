@@ -1,0 +1,104 @@
+/**
+ * Test support for the fidelity suites: what every sink of a fidelity pipeline holds, what it must hold
+ * by the type contract (contract-oracle.ts) read from PostgreSQL's own text, and readable differences.
+ */
+import type { Pool } from 'pg';
+import { scanKeys } from '@distributary/sink-redis-cache';
+import { esUrl } from '@distributary/testkit';
+import { expectedDocument, expectedHash, oracleSql, type ColumnSpec } from './contract-oracle';
+import type { FidelityPipeline } from './fidelity-pipeline';
+
+export interface SinkState {
+  es: Map<string, string>;
+  json: Map<string, unknown>;
+  hash: Map<string, unknown>;
+}
+
+/** Readable differences: missing/extra rows, and where a row's text first differs (with context). */
+export function differences(got: Map<string, unknown>, want: Map<string, unknown>): string[] {
+  const out: string[] = [];
+  for (const id of want.keys()) if (!got.has(id)) out.push(`row ${id}: missing`);
+  for (const id of got.keys()) if (!want.has(id)) out.push(`row ${id}: should not be there`);
+  for (const [id, value] of want) {
+    if (!got.has(id)) continue;
+    const a = typeof value === 'string' ? value : JSON.stringify(Object.entries(value as object).sort());
+    const raw = got.get(id);
+    const b = typeof raw === 'string' ? raw : JSON.stringify(Object.entries(raw as object).sort());
+    if (a === b) continue;
+    let at = 0;
+    while (at < a.length && a[at] === b[at]) at++;
+    out.push(
+      `row ${id} at ${at}: want …${a.slice(Math.max(0, at - 60), at + 60)}… got …${b.slice(Math.max(0, at - 60), at + 60)}…`,
+    );
+  }
+  return out;
+}
+
+async function esDocuments(pipeline: FidelityPipeline): Promise<Map<string, string>> {
+  await fetch(`${esUrl()}/${pipeline.alias}/_refresh`, { method: 'POST' });
+  const found = (await fetch(`${esUrl()}/${pipeline.alias}/_search?size=1000&_source=false`).then((r) => r.json())) as {
+    hits?: { hits: { _id: string }[] };
+  };
+  const out = new Map<string, string>();
+  for (const { _id } of found.hits?.hits ?? [])
+    out.set(_id, await fetch(`${esUrl()}/${pipeline.alias}/_source/${encodeURIComponent(_id)}`).then((r) => r.text()));
+  return out;
+}
+
+async function cached(
+  pipeline: FidelityPipeline,
+  prefix: string,
+  read: (key: string) => Promise<unknown>,
+): Promise<Map<string, unknown>> {
+  const out = new Map<string, unknown>();
+  for (const key of await scanKeys(pipeline.redis, `${prefix}*`)) out.set(key.slice(prefix.length), await read(key));
+  return out;
+}
+
+/** The Elasticsearch _source text, the Redis JSON cache text and the Redis hash of every row, by id. */
+export async function sinkState(pipeline: FidelityPipeline): Promise<SinkState> {
+  return {
+    es: await esDocuments(pipeline),
+    json: await cached(pipeline, pipeline.jsonPrefix, (key) => pipeline.redis.get(key)),
+    hash: await cached(pipeline, pipeline.hashPrefix, (key) => pipeline.redis.hgetall(key)),
+  };
+}
+
+/** What each sink must hold by the contract, from PostgreSQL's text of `columns` (the first is `id`). */
+export async function contractState(source: Pool, table: string, columns: ColumnSpec[]): Promise<SinkState> {
+  const { rows } = await source.query({
+    text: `SELECT ${columns.map(oracleSql).join(', ')} FROM ${table} ORDER BY 1`,
+    rowMode: 'array',
+  });
+  const state: SinkState = { es: new Map(), json: new Map(), hash: new Map() };
+  for (const row of rows as (string | null)[][]) {
+    const id = row[0] as string;
+    const document = expectedDocument(columns, row);
+    state.es.set(id, document);
+    state.json.set(id, document);
+    state.hash.set(id, expectedHash(columns, row));
+  }
+  return state;
+}
+
+/** Every difference between two sink states, labelled by sink. */
+export function stateDifferences(got: SinkState, want: SinkState): string[] {
+  return [
+    ...differences(got.es, want.es).map((d) => `Elasticsearch: ${d}`),
+    ...differences(got.json, want.json).map((d) => `Redis JSON: ${d}`),
+    ...differences(got.hash, want.hash).map((d) => `Redis hash: ${d}`),
+  ];
+}
+
+/** Every dead-lettered event's sink key and error, shortened. */
+export async function deadLetters(pipeline: FidelityPipeline): Promise<string[]> {
+  const out: string[] = [];
+  for (const key of await scanKeys(pipeline.redis, `{${pipeline.alias}:dlq:*`)) {
+    if ((await pipeline.redis.type(key)) !== 'stream') continue;
+    for (const [, flat] of await pipeline.redis.xrange(key, '-', '+')) {
+      const at = flat.indexOf('error');
+      out.push(`${key}: ${(flat[at + 1] ?? '').slice(0, 400)}`);
+    }
+  }
+  return out;
+}
