@@ -21,8 +21,10 @@ export interface SubscribeOptions<R extends Row = Row, P extends SubscriptionPar
   getToken?: () => string | Promise<string>;
   /** Read your writes: `?after=<lsn>`, `ready` waits until the gateway has passed this commit. */
   after?: string;
-  /** A live change, applied to `rows` already. */
+  /** A live change; `rows` has its whole transaction applied already. */
   onChange?: (change: Change<R>, rows: ReadonlyMap<string, R>) => void;
+  /** The changes of one source transaction that touch this subscription, applied to `rows` already. */
+  onTransaction?: (changes: Change<R>[], rows: ReadonlyMap<string, R>) => void;
   /** The copy is complete: after an initial state, and whenever a resume has caught up. */
   onReady?: (rows: ReadonlyMap<string, R>) => void;
   /** The gateway could not resume: the copy was dropped, a fresh initial state follows. */
@@ -59,6 +61,8 @@ function report(error: unknown): void {
 
 class LiveSubscription<R extends Row> implements Subscription<R> {
   private readonly copy = new RowCopy<R>();
+  /** Changes of the transaction being received (applied when its last change, with the id, arrives). */
+  private readonly transaction: Change<R>[] = [];
   private lastId: string | undefined;
   private token: string | undefined;
   /** The token came from getToken for this attempt and was not accepted yet. */
@@ -162,6 +166,7 @@ class LiveSubscription<R extends Row> implements Subscription<R> {
     } finally {
       this.connection = undefined;
       this.copy.abandonInitialState();
+      this.transaction.length = 0;
     }
     return this.streamEnded(closing);
   }
@@ -215,6 +220,7 @@ class LiveSubscription<R extends Row> implements Subscription<R> {
     const event = message.event ?? 'message';
     if (event === 'insert' || event === 'update' || event === 'delete') return this.change(event, message);
     if (event === 'ready') {
+      this.transaction.length = 0;
       this.copy.completeInitialState();
       if (message.id) this.lastId = message.id;
       this.attempt = 0;
@@ -222,6 +228,7 @@ class LiveSubscription<R extends Row> implements Subscription<R> {
       this.call(this.options.onReady, this.copy.rows);
       this.settleReady.resolve(this.copy.rows);
     } else if (event === 'reset') {
+      this.transaction.length = 0;
       this.copy.clear();
       this.copy.beginInitialState();
       this.lastId = undefined;
@@ -231,17 +238,37 @@ class LiveSubscription<R extends Row> implements Subscription<R> {
     // Other events (future additions) are ignored.
   }
 
+  /**
+   * Initial rows (no `lsn`) go straight into the copy being collected. Changes (with `lsn`) of one
+   * transaction arrive back to back and only the last carries the `id`: they are held until then
+   * and applied together, so the copy never shows half a transaction (a stream cut in between
+   * drops them; the resume sends the whole transaction again).
+   */
   private change(kind: ChangeKind, message: EventSourceMessage): void {
     const data = JSON.parse(message.data) as { key: RowKey; row?: R; lsn?: string };
-    if (kind === 'delete') this.copy.remove(data.key);
-    else this.copy.put(data.key, data.row as R);
-    // Part of an initial state: delivered with onReady.
-    if (this.copy.collecting || !message.id) return;
-    this.lastId = message.id;
-    const change: Change<R> = { kind, key: data.key, id: message.id };
+    if (data.lsn === undefined) {
+      this.apply(kind, data.key, data.row);
+      return;
+    }
+    const change: Change<R> = { kind, key: data.key, id: message.id ?? '', lsn: data.lsn };
     if (data.row !== undefined) change.row = data.row;
-    if (data.lsn !== undefined) change.lsn = data.lsn;
-    this.call(this.options.onChange, change, this.copy.rows);
+    this.transaction.push(change);
+    if (!message.id) return;
+    const changes = this.transaction.splice(0);
+    for (const c of changes) {
+      c.id = message.id;
+      this.apply(c.kind, c.key, c.row);
+    }
+    // Folded into an initial state being collected: delivered with onReady.
+    if (this.copy.collecting) return;
+    this.lastId = message.id;
+    this.call(this.options.onTransaction, changes, this.copy.rows);
+    for (const c of changes) this.call(this.options.onChange, c, this.copy.rows);
+  }
+
+  private apply(kind: ChangeKind, key: RowKey, row: R | undefined): void {
+    if (kind === 'delete') this.copy.remove(key);
+    else this.copy.put(key, row as R);
   }
 
   private streamUrl(): string {

@@ -24,7 +24,7 @@ export interface Change<R extends Row = Row> {
   row?: R;
   /** The commit LSN of the change's transaction. */
   lsn?: string;
-  /** The stream position after this change (resume from here). */
+  /** The stream position after this change's transaction (resume from here; opaque). */
   id: string;
 }
 
