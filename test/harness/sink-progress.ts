@@ -1,5 +1,6 @@
 import { compareIds } from '@distributary/core';
 import { partitionStats, sinkPositions, type LogKeys, type RedisClient } from '@distributary/changelog';
+import { fanOutKeys } from '@distributary/sink-elasticsearch';
 
 /** The last entry ID of every non-empty partition: where a drained sink's positions must be. */
 export async function partitionEnds(
@@ -15,7 +16,8 @@ export async function partitionEnds(
   return ends;
 }
 
-/** True when the sink's committed position is at (or past) `ends` in every partition. */
+/** True when the sink's committed position is at (or past) `ends` in every partition and no fan-out
+ *  pass of it is pending (a joined Elasticsearch sink re-indexes lookup changes in the background). */
 export async function sinkAtEnds(
   redis: RedisClient,
   keys: LogKeys,
@@ -28,7 +30,7 @@ export async function sinkAtEnds(
     const at = positions.get(p);
     if (!at || compareIds(at, last) < 0) return false;
   }
-  return true;
+  return (await redis.zcard(fanOutKeys(keys.namespace, sink).dirty)) === 0;
 }
 
 export async function sinkStarted(

@@ -9,7 +9,8 @@ import {
 import type { Logger } from '@distributary/observability';
 import { createElasticsearchSink } from '@distributary/sink-elasticsearch';
 import { createMaterializedViewSink, parseViewSql } from '@distributary/sink-materialized-view';
-import type { LogKeys, RedisClient } from '@distributary/changelog';
+import { appendDeadLetter, type LogKeys, type RedisClient } from '@distributary/changelog';
+import { partitionFor, type ChangeEvent } from '@distributary/core';
 import { transactionSizeFromLog } from './transaction-size';
 import { createRedisCacheSink } from '@distributary/sink-redis-cache';
 
@@ -21,6 +22,28 @@ export interface SinkContext {
   log?: { redis: RedisClient; keys: LogKeys; partitions: number };
   /** The pipeline's identity (its log namespace; default: the log's namespace): what sinks key their state by. */
   pipeline?: string;
+  /** This process's identity (e.g. the worker id): who holds a sink's background job locks. */
+  owner?: string;
+}
+
+/** The durable fan-out queue of a joined Elasticsearch sink, in the log's Redis (see the ES sink). */
+function fanOutOf(name: string, log: SinkContext['log'], owner: string | undefined) {
+  if (!log) return undefined;
+  return {
+    redis: log.redis,
+    namespace: log.keys.namespace,
+    owner: owner ?? `${process.pid}-${Math.random().toString(36).slice(2, 8)}`,
+    deadLetter: async (event: ChangeEvent, error: string) => {
+      await appendDeadLetter(
+        log.redis,
+        log.keys,
+        name,
+        partitionFor(event.table, event.key, log.partitions),
+        event,
+        error,
+      );
+    },
+  };
 }
 
 /** Maps a sink's configuration to its Sink instance: the one place the worker knows the sink kinds. */
@@ -28,11 +51,12 @@ export const sinkConstructors: Record<
   ReturnType<typeof sinkKind>,
   (config: SinkConfig, context: SinkContext) => Sink | Promise<Sink>
 > = {
-  elasticsearch: (config, { sourceUrl, logger, log, pipeline }) =>
+  elasticsearch: (config, { sourceUrl, logger, log, pipeline, owner }) =>
     createElasticsearchSink(config as ElasticsearchSinkConfig, {
       sourceUrl,
       logger,
       pipeline: pipeline ?? log?.keys.namespace,
+      fanOut: fanOutOf(config.name, log, owner),
     }),
   redis: (config, { logger, log, pipeline }) =>
     createRedisCacheSink(config as RedisCacheSinkConfig, { logger, pipeline: pipeline ?? log?.keys.namespace }),

@@ -34,6 +34,7 @@ export function sinkWorkerOptionsFromConfig(
               sourceUrl: config.source.postgres.url,
               logger: overrides.logger,
               log: { redis, keys, partitions: log.partitions },
+              owner: overrides.workerId,
             }),
             { redis, keys, partitions: log.partitions },
             overrides.logger,

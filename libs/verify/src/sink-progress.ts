@@ -1,6 +1,7 @@
 import type { Pool } from 'pg';
 import { compareIds, formatLsn, parseLsn, positionToId, type Lsn } from '@distributary/core';
 import { LogKeys, readConnectorState, sinkPositions, type RedisClient } from '@distributary/changelog';
+import { fanOutKeys } from '@distributary/sink-elasticsearch';
 
 /**
  * Read-your-writes: a sink has applied everything up to source LSN L when (1) the connector has
@@ -53,10 +54,13 @@ export async function sinkProgress(
     }),
   );
   behind.sort((a, b) => a.partition - b.partition);
+  // a joined Elasticsearch sink re-indexes the roots of a changed lookup row in a background pass; any
+  // pending pass counts (one marked at a newer version may stand for older changes too: coalesced)
+  const fanOutPending = await redis.zcard(fanOutKeys(keys.namespace, sink).dirty);
   return {
     sink,
     lsn: formatLsn(lsn),
-    applied: confirmed >= lsn && !snapshotPending && behind.length === 0,
+    applied: confirmed >= lsn && !snapshotPending && behind.length === 0 && fanOutPending === 0,
     connectorConfirmedLsn: confirmed > 0n ? formatLsn(confirmed) : undefined,
     behind,
   };

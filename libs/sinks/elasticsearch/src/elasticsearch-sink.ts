@@ -29,6 +29,10 @@ import type { PlannedWrite } from './plan/planned-writes';
 import { SourceReader } from './source/source-reader';
 import { CommittedFloor, LookupCache } from './plan/lookup-cache';
 import { versionOf } from './version';
+import type { RedisClient } from '@distributary/changelog';
+import { FanOutStore, type FanOutMark } from './fan-out/fan-out-store';
+import { FanOutDrainer } from './fan-out/fan-out-drainer';
+import { runFanOutPass } from './fan-out/fan-out-pass';
 
 /**
  * The Elasticsearch sink. Idempotence: every write carries version_type external_gte with the commit
@@ -47,6 +51,24 @@ export interface ElasticsearchSinkDeps {
   logger?: Logger;
   /** The pipeline (log namespace) this sink belongs to: marked on its indices, which it refuses to share. */
   pipeline?: string;
+  /**
+   * The durable fan-out queue (the log's Redis): roots reached through a changed lookup or child are
+   * re-indexed by a background pass, once per key for any number of changes (fan-out/). Without it a
+   * batch re-indexes them itself, page by page (tests of the sink alone, rebuilds).
+   */
+  fanOut?: {
+    redis: RedisClient;
+    /** Key prefix of the queue (the log namespace). */
+    namespace: string;
+    /** This process's identity (drainer lock). */
+    owner: string;
+    /** Dead-letters the change whose pass Elasticsearch or the document config refused. */
+    deadLetter(event: ChangeEvent, error: string): Promise<void>;
+    /** Roots per page of a pass (default 1000). */
+    pageSize?: number;
+    pollMs?: number;
+    lockTtlMs?: number;
+  };
 }
 
 export interface RebuildResult {
@@ -80,6 +102,7 @@ export class ElasticsearchSink implements Sink {
   private lastCommitTs: string | undefined;
   private readonly totals = { applied: 0, skippedAsStale: 0, rejected: 0 };
   private closed = false;
+  private readonly fanOut: { store: FanOutStore; drainer: FanOutDrainer } | undefined;
 
   constructor(
     private readonly config: ElasticsearchSinkConfig,
@@ -114,6 +137,44 @@ export class ElasticsearchSink implements Sink {
       },
       this.logger,
     );
+    this.fanOut = deps.fanOut && this.spec.relations.length > 0 ? this.fanOutQueue(deps.fanOut) : undefined;
+  }
+
+  private fanOutQueue(deps: NonNullable<ElasticsearchSinkDeps['fanOut']>): {
+    store: FanOutStore;
+    drainer: FanOutDrainer;
+  } {
+    const store = new FanOutStore(deps.redis, deps.namespace, this.name);
+    const drainer = new FanOutDrainer({
+      sink: this.name,
+      store,
+      owner: deps.owner,
+      logger: this.logger,
+      pollMs: deps.pollMs,
+      lockTtlMs: deps.lockTtlMs,
+      runPass: (pass, progress) =>
+        runFanOutPass(pass, {
+          spec: this.spec,
+          source: this.source,
+          lookups: this.lookups,
+          pageSize: deps.pageSize ?? 1000,
+          progress,
+          write: async (planned, rejected) => {
+            const result = await this.retryable(async () => {
+              await this.discoverTargets();
+              return this.writeTo([...this.writeIndices], planned, rejected);
+            });
+            this.count(result);
+            for (const item of result.rejected) await deps.deadLetter(item.event, item.error);
+          },
+        }),
+    });
+    return { store, drainer };
+  }
+
+  /** Lookup/child keys whose roots wait for a re-index pass (0 without the durable queue). */
+  async pendingFanOut(): Promise<number> {
+    return this.fanOut ? this.fanOut.store.size() : 0;
   }
 
   /** The alias applications search. */
@@ -149,13 +210,14 @@ export class ElasticsearchSink implements Sink {
         'the index was built from a different mapping or document config: call rebuild() to rebuild it',
       );
     }
+    this.fanOut?.drainer.start();
   }
 
   async apply(batch: SinkBatch): Promise<ApplyResult> {
     this.requireOpen();
     const work = this.retryable(async () => {
       await this.discoverTargets();
-      return this.applyTo(batch.events, this.requireOpen(), [...this.writeIndices]);
+      return this.applyTo(batch.events, this.requireOpen(), [...this.writeIndices], true);
     });
     this.inFlight.add(work);
     try {
@@ -231,6 +293,7 @@ export class ElasticsearchSink implements Sink {
     if (this.closed) return;
     this.closed = true;
     health.unregister(`sink:${this.name}`);
+    await this.fanOut?.drainer.stop(); // after the page in flight: its cursor is stored
     await Promise.allSettled([...this.inFlight]);
     await this.writer.idle();
     this.indices.close();
@@ -249,6 +312,7 @@ export class ElasticsearchSink implements Sink {
       lastAppliedLsn: this.lastLsn === undefined ? undefined : formatLsn(this.lastLsn),
       lastAppliedCommitTs: this.lastCommitTs,
       lagSeconds: commitTs === undefined ? undefined : Math.max(0, (Date.now() - commitTs) / 1000),
+      pendingFanOut: await this.pendingFanOut().catch(() => undefined),
       ...this.totals,
     };
   }
@@ -282,29 +346,17 @@ export class ElasticsearchSink implements Sink {
     return this.serving;
   }
 
-  private async applyTo(events: ChangeEvent[], searchIndex: string, targets: string[]): Promise<ApplyResult> {
-    for (const event of events) this.lookups.floor.observe(versionOf(event.pos.lsn)); // in the log = committed
-    const result: ApplyResult = { applied: 0, skippedAsStale: 0, rejected: [] };
-    const write = async (planned: PlannedWrite[], rejected: RejectedEvent[] = []): Promise<void> => {
-      // each document serialized once, whatever the number of target indices
-      const writes = planned.map(({ document, ...w }) => ({
-        ...w,
-        source: w.action === 'index' ? serializeDocument(document) : undefined,
-      }));
-      const ops: BulkOp[] = targets.flatMap((index) => writes.map((w) => ({ ...w, index })));
-      const part = summarize(rejected, ops, await this.writer.write(ops), targets[0]);
-      result.applied += part.applied;
-      result.skippedAsStale += part.skippedAsStale;
-      result.rejected.push(...part.rejected);
-    };
-    const plan = await this.planner(events, {
-      spec: this.spec,
-      source: this.source,
-      findDocuments: (query) => this.findDocuments(searchIndex, query),
-      lookups: this.lookups,
-      writePage: write,
-    });
-    await write(plan.list(), plan.rejected);
+  /** Writes planned documents to every target index (each serialized once); counted on the first. */
+  private async writeTo(targets: string[], planned: PlannedWrite[], rejected: RejectedEvent[]): Promise<ApplyResult> {
+    const writes = planned.map(({ document, ...w }) => ({
+      ...w,
+      source: w.action === 'index' ? serializeDocument(document) : undefined,
+    }));
+    const ops: BulkOp[] = targets.flatMap((index) => writes.map((w) => ({ ...w, index })));
+    return summarize(rejected, ops, await this.writer.write(ops), targets[0]);
+  }
+
+  private count(result: ApplyResult): void {
     esMetrics.docs.inc({ sink: this.name, result: 'applied' }, result.applied);
     esMetrics.docs.inc({ sink: this.name, result: 'stale' }, result.skippedAsStale);
     esMetrics.docs.inc({ sink: this.name, result: 'rejected' }, result.rejected.length);
@@ -312,6 +364,41 @@ export class ElasticsearchSink implements Sink {
       esMetrics.errors.inc({ sink: this.name, kind: 'rejected' }, result.rejected.length);
       this.logger.warn({ rejected: result.rejected.length, first: result.rejected[0].error }, 'events rejected');
     }
+  }
+
+  /** `live`: a batch of the log (its fan-out may go to the durable queue); else a rebuild's events. */
+  private async applyTo(
+    events: ChangeEvent[],
+    searchIndex: string,
+    targets: string[],
+    live = false,
+  ): Promise<ApplyResult> {
+    for (const event of events) this.lookups.floor.observe(versionOf(event.pos.lsn)); // in the log = committed
+    const result: ApplyResult = { applied: 0, skippedAsStale: 0, rejected: [] };
+    const write = async (planned: PlannedWrite[], rejected: RejectedEvent[] = []): Promise<void> => {
+      const part = await this.writeTo(targets, planned, rejected);
+      result.applied += part.applied;
+      result.skippedAsStale += part.skippedAsStale;
+      result.rejected.push(...part.rejected);
+    };
+    const queue = live ? this.fanOut : undefined;
+    const plan = await this.planner(events, {
+      spec: this.spec,
+      source: this.source,
+      findDocuments: (query) => this.findDocuments(searchIndex, query),
+      lookups: this.lookups,
+      writePage: write,
+      ...(queue
+        ? {
+            deferFanOut: async (marks: FanOutMark[]) => {
+              await queue.store.mark(marks); // durable before the batch's position is committed
+              queue.drainer.wake();
+            },
+          }
+        : {}),
+    });
+    await write(plan.list(), plan.rejected);
+    this.count(result);
     return result;
   }
 

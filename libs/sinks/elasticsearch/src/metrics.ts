@@ -23,5 +23,14 @@ export const esMetrics = {
     'Source commit time of the newest event applied (lag hook: now - this)',
     ['sink'],
   ),
+  fanOutPending: gauge(
+    'distributary_es_fan_out_pending',
+    'Lookup/child keys whose roots wait for a re-index pass (coalesced across batches)',
+    ['sink'],
+  ),
+  fanOutPasses: counter('distributary_es_fan_out_passes_total', 'Fan-out re-index passes, by outcome', [
+    'sink',
+    'outcome',
+  ]),
   rebuilds: counter('distributary_es_rebuilds_total', 'Index rebuilds, by outcome', ['sink', 'outcome']),
 };

@@ -11,6 +11,9 @@ export interface BulkOp {
   source?: string;
   /** The event reported back if Elasticsearch refuses the document. */
   event: ChangeEvent;
+  /** Written only over an OLDER version (version_type external): a fan-out pass never rewrites a
+   *  document already written at its version (by the root's own change, or by the pass before a crash). */
+  strict?: boolean;
 }
 
 export type BulkOutcome = { result: 'applied' } | { result: 'stale' } | { result: 'rejected'; error: string };
@@ -27,7 +30,7 @@ export function serializeDocument(document: Record<string, unknown> | undefined)
 
 /** The op's NDJSON lines of a `_bulk` body, newline-terminated: built once, sent as they are. */
 export function opBody(op: BulkOp): string {
-  const header = `{"_index":${JSON.stringify(op.index)},"_id":${JSON.stringify(op.id)},"version":${op.version},"version_type":"external_gte"}`;
+  const header = `{"_index":${JSON.stringify(op.index)},"_id":${JSON.stringify(op.id)},"version":${op.version},"version_type":"${op.strict ? 'external' : 'external_gte'}"}`;
   if (op.action === 'delete') return `{"delete":${header}}\n`;
   return `{"index":${header}}\n${op.source ?? serializeDocument(op.document)}\n`;
 }

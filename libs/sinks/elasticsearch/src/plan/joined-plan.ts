@@ -26,6 +26,10 @@ import { RootTriggers } from './root-triggers';
  * that existed at S comes as its own 'r' event (version S) and its re-read, made after S, already
  * joins the related rows' state at S or newer. A root inserted after S comes as its own event too.
  * Within a batch a document is written once whatever mix of its own events and fan-outs touched it.
+ *
+ * Fan-out (roots reached through a changed lookup or child, any number): with the durable queue
+ * (context.deferFanOut, fan-out/) the batch only marks the condition dirty and a background pass
+ * re-indexes its roots once for any number of changes; without it, the batch pages through them.
  */
 
 interface RefSearch {
@@ -95,7 +99,13 @@ export async function planJoined(events: ChangeEvent[], context: PlanContext): P
           );
         }
       }
-      if ((event.op === 'u' || event.op === 'd') && !covers(event.before, relation.relatedColumns)) {
+      // the old join values are unknown only when neither the old row nor the key holds them (the key
+      // of a 'u' is also its old key: a key change comes as 'd' + 'c'), e.g. a re-parented child
+      if (
+        (event.op === 'u' || event.op === 'd') &&
+        !covers(event.before, relation.relatedColumns) &&
+        !covers(event.key, relation.relatedColumns)
+      ) {
         const relatedKey = source.cachedInfo(relation.table).primaryKey;
         const field = `${REFS_FIELD}.${relation.name}`;
         search(field, refKey(relation.table, { ...event.before, ...event.key }, relatedKey), version, event);
@@ -157,6 +167,15 @@ export async function planJoined(events: ChangeEvent[], context: PlanContext): P
   // before the next is read, so memory stays bounded and the event loop is never held for long
   const fanOut = triggers.fanOut(rootKey);
   if (fanOut.length === 0) return plan;
+  if (context.deferFanOut) {
+    const marks = triggers.fanOutTriggers(rootKey).map(({ columns, trigger }) => ({
+      condition: { columns, tuple: trigger.tuple },
+      version: trigger.version,
+      event: trigger.event,
+    }));
+    await context.deferFanOut(marks);
+    return plan;
+  }
   let after: Row | undefined;
   for (;;) {
     const page = new PlannedWrites();

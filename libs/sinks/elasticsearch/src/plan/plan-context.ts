@@ -5,6 +5,7 @@ import type { SourceReader } from '../source/source-reader';
 import type { QueryDslQueryContainer } from '@elastic/elasticsearch/lib/api/types';
 import type { CommittedFloor, LookupCache } from './lookup-cache';
 import type { PlannedWrite, PlannedWrites } from './planned-writes';
+import type { FanOutMark } from '../fan-out/fan-out-store';
 
 /** What planning a batch needs: the compiled spec, the source, and a way to look into the index. */
 export interface PlanContext {
@@ -16,6 +17,9 @@ export interface PlanContext {
   lookups?: { cache: LookupCache; floor: CommittedFloor };
   /** Writes (and waits for) one page of a fan-out before the next is read: memory stays bounded. */
   writePage?(writes: PlannedWrite[], rejected: RejectedEvent[]): Promise<void>;
+  /** Hands the fan-out (roots reached through a changed lookup or child) to the durable queue instead
+   *  of re-indexing them in this batch: coalesced across batches (fan-out/fan-out-store.ts). */
+  deferFanOut?(marks: FanOutMark[]): Promise<void>;
 }
 
 export type Planner = (events: ChangeEvent[], context: PlanContext) => Promise<PlannedWrites>;

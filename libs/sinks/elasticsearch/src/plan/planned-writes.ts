@@ -10,6 +10,8 @@ export interface PlannedWrite {
   version: number;
   document?: Record<string, unknown>;
   event: ChangeEvent;
+  /** A fan-out pass's write: applied only over an older version (BulkOp.strict). */
+  strict?: boolean;
 }
 
 export class PlannedWrites {

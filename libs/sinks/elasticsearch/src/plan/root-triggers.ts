@@ -54,6 +54,13 @@ export class RootTriggers {
     return [...this.groups.values()].filter((g) => !covers(g, key)).map((g) => condition(g));
   }
 
+  /** The fan-out conditions one by one (columns and tuple), each with its newest trigger. */
+  fanOutTriggers(key: readonly string[]): { columns: string[]; trigger: Trigger }[] {
+    return [...this.groups.values()]
+      .filter((g) => !covers(g, key))
+      .flatMap((g) => [...g.tuples.values()].map((trigger) => ({ columns: g.columns, trigger })));
+  }
+
   /** The newest trigger that matches a root row read from the source. */
   triggerFor(row: Row): Trigger | undefined {
     let best: Trigger | undefined;
