@@ -2,7 +2,7 @@ import type { RedisClient } from '@distributary/changelog';
 import { EventRejectedError } from '@distributary/core';
 import type { CachedValue } from './cached-value';
 import { withDeadline } from './deadline';
-import { planEventWrites, shareOneSlot, type EventWrites } from './event-writes';
+import { planEventWrites, shareOneSlot, type EventWrites, type ScriptPlan } from './event-writes';
 import { scripts } from './lua-script';
 import type { Membership } from './query-cache';
 import { writeRowState } from './row-state';
@@ -40,28 +40,51 @@ export class CacheWriter {
    * to a wrong type in that instant is the remaining, documented window). True when applied.
    */
   async applyEvent(writes: EventWrites): Promise<boolean> {
-    const { ttlMs, tombstoneTtlMs, limits, commandTimeoutMs } = this.options;
-    const planned = planEventWrites(writes, { ttlMs, tombstoneTtlMs, limits, now: Date.now() });
-    const cluster = (this.client as { isCluster?: boolean }).isCluster === true;
-    if (!cluster || shareOneSlot(planned.keys)) {
-      const reply = (await scripts.applyEvent.run(
-        this.client,
-        planned.keys,
-        [planned.plan],
-        commandTimeoutMs,
-      )) as number[];
-      const [recorded, sets, deletes, removes, adds] = reply;
-      for (const [kind, count] of [
-        ['set', sets],
-        ['delete', deletes],
-        ['group_remove', removes],
-        ['group_add', adds],
-      ] as const)
-        for (let i = 0; i < count; i++) this.onWrite(kind);
-      return recorded === 1;
-    }
+    const planned = this.plan(writes);
+    if (this.oneScript(planned)) return (await this.runScript(planned)) === 1;
     await this.checkTypes(planned.expectedTypes);
     return this.applyEventPerKey(writes);
+  }
+
+  /**
+   * The event's writes planned WITHOUT reading the row records first (`writes.unread`): the script
+   * reads them itself, so a typical event costs one round trip. 'needs-state': a record names a place
+   * the plan does not cover, or the keys span cluster slots (nothing written; read and plan again);
+   * 'unknown-place': a delete whose cache key nothing names (reject it).
+   */
+  async applyEventUnread(writes: EventWrites): Promise<'applied' | 'stale' | 'needs-state' | 'unknown-place'> {
+    const planned = this.plan(writes);
+    if (!this.oneScript(planned)) return 'needs-state';
+    const recorded = await this.runScript(planned);
+    return recorded === 1 ? 'applied' : recorded === 2 ? 'needs-state' : recorded === 3 ? 'unknown-place' : 'stale';
+  }
+
+  private plan(writes: EventWrites): ScriptPlan {
+    const { ttlMs, tombstoneTtlMs, limits } = this.options;
+    return planEventWrites(writes, { ttlMs, tombstoneTtlMs, limits, now: Date.now() });
+  }
+
+  private oneScript(planned: ScriptPlan): boolean {
+    return (this.client as { isCluster?: boolean }).isCluster !== true || shareOneSlot(planned.keys);
+  }
+
+  /** Runs apply-event.lua; returns its `recorded` code and counts the writes it made. */
+  private async runScript(planned: ScriptPlan): Promise<number> {
+    const reply = (await scripts.applyEvent.run(
+      this.client,
+      planned.keys,
+      [planned.plan],
+      this.options.commandTimeoutMs,
+    )) as number[];
+    const [recorded, sets, deletes, removes, adds] = reply;
+    for (const [kind, count] of [
+      ['set', sets],
+      ['delete', deletes],
+      ['group_remove', removes],
+      ['group_add', adds],
+    ] as const)
+      for (let i = 0; i < count; i++) this.onWrite(kind);
+    return recorded;
   }
 
   private async checkTypes(expected: { key: string; types: string[] }[]): Promise<void> {

@@ -2,6 +2,7 @@ import type { RedisClient } from '@distributary/changelog';
 import { EventRejectedError, type ChangeEvent, type Row } from '@distributary/core';
 import type { CacheModel, CachedRow } from './cache-model';
 import type { CacheWriter } from './cache-writer';
+import type { EventWrites } from './event-writes';
 import { membershipId } from './query-cache';
 import { readRowState, rowStateKey, writeRowState, type RowState } from './row-state';
 import { versionOf } from './version';
@@ -18,6 +19,8 @@ export type EventOutcome = 'applied' | 'stale';
  * an event that cannot be rendered is rejected with nothing written. Its writes — value, group
  * memberships, row record — then go in one script (CacheWriter.applyEvent, apply-event.lua) that
  * type-checks every key first: an event rejected by Redis (WRONGTYPE) leaves nothing half-written.
+ * The script also reads the row's record itself, so a typical event is ONE round trip; only a row
+ * whose record names places the event does not (it moved without a `before` image) costs a second.
  */
 export class EventApplier {
   constructor(
@@ -38,21 +41,54 @@ export class EventApplier {
       candidates.keys.push(...left.keys);
       candidates.memberships.push(...left.memberships);
     }
-
     const stateKey = rowStateKey(this.model.namespace, event.table, event.key);
     const previousKey = this.previousRowKey(event);
+
+    // One round trip: the script reads the row records itself and applies the plan when they name no
+    // place beyond it (the usual case: a new row, or one that stays in its key and groups).
+    const unread = await this.writer.applyEventUnread({
+      ...this.writes(version, target, candidates, stateKey, undefined),
+      unread: { previousKey, mustKnowPlace: event.op === 'd' && candidates.keys.length === 0 },
+    });
+    if (unread === 'applied' || unread === 'stale') return unread;
+    if (unread === 'unknown-place') throw this.unknownPlace();
+
+    // A stored record names places the event does not (a row that moved without `before`), or the
+    // keys span cluster slots: read the records, then plan with them (the script re-checks versions).
     const [state, previousState] = await Promise.all([
       readRowState(this.client, stateKey, this.options.timeoutMs),
       previousKey ? readRowState(this.client, previousKey, this.options.timeoutMs) : Promise.resolve(undefined),
     ]);
     if (state && state.version > version) return 'stale';
-    if (event.op === 'd' && candidates.keys.length === 0 && !state)
-      throw new EventRejectedError(
-        `cannot tell which cache key the deleted row had: key template "${this.model.key.source}" needs columns ` +
-          `the delete event does not carry (${this.model.key.columns.join(', ')}) and no row state is stored; ` +
-          'set REPLICA IDENTITY FULL on the table or build the key from primary-key columns',
-      );
+    if (event.op === 'd' && candidates.keys.length === 0 && !state) throw this.unknownPlace();
+    const writes = this.writes(version, target, candidates, stateKey, state, previousState);
+    const written = await this.writer.applyEvent({
+      ...writes,
+      previousRow:
+        previousKey && previousState
+          ? { key: previousKey, state: { ...previousState, version, gone: true } }
+          : undefined,
+    });
+    return written ? 'applied' : 'stale';
+  }
 
+  private unknownPlace(): EventRejectedError {
+    return new EventRejectedError(
+      `cannot tell which cache key the deleted row had: key template "${this.model.key.source}" needs columns ` +
+        `the delete event does not carry (${this.model.key.columns.join(', ')}) and no row state is stored; ` +
+        'set REPLICA IDENTITY FULL on the table or build the key from primary-key columns',
+    );
+  }
+
+  /** The event's writes given the row's stored records (undefined: none known). */
+  private writes(
+    version: string,
+    target: CachedRow | undefined,
+    candidates: ReturnType<CacheModel['possiblePlaces']>,
+    stateKey: string,
+    state: RowState | undefined,
+    previousState?: RowState,
+  ): EventWrites {
     const removeKeys = new Set(candidates.keys);
     const removeMemberships = new Map<string, [string, string]>();
     for (const m of candidates.memberships) removeMemberships.set(membershipId(m), [m.group, m.member]);
@@ -80,19 +116,14 @@ export class EventApplier {
           memberships: [...removeMemberships.values()],
           gone: true,
         };
-    const written = await this.writer.applyEvent({
+    return {
       version,
       value: target ? { key: target.cacheKey, value: target.value } : undefined,
       deleteKeys: [...removeKeys],
       removeMemberships: [...removeMemberships.values()],
       addMemberships: target?.memberships ?? [],
       row: { key: stateKey, state: next },
-      previousRow:
-        previousKey && previousState
-          ? { key: previousKey, state: { ...previousState, version, gone: true } }
-          : undefined,
-    });
-    return written ? 'applied' : 'stale';
+    };
   }
 
   /** The row-state key of the row's old primary key, when this update changed the primary key. */

@@ -13,6 +13,13 @@ export interface EventWrites {
   row: { key: string; state: RowState };
   /** The old primary key's record (marked gone) when an update changed the key. */
   previousRow?: { key: string; state: RowState };
+  /**
+   * Set when the row records were NOT read before planning (one round trip per event): the script
+   * reads them (`row.state` is then what a missing record implies) and answers 'needs-state' when a
+   * stored record names a place this plan does not cover. `previousKey`: the old primary key's record;
+   * `mustKnowPlace`: a delete whose cache key only a stored record can name.
+   */
+  unread?: { previousKey?: string; mustKnowPlace: boolean };
 }
 
 export interface PlanSettings {
@@ -87,7 +94,11 @@ export function planEventWrites(writes: EventWrites, settings: PlanSettings): Sc
   });
   const row = record(writes.row);
   const prev = writes.previousRow ? record(writes.previousRow) : undefined;
-  const plan = { version: writes.version, now: String(settings.now), set, del, rem, add, row, prev };
+  const unread = writes.unread && {
+    pk: writes.unread.previousKey === undefined ? undefined : index(writes.unread.previousKey, ['hash']),
+    mustKnow: writes.unread.mustKnowPlace,
+  };
+  const plan = { version: writes.version, now: String(settings.now), set, del, rem, add, row, prev, unread };
   return { keys, plan: JSON.stringify(plan), expectedTypes };
 }
 

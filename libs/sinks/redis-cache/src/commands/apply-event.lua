@@ -19,10 +19,16 @@
     row  = { k, v, ck, g, d, ttl }           the row record (v version, ck cache key, g JSON pairs, d '1' gone)
     prev = { k, v, ck, g, d, ttl } | absent  the old primary key's record, marked gone
     version, now                             the event's version (30 digits), now in ms
+    unread = { pk, mustKnow } | absent       the caller did not read the row records (one round trip
+                                             per event): they are read here. `pk` = the old primary
+                                             key's record when the key changed; `mustKnow` = a delete
+                                             whose cache key only a stored record can name.
 
   Returns { recorded (1 = the row record was written: applied, 0 = stale), values set, values
   deleted, members removed, members added }, or a WRONGTYPE error naming the keys, with nothing
-  written.
+  written. In unread mode also, with nothing written: recorded = 2 when a stored record names a place
+  (cache key, membership) the plan does not cover (the caller reads the records and plans again),
+  3 when a delete's cache key is unknown and no record is stored (the caller rejects the event).
 ]]
 local plan = cjson.decode(ARGV[1])
 local version = plan.version
@@ -53,8 +59,42 @@ for _, g in ipairs(plan.add) do
 end
 check(plan.row.k, HASH, 'row record')
 if plan.prev then check(plan.prev.k, HASH, 'row record') end
+if plan.unread and plan.unread.pk then check(plan.unread.pk, HASH, 'row record') end
 if #problems > 0 then
   return redis.error_reply('WRONGTYPE ' .. table.concat(problems, '; ') .. ' (nothing of this event was written)')
+end
+
+-- Unread mode: the row records are read now, under the same atomicity as the writes.
+if plan.unread then
+  local function record(index)
+    if not index then return nil end
+    local flat = redis.call('HGETALL', KEYS[index])
+    local r = {}
+    for i = 1, #flat, 2 do r[flat[i]] = flat[i + 1] end
+    if not r.v then return nil end
+    return { v = r.v, k = r.k or '', g = r.g or '[]', d = r.d }
+  end
+  local state = record(plan.row.k)
+  if state and state.v > version then return { 0, 0, 0, 0, 0 } end
+  if plan.unread.mustKnow and not state then return { 3, 0, 0, 0, 0 } end
+  local keys, members = {}, {}
+  if plan.set then keys[KEYS[plan.set.k]] = true end
+  for _, d in ipairs(plan.del) do keys[KEYS[d.k]] = true end
+  for _, g in ipairs(plan.rem) do members[KEYS[g.g] .. '\0' .. g.member] = true end
+  for _, g in ipairs(plan.add) do members[KEYS[g.g] .. '\0' .. g.member] = true end
+  -- the places a record remembers (unless it is an older tombstone or newer) must all be in the plan
+  local function covered(r)
+    if not r or r.v > version or (r.d == '1' and r.v ~= version) then return true end
+    if r.k ~= '' and not keys[r.k] then return false end
+    for _, pair in ipairs(cjson.decode(r.g)) do
+      if not members[pair[1] .. '\0' .. pair[2]] then return false end
+    end
+    return true
+  end
+  local prev = record(plan.unread.pk)
+  if not covered(state) or not covered(prev) then return { 2, 0, 0, 0, 0 } end
+  if not plan.set and state and state.d ~= '1' then plan.row.ck = state.k end
+  if prev then plan.prev = { k = plan.unread.pk, v = version, ck = prev.k, g = prev.g, d = '1', ttl = plan.row.ttl } end
 end
 
 local function newer(stored)
