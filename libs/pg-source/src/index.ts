@@ -9,6 +9,7 @@ export * from './source-shape';
 export * from './publication';
 export * from './slot';
 export * from './slot-wait';
+export * from './lock-wait';
 export * from './snapshot/dead-letter-resync';
 export * from './change-decoder';
 export * from './toast-fill';

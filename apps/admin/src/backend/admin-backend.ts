@@ -32,7 +32,8 @@ import { deadLetterCount, dropDeadLetters, listDeadLetters } from './dead-letter
 import { liveTail } from './live-tail';
 import { readPartitionStats, readSinkPartitionLag, sinksWithPositions } from './log-stats';
 import { RingBuffer } from './ring-buffer';
-import { readSourceStatus } from './source-status';
+import { readConnectorStatus, readSourceStatus } from './source-status';
+import { connectorWaitCheck } from './connector-wait-check';
 import { attachSourceLag, slotHealthChecks } from './slot-lag';
 import { readSnapshots } from './snapshots';
 import { SnapshotRequestError, resyncDeadLetters, snapshotControls } from '@distributary/pg-source';
@@ -105,7 +106,10 @@ export class AdminBackend implements OnModuleInit, OnModuleDestroy {
     // Degraded sink partitions (retrying past the workers' bound), as the workers publish them.
     health.register(`sinks:${suffix}`, () => this.degradedCheck(), { degradesOnly: true });
     this.healthNames.push(`sinks:${suffix}`);
-    for (const [name, check, options] of slotHealthChecks(suffix, () => this.source())) {
+    for (const [name, check, options] of [
+      ...slotHealthChecks(suffix, () => this.source()),
+      connectorWaitCheck(suffix, () => readConnectorStatus(this.redis, this.keys)),
+    ]) {
       health.register(name, check, options);
       this.healthNames.push(name);
     }

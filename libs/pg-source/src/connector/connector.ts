@@ -25,6 +25,7 @@ import {
   type ExportedSlot,
 } from '../slot';
 import { describeWait, reportWhileWaiting } from '../slot-wait';
+import { OwnBackends, WaitBoard, WaitWatch, describeBackendWait, isSlotCreation } from '../lock-wait';
 import { assertTablesHaveKeys, describeTable } from '../source-shape';
 import { TypeResolver } from '../types/type-resolver';
 import { SnapshotCoordinator, initialSnapshotState, requestSnapshot, runInitialSnapshot } from '../snapshot';
@@ -135,6 +136,9 @@ export class Connector {
   private throughTs: string | undefined;
   private slotHealth: SlotHealth | undefined;
   private lastWarned = 0;
+  /** Our pools' backend pids, and what they (or our walsender) wait for: logs, status, /health. */
+  private readonly backends = new OwnBackends();
+  private readonly waits: WaitBoard;
 
   constructor(private readonly options: ConnectorOptions) {
     const { config } = options;
@@ -155,6 +159,7 @@ export class Connector {
       ttlMs: config.source.connector.leaseTtl,
     });
     this.rowCache = new RowCache(config.source.connector.rowCache);
+    this.waits = new WaitBoard(this.redis, this.keys, this.logger);
     this.recovery = new SlotRecovery({
       redis: this.redis,
       keys: this.keys,
@@ -293,8 +298,10 @@ export class Connector {
     }, connector.leaseRenew);
     const timers: NodeJS.Timeout[] = [renewTimer];
     let coordinator: SnapshotCoordinator | undefined;
+    let waitWatch: WaitWatch | undefined;
     try {
       const pool = this.getPool();
+      waitWatch = await this.watchWaits();
       const appender = new LogAppender(this.redis, this.keys, config.log.partitions);
       await appender.ensurePartitionCount();
       await assertTablesHaveKeys(pool, config.source.tables);
@@ -417,6 +424,7 @@ export class Connector {
       if (!(await within(this.statusWrite, STATUS_STOP_MS)))
         this.logger.warn({ waitedMs: STATUS_STOP_MS }, 'connector status publication did not finish; moving on');
       if (coordinator) await this.stopCoordinator(coordinator);
+      await waitWatch?.stop();
       this.session = null;
       if (this.roleValue === 'leader') this.setRole(this.stopping ? 'stopped' : 'standby');
     }
@@ -490,15 +498,31 @@ export class Connector {
       pool,
       what,
       work,
-      async (wait) => {
-        if (wait) this.logger.warn({ since: wait.since, blockers: wait.blockers }, describeWait(wait));
-        await writeConnectorState(this.redis, this.keys, {
-          waitingFor: wait ? describeWait(wait) : '',
-          waitingSince: wait?.since ?? '',
-        }).catch(() => undefined);
-      },
+      (wait) => this.waits.set('slot', wait ? [{ description: describeWait(wait), since: wait.since }] : []),
       10_000,
     );
+  }
+
+  /**
+   * Watches, for this term, what our own backends wait for inside PostgreSQL — a lock another session
+   * holds (a snapshot or re-read blocked by a table lock, CREATE/ALTER PUBLICATION behind a long
+   * transaction), a commit waiting for a lagging synchronous standby — and reports it on the wait
+   * board. Slot creation is left to reportingWait, which names the transactions it waits for.
+   */
+  private async watchWaits(): Promise<WaitWatch> {
+    await this.waits.clear();
+    return new WaitWatch({
+      url: this.options.config.source.postgres.url,
+      slot: this.options.config.source.postgres.slot,
+      backends: this.backends,
+      onChange: (waits) =>
+        this.waits.set(
+          'locks',
+          waits
+            .filter((wait) => !isSlotCreation(wait))
+            .map((wait) => ({ description: describeBackendWait(wait), since: wait.since })),
+        ),
+    }).start();
   }
 
   /**
@@ -601,7 +625,9 @@ export class Connector {
   /** Catalog queries, heartbeats, status. */
   private getPool(): Pool {
     if (!this.pool) {
-      this.pool = new PgPool({ connectionString: this.options.config.source.postgres.url, max: 2 });
+      this.pool = this.backends.track(
+        new PgPool({ connectionString: this.options.config.source.postgres.url, max: 2 }),
+      );
       this.pool.on('error', (error) => this.logger.warn({ error: errorText(error) }, 'source pool error'));
     }
     return this.pool;
@@ -610,7 +636,9 @@ export class Connector {
   /** Re-reads of rows, returning the server's text exactly as pgoutput sends it. */
   private getRawPool(size = 2): Pool {
     if (!this.rawPool) {
-      this.rawPool = createRawTextPool(this.options.config.source.postgres.url, { max: Math.max(2, size) });
+      this.rawPool = this.backends.track(
+        createRawTextPool(this.options.config.source.postgres.url, { max: Math.max(2, size) }),
+      );
       this.rawPool.on('error', (error) => this.logger.warn({ error: errorText(error) }, 'source pool error'));
     }
     return this.rawPool;
