@@ -113,6 +113,11 @@ describe('distributary run with the log on Redis Cluster', () => {
         },
         { timeoutMs: 60_000 },
       );
+      // The roles start in parallel processes: the admin API may come up after the others applied.
+      await waitFor('every role up', () => {
+        alive();
+        return Promise.resolve(stdout.includes('running; '));
+      });
       const health = await fetch(`http://127.0.0.1:${port}/health/live`);
       expect(health.status).toBe(200);
       expect(stderr).not.toContain('already connecting');

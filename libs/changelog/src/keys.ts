@@ -66,6 +66,10 @@ export class LogKeys {
   workerStatus(workerId: string): string {
     return `${this.tag('workers')}:status:${workerId}`;
   }
+  /** Hash: `<host>:<pid>` -> JSON of a role process (role, pid, RSS, heap, updatedAt), refreshed every few seconds. */
+  processes(): string {
+    return `${this.tag('workers')}:processes`;
+  }
   /** Set of sink names paused across all workers. */
   pausedSinks(): string {
     return `${this.tag('workers')}:paused`;

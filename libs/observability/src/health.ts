@@ -19,6 +19,12 @@ export interface HealthCheckOptions {
 export class HealthRegistry {
   private readonly checks = new Map<string, HealthCheck>();
   private readonly degradesOnly = new Set<string>();
+  /** Checks answered by other processes (the sibling roles of `run`: process-group.ts). */
+  private remote?: () => Promise<HealthReport['checks']>;
+
+  setRemote(remote: (() => Promise<HealthReport['checks']>) | undefined): void {
+    this.remote = remote;
+  }
 
   register(name: string, check: HealthCheck, options: HealthCheckOptions = {}): void {
     this.checks.set(name, check);
@@ -51,9 +57,31 @@ export class HealthRegistry {
         }
       }),
     );
+    if (this.remote) await this.addRemote(this.remote, results, timeoutMs);
     const failed = Object.values(results).filter((r) => !r.ok);
     const status = failed.length === 0 ? 'ok' : failed.every((r) => r.degraded) ? 'degraded' : 'failing';
     return { status, checks: results };
+  }
+
+  private async addRemote(
+    remote: () => Promise<HealthReport['checks']>,
+    results: HealthReport['checks'],
+    timeoutMs: number,
+  ): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      const checks = await Promise.race([
+        remote(),
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms`)), timeoutMs);
+        }),
+      ]);
+      for (const [name, check] of Object.entries(checks)) results[name in results ? `peer/${name}` : name] = check;
+    } catch (error) {
+      results.peers = { ok: false, error: error instanceof Error ? error.message : String(error) };
+    } finally {
+      clearTimeout(timer);
+    }
   }
 }
 

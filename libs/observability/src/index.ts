@@ -5,3 +5,4 @@ export * from './logger';
 export * from './metrics';
 export * from './health';
 export * from './retry-log';
+export * from './process-group';

@@ -1,7 +1,7 @@
 import { Controller, Get, Inject, Res, ServiceUnavailableException } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { ServerResponse } from 'node:http';
-import { health, registry } from '@distributary/observability';
+import { health, metricsContentType, metricsText } from '@distributary/observability';
 import { Public } from '../auth/public.decorator';
 import { isUnavailable } from './unavailable';
 import { AdminBackend } from '../backend/admin-backend';
@@ -38,9 +38,10 @@ export class HealthController {
 
   @Get('metrics')
   async metrics(@Res() response: ServerResponse): Promise<void> {
-    const body = await registry.metrics();
+    // In `run`, the metrics of every role's process (process-group.ts), labelled by role.
+    const body = await metricsText();
     response.statusCode = 200;
-    response.setHeader('Content-Type', registry.contentType);
+    response.setHeader('Content-Type', metricsContentType);
     response.end(body);
   }
 }

@@ -1,5 +1,5 @@
 import { Command, Option } from 'commander';
-import type { DistributaryConfig } from '@distributary/config';
+import type { DistributaryConfig, SinkDiff } from '@distributary/config';
 import { createLogger } from '@distributary/observability';
 import { configOption, loadConfigFrom, type ConfigOptions } from '../config-option';
 import { applySinkPlan } from '../apply-plan';
@@ -10,7 +10,11 @@ import { describePlan, planSinkChanges, recordSettledSinks } from '../config-pla
 import { NotAvailableError } from '../exit-codes';
 import { withLogRedisPatiently } from '../log-connection';
 import { loadRoles, roleDescriptions } from '../roles/descriptions';
-import { ROLE_NAMES, type RoleDefinition, type RoleName, type RunningRole } from '../roles/role';
+import { ROLE_NAMES, type RoleDefinition, type RoleName } from '../roles/role';
+import { startInProcess, type NamedRole } from '../supervisor/in-process-role';
+import { startMetricsServer } from '../supervisor/metrics-server';
+import { RoleFailedError } from '../supervisor/role-failed';
+import { RoleGroup } from '../supervisor/role-group';
 
 interface RunOptions extends ConfigOptions {
   only?: RoleName;
@@ -19,7 +23,9 @@ interface RunOptions extends ConfigOptions {
 
 export function runCommand(): Command {
   return new Command('run')
-    .description('run the pipeline: connector, sink worker and admin API in one process (or one role with --only)')
+    .description(
+      'run the pipeline: connector, sink worker and admin API, each role in its own process (or one role in this process with --only)',
+    )
     .addOption(configOption())
     .addOption(new Option('--only <role>', 'run a single role').choices([...ROLE_NAMES]))
     .addOption(
@@ -34,8 +40,10 @@ Roles:
 ${ROLE_NAMES.map((name) => `  ${name.padEnd(10)} ${roleDescriptions[name]}`).join('\n')}
 
 On start, run compares every sink with the fingerprint stored by the previous run and prints what it
-needs (bootstrap, rebuild, nothing, drop). SIGINT / SIGTERM stop the roles gracefully (exit 0); a
-role failing stops the others (exit 1).`,
+needs (bootstrap, rebuild, nothing, drop). Each role runs in its own process (its own event loop),
+supervised by this one; with --only, the role runs in this process. SIGINT / SIGTERM stop the roles
+gracefully (exit 0); a role failing stops the others (exit 1). Role processes stop on their own when
+this process dies.`,
     )
     .action(async (options: RunOptions) => {
       const { file, config } = loadConfigFrom(options);
@@ -63,70 +71,77 @@ role failing stops the others (exit 1).`,
           ]);
           if (actions.length) process.stdout.write(`actions:\n${actions.join('\n')}\n`);
         }
-        const running = await startRoles(roles, selected, config);
-        const metrics = selected.includes('admin')
-          ? undefined
-          : await startMetrics(Number(options.metricsPort)).catch(async (error: unknown) => {
-              await stopRoles(running);
-              throw new RoleFailedError('metrics server', 'failed to start', error, running);
-            });
-        if (metrics) running.unshift(metrics);
-        if (selected.includes('worker')) {
-          await withLogRedisPatiently(config, (redis, keys) => recordSettledSinks(redis, keys, config, plan));
-        }
-        process.stdout.write('running; Ctrl-C or SIGTERM stops\n');
-        const outcome = await untilStopOrRoleEnds(stopRequested.promise, running);
-        if (outcome.failed) {
-          createLogger('cli').error(
-            { role: outcome.failed.name, err: outcome.error },
-            `the ${outcome.failed.name} role ended; stopping the others`,
+        const metricsPort = selected.includes('admin') ? 0 : Number(options.metricsPort);
+        if (options.only)
+          await runInProcess(roles[options.only], config, metricsPort, stopRequested.promise, () =>
+            settle(config, selected, plan),
           );
-        }
-        await stopRoles(running);
-        if (outcome.failed) throw new RoleFailedError(outcome.failed.name, 'stopped', outcome.error, running);
+        else
+          await runAsGroup(selected, config, metricsPort, stopRequested.promise, () => settle(config, selected, plan));
       } finally {
         stopRequested.dispose();
       }
     });
 }
 
-/** A running role with its name, so a failure can say which role it was. */
-type NamedRole = RunningRole & { name: string };
-
-/**
- * `run` is all or nothing: a role that fails to start, or ends while the others run, stops the
- * process (after the others drained) with this error, naming the role, why, and what was stopped.
- */
-class RoleFailedError extends Error {
-  constructor(role: string, what: string, cause: unknown, stopped: NamedRole[]) {
-    const reason = cause === undefined ? 'it ended on its own' : cause instanceof Error ? cause.message : String(cause);
-    const others = stopped.filter((r) => r.name !== role).map((r) => r.name);
-    super(`the ${role} role ${what}: ${reason}${others.length ? ` (stopped: ${others.join(', ')})` : ''}`, { cause });
+/** After the roles started: the sinks' new fingerprints are recorded (their plan is applied). */
+async function settle(config: DistributaryConfig, selected: RoleName[], plan: SinkDiff): Promise<void> {
+  if (selected.includes('worker')) {
+    await withLogRedisPatiently(config, (redis, keys) => recordSettledSinks(redis, keys, config, plan));
   }
 }
 
-async function startRoles(
-  roles: Record<RoleName, RoleDefinition>,
+/** `run --only <role>`: that role in this process, as before (what Helm/Kubernetes runs). */
+async function runInProcess(
+  role: RoleDefinition,
+  config: DistributaryConfig,
+  metricsPort: number,
+  stop: Promise<void>,
+  settled: () => Promise<void>,
+): Promise<void> {
+  const running: NamedRole[] = [await startInProcess(role, config)];
+  const metrics = await startMetrics(metricsPort).catch(async (error: unknown) => {
+    await stopRoles(running);
+    throw new RoleFailedError('metrics server', 'failed to start', error, running);
+  });
+  if (metrics) running.unshift(metrics);
+  await settled();
+  process.stdout.write('running; Ctrl-C or SIGTERM stops\n');
+  const outcome = await untilStopOrRoleEnds(stop, running);
+  if (outcome.failed) logRoleEnded(outcome.failed.name, outcome.error);
+  await stopRoles(running);
+  if (outcome.failed) throw new RoleFailedError(outcome.failed.name, 'stopped', outcome.error, running);
+}
+
+/** `run`: every role in its own process (supervisor/), this process supervises them. */
+async function runAsGroup(
   names: RoleName[],
   config: DistributaryConfig,
-): Promise<NamedRole[]> {
-  const running: NamedRole[] = [];
-  for (const name of names) {
-    const start = roles[name].start;
-    if (!start) continue;
-    try {
-      running.push({ ...(await start(config)), name });
-    } catch (error) {
-      await stopRoles(running);
-      throw new RoleFailedError(name, 'failed to start', error, running);
-    }
-  }
-  return running;
+  metricsPort: number,
+  stop: Promise<void>,
+  settled: () => Promise<void>,
+): Promise<void> {
+  // The admin role is always one of them, and serves /metrics and /health/ready of every role's process.
+  const group = await RoleGroup.start(names, config);
+  await settled();
+  process.stdout.write(
+    `roles: ${group.roles.map((role) => `${role.name} (pid ${role.pid})`).join(', ')}\nrunning; Ctrl-C or SIGTERM stops\n`,
+  );
+  const outcome = await group.untilStopOrRoleEnds(stop);
+  if (outcome.failed) logRoleEnded(outcome.failed.name, outcome.error);
+  let stopError: unknown;
+  await group.stop().catch((error: unknown) => (stopError = error));
+  if (outcome.failed) throw new RoleFailedError(outcome.failed.name, 'stopped', outcome.error, group.roles);
+  if (stopError) throw stopError;
 }
 
+function logRoleEnded(name: string, error: unknown): void {
+  createLogger('cli').error({ role: name, err: error }, `the ${name} role ended; stopping the others`);
+}
+
+/** /metrics and /health when the admin role (which serves them) is not run here. */
 async function startMetrics(port: number): Promise<NamedRole | undefined> {
   if (!Number.isInteger(port) || port <= 0) return undefined;
-  const { startMetricsServer } = await import('@distributary/sink-worker');
   const server = await startMetricsServer(port);
   return { name: 'metrics server', stop: () => new Promise<void>((resolve) => server.close(() => resolve())) };
 }

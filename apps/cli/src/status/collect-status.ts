@@ -26,6 +26,7 @@ import {
   type SourceLag,
 } from '@distributary/pg-source';
 import { withLogRedis } from '../log-connection';
+import { readProcessStatuses, type ProcessStatus } from '../supervisor/process-status';
 import { readSlotStatus, type SlotStatus } from './source-slot';
 
 export interface SinkStatus {
@@ -52,6 +53,8 @@ export interface PipelineStatus {
   log: { namespace: string; partitions: PartitionStats[] };
   sinks: SinkStatus[];
   workers: WorkerStatus[];
+  /** Role processes that reported lately: pid, RSS and heap of each (supervisor/process-status.ts). */
+  processes: ProcessStatus[];
   jobs: JobsStatus[];
   /** Recent incremental snapshots (newest first). */
   snapshots: SnapshotRecord[];
@@ -118,6 +121,7 @@ async function readLogStatus(
     log: { namespace: config.log.namespace, partitions: await logStats(redis, keys, n) },
     sinks,
     workers: await readWorkerStatuses(redis, keys),
+    processes: await readProcessStatuses(redis, keys),
     jobs: [await readJobs(redis, keys)],
     snapshots: await new SnapshotRequests(redis, keys).list(10),
   };

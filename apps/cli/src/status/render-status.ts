@@ -57,6 +57,8 @@ export function renderStatus(status: PipelineStatus): string {
     out.push(workers.toString());
   } else out.push('no live workers');
 
+  out.push(renderProcesses(status));
+
   const jobs = table(['queue', 'waiting', 'active', 'delayed', 'completed', 'failed', 'schedule']);
   for (const j of status.jobs) {
     const c = j.counts;
@@ -82,6 +84,25 @@ export function renderStatus(status: PipelineStatus): string {
     out.push(snapshots.toString());
   } else out.push('no snapshots');
   return `${out.join('\n')}\n`;
+}
+
+/** One row per role process: under `run` each role has its own (same `run pid`), with --only one per pod. */
+function renderProcesses(status: PipelineStatus): string {
+  if (!status.processes.length) return 'no role processes reported';
+  const processes = table(['role', 'host', 'pid', 'run pid', 'RSS', 'heap used', 'heap total', 'updated']);
+  for (const p of status.processes) {
+    processes.push([
+      p.role,
+      p.host,
+      p.pid,
+      p.supervisorPid ?? '-',
+      bytes(BigInt(p.rssBytes)),
+      bytes(BigInt(p.heapUsedBytes)),
+      bytes(BigInt(p.heapTotalBytes)),
+      p.updatedAt,
+    ]);
+  }
+  return processes.toString();
 }
 
 /** degraded (a partition retrying past the worker's bound), retrying, or running. */

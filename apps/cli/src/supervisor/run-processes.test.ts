@@ -1,0 +1,164 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connectRedis } from '@distributary/changelog';
+import {
+  createTestDatabase,
+  deleteNamespace,
+  redisUrl,
+  uniqueName,
+  waitFor,
+  type TestDatabase,
+} from '@distributary/testkit';
+import { repoRoot, runCli } from '../test-support/run-cli';
+import type { ProcessStatus } from './process-status';
+
+const dir = mkdtempSync(join(tmpdir(), 'distributary-run-processes-'));
+const namespace = uniqueName('cli_procs');
+const redis = connectRedis({ url: redisUrl(0) });
+let source: TestDatabase;
+let file = '';
+let port = 0;
+
+function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolvePort(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+/** Running, and not a zombie waiting for a parent to reap it (an orphan's new parent may never). */
+function isRunning(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
+function parentOf(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const line = status.split('\n').find((l) => l.startsWith('PPid:')) ?? '';
+  return Number(line.slice('PPid:'.length).trim());
+}
+
+beforeAll(async () => {
+  source = await createTestDatabase('procs');
+  await source.sql('CREATE TABLE public.items (id int PRIMARY KEY, name text)');
+  port = await freePort();
+  file = join(dir, 'run.yaml');
+  writeFileSync(
+    file,
+    [
+      'source:',
+      `  postgres: { url: "${source.url}", slot: ${namespace}, publication: ${namespace} }`,
+      '  tables: [public.items]',
+      'log:',
+      `  redis: { url: "${redisUrl(0)}" }`,
+      `  namespace: ${namespace}`,
+      '  partitions: 2',
+      'sinks:',
+      '  - name: cache',
+      `    redis: { url: "${redisUrl(0)}" }`,
+      '    from: public.items',
+      `    key: "${namespace}:{id}"`,
+      'admin:',
+      `  port: ${port}`,
+      '  host: 127.0.0.1',
+      '  tokens: [{ token: "run-processes-operator-token", role: operator }]',
+      '',
+    ].join('\n'),
+  );
+}, 60_000);
+
+afterAll(async () => {
+  await deleteNamespace(redis, namespace);
+  redis.disconnect();
+  await source?.drop();
+  rmSync(dir, { recursive: true, force: true });
+}, 60_000);
+
+function startRun(): { child: ChildProcess; output: () => { stdout: string; stderr: string } } {
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', resolve(repoRoot, 'apps/cli/src/main.ts'), 'run', '--config', file],
+    { cwd: repoRoot, env: { ...process.env, DISTRIBUTARY_ADMIN_TOKENS: '' }, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  return { child, output: () => ({ stdout, stderr }) };
+}
+
+describe('distributary run: a process per role', () => {
+  it('runs each role in its own child process, exposes all of them, and leaves none behind on kill -9', async () => {
+    const { child, output } = startRun();
+    const pids: Record<string, number> = {};
+    try {
+      await waitFor(
+        'every role up',
+        async () => {
+          if (child.exitCode !== null) throw new Error(`run exited early (${child.exitCode}): ${output().stderr}`);
+          return output().stdout.includes('running; ');
+        },
+        { timeoutMs: 120_000 },
+      );
+      const roles = /roles: (.*)\n/.exec(output().stdout)?.[1] ?? '';
+      for (const part of roles.split(', ')) {
+        const [name, pid] = part.split(' (pid ');
+        pids[name] = Number.parseInt(pid, 10);
+      }
+      expect(Object.keys(pids)).toEqual(['connector', 'worker', 'admin']);
+      for (const pid of Object.values(pids)) {
+        expect(isRunning(pid)).toBe(true);
+        expect(parentOf(pid)).toBe(child.pid);
+      }
+
+      // The admin API's /metrics covers every role's process, each series labelled with its role.
+      const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+      for (const role of ['connector', 'worker', 'admin', 'run'])
+        expect(metrics).toContain(`distributary_process_process_resident_memory_bytes{role="${role}"}`);
+      // Its readiness includes the checks the worker's process registered.
+      await waitFor('the worker check in the admin readiness', async () => {
+        const report = (await (await fetch(`http://127.0.0.1:${port}/health/ready`)).json()) as {
+          checks?: Record<string, unknown>;
+        };
+        return Object.keys(report.checks ?? {}).some((name) => name.startsWith('sink-worker:'));
+      });
+
+      // status shows each role's process with its memory.
+      const processes = await waitFor('three processes in status', async () => {
+        const status = await runCli(['status', '--json', '--config', file]);
+        expect(status.code).toBe(0);
+        const listed = (JSON.parse(status.stdout) as { processes: ProcessStatus[] }).processes;
+        return listed.length === 3 ? listed : undefined;
+      });
+      for (const [role, pid] of Object.entries(pids)) {
+        const listed = processes.find((p) => p.pid === pid);
+        expect(listed?.role).toBe(role);
+        expect(listed?.supervisorPid).toBe(child.pid);
+        expect(listed?.rssBytes).toBeGreaterThan(0);
+        expect(listed?.heapUsedBytes).toBeGreaterThan(0);
+      }
+      const table = await runCli(['status', '--config', file]);
+      expect(table.stdout).toContain('heap used');
+
+      child.kill('SIGKILL');
+      await waitFor('every role process to stop after its supervisor was killed', async () =>
+        Object.values(pids).every((pid) => !isRunning(pid)),
+      );
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+      for (const pid of Object.values(pids)) if (isRunning(pid)) process.kill(pid, 'SIGKILL');
+    }
+  }, 240_000);
+});
