@@ -84,6 +84,16 @@ container port, the Service and the probes need it. */}}
 {{- $port | int }}
 {{- end }}
 
+{{/* The gateway's HTTP port: config gateway.port (default 8090), a literal number like the admin's. */}}
+{{- define "distributary.gatewayPort" -}}
+{{- $gateway := .Values.config.gateway | default dict }}
+{{- $port := toString ($gateway.port | default 8090) }}
+{{- if not (regexMatch "^[0-9]+$" $port) }}
+{{- fail (printf "config.gateway.port: a number is needed (the chart sets the container port and probes from it), not %q" $port) }}
+{{- end }}
+{{- $port | int }}
+{{- end }}
+
 {{/* Path of the configuration file inside the pods. */}}
 {{- define "distributary.configPath" -}}
 /etc/distributary/distributary.yaml
@@ -237,6 +247,14 @@ containers:
       - name: http
         containerPort: {{ include "distributary.adminPort" $root }}
         protocol: TCP
+    {{- else if eq .component "gateway" }}
+    ports:
+      - name: http
+        containerPort: {{ include "distributary.gatewayPort" $root }}
+        protocol: TCP
+      - name: metrics
+        containerPort: {{ $root.Values.metricsPort }}
+        protocol: TCP
     {{- else }}
     ports:
       - name: metrics
@@ -257,7 +275,7 @@ containers:
     readinessProbe:
       httpGet:
         path: /health/ready
-        port: {{ if eq .component "admin" }}http{{ else }}metrics{{ end }}
+        port: {{ if or (eq .component "admin") (eq .component "gateway") }}http{{ else }}metrics{{ end }}
       {{- toYaml $spec.readinessProbe | nindent 6 }}
     resources:
       {{- toYaml $spec.resources | nindent 6 }}
