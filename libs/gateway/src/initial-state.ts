@@ -25,10 +25,51 @@ export interface InitialState {
   rows: Map<string, KeyedRow>;
 }
 
+/** Column types whose type-contract value is exactly their `::text` (int2, int4, int8, text, varchar, numeric). */
+const TEXT_EXACT_TYPES = new Set([21, 23, 20, 25, 1043, 1700]);
+
+/**
+ * A filter `column = :param` (alone or a conjunct of `and`) on a column whose contract value is its
+ * `::text` narrows the read in SQL: `WHERE column::text = $1` with the parameter's text. A row the
+ * filter matches has that column equal to the bound parameter (the number 3 for "3", else the string
+ * itself), so its text is the parameter's text: the SQL condition keeps every matching row, and
+ * the filter still runs on what it returns.
+ */
+function equalityPrefilter(
+  filter: BoundFilter,
+  columns: { name: string; typeOid: number }[],
+): { where: string; values: string[] } | undefined {
+  const equality = filter.subscription.equality;
+  if (!equality) return undefined;
+  const column = columns.find((c) => c.name === equality.column);
+  if (!column || !TEXT_EXACT_TYPES.has(column.typeOid)) return undefined;
+  return { where: ` WHERE ${quoteIdent(column.name)}::text = $1`, values: [filter.params[equality.param]] };
+}
+
 /** Thrown when more rows match than the subscription's limit. */
 export class TooManyRowsError extends Error {}
 
 export async function readInitialState(pool: Pool, types: TypeResolver, filter: BoundFilter): Promise<InitialState> {
+  const subscription = filter.subscription;
+  const { snapshot, meta, columns, values } = await readSnapshot(pool, filter);
+  // Types are resolved through the pool only after the snapshot's connection is back in it: with
+  // every connection inside a snapshot waiting for a type, nothing would ever resolve one.
+  const kinds = await Promise.all(columns.map((c) => types.resolve(c.typeOid)));
+  const rows = new Map<string, KeyedRow>();
+  for (const raw of values) {
+    const row: Row = {};
+    columns.forEach((column, i) => (row[column.name] = convertValue(raw[i], kinds[i])));
+    if (!(await filter.matches(row))) continue;
+    const key: Row = {};
+    for (const name of meta.keyColumns) key[name] = row[name];
+    rows.set(canonicalKey(subscription.table, key), { key, row });
+    if (subscription.limit !== undefined && rows.size > subscription.limit)
+      throw new TooManyRowsError(`more than ${subscription.limit} rows match`);
+  }
+  return { snapshot, keyColumns: meta.keyColumns, rows };
+}
+
+async function readSnapshot(pool: Pool, filter: BoundFilter) {
   const subscription = filter.subscription;
   const client = await pool.connect();
   let broken = false;
@@ -46,24 +87,14 @@ export async function readInitialState(pool: Pool, types: TypeResolver, filter: 
       : undefined;
     const columns = meta.columns.filter((c) => !wanted || wanted.has(c.name));
     const { schema, table } = splitTable(subscription.table);
+    const prefilter = equalityPrefilter(filter, meta.columns);
     const result = await client.query({
-      text: `SELECT ${columns.map((c) => quoteIdent(c.name)).join(', ')} FROM ${quoteTable(schema, table)}`,
+      text: `SELECT ${columns.map((c) => quoteIdent(c.name)).join(', ')} FROM ${quoteTable(schema, table)}${prefilter?.where ?? ''}`,
+      values: prefilter?.values,
       rowMode: 'array',
     });
-    const kinds = await Promise.all(columns.map((c) => types.resolve(c.typeOid)));
-    const rows = new Map<string, KeyedRow>();
-    for (const values of result.rows as (string | null)[][]) {
-      const row: Row = {};
-      columns.forEach((column, i) => (row[column.name] = convertValue(values[i], kinds[i])));
-      if (!(await filter.matches(row))) continue;
-      const key: Row = {};
-      for (const name of meta.keyColumns) key[name] = row[name];
-      rows.set(canonicalKey(subscription.table, key), { key, row });
-      if (subscription.limit !== undefined && rows.size > subscription.limit)
-        throw new TooManyRowsError(`more than ${subscription.limit} rows match`);
-    }
     await client.query('COMMIT');
-    return { snapshot, keyColumns: meta.keyColumns, rows };
+    return { snapshot, meta, columns, values: result.rows as (string | null)[][] };
   } catch (error) {
     await client.query('ROLLBACK').catch(() => (broken = true));
     throw error;
