@@ -254,7 +254,10 @@ export async function runChaos(partial: Partial<ChaosOptions> = {}): Promise<Cha
       what: `large transaction (${options.largeTransactionRows} orders)`,
       run: async () => {
         largeTransactionCommitted = await activeWorkload.largeTransaction(options.largeTransactionRows);
-        log(`  large transaction committed: ${largeTransactionCommitted}`);
+        log(
+          `  large transaction committed: ${largeTransactionCommitted}` +
+            (largeTransactionCommitted ? '' : ` (${activeWorkload.lastError ?? 'unknown error'})`),
+        );
       },
     });
     if (options.esOutageMs > 0)

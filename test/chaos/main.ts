@@ -28,6 +28,7 @@ function describeFailures(result: ChaosResult): string[] {
   if (result.deadLetters) lines.push(`  dead letters left: ${result.deadLetters}`);
   if (result.poison) lines.push(`  poison dead-lettered: ${JSON.stringify(result.poison.deadLettered)}`);
   if (result.schemaChanged === false) lines.push('  the schema change did not happen');
+  if (!result.largeTransactionCommitted) lines.push('  the large transaction did not commit (see its log line)');
   if (result.drainError) lines.push(`  drain: ${result.drainError}`);
   for (const crash of result.crashes)
     lines.push(`  ${crash.label} exited on its own: ${crash.output.split('\n').slice(-3).join(' | ').slice(0, 600)}`);
@@ -112,7 +113,13 @@ async function main(): Promise<void> {
   process.stdout.write(`${result.summary}\n`);
   const poisonOk =
     !result.poison || (Object.values(result.poison.deadLettered).every(Boolean) && result.deadLetters === 0);
-  const ok = result.lost === 0 && result.divergent === 0 && !result.drainError && poisonOk;
+  const ok =
+    result.lost === 0 &&
+    result.divergent === 0 &&
+    !result.drainError &&
+    poisonOk &&
+    result.largeTransactionCommitted &&
+    result.schemaChanged !== false;
   process.exit(ok ? 0 : 1); // a kept run leaves servers behind that would hold the event loop open
 }
 

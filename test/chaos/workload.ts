@@ -26,6 +26,8 @@ export class ChaosWorkload {
   changes = 0;
   committed = 0;
   failed = 0;
+  /** The error of the last transaction that failed (a large transaction's reason, when it did not commit). */
+  lastError: string | undefined;
   private readonly pool: Pool;
   private nextAccount = 1;
   private nextOrder = 1;
@@ -65,7 +67,7 @@ export class ChaosWorkload {
     const accounts = Math.max(1, this.nextAccount - 1);
     return this.transaction([
       [
-        `INSERT INTO public.orders SELECT g, 1 + (g * 7919) % $2, (g % 500) + 1, 'bulk' FROM generate_series($1::int, $1::int + $3 - 1) AS g`,
+        `INSERT INTO public.orders SELECT g, 1 + ((g::bigint * 7919) % $2)::int, (g % 500) + 1, 'bulk' FROM generate_series($1::int, $1::int + $3 - 1) AS g`,
         [first, accounts, rows],
       ],
       ['UPDATE public.accounts SET balance = balance + 1 WHERE id % 10 = 3', []],
@@ -108,6 +110,7 @@ export class ChaosWorkload {
       return true;
     } catch (error) {
       this.failed++;
+      this.lastError = error instanceof Error ? error.message : String(error);
       client?.off('error', ignore);
       client?.release(error instanceof Error ? error : true);
       await new Promise((resolve) => setTimeout(resolve, 100));
