@@ -99,24 +99,40 @@ function startRun(): { child: ChildProcess; output: () => { stdout: string; stde
   return { child, output: () => ({ stdout, stderr }) };
 }
 
+/** Starts `run` with every role and waits until all are up; returns the pid of each role's process. */
+async function startedRun(): Promise<{
+  child: ChildProcess;
+  output: () => { stdout: string; stderr: string };
+  pids: Record<string, number>;
+  exited: Promise<number | null>;
+}> {
+  const { child, output } = startRun();
+  const exited = new Promise<number | null>((resolveExit) => child.on('exit', (code) => resolveExit(code)));
+  await waitFor(
+    'every role up',
+    async () => {
+      if (child.exitCode !== null) throw new Error(`run exited early (${child.exitCode}): ${output().stderr}`);
+      return output().stdout.includes('running; ');
+    },
+    { timeoutMs: 120_000 },
+  );
+  const pids: Record<string, number> = {};
+  for (const part of (/roles: (.*)\n/.exec(output().stdout)?.[1] ?? '').split(', ')) {
+    const [name, pid] = part.split(' (pid ');
+    pids[name] = Number.parseInt(pid, 10);
+  }
+  return { child, output, pids, exited };
+}
+
+function cleanUp(child: ChildProcess, pids: Record<string, number>): void {
+  if (child.exitCode === null) child.kill('SIGKILL');
+  for (const pid of Object.values(pids)) if (isRunning(pid)) process.kill(pid, 'SIGKILL');
+}
+
 describe('distributary run: a process per role', () => {
-  it('runs each role in its own child process, exposes all of them, and leaves none behind on kill -9', async () => {
-    const { child, output } = startRun();
-    const pids: Record<string, number> = {};
+  it('runs each role in its own child process, exposes all of them, and stops them all on SIGTERM (exit 0)', async () => {
+    const { child, pids, exited } = await startedRun();
     try {
-      await waitFor(
-        'every role up',
-        async () => {
-          if (child.exitCode !== null) throw new Error(`run exited early (${child.exitCode}): ${output().stderr}`);
-          return output().stdout.includes('running; ');
-        },
-        { timeoutMs: 120_000 },
-      );
-      const roles = /roles: (.*)\n/.exec(output().stdout)?.[1] ?? '';
-      for (const part of roles.split(', ')) {
-        const [name, pid] = part.split(' (pid ');
-        pids[name] = Number.parseInt(pid, 10);
-      }
       expect(Object.keys(pids)).toEqual(['connector', 'worker', 'admin']);
       for (const pid of Object.values(pids)) {
         expect(isRunning(pid)).toBe(true);
@@ -152,13 +168,37 @@ describe('distributary run: a process per role', () => {
       const table = await runCli(['status', '--config', file]);
       expect(table.stdout).toContain('heap used');
 
+      child.kill('SIGTERM');
+      expect(await exited).toBe(0);
+      for (const pid of Object.values(pids)) expect(isRunning(pid)).toBe(false);
+    } finally {
+      cleanUp(child, pids);
+    }
+  }, 240_000);
+
+  it('a role process that dies stops the others and run exits 1, naming the role', async () => {
+    const { child, output, pids, exited } = await startedRun();
+    try {
+      process.kill(pids.worker, 'SIGKILL');
+      expect(await exited).toBe(1);
+      expect(output().stderr).toContain(
+        'the worker role stopped: its process was killed by SIGKILL (stopped: connector, admin)',
+      );
+      for (const pid of Object.values(pids)) expect(isRunning(pid)).toBe(false);
+    } finally {
+      cleanUp(child, pids);
+    }
+  }, 240_000);
+
+  it('leaves no role process behind when run itself is killed with -9', async () => {
+    const { child, pids } = await startedRun();
+    try {
       child.kill('SIGKILL');
       await waitFor('every role process to stop after its supervisor was killed', async () =>
         Object.values(pids).every((pid) => !isRunning(pid)),
       );
     } finally {
-      if (child.exitCode === null) child.kill('SIGKILL');
-      for (const pid of Object.values(pids)) if (isRunning(pid)) process.kill(pid, 'SIGKILL');
+      cleanUp(child, pids);
     }
   }, 240_000);
 });
