@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # npm start: the example shop pipeline on the local stack — brings the stack up, loads the shop
-# database (idempotent), then runs connector, sink workers and admin in one process until Ctrl-C.
+# database (idempotent), then runs connector, sink workers, admin and the subscription gateway in one
+# process until Ctrl-C, and the live page's small server (examples/shop/live/server.ts).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/stack.sh up
@@ -27,6 +28,7 @@ cat <<'TXT'
 
 Distributary example pipeline (examples/shop/distributary.yaml) — where to look:
   Dashboard      http://127.0.0.1:8080   (token: shop-local-operator-token)
+  Live page      http://127.0.0.1:8091/?category=1   (one category's products, live over the gateway on :8090)
   Elasticsearch  curl -s '127.0.0.1:19200/shop-products/_search?q=category.name:*&size=3&pretty'
   Redis cache    redis-cli -p 16379 -n 1 GET product:1
   Query cache    redis-cli -p 16379 -n 1 ZRANGE category:1:cheapest 0 9 WITHSCORES
@@ -36,4 +38,7 @@ Distributary example pipeline (examples/shop/distributary.yaml) — where to loo
   Live writes    npx tsx examples/shop/writer.ts      (in another terminal)
 
 TXT
+# The live page (examples/shop/live): its own small server; it exits when the pipeline (its parent
+# after the exec below) does.
+LIVE_EXIT_WITH_PARENT=1 node --import tsx examples/shop/live/server.ts &
 exec node --import tsx apps/cli/src/main.ts run --config examples/shop/distributary.yaml

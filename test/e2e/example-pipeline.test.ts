@@ -62,6 +62,7 @@ beforeAll(async () => {
         SHOP_NAMESPACE: uniqueName('shop'),
         SHOP_INDEX: index,
         ADMIN_PORT: String(await freePort()),
+        GATEWAY_PORT: String(await freePort()),
         DISTRIBUTARY_LOG_LEVEL: 'warn',
       },
       stdio: ['ignore', 'ignore', 'inherit'],
