@@ -1,9 +1,10 @@
 /**
  * Process start → ready for each role, compiled (dist/) against TypeScript through tsx: spawns
- * `distributary run --only <role>` on the example shop config (the shop database must be loaded:
- * `npx tsx examples/shop/load.ts`) and times the line `running; …`, printed once the role is up.
+ * `distributary run --only <role>` (`all`: `run` with every role, a process each) on the example shop
+ * config (the shop database must be loaded: `npx tsx examples/shop/load.ts`) and times the line
+ * `running; …`, printed once the role is up (every role, for `all`).
  * Each run gets its own slot, log namespace, index and ports; they are removed afterwards.
- * Usage: npx tsx scripts/build/startup-times.ts [runs=3] [roles=connector,worker,admin]   (`npm run build` first)
+ * Usage: npx tsx scripts/build/startup-times.ts [runs=3] [roles=connector,worker,admin; or all]   (`npm run build` first)
  * The worker role needs the example's view table and cache keys free: stop `npm start` (or leave it out).
  */
 import { spawn } from 'node:child_process';
@@ -15,6 +16,7 @@ const root = resolve(__dirname, '..', '..');
 const config = join(root, 'examples', 'shop', 'distributary.yaml');
 const shopUrl = process.env.PG_URL ?? 'postgres://postgres@127.0.0.1:15432/shop';
 const roles = ['connector', 'worker', 'admin'] as const;
+const choices: readonly string[] = [...roles, 'all'];
 const modes = {
   compiled: [join(root, 'dist', 'apps', 'cli', 'src', 'main.js')],
   tsx: ['--import', 'tsx', join(root, 'apps', 'cli', 'src', 'main.ts')],
@@ -23,7 +25,8 @@ const modes = {
 function timeToReady(mode: keyof typeof modes, role: string, run: number): Promise<number> {
   const id = `startup_${role}_${mode}_${run}_${process.pid}`;
   const started = process.hrtime.bigint();
-  const child = spawn(process.execPath, [...modes[mode], 'run', '--only', role, '--config', config], {
+  const only = role === 'all' ? [] : ['--only', role];
+  const child = spawn(process.execPath, [...modes[mode], 'run', ...only, '--config', config], {
     cwd: root,
     env: {
       ...process.env,
@@ -32,6 +35,7 @@ function timeToReady(mode: keyof typeof modes, role: string, run: number): Promi
       SHOP_INDEX: id.replace(/_/g, '-'),
       ADMIN_PORT: String(18_100 + run),
       DISTRIBUTARY_METRICS_PORT: String(18_200 + run),
+      GATEWAY_PORT: String(18_300 + run),
       LOG_FORMAT: 'json',
     },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -80,9 +84,7 @@ const median = (values: number[]): number => [...values].sort((a, b) => a - b)[M
 async function main(): Promise<void> {
   if (!existsSync(modes.compiled[0])) throw new Error('no build: run `npm run build` first');
   const runs = Number(process.argv[2] ?? 3);
-  const selected = (process.argv[3]?.split(',') ?? [...roles]).filter((role) =>
-    (roles as readonly string[]).includes(role),
-  );
+  const selected = (process.argv[3]?.split(',') ?? [...roles]).filter((role) => choices.includes(role));
   const rows: string[] = [];
   for (const role of selected) {
     const figures: Record<string, number[]> = { compiled: [], tsx: [] };
