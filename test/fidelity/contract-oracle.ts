@@ -70,8 +70,9 @@ export function columnJson(column: ColumnSpec, source: string | null): string {
 export function oracleSql(column: ColumnSpec): string {
   const ident = `"${column.name.replace(/"/g, '""')}"`;
   if (column.array === 'nested') return `array_to_json(${ident})::text`;
+  // Elements by subscript (not unnest, which expands composite elements into their fields).
   if (column.array === 'flat')
-    return `CASE WHEN ${ident} IS NOT NULL THEN coalesce((SELECT json_agg(e::text ORDER BY o) FROM unnest(${ident}) WITH ORDINALITY AS u(e, o))::text, '[]') END`;
+    return `CASE WHEN ${ident} IS NOT NULL THEN coalesce((SELECT json_agg(${ident}[i]::text ORDER BY i) FROM generate_subscripts(${ident}, 1) AS i)::text, '[]') END`;
   return ident;
 }
 

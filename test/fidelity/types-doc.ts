@@ -59,7 +59,21 @@ const SINKS = `
   an expression that copies a number beyond 2^53 rounds it — name the column itself to keep it exact.
   int8, numeric and floats are strings there: compare them through \`$number(x)\`.
 - **Materialized views** are computed by PostgreSQL from mirrored rows, so their values are
-  PostgreSQL's own (see the materialized-view sink).
+  PostgreSQL's own (see the materialized-view sink). Mirrored values are turned back into PostgreSQL's
+  input form first (BC and long-year dates and timestamps, base64 bytea), so any type that can be
+  grouped works as a group column; numeric group values are shown scale-trimmed (\`1.50\` → \`1.5\`).
+- **Generated columns** (\`GENERATED ALWAYS AS … STORED\`) are not in the log: PostgreSQL's logical
+  replication does not send them (before PostgreSQL 18, and on 18 unless the publication sets
+  \`publish_generated_columns\`), so snapshots leave them out too and no sink has them — compute them in
+  the sink (an Elasticsearch \`document\` expression) where they are needed. \`verify\` leaves them out.
+- **Schema changes** (\`ADD COLUMN … DEFAULT\`, \`ALTER COLUMN … TYPE\`, \`DROP COLUMN\`) re-snapshot the
+  table (\`source.onSchemaChange: resync\`), so old rows reach every sink in the new shape: new fields
+  with their default, retyped values in the new type's representation, dropped fields removed. A
+  view whose read columns change type refuses to apply until the worker restarts and rebuilds it.
+- The fidelity suite (\`test/fidelity/\`) checks all of this against PostgreSQL's text for a table
+  with a column of every built-in type and a wider sweep (\`sweep-table.ts\`: extension types, domains
+  over json and timestamptz, nested composites, arrays of every kind, odd enum labels, quoted names,
+  huge and edge-case values), through every sink kind, streaming and re-snapshot, with verify clean.
 `;
 
 function cell(text: string): string {

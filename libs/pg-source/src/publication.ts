@@ -1,5 +1,5 @@
 import type { Pool } from 'pg';
-import { quoteIdent, SourceShapeError, splitTable } from '@distributary/core';
+import { canonicalTable, quoteIdent, SourceShapeError, splitTable } from '@distributary/core';
 
 /** The one quoting function (libs/core identifiers). */
 export { quoteIdent };
@@ -45,11 +45,12 @@ export async function ensurePublication(
         `ALTER PUBLICATION ${publication} SET (publish = 'insert, update, delete, truncate')`,
     );
   if (flags.puballtables) return { created: false, added: [], removed: [] };
-  const { rows } = await pool.query<{ table: string }>(
-    `SELECT schemaname || '.' || tablename AS table FROM pg_publication_tables WHERE pubname = $1`,
+  const { rows } = await pool.query<{ schema: string; name: string }>(
+    `SELECT schemaname AS schema, tablename AS name FROM pg_publication_tables WHERE pubname = $1`,
     [publication],
   );
-  const published = new Set(rows.map((r) => r.table));
+  // The canonical form of source.tables (quoted where a name needs it), so '"Odd . Schema"."T"' matches.
+  const published = new Set(rows.map((r) => canonicalTable(r.schema, r.name)));
   const added = tables.filter((t) => !published.has(t));
   const removed = [...published].filter((t) => !tables.includes(t));
   if (added.length)

@@ -14,9 +14,12 @@ vi.mock('../../pg-source/src/types/convert', async (importOriginal) => {
   const DECIMAL = /^-?\d+\.\d+$/;
   const round = (value: unknown): unknown =>
     typeof value === 'string' && DECIMAL.test(value) ? String(Math.round(Number(value))) : value;
+  // Both entry points: the streaming decoder converts scalars with convertScalar, arrays and the
+  // snapshot reader with convertValue.
   return {
     ...original,
     convertValue: (...args: Parameters<typeof original.convertValue>) => round(original.convertValue(...args)),
+    convertScalar: (...args: Parameters<typeof original.convertScalar>) => round(original.convertScalar(...args)),
   };
 });
 

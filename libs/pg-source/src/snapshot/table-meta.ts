@@ -26,6 +26,9 @@ export async function describeSnapshotTable(db: Queryable, table: string): Promi
        FROM pg_attribute a
        LEFT JOIN pg_index i ON i.indrelid = a.attrelid AND i.indisprimary
       WHERE a.attrelid = $1::regclass AND a.attnum > 0 AND NOT a.attisdropped
+        -- Generated columns are not in logical replication's rows (PostgreSQL < 18, or a publication
+        -- without publish_generated_columns): leave them out here too, so every row has one shape.
+        AND a.attgenerated = ''
       ORDER BY a.attnum`,
     [table],
   );

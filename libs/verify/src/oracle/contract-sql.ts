@@ -10,10 +10,10 @@ import { quoteIdent, splitTable } from '@distributary/core';
  *   bool                           → true / false
  *   json, jsonb                    → the value's text (becomes JsonText, embedded verbatim)
  *   bytea                          → base64 (encode(), line breaks removed)
- *   date, timestamp, timestamptz   → ISO-8601 by to_char: astronomical years (44 BC is -0043, '+' past
+ *   date, timestamp, timestamptz   → ISO-8601 (to_char; extract for dates): astronomical years (44 BC is -0043, '+' past
  *                                    9999), PostgreSQL's fraction digits, timestamptz in UTC with 'Z',
  *                                    'infinity' / '-infinity' kept
- *   everything else                → col::text (numeric, int8, floats with -0/NaN/±Infinity, money,
+ *   everything else                → the type's output (concat(col): char(n) keeps its padding; numeric, int8, floats with -0/NaN/±Infinity, money,
  *                                    intervals, enums, composites, ranges, extension types…)
  *   arrays                         → { dims, items }: the element renderings in storage order, and
  *                                    each dimension's length, reshaped into nested arrays by the reader
@@ -71,6 +71,7 @@ WITH RECURSIVE cols AS (
   FROM pg_attribute a
   LEFT JOIN pg_index i ON i.indrelid = a.attrelid AND i.indisprimary
   WHERE a.attrelid = to_regclass($1) AND a.attnum > 0 AND NOT a.attisdropped
+    AND a.attgenerated = '' -- not in the log (docs/types.md: generated columns)
 ), base AS (
   SELECT attnum, typ FROM cols
   UNION ALL
@@ -156,14 +157,19 @@ export function scalarSql(v: string, scalar: ContractScalar): string {
       return `to_jsonb((${v})::text)`;
     case 'bytea':
       return `to_jsonb(translate(encode(${v}, 'base64'), E'\\n', ''))`;
-    case 'date':
-      return `to_jsonb(CASE WHEN isfinite(${v}) THEN ${isoYear(v)} || to_char(${v}, '-MM-DD') ELSE ${v}::text END)`;
+    case 'date': {
+      // Not to_char: it converts the date to a timestamp, whose range ends long before date's (5874897 AD).
+      const part = (field: string): string => `lpad(extract(${field} FROM ${v})::int::text, 2, '0')`;
+      return `to_jsonb(CASE WHEN isfinite(${v}) THEN ${isoYear(v)} || '-' || ${part('month')} || '-' || ${part('day')} ELSE ${v}::text END)`;
+    }
     case 'timestamp':
       return `to_jsonb(${isoTime(v, '')})`;
     case 'timestamptz':
       return `to_jsonb(${isoTime(v, ` || 'Z'`)})`;
     case 'exact':
-      return `to_jsonb((${v})::text)`;
+      // The type's output function: concat(), not ::text, which trims char(n)'s padding. A composite whose
+      // fields are all NULL is "IS NULL" but not a NULL value: test its text instead.
+      return `to_jsonb(CASE WHEN (${v})::text IS NULL THEN NULL ELSE concat(${v}) END)`;
   }
 }
 
@@ -172,7 +178,10 @@ export function columnSql(column: OracleColumn): string {
   const ref = `t.${quoteIdent(column.name)}`;
   if ('scalar' in column.kind) return scalarSql(ref, column.kind.scalar);
   const dims = `(SELECT jsonb_agg(array_length(${ref}, d) ORDER BY d) FROM generate_series(1, array_ndims(${ref})) d)`;
-  const items = `(SELECT jsonb_agg(${scalarSql('u.e', column.kind.arrayOf)} ORDER BY u.i) FROM unnest(${ref}) WITH ORDINALITY u(e, i))`;
+  // unnest() in the select list: in FROM it would expand composite elements into their fields.
+  const items =
+    `(SELECT jsonb_agg(${scalarSql('u.e', column.kind.arrayOf)} ORDER BY u.i) ` +
+    `FROM (SELECT unnest(${ref}) AS e, generate_series(1, cardinality(${ref})) AS i) u)`;
   return `CASE WHEN ${ref} IS NULL THEN NULL ELSE jsonb_build_object('dims', coalesce(${dims}, '[]'), 'items', coalesce(${items}, '[]')) END`;
 }
 
