@@ -24,11 +24,11 @@ case "$slot_state" in
 !! The replication slot \"${SHOP_SLOT:-shop}\" is about to be lost (wal_status unreserved, ${slot_state#unreserved } behind):
 !! the connector starting now must catch up before the next checkpoint, or it will re-sync." ;;
 esac
-cat <<'TXT'
+cat <<TXT
 
 Distributary example pipeline (examples/shop/distributary.yaml) — where to look:
   Dashboard      http://127.0.0.1:8080   (token: shop-local-operator-token)
-  Live page      http://127.0.0.1:8091/?category=1   (one category's products, live over the gateway on :8090)
+  Live page      http://127.0.0.1:${LIVE_PORT:-8091}/?category=1   (one category's products, live over the gateway on :${GATEWAY_PORT:-8090})
   Elasticsearch  curl -s '127.0.0.1:19200/shop-products/_search?q=category.name:*&size=3&pretty'
   Redis cache    redis-cli -p 16379 -n 1 GET product:1
   Query cache    redis-cli -p 16379 -n 1 ZRANGE category:1:cheapest 0 9 WITHSCORES
