@@ -8,6 +8,7 @@ import { FlowOverview } from './components/FlowOverview';
 import { SlotBanner } from './components/SlotBanner';
 import { LiveTail } from './components/LiveTail';
 import { Login } from './components/Login';
+import { Gateways } from './components/Gateways';
 import { Partitions } from './components/Partitions';
 import { Snapshots } from './components/Snapshots';
 import { Verification } from './components/Verification';
@@ -114,6 +115,7 @@ function Dashboard({ role, onLogout }: { role: Role; onLogout(): void }) {
               onReplay={onReplay}
             />
             <Charts samples={samples} />
+            <Gateways gateways={overview.data.gateways} />
             <DeadLetters
               sinks={overview.data.sinks}
               role={role}

@@ -56,11 +56,26 @@ export interface WorkerStatus {
   owned: { sink: string; partition: number; state: string }[];
 }
 
+/** A live subscription gateway's published status (numbers over its last 5 s). */
+export interface GatewayStatus {
+  instanceId: string;
+  host: string;
+  pid: number;
+  updatedAt: string;
+  subscribers: number;
+  deliveredPerSecond: number;
+  lagP50Ms: number | null;
+  lagP99Ms: number | null;
+  drops: number;
+}
+
 export interface Overview {
   source: SourceStatus | { error: string };
   partitions: PartitionStats[];
   sinks: SinkState[];
   workers: WorkerStatus[];
+  /** Absent from an admin API older than the gateway panels. */
+  gateways?: GatewayStatus[];
 }
 
 export interface MetricsSample {

@@ -70,6 +70,10 @@ export class LogKeys {
   processes(): string {
     return `${this.tag('workers')}:processes`;
   }
+  /** Hash: gateway instance id -> JSON of its last status (subscribers, delivery rate and lag, drops). */
+  gatewayStatuses(): string {
+    return `${this.tag('gateways')}:status`;
+  }
   /** Set of sink names paused across all workers. */
   pausedSinks(): string {
     return `${this.tag('workers')}:paused`;

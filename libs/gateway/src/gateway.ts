@@ -8,6 +8,8 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import type { Pool } from 'pg';
 import type { GatewayConfig, SubscriptionConfig } from '@distributary/config';
 import { LogKeys, type RedisClient } from '@distributary/changelog';
@@ -15,6 +17,13 @@ import { exactJson } from '@distributary/core';
 import { createRawTextPool, TypeResolver } from '@distributary/pg-source';
 import { FanOut } from './fan-out';
 import { gatewayMetrics } from './gateway-metrics';
+import {
+  deliveryStats,
+  newGatewayStatus,
+  removeGatewayStatus,
+  STATUS_EVERY_MS,
+  writeGatewayStatus,
+} from './gateway-status';
 import { LogTail } from './log-tail';
 import { LsnWatch } from './lsn-watch';
 import { parseLsnParam, parseResumeId, PositionVectorError, type ResumePoint } from './positions';
@@ -51,6 +60,9 @@ export class Gateway {
   private server: Server | undefined;
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly lsnWatch: LsnWatch;
+  private statusTimer: NodeJS.Timeout | undefined;
+  private readonly instanceId = `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
+  private readonly startedAt = new Date().toISOString();
 
   constructor(private readonly options: GatewayOptions) {
     this.keys = new LogKeys(options.namespace);
@@ -86,6 +98,15 @@ export class Gateway {
       server.once('error', reject);
       server.listen(this.options.port ?? this.options.gateway.port, this.options.gateway.host, () => resolve());
     });
+    let publishedAt = Date.now();
+    deliveryStats.take();
+    this.statusTimer = setInterval(() => {
+      const now = Date.now();
+      const status = newGatewayStatus(this.subscriberCount, now - publishedAt, this.startedAt, this.instanceId);
+      publishedAt = now;
+      void writeGatewayStatus(this.options.redis, this.keys, status).catch(() => undefined);
+    }, STATUS_EVERY_MS);
+    this.statusTimer.unref();
     return (server.address() as AddressInfo).port;
   }
 
@@ -98,6 +119,8 @@ export class Gateway {
       await new Promise<void>((resolve) => server.close(() => resolve()));
     }
     this.lsnWatch.stop();
+    clearInterval(this.statusTimer);
+    await removeGatewayStatus(this.options.redis, this.keys, this.instanceId).catch(() => undefined);
     await this.tail.stop();
     await this.pool.end();
   }
@@ -182,6 +205,7 @@ export class Gateway {
     stream.onClose(() => {
       gatewayMetrics.subscribers.dec(labels);
       if (stream.endedWith) gatewayMetrics.closed.inc({ ...labels, reason: stream.endedWith });
+      if (stream.endedWith === 'lagging') deliveryStats.drops++;
       clearTimeout(expiry);
       this.timers.delete(expiry);
       clearInterval(heartbeat);

@@ -64,6 +64,7 @@ import {
 } from '@distributary/changelog';
 import type { TypeResolver } from '@distributary/pg-source';
 import { gatewayMetrics } from './gateway-metrics';
+import { deliveryStats } from './gateway-status';
 import { readInitialState, type KeyedRow } from './initial-state';
 import { formatResumeId, type PositionVector, type ResumePoint } from './positions';
 import type { SseStream } from './sse-stream';
@@ -94,6 +95,20 @@ const CATCH_UP_PAGE = 500;
  * is a count; the bytes a client has not read are bounded by the stream (gateway.maxBufferBytes).
  */
 const MAX_QUEUED_ENTRIES = 100_000;
+
+/**
+ * A change's `data` is the same for every subscriber of one subscription (same projection): it is
+ * serialized once per event and subscription ('' = the key-only delete), kept as long as the event.
+ */
+const serializedData = new WeakMap<ChangeEvent, Map<string, string>>();
+
+function serialized(event: ChangeEvent, projection: string, value: () => unknown): string {
+  let byProjection = serializedData.get(event);
+  if (!byProjection) serializedData.set(event, (byProjection = new Map()));
+  let text = byProjection.get(projection);
+  if (text === undefined) byProjection.set(projection, (text = exactJson(value())));
+  return text;
+}
 
 interface Outgoing {
   event: string;
@@ -389,17 +404,27 @@ export class Subscriber {
     if (is !== this.members.has(key)) this.setHeld(key, is);
     if (!is && !was) return undefined;
     this.delivered(event);
-    const lsn = formatLsn(event.pos.lsn);
-    if (!is) return { event: 'delete', data: exactJson({ key: event.key, lsn }) };
-    const row = this.filter.subscription.project(event.after as Row);
-    return { event: was ? 'update' : 'insert', data: exactJson({ key: event.key, row, lsn }) };
+    if (!is)
+      return {
+        event: 'delete',
+        data: serialized(event, '', () => ({ key: event.key, lsn: formatLsn(event.pos.lsn) })),
+      };
+    const subscription = this.filter.subscription;
+    const data = serialized(event, subscription.name, () => ({
+      key: event.key,
+      row: subscription.project(event.after as Row),
+      lsn: formatLsn(event.pos.lsn),
+    }));
+    return { event: was ? 'update' : 'insert', data };
   }
 
   private delivered(event: ChangeEvent): void {
     const subscription = this.filter.subscription.name;
     gatewayMetrics.delivered.inc({ subscription });
     const committed = event.commitTs ? Date.parse(event.commitTs) : NaN;
-    if (Number.isFinite(committed)) gatewayMetrics.deliveryLag.observe(Math.max(0, Date.now() - committed) / 1000);
+    const lagMs = Number.isFinite(committed) ? Math.max(0, Date.now() - committed) : undefined;
+    if (lagMs !== undefined) gatewayMetrics.deliveryLag.observe(lagMs / 1000);
+    deliveryStats.recordDelivery(lagMs);
   }
 
   private setHeld(key: string, held: boolean): void {

@@ -82,6 +82,8 @@ export class CompiledSubscription {
   readonly columns: string[] | undefined;
   readonly limit: number | undefined;
   readonly equality: Equality | undefined;
+  /** The whole filter is that equality: evaluated natively (same result as JSONata's `=` on a row). */
+  readonly equalityOnly: boolean;
   /** Names the filter may read (a superset; intersected with the table's columns by the reader). */
   readonly filterNames: Set<string>;
   private readonly expression: jsonata.Expression | undefined;
@@ -93,10 +95,12 @@ export class CompiledSubscription {
     this.columns = config.columns;
     this.limit = config.limit;
     this.filterNames = new Set();
+    this.equalityOnly = false;
     if (config.filter !== undefined) {
       this.expression = jsonata(rewriteFilterParams(config.filter).expression);
       const ast = this.expression.ast() as AstNode;
       this.equality = findEquality(ast);
+      this.equalityOnly = this.equality !== undefined && ast.type === 'binary' && ast.value === '=';
       namesIn(ast, this.filterNames);
     }
   }
@@ -148,6 +152,10 @@ export class BoundFilter {
   async matches(row: Row | undefined): Promise<boolean> {
     if (!row) return false;
     if (!this.expression) return true;
+    // `column = :param` alone: JSONata's `=` is true exactly for an equal primitive of the same type,
+    // which is what the index key compares (a missing, null or structured value never matches).
+    const equality = this.subscription.equalityOnly ? this.subscription.equality : undefined;
+    if (equality) return this.indexKey !== undefined && indexKey(row[equality.column]) === this.indexKey;
     try {
       return (await this.expression.evaluate(parsedForExpressions(row), this.bindings)) === true;
     } catch {

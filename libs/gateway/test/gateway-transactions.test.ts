@@ -5,8 +5,9 @@
  * "until it arrives".
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { waitFor } from '@distributary/testkit';
-import { issueToken } from '../src';
+import { connectRedis, LogKeys } from '@distributary/changelog';
+import { redisUrl, waitFor } from '@distributary/testkit';
+import { issueToken, readGatewayStatuses } from '../src';
 import { KEY, startGatewayPipeline, SUBSCRIPTION, type GatewayPipeline } from './gateway-pipeline';
 import { isChange, Materialized, SseClient, type SseEvent } from './sse-client';
 
@@ -107,6 +108,26 @@ describe('gateway transactions and positions', () => {
       expect((await open('0', {}, `&after=${encodeURIComponent(bad)}`)).status, bad.slice(0, 20)).toBe(400);
     for (const bad of ['0:0-0,1:0-0~1:2', '0:0-0,1:0-0~x:1:2:', `0:0-0,1:0-0~1:1:2:${'3,'.repeat(100)}3`])
       expect((await open('0', { 'last-event-id': bad })).status, bad).toBe(400);
+  });
+
+  it('publishes its status (subscribers, deliveries/s, lag, drops) for the admin API', async () => {
+    const client = await open('1');
+    await client.waitForEvent('ready');
+    const redis = connectRedis({ url: redisUrl() });
+    try {
+      const keys = new LogKeys(p.config.log.namespace);
+      await p.db.sql(`UPDATE items SET price = price + 1 WHERE id = 4`);
+      const status = await waitFor(
+        'a status with a delivery',
+        async () => (await readGatewayStatuses(redis, keys)).find((s) => s.subscribers >= 1 && s.lagP99Ms !== null),
+        { timeoutMs: 30_000 },
+      );
+      expect(status).toMatchObject({ pid: process.pid, drops: 0 });
+      expect(status.deliveredPerSecond).toBeGreaterThan(0);
+    } finally {
+      redis.disconnect();
+      client.close();
+    }
   });
 
   it('writes a heartbeat comment every gateway.heartbeat (1 s here)', async () => {

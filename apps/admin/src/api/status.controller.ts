@@ -27,20 +27,26 @@ export class StatusController {
         partitions: { type: 'array', items: partitionSchema },
         sinks: { type: 'array', items: sinkSchema },
         workers: { type: 'array', items: { type: 'object' }, description: 'live sink workers and what they own' },
+        gateways: {
+          type: 'array',
+          items: { type: 'object' },
+          description: 'live subscription gateways: subscribers, deliveries/s, delivery lag, drops',
+        },
       },
     },
   })
   async overview(): Promise<unknown> {
     const partitions = await this.backend.partitions();
-    const [source, sinks, workers] = await Promise.all([
+    const [source, sinks, workers, gateways] = await Promise.all([
       this.backend
         .source()
         // The driver's message stays in the log: it may name hosts and users.
         .catch(() => ({ error: 'the source Postgres cannot be reached or refused the status query' })),
       this.backend.sinks(partitions),
       this.backend.workers(),
+      this.backend.gateways(),
     ]);
-    return { source, partitions, sinks, workers };
+    return { source, partitions, sinks, workers, gateways };
   }
 
   @Get('source')
@@ -55,6 +61,13 @@ export class StatusController {
   @ApiOkResponse({ schema: { type: 'array', items: { type: 'object' } } })
   workers(): Promise<unknown> {
     return this.backend.workers();
+  }
+
+  @Get('gateways')
+  @ApiOperation({ summary: 'Live subscription gateways: subscribers, deliveries/s, delivery lag p50/p99, drops' })
+  @ApiOkResponse({ schema: { type: 'array', items: { type: 'object' } } })
+  gateways(): Promise<unknown> {
+    return this.backend.gateways();
   }
 
   @Get('log/partitions')

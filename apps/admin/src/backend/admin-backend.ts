@@ -25,6 +25,7 @@ import {
   type RedisClient,
   type WorkerStatus,
 } from '@distributary/changelog';
+import { readGatewayStatuses, type GatewayStatus } from '@distributary/gateway';
 import { createLogger, health } from '@distributary/observability';
 import { redactConfig, type DistributaryConfig, type SinkConfig } from '@distributary/config';
 import { ADMIN_SETTINGS, type AdminSettings } from '../admin-settings';
@@ -184,6 +185,11 @@ export class AdminBackend implements OnModuleInit, OnModuleDestroy {
 
   workers(): Promise<WorkerStatus[]> {
     return readWorkerStatuses(this.redis, this.keys);
+  }
+
+  /** Live subscription gateways (their published status; none when the gateway role does not run). */
+  gateways(): Promise<GatewayStatus[]> {
+    return readGatewayStatuses(this.redis, this.keys);
   }
 
   private async sinkState(
