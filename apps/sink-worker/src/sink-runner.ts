@@ -6,6 +6,7 @@
  * starts only after the previous task for it has ended.
  */
 import { hostname } from 'node:os';
+import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import { randomBytes } from 'node:crypto';
 import { RetryableError, type BackoffOptions, type Sink } from '@distributary/core';
 import {
@@ -47,8 +48,9 @@ export interface SinkRunnerOptions {
   /** How often status, lag metrics and the paused set are refreshed. */
   statusEveryMs?: number;
   backoff?: BackoffOptions;
-  /** Graceful stop waits this long per partition for the batch in flight (default 15 s); then it gives up
-   *  on committing it (nothing is lost: the next owner reads it again). */
+  /** Graceful stop, in all, takes at most this long (default 20 s: within a 25 s termination grace):
+   *  the batches in flight, the lease releases and closing the sinks share it. A batch not finished in
+   *  time is left uncommitted (nothing is lost: the next owner reads it again). */
   stopTimeoutMs?: number;
   /** How often each owned partition gets a (time, last ID) checkpoint, the time reference of
    *  compaction's minLag / tombstone retention and of time retention (default 60 s; 0 = never). */
@@ -77,6 +79,11 @@ export class SinkRunner {
   private readonly ending = new Map<string, Promise<void>>();
   private readonly paused = new Set<string>();
   private ownership: PartitionOwnership | undefined;
+  /** The leases' own connection: renewals never queue behind batch commands on the shared one. */
+  private leaseRedis: RedisClient | undefined;
+  private readonly loopDelay: IntervalHistogram = monitorEventLoopDelay({ resolution: 20 });
+  private loopDelayMaxMs = 0;
+  private loopTimer: NodeJS.Timeout | undefined;
   private deadLetterReplays: DeadLetterReplays | undefined;
   private statusTimer: NodeJS.Timeout | undefined;
   private readonly startedAt = new Date().toISOString();
@@ -101,8 +108,13 @@ export class SinkRunner {
     for (const sink of this.sinks) await this.openSink(sink);
     await this.refreshPaused();
     this.running = true;
+    this.loopDelay.enable();
+    this.loopTimer = setInterval(() => this.checkEventLoop(), 1000);
+    this.loopTimer.unref();
+    this.leaseRedis = this.options.redis.duplicate();
+    this.leaseRedis.on('error', (error: Error) => this.logger.debug({ err: error }, 'lease connection error'));
     this.ownership = new PartitionOwnership({
-      redis: this.options.redis,
+      redis: this.leaseRedis,
       keys: this.keys,
       workerId: this.workerId,
       sinks: this.sinks.map((s) => s.name),
@@ -159,35 +171,67 @@ export class SinkRunner {
     });
   }
 
-  /** Graceful stop: finish every batch in flight, commit, release the leases, leave, close the sinks. */
+  /**
+   * Graceful stop: finish every batch in flight, commit, release the leases, leave, close the sinks —
+   * all within stopTimeoutMs (default 20 s) whatever the load: each step gets what is left of it.
+   */
   async stop(): Promise<void> {
     if (!this.running) return;
     this.running = false;
+    const deadline = Date.now() + (this.options.stopTimeoutMs ?? 20_000);
+    const left = (): number => Math.max(0, deadline - Date.now());
     if (this.statusTimer) clearTimeout(this.statusTimer);
-    await finishesWithin(this.deadLetterReplays?.close() ?? Promise.resolve(), 5000);
+    await finishesWithin(this.deadLetterReplays?.close() ?? Promise.resolve(), Math.min(5000, left()));
     const ownership = this.ownership;
-    await ownership?.stop();
+    await finishesWithin(ownership?.stop() ?? Promise.resolve(), left());
     await Promise.all(
       [...this.tasks.values()].map(async (task) => {
-        if (!(await finishesWithin(task.stop(), this.options.stopTimeoutMs ?? 15_000))) {
+        if (!(await finishesWithin(task.stop(), left()))) {
           this.logger.warn(
             { sink: task.claim.sink, partition: task.claim.partition },
             'batch did not finish in time; left uncommitted',
           );
           void task.abandon();
         }
-        await ownership?.release(task.claim.sink, task.claim.partition);
+        await finishesWithin(ownership?.release(task.claim.sink, task.claim.partition) ?? Promise.resolve(), left());
       }),
     );
     this.tasks.clear();
-    await finishesWithin(Promise.all(this.ending.values()), this.options.stopTimeoutMs ?? 15_000);
-    await finishesWithin(this.options.redis.del(this.keys.workerStatus(this.workerId)), 2000);
+    await finishesWithin(Promise.all(this.ending.values()), left());
+    await finishesWithin(this.options.redis.del(this.keys.workerStatus(this.workerId)), Math.min(2000, left()));
     health.unregister(`sink-worker:${this.workerId}`);
     health.unregister(`sinks:${this.workerId}`);
     for (const sink of this.sinks) {
-      await sink.close().catch((error) => this.logger.warn({ err: error, sink: sink.name }, 'closing sink failed'));
+      const closed = sink
+        .close()
+        .catch((error) => this.logger.warn({ err: error, sink: sink.name }, 'closing sink failed'));
+      if (!(await finishesWithin(closed, Math.max(1000, left()))))
+        this.logger.warn({ sink: sink.name }, 'closing the sink did not finish in time; going on');
     }
-    this.logger.info({ workerId: this.workerId }, 'sink worker stopped');
+    this.leaseRedis?.disconnect();
+    this.checkEventLoop();
+    if (this.loopTimer) clearInterval(this.loopTimer);
+    this.loopDelay.disable();
+    this.logger.info({ workerId: this.workerId, eventLoopDelayMaxMs: this.loopDelayMaxMs }, 'sink worker stopped');
+  }
+
+  /** The longest the event loop was blocked since start, in ms (leases are renewed on it). */
+  eventLoopDelayMaxMs(): number {
+    this.checkEventLoop();
+    return this.loopDelayMaxMs;
+  }
+
+  /** Warns when the event loop (which renews the leases) was blocked for a third of the lease TTL. */
+  private checkEventLoop(): void {
+    const maxMs = Math.round(this.loopDelay.max / 1e6);
+    this.loopDelay.reset();
+    if (maxMs > this.loopDelayMaxMs) this.loopDelayMaxMs = maxMs;
+    const ttl = this.options.leaseTtlMs ?? 5000;
+    if (maxMs >= ttl / 3)
+      this.logger.warn(
+        { eventLoopDelayMs: maxMs, eventLoopDelayMaxMs: this.loopDelayMaxMs, leaseTtlMs: ttl },
+        'event loop blocked; leases are renewed on it',
+      );
   }
 
   /** Pause a sink on every worker (persisted in the log Redis). */

@@ -6,6 +6,7 @@ import type { CommittedFloor, LookupCache } from '../plan/lookup-cache';
 import type { PlannedWrite } from '../plan/planned-writes';
 import type { SourceReader } from '../source/source-reader';
 import type { PendingPass } from './fan-out-store';
+import { DOCS_PER_YIELD, yieldToLoop } from '../plan/yield-to-loop';
 
 export interface PassContext {
   spec: DocumentSpec;
@@ -23,8 +24,6 @@ export interface PassContext {
 function causeOf(pass: PendingPass, root: string): ChangeEvent {
   return pass.cause ?? { pos: { lsn: BigInt(pass.version), seq: 0 }, op: 'u', table: root, key: {} };
 }
-
-const yieldToLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 /**
  * One re-index pass over the roots of a dirty condition, at the pass's version V (the newest change
@@ -54,7 +53,9 @@ export async function runFanOutPass(pass: PendingPass, context: PassContext): Pr
     const roots = await source.snapshot(async (reader) => {
       const rows = await reader.select(spec.root, [condition], [], { key: rootKey, after, limit: context.pageSize });
       const related = await readRelated(spec, reader, rows, keys.primaryKey, shared);
+      let built = 0;
       for (const row of rows) {
+        if (++built % DOCS_PER_YIELD === 0) await yieldToLoop();
         try {
           const document = await buildDocument(spec, row, related, keys);
           writes.push({

@@ -8,6 +8,7 @@ import type { PlanContext } from './plan-context';
 import type { LookupCache } from './lookup-cache';
 import { PlannedWrites } from './planned-writes';
 import { RootTriggers } from './root-triggers';
+import { DOCS_PER_YIELD, yieldToLoop } from './yield-to-loop';
 
 /**
  * Sinks with joins: every event (root, lookup or child) names the root rows it affects; those are
@@ -134,7 +135,9 @@ export async function planJoined(events: ChangeEvent[], context: PlanContext): P
   const written = new Set<string>();
   const build = async (reader: SnapshotReader, roots: Row[], into: PlannedWrites): Promise<void> => {
     const related = await readRelated(spec, reader, roots, keys.primaryKey, shared);
+    let built = 0;
     for (const row of roots) {
+      if (++built % DOCS_PER_YIELD === 0) await yieldToLoop();
       const trigger = triggers.triggerFor(row);
       if (!trigger) continue;
       try {
