@@ -8,31 +8,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Pool } from 'pg';
 import { createRawTextPool } from '@distributary/pg-source';
-import { scanKeys } from '@distributary/sink-redis-cache';
-import { esUrl, waitFor } from '@distributary/testkit';
+import { waitFor } from '@distributary/testkit';
+import { verifySink } from '@distributary/verify';
 import { expectedDocument, expectedHash, oracleSql } from './contract-oracle';
 import { COLUMNS, DDL, NULL_ROW, ODD_ROW, PLAIN_ROW, TABLE } from './fidelity-table';
 import { startFidelityPipeline, type FidelityPipeline } from './fidelity-pipeline';
-
-/** Readable differences: missing/extra rows, and where a row's text first differs (with context). */
-function differences(got: Map<string, unknown>, want: Map<string, unknown>): string[] {
-  const out: string[] = [];
-  for (const id of want.keys()) if (!got.has(id)) out.push(`row ${id}: missing`);
-  for (const id of got.keys()) if (!want.has(id)) out.push(`row ${id}: should not be there`);
-  for (const [id, value] of want) {
-    if (!got.has(id)) continue;
-    const a = typeof value === 'string' ? value : JSON.stringify(Object.entries(value as object).sort());
-    const raw = got.get(id);
-    const b = typeof raw === 'string' ? raw : JSON.stringify(Object.entries(raw as object).sort());
-    if (a === b) continue;
-    let at = 0;
-    while (at < a.length && a[at] === b[at]) at++;
-    out.push(
-      `row ${id} at ${at}: want …${a.slice(Math.max(0, at - 60), at + 60)}… got …${b.slice(Math.max(0, at - 60), at + 60)}…`,
-    );
-  }
-  return out;
-}
+import { deadLetters, differences, sinkState } from './sink-state';
 
 describe('fidelity: every type through every sink, byte for byte', () => {
   let pipeline: FidelityPipeline;
@@ -74,44 +55,6 @@ describe('fidelity: every type through every sink, byte for byte', () => {
     return out;
   }
 
-  async function esDocuments(): Promise<Map<string, string>> {
-    await fetch(`${esUrl()}/${pipeline.alias}/_refresh`, { method: 'POST' });
-    const found = (await fetch(`${esUrl()}/${pipeline.alias}/_search?size=100&_source=false`).then((r) =>
-      r.json(),
-    )) as { hits?: { hits: { _id: string }[] } };
-    const out = new Map<string, string>();
-    for (const { _id } of found.hits?.hits ?? [])
-      out.set(_id, await fetch(`${esUrl()}/${pipeline.alias}/_source/${_id}`).then((r) => r.text()));
-    return out;
-  }
-
-  async function cached(prefix: string, read: (key: string) => Promise<unknown>): Promise<Map<string, unknown>> {
-    const out = new Map<string, unknown>();
-    for (const key of await scanKeys(pipeline.redis, `${prefix}*`)) out.set(key.slice(prefix.length), await read(key));
-    return out;
-  }
-
-  async function sinks(): Promise<{ es: Map<string, string>; json: Map<string, unknown>; hash: Map<string, unknown> }> {
-    return {
-      es: await esDocuments(),
-      json: await cached(pipeline.jsonPrefix, (key) => pipeline.redis.get(key)),
-      hash: await cached(pipeline.hashPrefix, (key) => pipeline.redis.hgetall(key)),
-    };
-  }
-
-  /** Every dead-lettered event's sink and error, shortened. */
-  async function deadLetters(): Promise<string[]> {
-    const out: string[] = [];
-    for (const key of await scanKeys(pipeline.redis, `{${pipeline.alias}:dlq:*`)) {
-      if ((await pipeline.redis.type(key)) !== 'stream') continue;
-      for (const [, flat] of await pipeline.redis.xrange(key, '-', '+')) {
-        const at = flat.indexOf('error');
-        out.push(`${key}: ${(flat[at + 1] ?? '').slice(0, 400)}`);
-      }
-    }
-    return out;
-  }
-
   /** Waits until every sink equals the source through the contract, then asserts it value by value. */
   async function expectSinksEqualSource(step: string): Promise<void> {
     const want = await expected();
@@ -122,14 +65,14 @@ describe('fidelity: every type through every sink, byte for byte', () => {
     await waitFor(
       `every sink to equal the source after ${step}`,
       async () => {
-        const got = await sinks();
+        const got = await sinkState(pipeline);
         return same(got.es, searchable) && same(got.json, documents) && same(got.hash, hashes);
       },
       { timeoutMs: 20_000 },
     ).catch(() => undefined);
-    const got = await sinks();
+    const got = await sinkState(pipeline);
     expect(pipeline.connectorError(), 'the connector failed').toBeUndefined();
-    for (const letter of await deadLetters())
+    for (const letter of await deadLetters(pipeline))
       expect(letter, `dead letters after ${step}`).toMatch(/^\S+dlq:search\S+ A json column holds duplicate keys/);
     expect(differences(got.json, documents), `Redis JSON cache after ${step}`).toEqual([]);
     expect(differences(got.hash, hashes), `Redis hash cache after ${step}`).toEqual([]);
@@ -139,7 +82,7 @@ describe('fidelity: every type through every sink, byte for byte', () => {
   it('inserts: odd values of every type, an all-NULL row, 2^63−1 as the key', async () => {
     await pipeline.db.sql(`${ODD_ROW}; ${NULL_ROW}; ${PLAIN_ROW}`);
     await waitFor('the duplicate-key json row to be dead-lettered by Elasticsearch, explained', async () =>
-      (await deadLetters()).some((letter) => letter.includes('duplicate keys')),
+      (await deadLetters(pipeline)).some((letter) => letter.includes('duplicate keys')),
     );
     const [{ toast }] = await pipeline.db.sql<{ toast: string }>(
       `SELECT reltoastrelid::regclass::text AS toast FROM pg_class WHERE oid = '${TABLE}'::regclass`,
@@ -168,6 +111,27 @@ describe('fidelity: every type through every sink, byte for byte', () => {
     await pipeline.db.sql(`UPDATE ${TABLE} SET c_int2 = 7 WHERE id = 4`);
     await pipeline.db.sql(`${NULL_ROW.replace('VALUES (2)', 'VALUES (5)')}`);
     await expectSinksEqualSource('a connector restart');
+  });
+
+  it('ADD COLUMN … DEFAULT gives every old row the default in every sink (catalog poll → re-snapshot)', async () => {
+    await pipeline.db.sql(
+      `ALTER TABLE ${TABLE} ADD COLUMN "added ""default""" jsonb DEFAULT '{"n": 1e-400, "big": 18446744073709551617}'`,
+    );
+    COLUMNS.push({ name: 'added "default"', sqlType: 'jsonb', family: 'json' });
+    await expectSinksEqualSource('ADD COLUMN … DEFAULT');
+  });
+
+  it('verify (an independent oracle) agrees: clean, except the explained Elasticsearch dead letter', async () => {
+    for (const sink of pipeline.config.sinks) {
+      const result = await verifySink(pipeline.config, sink, { redis: pipeline.redis }, { timeoutMs: 30_000 });
+      const deadLettered = sink.name === 'search' ? (await expected()).size - (await sinkState(pipeline)).es.size : 0;
+      expect(result, JSON.stringify(result).slice(0, 2000)).toMatchObject({
+        status: deadLettered > 0 ? 'different' : 'clean',
+        missingCount: deadLettered,
+        differentCount: 0,
+        extraCount: 0,
+      });
+    }
   });
 
   it('TRUNCATE empties every sink', async () => {

@@ -2,6 +2,7 @@
  * Test support for the fidelity suites: what every sink of a fidelity pipeline holds, what it must hold
  * by the type contract (contract-oracle.ts) read from PostgreSQL's own text, and readable differences.
  */
+import { request as httpRequest } from 'node:http';
 import type { Pool } from 'pg';
 import { scanKeys } from '@distributary/sink-redis-cache';
 import { esUrl } from '@distributary/testkit';
@@ -34,6 +35,21 @@ export function differences(got: Map<string, unknown>, want: Map<string, unknown
   return out;
 }
 
+/** GET of an Elasticsearch path as text, sent as written (fetch's URL parsing would resolve an id '..'). */
+function rawGet(path: string): Promise<string> {
+  const url = new URL(esUrl());
+  return new Promise((resolve, reject) => {
+    const request = httpRequest({ host: url.hostname, port: url.port, path, method: 'GET' }, (response) => {
+      const chunks: Buffer[] = [];
+      response.on('data', (chunk: Buffer) => chunks.push(chunk));
+      response.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+      response.on('error', reject);
+    });
+    request.on('error', reject);
+    request.end();
+  });
+}
+
 async function esDocuments(pipeline: FidelityPipeline): Promise<Map<string, string>> {
   await fetch(`${esUrl()}/${pipeline.alias}/_refresh`, { method: 'POST' });
   const found = (await fetch(`${esUrl()}/${pipeline.alias}/_search?size=1000&_source=false`).then((r) => r.json())) as {
@@ -41,8 +57,15 @@ async function esDocuments(pipeline: FidelityPipeline): Promise<Map<string, stri
   };
   const out = new Map<string, string>();
   for (const { _id } of found.hits?.hits ?? [])
-    out.set(_id, await fetch(`${esUrl()}/${pipeline.alias}/_source/${encodeURIComponent(_id)}`).then((r) => r.text()));
+    out.set(_id, await rawGet(`/${pipeline.alias}/_source/${encodeURIComponent(_id)}`));
   return out;
+}
+
+/** A value's version companion key: `<key>:ver` beside a key that holds a hash tag (redis-cache slots.ts). */
+function isVersionKey(key: string): boolean {
+  if (!key.endsWith(':ver')) return false;
+  const open = key.indexOf('{');
+  return open >= 0 && key.indexOf('}', open + 2) > open && key.indexOf('}', open + 2) < key.length - 4;
 }
 
 async function cached(
@@ -51,7 +74,8 @@ async function cached(
   read: (key: string) => Promise<unknown>,
 ): Promise<Map<string, unknown>> {
   const out = new Map<string, unknown>();
-  for (const key of await scanKeys(pipeline.redis, `${prefix}*`)) out.set(key.slice(prefix.length), await read(key));
+  for (const key of await scanKeys(pipeline.redis, `${prefix}*`))
+    if (!isVersionKey(key)) out.set(key.slice(prefix.length), await read(key));
   return out;
 }
 
