@@ -8,6 +8,7 @@
 const FIELD = 'failed to parse field [';
 const TYPE = 'of type [';
 const PREVIEW = "Preview of field's value: '";
+const OBJECT_FIELD = 'object mapping for [';
 
 function between(text: string, start: string, end: string): string | undefined {
   const at = text.indexOf(start);
@@ -35,7 +36,8 @@ const ADVICE: Record<string, string> = {
   boolean: 'values that are not booleans: map it as keyword',
   keyword:
     'JSON objects (a json/jsonb column is embedded as JSON): map it as { type: flattened } or { type: object, enabled: false }',
-  object: 'values that are not JSON objects: map it as keyword (or give the column its own document field)',
+  object:
+    'values that are not JSON objects (a json/jsonb column may hold a string, number, array or null in another row): map it as { type: flattened } or { type: object, enabled: false }, or as keyword for a column that is not json',
 };
 
 const JSON_ADVICE =
@@ -68,9 +70,12 @@ export function explainRejection(error: string): string {
       'the sink writes values exactly (docs/types.md), it does not drop keys. Use jsonb (which keeps the last value) ' +
       `or map the column through an expression. Elasticsearch said: ${error}`
     );
-  const field = between(error, FIELD, ']');
+  // A field mapped as an object (from an earlier json/jsonb object) given a scalar, array of scalars or null.
+  const objectField = between(error, OBJECT_FIELD, ']');
+  const field = objectField ?? between(error, FIELD, ']');
   if (field === undefined) return error;
-  const type = between(error.slice(error.indexOf(FIELD)), TYPE, ']') ?? 'unknown';
+  const type =
+    objectField !== undefined ? 'object' : (between(error.slice(error.indexOf(FIELD)), TYPE, ']') ?? 'unknown');
   const preview = between(error, PREVIEW, "'");
   const column = field.split('.')[0];
   const nested = field.includes('.');
