@@ -1,36 +1,51 @@
-import { encodeEvent, partitionOfCanonicalKey, type ChangeEvent } from '@distributary/core';
+import { canonicalKey, encodeEventWithKey, partitionOfCanonicalKey, type ChangeEvent } from '@distributary/core';
 import type { LogKeys } from './keys';
 import type { TxMarkerInput } from './appender';
+import { PackedArgs } from './packed-args';
 import { encodeTxMarker } from './tx-marker';
 
+/** Entries per script call: keeps one call's time on the Redis thread short. */
+export const ENTRIES_PER_CALL = 1000;
+
+/** One script call's argument: `id, n, field, value, …` per entry, packed (see lua/append-batch.lua). */
+export interface PackedCall {
+  args: PackedArgs;
+  entries: number;
+}
+
 /**
- * One append's entries, encoded as they are added, straight into the argument list of the per-stream
- * append script (see lua/append-batch.lua): per stream `id, n, field, value, …` in append order.
- * Partition = partitionOfCanonicalKey(canonical key) — the key is canonicalised and hashed once; a
- * truncate goes to every partition (it concerns all keys). Counts events per op and encoded bytes.
+ * One append's entries, encoded as they are added straight into the packed argument of the per-stream
+ * append script (see lua/append-batch.lua): per stream `id, n, field, value, …` in append order, at
+ * most ENTRIES_PER_CALL entries per call. Partition = partitionOfCanonicalKey(canonical key) — the key
+ * is canonicalised and hashed once; a truncate goes to every partition (it concerns all keys). Counts
+ * events per op and packed bytes.
  */
 export class AppendBatch {
-  /** stream → flat script arguments, in append order. */
-  readonly streams = new Map<string, string[]>();
+  /** stream → its script calls, in append order. */
+  readonly streams = new Map<string, PackedCall[]>();
   /** Data events added (a truncate counts once). */
   events = 0;
-  /** Encoded bytes (field values), the measure of memory held until the append is durable. */
+  /** Packed bytes, the measure of memory held until the append is durable. */
   bytes = 0;
   readonly ops: Record<ChangeEvent['op'], number> = { c: 0, u: 0, d: 0, r: 0, t: 0 };
 
   constructor(
     private readonly keys: LogKeys,
     private readonly partitions: number,
+    /** Initial buffer size of a stream's call (the appender passes what its last call needed: no regrowth). */
+    private readonly callBytesHint: (stream: string) => number | undefined = () => undefined,
   ) {}
 
   get empty(): boolean {
     return this.streams.size === 0;
   }
 
-  /** Adds a data event; returns its canonical key (field `k`, computed once) for the caller to reuse. */
-  addEvent(event: ChangeEvent): string {
-    const { id, fields } = encodeEvent(event);
-    const canonical = fields.k;
+  /**
+   * Adds a data event; returns its canonical key (field `k`) for the caller to reuse. A caller that
+   * already has canonicalKey(event.table, event.key) passes it (it is not computed again).
+   */
+  addEvent(event: ChangeEvent, canonical = canonicalKey(event.table, event.key)): string {
+    const { id, fields } = encodeEventWithKey(event, canonical);
     this.events++;
     this.ops[event.op]++;
     if (event.op === 't') {
@@ -47,21 +62,27 @@ export class AppendBatch {
   }
 
   private push(stream: string, id: string, fields: Record<string, string>): void {
-    let args = this.streams.get(stream);
-    if (!args) {
-      args = [];
-      this.streams.set(stream, args);
+    let calls = this.streams.get(stream);
+    if (!calls) {
+      calls = [];
+      this.streams.set(stream, calls);
     }
-    const at = args.length;
-    args.push(id, '');
+    let call = calls[calls.length - 1];
+    if (!call || call.entries === ENTRIES_PER_CALL) {
+      call = { args: new PackedArgs(this.callBytesHint(stream)), entries: 0 };
+      calls.push(call);
+    }
+    const args = call.args;
+    const before = args.bytes;
     let pairs = 0;
+    for (const _field in fields) pairs++;
+    args.string(id);
+    args.uint(pairs);
     for (const field in fields) {
-      const value = fields[field];
-      args.push(field, value);
-      this.bytes += value.length + field.length;
-      pairs++;
+      args.string(field);
+      args.string(fields[field]);
     }
-    args[at + 1] = String(pairs);
-    this.bytes += id.length + 8;
+    call.entries++;
+    this.bytes += args.bytes - before;
   }
 }

@@ -108,6 +108,39 @@ describe.each(targets)('LogAppender on %s', (_name, connect) => {
     }
   });
 
+  it('stores every value exactly, whatever its size and characters (packed script argument)', async () => {
+    const appender = new LogAppender(redis, keys, partitions);
+    // Around the packing's size steps (85 / 21,845 characters, 255 / 65,535 bytes), multi-byte UTF-8,
+    // astral characters, NUL and quotes.
+    const values = [
+      '',
+      'a'.repeat(85),
+      'a'.repeat(86),
+      'é'.repeat(127),
+      'é'.repeat(128),
+      '€'.repeat(21_845),
+      '€'.repeat(21_846),
+      'x'.repeat(70_000),
+      '😀\u0000"\\\n'.repeat(30_000),
+    ];
+    const events = values.map((v, i): ChangeEvent => ({
+      pos: { lsn: 7000n, seq: i },
+      op: 'c',
+      table: 'public.items',
+      key: { id: i },
+      after: { id: i, v },
+    }));
+    expect(await appender.append(events)).toEqual({ appended: values.length, duplicates: 0, absent: [] });
+    const logged: ChangeEvent[] = [];
+    for (let p = 0; p < partitions; p++)
+      for (const entry of ((await redis.xrange(keys.partition(p), '7000-0', '7000-99')) as [string, string[]][]).map(
+        toLogEntry,
+      ))
+        logged.push(entry.event);
+    logged.sort((a, b) => a.pos.seq - b.pos.seq);
+    expect(logged).toEqual(events);
+  });
+
   it('refuses a partition count other than the recorded one', async () => {
     await expect(new LogAppender(redis, keys, partitions + 1).ensurePartitionCount()).rejects.toThrow(
       PartitionCountMismatchError,

@@ -10,7 +10,7 @@ import type { RedisClient } from './redis-connection';
  * The append side of the change log. Invariants:
  * - partition = partitionFor(table, key, N); a truncate goes to every partition (it concerns all keys).
  * - every entry is XADDed with its explicit ID `<commitLsn>-<seq>`, in order, by one script call per
- *   stream and batch (lua/append-batch.lua). Redis refuses an ID not above the stream's top, which
+ *   stream and batch (lua/append-batch.lua), its entries packed into one argument. Redis refuses an ID not above the stream's top, which
  *   makes a re-append after a crash a counted no-op ("duplicate"), never a failure nor a duplicate entry.
  * - calls for one stream always travel on one connection in order (single Redis: one pipeline; Redis
  *   Cluster: one pipeline per node, all nodes in flight together), so a later batch never overtakes an
@@ -35,16 +35,20 @@ export interface TxMarkerInput {
   marker: Omit<TxMarker, 'commitLsn'>;
 }
 
-/** Entries per script call: keeps one call's time on the Redis thread short. */
-const ENTRIES_PER_CALL = 1000;
+/** Bounds of a call buffer's initial size. */
+const MIN_CALL_BYTES = 4 * 1024;
+const MAX_CALL_BYTES = 1024 * 1024;
 
 interface ScriptCall {
   stream: string;
-  args: string[];
+  /** The call's entries, packed into one argument (see PackedArgs). */
+  packed: Buffer;
 }
 
 export class LogAppender {
   private readonly script = luaScript('append-batch');
+  /** Bytes the last call of each stream needed: the next batch's buffer for it starts that big. */
+  private readonly callBytes = new Map<string, number>();
 
   constructor(
     private readonly redis: RedisClient,
@@ -67,7 +71,7 @@ export class LogAppender {
 
   /** An empty batch to fill with addEvent / addMarker and hand to write(). */
   newBatch(): AppendBatch {
-    return new AppendBatch(this.keys, this.partitions);
+    return new AppendBatch(this.keys, this.partitions, (stream) => this.callBytes.get(stream));
   }
 
   /** Appends events (and optional transaction markers) in one round trip per node. */
@@ -86,18 +90,10 @@ export class LogAppender {
   async write(batch: AppendBatch): Promise<AppendResult> {
     if (batch.empty) return { appended: 0, duplicates: 0, absent: [] };
     const calls: ScriptCall[] = [];
-    for (const [stream, args] of batch.streams) {
-      let from = 0;
-      let entries = 0;
-      for (let i = 0; i < args.length; i += 2 + 2 * Number(args[i + 1])) {
-        if (entries === ENTRIES_PER_CALL) {
-          calls.push({ stream, args: args.slice(from, i) });
-          from = i;
-          entries = 0;
-        }
-        entries++;
-      }
-      calls.push({ stream, args: from === 0 ? args : args.slice(from) });
+    for (const [stream, packedCalls] of batch.streams) {
+      for (const call of packedCalls) calls.push({ stream, packed: call.args.finish() });
+      const first = packedCalls[0].args.bytes;
+      this.callBytes.set(stream, Math.min(MAX_CALL_BYTES, Math.max(MIN_CALL_BYTES, first + (first >> 3))));
     }
     const groups = this.redis instanceof Cluster ? byNode(this.redis, calls) : [calls];
     const results = await Promise.all(groups.map((group) => this.writeGroup(group)));
@@ -112,7 +108,7 @@ export class LogAppender {
     const pipeline = this.redis.pipeline();
     // EVAL (not EVALSHA): a script cache flushed by a Redis restart can never make one call fail while
     // a later one of the same stream succeeds. Redis compiles the script once and caches it by digest.
-    for (const call of calls) pipeline.eval(this.script.source, 1, call.stream, ...call.args);
+    for (const call of calls) pipeline.eval(this.script.source, 1, call.stream, call.packed);
     const replies = (await pipeline.exec()) ?? [];
     if (replies.length !== calls.length) throw new Error(`log append: ${replies.length} replies for ${calls.length}`);
     const result: AppendResult = { appended: 0, duplicates: 0, absent: [] };

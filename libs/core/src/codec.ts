@@ -20,9 +20,14 @@ export function canonicalKey(table: string, key: Record<string, unknown>): strin
 }
 
 export function encodeEvent(event: ChangeEvent): EncodedEvent {
+  return encodeEventWithKey(event, canonicalKey(event.table, event.key));
+}
+
+/** encodeEvent for a caller that already holds canonicalKey(event.table, event.key) (the connector). */
+export function encodeEventWithKey(event: ChangeEvent, canonical: string): EncodedEvent {
   const { pos, ...rest } = event;
   const fields: Record<string, string> = {
-    k: canonicalKey(event.table, event.key),
+    k: canonical,
     o: event.op,
     e: JSON.stringify(rest),
   };

@@ -1,4 +1,4 @@
-import { qualifiedTable, type ChangeEvent, type Row, type Lsn } from '@distributary/core';
+import { qualifiedTable, type ChangeEvent, type ColumnValue, type Row, type Lsn } from '@distributary/core';
 import {
   UNCHANGED_TOAST,
   type BeginMessage,
@@ -9,9 +9,9 @@ import {
   type TruncateMessage,
   type UpdateMessage,
 } from './pgoutput-messages';
-import { convertValue } from './types/convert';
+import { convertScalar, convertValue } from './types/convert';
 import type { TypeResolver } from './types/type-resolver';
-import type { ValueKind } from './types/value-kind';
+import type { ScalarKind, ValueKind } from './types/value-kind';
 
 /**
  * Turns pgoutput row messages into ChangeEvents. Positions: every event of a transaction carries the
@@ -40,7 +40,69 @@ export interface DecodedChange {
   oldRow?: Row;
   /** Key under which the previous version of the row was logged, when it differs from event.key. */
   lookupKey?: Row;
+  /** canonicalKey(event.table, event.key), computed once. */
+  canonical?: string;
 }
+
+/**
+ * How a relation's tuples are turned into rows, worked out once per Relation message (a later
+ * Relation message for the same OID replaces it): column names, each column's conversion, where the
+ * key columns are.
+ */
+interface CompiledRelation {
+  names: string[];
+  /** Scalar kind per column, or undefined for an array column (converted by convertValue). */
+  scalars: (ScalarKind | undefined)[];
+  kinds: ValueKind[];
+  /** Index in the tuple of each key column (-1 when the relation lacks it). */
+  keyIndexes: number[];
+  /** canonicalKey(table, key) for a key of this relation, with the constant parts prebuilt. */
+  canonical: (key: Row) => string;
+}
+
+/**
+ * canonicalKey(table, key) (libs/core codec: `<table>:` + the JSON of [[name, value], …] sorted by
+ * name) for keys whose columns are `keyColumns`, with the table, names and punctuation prebuilt.
+ */
+export function canonicalKeyBuilder(table: string, keyColumns: readonly string[]): (key: Row) => string {
+  const names = [...new Set(keyColumns)].sort();
+  const heads = names.map((name, i) => `${i === 0 ? '' : ','}[${JSON.stringify(name)},`);
+  const prefix = `${table}:[`;
+  return (key) => {
+    let text = prefix;
+    for (let i = 0; i < names.length; i++) {
+      const value = key[names[i]];
+      text += `${heads[i]}${value === undefined ? 'null' : JSON.stringify(value)}]`;
+    }
+    return `${text}]`;
+  };
+}
+
+function compile(relation: DecodedRelation): CompiledRelation {
+  const names = relation.columns.map((c) => c.name);
+  return {
+    names,
+    kinds: relation.columns.map((c) => c.kind),
+    scalars: relation.columns.map((c) => ('array' in c.kind ? undefined : c.kind.scalar)),
+    keyIndexes: relation.keyColumns.map((k) => names.indexOf(k)),
+    canonical: canonicalKeyBuilder(relation.table, relation.keyColumns),
+  };
+}
+
+/** Relations decoded by hand elsewhere (tests) get compiled on first use. */
+const compiledOf = new WeakMap<DecodedRelation, CompiledRelation>();
+
+function compiled(relation: DecodedRelation): CompiledRelation {
+  let found = compiledOf.get(relation);
+  if (!found) {
+    found = compile(relation);
+    compiledOf.set(relation, found);
+  }
+  return found;
+}
+
+/** Shared by every row without an unchanged TOAST value (frozen: nobody may add to it). */
+const NO_UNCHANGED = Object.freeze([]) as unknown as string[];
 
 export interface TransactionContext {
   commitLsn: Lsn;
@@ -59,6 +121,8 @@ export function isoFromMicros(micros: bigint): string {
 export class ChangeDecoder {
   private readonly relations = new Map<number, DecodedRelation>();
   private tx: TransactionContext | null = null;
+  /** canonicalKey of the event insertEvent() returned last (a side channel: no wrapper per event). */
+  lastCanonical = '';
 
   constructor(
     private readonly types: TypeResolver,
@@ -82,6 +146,7 @@ export class ChangeDecoder {
         ? primaryKey
         : message.columns.filter((c) => c.isKey).map((c) => c.name);
     const decoded: DecodedRelation = { table, columns, keyColumns, replicaIdentity: message.replicaIdentity };
+    compiledOf.set(decoded, compile(decoded));
     this.relations.set(message.relationOid, decoded);
     return decoded;
   }
@@ -105,6 +170,44 @@ export class ChangeDecoder {
     const relation = this.relationOf(message.relationOid);
     const { row, unchanged } = this.toRow(relation, message.newTuple);
     return [this.change(relation, 'c', this.keyOf(relation, row), undefined, row, unchanged)];
+  }
+
+  /**
+   * The common case, allocation-lean: an insert whose row is complete (no unchanged TOAST marker, as
+   * an insert never has) becomes one event, without the DecodedChange wrapper. Returns undefined when
+   * the slow path (insert()) is needed.
+   */
+  insertEvent(message: InsertMessage): ChangeEvent | undefined {
+    const relation = this.relationOf(message.relationOid);
+    const tuple = message.newTuple;
+    const { names, scalars, kinds, keyIndexes, canonical } = compiled(relation);
+    const row: Row = {};
+    for (let i = 0; i < names.length; i++) {
+      const raw = tuple[i];
+      if (raw === UNCHANGED_TOAST) return undefined;
+      if (raw === undefined) continue;
+      const scalar = scalars[i];
+      row[names[i]] = raw === null ? null : scalar ? convertScalar(raw, scalar) : convertValue(raw, kinds[i]);
+    }
+    const key: Row = {};
+    const keyNames = relation.keyColumns;
+    for (let k = 0; k < keyNames.length; k++) {
+      const index = keyIndexes[k];
+      const value: ColumnValue | undefined = index < 0 ? undefined : row[names[index]];
+      key[keyNames[k]] = value ?? null;
+    }
+    const tx = this.tx;
+    if (!tx) throw new Error(`pgoutput c on ${relation.table} outside a transaction`);
+    this.lastCanonical = canonical(key);
+    return {
+      pos: { lsn: tx.commitLsn, seq: tx.nextSeq++ },
+      op: 'c',
+      table: relation.table,
+      key,
+      after: row,
+      xid: tx.xid,
+      commitTs: tx.commitTs,
+    };
   }
 
   update(message: UpdateMessage): DecodedChange[] {
@@ -146,13 +249,19 @@ export class ChangeDecoder {
 
   /** Converts a raw tuple of a table to a row (used for re-reads as well). */
   toRow(relation: DecodedRelation, tuple: RawTuple): { row: Row; unchanged: string[] } {
+    const { names, scalars, kinds } = compiled(relation);
     const row: Row = {};
-    const unchanged: string[] = [];
-    relation.columns.forEach((column, index) => {
-      const raw = tuple[index];
-      if (raw === UNCHANGED_TOAST) unchanged.push(column.name);
-      else if (raw !== undefined) row[column.name] = convertValue(raw, column.kind);
-    });
+    let unchanged = NO_UNCHANGED;
+    for (let i = 0; i < names.length; i++) {
+      const raw = tuple[i];
+      if (raw === UNCHANGED_TOAST) {
+        if (unchanged === NO_UNCHANGED) unchanged = [];
+        unchanged.push(names[i]);
+      } else if (raw !== undefined) {
+        const scalar = scalars[i];
+        row[names[i]] = raw === null ? null : scalar ? convertScalar(raw, scalar) : convertValue(raw, kinds[i]);
+      }
+    }
     return { row, unchanged };
   }
 
@@ -167,17 +276,15 @@ export class ChangeDecoder {
   ): DecodedChange {
     const tx = this.tx;
     if (!tx) throw new Error(`pgoutput ${op} on ${relation.table} outside a transaction`);
-    const event: ChangeEvent = {
-      pos: { lsn: tx.commitLsn, seq: tx.nextSeq++ },
-      op,
-      table: relation.table,
-      key,
-      ...(before ? { before } : {}),
-      ...(after ? { after } : {}),
-      xid: tx.xid,
-      commitTs: tx.commitTs,
-    };
-    return { event, relation, unchanged, ...(oldRow ? { oldRow } : {}) };
+    // Built property by property (no spreads), in the order the log's JSON has always had.
+    const event: ChangeEvent = { pos: { lsn: tx.commitLsn, seq: tx.nextSeq++ }, op, table: relation.table, key };
+    if (before) event.before = before;
+    if (after) event.after = after;
+    event.xid = tx.xid;
+    event.commitTs = tx.commitTs;
+    const change: DecodedChange = { event, relation, unchanged, canonical: compiled(relation).canonical(key) };
+    if (oldRow) change.oldRow = oldRow;
+    return change;
   }
 
   private keyOf(relation: DecodedRelation, row: Row): Row {

@@ -101,25 +101,40 @@ function readRelation(reader: Reader): RelationMessage {
   return { tag: 'relation', relationOid, schema, name, replicaIdentity, columns };
 }
 
+const KIND_NULL = 0x6e; // 'n'
+const KIND_UNCHANGED = 0x75; // 'u'
+const KIND_TEXT = 0x74; // 't'
+
 function readTuple(reader: Reader): RawTuple {
   const count = reader.uint16();
   const tuple: RawTuple = new Array(count);
   for (let i = 0; i < count; i++) {
-    const kind = String.fromCharCode(reader.uint8());
-    if (kind === 'n') tuple[i] = null;
-    else if (kind === 'u') tuple[i] = UNCHANGED_TOAST;
-    else if (kind === 't') tuple[i] = reader.bytes(reader.uint32()).toString('utf8');
-    else throw new Error(`pgoutput: unsupported tuple value kind '${kind}' (binary mode is not used)`);
+    const kind = reader.uint8();
+    if (kind === KIND_TEXT) tuple[i] = reader.text(reader.uint32());
+    else if (kind === KIND_NULL) tuple[i] = null;
+    else if (kind === KIND_UNCHANGED) tuple[i] = UNCHANGED_TOAST;
+    else
+      throw new Error(
+        `pgoutput: unsupported tuple value kind '${String.fromCharCode(kind)}' (binary mode is not used)`,
+      );
   }
   return tuple;
 }
+
+/** Buffer#utf8Slice (Node's own, untyped): toString('utf8', start, end) without the argument juggling. */
+type Utf8Slicer = (this: Buffer, start: number, end: number) => string;
+const utf8Slice: Utf8Slicer =
+  (Buffer.prototype as unknown as { utf8Slice?: Utf8Slicer }).utf8Slice ??
+  function (this: Buffer, start: number, end: number): string {
+    return this.toString('utf8', start, end);
+  };
 
 class Reader {
   private offset = 0;
   constructor(private readonly buffer: Buffer) {}
 
   uint8(): number {
-    return this.buffer.readUInt8(this.advance(1));
+    return this.buffer[this.advance(1)];
   }
   uint16(): number {
     return this.buffer.readUInt16BE(this.advance(2));
@@ -132,6 +147,11 @@ class Reader {
   }
   uint64(): bigint {
     return this.buffer.readBigUInt64BE(this.advance(8));
+  }
+  /** `length` bytes as UTF-8 text (no intermediate Buffer). */
+  text(length: number): string {
+    const start = this.advance(length);
+    return utf8Slice.call(this.buffer, start, start + length);
   }
   bytes(length: number): Buffer {
     const start = this.advance(length);

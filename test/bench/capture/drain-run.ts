@@ -41,6 +41,8 @@ export interface DrainOptions {
   batchSize: number;
   /** Also drain a twin slot with pg_recvlogical. */
   recvlogical: boolean;
+  /** Also measure the raw XADD ceiling on the same entries (default true). */
+  ceiling?: boolean;
 }
 
 export async function drainOnce(options: DrainOptions): Promise<DrainRun> {
@@ -105,10 +107,13 @@ export async function drainOnce(options: DrainOptions): Promise<DrainRun> {
     await connector.stop();
     const events = await logEntries(pipeline.redis, pipeline.keys, options.partitions);
 
-    const streams = Array.from({ length: options.partitions }, (_, p) => pipeline.keys.partition(p));
-    const entries = await readEntries(pipeline.redis, streams);
-    const ceiling = await xaddCeiling(pipeline.redis, entries, (stream) => stream.replace(/:log$/, ':ceiling'));
-    entries.clear();
+    let ceiling = Number.NaN;
+    if (options.ceiling !== false) {
+      const streams = Array.from({ length: options.partitions }, (_, p) => pipeline.keys.partition(p));
+      const entries = await readEntries(pipeline.redis, streams);
+      ceiling = await xaddCeiling(pipeline.redis, entries, (stream) => stream.replace(/:log$/, ':ceiling'));
+      entries.clear();
+    }
 
     let recvlogicalRate: number | undefined;
     if (options.recvlogical) {

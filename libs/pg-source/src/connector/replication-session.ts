@@ -294,8 +294,15 @@ export class ReplicationSession {
         this.txEvents = 0;
         this.beginPending = true;
         return undefined;
-      case 'insert':
-        return this.add(this.decoder.insert(message));
+      case 'insert': {
+        // The common case without wrappers; insert() when a value needs filling.
+        const event = this.decoder.insertEvent(message);
+        if (!event) return this.add(this.decoder.insert(message));
+        this.beginMarker();
+        this.push(event, true, this.decoder.lastCanonical);
+        if (this.batch.events >= this.options.batchSize) this.flush();
+        return undefined;
+      }
       case 'update':
         return this.add(this.decoder.update(message));
       case 'delete':
@@ -339,16 +346,21 @@ export class ReplicationSession {
     if (!message.transactional && !this.decoder.transaction) this.confirmAfterInFlight(message.lsn);
   }
 
-  private add(changes: DecodedChange[]): Promise<void> | undefined {
+  /** The transaction's begin marker goes before its first event. */
+  private beginMarker(): void {
+    if (!this.beginPending) return;
     const tx = this.decoder.transaction;
-    if (tx && this.beginPending) {
-      this.batch.addMarker({ commitLsn: tx.commitLsn, marker: { kind: 'begin', xid: tx.xid, commitTs: tx.commitTs } });
-      this.beginPending = false;
-    }
+    if (!tx) return;
+    this.batch.addMarker({ commitLsn: tx.commitLsn, marker: { kind: 'begin', xid: tx.xid, commitTs: tx.commitTs } });
+    this.beginPending = false;
+  }
+
+  private add(changes: DecodedChange[]): Promise<void> | undefined {
+    this.beginMarker();
     for (let i = 0; i < changes.length; i++) {
       const change = changes[i];
       if (change.unchanged.length > 0 && change.event.after) return this.addFilling(changes, i);
-      this.push(change.event);
+      this.push(change.event, true, change.canonical);
     }
     if (this.batch.events >= this.options.batchSize) this.flush();
     return undefined;
@@ -363,15 +375,15 @@ export class ReplicationSession {
           ? await fillUnchangedToast(change, this.toastSources)
           : change.event;
       for (const entry of event.filled ?? []) connectorMetrics.toastFilled.inc({ source: entry.split(':').pop() });
-      this.push(event);
+      this.push(event, true, change.canonical);
     }
     if (this.batch.events >= this.options.batchSize) this.flush();
   }
 
   /** Encodes a decoded event into the batch; `fromStream` false for rows an observer adds (snapshot). */
-  private push(event: ChangeEvent, fromStream = true): void {
+  private push(event: ChangeEvent, fromStream = true, canonical?: string): void {
     if (fromStream) this.deps.observer?.observe(event);
-    const key = this.batch.addEvent(event);
+    const key = this.batch.addEvent(event, canonical);
     this.batchKeys.push(key);
     this.batchAfters.push(event.after);
     if (!fromStream) return;
