@@ -137,37 +137,41 @@ export class PartitionOwnership {
       assignmentFor(this.members, workerId, sinks, partitions).map((a) => claimId(a.sink, a.partition)),
     );
 
-    for (const [id, claim] of this.held) {
-      // the lease runs at least TTL from when the renewal was SENT: count from then (conservative)
-      const sentAt = Date.now();
-      const stillHeld = await renewLease(
-        redis,
-        keys,
-        claim.sink,
-        claim.partition,
-        workerId,
-        this.leaseTtlMs,
-        claim.fencingToken,
-      );
-      if (!stillHeld) {
-        this.held.delete(id);
-        this.logger.warn({ sink: claim.sink, partition: claim.partition }, 'lease lost');
-        listener.lost(claim);
-        continue;
-      }
-      claim.renewedAt = sentAt;
-      if (!desired.has(id) && !claim.revoking) {
-        claim.revoking = true;
-        this.logger.info(
-          { sink: claim.sink, partition: claim.partition },
-          'partition assigned elsewhere; handing over',
+    // every lease renewed at once (one round trip of latency, not one per lease)
+    await Promise.all(
+      [...this.held].map(async ([id, claim]) => {
+        // the lease runs at least TTL from when the renewal was SENT: count from then (conservative)
+        const sentAt = Date.now();
+        const stillHeld = await renewLease(
+          redis,
+          keys,
+          claim.sink,
+          claim.partition,
+          workerId,
+          this.leaseTtlMs,
+          claim.fencingToken,
         );
-        void listener
-          .revoked(claim)
-          .catch((error) => this.logger.warn({ err: error }, 'hand-over failed'))
-          .finally(() => this.release(claim.sink, claim.partition));
-      }
-    }
+        if (this.held.get(id) !== claim) return; // dropped or released meanwhile
+        if (!stillHeld) {
+          this.held.delete(id);
+          this.logger.warn({ sink: claim.sink, partition: claim.partition }, 'lease lost');
+          listener.lost(claim);
+          return;
+        }
+        claim.renewedAt = sentAt;
+        if (!desired.has(id) && !claim.revoking) {
+          claim.revoking = true;
+          this.logger.info(
+            { sink: claim.sink, partition: claim.partition },
+            'partition assigned elsewhere; handing over',
+          );
+          void listener
+            .revoked(claim)
+            .catch((error) => this.logger.warn({ err: error }, 'hand-over failed'))
+            .finally(() => this.release(claim.sink, claim.partition));
+        }
+      }),
+    );
     if (this.stopped) return;
     for (const id of desired) {
       if (this.held.has(id)) continue;
