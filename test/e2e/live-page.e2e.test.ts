@@ -6,7 +6,6 @@
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { SignJWT } from 'jose';
@@ -49,15 +48,6 @@ let namespace: string;
 let category: number;
 let other: number;
 
-function freePort(): Promise<number> {
-  return new Promise((done) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => done(port));
-    });
-  });
-}
-
 beforeAll(async () => {
   execFileSync('bash', [join(ROOT, 'scripts/extras/chromium.sh')], { stdio: 'inherit' }); // on first use
   mkdirSync(ARTIFACTS, { recursive: true });
@@ -72,7 +62,6 @@ beforeAll(async () => {
       LOG_REDIS_URL: redisUrl(),
       SHOP_SLOT: namespace,
       SHOP_NAMESPACE: namespace,
-      GATEWAY_PORT: String(await freePort()),
     },
   });
   // The gateway reads initial states from PostgreSQL: the log needs only what happens from now on.
@@ -91,9 +80,10 @@ beforeAll(async () => {
     namespace,
     partitions: config.log.partitions,
     sourceUrl: db.url,
+    port: 0,
   });
-  await gateway.start();
-  live = await startLivePage({ config, port: 0 });
+  const gatewayPort = await gateway.start();
+  live = await startLivePage({ config, port: 0, gatewayUrl: `http://127.0.0.1:${gatewayPort}` });
   const counts = await db.sql<{ category_id: number }>(
     `SELECT category_id FROM products GROUP BY category_id ORDER BY count(*) DESC, category_id LIMIT 2`,
   );
