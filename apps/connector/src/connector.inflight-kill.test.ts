@@ -5,21 +5,17 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compareIds } from '@distributary/core';
 import { LogKeys, connectRedis, toLogEntry, type RedisClient } from '@distributary/changelog';
-import {
-  createTestDatabase,
-  deleteNamespace,
-  redisUrl,
-  uniqueName,
-  waitFor,
-  type TestDatabase,
-} from '@distributary/testkit';
+import { deleteNamespace, redisUrl, uniqueName, waitFor } from '@distributary/testkit';
+import { createPrivateSource, type PrivateSource } from './testing/private-source';
 
 /**
  * Pipelined capture under kill -9: the connector drains a backlog in many small batches (batchSize 25),
  * so while it runs several appends are in flight at once (bounded by bytes, not by count). It is
  * killed at 20 %, 45 % and 70 % of the drain and restarted each time. The log must end exactly equal to
  * the source's commit order: every event once, no gap, no duplicate, and each partition in order —
- * i.e. nothing was confirmed to PostgreSQL before every earlier append was durable.
+ * i.e. nothing was confirmed to PostgreSQL before every earlier append was durable. The source is a
+ * cluster of this file's own (private-source.ts: slot creation on the shared server waits for every
+ * other suite's open transactions).
  */
 const ROOT = resolve(__dirname, '../../..');
 const PARTITIONS = 4;
@@ -27,13 +23,13 @@ const TRANSACTIONS = 30;
 const ROWS = 200;
 const TOTAL = TRANSACTIONS * ROWS;
 
-let db: TestDatabase;
+let db: PrivateSource;
 let redis: RedisClient;
 let workdir: string;
 const children = new Set<ChildProcess>();
 
 beforeAll(async () => {
-  db = await createTestDatabase('inflight');
+  db = await createPrivateSource('inflight');
   redis = connectRedis({ url: redisUrl() });
   workdir = mkdtempSync(join(tmpdir(), 'inflight-kill-'));
   await db.sql(`CREATE TABLE bulk (id int PRIMARY KEY, v text)`);
@@ -42,7 +38,7 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const child of children) child.kill('SIGKILL');
   redis?.disconnect();
-  await db?.drop();
+  await db?.destroy();
   rmSync(workdir, { recursive: true, force: true });
 });
 
