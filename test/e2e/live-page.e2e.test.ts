@@ -220,6 +220,26 @@ describe('the live page in headless Chromium', () => {
     await page.screenshot({ path: join(ARTIFACTS, '03-caught-up.png'), fullPage: true });
   });
 
+  it('renews its token from the backend each time the gateway says `expired`, and stays live', async () => {
+    const shortLived = await startLivePage({ config, port: 0, gatewayUrl: live.gatewayUrl, tokenTtl: 3 });
+    try {
+      let minted = 0;
+      page.on('request', (request) => {
+        if (request.url().startsWith(`${shortLived.url}/api/token`)) minted++;
+      });
+      await page.goto(`${shortLived.url}/?category=${category}`);
+      await page.locator('main[data-ready=true]').waitFor({ timeout: 60_000 });
+      await waitFor('three tokens', async () => minted >= 3, { timeoutMs: 60_000 });
+      const [first] = await source();
+      await db.sql(`UPDATE products SET price = 7.77 WHERE id = $1`, [first.id]);
+      await showsSource('the change after token renewals');
+      expect(await status()).toBe('live');
+      expect(await page.getByTestId('error').count()).toBe(0);
+    } finally {
+      await shortLived.close();
+    }
+  });
+
   it('refuses expired, forged and other-category tokens (the page shows the gateway’s 401/403)', async () => {
     const key = config.gateway!.keys[0];
     const expired = await new SignJWT({ sub: SUBSCRIPTION, prm: { category: String(category) } })
