@@ -21,10 +21,12 @@ export class RoleProcess {
     env: Record<string, string> = {},
     /** Also append the process output to this file. */
     logFile?: string,
+    /** Node options before the entry (e.g. --cpu-prof, which NODE_OPTIONS refuses). */
+    nodeArgs: string[] = [],
   ) {
     this.child = spawn(
       process.execPath,
-      ['--import', 'tsx', entry, 'run', '--only', role, '--config', configFile, '--metrics-port', '0'],
+      [...nodeArgs, '--import', 'tsx', entry, 'run', '--only', role, '--config', configFile, '--metrics-port', '0'],
       {
         cwd: repoRoot,
         env: { ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn', ...env },

@@ -343,8 +343,10 @@ export class Subscriber {
   /** The group's entries this subscriber has not accounted for yet; advances the position past the group. */
   private advance(group: TxGroup): GroupItem[] {
     const fresh = group.items.filter((item) => compareIds(item.entry.id, this.idVector[item.partition]) > 0);
-    for (let p = 0; p < this.idVector.length; p++)
-      if (compareIds(group.vector[p], this.idVector[p]) > 0) this.idVector[p] = group.vector[p];
+    for (let p = 0; p < this.idVector.length; p++) {
+      const at = group.vector[p];
+      if (at !== this.idVector[p] && compareIds(at, this.idVector[p]) > 0) this.idVector[p] = at;
+    }
     return fresh;
   }
 

@@ -126,7 +126,16 @@ export async function gatewayFanOut(ctx: BenchContext): Promise<BenchResult> {
   ctx.onCleanup(async () => rmSync(configFile, { force: true }));
   const connector = pipeline.start('connector');
   await pipeline.waitForSlot(connector);
-  const gateway = new RoleProcess('gateway' as RoleName, configFile, 'gateway#0');
+  // BENCH_GATEWAY_CPU_PROFILE=<dir>: a V8 CPU profile of the gateway process, written when it exits.
+  const profileDir = process.env.BENCH_GATEWAY_CPU_PROFILE;
+  const gateway = new RoleProcess(
+    'gateway' as RoleName,
+    configFile,
+    'gateway#0',
+    {},
+    undefined,
+    profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [],
+  );
   pipeline.processes.push(gateway);
   const pool = new Pool({ connectionString: db.url, max: 32 });
   const subscribers: Subscriber[] = [];
