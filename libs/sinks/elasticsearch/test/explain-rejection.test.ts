@@ -38,6 +38,29 @@ describe('a mapping refusal is explained in the dead letter', () => {
     expect(explained).toContain(error);
   });
 
+  it('explains a column named like a metadata field (every row is refused)', () => {
+    const explained = explainRejection(
+      "400 document_parsing_exception: [1:16] failed to parse field [_id] of type [_id] in document with id '1'. " +
+        "Preview of field's value: 'x'",
+    );
+    expect(explained).toMatch(/^Column "_id" has the name of Elasticsearch's metadata field _id/);
+    expect(explained).toContain('document mapping');
+  });
+
+  it('explains columns whose dotted names collide (a and a.b)', () => {
+    expect(
+      explainRejection(
+        '400 illegal_argument_exception: mapper [a] cannot be changed from type [text] to [ObjectMapper]',
+      ),
+    ).toMatch(/^Column "a" and a column named "a\.…" collide/);
+  });
+
+  it('explains a column named with whitespace only', () => {
+    expect(
+      explainRejection('400 document_parsing_exception: [1:9] Field name cannot contain only whitespace: [  ]'),
+    ).toMatch(/^Column " {2}" has a name of only whitespace/);
+  });
+
   it('leaves other errors as they are', () => {
     expect(explainRejection('400 illegal_argument_exception: something else')).toBe(
       '400 illegal_argument_exception: something else',

@@ -9,6 +9,8 @@ const FIELD = 'failed to parse field [';
 const TYPE = 'of type [';
 const PREVIEW = "Preview of field's value: '";
 const OBJECT_FIELD = 'object mapping for [';
+const EXISTING_MAPPING = 'Existing mapping for [';
+const WHITESPACE_NAME = 'Field name cannot contain only whitespace: [';
 
 function between(text: string, start: string, end: string): string | undefined {
   const at = text.indexOf(start);
@@ -70,6 +72,21 @@ export function explainRejection(error: string): string {
       'the sink writes values exactly (docs/types.md), it does not drop keys. Use jsonb (which keeps the last value) ' +
       `or map the column through an expression. Elasticsearch said: ${error}`
     );
+  const blank = between(error, WHITESPACE_NAME, ']');
+  if (blank !== undefined)
+    return (
+      `Column "${blank}" has a name of only whitespace, which Elasticsearch refuses as a field name, so every row of ` +
+      `the table is refused; the sink copies columns exactly (docs/types.md), it does not rename or drop them. Give ` +
+      `the column another field name with the sink's document mapping. Elasticsearch said: ${error}`
+    );
+  const dotted = between(error, 'mapper [', '] cannot be changed from type [') ?? between(error, EXISTING_MAPPING, ']');
+  if (dotted !== undefined && (error.includes('to [ObjectMapper]') || error.includes('must be of type object')))
+    return (
+      `Column "${dotted}" and a column named "${dotted}.…" collide in Elasticsearch, which reads a dot in a field name ` +
+      `as an object path (so "${dotted}" would have to be an object); the sink copies columns exactly (docs/types.md), ` +
+      `it does not rename them. Give one of the columns another field name with the sink's document mapping, or map ` +
+      `the index with subobjects: false. Elasticsearch said: ${error}`
+    );
   // A field mapped as an object (from an earlier json/jsonb object) given a scalar, array of scalars or null.
   const objectField = between(error, OBJECT_FIELD, ']');
   const field = objectField ?? between(error, FIELD, ']');
@@ -78,6 +95,12 @@ export function explainRejection(error: string): string {
     objectField !== undefined ? 'object' : (between(error.slice(error.indexOf(FIELD)), TYPE, ']') ?? 'unknown');
   const preview = between(error, PREVIEW, "'");
   const column = field.split('.')[0];
+  if (type.startsWith('_'))
+    return (
+      `Column "${column}" has the name of Elasticsearch's metadata field ${type}, which no document may hold, so every ` +
+      `row of the table is refused; the sink copies columns exactly (docs/types.md), it does not rename or drop them. ` +
+      `Give the column another field name with the sink's document mapping. Elasticsearch said: ${error}`
+    );
   const nested = field.includes('.');
   const advice = nested ? JSON_ADVICE : mappingAdvice(type);
   const value = preview === undefined ? '' : ` (value ${preview})`;
