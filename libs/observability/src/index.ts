@@ -1,5 +1,5 @@
 export * from './redact';
-export { registerSecrets, clearRegisteredSecrets, registeredSecretCount } from './secret-registry';
+export { registerSecrets, registeredSecrets, clearRegisteredSecrets, registeredSecretCount } from './secret-registry';
 export { redactSecretParams, redactUserInfo } from './redact-text';
 export * from './logger';
 export * from './metrics';

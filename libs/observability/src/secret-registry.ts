@@ -29,6 +29,11 @@ export function clearRegisteredSecrets(): void {
   ordered = [];
 }
 
+/** Every registered spelling: handed to the processes `distributary run` forks, so their logs redact the same. */
+export function registeredSecrets(): string[] {
+  return [...known];
+}
+
 export function registeredSecretCount(): number {
   return known.size;
 }

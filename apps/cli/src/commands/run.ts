@@ -56,7 +56,12 @@ this process dies.`,
       if (missing.length) throw new NotAvailableError(missing.map((name) => `the ${name} role`).join(', '));
       // Everything offline, then reachability and privileges: refused (exit 2) before anything is created.
       refuseSharedTargets(file, config);
-      await preflight(file, config, selected);
+      // A process per role (without --only), loading its role's modules while the preflight runs.
+      const group = options.only ? undefined : RoleGroup.fork(selected);
+      await preflight(file, config, selected).catch(async (error: unknown) => {
+        await group?.stop().catch(() => undefined);
+        throw error;
+      });
 
       const stopRequested = listenForStopSignal(); // from now on SIGINT/SIGTERM mean a graceful stop
       try {
@@ -76,9 +81,9 @@ this process dies.`,
           await runInProcess(roles[options.only], config, metricsPort, stopRequested.promise, () =>
             settle(config, selected, plan),
           );
-        else
-          await runAsGroup(selected, config, metricsPort, stopRequested.promise, () => settle(config, selected, plan));
+        else await runAsGroup(group!, config, stopRequested.promise, () => settle(config, selected, plan));
       } finally {
+        await group?.stop().catch(() => undefined); // stopped already unless this run ends early
         stopRequested.dispose();
       }
     });
@@ -115,14 +120,13 @@ async function runInProcess(
 
 /** `run`: every role in its own process (supervisor/), this process supervises them. */
 async function runAsGroup(
-  names: RoleName[],
+  group: RoleGroup,
   config: DistributaryConfig,
-  metricsPort: number,
   stop: Promise<void>,
   settled: () => Promise<void>,
 ): Promise<void> {
   // The admin role is always one of them, and serves /metrics and /health/ready of every role's process.
-  const group = await RoleGroup.start(names, config);
+  await group.start(config);
   await settled();
   process.stdout.write(
     `roles: ${group.roles.map((role) => `${role.name} (pid ${role.pid})`).join(', ')}\nrunning; Ctrl-C or SIGTERM stops\n`,

@@ -21,9 +21,21 @@ function lazyRole(name: RoleName, load: () => Promise<RoleDefinition>): RoleDefi
   };
 }
 
-export const roles: Record<RoleName, RoleDefinition> = {
-  connector: lazyRole('connector', async () => (await import('./connector-role')).connectorRole),
-  worker: lazyRole('worker', async () => (await import('./worker-role')).workerRole),
-  admin: lazyRole('admin', async () => (await import('./admin-role')).adminRole),
-  gateway: lazyRole('gateway', async () => (await import('./gateway-role')).gatewayRole),
+const loaders: Record<RoleName, () => Promise<RoleDefinition>> = {
+  connector: async () => (await import('./connector-role')).connectorRole,
+  worker: async () => (await import('./worker-role')).workerRole,
+  admin: async () => (await import('./admin-role')).adminRole,
+  gateway: async () => (await import('./gateway-role')).gatewayRole,
 };
+
+export const roles: Record<RoleName, RoleDefinition> = {
+  connector: lazyRole('connector', loaders.connector),
+  worker: lazyRole('worker', loaders.worker),
+  admin: lazyRole('admin', loaders.admin),
+  gateway: lazyRole('gateway', loaders.gateway),
+};
+
+/** Loads a role's modules without starting it: a role's process does it while `run` runs its preflight. */
+export async function preloadRole(name: RoleName): Promise<void> {
+  await loaders[name]();
+}

@@ -19,7 +19,10 @@ export interface Telemetry {
 }
 
 export type ToRole =
-  | { type: 'start'; role: RoleName; config: DistributaryConfig }
+  /** Load the role's modules now (while the supervisor runs its preflight); `start` follows. */
+  | { type: 'preload'; role: RoleName }
+  /** `secrets`: every secret the supervisor registered for redaction (interpolated ones included). */
+  | { type: 'start'; role: RoleName; config: DistributaryConfig; secrets: string[] }
   | { type: 'stop' }
   | { type: 'collect'; id: number }
   | { type: 'peers'; id: number; peers: Telemetry[] };

@@ -13,18 +13,23 @@ import { RoleProcess, type RoleEnd } from './role-process';
 export class RoleGroup {
   private constructor(readonly roles: RoleProcess[]) {}
 
-  /** Starts every role at once; resolves once all are up, or stops them and throws RoleFailedError. */
-  static async start(names: RoleName[], config: DistributaryConfig): Promise<RoleGroup> {
+  /** Forks a process per role; each loads its role's modules and waits for start(). */
+  static fork(names: RoleName[]): RoleGroup {
     const roles: RoleProcess[] = [];
     const group = new RoleGroup(roles);
-    for (const name of names) roles.push(new RoleProcess(name, config, (from, id) => group.answerPeers(from, id)));
-    const results = await Promise.allSettled(roles.map((role) => role.started));
+    for (const name of names) roles.push(new RoleProcess(name, (from, id) => group.answerPeers(from, id)));
+    return group;
+  }
+
+  /** Starts every role at once; resolves once all are up, or stops them and throws RoleFailedError. */
+  async start(config: DistributaryConfig): Promise<void> {
+    const results = await Promise.allSettled(this.roles.map((role) => role.start(config)));
     const failed = results.findIndex((result) => result.status === 'rejected');
-    if (failed < 0) return group;
-    const started = roles.filter((_, i) => results[i].status === 'fulfilled');
-    await group.stop();
+    if (failed < 0) return;
+    const started = this.roles.filter((_, i) => results[i].status === 'fulfilled');
+    await this.stop();
     const cause = (results[failed] as PromiseRejectedResult).reason as unknown;
-    throw new RoleFailedError(roles[failed].name, 'failed to start', cause, started);
+    throw new RoleFailedError(this.roles[failed].name, 'failed to start', cause, started);
   }
 
   /** Until `stop` resolves or a role ends: a role ending on its own is a failure; on a signal, a stop. */

@@ -11,7 +11,13 @@
  * supervisor stops the others the same way.
  */
 import type { DistributaryConfig } from '@distributary/config';
-import { createLogger, ownTelemetry, setProcessGroup, type ProcessTelemetry } from '@distributary/observability';
+import {
+  createLogger,
+  ownTelemetry,
+  registerSecrets,
+  setProcessGroup,
+  type ProcessTelemetry,
+} from '@distributary/observability';
 import { loadRoles } from '../roles/descriptions';
 import type { RoleName, RunningRole } from '../roles/role';
 import { exitWhenFlushed } from '../terminal/exit';
@@ -96,7 +102,10 @@ function askPeers(): Promise<ProcessTelemetry[]> {
 
 async function onMessage(message: ToRole): Promise<void> {
   switch (message.type) {
+    case 'preload':
+      return (await import('../roles/registry')).preloadRole(message.role).catch(() => undefined); // start reports
     case 'start':
+      registerSecrets(message.secrets);
       return start(message.role, message.config);
     case 'stop':
       return stop(0);

@@ -1,12 +1,12 @@
 /**
- * One role's process, seen from `distributary run`: forked on role-host, started with the parsed
- * configuration over IPC, stopped with a message (a kill after STOP_GRACE_MS), asked for its
+ * One role's process, seen from `distributary run`: forked on role-host (it loads the role's modules
+ * while `run` runs its preflight), started with the parsed configuration over IPC, stopped with a message (a kill after STOP_GRACE_MS), asked for its
  * telemetry. `started` settles once the role is up (or failed to start); `ended` once it ends while
  * not asked to stop — `signal` when it stopped on a signal sent to it (a stop request for the whole run).
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import type { DistributaryConfig } from '@distributary/config';
-import type { ProcessTelemetry } from '@distributary/observability';
+import { registeredSecrets, type ProcessTelemetry } from '@distributary/observability';
 import type { RoleName } from '../roles/role';
 import { roleHostEntry, roleHostForkOptions } from './fork-options';
 import type { FromRole, ToRole } from './messages';
@@ -28,9 +28,9 @@ export class RoleProcess {
   private nextId = 0;
   private readonly pending = new Map<number, (telemetry: ProcessTelemetry) => void>();
 
+  /** Forks the role's process, which loads the role's modules until start() is called. */
   constructor(
     readonly name: RoleName,
-    config: DistributaryConfig,
     onAskPeers: (role: RoleProcess, id: number) => void,
   ) {
     this.child = fork(roleHostEntry, [], roleHostForkOptions());
@@ -68,7 +68,13 @@ export class RoleProcess {
         this.pending.delete(message.id);
       } else if (message.type === 'ask-peers') onAskPeers(this, message.id);
     });
-    this.send({ type: 'start', role: name, config });
+    this.send({ type: 'preload', role: name });
+  }
+
+  /** Starts the role with this configuration; `started` settles once it is up or failed. */
+  start(config: DistributaryConfig): Promise<void> {
+    this.send({ type: 'start', role: this.name, config, secrets: registeredSecrets() });
+    return this.started;
   }
 
   get pid(): number | undefined {
