@@ -276,6 +276,16 @@ export const SWEEP_COLUMNS: SweepColumn[] = [
   { name: 'x_dom_jsonb', sqlType: 'odd_jsonb', family: 'json', values: [`'{"big": 123456789012345678901234567890}'`] },
   { name: 'x_dom_tstz', sqlType: 'odd_tstz', family: 'timestamptz', values: [`'0044-03-15 12:00:00+00 BC'`] },
   { name: 'x_dom_num', sqlType: 'odd_num', family: 'text', values: [`'NaN'`, `12.50`] },
+  { name: 'x_dom_array', sqlType: 'odd_ints', family: 'number', array: 'flat', values: [`'{1,NULL,-2}'`, `'{}'`] },
+  {
+    name: 'x_array_dom',
+    sqlType: 'odd_text[]',
+    family: 'text',
+    array: 'flat',
+    values: [`ARRAY['😀', NULL]::odd_text[]`],
+  },
+  { name: 'x_dom_tstz_arr', sqlType: 'odd_tstz[]', family: 'timestamptz', array: 'flat', values: [`'{infinity}'`] },
+  { name: 'x_range_custom', sqlType: 'odd_floatrange', family: 'text', values: [`'[-0,NaN]'`, `'(1e-300,)'`] },
   { name: 'x_hstore', sqlType: 'hstore', family: 'text', values: [`'"a b"=>"1", "c"=>NULL, "\\"q"=>"\\\\"'`] },
   { name: 'x_ltree', sqlType: 'ltree', family: 'text', values: [`'a.b_c.d'`] },
   { name: 'x_cube', sqlType: 'cube', family: 'text', values: [`'(1e300, -0), (NaN, 1)'`] },
@@ -309,6 +319,8 @@ export const SWEEP_DDL = `
   CREATE DOMAIN odd_jsonb AS jsonb;
   CREATE DOMAIN odd_tstz AS timestamptz;
   CREATE DOMAIN odd_num AS numeric(6,2);
+  CREATE DOMAIN odd_ints AS int4[];
+  CREATE TYPE odd_floatrange AS RANGE (subtype = float8);
   CREATE TABLE ${SWEEP_TABLE} (${SWEEP_COLUMNS.map((c) => `${quote(c.name)} ${c.sqlType}`).join(', ')});
 `;
 
