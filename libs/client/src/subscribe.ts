@@ -81,6 +81,7 @@ class LiveSubscription<R extends Row> implements Subscription<R> {
   ) {
     if (!options.token && !options.getToken) throw new TypeError('subscribe() needs a token or getToken');
     this.token = options.token;
+    this.streamUrl(); // a malformed URL throws here, not in every reconnect
     this.ready = new Promise((resolve, reject) => (this.settleReady = { resolve, reject }));
     this.ready.catch(() => undefined);
     this.unwatch = watchConnectivity((online) => {
