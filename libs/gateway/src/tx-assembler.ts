@@ -34,6 +34,8 @@ const MAX_MARKERS = 100_000;
 interface Pending {
   entry: LogEntry;
   at: number;
+  /** idLsn(entry.id), computed once. */
+  lsn: bigint;
 }
 
 /** The commit LSN part of an entry ID, as a decimal string (comparison by BigInt). */
@@ -66,7 +68,7 @@ export class TxAssembler {
   }
 
   entry(partition: number, entry: LogEntry): void {
-    this.fifos[partition].push({ entry, at: Date.now() });
+    this.fifos[partition].push({ entry, at: Date.now(), lsn: idLsn(entry.id) });
     this.release();
   }
 
@@ -97,7 +99,7 @@ export class TxAssembler {
   private run(partition: number, lsn: bigint): number {
     const fifo = this.fifos[partition];
     let n = 0;
-    while (this.heads[partition] + n < fifo.length && idLsn(fifo[this.heads[partition] + n].entry.id) === lsn) n++;
+    while (this.heads[partition] + n < fifo.length && fifo[this.heads[partition] + n].lsn === lsn) n++;
     return n;
   }
 
@@ -110,7 +112,7 @@ export class TxAssembler {
       for (let p = 0; p < this.fifos.length; p++) {
         const head = this.head(p);
         if (!head) continue;
-        const lsn = idLsn(head.entry.id);
+        const lsn = head.lsn;
         if (head.entry.event.xid === undefined) {
           this.emit([[p, 1]]);
           progress = true;
