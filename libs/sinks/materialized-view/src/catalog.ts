@@ -7,6 +7,8 @@ export interface ColumnType {
   sqlType: string;
   /** Without modifier, e.g. numeric: used to pick aggregate output types. */
   baseType: string;
+  /** GENERATED ALWAYS … STORED: not in the log (logical replication does not send it), so no view may read it. */
+  generated?: true;
 }
 
 export interface TableShape {
@@ -18,7 +20,8 @@ export interface TableShape {
 export type Catalog = Map<string, TableShape>;
 
 const COLUMNS_SQL = `
-  SELECT a.attname AS name, format_type(a.atttypid, a.atttypmod) AS sql_type, format_type(a.atttypid, NULL) AS base_type
+  SELECT a.attname AS name, format_type(a.atttypid, a.atttypmod) AS sql_type, format_type(a.atttypid, NULL) AS base_type,
+         a.attgenerated <> '' AS generated
   FROM pg_attribute a
   WHERE a.attrelid = to_regclass($1) AND a.attnum > 0 AND NOT a.attisdropped
   ORDER BY a.attnum`;
@@ -38,9 +41,10 @@ export async function loadCatalog(url: string, tables: readonly string[]): Promi
     for (const table of tables) {
       const { schema, table: name } = splitTable(table);
       const regclass = `${quoteIdent(schema)}.${quoteIdent(name)}`;
-      const columns = await client.query<{ name: string; sql_type: string; base_type: string }>(COLUMNS_SQL, [
-        regclass,
-      ]);
+      const columns = await client.query<{ name: string; sql_type: string; base_type: string; generated: boolean }>(
+        COLUMNS_SQL,
+        [regclass],
+      );
       if (columns.rows.length === 0)
         throw new SourceShapeError(
           `view source table ${table} was not found (or has no columns) in the source database; create it or fix the view SQL`,
@@ -48,7 +52,12 @@ export async function loadCatalog(url: string, tables: readonly string[]): Promi
       const primaryKey = await client.query<{ name: string }>(PRIMARY_KEY_SQL, [regclass]);
       catalog.set(table, {
         table,
-        columns: new Map(columns.rows.map((row) => [row.name, { sqlType: row.sql_type, baseType: row.base_type }])),
+        columns: new Map(
+          columns.rows.map((row) => [
+            row.name,
+            { sqlType: row.sql_type, baseType: row.base_type, ...(row.generated ? { generated: true as const } : {}) },
+          ]),
+        ),
         primaryKey: primaryKey.rows.map((row) => row.name),
       });
     }

@@ -203,6 +203,11 @@ class Binder {
     const table = this.tableOf(side);
     const type = this.catalog.get(table.table)?.columns.get(ref.column);
     if (!type) throw new ViewSqlError(`column ${formatRef(ref)} does not exist in ${table.table}`);
+    if (type.generated)
+      throw new SourceShapeError(
+        `column ${formatRef(ref)} of ${table.table} is a generated column: logical replication does not send its ` +
+          `values (docs/types.md), so a view cannot read it; aggregate the columns it is computed from instead`,
+      );
     const bound: BoundColumn = { side, column: ref.column, type };
     this.usedColumns[side].set(ref.column, bound);
     return bound;
