@@ -35,6 +35,9 @@ beforeAll(async () => {
   p = await startGatewayPipeline();
   proxy = await startTcpProxy(Number(new URL(p.url).port));
   await p.db.sql(`INSERT INTO items SELECT i, i % 4, 'item ' || i, i * 1.5, NULL FROM generate_series(1, 40) i`);
+  // In the log before a test subscribes: a position taken earlier could precede them, and the exact
+  // change lists below would then also hold these inserts.
+  await waitFor('the inserts in the log', async () => (await p.logLength()) >= 40);
 }, 120_000);
 afterEach(() => {
   for (const s of open.splice(0)) s.close();
