@@ -188,6 +188,8 @@ describe('the live page in headless Chromium', () => {
     });
     await context.setOffline(true);
     await waitFor('the page to notice', async () => (await status()) !== 'live');
+    // Random writes first, then the moves and the delete the assertions below look for.
+    await runWriter({ url: db.url, rate: 200, seed: 23, count: 100 }, new AbortController().signal);
     const [stays, leaves] = (await source()).filter((p) => p.id !== added);
     const [enters] = await db.sql<{ id: number }>(
       `SELECT id FROM products WHERE category_id = $1 ORDER BY id LIMIT 1`,
@@ -200,7 +202,6 @@ describe('the live page in headless Chromium', () => {
       category,
     ]);
     await db.sql(`DELETE FROM products WHERE id = $1`, [added]);
-    await runWriter({ url: db.url, rate: 200, seed: 23, count: 100 }, new AbortController().signal);
     // Offline, the page keeps the copy it had.
     expect(await shown()).toEqual(before);
     await page.screenshot({ path: join(ARTIFACTS, '02-offline.png'), fullPage: true });
