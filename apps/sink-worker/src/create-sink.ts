@@ -9,7 +9,7 @@ import {
 import type { Logger } from '@distributary/observability';
 import { createElasticsearchSink } from '@distributary/sink-elasticsearch';
 import { createMaterializedViewSink, parseViewSql } from '@distributary/sink-materialized-view';
-import { appendDeadLetter, type LogKeys, type RedisClient } from '@distributary/changelog';
+import { appendDeadLetter, pausedSinks, type LogKeys, type RedisClient } from '@distributary/changelog';
 import { partitionFor, type ChangeEvent } from '@distributary/core';
 import { transactionSizeFromLog } from './transaction-size';
 import { createRedisCacheSink } from '@distributary/sink-redis-cache';
@@ -33,6 +33,7 @@ function fanOutOf(name: string, log: SinkContext['log'], owner: string | undefin
     redis: log.redis,
     namespace: log.keys.namespace,
     owner: owner ?? `${process.pid}-${Math.random().toString(36).slice(2, 8)}`,
+    isPaused: async () => (await pausedSinks(log.redis, log.keys)).includes(name),
     deadLetter: async (event: ChangeEvent, error: string) => {
       await appendDeadLetter(
         log.redis,

@@ -68,6 +68,8 @@ export interface ElasticsearchSinkDeps {
     pageSize?: number;
     pollMs?: number;
     lockTtlMs?: number;
+    /** True while the sink is paused: its passes wait too. */
+    isPaused?: () => Promise<boolean>;
   };
 }
 
@@ -152,6 +154,7 @@ export class ElasticsearchSink implements Sink {
       logger: this.logger,
       pollMs: deps.pollMs,
       lockTtlMs: deps.lockTtlMs,
+      isPaused: deps.isPaused,
       runPass: (pass, progress) =>
         runFanOutPass(pass, {
           spec: this.spec,

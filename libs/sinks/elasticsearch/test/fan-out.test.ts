@@ -37,10 +37,21 @@ function event(
   };
 }
 
+let paused = false;
+
 async function openSink(owner: string): Promise<ElasticsearchSink> {
   const sink = createElasticsearchSink(fanOutSinkConfig(alias), {
     sourceUrl: db.url,
-    fanOut: { redis, namespace, owner, pageSize: 50, pollMs: 20, lockTtlMs: 1000, deadLetter: async () => undefined },
+    fanOut: {
+      redis,
+      namespace,
+      owner,
+      pageSize: 50,
+      pollMs: 20,
+      lockTtlMs: 1000,
+      deadLetter: async () => undefined,
+      isPaused: async () => paused,
+    },
   });
   await sink.open();
   opened.push(sink);
@@ -119,6 +130,22 @@ describe('elasticsearch sink: durable, coalesced fan-out', () => {
     const docs = await allDocs(client, alias);
     expect(docs.get(String(PRODUCTS + 2))).toMatchObject({ version: 1100, source: { category: { name: 'c2 own' } } });
     expect((await client.get({ index: alias, id: String(PRODUCTS + 1) }))._seq_no).toBe(seqBefore);
+  });
+
+  it('a paused sink runs no pass; resumed, it runs the one owed', async () => {
+    paused = true;
+    const sink = opened[0];
+    await db.sql(`UPDATE categories SET name = 'c2 paused' WHERE id = 2`);
+    await sink.apply(batchOf([event('categories', 'u', 1200n, { id: 2, name: 'c2 paused' })]));
+    await new Promise((resolve) => setTimeout(resolve, 500)); // 25 polls of the drainer
+    expect(await redis.zcard(keys.dirty)).toBe(1);
+    expect((await allDocs(client, alias)).get(String(PRODUCTS + 3))).toMatchObject({ version: 1100 });
+    paused = false;
+    await waitFor('the pass to finish', async () => (await redis.zcard(keys.dirty)) === 0);
+    expect((await allDocs(client, alias)).get(String(PRODUCTS + 3))).toMatchObject({
+      version: 1200,
+      source: { category: { name: 'c2 paused' } },
+    });
   });
 
   it('kill -9 in the middle of a pass loses nothing: the next drainer resumes at the stored cursor', async () => {

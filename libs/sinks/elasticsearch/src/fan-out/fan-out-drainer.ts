@@ -15,6 +15,8 @@ export interface FanOutDrainerOptions {
   pollMs?: number;
   /** The drainer lock's TTL, renewed after every page (default 30 s). */
   lockTtlMs?: number;
+  /** True while the sink is paused (`distributary pause`): no pass runs, a running one stops after its page. */
+  isPaused?: () => Promise<boolean>;
 }
 
 /**
@@ -65,6 +67,10 @@ export class FanOutDrainer {
     let failures = 0;
     while (!this.stopped) {
       try {
+        if (await this.options.isPaused?.()) {
+          await this.pause(this.options.pollMs ?? 500);
+          continue;
+        }
         const passes = (await store.lock(owner, ttl)) ? await store.pending(8) : [];
         esMetrics.fanOutPending.set({ sink }, passes.length === 0 ? 0 : await store.size());
         if (passes.length === 0) {
@@ -75,7 +81,8 @@ export class FanOutDrainer {
           if (this.stopped) break;
           const finished = await this.options.runPass(pass, async (after) => {
             await store.progress(pass.member, pass.version, after);
-            return !this.stopped && (await store.lock(owner, ttl));
+            if (this.stopped || (await this.options.isPaused?.())) return false;
+            return store.lock(owner, ttl);
           });
           if (!finished) break;
           const forgotten = await store.complete(pass.member, pass.version);
