@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { ColumnValue, Row } from '@distributary/core';
 import { CompiledSubscription } from './subscription-filter';
 
 const compile = (filter: string) =>
@@ -16,7 +17,7 @@ describe('subscription filters', () => {
       const a = native.bind({ p: param });
       const b = viaJsonata.bind({ p: param });
       for (const value of values) {
-        const row = value === undefined ? { other: 1 } : { c: value as never };
+        const row: Row = value === undefined ? { other: 1 } : { c: value as ColumnValue };
         expect(await a.matches(row), `${JSON.stringify(value)} = :p (${param})`).toBe(await b.matches(row));
       }
     }
