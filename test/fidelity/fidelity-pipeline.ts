@@ -3,6 +3,9 @@
  * and a sink worker running the real Elasticsearch sink (whole rows) and two Redis cache sinks (JSON
  * and hash values) — over a fresh database with one table, a unique log namespace, keys and index.
  */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Client } from '@elastic/elasticsearch';
 import {
   configSchema,
@@ -23,6 +26,8 @@ import { createTestDatabase, esUrl, redisUrl, uniqueName, waitFor, type TestData
 export interface FidelityPipeline {
   db: TestDatabase;
   config: DistributaryConfig;
+  /** The configuration as a file, for the CLI (`distributary verify --config …`). */
+  configFile: string;
   /** The view sinks (options.views), in order; their tables are in schema \`views\`. */
   views: MaterializedViewSinkConfig[];
   redis: RedisClient;
@@ -102,6 +107,8 @@ export async function startFidelityPipeline(
     ...MaterializedViewSinkConfig[],
   ];
 
+  const configFile = join(mkdtempSync(join(tmpdir(), 'distributary-fidelity-')), 'distributary.yaml');
+  writeFileSync(configFile, JSON.stringify(config, null, 2)); // JSON is YAML
   let connector = new Connector({ config, logger: silentLogger });
   let failure: unknown;
   const run = (c: Connector): Promise<unknown> =>
@@ -117,12 +124,15 @@ export async function startFidelityPipeline(
       namespace: name,
       partitions: 2,
       sinks: async () => [
-        createElasticsearchSink(search, { sourceUrl: db.url }),
-        createRedisCacheSink(jsonCache),
-        createRedisCacheSink(hashCache),
+        createElasticsearchSink(search, { sourceUrl: db.url, pipeline: name }),
+        createRedisCacheSink(jsonCache, { pipeline: name }),
+        createRedisCacheSink(hashCache, { pipeline: name }),
+        // The pipeline's identity is its log namespace, as in the worker (and verify --repair).
         // As the worker does: a view whose shape changed is rebuilt from the compacted log when it opens.
         ...(await Promise.all(
-          views.map(async (view) => rebuildOnOpen(await createMaterializedViewSink(view, { sourceUrl: db.url }), log)),
+          views.map(async (view) =>
+            rebuildOnOpen(await createMaterializedViewSink(view, { sourceUrl: db.url, pipeline: name }), log),
+          ),
         )),
       ],
       blockMs: 100,
@@ -147,6 +157,7 @@ export async function startFidelityPipeline(
   return {
     db,
     config,
+    configFile,
     views,
     redis,
     es,

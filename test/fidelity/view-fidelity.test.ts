@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { scanKeys } from '@distributary/sink-redis-cache';
 import { waitFor } from '@distributary/testkit';
 import { verifySink } from '@distributary/verify';
+import { runInProcess } from '../../apps/cli/src/test-support/in-process';
 import { startFidelityPipeline, type FidelityPipeline } from './fidelity-pipeline';
 
 const TABLE = 'public."Odd Facts"';
@@ -157,5 +158,32 @@ describe('fidelity: views over odd values equal the same SELECT on the source', 
     expect(results['by-time']).toMatchObject({ status: 'different', differentCount: 1, missingCount: 0 });
     expect(results['by-num']).toMatchObject({ status: 'different', differentCount: 1, missingCount: 0 });
     expect(results['by-odd']).toMatchObject({ status: 'different', differentCount: 0, missingCount: 1 });
+  });
+
+  it('distributary verify (the CLI) exits 1 on the drifts; --repair converges every view; a second verify is clean', async () => {
+    const report = await runInProcess(['verify', '--config', pipeline.configFile, '--json']);
+    expect(report.code, report.stderr).toBe(1);
+    const before = JSON.parse(report.stdout) as { before: { sink: string; status: string } }[];
+    for (const view of VIEWS)
+      expect(before.find((o) => o.before.sink === view.name)?.before.status, view.name).toBe('different');
+    const repaired = await runInProcess([
+      'verify',
+      '--config',
+      pipeline.configFile,
+      '--repair',
+      '--json',
+      '--pickup',
+      '30000',
+    ]);
+    const outcomes = JSON.parse(repaired.stdout) as {
+      before: { sink: string; status: string };
+      after?: { status: string };
+    }[];
+    for (const outcome of outcomes)
+      expect(outcome.after?.status ?? outcome.before.status, JSON.stringify(outcome).slice(0, 1500)).toBe('clean');
+    expect(repaired.code, repaired.stderr).toBe(0);
+    await expectViewsEqualSource('verify --repair');
+    const again = await runInProcess(['verify', '--config', pipeline.configFile, '--json']);
+    expect(again.code, again.stdout.slice(0, 2000)).toBe(0);
   });
 });
