@@ -39,12 +39,13 @@ export class SseStream {
     this.res.write(`${id !== undefined ? `id: ${id}\n` : ''}event: ${event}\ndata: ${data}\n\n`);
   }
 
-  /** Events written in one tick leave in one socket write (a syscall per event per client was the top cost). */
+  /** Events written in one turn of the event loop leave in one socket write (a syscall per event per client was the top cost). */
   private cork(): void {
     if (this.corked) return;
     this.corked = true;
     this.res.cork();
-    process.nextTick(() => {
+    // After the microtasks too: a drain applies its queued transactions across awaits.
+    setImmediate(() => {
       this.corked = false;
       this.res.uncork();
     });
