@@ -4,7 +4,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectRedis } from '@distributary/changelog';
+import { connectRedis, LogKeys } from '@distributary/changelog';
 import {
   createTestDatabase,
   deleteNamespace,
@@ -176,9 +176,17 @@ describe('distributary run: a process per role', () => {
     }
   }, 240_000);
 
-  it('a role process that dies stops the others and run exits 1, naming the role', async () => {
+  it('capture goes on while the worker process is frozen; a role process that dies stops the others (exit 1, naming it)', async () => {
     const { child, output, pids, exited } = await startedRun();
     try {
+      // No shared event loop: with the worker's process stopped dead, the connector still appends to the log.
+      process.kill(pids.worker, 'SIGSTOP');
+      await source.sql(`INSERT INTO public.items SELECT g, 'while the worker is frozen' FROM generate_series(1, 20) g`);
+      const keys = new LogKeys(namespace);
+      await waitFor('the connector to capture while the worker process is frozen', async () => {
+        const lengths = await Promise.all([0, 1].map((n) => redis.xlen(keys.partition(n))));
+        return lengths.reduce((sum, length) => sum + length, 0) >= 20;
+      });
       process.kill(pids.worker, 'SIGKILL');
       expect(await exited).toBe(1);
       expect(output().stderr).toContain(
