@@ -2,7 +2,9 @@
 /* eslint-disable @typescript-eslint/no-require-imports -- a plain CommonJS launcher */
 // The `distributary` command. Runs the compiled CLI (dist/, from `npm run build`) when a build exists
 // and no source is newer than it; otherwise the TypeScript sources under `node --import tsx`. Forwards
-// signals, so `distributary run` still stops gracefully on SIGTERM / Ctrl-C.
+// signals, so `distributary run` still stops gracefully on SIGTERM / Ctrl-C. The child also holds an IPC
+// channel to this launcher (DISTRIBUTARY_LAUNCHER=1): if the launcher is killed with -9, the channel
+// closes and the child stops itself (apps/cli/src/launcher-link.ts) instead of running on as an orphan.
 const { spawn } = require('node:child_process');
 const { existsSync, readFileSync, readdirSync, statSync } = require('node:fs');
 const { join } = require('node:path');
@@ -39,7 +41,10 @@ if (buildIsCurrent()) {
   env = { TSX_TSCONFIG_PATH: join(root, 'tsconfig.json'), ...process.env };
   args = ['--import', tsx, join(__dirname, '..', 'src', 'main.ts'), ...process.argv.slice(2)];
 }
-const child = spawn(process.execPath, args, { stdio: 'inherit', env });
+const child = spawn(process.execPath, args, {
+  stdio: ['inherit', 'inherit', 'inherit', 'ipc'],
+  env: { ...env, DISTRIBUTARY_LAUNCHER: '1' },
+});
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, () => child.kill(signal));
 child.on('exit', (code, signal) => {
   if (signal) process.kill(process.pid, signal);

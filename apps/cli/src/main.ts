@@ -4,6 +4,7 @@ import { ConfigError } from '@distributary/core';
 import { redactUrl } from '@distributary/observability';
 import { EXIT_FAILURE, EXIT_INVALID_CONFIG, EXIT_NOT_AVAILABLE, ExitError, NotAvailableError } from './exit-codes';
 import { buildProgram } from './program';
+import { stopWhenLauncherDies } from './launcher-link';
 import { exitWhenFlushed } from './terminal/exit';
 
 export async function main(argv: string[]): Promise<number> {
@@ -34,4 +35,7 @@ export function runAndExit(argv: string[]): void {
   void main(argv).then((code) => exitWhenFlushed(code));
 }
 
-if (require.main === module) runAndExit(process.argv);
+if (require.main === module) {
+  stopWhenLauncherDies();
+  runAndExit(process.argv);
+}

@@ -86,12 +86,20 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 }, 60_000);
 
-function startRun(): { child: ChildProcess; output: () => { stdout: string; stderr: string } } {
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', resolve(repoRoot, 'apps/cli/src/main.ts'), 'run', '--config', file],
-    { cwd: repoRoot, env: { ...process.env, DISTRIBUTARY_ADMIN_TOKENS: '' }, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
+/** `run` started directly, or through the `distributary` launcher (bin/distributary.js) as a user does. */
+function startRun(via: 'main' | 'launcher' = 'main'): {
+  child: ChildProcess;
+  output: () => { stdout: string; stderr: string };
+} {
+  const entry =
+    via === 'main'
+      ? ['--import', 'tsx', resolve(repoRoot, 'apps/cli/src/main.ts')]
+      : [resolve(repoRoot, 'apps/cli/bin/distributary.js')];
+  const child = spawn(process.execPath, [...entry, 'run', '--config', file], {
+    cwd: repoRoot,
+    env: { ...process.env, DISTRIBUTARY_ADMIN_TOKENS: '' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -100,13 +108,13 @@ function startRun(): { child: ChildProcess; output: () => { stdout: string; stde
 }
 
 /** Starts `run` with every role and waits until all are up; returns the pid of each role's process. */
-async function startedRun(): Promise<{
+async function startedRun(via: 'main' | 'launcher' = 'main'): Promise<{
   child: ChildProcess;
   output: () => { stdout: string; stderr: string };
   pids: Record<string, number>;
   exited: Promise<number | null>;
 }> {
-  const { child, output } = startRun();
+  const { child, output } = startRun(via);
   const exited = new Promise<number | null>((resolveExit) => child.on('exit', (code) => resolveExit(code)));
   await waitFor(
     'every role up',
@@ -207,6 +215,20 @@ describe('distributary run: a process per role', () => {
       );
     } finally {
       cleanUp(child, pids);
+    }
+  }, 240_000);
+
+  it('stops run and every role process when the distributary launcher is killed with -9', async () => {
+    const { child, pids } = await startedRun('launcher');
+    const supervisor = parentOf(pids.connector);
+    expect(parentOf(supervisor)).toBe(child.pid); // launcher → run → roles
+    try {
+      child.kill('SIGKILL');
+      await waitFor('run and its role processes to stop after the launcher was killed', async () =>
+        [supervisor, ...Object.values(pids)].every((pid) => !isRunning(pid)),
+      );
+    } finally {
+      cleanUp(child, { ...pids, supervisor });
     }
   }, 240_000);
 });
