@@ -32,8 +32,8 @@ export class DeliveryStats {
   drops = 0;
   private lags: number[] = [];
 
-  recordDelivery(lagMs: number | undefined): void {
-    this.delivered++;
+  recordDelivery(lagMs: number | undefined, changes = 1): void {
+    this.delivered += changes;
     if (lagMs !== undefined && this.lags.length < MAX_SAMPLES) this.lags.push(lagMs);
   }
 

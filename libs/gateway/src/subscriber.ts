@@ -101,6 +101,15 @@ const MAX_QUEUED_ENTRIES = 100_000;
  * serialized once per event and subscription ('' = the key-only delete), kept as long as the event.
  */
 const serializedData = new WeakMap<ChangeEvent, Map<string, string>>();
+/** Canonical keys and formatted vectors, computed once however many subscribers need them. */
+const canonicalKeys = new WeakMap<ChangeEvent, string>();
+const formattedVectors = new WeakMap<readonly string[], string>();
+
+function keyOf(event: ChangeEvent): string {
+  let key = canonicalKeys.get(event);
+  if (key === undefined) canonicalKeys.set(event, (key = canonicalKey(event.table, event.key)));
+  return key;
+}
 
 function serialized(event: ChangeEvent, projection: string, value: () => unknown): string {
   let byProjection = serializedData.get(event);
@@ -137,6 +146,7 @@ export class Subscriber {
   private readonly decided = new Set<string>();
   private snapshot: SourceSnapshot | undefined;
   private resumedAt: PositionVector = [];
+  private readonly metricLabels: { subscription: string };
 
   constructor(
     readonly filter: BoundFilter,
@@ -146,6 +156,7 @@ export class Subscriber {
     private readonly after?: bigint,
   ) {
     stream.onClose(() => this.close());
+    this.metricLabels = { subscription: filter.subscription.name };
   }
 
   get table(): string {
@@ -290,9 +301,15 @@ export class Subscriber {
   }
 
   /** The id of the current position: the vector, and the snapshot while entries visible in it may follow. */
-  private idText(): string {
+  private idText(shared?: readonly string[]): string {
     const snapshot = this.snapshot;
     if (snapshot && this.idVector.every((id) => idLsn(id) > snapshot.lsn)) this.snapshot = undefined;
+    // Live subscribers' positions usually equal the group's released vector: format it once for all.
+    if (!this.snapshot && shared && this.idVector.every((id, p) => id === shared[p])) {
+      let text = formattedVectors.get(shared);
+      if (text === undefined) formattedVectors.set(shared, (text = formatResumeId(this.idVector, undefined)));
+      return text;
+    }
     return formatResumeId(this.idVector, this.snapshot);
   }
 
@@ -366,7 +383,7 @@ export class Subscriber {
         rows.clear();
         continue;
       }
-      const key = canonicalKey(this.table, event.key);
+      const key = keyOf(event);
       if (event.op !== 'd' && event.after && (await this.filter.matches(event.after)))
         rows.set(key, { key: event.key, row: event.after });
       else rows.delete(key);
@@ -380,8 +397,11 @@ export class Subscriber {
       const change = await this.change(partition, entry.event);
       if (change) out.push(change);
     }
-    const id = this.idText();
-    out.forEach(({ event, data }, i) => this.stream.send(event, data, i === out.length - 1 ? id : undefined));
+    if (out.length > 0) {
+      const id = this.idText(group.vector);
+      out.forEach(({ event, data }, i) => this.stream.send(event, data, i === out.length - 1 ? id : undefined));
+      this.delivered(group.items[group.items.length - 1].entry.event, out.length);
+    }
     const limit = this.filter.subscription.limit;
     if (limit !== undefined && this.members.size > limit) this.stream.end('overflow', exactJson({ limit }));
   }
@@ -392,20 +412,19 @@ export class Subscriber {
       // Already in the client's rows. A resumed client holds the key as this entry left it.
       if (!this.lazy) return undefined;
       if (event.op === 't') throw new ResetNeeded();
-      const key = canonicalKey(this.table, event.key);
+      const key = keyOf(event);
       this.decided.add(key);
       const held = event.op !== 'd' && (await this.filter.matches(event.after));
       if (held !== this.members.has(key)) this.setHeld(key, held);
       return undefined;
     }
     if (event.op === 't') throw new ResetNeeded();
-    const key = canonicalKey(this.table, event.key);
+    const key = keyOf(event);
     const was = await this.heldBefore(key, partition, event);
     const is = event.op !== 'd' && (await this.filter.matches(event.after));
     this.decided.add(key);
     if (is !== this.members.has(key)) this.setHeld(key, is);
     if (!is && !was) return undefined;
-    this.delivered(event);
     if (!is)
       return {
         event: 'delete',
@@ -420,13 +439,13 @@ export class Subscriber {
     return { event: was ? 'update' : 'insert', data };
   }
 
-  private delivered(event: ChangeEvent): void {
-    const subscription = this.filter.subscription.name;
-    gatewayMetrics.delivered.inc({ subscription });
+  /** Metrics of one delivered transaction (`changes` events; one commit time). */
+  private delivered(event: ChangeEvent, changes: number): void {
+    gatewayMetrics.delivered.inc(this.metricLabels, changes);
     const committed = event.commitTs ? Date.parse(event.commitTs) : NaN;
     const lagMs = Number.isFinite(committed) ? Math.max(0, Date.now() - committed) : undefined;
     if (lagMs !== undefined) gatewayMetrics.deliveryLag.observe(lagMs / 1000);
-    deliveryStats.recordDelivery(lagMs);
+    deliveryStats.recordDelivery(lagMs, changes);
   }
 
   private setHeld(key: string, held: boolean): void {
