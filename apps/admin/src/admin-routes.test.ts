@@ -31,6 +31,7 @@ const ROUTES: Route[] = [
   { method: 'GET', openapi: '/api/overview', probe: '/api/overview', role: 'viewer' },
   { method: 'GET', openapi: '/api/source', probe: '/api/source', role: 'viewer' },
   { method: 'GET', openapi: '/api/workers', probe: '/api/workers', role: 'viewer' },
+  { method: 'GET', openapi: '/api/gateways', probe: '/api/gateways', role: 'viewer' },
   { method: 'GET', openapi: '/api/log/partitions', probe: '/api/log/partitions', role: 'viewer' },
   { method: 'GET', openapi: '/api/config', probe: '/api/config', role: 'viewer' },
   { method: 'GET', openapi: '/api/metrics/history', probe: '/api/metrics/history', role: 'viewer' },
