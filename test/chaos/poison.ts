@@ -2,7 +2,7 @@
  * One poison row per sink kind, for `npm run chaos -- --full`:
  * - Elasticsearch: an account whose `name` (mapped explicitly as keyword) is a 40 kB term, which the
  *   mapping rejects (immense term) → dead letter;
- * - Redis cache: a hash planted on the value's version key (`{<prefix><id>}:ver`) → WRONGTYPE;
+ * - Redis cache: a hash planted on the value's version key (companionKey(): `{<prefix><id>}\0\0ver`) → WRONGTYPE;
  * - view: an order whose `status` (a GROUP BY column of orders-by-status) is 40 kB → index row too big.
  * fix() makes them good the way a user would (the row is made valid at the source, the planted key is
  * deleted) and runs the real `distributary dlq replay <sink>` (re-sync of the dead-lettered keys).
@@ -12,6 +12,7 @@ import { resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { Client } from 'pg';
 import { connectRedis } from '@distributary/changelog';
+import { VALUE_VERSION_SUFFIX, companionKey } from '@distributary/sink-redis-cache';
 import { waitFor } from '@distributary/testkit';
 import type { Pipeline } from '../harness/pipeline';
 import { repoRoot } from '../harness/role-process';
@@ -56,7 +57,7 @@ async function sqlRetrying(url: string, text: string, params: unknown[] = []): P
 }
 
 function versionKey(prefix: string): string {
-  return `{${prefix}${POISON_ID}}:ver`;
+  return companionKey(`${prefix}${POISON_ID}`, VALUE_VERSION_SUFFIX);
 }
 
 export async function plantPoison(

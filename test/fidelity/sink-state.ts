@@ -4,7 +4,7 @@
  */
 import { request as httpRequest } from 'node:http';
 import type { Pool } from 'pg';
-import { scanKeys } from '@distributary/sink-redis-cache';
+import { isCompanionKey, scanKeys } from '@distributary/sink-redis-cache';
 import { esUrl } from '@distributary/testkit';
 import { expectedDocument, expectedHash, oracleSql, type ColumnSpec } from './contract-oracle';
 import type { FidelityPipeline } from './fidelity-pipeline';
@@ -61,12 +61,8 @@ async function esDocuments(pipeline: FidelityPipeline): Promise<Map<string, stri
   return out;
 }
 
-/** A value's version companion key: `<key>:ver` beside a key that holds a hash tag (redis-cache slots.ts). */
-function isVersionKey(key: string): boolean {
-  if (!key.endsWith(':ver')) return false;
-  const open = key.indexOf('{');
-  return open >= 0 && key.indexOf('}', open + 2) > open && key.indexOf('}', open + 2) < key.length - 4;
-}
+/** A value's version companion key: the sink's bookkeeping keys hold U+0000 (redis-cache slots.ts). */
+const isVersionKey = isCompanionKey;
 
 async function cached(
   pipeline: FidelityPipeline,

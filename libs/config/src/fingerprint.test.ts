@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { diffSinks, parseConfig, sinkFingerprints, stableStringify, type SinkConfig } from './index';
 import { BASE_CONFIG, edit } from './test-support/base-config';
@@ -49,6 +50,25 @@ describe('diffSinks', () => {
     expect(diffSinks(previous, sinksOf(BASE_CONFIG)).changed).toEqual([
       { name: 'cache', action: 'rebuild', changed: ['kind'] },
     ]);
+  });
+
+  it('a redis cache fingerprinted before the layout-2 companion keys is rebuilt; other kinds are not', () => {
+    // What a run before layout 2 recorded: the hash of the configuration alone, without its connection.
+    const connectionFields: Record<string, string[]> = {
+      elasticsearch: ['url'],
+      redis: ['url', 'cluster'],
+      view: ['postgres'],
+    };
+    const sinks = sinksOf(BASE_CONFIG);
+    const previous = structuredClone(before);
+    for (const sink of sinks) {
+      const config = structuredClone(sink) as unknown as Record<string, Record<string, unknown> | undefined>;
+      for (const [target, fields] of Object.entries(connectionFields))
+        for (const field of fields) delete config[target]?.[field];
+      const shape = createHash('sha256').update(stableStringify(config)).digest('hex').slice(0, 16);
+      previous[sink.name] = { ...previous[sink.name], shape };
+    }
+    expect(diffSinks(previous, sinks).changed).toEqual([{ name: 'cache', action: 'rebuild', changed: ['shape'] }]);
   });
 
   it('fingerprints do not depend on key order or spelling of defaults', () => {

@@ -42,6 +42,15 @@ const CONNECTION_FIELDS: Record<SinkKind, string[][]> = {
   view: [['view', 'postgres']],
 };
 
+/**
+ * Layout versions of what a sink kind writes beyond its configuration (how it names its keys, …).
+ * Raising one changes the shape of every existing sink of that kind, so the next run plans a rebuild.
+ * A kind without an entry hashes its configuration alone (its fingerprints stay as they were).
+ * - redis 2: the cache's companion keys (versions, tombstones) carry U+0000, so no key rendered from
+ *   data can name one (libs/sinks/redis-cache/src/slots.ts); caches of layout 1 are replayed.
+ */
+export const SINK_LAYOUT_VERSIONS: Partial<Record<SinkKind, number>> = { redis: 2 };
+
 export function sinkFingerprint(sink: SinkConfig): SinkFingerprint {
   const kind = sinkKind(sink);
   const shape = structuredClone(sink) as Record<string, unknown>;
@@ -59,7 +68,8 @@ export function sinkFingerprint(sink: SinkConfig): SinkFingerprint {
       delete parent[leaf];
     }
   }
-  return { kind, shape: hash(shape), connection: hash(connection) };
+  const layout = SINK_LAYOUT_VERSIONS[kind];
+  return { kind, shape: hash(layout === undefined ? shape : { layout, shape }), connection: hash(connection) };
 }
 
 export function sinkFingerprints(sinks: readonly SinkConfig[]): Record<string, SinkFingerprint> {

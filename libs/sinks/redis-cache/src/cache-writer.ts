@@ -6,7 +6,7 @@ import { planEventWrites, shareOneSlot, type EventWrites, type ScriptPlan } from
 import { scripts } from './lua-script';
 import type { Membership } from './query-cache';
 import { writeRowState } from './row-state';
-import { VALUE_VERSION_SUFFIX, companionKey, groupKeys } from './slots';
+import { VALUE_VERSION_SUFFIX, companionKey, groupKeys, printableKey } from './slots';
 
 export interface WriterOptions {
   /** Value TTL in ms; 0 = none. */
@@ -94,7 +94,9 @@ export class CacheWriter {
       Promise.all(expected.map(({ key }) => this.client.type(key))),
     );
     const problems = expected
-      .map(({ key, types }, i) => (found[i] === 'none' || types.includes(found[i]) ? '' : `${key} holds a ${found[i]}`))
+      .map(({ key, types }, i) =>
+        found[i] === 'none' || types.includes(found[i]) ? '' : `${printableKey(key)} holds a ${found[i]}`,
+      )
       .filter(Boolean);
     if (problems.length)
       throw new EventRejectedError(`WRONGTYPE ${problems.join('; ')} (nothing of this event was written)`);

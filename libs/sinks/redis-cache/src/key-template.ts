@@ -1,5 +1,6 @@
 import { parseKeyTemplate, type KeyTemplatePart } from '@distributary/config';
 import { EventRejectedError, type ColumnValue, type Row } from '@distributary/core';
+import { assertUserKey } from './slots';
 
 /** A parsed `product:{id}` template. render() fills it from a row; a null column gives `null`. */
 export class KeyTemplate {
@@ -16,7 +17,10 @@ export class KeyTemplate {
     return row !== undefined && this.columns.every((column) => column in row);
   }
 
-  /** The rendered key, `null` when a column is null, or a rejection when a column is absent or not a scalar. */
+  /**
+   * The rendered key, `null` when a column is null, or a rejection when a column is absent or not a
+   * scalar, or when the key holds U+0000 (reserved for the sink's bookkeeping keys, see slots.ts).
+   */
   render(row: Row): string | null {
     let key = '';
     for (const part of this.parts) {
@@ -32,6 +36,7 @@ export class KeyTemplate {
       if (text === null) return null;
       key += text;
     }
+    assertUserKey(key, this.source);
     return key;
   }
 

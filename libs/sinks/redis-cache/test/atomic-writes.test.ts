@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ChangeEvent } from '@distributary/core';
+import { VALUE_VERSION_SUFFIX, companionKey } from '../src/slots';
 import { TABLE, batch, cacheSuite, ev, targets } from './harness';
 
 /**
@@ -20,7 +21,7 @@ describe.each(targets)('redis cache sink: one event, all or nothing, on $name', 
     expect(fresh.rejected).toHaveLength(1);
     expect(fresh.rejected[0].error).toMatch(/WRONGTYPE/);
     expect(await get(2)).toBeNull();
-    expect(await client.exists(`{${prefix}:product:2}:ver`)).toBe(0);
+    expect(await client.exists(companionKey(`${prefix}:product:2`, VALUE_VERSION_SUFFIX))).toBe(0);
     expect(await client.exists(rowRecord(2))).toBe(0);
 
     // A row already cached, moved into the broken group: it stays exactly as it was.

@@ -9,7 +9,7 @@ import { CacheModel } from '../src/cache-model';
 import { KeyTemplate } from '../src/key-template';
 import { scoreText } from '../src/query-cache';
 import { RowFilter } from '../src/row-filter';
-import { companionKey, hashTagOf } from '../src/slots';
+import { GROUP_TOMBSTONES_SUFFIX, VALUE_VERSION_SUFFIX, companionKey, hashTagOf, isCompanionKey } from '../src/slots';
 import { versionOf, versionToId } from '../src/version';
 
 describe('key templates', () => {
@@ -100,12 +100,61 @@ describe('versions', () => {
 });
 
 describe('companion keys stay in the slot of the key they guard', () => {
-  it('wraps untagged keys and keeps existing tags', async () => {
-    expect(companionKey('product:42', ':ver')).toBe('{product:42}:ver');
-    expect(companionKey('{t7}:user:1', ':ver')).toBe('{t7}:user:1:ver');
-    expect(companionKey('a{b', ':ver')).toBe('{a{b}:ver');
+  it('wraps untagged keys and keeps existing tags, behind the U+0000 mark', async () => {
+    expect(companionKey('product:42', 'ver')).toBe('{product:42}\u0000\u0000ver');
+    expect(companionKey('{t7}:user:1', 'ver')).toBe('{t7}:user:1\u0000ver');
+    expect(companionKey('a{b', 'ver')).toBe('{a{b}\u0000\u0000ver');
     expect(hashTagOf('a{}b{c}')).toBeUndefined();
-    expect(() => companionKey('a{}b{c}', ':ver')).toThrow(EventRejectedError);
+    expect(() => companionKey('a{}b{c}', 'ver')).toThrow(EventRejectedError);
+    expect(() => companionKey('a\u0000b', 'ver')).toThrow(EventRejectedError);
+  });
+
+  it('no key is a companion, and distinct (key, suffix) pairs give distinct companions', () => {
+    const keys = [
+      'p:42',
+      '{p:42}',
+      '{p:42}:ver',
+      'p:42:ver',
+      '{p:42}:gone',
+      '{t}:1',
+      '{t}:1:ver',
+      '{t}:1:ver:ver',
+      'a{b',
+    ];
+    const seen = new Map<string, string>();
+    for (const key of keys) {
+      expect(isCompanionKey(key)).toBe(false);
+      for (const suffix of [VALUE_VERSION_SUFFIX, GROUP_TOMBSTONES_SUFFIX]) {
+        const companion = companionKey(key, suffix);
+        expect(isCompanionKey(companion)).toBe(true);
+        expect(keys).not.toContain(companion);
+        expect(seen.get(companion)).toBeUndefined();
+        seen.set(companion, `${key} ${suffix}`);
+      }
+    }
+  });
+
+  it('property: companions of distinct keys differ and are never keys (keys from braces, colons, letters)', () => {
+    const key = fc.stringMatching(/^[{}:a-c]{0,12}$/);
+    const companion = (k: string, suffix: string): string | undefined => {
+      try {
+        return companionKey(k, suffix);
+      } catch {
+        return undefined; // rejected: `}` without a valid tag
+      }
+    };
+    fc.assert(
+      fc.property(key, key, fc.constantFrom('ver', 'gone'), fc.constantFrom('ver', 'gone'), (k1, k2, s1, s2) => {
+        const [c1, c2] = [companion(k1, s1), companion(k2, s2)];
+        if (c1 !== undefined) expect(c1 === k2).toBe(false);
+        if (c1 !== undefined && c2 !== undefined && (k1 !== k2 || s1 !== s2)) expect(c1).not.toBe(c2);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('a rendered key holding U+0000 is rejected', () => {
+    expect(() => new KeyTemplate('p:{id}').render({ id: 'a\u0000ver' })).toThrow(/U\+0000/);
   });
 
   it('have the same CLUSTER KEYSLOT as their key on the real cluster', async () => {
@@ -115,7 +164,7 @@ describe('companion keys stay in the slot of the key they guard', () => {
       for (const key of ['product:42', '{t7}:user:1', 'a{b', 'x:{y}:z', 'categories:{1}']) {
         const [keySlot, companionSlot] = await Promise.all([
           redis.cluster('KEYSLOT', key),
-          redis.cluster('KEYSLOT', companionKey(key, ':ver')),
+          redis.cluster('KEYSLOT', companionKey(key, VALUE_VERSION_SUFFIX)),
         ]);
         expect(companionSlot).toBe(keySlot);
       }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ChangeEvent } from '@distributary/core';
-import { versionOf } from '../src/index';
+import { VALUE_VERSION_SUFFIX, companionKey, versionOf } from '../src/index';
 import { CacheWriter } from '../src/cache-writer';
 import { readRowState, writeRowState } from '../src/row-state';
 import { health } from '@distributary/observability';
@@ -61,7 +61,7 @@ describe.each(targets)('redis cache sink values on $name', (target) => {
     const late = await sink.apply(batch([ev('u', 150, { id: 3, name: 'late' })]));
     expect(late.skippedAsStale).toBe(1);
     expect(await get(3)).toBeNull();
-    const tombstone = `{${prefix}:product:3}:ver`;
+    const tombstone = companionKey(`${prefix}:product:3`, VALUE_VERSION_SUFFIX);
     expect(await client.get(tombstone)).toMatch(/^\d{30}:d$/);
     const pttl = await client.pttl(tombstone);
     expect(pttl).toBeGreaterThan(0);
@@ -153,7 +153,7 @@ describe.each(targets)('redis cache sink values on $name', (target) => {
     expect(replay).toMatchObject({ applied: 2, skippedAsStale: 0 });
     expect(await get(1)).toEqual({ name: 'Lamp', price: '5' });
     expect(await get(2)).toBeNull(); // now filtered out
-    expect(await client.get(`{${prefix}:product:2}:ver`)).toMatch(/:d$/);
+    expect(await client.get(companionKey(`${prefix}:product:2`, VALUE_VERSION_SUFFIX))).toMatch(/:d$/);
   });
 
   it('TTL is set on values (PTTL) and the version outlives the value by the tombstone TTL', async () => {
@@ -163,7 +163,7 @@ describe.each(targets)('redis cache sink values on $name', (target) => {
     const valueTtl = await client.pttl(`${prefix}:product:1`);
     expect(valueTtl).toBeGreaterThan(3_500_000);
     expect(valueTtl).toBeLessThanOrEqual(3_600_000);
-    const versionTtl = await client.pttl(`{${prefix}:product:1}:ver`);
+    const versionTtl = await client.pttl(companionKey(`${prefix}:product:1`, VALUE_VERSION_SUFFIX));
     expect(versionTtl).toBeGreaterThan(3_600_000);
     expect(versionTtl).toBeLessThanOrEqual(5_400_000);
   });
@@ -204,7 +204,9 @@ describe.each(targets)('redis cache sink values on $name', (target) => {
     const sink = await open({ key: `{{${prefix}:{shop}}}:sku:{sku}` });
     await sink.apply(batch([ev('c', 100, { id: 1, shop: 'eu', sku: 'A-1' })]));
     expect(await client.get(`{${prefix}:eu}:sku:A-1`)).toBe('{"id":1,"shop":"eu","sku":"A-1"}');
-    expect(await client.get(`{${prefix}:eu}:sku:A-1:ver`)).toBe(`${'100'.padStart(20, '0')}${'0'.padStart(10, '0')}`);
+    expect(await client.get(`{${prefix}:eu}:sku:A-1\u0000ver`)).toBe(
+      `${'100'.padStart(20, '0')}${'0'.padStart(10, '0')}`,
+    );
   });
 
   it('events of other tables are ignored', async () => {

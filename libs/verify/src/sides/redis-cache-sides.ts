@@ -1,7 +1,7 @@
 import { parseKeyTemplate, type RedisCacheSinkConfig } from '@distributary/config';
 import { connectRedis, type RedisClient } from '@distributary/changelog';
 import type { Row } from '@distributary/core';
-import { CacheModel, scanKeys, type CachedRow, type CachedValue } from '@distributary/sink-redis-cache';
+import { CacheModel, isCompanionKey, scanKeys, type CachedRow, type CachedValue } from '@distributary/sink-redis-cache';
 import { parseLosslessJson } from '../oracle/lossless-json';
 import type { SnapshotSlot } from '../oracle/source-snapshot';
 import type { KeySample } from './sampling';
@@ -45,10 +45,11 @@ export function globOf(template: string): string {
     .join('');
 }
 
-/** The sink's bookkeeping keys next to values and groups (`{k}:ver`, `{t}…:ver`, `…:gone`). */
-function isCompanion(key: string): boolean {
-  return /^\{.*\}:(ver|gone)$/.test(key) || (/^[^{]*\{[^}]+\}/.test(key) && /:(ver|gone)$/.test(key));
-}
+/**
+ * The sink's bookkeeping keys next to values and groups (versions, tombstones): only they contain
+ * U+0000 (redis-cache slots.ts), so a user key such as `{product:42}:ver` is compared like any other.
+ */
+const isCompanion = isCompanionKey;
 
 const score = (text: string | undefined): number | null => (text === undefined ? null : Number(text));
 

@@ -42,7 +42,9 @@ local problems = {}
 local function check(index, allowed, what)
   local kind = redis.call('TYPE', KEYS[index])['ok']
   if kind ~= 'none' and not allowed[kind] then
-    table.insert(problems, what .. ' ' .. KEYS[index] .. ' holds a ' .. kind)
+    -- companion keys hold U+0000 (slots.ts): shown as \0 so the message stays printable
+    local shown = string.gsub(KEYS[index], '%z', '\\0')
+    table.insert(problems, what .. ' ' .. shown .. ' holds a ' .. kind)
   end
 end
 
