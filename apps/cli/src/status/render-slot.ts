@@ -26,12 +26,17 @@ export function slotBanner(health: SlotHealth | undefined, resync: ResyncEpisode
   if (resync?.state === 'running')
     lines.push(
       `RE-SYNCING since ${resync.lostAt} (${resync.problem}: ${resync.reason}); phase ${resync.phase ?? '?'}, ` +
-        `${resync.rowsDone ?? 0}/${resync.estimatedTotal ?? '?'} rows re-read; sinks are not current until it ends`,
+        `${resync.rowsDone ?? 0}/${resync.estimatedTotal ?? '?'} rows re-read; sinks are not current until it ends` +
+        (resync.slotLosses
+          ? `; its new slot was lost ${resync.slotLosses} time(s) (max_slot_wal_keep_size too small?)`
+          : ''),
     );
   else if (resync?.state === 'stopped')
     lines.push(
-      `STOPPED: ${resync.reason}. source.onSlotLost is 'stop': run \`${resync.action ?? 'distributary resync'}\` ` +
-        'then `distributary run` to re-snapshot and reconcile every sink',
+      resync.slotLosses
+        ? `STOPPED: ${resync.reason}. To finish the re-sync: ${resync.action ?? 'distributary resync'}`
+        : `STOPPED: ${resync.reason}. source.onSlotLost is 'stop': run \`${resync.action ?? 'distributary resync'}\` ` +
+            'then `distributary run` to re-snapshot and reconcile every sink',
     );
   else if (health?.state === 'lost')
     lines.push(`SLOT LOST: ${health.reason ?? ''}. The connector re-syncs on start (source.onSlotLost: resync)`);

@@ -30,6 +30,12 @@ export interface ResyncEpisode {
   finishedAt?: string;
   /** With onSlotLost: stop — what to run. */
   action?: string;
+  /**
+   * How often this episode's NEW slot was lost again before the re-snapshot ended: the re-read of every
+   * table wrote more WAL than max_slot_wal_keep_size keeps (the slot holds WAL from its consistent
+   * point until streaming starts). After MAX_RESYNC_SLOT_LOSSES the episode stops instead of looping.
+   */
+  slotLosses?: number;
 }
 
 export interface SlotHealthState {

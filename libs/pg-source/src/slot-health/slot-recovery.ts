@@ -23,6 +23,14 @@ import { nextFreeSeq } from './resume-seq';
  */
 export type SlotLostPolicy = 'resync' | 'stop';
 
+/**
+ * A re-sync holds its new slot's WAL from the consistent point until the re-snapshot ends. When
+ * re-reading the tables takes longer than max_slot_wal_keep_size lasts at the source's write rate, the
+ * new slot is lost too, and starting over can never finish: after this many losses within one episode
+ * the episode stops with the reason and what to change, instead of re-reading forever.
+ */
+export const MAX_RESYNC_SLOT_LOSSES = 3;
+
 export interface SlotRecoveryOptions {
   redis: RedisClient;
   keys: LogKeys;
@@ -61,12 +69,28 @@ export class SlotRecovery {
     if (problem === 'wrong-plugin')
       throw new SlotUnusableError(problem, reason, `replication slot "${slot}" cannot be used: ${reason}`);
     const state = await readSlotHealthState(redis, keys);
+    const stoppedByLosses =
+      state.resync?.state === 'stopped' && (state.resync.slotLosses ?? 0) >= MAX_RESYNC_SLOT_LOSSES;
+    if (stoppedByLosses && !state.resyncRequested)
+      // a restart alone changes nothing: the same re-read would lose its slot the same way
+      throw new SlotUnusableError(
+        problem,
+        reason,
+        `re-sync stopped: ${state.resync?.reason ?? reason}. To finish it: ${state.resync?.action ?? 'distributary resync'}`,
+      );
     const connector = await readConnectorState(redis, keys);
     const episode: ResyncEpisode =
       state.resync?.state === 'running'
         ? state.resync
         : state.resync?.state === 'stopped' && state.resyncRequested
-          ? { ...state.resync, state: 'running', phase: 'new-slot', action: undefined }
+          ? {
+              ...state.resync,
+              state: 'running',
+              phase: 'new-slot',
+              action: undefined,
+              resyncLsn: undefined,
+              slotLosses: undefined,
+            }
           : {
               state: 'running',
               problem: state.resyncRequested && problem === 'dropped' ? 'requested' : problem,
@@ -76,6 +100,7 @@ export class SlotRecovery {
               lostFromLsn: confirmedFlushLsn ?? connector.confirmedLsn,
               phase: 'new-slot',
             };
+    if (state.resync?.state === 'running' && state.resync.resyncLsn) await this.newSlotLostAgain(pool, episode, reason); // throws once the episode cannot finish
     if (this.options.policy === 'stop' && !state.resyncRequested && state.resync?.state !== 'running') {
       const action = `distributary resync --config <file>`;
       await writeSlotHealthState(redis, keys, { resync: { ...episode, state: 'stopped', action } });
@@ -99,6 +124,35 @@ export class SlotRecovery {
     await dropSlot(pool, slot, logger);
     // A new initial snapshot must run at the new slot's consistent point.
     await redis.del(keys.initialSnapshot());
+  }
+
+  /**
+   * The episode's new slot (created at resyncLsn) was lost before the re-snapshot ended. Counts it,
+   * says why in the log and the episode, and after MAX_RESYNC_SLOT_LOSSES stops the episode (state
+   * 'stopped', SlotUnusableError) with the WAL budget and what to do: a loop that re-reads every table
+   * only to lose the slot again would look busy forever while no sink ever becomes current.
+   */
+  private async newSlotLostAgain(pool: Pool, episode: ResyncEpisode, reason: string): Promise<void> {
+    const { redis, keys, slot, logger } = this.options;
+    const losses = (episode.slotLosses ?? 0) + 1;
+    episode.slotLosses = losses;
+    const keep = await maxSlotWalKeepSize(pool);
+    const why =
+      `the re-sync's new slot was lost again (${losses} of ${MAX_RESYNC_SLOT_LOSSES} times) after re-reading ` +
+      `${episode.rowsDone ?? 0} rows: re-reading every table takes more WAL than max_slot_wal_keep_size ` +
+      `(${keep}) keeps, because the new slot holds WAL from its consistent point until streaming starts`;
+    logger.error({ slot, losses, maxSlotWalKeepSize: keep, reason }, why);
+    if (losses < MAX_RESYNC_SLOT_LOSSES) return;
+    const action =
+      `raise max_slot_wal_keep_size (now ${keep}) above the WAL the source writes while every table is re-read ` +
+      `(or re-sync at a quieter time), then run \`distributary resync --config <file>\``;
+    await writeSlotHealthState(redis, keys, {
+      resync: { ...episode, state: 'stopped', reason: `${why}. ${reason}`, action },
+    });
+    slotMetrics.resyncRunning.set({ slot }, 0);
+    await dropSlot(pool, slot, logger);
+    await redis.del(keys.initialSnapshot());
+    throw new SlotUnusableError('lost', reason, `re-sync stopped: ${why}. To finish it: ${action}`);
   }
 
   /**
@@ -203,5 +257,15 @@ export async function dropSlot(pool: Pool, slot: string, logger: Logger): Promis
       logger.warn({ error: (error as Error).message }, 'cannot drop the unusable slot yet; retrying');
       await sleep(500);
     }
+  }
+}
+
+/** PostgreSQL's max_slot_wal_keep_size as it shows it (e.g. '64MB'; '-1' is unlimited). */
+async function maxSlotWalKeepSize(pool: Pool): Promise<string> {
+  try {
+    const { rows } = await pool.query<{ max_slot_wal_keep_size: string }>('SHOW max_slot_wal_keep_size');
+    return rows[0]?.max_slot_wal_keep_size ?? '?';
+  } catch {
+    return '?';
   }
 }
