@@ -28,13 +28,13 @@ export class CacheModel {
    */
   constructor(config: RedisCacheSinkConfig, pipeline = 'distributary') {
     this.table = config.from;
-    this.key = new KeyTemplate(config.key);
-    this.value = new ValueRenderer(config.value);
-    this.filter = config.filter === undefined ? undefined : new RowFilter(config.filter);
-    this.queries = config.queries.map((query, index) => new QueryCache(index, query, config.key));
     this.namespace =
       config.namespace ??
       (pipeline === 'distributary' ? `distributary:${config.name}` : `distributary:${pipeline}:${config.name}`);
+    this.key = new KeyTemplate(config.key, this.namespace);
+    this.value = new ValueRenderer(config.value);
+    this.filter = config.filter === undefined ? undefined : new RowFilter(config.filter);
+    this.queries = config.queries.map((query, index) => new QueryCache(index, query, config.key, this.namespace));
   }
 
   /** The cached form of a complete row, or undefined when the sink filter leaves it out. */

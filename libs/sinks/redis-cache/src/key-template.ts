@@ -1,13 +1,21 @@
 import { parseKeyTemplate, type KeyTemplatePart } from '@distributary/config';
 import { EventRejectedError, type ColumnValue, type Row } from '@distributary/core';
+import { isBookkeepingName } from './row-state';
 import { assertUserKey } from './slots';
 
-/** A parsed `product:{id}` template. render() fills it from a row; a null column gives `null`. */
+/**
+ * A parsed `product:{id}` template. render() fills it from a row; a null column gives `null`.
+ * `namespace`: set for templates that render Redis keys (values, groups; not members): a key that
+ * names the sink's own row records or owner marker there is rejected.
+ */
 export class KeyTemplate {
   private readonly parts: KeyTemplatePart[];
   readonly columns: string[];
 
-  constructor(readonly source: string) {
+  constructor(
+    readonly source: string,
+    private readonly namespace?: string,
+  ) {
     this.parts = parseKeyTemplate(source);
     this.columns = this.parts.flatMap((part) => ('column' in part ? [part.column] : []));
   }
@@ -19,7 +27,8 @@ export class KeyTemplate {
 
   /**
    * The rendered key, `null` when a column is null, or a rejection when a column is absent or not a
-   * scalar, or when the key holds U+0000 (reserved for the sink's bookkeeping keys, see slots.ts).
+   * scalar, or when the key holds U+0000 (reserved for the sink's bookkeeping keys, see slots.ts) or
+   * names the namespace's row records or owner marker.
    */
   render(row: Row): string | null {
     let key = '';
@@ -37,6 +46,11 @@ export class KeyTemplate {
       key += text;
     }
     assertUserKey(key, this.source);
+    if (this.namespace !== undefined && isBookkeepingName(this.namespace, key))
+      throw new EventRejectedError(
+        `key template "${this.source}" rendered "${key}", a name the sink keeps its row records under ` +
+          `(namespace "${this.namespace}"); change the key template, the data or the sink's \`namespace\``,
+      );
     return key;
   }
 

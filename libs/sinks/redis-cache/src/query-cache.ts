@@ -30,8 +30,9 @@ export class QueryCache {
     readonly index: number,
     readonly config: RedisCacheQueryConfig,
     defaultMember: string,
+    namespace?: string,
   ) {
-    this.group = new KeyTemplate(config.key);
+    this.group = new KeyTemplate(config.key, namespace);
     this.member = new KeyTemplate(config.member ?? defaultMember);
     this.filter = config.filter === undefined ? undefined : new RowFilter(config.filter);
     this.kind = config.score === undefined ? 'set' : 'zset';

@@ -20,7 +20,7 @@ import { cacheDurability, type CacheDurability } from './durability';
 import { EventApplier, type EventOutcome } from './event-applier';
 import { cacheMetrics } from './metrics';
 import { asRetryable, classifyFailure } from './redis-errors';
-import { readRowState, rowStatePattern } from './row-state';
+import { ownerKey, readRowState, rowStatePattern } from './row-state';
 import { scanKeys } from './scan-keys';
 import { versionOf } from './version';
 
@@ -136,7 +136,7 @@ export class RedisCacheSink implements Sink {
    * place refuses to open, naming the owner, instead of mixing row records.
    */
   private async claimNamespace(client: RedisClient): Promise<void> {
-    const key = `${this.model.namespace}:owner`;
+    const key = ownerKey(this.model.namespace);
     const me = `${this.pipeline}/${this.name}`;
     const owner = await withDeadline(
       'owner marker',

@@ -16,6 +16,20 @@ export interface RowState {
   gone: boolean;
 }
 
+/** The namespace's ownership marker (RedisCacheSink.claimNamespace). */
+export function ownerKey(namespace: string): string {
+  return `${namespace}:owner`;
+}
+
+/**
+ * True when `key` is one of the names the sink keeps its row records and owner marker under. A key
+ * rendered from data must never be one (it would overwrite a row record, or be taken for one by a
+ * TRUNCATE): KeyTemplate rejects it for value and group keys.
+ */
+export function isBookkeepingName(namespace: string, key: string): boolean {
+  return key === ownerKey(namespace) || key.startsWith(`${namespace}:row:`);
+}
+
 export function rowStateKey(namespace: string, table: string, key: Row): string {
   return `${namespace}:row:${canonicalKey(table, key)}`;
 }

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { Row } from '@distributary/core';
+import { ownerKey, rowStateKey } from '../src/row-state';
 import { isCompanionKey } from '../src/slots';
-import { batch, cacheSuite, ev, keysMatching, targets } from './harness';
+import { TABLE, batch, cacheSuite, ev, keysMatching, targets } from './harness';
 
 /**
  * Keys are rendered from DATA, so a row may render exactly the name the sink would give another
@@ -114,6 +115,28 @@ describe.each(targets)('redis cache sink: a key rendered from data never names b
     expect(back.rejected).toEqual([]);
     expect(await client.smembers(group)).toEqual(['2']);
     expect(await client.smembers(`{${group}}:gone`)).toEqual([]);
+  });
+
+  it('a key rendered to a row record or the owner marker of the namespace is dead-lettered', async () => {
+    const { prefix, open, client } = suite;
+    const namespace = `${prefix}:state`;
+    const sink = await open({ key: '{id}', namespace });
+    const x = `${prefix}:x`;
+    expect((await sink.apply(batch([ev('c', 100, { id: x, name: 'x v1' })]))).applied).toBe(1);
+    const record = rowStateKey(namespace, TABLE, { id: x });
+    for (const [lsn, id] of [
+      [200, record],
+      [300, ownerKey(namespace)],
+    ] as const) {
+      const result = await sink.apply(batch([ev('c', lsn, { id, name: 'intruder' })]));
+      expect(result.rejected).toHaveLength(1);
+      expect(result.rejected[0].error).toMatch(/row records/);
+    }
+    expect(await client.hget(record, 'k')).toBe(x);
+    expect(await client.get(ownerKey(namespace))).toBe('distributary/product-cache');
+    const updated = await sink.apply(batch([ev('u', 400, { id: x, name: 'x v2' })]));
+    expect(updated.rejected).toEqual([]);
+    expect(await read(x)).toEqual({ id: x, name: 'x v2' });
   });
 
   it('a rendered key holding U+0000 (reserved for bookkeeping) is dead-lettered, nothing written', async () => {
