@@ -107,14 +107,24 @@ export interface ChaosResult {
   summary: string;
 }
 
+/**
+ * The source's max_slot_wal_keep_size in MB: small, so the planned slot loss happens quickly, but large
+ * enough that the re-sync which follows — re-reading every row, the large transaction's included,
+ * while the view sinks write into the same cluster — fits in it (with 64 MB a 1M-row run lost each new
+ * slot again; the re-sync now stops after 3 such losses, see slot-recovery.ts).
+ */
+function walKeepMb(largeTransactionRows: number): number {
+  return Math.max(64, Math.ceil(largeTransactionRows / 1000) * 2);
+}
+
 /** Writes WAL segments and checkpoints until PostgreSQL invalidates the slot; returns its wal_status. */
-async function loseSlot(url: string, slot: string): Promise<string> {
+async function loseSlot(url: string, slot: string, keepMb: number): Promise<string> {
   const client = new Client({ connectionString: url });
   client.on('error', () => undefined); // a PostgreSQL crash-restart meanwhile: the query in flight fails
   await client.connect();
   try {
     let status = '';
-    for (let i = 0; i < 40 && status !== 'lost'; i++) {
+    for (let i = 0; i < keepMb / 16 + 24 && status !== 'lost'; i++) {
       await client.query('SELECT pg_logical_emit_message(false, $1, $2)', ['chaos', 'x']);
       await client.query('SELECT pg_switch_wal()');
       if (i % 4 === 3) await client.query('CHECKPOINT');
@@ -158,7 +168,7 @@ export async function runChaos(partial: Partial<ChaosOptions> = {}): Promise<Cha
 
   const pg = await ThrowawayPostgres.create(
     join(dir, 'postgres'),
-    options.loseSlot ? ["max_slot_wal_keep_size = '64MB'"] : [],
+    options.loseSlot ? [`max_slot_wal_keep_size = '${walKeepMb(options.largeTransactionRows)}MB'`] : [],
   );
   const cleanups: (() => Promise<void>)[] = [() => pg.destroy()];
   const keepers: (() => void)[] = [() => pg.keepRunning()];
@@ -289,7 +299,7 @@ export async function runChaos(partial: Partial<ChaosOptions> = {}): Promise<Cha
         run: async () => {
           await supervisors[0].hold('connector');
           try {
-            log(`  slot: ${await loseSlot(sourceUrl, first.slotName)}`);
+            log(`  slot: ${await loseSlot(sourceUrl, first.slotName, walKeepMb(options.largeTransactionRows))}`);
           } finally {
             supervisors[0].release('connector');
           }
