@@ -11,6 +11,8 @@ export const ENTRIES_PER_CALL = 1000;
 export interface PackedCall {
   args: PackedArgs;
   entries: number;
+  /** ID of its last entry. */
+  lastId: string;
 }
 
 /**
@@ -32,8 +34,10 @@ export class AppendBatch {
   constructor(
     private readonly keys: LogKeys,
     private readonly partitions: number,
-    /** Initial buffer size of a stream's call (the appender passes what its last call needed: no regrowth). */
-    private readonly callBytesHint: (stream: string) => number | undefined = () => undefined,
+    /** Where a stream's call starts writing (the appender passes a recycled buffer of the size it needed last). */
+    private readonly bufferFor: (stream: string) => Buffer | undefined = () => undefined,
+    /** Receives buffers a call grew out of. */
+    private readonly discard?: (buffer: Buffer) => void,
   ) {}
 
   get empty(): boolean {
@@ -69,7 +73,7 @@ export class AppendBatch {
     }
     let call = calls[calls.length - 1];
     if (!call || call.entries === ENTRIES_PER_CALL) {
-      call = { args: new PackedArgs(this.callBytesHint(stream)), entries: 0 };
+      call = { args: new PackedArgs(this.bufferFor(stream), this.discard), entries: 0, lastId: '' };
       calls.push(call);
     }
     const args = call.args;
@@ -83,6 +87,7 @@ export class AppendBatch {
       args.string(fields[field]);
     }
     call.entries++;
+    call.lastId = id;
     this.bytes += args.bytes - before;
   }
 }

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { partitionFor, type ChangeEvent } from '@distributary/core';
 import {
+  AppendChain,
   LogAppender,
   LogKeys,
   PartitionCountMismatchError,
@@ -139,6 +140,37 @@ describe.each(targets)('LogAppender on %s', (_name, connect) => {
         logged.push(entry.event);
     logged.sort((a, b) => a.pos.seq - b.pos.seq);
     expect(logged).toEqual(events);
+  });
+
+  it('never lets a call land after an earlier call of its chain that did not: GAP, nothing appended', async () => {
+    const appender = new LogAppender(redis, keys, partitions);
+    const chain = new AppendChain();
+    const stream = keys.partition(partitionFor('public.items', { id: 1 }, partitions));
+    const first = appender.newBatch();
+    first.addEvent(event(1, 8000n, 0));
+    expect(await appender.write(first, chain)).toEqual({ appended: 1, duplicates: 0, absent: [] });
+    // A call sent after it that never reached the stream (MOVED, lost in a restart)…
+    chain.next(stream, '8001-0');
+    // …so the next call of the chain must not land either.
+    const later = appender.newBatch();
+    later.addEvent(event(1, 8002n, 0));
+    await expect(appender.write(later, chain)).rejects.toThrow(/GAP .* ends at 8000-0, before 8001-0/);
+    expect(await redis.xrange(stream, '8001-0', '+')).toEqual([]);
+    // The writer's replay (a new chain) fills the stream in order.
+    const replay = appender.newBatch();
+    replay.addEvent(event(1, 8000n, 0));
+    replay.addEvent(event(1, 8001n, 0));
+    replay.addEvent(event(1, 8002n, 0));
+    expect(await appender.write(replay, new AppendChain())).toEqual({ appended: 2, duplicates: 1, absent: [] });
+    // IDs compare as 64-bit text, not as Lua numbers: 2^53 + 1 is above 2^53.
+    const big = appender.newBatch();
+    big.addEvent(event(1, 9007199254740992n, 0));
+    const bigChain = new AppendChain();
+    await appender.write(big, bigChain);
+    bigChain.next(stream, '9007199254740993-0');
+    const after = appender.newBatch();
+    after.addEvent(event(1, 9007199254740994n, 0));
+    await expect(appender.write(after, bigChain)).rejects.toThrow(/GAP/);
   });
 
   it('refuses a partition count other than the recorded one', async () => {

@@ -1,6 +1,7 @@
 import { Cluster } from 'ioredis';
 import { DistributaryError, partitionFor, type ChangeEvent, type Lsn, type TxMarker } from '@distributary/core';
 import { AppendBatch } from './append-batch';
+import { BufferPool } from './buffer-pool';
 import { clusterSlot } from './cluster-slot';
 import type { LogKeys } from './keys';
 import { luaScript } from './lua-script';
@@ -43,12 +44,36 @@ interface ScriptCall {
   stream: string;
   /** The call's entries, packed into one argument (see PackedArgs). */
   packed: Buffer;
+  /** Last ID of the writer's previous call for this stream ('' = none): see AppendChain. */
+  after: string;
+}
+
+/**
+ * One writer's sequence of appends (a replication session): each script call names the last ID of
+ * the writer's previous call for the same stream, and the script appends nothing unless the stream
+ * has reached it. A later call therefore never lands after an earlier one that failed — whatever
+ * Redis did in between (a Cluster MOVED for the earlier call while the later one reached the slot's
+ * new node, a restart losing an unanswered call). The writer fails instead and replays from its last
+ * confirmed position, and the replay fills the stream without a gap. A new writer (after a failure)
+ * starts a new chain.
+ */
+export class AppendChain {
+  private readonly last = new Map<string, string>();
+
+  /** The previous call's last ID for `stream` ('' if none), recording `lastId` as the new one. */
+  next(stream: string, lastId: string): string {
+    const previous = this.last.get(stream) ?? '';
+    this.last.set(stream, lastId);
+    return previous;
+  }
 }
 
 export class LogAppender {
   private readonly script = luaScript('append-batch');
   /** Bytes the last call of each stream needed: the next batch's buffer for it starts that big. */
   private readonly callBytes = new Map<string, number>();
+  /** Buffers of answered calls, reused by the next batches. */
+  private readonly buffers = new BufferPool();
 
   constructor(
     private readonly redis: RedisClient,
@@ -71,7 +96,12 @@ export class LogAppender {
 
   /** An empty batch to fill with addEvent / addMarker and hand to write(). */
   newBatch(): AppendBatch {
-    return new AppendBatch(this.keys, this.partitions, (stream) => this.callBytes.get(stream));
+    return new AppendBatch(
+      this.keys,
+      this.partitions,
+      (stream) => this.buffers.take(this.callBytes.get(stream) ?? MIN_CALL_BYTES),
+      (buffer) => this.buffers.give(buffer),
+    );
   }
 
   /** Appends events (and optional transaction markers) in one round trip per node. */
@@ -86,17 +116,25 @@ export class LogAppender {
     return partitionFor(event.table, event.key, this.partitions);
   }
 
-  /** Writes a batch: resolves once Redis replied for every entry (durable under `appendfsync always`). */
-  async write(batch: AppendBatch): Promise<AppendResult> {
+  /**
+   * Writes a batch: resolves once Redis replied for every entry (durable under `appendfsync always`).
+   * With a chain, the batch's calls continue the chain's previous ones (see AppendChain); batches of
+   * one chain must be written in order (this method records the chain before it awaits anything).
+   */
+  async write(batch: AppendBatch, chain?: AppendChain): Promise<AppendResult> {
     if (batch.empty) return { appended: 0, duplicates: 0, absent: [] };
     const calls: ScriptCall[] = [];
     for (const [stream, packedCalls] of batch.streams) {
-      for (const call of packedCalls) calls.push({ stream, packed: call.args.finish() });
+      for (const call of packedCalls)
+        calls.push({ stream, packed: call.args.finish(), after: chain ? chain.next(stream, call.lastId) : '' });
       const first = packedCalls[0].args.bytes;
       this.callBytes.set(stream, Math.min(MAX_CALL_BYTES, Math.max(MIN_CALL_BYTES, first + (first >> 3))));
     }
     const groups = this.redis instanceof Cluster ? byNode(this.redis, calls) : [calls];
     const results = await Promise.all(groups.map((group) => this.writeGroup(group)));
+    // Answered: ioredis is done with the buffers (after a failure they are left to the GC).
+    for (const packedCalls of batch.streams.values())
+      for (const call of packedCalls) this.buffers.give(call.args.storage);
     return results.reduce((a, b) => ({
       appended: a.appended + b.appended,
       duplicates: a.duplicates + b.duplicates,
@@ -108,7 +146,7 @@ export class LogAppender {
     const pipeline = this.redis.pipeline();
     // EVAL (not EVALSHA): a script cache flushed by a Redis restart can never make one call fail while
     // a later one of the same stream succeeds. Redis compiles the script once and caches it by digest.
-    for (const call of calls) pipeline.eval(this.script.source, 1, call.stream, call.packed);
+    for (const call of calls) pipeline.eval(this.script.source, 1, call.stream, call.packed, call.after);
     const replies = (await pipeline.exec()) ?? [];
     if (replies.length !== calls.length) throw new Error(`log append: ${replies.length} replies for ${calls.length}`);
     const result: AppendResult = { appended: 0, duplicates: 0, absent: [] };

@@ -12,6 +12,7 @@ const STR16 = 0xda;
 const STR32 = 0xdb;
 const UINT32 = 0xce;
 const INITIAL_BYTES = 16 * 1024;
+const MIN_BYTES = 64;
 
 /** Buffer#utf8Write (Node's own, untyped): like write(text, offset) without the argument juggling. */
 type Utf8Writer = (this: Buffer, text: string, offset: number) => number;
@@ -28,8 +29,20 @@ export class PackedArgs {
   /** Elements written. */
   count = 0;
 
-  constructor(initialBytes = INITIAL_BYTES) {
-    this.buffer = Buffer.allocUnsafe(Math.max(64, initialBytes));
+  /**
+   * @param buffer where to start writing (e.g. one recycled from an earlier call); replaced by a
+   *   bigger one when it fills up, and `discard` receives the one left behind.
+   */
+  constructor(
+    buffer: Buffer = Buffer.allocUnsafe(INITIAL_BYTES),
+    private readonly discard: (buffer: Buffer) => void = () => undefined,
+  ) {
+    this.buffer = buffer.length >= MIN_BYTES ? buffer : Buffer.allocUnsafe(MIN_BYTES);
+  }
+
+  /** The whole underlying buffer (to recycle once Redis has answered the call). */
+  get storage(): Buffer {
+    return this.buffer;
   }
 
   get bytes(): number {
@@ -105,6 +118,7 @@ export class PackedArgs {
     while (size < needed) size *= 2;
     const grown = Buffer.allocUnsafe(size);
     this.buffer.copy(grown, 0, 0, this.length);
+    this.discard(this.buffer);
     this.buffer = grown;
   }
 }

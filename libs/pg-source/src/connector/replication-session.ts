@@ -1,6 +1,7 @@
 import type { Pool } from 'pg';
 import { canonicalKey, positionToId, type ChangeEvent, type Lsn, type Row } from '@distributary/core';
 import {
+  AppendChain,
   ConfirmationGate,
   findLatestEventOfKey,
   type AppendBatch,
@@ -81,6 +82,16 @@ export interface StreamObserver {
   durableThrough(lsn: Lsn): void;
 }
 
+/** The worst the session's back-pressure allowed so far. */
+export interface FlowStats {
+  /** Encoded bytes batched or appended but not yet durable, at their peak. */
+  peakBytes: number;
+  /** Appends in flight at their peak. */
+  peakAppends: number;
+  /** Times the replication socket was paused because of the byte bound. */
+  pauses: number;
+}
+
 /** One append (or a bare confirmation) in LSN order; confirmed once it and all before it are done. */
 interface InFlight {
   /** LSN that may be confirmed once this and every earlier append are durable. */
@@ -99,11 +110,15 @@ export class ReplicationSession {
   private readonly gate: ConfirmationGate;
   private readonly toastSources: ToastSources;
   private readonly maxInFlightBytes: number;
+  /** This session's appends, each continuing the previous one per stream (see AppendChain). */
+  private readonly chain = new AppendChain();
   private batch: AppendBatch;
   private batchKeys: string[] = [];
   private batchAfters: (Row | undefined)[] = [];
   private readonly inFlight: InFlight[] = [];
   private inFlightBytes = 0;
+  /** What back-pressure held at its worst (tests and diagnostics). */
+  private readonly flow: FlowStats = { peakBytes: 0, peakAppends: 0, pauses: 0 };
   private pendingConfirm: Lsn | null = null;
   private flushScheduled = false;
   private settledWaiters: (() => void)[] = [];
@@ -196,6 +211,10 @@ export class ReplicationSession {
     return this.reported;
   }
 
+  get flowStats(): FlowStats {
+    return { ...this.flow };
+  }
+
   private fail(error: Error): void {
     if (this.failure || this.closing) return;
     this.failure = error;
@@ -261,8 +280,12 @@ export class ReplicationSession {
   /** Pauses the socket above the byte bound (or while a message waits on I/O); resumes below half. */
   private applyBackpressure(): void {
     const bytes = this.inFlightBytes + this.batch.bytes;
-    if (bytes > this.maxInFlightBytes) this.stream.pause();
-    else if (
+    if (bytes > this.flow.peakBytes) this.flow.peakBytes = bytes;
+    if (this.inFlight.length > this.flow.peakAppends) this.flow.peakAppends = this.inFlight.length;
+    if (bytes > this.maxInFlightBytes) {
+      if (!this.stream.isPaused) this.flow.pauses++;
+      this.stream.pause();
+    } else if (
       this.stream.isPaused &&
       !this.blocked &&
       this.queueHead >= this.queue.length &&
@@ -300,7 +323,7 @@ export class ReplicationSession {
         if (!event) return this.add(this.decoder.insert(message));
         this.beginMarker();
         this.push(event, true, this.decoder.lastCanonical);
-        if (this.batch.events >= this.options.batchSize) this.flush();
+        if (this.batchFull()) this.flush();
         return undefined;
       }
       case 'update':
@@ -318,7 +341,7 @@ export class ReplicationSession {
           });
         this.beginPending = false;
         this.pendingConfirm = message.endLsn;
-        if (this.batch.events >= this.options.batchSize) this.flush();
+        if (this.batchFull()) this.flush();
         else this.scheduleFlush();
         return undefined;
       }
@@ -346,6 +369,15 @@ export class ReplicationSession {
     if (!message.transactional && !this.decoder.transaction) this.confirmAfterInFlight(message.lsn);
   }
 
+  /**
+   * A batch is sent at `batchSize` events, or once it holds half the byte bound: big rows would
+   * otherwise fill the bound before the batch is full, pause the socket, and wait forever for the
+   * events (or the commit) that would send it.
+   */
+  private batchFull(): boolean {
+    return this.batch.events >= this.options.batchSize || this.batch.bytes >= this.maxInFlightBytes / 2;
+  }
+
   /** The transaction's begin marker goes before its first event. */
   private beginMarker(): void {
     if (!this.beginPending) return;
@@ -362,7 +394,7 @@ export class ReplicationSession {
       if (change.unchanged.length > 0 && change.event.after) return this.addFilling(changes, i);
       this.push(change.event, true, change.canonical);
     }
-    if (this.batch.events >= this.options.batchSize) this.flush();
+    if (this.batchFull()) this.flush();
     return undefined;
   }
 
@@ -377,7 +409,7 @@ export class ReplicationSession {
       for (const entry of event.filled ?? []) connectorMetrics.toastFilled.inc({ source: entry.split(':').pop() });
       this.push(event, true, change.canonical);
     }
-    if (this.batch.events >= this.options.batchSize) this.flush();
+    if (this.batchFull()) this.flush();
   }
 
   /** Encodes a decoded event into the batch; `fromStream` false for rows an observer adds (snapshot). */
@@ -461,7 +493,7 @@ export class ReplicationSession {
     const stopTimer = connectorMetrics.appendSeconds.startTimer();
     this.outstanding++;
     this.deps.appender
-      .write(batch)
+      .write(batch, this.chain)
       .then(
         (result) => {
           stopTimer();
