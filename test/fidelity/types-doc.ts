@@ -74,7 +74,8 @@ const SINKS = `
 - **Schema changes** (\`ADD COLUMN … DEFAULT\`, \`ALTER COLUMN … TYPE\`, \`DROP COLUMN\`) re-snapshot the
   table (\`source.onSchemaChange: resync\`), so old rows reach every sink in the new shape: new fields
   with their default, retyped values in the new type's representation, dropped fields removed. A
-  view whose read columns change type refuses to apply until the worker restarts and rebuilds it.
+  view whose read columns change type rebuilds itself from the compacted log in the new shape
+  (staging table, swapped) and applies on.
 - The fidelity suite (\`test/fidelity/\`) checks all of this against PostgreSQL's text for a table
   with a column of every built-in type and a wider sweep (\`sweep-table.ts\`: extension types, domains
   over json and timestamptz, nested composites, arrays of every kind, odd enum labels, quoted names,

@@ -102,8 +102,10 @@ export class MaterializedViewSink implements Sink {
   private view?: ResolvedView;
   private statements?: ViewStatements;
   private stale = false;
-  /** Set when the source tables' columns changed under the running view (see checkShape). */
+  /** Set when the source tables' columns changed under the running view and it cannot rebuild here (see checkShape). */
   private shapeChange?: string;
+  /** The reopen (and rebuild) in progress after a shape change: every partition waits for the one. */
+  private reshaping?: Promise<void>;
   /** Snapshots whose rows were already checked for a shape change. */
   private readonly checkedSnapshots = new Set<string>();
   private lastCommitTs?: string;
@@ -288,9 +290,11 @@ export class MaterializedViewSink implements Sink {
    * makes the view's mirrors and outputs the wrong shape: applying on would convert new values to the
    * old types or dead-letter them. The connector re-snapshots a changed table (onSchemaChange: resync),
    * so the first batch holding rows of a new snapshot of a view table (or a batch whose values do not
-   * convert) re-reads the source catalog. When the view's shape changed, apply() refuses — a retried
-   * error shown in the worker's status, never a silent change — until the worker reopens the sink,
-   * which rebuilds the view from the compacted log in the new shape (rebuild on open).
+   * convert) re-reads the source catalog. When the view's shape changed, the sink reopens itself: a
+   * worker opens sinks through rebuild-on-open, so the reopen rebuilds the view from the compacted log in
+   * the new shape (a staging table, swapped under the apply lock) and apply goes on with the new
+   * statements — the view heals in place. Opened without that (no log to rebuild from), apply refuses
+   * with a retried error shown in status until the worker restarts: never a silent change.
    */
   private async checkShape(events: ChangeEvent[], force = false): Promise<void> {
     if (this.shapeChange) throw new RetryableError(this.shapeChange);
@@ -311,12 +315,24 @@ export class MaterializedViewSink implements Sink {
     }
     for (const id of snapshots) this.checkedSnapshots.add(id);
     if (!changed) return;
+    this.logger.warn(
+      { tables: this.tables, changed },
+      `view ${this.name}: a source table changed shape; rebuilding the view from the compacted log in the new shape`,
+    );
+    this.reshaping ??= this.reopen().finally(() => (this.reshaping = undefined));
+    await this.reshaping;
+    if (!this.stale) return;
     this.shapeChange =
       `view ${this.name}: a source table of the view changed shape (${changed}); ` +
       `restart the worker: it rebuilds the view from the compacted log in the new shape — ` +
       `nothing is applied until then`;
     this.logger.error({ tables: this.tables }, this.shapeChange);
     throw new RetryableError(this.shapeChange);
+  }
+
+  /** open() again: through a worker's rebuild-on-open (an own property replacing the method) it rebuilds. */
+  private async reopen(): Promise<void> {
+    await this.open();
   }
 
   private async maybePurgeTombstones(client: PoolClient, statements: ViewStatements): Promise<void> {
