@@ -63,7 +63,7 @@ describe('fidelity: schema changes refresh old rows in every sink', () => {
       ...(view ? await viewDifferences() : []),
     ];
     await waitFor(`every sink to equal the source after ${step}`, async () => (await check()).length === 0, {
-      timeoutMs: 30_000,
+      timeoutMs: 90_000,
     }).catch(() => undefined);
     expect(pipeline.connectorError(), 'the connector failed').toBeUndefined();
     expect(await check(), `sinks after ${step}`).toEqual([]);

@@ -102,10 +102,15 @@ export class MaterializedViewSink implements Sink {
   private view?: ResolvedView;
   private statements?: ViewStatements;
   private stale = false;
-  /** Set when the source tables' columns changed under the running view and it cannot rebuild here (see checkShape). */
+  /** Set when the source tables' columns changed under the running view and it cannot rebuild here (see reshape). */
   private shapeChange?: string;
   /** The reopen (and rebuild) in progress after a shape change: every partition waits for the one. */
   private reshaping?: Promise<void>;
+  /** A shape change found by a batch already applying (a value that did not convert): reshape next. */
+  private pendingShapeChange?: string;
+  /** Applies past the shape check, inside their transaction: a reshape waits until none is left. */
+  private appliesInFlight = 0;
+  private readonly drainWaiters: (() => void)[] = [];
   /** Snapshots whose rows were already checked for a shape change. */
   private readonly checkedSnapshots = new Set<string>();
   private lastCommitTs?: string;
@@ -223,12 +228,25 @@ export class MaterializedViewSink implements Sink {
   }
 
   async apply(batch: SinkBatch): Promise<ApplyResult> {
-    const statements = this.requireOpen();
+    while (this.reshaping) await this.reshaping.catch(() => undefined);
+    this.requireOpen();
     if (this.stale)
       throw new DistributaryError(
         `view ${this.name}: its SQL changed since ${this.config.view.table} was built; call rebuild() before applying`,
       );
-    await this.checkShape(batch.events);
+    if (this.shapeChange) throw new RetryableError(this.shapeChange);
+    const changed = this.pendingShapeChange ?? (await this.detectShapeChange(batch.events));
+    if (changed) await this.reshape(changed);
+    const statements = this.requireOpen();
+    this.appliesInFlight++;
+    try {
+      return await this.applyShaped(batch, statements);
+    } finally {
+      if (--this.appliesInFlight === 0) for (const wake of this.drainWaiters.splice(0)) wake();
+    }
+  }
+
+  private async applyShaped(batch: SinkBatch, statements: ViewStatements): Promise<ApplyResult> {
     const stopTimer = viewMetrics.batchSeconds.startTimer({ sink: this.name });
     const unconvertible: RejectedEvent[] = [];
     const excluded = new Set<string>();
@@ -268,10 +286,16 @@ export class MaterializedViewSink implements Sink {
         return { applied, skippedAsStale: skipped, rejected };
       } catch (error) {
         if (attempt === 0 && isDataError(error)) {
-          await this.checkShape(batch.events, true).catch((changed: unknown) => {
+          const changed = await this.detectShapeChange(batch.events, true).catch((failed: unknown) => {
             stopTimer();
-            throw changed;
+            throw failed;
           });
+          if (changed) {
+            // not here, inside this batch's apply: the next apply() reshapes once every apply has left
+            this.pendingShapeChange = changed;
+            stopTimer();
+            throw new RetryableError(`view ${this.name}: a source table changed shape (${changed}); rebuilding`);
+          }
           const found = await this.findUnconvertible(statements, attempted);
           if (found.length) {
             for (const entry of found) excluded.add(positionToId(entry.event.pos));
@@ -290,19 +314,14 @@ export class MaterializedViewSink implements Sink {
    * makes the view's mirrors and outputs the wrong shape: applying on would convert new values to the
    * old types or dead-letter them. The connector re-snapshots a changed table (onSchemaChange: resync),
    * so the first batch holding rows of a new snapshot of a view table (or a batch whose values do not
-   * convert) re-reads the source catalog. When the view's shape changed, the sink reopens itself: a
-   * worker opens sinks through rebuild-on-open, so the reopen rebuilds the view from the compacted log in
-   * the new shape (a staging table, swapped under the apply lock) and apply goes on with the new
-   * statements — the view heals in place. Opened without that (no log to rebuild from), apply refuses
-   * with a retried error shown in status until the worker restarts: never a silent change.
+   * convert) re-reads the source catalog. Returns what changed, or undefined.
    */
-  private async checkShape(events: ChangeEvent[], force = false): Promise<void> {
-    if (this.shapeChange) throw new RetryableError(this.shapeChange);
+  private async detectShapeChange(events: ChangeEvent[], force = false): Promise<string | undefined> {
     const snapshots = new Set<string>();
     for (const event of events)
       if (event.snapshot && !this.checkedSnapshots.has(event.snapshot) && this.tables.includes(event.table))
         snapshots.add(event.snapshot);
-    if (!force && snapshots.size === 0) return;
+    if (!force && snapshots.size === 0) return undefined;
     const catalog = await loadCatalog(this.deps.sourceUrl ?? this.config.view.postgres, this.tables).catch((error) => {
       throw classifyTargetError(error, `view ${this.name}: reading the source catalog`);
     });
@@ -314,25 +333,36 @@ export class MaterializedViewSink implements Sink {
       changed = error instanceof Error ? error.message : String(error);
     }
     for (const id of snapshots) this.checkedSnapshots.add(id);
-    if (!changed) return;
-    this.logger.warn(
-      { tables: this.tables, changed },
-      `view ${this.name}: a source table changed shape; rebuilding the view from the compacted log in the new shape`,
-    );
-    this.reshaping ??= this.reopen().finally(() => (this.reshaping = undefined));
-    await this.reshaping;
-    if (!this.stale) return;
-    this.shapeChange =
-      `view ${this.name}: a source table of the view changed shape (${changed}); ` +
-      `restart the worker: it rebuilds the view from the compacted log in the new shape — ` +
-      `nothing is applied until then`;
-    this.logger.error({ tables: this.tables }, this.shapeChange);
-    throw new RetryableError(this.shapeChange);
+    return changed;
   }
 
-  /** open() again: through a worker's rebuild-on-open (an own property replacing the method) it rebuilds. */
-  private async reopen(): Promise<void> {
-    await this.open();
+  /**
+   * The view's shape changed: the sink reopens itself once no apply is inside its transaction (new
+   * applies wait for the reopen). A worker opens sinks through rebuild-on-open, so the reopen rebuilds
+   * the view from the compacted log in the new shape (a staging table, swapped under the apply lock) and
+   * applies go on with the new statements: the view heals in place. The log holds every event an apply
+   * committed before the reopen, so the rebuild has them; events applied again afterwards are
+   * idempotent, as after any rebuild on open. Opened without that (no log to rebuild from), apply
+   * refuses with a retried error shown in status until the worker restarts: never a silent change.
+   */
+  private async reshape(changed: string): Promise<void> {
+    this.reshaping ??= (async () => {
+      this.logger.warn(
+        { tables: this.tables, changed },
+        `view ${this.name}: a source table changed shape; rebuilding the view from the compacted log in the new shape`,
+      );
+      if (this.appliesInFlight > 0) await new Promise<void>((wake) => this.drainWaiters.push(wake));
+      await this.open(); // through rebuild-on-open (an own property replacing the method) it rebuilds
+      this.pendingShapeChange = undefined;
+      if (!this.stale) return;
+      this.shapeChange =
+        `view ${this.name}: a source table of the view changed shape (${changed}); ` +
+        `restart the worker: it rebuilds the view from the compacted log in the new shape — ` +
+        `nothing is applied until then`;
+      this.logger.error({ tables: this.tables }, this.shapeChange);
+    })().finally(() => (this.reshaping = undefined));
+    await this.reshaping;
+    if (this.shapeChange) throw new RetryableError(this.shapeChange);
   }
 
   private async maybePurgeTombstones(client: PoolClient, statements: ViewStatements): Promise<void> {
