@@ -83,4 +83,45 @@ describe('slot recovery: a re-sync that keeps losing its new slot', () => {
     expect(again?.slotLosses).toBeUndefined();
     expect(again?.resyncLsn).toBeUndefined();
   }, 60_000);
+
+  it('counts a finished re-sync whose slot is lost again sooner than the re-sync took as the same re-sync', async () => {
+    const recovery = new SlotRecovery({
+      redis,
+      keys,
+      slot: namespace,
+      policy: 'resync',
+      tables: ['public.t'],
+      partitions: 1,
+      logger,
+    });
+    const ago = (seconds: number) => new Date(Date.now() - seconds * 1000).toISOString();
+    const finished = (lostAt: string, finishedAt: string, slotLosses?: number) =>
+      writeSlotHealthState(redis, keys, {
+        resync: {
+          state: 'done',
+          problem: 'lost',
+          reason: 'earlier loss',
+          lostAt,
+          finishedAt,
+          resyncLsn: '0/5000000',
+          phase: 'streaming',
+          slotLosses,
+        },
+      });
+    // long after a re-sync that went well: a new, independent episode
+    await finished(ago(3600), ago(3500));
+    await recovery.onUnusable(pool, 'lost', "wal_status 'lost'");
+    expect((await readSlotHealthState(redis, keys)).resync).toMatchObject({
+      state: 'running',
+      reason: "wal_status 'lost'",
+    });
+    expect((await readSlotHealthState(redis, keys)).resync?.slotLosses).toBeUndefined();
+    // seconds after a 4-minute re-sync: the same re-sync losing its slot again
+    await finished(ago(250), ago(10));
+    await recovery.onUnusable(pool, 'lost', "wal_status 'lost'");
+    expect((await readSlotHealthState(redis, keys)).resync).toMatchObject({ state: 'running', slotLosses: 1 });
+    await finished(ago(250), ago(10), MAX_RESYNC_SLOT_LOSSES - 1);
+    await expect(recovery.onUnusable(pool, 'lost', "wal_status 'lost'")).rejects.toThrow(/source's cluster/);
+    expect((await readSlotHealthState(redis, keys)).resync?.state).toBe('stopped');
+  }, 60_000);
 });

@@ -100,7 +100,13 @@ export class SlotRecovery {
               lostFromLsn: confirmedFlushLsn ?? connector.confirmedLsn,
               phase: 'new-slot',
             };
-    if (state.resync?.state === 'running' && state.resync.resyncLsn) await this.newSlotLostAgain(pool, episode, reason); // throws once the episode cannot finish
+    if (state.resync?.state === 'running' && state.resync.resyncLsn)
+      await this.newSlotLostAgain(pool, episode, reason); // throws once the episode cannot finish
+    else if (lostBeforeCaughtUp(state.resync)) {
+      // the last re-sync finished, but its slot was lost again while streaming the WAL written meanwhile
+      episode.slotLosses = state.resync?.slotLosses ?? 0;
+      await this.newSlotLostAgain(pool, episode, reason);
+    }
     if (this.options.policy === 'stop' && !state.resyncRequested && state.resync?.state !== 'running') {
       const action = `distributary resync --config <file>`;
       await writeSlotHealthState(redis, keys, { resync: { ...episode, state: 'stopped', action } });
@@ -140,7 +146,8 @@ export class SlotRecovery {
     const why =
       `the re-sync's new slot was lost again (${losses} of ${MAX_RESYNC_SLOT_LOSSES} times) after re-reading ` +
       `${episode.rowsDone ?? 0} rows: re-reading every table takes more WAL than max_slot_wal_keep_size ` +
-      `(${keep}) keeps, because the new slot holds WAL from its consistent point until streaming starts`;
+      `(${keep}) keeps, because the new slot holds WAL from its consistent point until streaming has caught up ` +
+      `(sinks whose targets are in the source's cluster, such as views, add their own writes to that WAL)`;
     logger.error({ slot, losses, maxSlotWalKeepSize: keep, reason }, why);
     if (losses < MAX_RESYNC_SLOT_LOSSES) return;
     const action =
@@ -258,6 +265,20 @@ export async function dropSlot(pool: Pool, slot: string, logger: Logger): Promis
       await sleep(500);
     }
   }
+}
+
+/**
+ * A re-sync that finished, whose new slot is lost again sooner than the re-sync itself took: the
+ * connector could not even stream the WAL written while it re-read the tables (found by chaos --full:
+ * view sinks whose targets live in the source cluster wrote >2 GB of WAL per re-read of 1M rows, so
+ * every re-sync "completed" and lost its slot again seconds later, forever). It counts as the same
+ * re-sync losing its slot again.
+ */
+function lostBeforeCaughtUp(previous: ResyncEpisode | undefined, now = Date.now()): boolean {
+  if (previous?.state !== 'done' || !previous.finishedAt) return false;
+  const took = Date.parse(previous.finishedAt) - Date.parse(previous.lostAt);
+  const since = now - Date.parse(previous.finishedAt);
+  return Number.isFinite(took) && Number.isFinite(since) && since < took;
 }
 
 /** PostgreSQL's max_slot_wal_keep_size as it shows it (e.g. '64MB'; '-1' is unlimited). */
