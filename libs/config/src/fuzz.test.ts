@@ -115,6 +115,16 @@ describe('config loader fuzz', () => {
     );
   });
 
+  it('URLs: the counterexamples found so far are refused or parse as the client parses them', () => {
+    // fast-check found "http://@\\&": accepted (the authority split ended at the end), while WHATWG URL — what the
+    // Elasticsearch client runs — ends the authority at the backslash and refuses the empty host
+    for (const url of ['http://@\\&', 'http://u@\\host', 'https://\\\\x']) {
+      const result = load(base({ url }));
+      if (!(result instanceof ConfigFileError)) expect(new URL(url).hostname.length, url).toBeGreaterThan(0);
+    }
+    expect(load(base({ url: 'http://@\\&' }))).toBeInstanceOf(ConfigFileError);
+  });
+
   it('templates, index and table names: the same verdict for an ES id and a Redis key', () => {
     const template = fc
       .array(fc.constantFrom('{', '}', '{{', '}}', '"', 'id', 'a b', ':', '$', '{id}', '{"X y"}'), { maxLength: 12 })

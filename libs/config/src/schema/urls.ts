@@ -13,12 +13,17 @@ interface UrlRules {
   redisDatabase?: boolean;
   /** Postgres: the host may come from a `host=` query parameter (a Unix socket directory). */
   hostInQuery?: boolean;
+  /**
+   * http(s): a WHATWG "special" scheme, read by its clients with `new URL(text)` as it is — where `\`
+   * ends the authority like `/`, so the split here must agree, and the whole text must parse.
+   */
+  special?: boolean;
 }
 
-function authorityEnd(text: string, from: number): number {
+function authorityEnd(text: string, from: number, special: boolean): number {
   for (let i = from; i < text.length; i++) {
     const c = text[i];
-    if (c === '/' || c === '?' || c === '#') return i;
+    if (c === '/' || c === '?' || c === '#' || (special && c === '\\')) return i;
   }
   return text.length;
 }
@@ -30,7 +35,7 @@ export function urlProblem(text: string, rules: UrlRules): string | undefined {
   const scheme = sep < 0 ? '' : text.slice(0, sep).toLowerCase();
   if (!rules.schemes.includes(scheme)) return `expected ${expected}`;
   // The user-info ends at the last `@` before the path; the host and port follow it.
-  const end = authorityEnd(text, sep + 3);
+  const end = authorityEnd(text, sep + 3, rules.special === true);
   const at = text.lastIndexOf('@', end - 1);
   const hostPort = text.slice(at > sep ? at + 1 : sep + 3, end);
   const query = text.indexOf('?', end);
@@ -59,6 +64,17 @@ export function urlProblem(text: string, rules: UrlRules): string | undefined {
   } catch {
     return `expected ${expected}: the URL does not parse (check for characters that must be percent-encoded)`;
   }
+  if (rules.special) {
+    // what the client will do with the text itself (user-info and all) must work too
+    let whole: URL | undefined;
+    try {
+      whole = new URL(text);
+    } catch {
+      whole = undefined;
+    }
+    if (!whole || whole.hostname === '')
+      return `expected ${expected}: the URL does not parse as a whole (check the user-info and characters that must be percent-encoded)`;
+  }
   if (rules.redisDatabase) {
     const db = parsed.pathname.replace(/^\//, '');
     const numeric = db.length <= 9 && [...db].every((c) => c >= '0' && c <= '9');
@@ -81,4 +97,4 @@ export const postgresUrl = urlSchema({
   hostInQuery: true,
 });
 export const redisUrl = urlSchema({ schemes: ['redis', 'rediss'], label: 'a redis:// URL', redisDatabase: true });
-export const httpUrl = urlSchema({ schemes: ['http', 'https'], label: 'an http(s):// URL' });
+export const httpUrl = urlSchema({ schemes: ['http', 'https'], label: 'an http(s):// URL', special: true });
