@@ -31,6 +31,21 @@ async function openView(sql: string): Promise<{ sink: MaterializedViewSink; tabl
   return { sink, table: config.view.table };
 }
 
+/**
+ * min/max over floats holding both 0 and -0 (equal to PostgreSQL, printed differently) return whichever
+ * value PostgreSQL's scan meets last (float8smaller/float8larger keep the second of two equal values), so
+ * the source's SELECT and the view — whose state rows are scanned in another order — may each show
+ * either: fast-check found it (min and max of {0, -0} were -0 on the source, 0 in the view). Those three
+ * columns are compared with ±0 folded (x + 0 is +0 for both); every other column stays exact text, and a
+ * lone -0 keeps its sign in the dedicated test above.
+ */
+function tiesNormalized(sql: string): string {
+  return (
+    `SELECT grp, n, nx, sx, ax, lx, hx, sf, af, lf + 0::float8 AS lf, hf + 0::float8 AS hf, sr, ar, ` +
+    `hr + 0::real AS hr, si, ai, li, hi FROM (${sql}) t`
+  );
+}
+
 async function sameAsSource(table: string, sql = VALUES_VIEW): Promise<void> {
   expect(await exactRows(target, `SELECT * FROM ${table}`)).toEqual(await exactRows(source, sql));
 }
@@ -148,9 +163,11 @@ describe('materialized view values', () => {
                 for (const delivery of plan) yield delivery.events;
               })(),
             );
-            const expected = await exactRows(source, VALUES_VIEW);
-            expect(await exactRows(target, `SELECT * FROM ${config.view.table}`)).toEqual(expected);
-            expect(await exactRows(target, `SELECT * FROM ${rebuiltConfig.view.table}`)).toEqual(expected);
+            const expected = await exactRows(source, tiesNormalized(VALUES_VIEW));
+            expect(await exactRows(target, tiesNormalized(`SELECT * FROM ${config.view.table}`))).toEqual(expected);
+            expect(await exactRows(target, tiesNormalized(`SELECT * FROM ${rebuiltConfig.view.table}`))).toEqual(
+              expected,
+            );
           } finally {
             for (const sink of sinks) await sink.close();
           }
