@@ -16,6 +16,9 @@ import { keyedSide, type SinkSides } from './keyed-side';
  * - group columns of type numeric are keyed by their trimmed decimal (the sink shows them scale-trimmed);
  * - sum/avg of real/double precision compare within a relative 1e-9 (real: 1e-5): PostgreSQL adds
  *   floats in scan order, rounding at each step, so its own result depends on the row order.
+ * Known false difference, not folded (a lone -0 shown as 0 must stay a drift): min/max over a group
+ * holding values PostgreSQL compares equal but prints differently (0 and -0; 10 and 10.000) — it returns
+ * whichever its scan meets last, so the source's SELECT and the view may each show either.
  */
 const FLOAT_TYPES = new Set(['real', 'double precision']);
 const DECIMAL = /^-?\d+(\.\d+)?$/;
