@@ -6,5 +6,4 @@ export * from './metrics';
 export * from './worker-options';
 export * from './sink-worker.module';
 export * from './create-sink';
-export * from './metrics-server';
 export * from './rebuild-on-open';

@@ -2,9 +2,8 @@ import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { Command } from 'commander';
 import { loadConfig, resolveConfigPath } from '@distributary/config';
-import { createLogger } from '@distributary/observability';
+import { createLogger, startMetricsServer } from '@distributary/observability';
 import { createSink } from './create-sink';
-import { startMetricsServer } from './metrics-server';
 import { SinkWorkerModule } from './sink-worker.module';
 import { sinkWorkerOptionsFromConfig } from './worker-options';
 

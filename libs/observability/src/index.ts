@@ -6,3 +6,4 @@ export * from './metrics';
 export * from './health';
 export * from './retry-log';
 export * from './process-group';
+export * from './metrics-server';

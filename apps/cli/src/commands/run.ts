@@ -1,6 +1,6 @@
 import { Command, Option } from 'commander';
 import type { DistributaryConfig, SinkDiff } from '@distributary/config';
-import { createLogger } from '@distributary/observability';
+import { createLogger, startMetricsServer } from '@distributary/observability';
 import { configOption, loadConfigFrom, type ConfigOptions } from '../config-option';
 import { applySinkPlan } from '../apply-plan';
 import { bootstrapNewSinks } from '../bootstrap';
@@ -12,7 +12,6 @@ import { withLogRedisPatiently } from '../log-connection';
 import { loadRoles, roleDescriptions } from '../roles/descriptions';
 import { ROLE_NAMES, type RoleDefinition, type RoleName } from '../roles/role';
 import { startInProcess, type NamedRole } from '../supervisor/in-process-role';
-import { startMetricsServer } from '../supervisor/metrics-server';
 import { RoleFailedError } from '../supervisor/role-failed';
 import { RoleGroup } from '../supervisor/role-group';
 
