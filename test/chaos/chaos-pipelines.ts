@@ -1,8 +1,9 @@
 /**
  * The pipelines of a chaos run. The first is the classic one; with `secondPipeline` a second one with
  * the SAME sink names shares every store (source database, log Redis, Elasticsearch, cache Redis, view
- * database): its own pipeline name (= log namespace), slot and publication, and its own index, cache
- * prefix and view tables, as the isolation rules require.
+ * database — the source cluster or, in the full run, a second cluster): its own pipeline name (= log
+ * namespace), slot and publication, and its own index, cache prefix and view tables, as the isolation
+ * rules require.
  */
 import { join } from 'node:path';
 import { Pipeline } from '../harness/pipeline';
@@ -24,6 +25,8 @@ export interface PipelineSetup {
   /** Suffix of view table names ('' for the first pipeline). */
   tableSuffix: string;
   sourceUrl: string;
+  /** Where the view sinks write (the source cluster, or a second one). */
+  viewUrl: string;
   logRedisUrl: string;
   esProxyUrl: string;
   esUrl: string;
@@ -58,12 +61,12 @@ export function chaosPipeline(setup: PipelineSetup): ChaosPipeline {
       from: 'public.notes',
       key: `${cachePrefix}{id}`,
     },
-    { name: SINKS[2], view: { postgres: setup.sourceUrl, table: viewTable }, sql: CHAOS_VIEW_SQL },
+    { name: SINKS[2], view: { postgres: setup.viewUrl, table: viewTable }, sql: CHAOS_VIEW_SQL },
   ];
   if (setup.poison)
     sinks.push({
       name: STATUS_SINK,
-      view: { postgres: setup.sourceUrl, table: statusViewTable },
+      view: { postgres: setup.viewUrl, table: statusViewTable },
       sql: STATUS_VIEW_SQL,
     });
   const pipeline = new Pipeline({
@@ -82,6 +85,7 @@ export function chaosPipeline(setup: PipelineSetup): ChaosPipeline {
     sinks: sinks.map((s) => s.name as string),
     targets: {
       sourceUrl: setup.sourceUrl,
+      viewUrl: setup.viewUrl,
       esUrl: setup.esUrl,
       esIndex,
       cacheRedisUrl: setup.cacheRedisUrl,

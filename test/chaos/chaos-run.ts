@@ -53,6 +53,10 @@ export interface ChaosOptions {
   /** Lose the replication slot: the connector is held down while the workload writes on and enough WAL
    *  passes for PostgreSQL to invalidate the slot (small max_slot_wal_keep_size); it must re-sync. */
   loseSlot?: boolean;
+  /** The view sinks' targets in a second throwaway PostgreSQL, not in the source cluster: the views'
+   *  own WAL (a re-read of the large transaction re-applied into them) is then not the source's WAL
+   *  that the replication slot has to keep (see walKeepMb). */
+  separateViewCluster?: boolean;
   /** Keep writing after the fault phase until this many changes committed (the large transaction counts). */
   minChanges?: number;
   /** ALTER TABLE public.accounts ADD COLUMN tier text NOT NULL DEFAULT 'basic' mid-run. */
@@ -108,10 +112,13 @@ export interface ChaosResult {
 }
 
 /**
- * The source's max_slot_wal_keep_size in MB: small, so the planned slot loss happens quickly, but large
- * enough that the re-sync which follows — re-reading every row, the large transaction's included,
- * while the view sinks write into the same cluster — fits in it (with 64 MB a 1M-row run lost each new
- * slot again; the re-sync now stops after 3 such losses, see slot-recovery.ts).
+ * The source's max_slot_wal_keep_size in MB, as a production user would size it: a cap that protects
+ * the primary's disk from a slot nobody reads, far above the WAL of the largest transaction (about
+ * 300 MB per 1M rows here) and of a re-sync's re-read. With 64 MB a 1M-row run lost each new slot
+ * again; with the view targets in the source cluster a re-read wrote 2–3.6 GB of the views' WAL into
+ * it (the re-sync now stops after 3 such losses, see slot-recovery.ts). The full run therefore puts
+ * the view targets in their own cluster (separateViewCluster), as a deployment whose reporting tables
+ * live in another database would.
  */
 function walKeepMb(largeTransactionRows: number): number {
   return Math.max(64, Math.ceil(largeTransactionRows / 1000) * 2);
@@ -163,7 +170,7 @@ export async function runChaos(partial: Partial<ChaosOptions> = {}): Promise<Cha
     `chaos ${name}: seed ${options.seed}, ${options.durationMs / 1000}s, ${options.kills} kills, ES outage ${options.esOutageMs / 1000}s` +
       `, large transaction ${options.largeTransactionRows} rows, min changes ${options.minChanges ?? 0}` +
       `${options.schemaChange ? ', schema change' : ''}${options.poison ? ', poison rows' : ''}` +
-      `${options.loseSlot ? ', slot loss' : ''}, pipelines ${names.join(' ')}`,
+      `${options.loseSlot ? ', slot loss' : ''}${options.separateViewCluster ? ', views in their own cluster' : ''}, pipelines ${names.join(' ')}`,
   );
 
   const pg = await ThrowawayPostgres.create(
@@ -172,6 +179,16 @@ export async function runChaos(partial: Partial<ChaosOptions> = {}): Promise<Cha
   );
   const cleanups: (() => Promise<void>)[] = [() => pg.destroy()];
   const keepers: (() => void)[] = [() => pg.keepRunning()];
+  const viewPg = options.separateViewCluster
+    ? await ThrowawayPostgres.create(join(dir, 'views')).catch(async (error: unknown) => {
+        await pg.destroy();
+        throw error;
+      })
+    : undefined;
+  if (viewPg) {
+    cleanups.push(() => viewPg.destroy());
+    keepers.push(() => viewPg.keepRunning());
+  }
   const pipelines: ChaosPipeline[] = [];
   const supervisors: Supervisor[] = [];
   let workload: ChaosWorkload | undefined;
@@ -200,6 +217,7 @@ export async function runChaos(partial: Partial<ChaosOptions> = {}): Promise<Cha
           name: pipelineName,
           tableSuffix: i === 0 ? '' : '_b',
           sourceUrl,
+          viewUrl: viewPg?.url() ?? sourceUrl,
           logRedisUrl: logRedis.url,
           esProxyUrl: esProxy.url('http'),
           esUrl: esUrl(),
@@ -433,7 +451,9 @@ export async function runChaos(partial: Partial<ChaosOptions> = {}): Promise<Cha
     if (options.keep) {
       for (const { pipeline } of pipelines) await pipeline.stopAll();
       for (const keep of keepers) keep();
-      log(`kept for inspection: ${dir} (source ${pg.url()}), pipelines ${names.join(' ')}`);
+      log(
+        `kept for inspection: ${dir} (source ${pg.url()}${viewPg ? `, views ${viewPg.url()}` : ''}), pipelines ${names.join(' ')}`,
+      );
     } else {
       for (const { pipeline } of pipelines) await pipeline.destroy().catch(() => undefined);
       for (const cleanup of cleanups) await cleanup().catch(() => undefined);

@@ -58,6 +58,7 @@ async function main(): Promise<void> {
     .option('--no-schema-change', '--full: skip the ADD COLUMN … DEFAULT')
     .option('--no-poison', '--full: skip the poison rows')
     .option('--no-second-pipeline', '--full: skip the second pipeline')
+    .option('--no-view-cluster', '--full: the view targets in the source cluster, not in a second one')
     .option('--no-redis-restart', 'skip the log Redis restart')
     .option('--no-postgres-restart', 'skip the PostgreSQL restart')
     .option(
@@ -80,6 +81,7 @@ async function main(): Promise<void> {
       schemaChange: boolean;
       poison: boolean;
       secondPipeline: boolean;
+      viewCluster: boolean;
       seed?: string;
       json?: boolean;
       keep?: boolean;
@@ -102,6 +104,7 @@ async function main(): Promise<void> {
     schemaChange: full && options.schemaChange,
     poison: full && options.poison,
     secondPipeline: full && options.secondPipeline,
+    separateViewCluster: full && options.viewCluster,
     ...(options.seed ? { seed: Number(options.seed) } : {}),
     keep: Boolean(options.keep),
     restartRedis: options.redisRestart,

@@ -103,6 +103,8 @@ export interface ChaosTargets {
   esIndex: string;
   cacheRedisUrl: string;
   cachePrefix: string;
+  /** The database holding the view tables, when not the source's (a second cluster). */
+  viewUrl?: string;
   viewTable: string;
   /** The orders-by-status view (present when the run has poison rows). */
   statusViewTable?: string;
@@ -112,6 +114,7 @@ export interface ChaosTargets {
 
 export async function checkSinks(targets: ChaosTargets): Promise<SinkCheck[]> {
   const label = targets.label ? `${targets.label} ` : '';
+  const viewUrl = targets.viewUrl ?? targets.sourceUrl;
   const checks: SinkCheck[] = [
     {
       sink: 'elasticsearch accounts',
@@ -131,7 +134,7 @@ export async function checkSinks(targets: ChaosTargets): Promise<SinkCheck[]> {
       sink: 'view orders by account',
       report: await compareSides(
         sideOf('view SQL on the source', await viewRows(targets.sourceUrl, CHAOS_VIEW_SQL)),
-        sideOf(targets.viewTable, await viewRows(targets.sourceUrl, `SELECT * FROM ${targets.viewTable}`)),
+        sideOf(targets.viewTable, await viewRows(viewUrl, `SELECT * FROM ${targets.viewTable}`)),
       ),
     },
   ];
@@ -140,10 +143,7 @@ export async function checkSinks(targets: ChaosTargets): Promise<SinkCheck[]> {
       sink: 'view orders by status',
       report: await compareSides(
         sideOf('status view SQL on the source', await viewRows(targets.sourceUrl, STATUS_VIEW_SQL, 'status')),
-        sideOf(
-          targets.statusViewTable,
-          await viewRows(targets.sourceUrl, `SELECT * FROM ${targets.statusViewTable}`, 'status'),
-        ),
+        sideOf(targets.statusViewTable, await viewRows(viewUrl, `SELECT * FROM ${targets.statusViewTable}`, 'status')),
       ),
     });
   return checks.map((check) => ({ ...check, sink: `${label}${check.sink}` }));
