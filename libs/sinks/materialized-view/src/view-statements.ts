@@ -81,7 +81,13 @@ export class ViewStatements {
   /**
    * Upserts mirrored rows from `$1` (a jsonb array of {__pk, __lsn, __seq, __deleted, <columns>}),
    * keeping only versions newer than the stored one and than the side's truncation floor.
-   * Returns the primary keys whose mirrored row actually changed.
+   * Returns the primary keys whose mirrored row actually changed: new, or with a different value or
+   * deleted flag. A newer version with the same values (a re-sync re-reading an unchanged row, an
+   * UPDATE of a column the view does not read) only moves the stored version forward — the version
+   * must still move, or a TRUNCATE or a late older event between the two versions would be judged
+   * against the old one — and its key is not returned, so its contribution, group and view row are
+   * not rewritten. Values are compared as text, so a change the type's equality hides (1.0 → 1.00,
+   * 0 → -0) still counts.
    */
   upsertMirror(side: Side): string {
     const table = side === 'fact' ? this.names.facts : this.names.lookup;
@@ -94,9 +100,13 @@ export class ViewStatements {
       '__deleted boolean',
       ...columns.map((c) => `${ident(c.column)} ${c.type.sqlType}`),
     ].join(', ');
+    const image = (alias: string): string =>
+      `ROW(${['__deleted', ...columns.map((c) => ident(c.column))].map((n) => `${alias}.${n}`).join(', ')})::text`;
     return (
-      `WITH x AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(${recordType})) ` +
-      `INSERT INTO ${table} AS m (${names.join(', ')}) ` +
+      `WITH x AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(${recordType})), ` +
+      // the stored images, read in the statement's snapshot: before the upsert below
+      `old AS (SELECT m.__pk, ${image('m')} AS image FROM ${table} m WHERE m.__pk IN (SELECT __pk FROM x)), ` +
+      `up AS (INSERT INTO ${table} AS m (${names.join(', ')}) ` +
       `SELECT ${names.map((n) => `x.${n}`).join(', ')} FROM x ` +
       `WHERE NOT EXISTS (SELECT 1 FROM ${this.names.floors} f WHERE f.side = '${side}' AND (x.__lsn, x.__seq) <= (f.lsn, f.seq)) ` +
       `ON CONFLICT (__pk) DO UPDATE SET ${names
@@ -104,7 +114,8 @@ export class ViewStatements {
         .map((n) => `${n} = EXCLUDED.${n}`)
         .join(', ')} ` +
       `WHERE (m.__lsn, m.__seq) < (EXCLUDED.__lsn, EXCLUDED.__seq) ` +
-      `RETURNING m.__pk`
+      `RETURNING m.__pk, ${image('m')} AS image) ` +
+      `SELECT up.__pk FROM up LEFT JOIN old ON old.__pk = up.__pk WHERE old.image IS DISTINCT FROM up.image`
     );
   }
 
