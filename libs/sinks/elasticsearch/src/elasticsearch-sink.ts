@@ -19,7 +19,7 @@ import { summarize } from './bulk/apply-result';
 import { compileDocumentSpec, type DocumentSpec } from './document/document-spec';
 import { configFingerprint, indexBody, type IndexBody } from './index/index-body';
 import { IndexManager } from './index/index-manager';
-import { scanDocuments } from './index/scan';
+import { scanDocuments, scanPages } from './index/scan';
 import { esMetrics } from './metrics';
 import { checkMappingFits, checkSourceShape } from './open-checks';
 import { planDirect } from './plan/direct-plan';
@@ -49,6 +49,8 @@ export interface ElasticsearchSinkDeps {
   /** Connections to the source: as many batches re-read their documents at once (default 4). */
   sourcePoolSize?: number;
   logger?: Logger;
+  /** Roots per page of a fan-out or index search made in a batch (default 1000; fanOut.pageSize wins). */
+  pageSize?: number;
   /** The pipeline (log namespace) this sink belongs to: marked on its indices, which it refuses to share. */
   pipeline?: string;
   /**
@@ -105,6 +107,8 @@ export class ElasticsearchSink implements Sink {
   private readonly totals = { applied: 0, skippedAsStale: 0, rejected: 0 };
   private closed = false;
   private readonly fanOut: { store: FanOutStore; drainer: FanOutDrainer } | undefined;
+  /** Roots per page of a fan-out or index search (in a batch or a pass): memory is one page. */
+  private readonly pageSize: number;
 
   constructor(
     private readonly config: ElasticsearchSinkConfig,
@@ -139,6 +143,7 @@ export class ElasticsearchSink implements Sink {
       },
       this.logger,
     );
+    this.pageSize = deps.fanOut?.pageSize ?? deps.pageSize ?? 1000;
     this.fanOut = deps.fanOut && this.spec.relations.length > 0 ? this.fanOutQueue(deps.fanOut) : undefined;
   }
 
@@ -160,7 +165,7 @@ export class ElasticsearchSink implements Sink {
           spec: this.spec,
           source: this.source,
           lookups: this.lookups,
-          pageSize: deps.pageSize ?? 1000,
+          pageSize: this.pageSize,
           progress,
           write: async (planned, rejected) => {
             const result = await this.retryable(async () => {
@@ -389,6 +394,8 @@ export class ElasticsearchSink implements Sink {
       spec: this.spec,
       source: this.source,
       findDocuments: (query) => this.findDocuments(searchIndex, query),
+      scanDocuments: (query, size) => this.scanDocuments(searchIndex, query, size),
+      pageSize: this.pageSize,
       lookups: this.lookups,
       writePage: write,
       ...(queue
@@ -403,6 +410,11 @@ export class ElasticsearchSink implements Sink {
     await write(plan.list(), plan.rejected);
     this.count(result);
     return result;
+  }
+
+  private async *scanDocuments(index: string, query: QueryDslQueryContainer, size: number) {
+    await this.indices.refresh(index); // see the writes of earlier batches
+    yield* scanPages(this.client, index, query, size);
   }
 
   private async findDocuments(index: string, query: QueryDslQueryContainer) {

@@ -7,6 +7,7 @@ import type { PlannedWrite } from '../plan/planned-writes';
 import type { SourceReader } from '../source/source-reader';
 import type { PendingPass } from './fan-out-store';
 import { DOCS_PER_YIELD, yieldToLoop } from '../plan/yield-to-loop';
+import { pick } from '../source/row-match';
 
 export interface PassContext {
   spec: DocumentSpec;
@@ -20,9 +21,19 @@ export interface PassContext {
   progress(after: Row): Promise<boolean>;
 }
 
-/** What a pass's writes are reported as when no cause was recorded (never dead-lettered: see the drainer). */
-function causeOf(pass: PendingPass, root: string): ChangeEvent {
-  return pass.cause ?? { pos: { lsn: BigInt(pass.version), seq: 0 }, op: 'u', table: root, key: {} };
+/**
+ * What a root's write is reported as: an update of that root row at the pass's version. A root that
+ * Elasticsearch or the document config refuses is dead-lettered with its own key (and partition), not
+ * the lookup change that marked the pass; replaying it re-reads that root from the source.
+ */
+function rootEvent(pass: PendingPass, root: string, key: Row): ChangeEvent {
+  const commitTs = pass.cause?.commitTs;
+  return { pos: { lsn: BigInt(pass.version), seq: 0 }, op: 'u', table: root, key, ...(commitTs ? { commitTs } : {}) };
+}
+
+function causeText(pass: PendingPass): string {
+  const cause = pass.cause;
+  return cause ? ` (re-indexed by the fan-out pass of ${cause.table} ${JSON.stringify(cause.key)})` : '';
 }
 
 /**
@@ -36,14 +47,15 @@ function causeOf(pass: PendingPass, root: string): ChangeEvent {
  * written for its own change in the same transaction or later, or by this pass before a crash — is
  * left alone (409, counted stale), so nothing is written twice for one version. A newer change of the
  * lookup marks the condition again at a higher version; the drainer then runs the pass again.
- * Returns true when every root was written, false when stopped (the cursor is stored).
+ * A root refused (mapping conflict, document config error) goes to `write`'s rejected list under its
+ * own key (rootEvent) for the caller to dead-letter; the pass goes on with the next root.
+ * Returns true when every root was handled, false when stopped (the cursor is stored).
  */
 export async function runFanOutPass(pass: PendingPass, context: PassContext): Promise<boolean> {
   const { spec, source, lookups } = context;
   const rootKey = source.cachedInfo(spec.root).primaryKey;
   const keys = { primaryKey: (t: string) => source.cachedInfo(t).primaryKey };
   const condition = { columns: pass.condition.columns, tuples: [pass.condition.tuple] };
-  const event = causeOf(pass, spec.root);
   let after = pass.after;
   for (;;) {
     const writes: PlannedWrite[] = [];
@@ -56,6 +68,7 @@ export async function runFanOutPass(pass: PendingPass, context: PassContext): Pr
       let built = 0;
       for (const row of rows) {
         if (++built % DOCS_PER_YIELD === 0) await yieldToLoop();
+        const event = rootEvent(pass, spec.root, pick(row, rootKey));
         try {
           const document = await buildDocument(spec, row, related, keys);
           writes.push({
@@ -67,9 +80,7 @@ export async function runFanOutPass(pass: PendingPass, context: PassContext): Pr
             strict: true,
           });
         } catch (error) {
-          // reported once per page: the cause is one event, whatever the number of roots it breaks
-          if (rejected.length === 0)
-            rejected.push({ event, error: error instanceof Error ? error.message : String(error) });
+          rejected.push({ event, error: (error instanceof Error ? error.message : String(error)) + causeText(pass) });
         }
       }
       return rows;

@@ -1,5 +1,5 @@
 import type { Client } from '@elastic/elasticsearch';
-import type { QueryDslQueryContainer } from '@elastic/elasticsearch/lib/api/types';
+import type { QueryDslQueryContainer, SortResults } from '@elastic/elasticsearch/lib/api/types';
 import { REFS_FIELD, ROOT_KEY_REF } from '../document/build-document';
 
 /** A document found in the index: its id and, for sinks with joins, the stored root-row reference. */
@@ -37,4 +37,41 @@ export async function scanDocuments(
     if (response._scroll_id) await client.clearScroll({ scroll_id: response._scroll_id }).catch(() => undefined);
   }
   return found;
+}
+
+/**
+ * The documents matching `query`, `size` at a time, in the order of their root reference (search_after
+ * on the indexed `_distributary_refs.key`: no scroll context to keep alive while a page is processed).
+ * Only for sinks with joins (their documents carry the reference); one page in memory at a time.
+ */
+export async function* scanPages(
+  client: Client,
+  index: string,
+  query: QueryDslQueryContainer,
+  size: number,
+): AsyncGenerator<FoundDocument[]> {
+  const rootField = `${REFS_FIELD}.${ROOT_KEY_REF}`;
+  let after: SortResults | undefined;
+  for (;;) {
+    const response = await client.search({
+      index,
+      size,
+      query,
+      _source: false,
+      docvalue_fields: [{ field: rootField }],
+      sort: [{ [rootField]: { order: 'asc', missing: '_last' } }],
+      ...(after ? { search_after: after } : {}),
+    });
+    const hits = response.hits.hits;
+    if (hits.length === 0) return;
+    const page: FoundDocument[] = hits.map((hit) => {
+      const ref = (hit.fields?.[rootField] as string[] | undefined)?.[0];
+      return { id: hit._id ?? '', ...(ref ? { rootRef: ref } : {}) };
+    });
+    yield page;
+    // documents without the reference sort last and cannot be paged past: the scan ends with them
+    if (hits.length < size || page[page.length - 1].rootRef === undefined) return;
+    after = hits[hits.length - 1].sort;
+    if (!after) return;
+  }
 }

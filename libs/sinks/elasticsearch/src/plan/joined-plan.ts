@@ -7,7 +7,8 @@ import { versionOf } from '../version';
 import type { PlanContext } from './plan-context';
 import type { LookupCache } from './lookup-cache';
 import { PlannedWrites } from './planned-writes';
-import { RootTriggers } from './root-triggers';
+import { RootTriggers, type Trigger } from './root-triggers';
+import type { QueryDslQueryContainer } from '@elastic/elasticsearch/lib/api/types';
 import { DOCS_PER_YIELD, yieldToLoop } from './yield-to-loop';
 
 /**
@@ -20,7 +21,9 @@ import { DOCS_PER_YIELD, yieldToLoop } from './yield-to-loop';
  * Finding affected roots: through the foreign keys in `after` and `before`; when the old foreign key
  * is unknown (a delete or update without a full `before`), through the documents that reference the
  * related row (REFS_FIELD), so child deletes and re-parenting reach the old parent too. A root row
- * that no longer exists deletes its document with the triggering version.
+ * that no longer exists deletes its document with the triggering version. Such index searches (and a
+ * root TRUNCATE: every document) are read a page at a time, each page's roots re-read in one snapshot
+ * and written before the next page; a TRUNCATE of a lookup or child table is a fan-out to every root.
  *
  * Written once at bootstrap: rows of lookup and child tables from the INITIAL snapshot do not fan out.
  * That snapshot reads every published table (the root included) at one point S, so every root row
@@ -32,6 +35,17 @@ import { DOCS_PER_YIELD, yieldToLoop } from './yield-to-loop';
  * (context.deferFanOut, fan-out/) the batch only marks the condition dirty and a background pass
  * re-indexes its roots once for any number of changes; without it, the batch pages through them.
  */
+
+/** Documents to find in the index, and the change that makes their roots stale. */
+interface IndexSearch {
+  query: QueryDslQueryContainer;
+  version: number;
+  event: ChangeEvent;
+}
+
+function newer(a: Trigger | undefined, b: Trigger | undefined): Trigger | undefined {
+  return !a || (b && b.version > a.version) ? b : a;
+}
 
 interface RefSearch {
   values: Set<string>;
@@ -64,7 +78,8 @@ export async function planJoined(events: ChangeEvent[], context: PlanContext): P
   const triggers = new RootTriggers();
   const rootKey = source.cachedInfo(spec.root).primaryKey;
   const searches = new Map<string, RefSearch>();
-  const everyDocument: { version: number; event: ChangeEvent }[] = [];
+  let rootTruncate: { version: number; event: ChangeEvent } | undefined; // the newest: it covers older ones
+  const pageSize = context.pageSize ?? FAN_OUT_PAGE;
 
   const search = (field: string, value: string | undefined, version: number, event: ChangeEvent): void => {
     if (value === undefined) return;
@@ -79,7 +94,7 @@ export async function planJoined(events: ChangeEvent[], context: PlanContext): P
     const version = versionOf(event.pos.lsn);
     if (version > newest) newest = version;
     if (event.table === spec.root) {
-      if (event.op === 't') everyDocument.push({ version, event });
+      if (event.op === 't' && (!rootTruncate || version >= rootTruncate.version)) rootTruncate = { version, event };
       for (const row of [event.key, event.before, event.after]) {
         if (row && covers(row, rootKey)) triggers.add(rootKey, row, version, event);
       }
@@ -87,7 +102,9 @@ export async function planJoined(events: ChangeEvent[], context: PlanContext): P
     if (event.op === 'r' && event.snapshot === 'initial' && event.table !== spec.root) continue;
     for (const relation of spec.relations.filter((r) => r.table === event.table)) {
       if (event.op === 't') {
-        everyDocument.push({ version, event });
+        // any root may have joined a row of the emptied table: every root, as a fan-out (paged or
+        // the durable pass), never a search of the whole index
+        triggers.add([], {}, version, event);
         continue;
       }
       for (const row of [event.after, event.before, event.key]) {
@@ -114,17 +131,16 @@ export async function planJoined(events: ChangeEvent[], context: PlanContext): P
     }
   }
 
-  const addFound = async (query: object, version: number, event: ChangeEvent): Promise<void> => {
-    for (const found of await context.findDocuments(query)) {
-      const values = found.rootRef ? parseRootRef(spec.root, found.rootRef) : undefined;
-      if (!values || values.length !== rootKey.length) continue;
-      triggers.add(rootKey, Object.fromEntries(rootKey.map((c, i) => [c, values[i]])), version, event);
-    }
-  };
-  for (const { version, event } of everyDocument) await addFound({ match_all: {} }, version, event);
-  for (const [field, s] of searches) await addFound({ terms: { [field]: [...s.values] } }, s.version, s.event);
+  // documents to find in the index: every one after a root truncate; those referencing a related row
+  // whose old join values are unknown (a re-parented or deleted child without its old image)
+  const searchQueries: IndexSearch[] = [...searches].map(([field, s]) => ({
+    query: { terms: { [field]: [...s.values] } },
+    version: s.version,
+    event: s.event,
+  }));
+  if (rootTruncate) searchQueries.push({ query: { match_all: {} }, ...rootTruncate });
 
-  if (triggers.size === 0) return plan;
+  if (triggers.size === 0 && searchQueries.length === 0) return plan;
   // taken before the snapshot begins: every event up to it committed before the snapshot
   const shared = context.lookups && {
     cache: context.lookups.cache,
@@ -132,24 +148,36 @@ export async function planJoined(events: ChangeEvent[], context: PlanContext): P
     version: newest,
   };
   const keys = { primaryKey: (t: string) => source.cachedInfo(t).primaryKey };
-  const written = new Set<string>();
-  const build = async (reader: SnapshotReader, roots: Row[], into: PlannedWrites): Promise<void> => {
+  // the roots named by the batch's events (bounded by the batch) and the version each was written at
+  const written = new Map<string, number>();
+  /** `paged`: a page of a fan-out or index search, any number of roots: not remembered (memory stays
+   *  one page), written strictly (version_type external), so a root another page or the batch already
+   *  wrote at that version is left alone. */
+  const build = async (
+    reader: SnapshotReader,
+    roots: Row[],
+    into: PlannedWrites,
+    paged = false,
+    triggerOf = (row: Row): Trigger | undefined => triggers.triggerFor(row),
+  ): Promise<void> => {
     const related = await readRelated(spec, reader, roots, keys.primaryKey, shared);
     let built = 0;
     for (const row of roots) {
       if (++built % DOCS_PER_YIELD === 0) await yieldToLoop();
-      const trigger = triggers.triggerFor(row);
+      const trigger = triggerOf(row);
       if (!trigger) continue;
       try {
         const id = spec.id.render(row);
-        if (written.has(id)) continue; // already written by this batch at its newest trigger's version
-        written.add(id);
+        const seen = written.get(id);
+        if (seen !== undefined && seen >= trigger.version) continue; // this batch wrote it at that version
+        if (!paged) written.set(id, trigger.version);
         into.put({
           action: 'index',
           id,
           version: trigger.version,
           document: await buildDocument(spec, row, related, keys),
           event: trigger.event,
+          ...(paged ? { strict: true } : {}),
         });
       } catch (error) {
         into.reject(trigger.event, error);
@@ -164,6 +192,36 @@ export async function planJoined(events: ChangeEvent[], context: PlanContext): P
   for (const trigger of triggers.addressable(spec.id.columns)) {
     const id = spec.id.render(trigger.tuple);
     if (!written.has(id)) plan.put({ action: 'delete', id, version: trigger.version, event: trigger.event });
+  }
+  const emit = async (page: PlannedWrites): Promise<void> => {
+    if (context.writePage) return context.writePage(page.list(), page.rejected);
+    for (const write of page.list()) plan.put(write);
+    plan.rejected.push(...page.rejected);
+  };
+  // documents found in the index, a page at a time: each page's roots re-read in one snapshot and
+  // written before the next page is fetched; a found document whose root row is gone is deleted
+  for (const { query, version, event } of searchQueries) {
+    const pages = context.scanDocuments?.(query, pageSize) ?? [await context.findDocuments(query)];
+    for await (const docs of pages) {
+      const found = new RootTriggers();
+      const ids = new Map<string, string>();
+      for (const doc of docs) {
+        const values = doc.rootRef ? parseRootRef(spec.root, doc.rootRef) : undefined;
+        if (!values || values.length !== rootKey.length) continue;
+        const tuple = Object.fromEntries(rootKey.map((c, i) => [c, values[i]]));
+        found.add(rootKey, tuple, version, event);
+        ids.set(tupleKey(tuple, rootKey) ?? '', doc.id);
+      }
+      if (found.size === 0) continue;
+      const page = new PlannedWrites();
+      await source.snapshot(async (reader) => {
+        const rows = await reader.select(spec.root, found.direct(rootKey));
+        for (const row of rows) ids.delete(tupleKey(row, rootKey) ?? '');
+        await build(reader, rows, page, true, (row) => newer(found.triggerFor(row), triggers.triggerFor(row)));
+      });
+      for (const id of ids.values()) page.put({ action: 'delete', id, version, event, strict: true });
+      await emit(page);
+    }
   }
   // roots reached through a changed lookup or child (any number): in key order, one page at a time,
   // each page read in its own snapshot (taken after every triggering event committed) and written
@@ -183,14 +241,12 @@ export async function planJoined(events: ChangeEvent[], context: PlanContext): P
   for (;;) {
     const page = new PlannedWrites();
     const roots = await source.snapshot(async (reader) => {
-      const rows = await reader.select(spec.root, fanOut, [], { key: rootKey, after, limit: FAN_OUT_PAGE });
-      await build(reader, rows, page);
+      const rows = await reader.select(spec.root, fanOut, [], { key: rootKey, after, limit: pageSize });
+      await build(reader, rows, page, true);
       return rows;
     });
-    if (context.writePage) await context.writePage(page.list(), page.rejected);
-    else for (const write of page.list()) plan.put(write);
-    if (!context.writePage) plan.rejected.push(...page.rejected);
-    if (roots.length < FAN_OUT_PAGE) return plan;
+    await emit(page);
+    if (roots.length < pageSize) return plan;
     const last = roots[roots.length - 1];
     after = Object.fromEntries(rootKey.map((c) => [c, last[c]]));
   }

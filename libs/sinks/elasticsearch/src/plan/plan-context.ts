@@ -13,6 +13,10 @@ export interface PlanContext {
   source: SourceReader;
   /** Documents of the index being written that match the query (refreshed first). */
   findDocuments(query: QueryDslQueryContainer): Promise<FoundDocument[]>;
+  /** The same, `size` at a time (sinks with joins): one page in memory whatever the number found. */
+  scanDocuments?(query: QueryDslQueryContainer, size: number): AsyncIterable<FoundDocument[]>;
+  /** Roots per page of an in-batch fan-out or index search (default 1000). */
+  pageSize?: number;
   /** Lookup rows shared between the partitions of this process (see LookupCache for why it is exact). */
   lookups?: { cache: LookupCache; floor: CommittedFloor };
   /** Writes (and waits for) one page of a fan-out before the next is read: memory stays bounded. */

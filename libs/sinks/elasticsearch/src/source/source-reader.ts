@@ -26,7 +26,7 @@ import { Slots } from './slots';
 /** Row queries return the server's text; pg-source's convertValue then renders it like events. */
 const RAW_TEXT = { getTypeParser: () => (value: string) => value };
 
-/** Rows whose `columns` equal one of `tuples` (each tuple holds those columns). */
+/** Rows whose `columns` equal one of `tuples` (each tuple holds those columns); no columns: every row. */
 export interface RowCondition {
   columns: readonly string[];
   tuples: Row[];
@@ -170,6 +170,7 @@ export class SourceReader {
     const info = this.cachedInfo(table);
     const params: string[] = [];
     const predicates = live.map((condition) => {
+      if (condition.columns.length === 0) return 'TRUE'; // no columns: every row (a truncated lookup's roots)
       params.push(JSON.stringify(condition.tuples));
       const cols = condition.columns.map((c) => `t.${quoteIdent(c)}`).join(', ');
       const xcols = condition.columns.map((c) => `x.${quoteIdent(c)}`).join(', ');
