@@ -101,4 +101,50 @@ describe.each(Object.entries(targets))('leases, fencing and positions on %s', (_
     await w1.stop();
     expect(doubleOwned).toEqual([]);
   });
+
+  it('a joining worker gets its share between ticks (membership watch), never owned twice', async () => {
+    const watchKeys = new LogKeys(uniqueName('own_watch'));
+    const owners = new Map<string, string>();
+    const doubleOwned: string[] = [];
+    const name = (c: PartitionClaim): string => `${c.sink}#${c.partition}`;
+    // ticks an hour apart: only the watch between ticks can move partitions within the test
+    const make = (id: string): PartitionOwnership =>
+      new PartitionOwnership({
+        redis,
+        keys: watchKeys,
+        workerId: id,
+        sinks: ['s'],
+        partitions: 4,
+        leaseTtlMs: 4 * 3_600_000,
+        memberTtlMs: 4 * 3_600_000,
+        tickMs: 3_600_000,
+        watchMs: 50,
+        listener: {
+          acquired: (c) => {
+            if (owners.has(name(c))) doubleOwned.push(name(c));
+            owners.set(name(c), id);
+          },
+          revoked: async (c) => void owners.delete(name(c)),
+          lost: (c) => void owners.delete(name(c)),
+        },
+      });
+    const w1 = make('w1');
+    const w2 = make('w2');
+    try {
+      await w1.start();
+      expect(owners.size).toBe(4);
+      await w2.start();
+      const mine = (id: string): number => [...owners.values()].filter((o) => o === id).length;
+      await waitFor('an even split without a tick', async () => mine('w1') === 2 && mine('w2') === 2, {
+        timeoutMs: 30_000,
+      });
+      expect(doubleOwned).toEqual([]);
+    } finally {
+      for (const w of [w1, w2]) {
+        await w.stop();
+        for (const c of w.claims()) await w.release(c.sink, c.partition);
+      }
+      await deleteNamespace(redis, watchKeys.namespace);
+    }
+  });
 });
