@@ -31,6 +31,26 @@ function failure(yaml: string): string {
 }
 
 describe('gateway and subscriptions configuration', () => {
+  it('parses a top-N window (order, limit) and refuses a bad one', () => {
+    const config = parse(
+      BASE_CONFIG + GATEWAY + `    order: [{ column: price, direction: desc }, { column: name }]\n    limit: 10\n`,
+      { GW_SECRET: SECRET },
+    );
+    expect(config.subscriptions?.[0]).toMatchObject({
+      order: [
+        { column: 'price', direction: 'desc' },
+        { column: 'name', direction: 'asc' },
+      ],
+      limit: 10,
+    });
+    expect(failure(BASE_CONFIG + GATEWAY + `    order: [{ column: price }, { column: price }]\n`)).toMatch(
+      /ordered by twice/,
+    );
+    expect(failure(BASE_CONFIG + GATEWAY + `    order: [{ column: price, direction: up }]\n`)).toMatch(/direction/);
+    expect(failure(BASE_CONFIG + GATEWAY + `    order: [{ column: "price; DROP" }]\n`)).toMatch(/column/);
+    expect(failure(BASE_CONFIG + GATEWAY + `    limit: 0\n`)).toMatch(/limit/);
+  });
+
   it('is optional: existing configurations have neither', () => {
     const config = parse(BASE_CONFIG);
     expect(config.gateway).toBeUndefined();

@@ -14,7 +14,7 @@ import type { Pool } from 'pg';
 import type { GatewayConfig, SubscriptionConfig } from '@distributary/config';
 import { LogKeys, type RedisClient } from '@distributary/changelog';
 import { exactJson } from '@distributary/core';
-import { createRawTextPool, TypeResolver } from '@distributary/pg-source';
+import { createRawTextPool, describeSnapshotTable, TypeResolver } from '@distributary/pg-source';
 import { FanOut } from './fan-out';
 import { gatewayMetrics } from './gateway-metrics';
 import {
@@ -27,6 +27,7 @@ import {
 import { LogTail } from './log-tail';
 import { LsnWatch } from './lsn-watch';
 import { parseLsnParam, parseResumeId, PositionVectorError, type ResumePoint } from './positions';
+import { rowComparator } from './row-order';
 import { SseStream } from './sse-stream';
 import { Subscriber } from './subscriber';
 import { CompiledSubscription, ParamsError } from './subscription-filter';
@@ -86,6 +87,7 @@ export class Gateway {
 
   /** Starts the tail and listens; resolves with the port. */
   async start(): Promise<number> {
+    await this.checkOrders();
     await this.tail.start();
     const server = createServer((req, res) => {
       this.handle(req, res).catch(() => {
@@ -108,6 +110,15 @@ export class Gateway {
     }, STATUS_EVERY_MS);
     this.statusTimer.unref();
     return (server.address() as AddressInfo).port;
+  }
+
+  /** Top-N subscriptions: their `order` columns (and the key, which breaks ties) exist and can be ordered. */
+  private async checkOrders(): Promise<void> {
+    for (const subscription of this.subscriptions.values()) {
+      if (!subscription.windowed) continue;
+      const meta = await describeSnapshotTable(this.pool, subscription.table);
+      rowComparator(subscription.table, subscription.order, meta.keyColumns, meta.columns);
+    }
   }
 
   async stop(): Promise<void> {

@@ -11,6 +11,7 @@ import type { Pool } from 'pg';
 import { canonicalKey, parseLsn, quoteIdent, quoteTable, splitTable, type Row } from '@distributary/core';
 import { convertValue, describeSnapshotTable, type TypeResolver } from '@distributary/pg-source';
 import type { BoundFilter } from './subscription-filter';
+import { MAX_WINDOW_ROWS } from './top-n';
 import { parseSnapshot, type SourceSnapshot } from './visibility';
 
 export interface KeyedRow {
@@ -21,6 +22,8 @@ export interface KeyedRow {
 export interface InitialState {
   snapshot: SourceSnapshot;
   keyColumns: string[];
+  /** The table's columns (for a top-N subscription's comparator). */
+  tableColumns: { name: string; typeOid: number; sqlType: string }[];
   /** Matching rows by canonical key. */
   rows: Map<string, KeyedRow>;
 }
@@ -46,7 +49,7 @@ function equalityPrefilter(
   return { where: ` WHERE ${quoteIdent(column.name)}::text = $1`, values: [filter.params[equality.param]] };
 }
 
-/** Thrown when more rows match than the subscription's limit. */
+/** Thrown when more rows match than a top-N subscriber may keep (top-n.ts). */
 export class TooManyRowsError extends Error {}
 
 export async function readInitialState(pool: Pool, types: TypeResolver, filter: BoundFilter): Promise<InitialState> {
@@ -63,10 +66,10 @@ export async function readInitialState(pool: Pool, types: TypeResolver, filter: 
     const key: Row = {};
     for (const name of meta.keyColumns) key[name] = row[name];
     rows.set(canonicalKey(subscription.table, key), { key, row });
-    if (subscription.limit !== undefined && rows.size > subscription.limit)
-      throw new TooManyRowsError(`more than ${subscription.limit} rows match`);
+    if (subscription.windowed && rows.size > MAX_WINDOW_ROWS)
+      throw new TooManyRowsError(`more than ${MAX_WINDOW_ROWS} rows match`);
   }
-  return { snapshot, keyColumns: meta.keyColumns, rows };
+  return { snapshot, keyColumns: meta.keyColumns, tableColumns: meta.columns, rows };
 }
 
 async function readSnapshot(pool: Pool, filter: BoundFilter) {
@@ -83,7 +86,12 @@ async function readSnapshot(pool: Pool, filter: BoundFilter) {
     const snapshot = parseSnapshot(snapshotText, parseLsn(lsnText));
     const meta = await describeSnapshotTable(client, subscription.table);
     const wanted = subscription.columns
-      ? new Set([...subscription.columns, ...meta.keyColumns, ...subscription.filterNames])
+      ? new Set([
+          ...subscription.columns,
+          ...meta.keyColumns,
+          ...subscription.filterNames,
+          ...subscription.orderColumns,
+        ])
       : undefined;
     const columns = meta.columns.filter((c) => !wanted || wanted.has(c.name));
     const { schema, table } = splitTable(subscription.table);

@@ -67,8 +67,10 @@ import { gatewayMetrics } from './gateway-metrics';
 import { deliveryStats } from './gateway-status';
 import { readInitialState, type KeyedRow } from './initial-state';
 import { formatResumeId, type PositionVector, type ResumePoint } from './positions';
+import { rowComparator } from './row-order';
 import type { SseStream } from './sse-stream';
 import type { BoundFilter } from './subscription-filter';
+import { MAX_WINDOW_ROWS, TopNWindow } from './top-n';
 import { idLsn, type GroupItem, type TxGroup } from './tx-assembler';
 import { xidVisible, type SourceSnapshot } from './visibility';
 
@@ -146,6 +148,8 @@ export class Subscriber {
   private readonly decided = new Set<string>();
   private snapshot: SourceSnapshot | undefined;
   private resumedAt: PositionVector = [];
+  /** A top-N subscription's window (top-n.ts); undefined for a plain one. */
+  private window: TopNWindow | undefined;
   private readonly metricLabels: { subscription: string };
 
   constructor(
@@ -171,6 +175,8 @@ export class Subscriber {
     this.ctx.place(this);
     for (const key of this.members) this.ctx.hold(this, key, false);
     this.members.clear();
+    this.window?.clear();
+    this.window = undefined;
   }
 
   /** Called by the fan-out with a transaction's entries that may concern this subscriber, in per-partition order. */
@@ -204,6 +210,9 @@ export class Subscriber {
   /** Resume after a client's id, or reset when the log no longer holds what that needs. */
   async startResume(point: ResumePoint): Promise<void> {
     try {
+      // A top-N window depends on every matching row at the client's position, which the log alone
+      // cannot give back: a resumed top-N subscriber starts over (reset + fresh state), exactly.
+      if (this.filter.subscription.windowed) throw new ResetNeeded();
       const vector = point.vector;
       this.mode = 'starting';
       this.lazy = true;
@@ -267,6 +276,8 @@ export class Subscriber {
     this.snapshot = undefined;
     for (const key of this.members) this.ctx.hold(this, key, false);
     this.members.clear();
+    this.window?.clear();
+    this.window = undefined;
     this.decided.clear();
     this.ctx.place(this);
     this.queue = [];
@@ -284,6 +295,18 @@ export class Subscriber {
     while (this.queued > 0 && this.mode === 'starting') await this.fold(this.takeQueued(), rows);
     if (this.mode !== 'starting') return;
     const subscription = this.filter.subscription;
+    if (subscription.windowed) {
+      const compare = rowComparator(subscription.table, subscription.order, state.keyColumns, state.tableColumns);
+      const window = new TopNWindow(compare, subscription.limit ?? Infinity, (key, held) =>
+        this.ctx.hold(this, key, held),
+      );
+      this.window = window;
+      for (const [key, value] of rows) window.set(key, value);
+      for (const { key, row } of window.initial())
+        this.stream.send('insert', exactJson({ key, row: subscription.project(row) }), undefined);
+      this.goLive();
+      return;
+    }
     for (const [key, { key: keyColumns, row }] of rows) {
       this.stream.send('insert', exactJson({ key: keyColumns, row: subscription.project(row) }), undefined);
       this.members.add(key);
@@ -392,6 +415,7 @@ export class Subscriber {
 
   /** Applies one transaction: its changes are sent back to back, the last one with the id. */
   private async apply(group: TxGroup): Promise<void> {
+    if (this.window) return this.applyWindowed(this.window, group);
     const out: Outgoing[] = [];
     for (const { partition, entry } of this.advance(group)) {
       const change = await this.change(partition, entry.event);
@@ -402,8 +426,42 @@ export class Subscriber {
       out.forEach(({ event, data }, i) => this.stream.send(event, data, i === out.length - 1 ? id : undefined));
       this.delivered(group.items[group.items.length - 1].entry.event, out.length);
     }
-    const limit = this.filter.subscription.limit;
-    if (limit !== undefined && this.members.size > limit) this.stream.end('overflow', exactJson({ limit }));
+  }
+
+  /**
+   * A top-N subscriber's transaction: the whole filtered set takes the changes, then the client gets
+   * what turns its rows into the new first N (entering/leaving the top N, backfill, updates inside
+   * it), all with the transaction's commit LSN and the last one with the id (top-n.ts).
+   */
+  private async applyWindowed(window: TopNWindow, group: TxGroup): Promise<void> {
+    const touched = new Set<string>();
+    let last: ChangeEvent | undefined;
+    for (const { entry } of this.advance(group)) {
+      const event = entry.event;
+      if (event.table !== this.table || this.visibleInSnapshot(event)) continue;
+      if (event.op === 't') throw new ResetNeeded();
+      const key = keyOf(event);
+      if (event.op !== 'd' && event.after && (await this.filter.matches(event.after)))
+        window.set(key, { key: event.key, row: event.after });
+      else window.delete(key);
+      touched.add(key);
+      last = event;
+    }
+    if (!last) return;
+    if (window.size > MAX_WINDOW_ROWS) {
+      this.stream.end('overflow', exactJson({ rows: MAX_WINDOW_ROWS }));
+      return;
+    }
+    const lsn = formatLsn(last.pos.lsn);
+    const subscription = this.filter.subscription;
+    const changes = window.diff(touched);
+    if (changes.length === 0) return;
+    const id = this.idText(group.vector);
+    changes.forEach(({ event, key, row }, i) => {
+      const data = row ? { key, row: subscription.project(row), lsn } : { key, lsn };
+      this.stream.send(event, exactJson(data), i === changes.length - 1 ? id : undefined);
+    });
+    this.delivered(last, changes.length);
   }
 
   private async change(partition: number, event: ChangeEvent): Promise<Outgoing | undefined> {

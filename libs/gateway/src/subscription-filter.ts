@@ -8,6 +8,7 @@
 import jsonata from 'jsonata';
 import { parsedForExpressions, type Row } from '@distributary/core';
 import { FILTER_PARAM_PREFIX, rewriteFilterParams, type SubscriptionConfig } from '@distributary/config';
+import type { OrderTerm } from './row-order';
 import type { SubscriptionParams } from './tokens';
 
 const MAX_PARAM_LENGTH = 256;
@@ -81,6 +82,10 @@ export class CompiledSubscription {
   readonly params: string[];
   readonly columns: string[] | undefined;
   readonly limit: number | undefined;
+  readonly order: OrderTerm[];
+  /** `order` or `limit`: a top-N window (top-n.ts). */
+  readonly windowed: boolean;
+  readonly orderColumns: string[];
   readonly equality: Equality | undefined;
   /** The whole filter is that equality: evaluated natively (same result as JSONata's `=` on a row). */
   readonly equalityOnly: boolean;
@@ -94,6 +99,9 @@ export class CompiledSubscription {
     this.params = config.params;
     this.columns = config.columns;
     this.limit = config.limit;
+    this.order = (config.order ?? []).map(({ column, direction }) => ({ column, direction }));
+    this.orderColumns = this.order.map((t) => t.column);
+    this.windowed = config.limit !== undefined || config.order !== undefined;
     this.filterNames = new Set();
     this.equalityOnly = false;
     if (config.filter !== undefined) {

@@ -12,6 +12,9 @@ import { Gateway } from '../src';
 
 export const KEY = { kid: 'test-key', secret: 'gateway-test-secret-0123456789abcdef' };
 export const SUBSCRIPTION = 'items-by-category';
+/** The same filter as a top-N window: `order: price desc`, `limit: TOP_N` (ties by id). */
+export const TOP_SUBSCRIPTION = 'top-items-by-category';
+export const TOP_N = 3;
 export const COLUMNS = 'id, category_id, name, price::text AS price, meta::text AS meta';
 
 export interface GatewayPipeline {
@@ -20,6 +23,8 @@ export interface GatewayPipeline {
   url: string;
   /** The filtered SELECT, rendered like the stream's projection (meta parsed from its text). */
   expected(category: number): Promise<Record<string, unknown>[]>;
+  /** `SELECT … WHERE category_id = $1 ORDER BY price DESC, id LIMIT TOP_N`, ordered by id. */
+  expectedTop(category: number): Promise<Record<string, unknown>[]>;
   /** Entries in the log (all partitions). */
   logLength(): Promise<number>;
   /** Stops the connector (the log stops growing; the slot keeps the changes). */
@@ -51,6 +56,15 @@ export async function startGatewayPipeline(options: { maxBufferBytes?: number } 
         params: ['category'],
         columns: ['id', 'category_id', 'name', 'price', 'meta'],
       },
+      {
+        name: TOP_SUBSCRIPTION,
+        table: 'public.items',
+        filter: 'category_id = :category',
+        params: ['category'],
+        columns: ['id', 'category_id', 'name', 'price', 'meta'],
+        order: [{ column: 'price', direction: 'desc' }],
+        limit: TOP_N,
+      },
     ],
   });
   let connector = new Connector({ config, logger: silentLogger });
@@ -77,6 +91,13 @@ export async function startGatewayPipeline(options: { maxBufferBytes?: number } 
     url: `http://127.0.0.1:${port}`,
     async expected(category) {
       const rows = await db.sql(`SELECT ${COLUMNS} FROM items WHERE category_id = $1 ORDER BY id`, [category]);
+      return rows.map((r) => ({ ...r, meta: r.meta === null ? null : JSON.parse(r.meta as string) }));
+    },
+    async expectedTop(category) {
+      const rows = await db.sql(
+        `SELECT * FROM (SELECT ${COLUMNS} FROM items WHERE category_id = $1 ORDER BY items.price DESC, id LIMIT ${TOP_N}) t ORDER BY id`,
+        [category],
+      );
       return rows.map((r) => ({ ...r, meta: r.meta === null ? null : JSON.parse(r.meta as string) }));
     },
     async logLength() {

@@ -138,14 +138,38 @@ export const subscriptionSchema = z
       .min(1)
       .optional()
       .describe('Projection sent to clients (key columns are always sent in `key`). Default: every column.'),
+    order: z
+      .array(
+        z.strictObject({
+          column: columnName(COLUMN, 'a column name'),
+          direction: z.enum(['asc', 'desc']).default('asc'),
+        }),
+      )
+      .min(1)
+      .max(8)
+      .optional()
+      .describe(
+        'Sort order of the rows (PostgreSQL semantics: NULLS LAST ascending, FIRST descending; text by code point ' +
+          'as COLLATE "C"; ties broken by the primary key ascending). Checked against the table when the gateway starts.',
+      ),
     limit: z
       .number()
       .int()
       .positive()
+      .max(100_000)
       .optional()
-      .describe('Most rows one subscriber may hold; a larger initial state is refused, a live overflow closes'),
+      .describe(
+        'Top N: the subscriber sees exactly the first N matching rows in `order` (by primary key without `order`); ' +
+          'rows entering or leaving the top N are inserts and deletes, the next row backfills one that leaves',
+      ),
   })
   .superRefine((subscription, ctx) => {
+    const ordered = new Set<string>();
+    subscription.order?.forEach(({ column }, index) => {
+      if (ordered.has(column))
+        ctx.addIssue({ code: 'custom', path: ['order', index, 'column'], message: `"${column}" is ordered by twice` });
+      ordered.add(column);
+    });
     const declared = new Set(subscription.params);
     if (declared.size !== subscription.params.length)
       ctx.addIssue({ code: 'custom', path: ['params'], message: 'expected unique parameter names' });
