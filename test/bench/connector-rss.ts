@@ -1,31 +1,38 @@
 /**
  * Connector peak RSS for one big transaction (not part of npm test).
- *   npx tsx test/bench/connector-rss.ts [--rows 200000] [--batch 1000]
- * Starts the real connector as a child process on a fresh database, inserts <rows> rows of ~200 B in ONE
- * transaction, waits until every row is in the change log, and prints the child's peak RSS (VmHWM,
- * Linux) before and after. Bounded memory means the peak does not grow with <rows>.
+ *   npx tsx test/bench/connector-rss.ts [--rows 200000] [--batch 1000] [--entry compiled|tsx]
+ *     [--dist <dir>] [--node-args '<node options>']
+ * Starts `distributary run --only connector` as a child process on a fresh database, as production
+ * runs it (`--entry compiled`, the default: `node <dist>/apps/cli/src/main.js`, from `npm run build`;
+ * `--dist` names another build directory) or as development runs it (`--entry tsx`), inserts <rows>
+ * rows of ~200 B in ONE transaction, waits until every row is in the change log, and prints the child's
+ * peak RSS (VmHWM, Linux) before and after. Bounded memory means the peak does not grow with <rows>.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { LogKeys, connectRedis } from '@distributary/changelog';
 import { createTestDatabase, redisUrl, uniqueName, waitFor } from '@distributary/testkit';
+import { connectorCommand, type ConnectorEntry } from './capture/connector-entry';
+import { cpuMicros, memory } from './capture/proc-stats';
 
 function option(name: string, fallback: number): number {
   const index = process.argv.indexOf(`--${name}`);
   return index >= 0 ? Number(process.argv[index + 1]) : fallback;
 }
 
-function memory(pid: number): { rssMb: number; peakMb: number } {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = (field: string): number => Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? 0);
-  return { rssMb: kb('VmRSS') / 1024, peakMb: kb('VmHWM') / 1024 };
+function text(name: string): string | undefined {
+  const index = process.argv.indexOf(`--${name}`);
+  return index >= 0 ? process.argv[index + 1] : undefined;
 }
 
 async function main(): Promise<void> {
   const rows = option('rows', 200_000);
   const batchSize = option('batch', 1000);
+  const rowCache = text('row-cache') === undefined ? undefined : option('row-cache', 0);
+  const entry = (text('entry') ?? 'compiled') as ConnectorEntry;
+  const nodeArgs = (text('node-args') ?? '').split(' ').filter(Boolean);
   const partitions = 8;
   const db = await createTestDatabase('bench_rss');
   const redis = connectRedis({ url: redisUrl() });
@@ -40,7 +47,7 @@ async function main(): Promise<void> {
       'source:',
       `  postgres: { url: "${db.url}", slot: ${slot}, publication: ${slot}, snapshot: never }`,
       '  tables: [public.big]',
-      `  connector: { batchSize: ${batchSize} }`,
+      `  connector: { batchSize: ${batchSize}${rowCache === undefined ? '' : `, rowCache: ${rowCache}`} }`,
       'log:',
       `  redis: { url: "${redisUrl()}" }`,
       `  namespace: ${namespace}`,
@@ -49,9 +56,17 @@ async function main(): Promise<void> {
     ].join('\n'),
   );
   await db.sql(`CREATE TABLE big (id int PRIMARY KEY, payload text, amount numeric, at timestamptz)`);
-  const child = spawn(process.execPath, ['--import', 'tsx', 'apps/connector/src/main.ts', '--config', configFile], {
+  const command = connectorCommand(
+    entry,
+    ['run', '--only', 'connector', '--config', configFile, '--metrics-port', '0'],
+    {
+      dist: text('dist'),
+      nodeArgs,
+    },
+  );
+  const child = spawn(process.execPath, command.args, {
     cwd: resolve(__dirname, '../..'),
-    env: { ...process.env, DISTRIBUTARY_LOG_LEVEL: 'warn' },
+    env: { ...process.env, ...command.env, LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
   try {
@@ -62,36 +77,43 @@ async function main(): Promise<void> {
           ?.active,
       { timeoutMs: 60_000 },
     );
-    const idle = memory(child.pid!);
+    await new Promise((r) => setTimeout(r, 1000)); // settled idle
+    const idle = memory(child.pid!)!;
+    const cpuBefore = cpuMicros(child.pid!) ?? 0;
     const started = Date.now();
     await db.sql(
       `INSERT INTO big SELECT i, repeat(md5(i::text), 5), i * 1.01, now() FROM generate_series(1, ${rows}) AS i`,
     );
     const committed = Date.now();
-    let peakSeen = idle.rssMb;
+    let peakSeen = idle.rssBytes;
     await waitFor(
       `${rows} events in the log`,
       async () => {
-        peakSeen = Math.max(peakSeen, memory(child.pid!).rssMb);
+        peakSeen = Math.max(peakSeen, memory(child.pid!)?.rssBytes ?? 0);
         let total = 0;
         for (let p = 0; p < partitions; p++) total += await redis.xlen(keys.partition(p));
         return total >= rows;
       },
-      { timeoutMs: 30 * 60_000, intervalMs: 200 },
+      { timeoutMs: 30 * 60_000, intervalMs: 100 },
     );
     const done = Date.now();
-    const after = memory(child.pid!);
+    const after = memory(child.pid!)!;
+    const cpu = (cpuMicros(child.pid!) ?? 0) - cpuBefore;
+    const MiB = 2 ** 20;
     console.log(
       JSON.stringify(
         {
           benchmark: 'connector-rss',
-          setup: { rows, rowBytes: '~200 B', batchSize, partitions, redis: 'local AOF always', postgres: 'local 15' },
-          rssBeforeMb: Math.round(idle.rssMb),
-          peakRssMb: Math.round(after.peakMb),
-          peakRssSampledMb: Math.round(peakSeen),
+          entry: command.describe,
+          setup: { rows, rowBytes: '~200 B', batchSize, partitions, redis: 'local AOF always', postgres: 'local' },
+          idleRssMb: Math.round(idle.rssBytes / MiB),
+          idlePeakMb: Math.round(idle.peakBytes / MiB),
+          peakRssMb: Math.round(after.peakBytes / MiB),
+          peakRssSampledMb: Math.round(peakSeen / MiB),
           insertSeconds: (committed - started) / 1000,
           streamSecondsAfterCommit: (done - committed) / 1000,
           eventsPerSecond: Math.round(rows / ((done - committed) / 1000)),
+          cpuMicrosPerEvent: Math.round((cpu / rows) * 10) / 10,
         },
         null,
         2,

@@ -39,3 +39,14 @@ export function median(values: number[]): number {
   const mid = Math.floor(sorted.length / 2);
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
+
+/** Current and peak resident set size (VmRSS, VmHWM; bytes) of a process; undefined once gone. */
+export function memory(pid: number): { rssBytes: number; peakBytes: number } | undefined {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kb = (field: string): number => Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)?.[1] ?? 0);
+    return { rssBytes: kb('VmRSS') * 1024, peakBytes: kb('VmHWM') * 1024 };
+  } catch {
+    return undefined;
+  }
+}

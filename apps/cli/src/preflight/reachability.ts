@@ -4,7 +4,6 @@
  * and read every published table, and may create the publication; every sink's server answers; the
  * log Redis accepts the configured database and credentials. Each failure names the config path.
  */
-import { Client as ElasticsearchClient } from '@elastic/elasticsearch';
 import pg from 'pg';
 import { connectRedis } from '@distributary/changelog';
 import { quoteQualifiedName, type DistributaryConfig } from '@distributary/config';
@@ -144,6 +143,8 @@ async function checkLogRedis(config: DistributaryConfig): Promise<PreflightProbl
 }
 
 async function checkElasticsearch(url: string, path: (string | number)[]): Promise<PreflightProblem[]> {
+  // Loaded here, not at the top: a connector-only run never loads the Elasticsearch client.
+  const { Client: ElasticsearchClient } = await import('@elastic/elasticsearch');
   const client = new ElasticsearchClient({ node: url, maxRetries: 0, requestTimeout: TIMEOUT_MS });
   try {
     await client.transport.request({ method: 'GET', path: '/_cluster/health' });

@@ -1,0 +1,42 @@
+/**
+ * How a bench starts `distributary …` in a child process: `compiled`, as production runs it (the
+ * Helm image and `bin/distributary` with a current build run `node dist/apps/cli/src/main.js`), or
+ * `tsx`, as development runs it (the TypeScript sources under `node --import tsx`).
+ */
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+
+export type ConnectorEntry = 'compiled' | 'tsx';
+
+export const repoRoot = resolve(__dirname, '..', '..', '..');
+
+export interface EntryCommand {
+  /** Arguments for process.execPath. */
+  args: string[];
+  env: Record<string, string>;
+  /** For the report: what ran. */
+  describe: string;
+}
+
+export function connectorCommand(
+  entry: ConnectorEntry,
+  cliArgs: string[],
+  options: { dist?: string; nodeArgs?: string[] } = {},
+): EntryCommand {
+  const nodeArgs = options.nodeArgs ?? [];
+  if (entry === 'tsx') {
+    return {
+      args: [...nodeArgs, '--import', 'tsx', join(repoRoot, 'apps/cli/src/main.ts'), ...cliArgs],
+      env: { TSX_TSCONFIG_PATH: join(repoRoot, 'tsconfig.json') },
+      describe: 'tsx: node --import tsx apps/cli/src/main.ts',
+    };
+  }
+  const dist = resolve(repoRoot, options.dist ?? 'dist');
+  const main = join(dist, 'apps/cli/src/main.js');
+  if (!existsSync(main)) throw new Error(`no compiled CLI at ${main}: run npm run build (or pass --dist)`);
+  return {
+    args: [...nodeArgs, main, ...cliArgs],
+    env: {},
+    describe: `compiled: node ${main.slice(repoRoot.length + 1)}`,
+  };
+}
