@@ -44,6 +44,8 @@ export interface SinkState {
   degraded?: string[];
   dlqSize: number;
   paused: boolean;
+  /** Elasticsearch sinks' fan-out queue; absent from other sinks and older admins. */
+  fanOut?: { pending: number; runningSince?: string; running?: string; rootsReindexed: number };
   /** Lag against the source's WAL position; "0" only when caughtUp. */
   sourceLag?: SourceLag;
 }

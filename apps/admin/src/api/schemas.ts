@@ -64,6 +64,16 @@ export const sinkSchema: SchemaObject = {
     },
     dlqSize: num,
     paused: bool,
+    fanOut: {
+      type: 'object',
+      description: 'Elasticsearch sinks: the fan-out queue (roots re-indexed after lookup/child changes)',
+      properties: {
+        pending: { ...num, description: 'lookup/child keys whose roots wait for a re-index pass' },
+        runningSince: { ...str, description: 'ISO time the running pass started (absent: none runs)' },
+        running: { ...str, description: 'the key the running pass re-indexes the roots of (JSON)' },
+        rootsReindexed: { ...num, description: 'roots re-indexed by passes so far, every worker' },
+      },
+    },
     partitions: {
       type: 'array',
       items: {

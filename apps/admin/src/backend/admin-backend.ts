@@ -26,6 +26,7 @@ import {
   type WorkerStatus,
 } from '@distributary/changelog';
 import { readGatewayStatuses, type GatewayStatus } from '@distributary/gateway';
+import { readFanOutStatus } from '@distributary/sink-elasticsearch';
 import { createLogger, health } from '@distributary/observability';
 import { redactConfig, type DistributaryConfig, type SinkConfig } from '@distributary/config';
 import { ADMIN_SETTINGS, type AdminSettings } from '../admin-settings';
@@ -204,11 +205,13 @@ export class AdminBackend implements OnModuleInit, OnModuleDestroy {
       deadLetterCount(this.redis, this.keys, name),
     ]);
     const configured = this.config.sinks.find((s) => s.name === name);
+    const kind = configured ? sinkKind(configured) : 'unknown';
+    const fanOut = kind === 'elasticsearch' ? await readFanOutStatus(this.redis, this.keys.namespace, name) : undefined;
     const seconds = lags.map((l) => l.lagSeconds).filter((s): s is number => s !== null);
     const last = this.history.last();
     return {
       name,
-      kind: configured ? sinkKind(configured) : 'unknown',
+      kind,
       lagEntries: lags.reduce((sum, l) => sum + l.lagEntries, 0),
       lagCapped: lags.some((l) => l.lagCapped),
       lagBytes: lags.reduce((max, l) => (BigInt(l.lagBytes) > max ? BigInt(l.lagBytes) : max), 0n).toString(),
@@ -225,6 +228,7 @@ export class AdminBackend implements OnModuleInit, OnModuleDestroy {
       dlqSize,
       paused: paused.includes(name),
       partitions: lags,
+      ...(fanOut ? { fanOut } : {}),
     };
   }
 

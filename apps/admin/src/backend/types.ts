@@ -1,5 +1,6 @@
 /** What the admin API answers. Numbers that can exceed 2^53 (LSNs, WAL bytes) are decimal strings. */
 import type { ResyncEpisode, SlotHealth, SourceLag } from '@distributary/pg-source';
+import type { FanOutStatus } from '@distributary/sink-elasticsearch';
 
 export interface ConnectorStatus {
   /** Owner id written in the connector lease, or null when no connector holds it. */
@@ -70,6 +71,8 @@ export interface SinkState {
   dlqSize: number;
   paused: boolean;
   partitions: SinkPartitionLag[];
+  /** Elasticsearch sinks: lookup/child keys waiting for a re-index pass, the running pass, roots done. */
+  fanOut?: FanOutStatus;
   /** Lag against the source (pg_current_wal_lsn()); "caught up" only when everything committed is applied. */
   sourceLag?: SourceLag;
 }

@@ -25,6 +25,7 @@ import {
   type SnapshotRecord,
   type SourceLag,
 } from '@distributary/pg-source';
+import { readFanOutStatus, type FanOutStatus } from '@distributary/sink-elasticsearch';
 import { withLogRedis } from '../log-connection';
 import { readProcessStatuses, type ProcessStatus } from '../supervisor/process-status';
 import { readSlotStatus, type SlotStatus } from './source-slot';
@@ -39,6 +40,8 @@ export interface SinkStatus {
   /** Behind the SOURCE (pg_current_wal_lsn()): the truthful end-to-end lag; 0 only when caughtUp. */
   sourceLag?: SourceLag;
   partitions: SinkLag[];
+  /** Elasticsearch sinks: lookup/child keys whose roots wait for a re-index pass, the running pass. */
+  fanOut?: FanOutStatus;
 }
 
 export interface JobsStatus {
@@ -99,9 +102,10 @@ async function readLogStatus(
   const sinks: SinkStatus[] = [];
   for (const sink of config.sinks) {
     const partitions = await sinkLags(redis, keys, sink.name, n);
+    const kind = sinkKind(sink);
     sinks.push({
       name: sink.name,
-      kind: sinkKind(sink),
+      kind,
       paused: paused.has(sink.name),
       deadLetters: await deadLetterCount(redis, keys, sink.name),
       lag: {
@@ -111,6 +115,7 @@ async function readLogStatus(
         seconds: partitions.reduce((max, p) => Math.max(max, p.seconds), 0),
       },
       partitions,
+      ...(kind === 'elasticsearch' ? { fanOut: await readFanOutStatus(redis, keys.namespace, sink.name) } : {}),
     });
   }
   const health = await readSlotHealthState(redis, keys);

@@ -41,6 +41,7 @@ export function renderStatus(status: PipelineStatus): string {
     ]);
   }
   out.push(status.sinks.length ? sinks.toString() : 'no sinks configured');
+  out.push(...renderFanOut(status));
   const retrying = status.workers.flatMap((w) => w.owned.filter((o) => o.retrying));
   for (const o of retrying) {
     const r = o.retrying as NonNullable<typeof o.retrying>;
@@ -103,6 +104,18 @@ function renderProcesses(status: PipelineStatus): string {
     ]);
   }
   return processes.toString();
+}
+
+/** Elasticsearch sinks' fan-out queues: keys waiting for a re-index pass, the running pass, roots done. */
+function renderFanOut(status: PipelineStatus): string[] {
+  const withQueue = status.sinks.filter((s) => s.fanOut);
+  if (!withQueue.length) return [];
+  const fanOut = table(['sink', 'fan-out keys waiting', 'pass running since', 'roots re-indexed']);
+  for (const s of withQueue) {
+    const f = s.fanOut as NonNullable<typeof s.fanOut>;
+    fanOut.push([s.name, f.pending, f.runningSince ?? '-', f.rootsReindexed]);
+  }
+  return [fanOut.toString()];
 }
 
 /** degraded (a partition retrying past the worker's bound), retrying, or running. */

@@ -195,6 +195,15 @@ function SinkRow({
           testId={`dlq-${sink.name}`}
           tone={sink.dlqSize ? 'bad' : undefined}
         />
+        {sink.fanOut && (
+          <Stat
+            label="Fan-out"
+            value={`${formatCount(sink.fanOut.pending)} waiting · ${formatCount(sink.fanOut.rootsReindexed)} roots${
+              sink.fanOut.runningSince ? ` · pass since ${sink.fanOut.runningSince.slice(11, 19)}` : ''
+            }`}
+            testId={`fan-out-${sink.name}`}
+          />
+        )}
       </div>
       {behind && !behind.caughtUp && behind.why && <p className="muted small">not current: {behind.why}</p>}
     </div>

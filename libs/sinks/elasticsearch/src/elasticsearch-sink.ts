@@ -160,13 +160,14 @@ export class ElasticsearchSink implements Sink {
       pollMs: deps.pollMs,
       lockTtlMs: deps.lockTtlMs,
       isPaused: deps.isPaused,
-      runPass: (pass, progress) =>
+      runPass: (pass, progress, reindexed) =>
         runFanOutPass(pass, {
           spec: this.spec,
           source: this.source,
           lookups: this.lookups,
           pageSize: this.pageSize,
           progress,
+          reindexed,
           write: async (planned, rejected) => {
             const result = await this.retryable(async () => {
               await this.discoverTargets();

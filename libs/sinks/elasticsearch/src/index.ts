@@ -4,6 +4,7 @@ export { REFS_FIELD } from './document/build-document';
 export { configFingerprint } from './index/index-body';
 export { versionOf } from './version';
 export { fanOutKeys } from './fan-out/fan-out-store';
+export { readFanOutStatus, type FanOutStatus } from './fan-out/fan-out-status';
 export { MappingRefusedError } from './open-checks';
 export type { MappingConflict } from './index/mapping-check';
 // For verification (libs/verify): the sink's own document building, reused to compute expected documents.

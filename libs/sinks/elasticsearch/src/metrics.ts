@@ -32,5 +32,15 @@ export const esMetrics = {
     'sink',
     'outcome',
   ]),
+  fanOutRoots: counter(
+    'distributary_es_fan_out_roots_total',
+    'Roots re-indexed by fan-out passes (each page counted once written)',
+    ['sink'],
+  ),
+  fanOutPassStarted: gauge(
+    'distributary_es_fan_out_pass_started_seconds',
+    'Unix time the running fan-out pass started (0 when none runs in this process)',
+    ['sink'],
+  ),
   rebuilds: counter('distributary_es_rebuilds_total', 'Index rebuilds, by outcome', ['sink', 'outcome']),
 };

@@ -2,7 +2,13 @@ import { Client } from '@elastic/elasticsearch';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectRedis, type RedisClient } from '@distributary/changelog';
 import type { ChangeEvent, Row } from '@distributary/core';
-import { createElasticsearchSink, fanOutKeys, type ElasticsearchSink } from '@distributary/sink-elasticsearch';
+import {
+  createElasticsearchSink,
+  fanOutKeys,
+  readFanOutStatus,
+  type ElasticsearchSink,
+  type FanOutStatus,
+} from '@distributary/sink-elasticsearch';
 import { createTestDatabase, esUrl, redisUrl, uniqueName, waitFor, type TestDatabase } from '@distributary/testkit';
 import { esMetrics } from '../src/metrics';
 import { batchOf, dropIndices, sinkConfig } from './helpers';
@@ -117,7 +123,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await durable?.close().catch(() => undefined);
   await inBatch?.close().catch(() => undefined);
-  await redis.del(keys.dirty, keys.causes, keys.passes, keys.lock);
+  await redis.del(keys.dirty, keys.causes, keys.passes, keys.lock, keys.state);
   redis.disconnect();
   await dropIndices(client, prefix);
   await client.close();
@@ -128,6 +134,15 @@ describe('elasticsearch sink: fan-out memory bounded whatever its size', () => {
   it('a TRUNCATE of a lookup of 20,000 roots: one durable pass, or pages in the batch; every root exact', async () => {
     await db.sql('TRUNCATE categories');
     const requests = await bulkRequests('bounded-in-batch');
+    // what `distributary status` and the admin API show, sampled while the pass runs
+    const samples: FanOutStatus[] = [];
+    let sampling = true;
+    const sampler = (async () => {
+      while (sampling) {
+        samples.push(await readFanOutStatus(redis, namespace, 'bounded-durable'));
+        await new Promise((resolve) => setTimeout(resolve, 25));
+      }
+    })();
     const applied = await applyBoth([event('categories', 't', 5000n, 0)]);
     expect(applied.durable).toBe(0); // marked for the pass, nothing re-indexed in the batch
     expect(applied.inBatch).toBe(ROOTS);
@@ -136,6 +151,16 @@ describe('elasticsearch sink: fan-out memory bounded whatever its size', () => {
     await waitFor('the durable pass to finish', async () => (await redis.zcard(keys.dirty)) === 0, {
       timeoutMs: 180_000,
     });
+    sampling = false;
+    await sampler;
+    expect(samples.some((s) => s.pending === 1 && s.runningSince !== undefined && s.running === '[[],[]]')).toBe(true);
+    const roots = samples.map((s) => s.rootsReindexed);
+    expect(roots.some((n) => n > 0 && n < ROOTS)).toBe(true); // counted page by page
+    await waitFor('the drainer to go idle', async () => {
+      const status = await readFanOutStatus(redis, namespace, 'bounded-durable');
+      return status.runningSince === undefined;
+    });
+    expect(await readFanOutStatus(redis, namespace, 'bounded-durable')).toEqual({ pending: 0, rootsReindexed: ROOTS });
     for (const sink of ['bounded-durable', 'bounded-in-batch']) {
       const docs = await everyDoc(sink);
       expect(docs.size).toBe(ROOTS);

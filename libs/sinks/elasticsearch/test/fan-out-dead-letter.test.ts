@@ -83,7 +83,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await sink?.close().catch(() => undefined);
-  await redis.del(keys.dirty, keys.causes, keys.passes, keys.lock, logKeys.deadLetters(SINK));
+  await redis.del(keys.dirty, keys.causes, keys.passes, keys.lock, keys.state, logKeys.deadLetters(SINK));
   redis.disconnect();
   await dropIndices(client, alias);
   await client.close();

@@ -76,7 +76,7 @@ beforeAll(async () => {
 afterAll(async () => {
   child?.kill('SIGKILL');
   for (const sink of opened) await sink.close().catch(() => undefined);
-  await redis.del(keys.dirty, keys.causes, keys.passes, keys.lock);
+  await redis.del(keys.dirty, keys.causes, keys.passes, keys.lock, keys.state);
   redis.disconnect();
   await dropIndices(client, alias);
   await client.close();

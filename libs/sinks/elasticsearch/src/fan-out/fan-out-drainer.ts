@@ -9,8 +9,13 @@ export interface FanOutDrainerOptions {
   /** This process's identity for the drainer lock. */
   owner: string;
   logger: Logger;
-  /** Runs one pass; `progress` stores the cursor and says whether to go on. True when finished. */
-  runPass(pass: PendingPass, progress: (after: Row) => Promise<boolean>): Promise<boolean>;
+  /** Runs one pass; `progress` stores the cursor and says whether to go on, `reindexed` counts the
+   *  roots of each written page. True when finished. */
+  runPass(
+    pass: PendingPass,
+    progress: (after: Row) => Promise<boolean>,
+    reindexed: (roots: number) => Promise<void>,
+  ): Promise<boolean>;
   /** How often an idle drainer looks for passes marked by other processes (default 500 ms). */
   pollMs?: number;
   /** The drainer lock's TTL, renewed after every page (default 30 s). */
@@ -50,6 +55,11 @@ export class FanOutDrainer {
     await this.options.store.unlock(this.options.owner).catch(() => undefined);
   }
 
+  private async idle(): Promise<void> {
+    esMetrics.fanOutPassStarted.set({ sink: this.options.sink }, 0);
+    await this.options.store.idle();
+  }
+
   private pause(ms: number): Promise<void> {
     return new Promise<void>((resolve) => {
       const timer = setTimeout(done, ms);
@@ -79,17 +89,28 @@ export class FanOutDrainer {
         }
         for (const pass of passes) {
           if (this.stopped) break;
-          const finished = await this.options.runPass(pass, async (after) => {
-            await store.progress(pass.member, pass.version, after);
-            if (this.stopped || (await this.options.isPaused?.())) return false;
-            return store.lock(owner, ttl);
-          });
+          await store.started(pass.member);
+          esMetrics.fanOutPassStarted.set({ sink }, Date.now() / 1000);
+          const finished = await this.options.runPass(
+            pass,
+            async (after) => {
+              await store.progress(pass.member, pass.version, after);
+              if (this.stopped || (await this.options.isPaused?.())) return false;
+              return store.lock(owner, ttl);
+            },
+            async (roots) => {
+              esMetrics.fanOutRoots.inc({ sink }, roots);
+              await store.counted(roots);
+            },
+          );
           if (!finished) break;
           const forgotten = await store.complete(pass.member, pass.version);
           esMetrics.fanOutPasses.inc({ sink, outcome: forgotten ? 'done' : 'superseded' });
         }
+        await this.idle();
         failures = 0;
       } catch (error) {
+        await this.idle().catch(() => undefined);
         failures++;
         esMetrics.fanOutPasses.inc({ sink, outcome: 'failed' });
         logger.warn({ err: error, attempt: failures }, `fan-out pass failed; retrying: ${describeError(error)}`);

@@ -19,6 +19,8 @@ export interface PassContext {
   write(writes: PlannedWrite[], rejected: RejectedEvent[]): Promise<void>;
   /** Called after each written page with the last root key; false = stop here (resumed later). */
   progress(after: Row): Promise<boolean>;
+  /** Counts the roots of each written page (status, metrics). */
+  reindexed?(roots: number): Promise<void>;
 }
 
 /**
@@ -86,6 +88,7 @@ export async function runFanOutPass(pass: PendingPass, context: PassContext): Pr
       return rows;
     });
     await context.write(writes, rejected);
+    await context.reindexed?.(roots.length);
     if (roots.length < context.pageSize) return true;
     const last = roots[roots.length - 1];
     after = Object.fromEntries(rootKey.map((c) => [c, last[c]]));

@@ -61,9 +61,16 @@ function conditionOf(member: string): FanOutCondition {
 export function fanOutKeys(
   namespace: string,
   sink: string,
-): { dirty: string; causes: string; passes: string; lock: string } {
+): { dirty: string; causes: string; passes: string; lock: string; state: string } {
   const tag = `{${namespace}:fanout:${sink}}`;
-  return { dirty: `${tag}:dirty`, causes: `${tag}:causes`, passes: `${tag}:passes`, lock: `${tag}:lock` };
+  return {
+    dirty: `${tag}:dirty`,
+    causes: `${tag}:causes`,
+    passes: `${tag}:passes`,
+    lock: `${tag}:lock`,
+    // hash: member + since (the running pass; set by the lock holder), roots (re-indexed, ever)
+    state: `${tag}:state`,
+  };
 }
 
 /**
@@ -140,6 +147,21 @@ export class FanOutStore {
   /** How many conditions wait for a pass. */
   async size(): Promise<number> {
     return this.redis.zcard(this.keys.dirty);
+  }
+
+  /** A pass of `member` starts now (shown by `distributary status` while the lock is held). */
+  async started(member: string): Promise<void> {
+    await this.redis.hset(this.keys.state, 'member', member, 'since', String(Date.now()));
+  }
+
+  /** `roots` more roots were re-indexed by passes. */
+  async counted(roots: number): Promise<void> {
+    await this.redis.hincrby(this.keys.state, 'roots', roots);
+  }
+
+  /** No pass runs (the drainer is idle, stopped, or backing off after a failure). */
+  async idle(): Promise<void> {
+    await this.redis.hdel(this.keys.state, 'member', 'since');
   }
 
   /** Takes or renews the drainer lock; true while `owner` holds it. */
