@@ -10,7 +10,9 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { build } from 'esbuild';
 
 const root = resolve(__dirname, '..', '..');
-const out = join(root, 'dist');
+// `--out <dir>`: another output directory (the benchmarks build their own, leaving dist/ alone).
+const outIndex = process.argv.indexOf('--out');
+const out = outIndex >= 0 ? resolve(process.argv[outIndex + 1]) : join(root, 'dist');
 const sourceRoots = ['libs', 'apps'];
 const skippedDirs = new Set(['node_modules', 'test', 'test-support', 'dist', 'dashboard', 'testkit', 'scripts', 'bin']);
 const assetExtensions = ['.lua', '.sql', '.json'];

@@ -79,7 +79,10 @@ export class Pipeline {
     return file;
   }
 
-  start(role: RoleName, options: { configFile?: string; env?: Record<string, string> } = {}): RoleProcess {
+  start(
+    role: RoleName,
+    options: { configFile?: string; env?: Record<string, string>; entryArgs?: string[] } = {},
+  ): RoleProcess {
     const label = `${role}#${this.generation++}`;
     const process = new RoleProcess(
       role,
@@ -87,6 +90,8 @@ export class Pipeline {
       label,
       options.env ?? {},
       this.spec.logDir ? join(this.spec.logDir, `${label.replace('#', '-')}.log`) : undefined,
+      [],
+      options.entryArgs,
     );
     this.processes.push(process);
     return process;

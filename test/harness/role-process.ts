@@ -23,10 +23,12 @@ export class RoleProcess {
     logFile?: string,
     /** Node options before the entry (e.g. --cpu-prof, which NODE_OPTIONS refuses). */
     nodeArgs: string[] = [],
+    /** What runs `distributary` (default: the sources under tsx); e.g. [<dist>/apps/cli/src/main.js]. */
+    entryArgs: string[] = ['--import', 'tsx', entry],
   ) {
     this.child = spawn(
       process.execPath,
-      [...nodeArgs, '--import', 'tsx', entry, 'run', '--only', role, '--config', configFile, '--metrics-port', '0'],
+      [...nodeArgs, ...entryArgs, 'run', '--only', role, '--config', configFile, '--metrics-port', '0'],
       {
         cwd: repoRoot,
         env: { ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn', ...env },

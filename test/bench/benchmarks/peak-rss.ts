@@ -1,6 +1,7 @@
 import { uniqueName, waitFor } from '@distributary/testkit';
 import { sinkProgress } from '@distributary/verify';
 import type { BenchResult } from '../bench-types';
+import { benchConnectorEntry } from '../capture/connector-entry';
 import { esSink, type BenchContext } from '../context';
 import { docsRowsSql, ROW_BYTES } from '../source-table';
 import { round, seconds } from '../stopwatch';
@@ -12,7 +13,8 @@ export async function peakRss(ctx: BenchContext): Promise<BenchResult> {
   const rows = ctx.preset.bigTransactionRows;
   const index = uniqueName('bench-rss').replace(/_/g, '-');
   const { db, pipeline } = await ctx.newPipeline('bench_rss', { sinks: [esSink('rss', index)], esIndex: index });
-  const connector = pipeline.start('connector');
+  const entry = benchConnectorEntry();
+  const connector = pipeline.start('connector', { entryArgs: entry.entryArgs });
   await pipeline.waitForSlot(connector);
   const worker = pipeline.start('worker');
   try {
@@ -49,8 +51,18 @@ export async function peakRss(ctx: BenchContext): Promise<BenchResult> {
         { label: 'worker idle peak', value: round(idle.worker / MiB, 1), unit: 'MiB' },
         { label: 'transaction end to end', value: round(elapsed), unit: 's' },
       ],
-      setup: { rows, rowBytes: ROW_BYTES, partitions: ctx.preset.partitions, workers: 1, batchSize: 1000 },
-      notes: ['VmHWM from /proc/<pid>/status of the child processes, sampled every 250 ms'],
+      setup: {
+        rows,
+        rowBytes: ROW_BYTES,
+        partitions: ctx.preset.partitions,
+        workers: 1,
+        batchSize: 1000,
+        connector: entry.describe,
+      },
+      notes: [
+        'VmHWM from /proc/<pid>/status of the child processes, sampled every 250 ms',
+        `connector: ${entry.describe} (BENCH_CONNECTOR=tsx: the sources under tsx); worker: the sources under tsx`,
+      ],
     };
   } finally {
     await pipeline.stopAll();

@@ -1,5 +1,6 @@
 import type { BenchResult, Figure } from '../bench-types';
 import type { BenchContext } from '../context';
+import { benchConnectorEntry } from '../capture/connector-entry';
 import { drainOnce, type DrainRun } from '../capture/drain-run';
 import { median } from '../capture/proc-stats';
 import { ROW_BYTES } from '../source-table';
@@ -88,12 +89,14 @@ export async function walToLog(ctx: BenchContext): Promise<BenchResult> {
       partitions: ctx.preset.partitions,
       batchSize: BATCH_SIZE,
       runs: repeat,
+      connector: benchConnectorEntry().describe,
     },
     notes: [
       `median of ${repeat} run(s); single runs steady: ${single.map((r) => r.steadyRate).join(', ')} events/s`,
       'steady = events/s between 10 % and 90 % of the events in the log (sampled every ~10 ms)',
       'CPU and RSS are of the connector process (/proc), CPU from its first event to the last confirmation',
       'ceilings measured in the same run, on the same entries / an identical slot',
+      `connector: ${benchConnectorEntry().describe}; production runs the compiled build (BENCH_CONNECTOR=tsx: the sources under tsx)`,
     ],
   };
 }

@@ -3,6 +3,7 @@
  * Helm image and `bin/distributary` with a current build run `node dist/apps/cli/src/main.js`), or
  * `tsx`, as development runs it (the TypeScript sources under `node --import tsx`).
  */
+import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
@@ -39,4 +40,24 @@ export function connectorCommand(
     env: {},
     describe: `compiled: node ${main.slice(repoRoot.length + 1)}`,
   };
+}
+
+const benchDist = join(repoRoot, '.local', 'bench-dist');
+let built: { entryArgs: string[]; describe: string } | undefined;
+
+/**
+ * The connector of figures 1 and 6, as `Pipeline.start(…, { entryArgs })` takes it. Default: compiled,
+ * as production runs it — the current sources built once per bench run into .local/bench-dist (not
+ * dist/, which `bin/distributary` may be running). BENCH_CONNECTOR=tsx: the sources under tsx.
+ */
+export function benchConnectorEntry(): { entryArgs: string[] | undefined; describe: string } {
+  if (process.env.BENCH_CONNECTOR === 'tsx') return { entryArgs: undefined, describe: 'tsx (sources)' };
+  if (!built) {
+    execFileSync(process.execPath, ['--import', 'tsx', join(repoRoot, 'scripts/build/build.ts'), '--out', benchDist], {
+      cwd: repoRoot,
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
+    built = { entryArgs: [join(benchDist, 'apps/cli/src/main.js')], describe: 'compiled (npm run build output)' };
+  }
+  return built;
 }

@@ -11,6 +11,7 @@ import { Pipeline } from '../../harness/pipeline';
 import { logEntries } from '../../harness/sink-progress';
 import { createDocsSql, DOCS_TABLE, fillDocs } from '../source-table';
 import { readEntries, recvlogicalSeconds, xaddCeiling } from './ceilings';
+import { benchConnectorEntry } from './connector-entry';
 import { cpuMicros, rateBetween } from './proc-stats';
 
 export interface DrainRun {
@@ -64,7 +65,8 @@ export async function drainOnce(options: DrainOptions): Promise<DrainRun> {
   await client.connect();
   const twin = `${pipeline.slotName}_twin`;
   try {
-    const first = pipeline.start('connector');
+    const { entryArgs } = benchConnectorEntry();
+    const first = pipeline.start('connector', { entryArgs });
     await pipeline.waitForSlot(first);
     await first.stop();
     if (options.recvlogical) await client.query(`SELECT pg_create_logical_replication_slot($1, 'pgoutput')`, [twin]);
@@ -73,7 +75,7 @@ export async function drainOnce(options: DrainOptions): Promise<DrainRun> {
     const target = lsnRows[0].lsn;
 
     const startedAt = performance.now();
-    const connector = pipeline.start('connector');
+    const connector = pipeline.start('connector', { entryArgs });
     const timeline: [number, number][] = [];
     let firstEventAt = 0;
     let cpuAtFirst = 0;
