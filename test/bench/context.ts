@@ -103,14 +103,23 @@ export class BenchContext {
     return this.filledJoined;
   }
 
-  private async fillLog(joined: boolean): Promise<FilledLog> {
+  /** A joined log of its own with `transactions` × `rowsPerTransaction` products (figure 7 needs one
+   *  large enough that start-up and lease hand-over are a small part of its drain). */
+  joinedLogOf(transactions: number, rowsPerTransaction: number): Promise<FilledLog> {
+    return this.fillLog(true, { transactions, rowsPerTransaction });
+  }
+
+  private async fillLog(
+    joined: boolean,
+    size: { transactions: number; rowsPerTransaction: number } = this.preset,
+  ): Promise<FilledLog> {
     const { db, pipeline } = await this.newPipeline(joined ? 'bench_jlog' : 'bench_log', { joined });
     // first start creates slot and publication; then stop and fill the slot while nobody reads it
     const first = pipeline.start('connector');
     await pipeline.waitForSlot(first);
     await first.stop();
     const fill = joined ? fillProducts : fillDocs;
-    const rows = await fill(db.url, this.preset.transactions, this.preset.rowsPerTransaction);
+    const rows = await fill(db.url, size.transactions, size.rowsPerTransaction);
     if (joined) await db.sql(`UPDATE public.categories SET name = name || ' (renamed)' WHERE id = 1`);
     const target = await pipeline.sourceLsn();
     const startedAt = Date.now();

@@ -3,17 +3,29 @@ import net from 'node:net';
 /**
  * A TCP proxy that delays every reply chunk by `delayMs` (order kept: equal delays fire in order), so a
  * service on this machine answers like one a network round trip away. Figure 7 puts it in front of
- * Elasticsearch to make the sink latency-bound, where adding workers can show.
+ * Elasticsearch to make the sink latency-bound, where adding workers can show. Figure 5 uses it with
+ * no delay and an observer, to see when the worker's bulk requests leave and are answered.
  */
 export interface LatencyProxy {
   url: string;
   close(): Promise<void>;
 }
 
-export async function startLatencyProxy(targetPort: number, delayMs: number): Promise<LatencyProxy> {
+/** Sees one proxied connection's traffic: request bytes as they leave, replies as they arrive. */
+export interface ConnectionObserver {
+  request(chunk: Buffer, at: number): void;
+  response(at: number): void;
+}
+
+export async function startLatencyProxy(
+  targetPort: number,
+  delayMs: number,
+  observe?: () => ConnectionObserver,
+): Promise<LatencyProxy> {
   const sockets = new Set<net.Socket>();
   const server = net.createServer((client) => {
     const upstream = net.connect(targetPort, '127.0.0.1');
+    const observer = observe?.();
     sockets.add(client).add(upstream);
     const drop = (): void => {
       client.destroy();
@@ -23,8 +35,16 @@ export async function startLatencyProxy(targetPort: number, delayMs: number): Pr
     };
     client.on('error', drop).on('close', drop);
     upstream.on('error', drop).on('close', () => setTimeout(drop, delayMs));
-    client.pipe(upstream);
+    client.on('data', (chunk: Buffer) => {
+      observer?.request(chunk, performance.now());
+      upstream.write(chunk);
+    });
     upstream.on('data', (chunk: Buffer) => {
+      observer?.response(performance.now());
+      if (delayMs <= 0) {
+        client.write(chunk);
+        return;
+      }
       setTimeout(() => {
         if (!client.destroyed) client.write(chunk);
       }, delayMs);
