@@ -119,6 +119,8 @@ export class Connector {
   private readonly keys: LogKeys;
   private readonly redis: RedisClient;
   private readonly ownsRedis: boolean;
+  /** The lease's own connection (see the constructor). */
+  private readonly leaseRedis: RedisClient;
   private readonly lease: ConnectorLease;
   private readonly rowCache: RowCache;
   private readonly stopController = new AbortController();
@@ -147,15 +149,19 @@ export class Connector {
     this.keys = new LogKeys(config.log.namespace);
     this.ownsRedis = !options.redis;
     this.redis = options.redis ?? connectRedis(config.log.redis);
-    if (this.ownsRedis) {
-      let lastReported = 0;
-      this.redis.on('error', (error: unknown) => {
-        if (Date.now() - lastReported < 5000) return;
-        lastReported = Date.now();
-        this.logger.warn({ error: errorText(error) }, 'log Redis connection error (retrying)');
-      });
-    }
-    this.lease = new ConnectorLease(this.redis, this.keys, this.instanceId, {
+    // The lease renews on its own connection. On the shared one a renewal queued behind up to
+    // maxInFlightBytes of appends; under a large transaction on a loaded log Redis (AOF fsync
+    // always) that took longer than the TTL and the leader lost its lease (chaos --full, load ~20).
+    this.leaseRedis = this.redis.duplicate();
+    let lastReported = 0;
+    const reportError = (error: unknown): void => {
+      if (Date.now() - lastReported < 5000) return;
+      lastReported = Date.now();
+      this.logger.warn({ error: errorText(error) }, 'log Redis connection error (retrying)');
+    };
+    if (this.ownsRedis) this.redis.on('error', reportError);
+    this.leaseRedis.on('error', reportError);
+    this.lease = new ConnectorLease(this.leaseRedis, this.keys, this.instanceId, {
       ttlMs: config.source.connector.leaseTtl,
     });
     this.rowCache = new RowCache(config.source.connector.rowCache);
@@ -210,6 +216,7 @@ export class Connector {
         'stop: the connector did not end in time; giving up (the next leader resumes from the confirmed LSN)',
       );
     if (this.ownsRedis) this.redis.disconnect();
+    this.leaseRedis.disconnect();
   }
 
   private get stopping(): boolean {
@@ -279,14 +286,26 @@ export class Connector {
     this.setRole('leader');
     let lastRenewed = Date.now();
     let renewing = false;
+    let renewSent = 0;
+    let lastTick = Date.now();
     const renewTimer = setInterval(() => {
-      // A renewal that hangs (Redis unreachable) counts as failed once the TTL has run out.
-      if (Date.now() - lastRenewed > connector.leaseTtl) {
-        this.loseLease('cannot renew the connector lease within its TTL (log Redis unreachable?)');
+      const now = Date.now();
+      const lateMs = now - lastTick - connector.leaseRenew;
+      lastTick = now;
+      // A renewal that hangs (Redis unreachable) counts as failed once the TTL has run out; so does a
+      // timer that could not run (event loop blocked): the lease may have lapsed meanwhile either way.
+      if (now - lastRenewed > connector.leaseTtl) {
+        this.loseLease(
+          `cannot renew the connector lease within its TTL of ${connector.leaseTtl} ms: ` +
+            (renewing
+              ? `a renewal has waited ${now - renewSent} ms for the log Redis (unreachable or overloaded?)`
+              : `this renewal timer ran ${lateMs} ms late (event loop blocked?)`),
+        );
         return;
       }
       if (renewing) return;
       renewing = true;
+      renewSent = now;
       this.lease
         .renew()
         .then((renewed) => {
