@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick|--full] [--only 1,2,…]`: benchmarks on the local stack, each figure
+ * `npm run bench [-- --quick|--full] [--only 1,2,…] [--peers]`: benchmarks on the local stack, each figure
  * printed with its setup, written to bench-results/<timestamp>.json. Never part of `npm test`.
  */
 import { Command, Option } from 'commander';
@@ -17,6 +17,7 @@ import { snapshotToEs } from './benchmarks/snapshot-to-es';
 import { setCaptureRepeat, walToLog } from './benchmarks/wal-to-log';
 import { workerScaling } from './benchmarks/worker-scaling';
 import { BenchContext } from './context';
+import { pgsyncPeer } from './peers/pgsync';
 import { renderReport, writeReport } from './report';
 
 const benchmarks: Record<number, (ctx: BenchContext) => Promise<BenchResult>> = {
@@ -53,8 +54,9 @@ async function main(): Promise<void> {
     .addOption(new Option('--full', 'full sizes (tens of minutes)'))
     .option('--only <ids>', 'comma-separated benchmark numbers (1-10)')
     .option('--repeat <n>', 'runs of benchmark 1 (the median is reported)', '1')
+    .option('--peers', 'also run PGSync (installed from PyPI into .local/peers) on the workload of 3 and 4')
     .parse()
-    .opts<{ full?: boolean; only?: string; repeat: string }>();
+    .opts<{ full?: boolean; only?: string; repeat: string; peers?: boolean }>();
   setCaptureRepeat(Number(options.repeat));
   const preset = presets[options.full ? 'full' : 'quick'];
   const selected = options.only
@@ -87,6 +89,15 @@ async function main(): Promise<void> {
           notes: [],
           error: message.slice(0, 2000),
         });
+      }
+    }
+    if (options.peers) {
+      process.stderr.write('bench peers (PGSync)…\n');
+      try {
+        report.results.push(await pgsyncPeer(ctx, report.results));
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        report.results.push({ id: 11, name: 'PGSync peer', figures: [], setup: {}, notes: [], error: message });
       }
     }
   } finally {
