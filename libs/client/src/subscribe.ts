@@ -205,7 +205,10 @@ class LiveSubscription<R extends Row> implements Subscription<R> {
         this.token = undefined;
         return 'now';
       case 'overflow':
-        return this.fail(`the subscription holds more rows than its limit${reason ? `: ${reason}` : ''}`, 0);
+        return this.fail(
+          `the top-N subscription matches more rows than the gateway keeps${reason ? `: ${reason}` : ''}`,
+          0,
+        );
       case 'lagging':
         this.emitError(new SubscriptionError('the gateway closed the stream: this client fell behind', 0, false));
         return 'later';

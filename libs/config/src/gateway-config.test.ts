@@ -64,6 +64,7 @@ describe('gateway and subscriptions configuration', () => {
       host: '127.0.0.1',
       keys: [{ kid: 'k1', secret: SECRET }],
       heartbeat: 15_000,
+      afterTimeout: 30_000,
       maxBufferBytes: 1_048_576,
     });
     expect(config.subscriptions?.[0]).toMatchObject({ name: 'products-by-category', params: ['category'] });

@@ -68,7 +68,18 @@ export class Gateway {
   constructor(private readonly options: GatewayOptions) {
     this.keys = new LogKeys(options.namespace);
     for (const config of options.subscriptions) this.subscriptions.set(config.name, new CompiledSubscription(config));
-    this.tail = new LogTail(options.redis, this.keys, options.partitions, (group) => this.fanOut.dispatch(group));
+    this.tail = new LogTail(
+      options.redis,
+      this.keys,
+      options.partitions,
+      (group) => this.fanOut.dispatch(group),
+      (lsn) =>
+        this.lsnWatch.passed(
+          lsn,
+          () => false,
+          () => this.tail.readPositions(),
+        ),
+    );
     this.pool = createRawTextPool(options.sourceUrl, { max: 4, application_name: 'distributary-gateway' });
     this.types = new TypeResolver(this.pool);
     this.lsnWatch = new LsnWatch(
@@ -202,6 +213,7 @@ export class Gateway {
         pool: this.pool,
         types: this.types,
         maxBufferBytes: this.options.gateway.maxBufferBytes,
+        afterTimeoutMs: this.options.gateway.afterTimeout,
         readVector: () => this.tail.readVector(),
         passed: (lsn, abandoned) => this.lsnWatch.passed(lsn, abandoned),
         place: (s) => this.fanOut.place(s),

@@ -14,7 +14,7 @@ import {
   type RedisClient,
 } from '@distributary/changelog';
 import type { PositionVector } from './positions';
-import { idLsn, TxAssembler, type GroupHandler } from './tx-assembler';
+import { idLsn, TxAssembler, type CompletionProbe, type GroupHandler } from './tx-assembler';
 
 const BLOCK_MS = 1000;
 /** Entries per read: also the largest burst one dispatch hands a subscriber. */
@@ -34,7 +34,14 @@ export class LogTail {
     private readonly keys: LogKeys,
     readonly partitions: number,
     private readonly onGroup: GroupHandler,
+    /** Tells the assembler when a transaction without its marker has been read entirely (tx-assembler.ts). */
+    private readonly probe?: CompletionProbe,
   ) {}
+
+  /** The last entry read per partition (not necessarily handed on yet). */
+  readPositions(): PositionVector {
+    return [...this.vector];
+  }
 
   get ready(): boolean {
     return this.started && this.running;
@@ -53,7 +60,7 @@ export class LogTail {
       Array.from({ length: this.partitions }, (_, partition) => lastId(this.keys.partition(partition))),
     );
     const markersFrom = await lastId(this.keys.transactions());
-    this.assembler = new TxAssembler(this.vector, this.onGroup);
+    this.assembler = new TxAssembler(this.vector, this.onGroup, this.probe);
     for (let partition = 0; partition < this.partitions; partition++) {
       const connection = this.redis.duplicate();
       this.connections.push(connection);

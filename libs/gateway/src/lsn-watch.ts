@@ -18,6 +18,8 @@ interface Waiter {
   /** Set once the slot has confirmed the LSN: the log's ends then. */
   target: PositionVector | undefined;
   abandoned: () => boolean;
+  /** The vector that must reach the log's ends (the released one, or the tail's read one). */
+  position: () => PositionVector;
   resolve: () => void;
   reject: (error: unknown) => void;
 }
@@ -39,9 +41,10 @@ export class LsnWatch {
     this.slot = slot;
   }
 
-  passed(lsn: bigint, abandoned: () => boolean): Promise<void> {
+  /** Resolves once `position` (default: the released vector) has reached the log's ends as read after the slot confirmed `lsn`. */
+  passed(lsn: bigint, abandoned: () => boolean, position: () => PositionVector = this.released): Promise<void> {
     return new Promise((resolve, reject) => {
-      this.waiters.add({ lsn, target: undefined, abandoned, resolve, reject });
+      this.waiters.add({ lsn, target: undefined, abandoned, position, resolve, reject });
       this.schedule(0);
     });
   }
@@ -83,10 +86,11 @@ export class LsnWatch {
         for (const waiter of reached) waiter.target = ends;
       }
     }
-    const released = this.released();
     for (const waiter of this.waiters) {
       const target = waiter.target;
-      if (!target || !target.every((id, p) => compareIds(released[p], id) >= 0)) continue;
+      if (!target) continue;
+      const position = waiter.position();
+      if (!target.every((id, p) => compareIds(position[p], id) >= 0)) continue;
       waiter.resolve();
       this.waiters.delete(waiter);
     }

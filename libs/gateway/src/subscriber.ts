@@ -80,6 +80,8 @@ export interface SubscriberContext {
   pool: Pool;
   types: TypeResolver;
   maxBufferBytes: number;
+  /** How long `?after=` may hold `ready` back (gateway.afterTimeout). */
+  afterTimeoutMs: number;
   /** The gateway's released vector (everything at or before it was handed to the fan-out). */
   readVector(): PositionVector;
   /** Resolves once the gateway has handed on every log entry up to this source LSN. */
@@ -89,6 +91,9 @@ export interface SubscriberContext {
 }
 
 class ResetNeeded extends Error {}
+
+/** `?after=` was not passed within gateway.afterTimeout. */
+class AfterTimeout extends Error {}
 
 const CATCH_UP_PAGE = 500;
 /**
@@ -222,7 +227,7 @@ export class Subscriber {
       this.ctx.place(this);
       if (await this.logLost(vector)) throw new ResetNeeded();
       await this.catchUp(this.ctx.readVector());
-      if (this.after !== undefined) await this.ctx.passed(this.after, () => this.mode !== 'starting');
+      if (this.after !== undefined) await this.passedAfter(this.after);
       while (this.queued > 0 && this.mode === 'starting') await this.apply(this.takeQueued());
       if (this.mode !== 'starting') return;
       this.goLive();
@@ -287,7 +292,7 @@ export class Subscriber {
     this.idVector = this.ctx.readVector();
     const [state] = await Promise.all([
       readInitialState(this.ctx.pool, this.ctx.types, this.filter),
-      this.after !== undefined ? this.ctx.passed(this.after, () => this.mode !== 'starting') : undefined,
+      this.after !== undefined ? this.passedAfter(this.after) : undefined,
     ]);
     if (this.mode !== 'starting') return;
     this.snapshot = state.snapshot;
@@ -375,7 +380,38 @@ export class Subscriber {
     await this.startFresh();
   }
 
+  /** Waits until the gateway has passed `after`, at most gateway.afterTimeout. */
+  private async passedAfter(after: bigint): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    let timedOut = false;
+    try {
+      await Promise.race([
+        this.ctx.passed(after, () => timedOut || this.mode !== 'starting'),
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => {
+            timedOut = true;
+            reject(new AfterTimeout());
+          }, this.ctx.afterTimeoutMs);
+        }),
+      ]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
   private fail(error: unknown): void {
+    if (error instanceof AfterTimeout) {
+      const after = this.after === undefined ? '' : formatLsn(this.after);
+      const seconds = this.ctx.afterTimeoutMs / 1000;
+      this.stream.end(
+        'error',
+        exactJson({
+          reason: 'after-timeout',
+          message: `the gateway did not pass ?after=${after} within ${seconds}s (gateway.afterTimeout): is the connector running?`,
+        }),
+      );
+      return;
+    }
     const reason = error instanceof Error ? error.constructor.name : 'Error';
     this.stream.end('error', exactJson({ reason }));
   }

@@ -34,7 +34,9 @@ export interface GatewayPipeline {
   stop(): Promise<void>;
 }
 
-export async function startGatewayPipeline(options: { maxBufferBytes?: number } = {}): Promise<GatewayPipeline> {
+export async function startGatewayPipeline(
+  options: { maxBufferBytes?: number; afterTimeout?: string } = {},
+): Promise<GatewayPipeline> {
   const db = await createTestDatabase('gateway');
   const name = uniqueName('gateway');
   await db.sql(

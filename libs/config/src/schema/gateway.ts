@@ -96,6 +96,12 @@ export const gatewaySchema = z
       .refine((ms) => ms >= 1000, 'at least 1s')
       .default(15_000)
       .describe('A `: ping` comment line this often on every open stream'),
+    afterTimeout: duration
+      .refine((ms) => ms >= 100, 'at least 100ms')
+      .default(30_000)
+      .describe(
+        'How long `?after=<lsn>` may hold `ready` back; then the stream sends `event: error` (reason "after-timeout") and closes',
+      ),
     maxBufferBytes: z
       .number()
       .int()
