@@ -2,7 +2,7 @@
  * deploy/compose/docker-compose.yml, checked without a Docker engine: loaded by compose-check
  * (compose-go, the loader of `docker compose`: compose-spec schema, interpolation, merge keys), then
  * its promises: logical decoding, durable Redis, one-node Elasticsearch, leader + standby connector,
- * two workers, hardened app containers, and an environment that fills every reference of the example
+ * two workers, the subscription gateway, hardened app containers, and an environment that fills every reference of the example
  * configuration — which the real config loader must then accept.
  */
 import { spawnSync } from 'node:child_process';
@@ -53,7 +53,7 @@ const services = (): Record<string, ComposeService> => {
   if (!loaded.project) throw new Error(`compose-check refused the file: ${loaded.error}`);
   return loaded.project.services;
 };
-const appRoles = ['connector', 'worker', 'admin'];
+const appRoles = ['connector', 'worker', 'admin', 'gateway'];
 
 describe('docker compose', () => {
   it('loads with compose-go (schema, interpolation, merge keys)', () => {
@@ -62,6 +62,7 @@ describe('docker compose', () => {
       'admin',
       'connector',
       'elasticsearch',
+      'gateway',
       'postgres',
       'redis',
       'worker',
@@ -103,6 +104,7 @@ describe('docker compose', () => {
     expect(services().connector.deploy?.replicas).toBe(2);
     expect(services().worker.deploy?.replicas).toBe(2);
     expect(services().admin.ports?.map((p) => p.target)).toEqual([8080]);
+    expect(services().gateway.ports?.map((p) => p.target)).toEqual([8090]);
     for (const role of appRoles) {
       const service = services()[role];
       expect(service.command).toEqual(['run', '--only', role]);
@@ -139,6 +141,9 @@ describe('docker compose', () => {
       const config = parseConfig(text, { file: exampleConfig, env });
       expect(config.admin.port).toBe(8080);
       expect(config.log.redis).toEqual({ url: 'redis://redis:6379/0' });
+      // The gateway listens on every interface in its container, on the port compose publishes.
+      expect(config.gateway).toMatchObject({ port: 8090, host: '0.0.0.0' });
+      expect(config.subscriptions?.length).toBeGreaterThan(0);
     }
   });
 });
