@@ -64,7 +64,7 @@ afterAll(async () => {
 /** The panel's row for a gateway: [gateway, subscribers, delivered/s, lag p50, lag p99, drops]. */
 async function panelRows(): Promise<string[][]> {
   return page.$$eval('[data-testid=gateways-table] tbody tr', (rows) =>
-    rows.map((row) => [...row.querySelectorAll('td')].map((cell) => cell.textContent?.trim() ?? '')),
+    rows.map((row) => Array.from(row.querySelectorAll('td'), (cell) => cell.textContent?.trim() ?? '')),
   );
 }
 

@@ -1,5 +1,6 @@
 /** The `distributary` command line: one subcommand per file under commands/. */
 import { Command } from 'commander';
+import { clientCommand } from './commands/client';
 import { compactCommand } from './commands/compact';
 import { dlqCommand } from './commands/dlq';
 import { replayCommand } from './commands/replay';
@@ -27,5 +28,6 @@ export function buildProgram(): Command {
     .addCommand(dlqCommand())
     .addCommand(verifyCommand())
     .addCommand(resyncCommand())
-    .addCommand(tokenCommand());
+    .addCommand(tokenCommand())
+    .addCommand(clientCommand());
 }

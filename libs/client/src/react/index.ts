@@ -1,1 +1,1 @@
-export { useLiveQuery, type LiveQueryOptions, type LiveQueryResult } from './use-live-query';
+export { liveQueryHook, useLiveQuery, type LiveQueryOptions, type LiveQueryResult } from './use-live-query';

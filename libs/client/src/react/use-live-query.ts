@@ -6,7 +6,7 @@
 import { useEffect, useRef, useState } from 'react';
 import type { SubscriptionError } from '../errors';
 import { subscribe, subscriptionUrl, type SubscribeOptions } from '../subscribe';
-import type { Row, SubscriptionParams, SubscriptionStatus } from '../types';
+import type { Row, SubscriptionParams, SubscriptionStatus, SubscriptionTypes } from '../types';
 
 export interface LiveQueryOptions<R extends Row> extends Pick<
   SubscribeOptions<R>,
@@ -76,4 +76,21 @@ export function useLiveQuery<R extends Row = Row>(
   }, [gatewayUrl, name, paramsKey, token, enabled]);
 
   return state;
+}
+
+/**
+ * useLiveQuery typed by the application's subscriptions (e.g. the `Subscriptions` type that
+ * `distributary client types` generates): names, parameters and rows are checked at compile time.
+ *
+ *   const useShopQuery = liveQueryHook<Subscriptions>();
+ *   const { rows } = useShopQuery('products-by-category', { category: 3 }, { gatewayUrl, getToken });
+ */
+export function liveQueryHook<T extends SubscriptionTypes>() {
+  return function useTypedLiveQuery<N extends keyof T & string>(
+    name: N,
+    params: T[N]['params'],
+    options: LiveQueryOptions<T[N]['row']>,
+  ): LiveQueryResult<T[N]['row']> {
+    return useLiveQuery<T[N]['row']>(name, params, options);
+  };
 }
