@@ -126,6 +126,29 @@ describe('elasticsearch sink: writes per document', () => {
     });
   });
 
+  it('builds a root from its own complete row (no re-read), re-reads an incomplete one, and converges', async () => {
+    // the source is already ahead of the batch: the event's row is the row as of its version
+    await db.sql(`INSERT INTO products VALUES (40, 'plum v2', 1), (41, 'kiwi v2', 1)`);
+    const own = await sink.apply(
+      batchOf([
+        event('products', 'c', 6000n, { id: 40, name: 'plum v1', category_id: 1 }),
+        event('products', 'c', 6001n, { id: 41, name: 'kiwi v1' }), // category_id missing: re-read
+      ]),
+    );
+    expect(own).toMatchObject({ applied: 2, skippedAsStale: 0, rejected: [] });
+    let docs = await allDocs(client, alias);
+    expect(docs.get('40')).toMatchObject({ version: 6000, source: { name: 'plum v1', category: { name: 'fruits' } } });
+    expect(docs.get('41')).toMatchObject({ version: 6001, source: { name: 'kiwi v2', category: { name: 'fruits' } } });
+    // the later change is a later event: it writes the later row, and replaying the first batch is stale
+    await sink.apply(batchOf([event('products', 'u', 6002n, { id: 40, name: 'plum v2', category_id: 1 })]));
+    const replay = await sink.apply(
+      batchOf([event('products', 'c', 6000n, { id: 40, name: 'plum v1', category_id: 1 })]),
+    );
+    expect(replay).toMatchObject({ applied: 0, skippedAsStale: 1 });
+    docs = await allDocs(client, alias);
+    expect(docs.get('40')).toMatchObject({ version: 6002, source: { name: 'plum v2', category: { name: 'fruits' } } });
+  });
+
   it('re-indexes a lookup fan-out larger than a page, in pages, each document once', async () => {
     await db.sql(`INSERT INTO categories VALUES (3, 'bulk');
                   INSERT INTO products SELECT g, 'p' || g, 3 FROM generate_series(1000, 3499) g`);

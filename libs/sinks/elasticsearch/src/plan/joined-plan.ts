@@ -8,6 +8,7 @@ import type { PlanContext } from './plan-context';
 import type { LookupCache } from './lookup-cache';
 import { PlannedWrites } from './planned-writes';
 import { RootTriggers, type Trigger } from './root-triggers';
+import { ownRow } from './event-roots';
 import type { QueryDslQueryContainer } from '@elastic/elasticsearch/lib/api/types';
 import { DOCS_PER_YIELD, yieldToLoop } from './yield-to-loop';
 
@@ -89,6 +90,9 @@ export async function planJoined(events: ChangeEvent[], context: PlanContext): P
     searches.set(field, s);
   };
 
+  const relationsOf = new Map<string, Relation[]>();
+  for (const relation of spec.relations)
+    relationsOf.set(relation.table, [...(relationsOf.get(relation.table) ?? []), relation]);
   let newest = 0;
   for (const event of events) {
     const version = versionOf(event.pos.lsn);
@@ -100,7 +104,7 @@ export async function planJoined(events: ChangeEvent[], context: PlanContext): P
       }
     }
     if (event.op === 'r' && event.snapshot === 'initial' && event.table !== spec.root) continue;
-    for (const relation of spec.relations.filter((r) => r.table === event.table)) {
+    for (const relation of relationsOf.get(event.table) ?? []) {
       if (event.op === 't') {
         // any root may have joined a row of the emptied table: every root, as a fan-out (paged or
         // the durable pass), never a search of the whole index
@@ -160,7 +164,15 @@ export async function planJoined(events: ChangeEvent[], context: PlanContext): P
     paged = false,
     triggerOf = (row: Row): Trigger | undefined => triggers.triggerFor(row),
   ): Promise<void> => {
-    const related = await readRelated(spec, reader, roots, keys.primaryKey, shared);
+    await buildWith(await readRelated(spec, reader, roots, keys.primaryKey, shared), roots, into, paged, triggerOf);
+  };
+  const buildWith = async (
+    related: RelatedRows,
+    roots: Row[],
+    into: PlannedWrites,
+    paged = false,
+    triggerOf = (row: Row): Trigger | undefined => triggers.triggerFor(row),
+  ): Promise<void> => {
     let built = 0;
     for (const row of roots) {
       if (++built % DOCS_PER_YIELD === 0) await yieldToLoop();
@@ -184,10 +196,18 @@ export async function planJoined(events: ChangeEvent[], context: PlanContext): P
       }
     }
   };
-  // roots named by their key: as many as the batch's events, read in one snapshot
-  const direct = triggers.direct(rootKey);
-  if (direct.some((c) => c.tuples.length > 0)) {
-    await source.snapshot(async (reader) => build(reader, await reader.select(spec.root, direct), plan));
+  // roots named by their key: as many as the batch's events. Those whose newest trigger is their own
+  // change are built from its row (event-roots.ts); the others are re-read, all in one snapshot, and
+  // no snapshot at all is taken when none is re-read and every joined row is in the lookup cache
+  const rootInfo = source.cachedInfo(spec.root);
+  const direct = triggers.splitDirect(rootKey, (trigger) => ownRow(trigger, rootInfo));
+  const reread = direct.read.some((c) => c.tuples.length > 0);
+  const cached = reread ? undefined : cachedRelated(spec, direct.own, shared);
+  if (cached) await buildWith(cached, direct.own, plan);
+  else if (reread || direct.own.length > 0) {
+    await source.snapshot(async (reader) =>
+      build(reader, [...direct.own, ...(reread ? await reader.select(spec.root, direct.read) : [])], plan),
+    );
   }
   for (const trigger of triggers.addressable(spec.id.columns)) {
     const id = spec.id.render(trigger.tuple);
@@ -300,6 +320,29 @@ export async function readRelated(
         const key = tupleKey(tuple, relation.relatedColumns);
         if (key !== undefined) shared.cache.put(relation.name, key, read.get(key) ?? [], shared.floor);
       }
+    }
+    related.set(relation.name, grouped);
+  }
+  return related;
+}
+
+/**
+ * The joined rows of `roots` when every relation is a lookup and each of their join keys is in the
+ * shared cache at a floor covering `shared.version` (see LookupCache): no source read is needed.
+ */
+export function cachedRelated(spec: DocumentSpec, roots: Row[], shared?: SharedLookups): RelatedRows | undefined {
+  if (!shared) return undefined;
+  const related: RelatedRows = new Map();
+  for (const relation of spec.relations) {
+    if (relation.kind !== 'lookup') return undefined;
+    const grouped = new Map<string, Row[]>();
+    for (const root of roots) {
+      if (!covers(root, relation.rootColumns)) continue;
+      const key = tupleKey(root, relation.rootColumns);
+      if (key === undefined || grouped.has(key)) continue;
+      const rows = shared.cache.get(relation.name, key, shared.version);
+      if (!rows) return undefined;
+      grouped.set(key, rows);
     }
     related.set(relation.name, grouped);
   }

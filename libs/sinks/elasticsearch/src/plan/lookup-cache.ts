@@ -61,12 +61,32 @@ export class LookupCache {
   }
 }
 
-/** Tracks the highest LSN received from the log: every event at or below it has committed. */
+/**
+ * Tracks an LSN at or below which every change has committed: the highest version received from the
+ * log, raised by `source` (the newest commit the log holds a transaction marker for, log-floor.ts),
+ * asked at most every `everyMs` and never waited for: a value read earlier is still a valid floor.
+ */
 export class CommittedFloor {
   private highest = 0;
+  private askedAt = 0;
+
+  constructor(
+    private readonly source?: () => Promise<number | undefined>,
+    private readonly everyMs = 200,
+  ) {}
 
   observe(version: number): void {
     if (version > this.highest) this.highest = version;
+  }
+
+  /** Asks the source for a higher floor (in the background; a failure keeps the floor as it is). */
+  refresh(): void {
+    if (!this.source || Date.now() - this.askedAt < this.everyMs) return;
+    this.askedAt = Date.now();
+    this.source().then(
+      (version) => version !== undefined && this.observe(version),
+      () => undefined,
+    );
   }
 
   get value(): number {

@@ -49,6 +49,30 @@ export class RootTriggers {
     return [...this.groups.values()].filter((g) => covers(g, key)).map((g) => condition(g));
   }
 
+  /**
+   * The roots named by a key covering `key`, split: `own` are the rows `rowOf` finds for their newest
+   * trigger (the root's own change carrying its row, see event-roots.ts); `read` are the conditions
+   * for the others, to be re-read from the source.
+   */
+  splitDirect(
+    key: readonly string[],
+    rowOf: (trigger: Trigger) => Row | undefined,
+  ): { own: Row[]; read: RowCondition[] } {
+    const own: Row[] = [];
+    const read: RowCondition[] = [];
+    for (const group of this.groups.values()) {
+      if (!covers(group, key)) continue;
+      const tuples: Row[] = [];
+      for (const trigger of group.tuples.values()) {
+        const row = rowOf(trigger);
+        if (row) own.push(row);
+        else tuples.push(trigger.tuple);
+      }
+      read.push({ columns: group.columns, tuples });
+    }
+    return { own, read };
+  }
+
   /** Conditions by other root columns (e.g. every product of category 3): any number of roots each. */
   fanOut(key: readonly string[]): RowCondition[] {
     return [...this.groups.values()].filter((g) => !covers(g, key)).map((g) => condition(g));

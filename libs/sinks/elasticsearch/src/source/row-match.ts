@@ -5,13 +5,16 @@ import type { Row } from '@distributary/core';
  * 5 and the other "5" (int4 vs int8 foreign keys): tuples are compared by their text form.
  */
 export function tupleKey(row: Row, columns: readonly string[]): string | undefined {
-  const values: string[] = [];
-  for (const column of columns) {
-    const value = row[column];
+  // the JSON array of the values' text, built without the intermediate array (called several times
+  // per event): '["5"]', '["a","1"]' — the same text JSON.stringify(values) gives
+  let key = '[';
+  for (let i = 0; i < columns.length; i++) {
+    const value = row[columns[i]];
     if (value === undefined || value === null) return undefined;
-    values.push(typeof value === 'object' ? JSON.stringify(value) : String(value));
+    if (i > 0) key += ',';
+    key += JSON.stringify(typeof value === 'object' ? JSON.stringify(value) : String(value));
   }
-  return JSON.stringify(values);
+  return `${key}]`;
 }
 
 export function pick(row: Row, columns: readonly string[]): Row {
