@@ -142,8 +142,13 @@ export async function runInitialSnapshot(options: InitialSnapshotOptions): Promi
             : null;
           let tableRows = Number(saved[`t:${table}:rows`] ?? 0);
           logger.info({ table, estimate, resumeAfter: after }, 'initial snapshot: reading table');
+          // The next chunk is read while the previous one is appended (appends stay in order on the
+          // chain; a chunk's progress is recorded only once it is in the log): at most two chunks of a
+          // table are held, one being appended and one being read.
+          let appending: Promise<void> = Promise.resolve();
           for (;;) {
             const chunk = await readChunk(client, meta, options.types, after, chunkSize);
+            await appending; // a failed append stops the reads here
             tableRows += chunk.rows.length;
             const events = chunk.rows.map((row) => ({
               op: 'r' as const,
@@ -152,11 +157,15 @@ export async function runInitialSnapshot(options: InitialSnapshotOptions): Promi
               after: row,
               snapshot: 'initial',
             }));
-            await appendChunk(table, events, chunk.next, tableRows);
-            options.onProgress?.({ table, ...computeProgress(tableRows, estimate, startedAt) });
+            const rowsSoFar = tableRows;
+            appending = appendChunk(table, events, chunk.next, rowsSoFar).then(() =>
+              options.onProgress?.({ table, ...computeProgress(rowsSoFar, estimate, startedAt) }),
+            );
+            appending.catch(() => undefined); // awaited below or at the next chunk; not unhandled meanwhile
             if (!chunk.next) break;
             after = chunk.next;
           }
+          await appending;
         }
       }),
     );
