@@ -5,6 +5,7 @@ import type { BenchContext } from '../context';
 import { joinedDocsSql } from '../joined-table';
 import { ROW_BYTES, withSource } from '../source-table';
 import { perSecond, round, seconds } from '../stopwatch';
+import { perDocument, serverFigures, serviceCpu } from '../service-cpu';
 
 const BATCH = 1000;
 const CONCURRENCY = 2;
@@ -37,6 +38,8 @@ export async function esBulkCeiling(ctx: BenchContext): Promise<BenchResult> {
         .join(''),
     );
   }
+  const redisPort = new URL(ctx.redisUrl).port;
+  const serversFirst = serviceCpu(redisPort);
   const startedAt = Date.now();
   let next = 0;
   let errors = 0;
@@ -54,6 +57,7 @@ export async function esBulkCeiling(ctx: BenchContext): Promise<BenchResult> {
     }),
   );
   const elapsed = seconds(startedAt);
+  const serverCpuPerDoc = perDocument(serversFirst, serviceCpu(redisPort), docs.length);
   if (errors)
     return {
       id: 2,
@@ -69,6 +73,7 @@ export async function esBulkCeiling(ctx: BenchContext): Promise<BenchResult> {
     figures: [
       { label: 'docs/s', value: perSecond(docs.length, elapsed), unit: 'docs/s' },
       { label: 'load time', value: round(elapsed), unit: 's' },
+      ...serverFigures({ elasticsearch: serverCpuPerDoc.elasticsearch }),
     ],
     setup: { docs: docs.length, rowBytes: ROW_BYTES, batch: BATCH, concurrency: CONCURRENCY, shards: 1, replicas: 0 },
     notes: [],

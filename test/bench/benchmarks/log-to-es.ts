@@ -4,6 +4,7 @@ import { CATEGORY_COUNT, joinedEsSink } from '../joined-table';
 import { ROW_BYTES } from '../source-table';
 import { perSecond, round } from '../stopwatch';
 import { measureEsDrain } from './sink-drain';
+import { serverFigures } from '../service-cpu';
 
 /**
  * 3. Log → Elasticsearch: one worker, one ES sink of products joined with their category, over the
@@ -22,6 +23,8 @@ export async function logToEs(ctx: BenchContext): Promise<BenchResult> {
       { label: 'docs/s incl. process start', value: perSecond(log.documents, m.secondsWithStartup), unit: 'docs/s' },
       { label: 'drain time (settled)', value: round(m.seconds), unit: 's' },
       { label: 'writes per document', value: m.writesPerDoc, unit: '×' },
+      { label: 'worker CPU per document', value: Math.round(m.workerCpuMicros / log.documents), unit: 'µs/doc' },
+      ...serverFigures(m.serverCpuPerDoc),
     ],
     setup: {
       documents: log.documents,

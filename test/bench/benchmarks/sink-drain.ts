@@ -4,6 +4,8 @@ import { esSink } from '../context';
 import { sinkAtEnds, sinkStarted } from '../../harness/sink-progress';
 import { seconds } from '../stopwatch';
 import { indexingOps } from '../joined-table';
+import { cpuMicros } from '../capture/proc-stats';
+import { perDocument, serviceCpu } from '../service-cpu';
 
 export interface DrainMeasurement {
   events: number;
@@ -12,6 +14,10 @@ export interface DrainMeasurement {
   indexedDocs: number;
   /** Index operations Elasticsearch performed per document (1 = each document written once). */
   writesPerDoc: number;
+  /** CPU time (user + system) of the worker processes from the first committed position until settled. */
+  workerCpuMicros: number;
+  /** The same of the servers (Elasticsearch, log Redis, PostgreSQL), per document (service-cpu.ts). */
+  serverCpuPerDoc: Record<string, number | undefined>;
 }
 
 export interface DrainOptions {
@@ -47,6 +53,10 @@ export async function measureEsDrain(
       { timeoutMs: 120_000, intervalMs: 5 },
     );
     const firstAt = Date.now();
+    const cpuAt = (): number => processes.reduce((sum, p) => sum + (cpuMicros(p.pid) ?? 0), 0);
+    const cpuFirst = cpuAt();
+    const redisPort = new URL(log.pipeline.spec.logRedisUrl).port;
+    const serversFirst = serviceCpu(redisPort);
     await waitFor(
       `${sinkName} to drain the log`,
       async () => {
@@ -56,6 +66,8 @@ export async function measureEsDrain(
       { timeoutMs: 1_800_000, intervalMs: 10 },
     );
     const doneAt = Date.now();
+    const workerCpuMicros = cpuAt() - cpuFirst;
+    const serverCpuPerDoc = perDocument(serversFirst, serviceCpu(redisPort), log.documents);
     await fetch(`${esUrl}/${index}/_refresh`, { method: 'POST' });
     const count = (await (await fetch(`${esUrl}/${index}/_count`)).json()) as { count: number };
     const ops = await indexingOps(esUrl, index);
@@ -65,6 +77,8 @@ export async function measureEsDrain(
       seconds: seconds(firstAt, doneAt),
       secondsWithStartup: seconds(startedAt, doneAt),
       indexedDocs: count.count,
+      workerCpuMicros,
+      serverCpuPerDoc,
     };
   } finally {
     await Promise.all(processes.map((p) => p.stop()));

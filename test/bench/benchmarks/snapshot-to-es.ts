@@ -5,6 +5,8 @@ import type { BenchContext } from '../context';
 import { CATEGORY_COUNT, fillProducts, indexingOps, joinedEsSink } from '../joined-table';
 import { ROW_BYTES } from '../source-table';
 import { perSecond, round, seconds } from '../stopwatch';
+import { cpuMicros } from '../capture/proc-stats';
+import { perDocument, serverFigures, serviceCpu } from '../service-cpu';
 
 /**
  * 4. Initial snapshot → Elasticsearch: products (joined with their category) already in the tables when
@@ -31,6 +33,8 @@ export async function snapshotToEs(ctx: BenchContext): Promise<BenchResult> {
     workers: 1,
   };
   const name = 'Initial snapshot → Elasticsearch, joined documents';
+  const redisPort = new URL(ctx.redisUrl).port;
+  const serversFirst = serviceCpu(redisPort);
   const startedAt = Date.now();
   const connector = pipeline.start('connector');
   const worker = pipeline.start('worker');
@@ -60,6 +64,10 @@ export async function snapshotToEs(ctx: BenchContext): Promise<BenchResult> {
       { timeoutMs: 1_800_000, intervalMs: 20 },
     );
     const elapsed = seconds(startedAt);
+    // CPU since each process started (module loading included: a cold start is part of this figure)
+    const connectorCpu = cpuMicros(connector.pid) ?? 0;
+    const workerCpu = cpuMicros(worker.pid) ?? 0;
+    const serverCpuPerDoc = perDocument(serversFirst, serviceCpu(redisPort), rows);
     await fetch(`${ctx.esUrl}/${index}/_refresh`, { method: 'POST' });
     const count = ((await (await fetch(`${ctx.esUrl}/${index}/_count`)).json()) as { count: number }).count;
     const ops = await indexingOps(ctx.esUrl, index);
@@ -72,6 +80,9 @@ export async function snapshotToEs(ctx: BenchContext): Promise<BenchResult> {
         { label: 'snapshot in the log after', value: round(snapshotLoggedAt), unit: 's' },
         { label: 'sink settled after the snapshot was logged', value: round(elapsed - snapshotLoggedAt), unit: 's' },
         { label: 'writes per document', value: count ? round((ops.indexed + ops.failed) / count) : 0, unit: '×' },
+        { label: 'connector CPU per document (incl. start)', value: Math.round(connectorCpu / rows), unit: 'µs/doc' },
+        { label: 'worker CPU per document (incl. start)', value: Math.round(workerCpu / rows), unit: 'µs/doc' },
+        ...serverFigures(serverCpuPerDoc),
       ],
       setup,
       notes: ['timed from starting connector + worker (both cold) until every sink position is at the log end'],
