@@ -80,6 +80,8 @@ export class PartitionOwnership {
   private ticking: Promise<void> | undefined;
   private busy = false;
   private watching = false;
+  /** The watch's acquisition of missing leases, while it runs (a tick starts after it). */
+  private acquiring: Promise<void> | undefined;
   private stopped = true;
   private members: string[] = [];
 
@@ -137,7 +139,8 @@ export class PartitionOwnership {
     if (this.busy && this.ticking) return this.ticking;
     if (this.timer) clearTimeout(this.timer);
     this.busy = true;
-    this.ticking = this.tick()
+    this.ticking = (this.acquiring ?? Promise.resolve())
+      .then(() => this.tick())
       .catch((error) => this.logger.warn({ err: error }, 'ownership tick failed; retrying'))
       .finally(() => {
         this.busy = false;
@@ -154,13 +157,16 @@ export class PartitionOwnership {
       const { redis, keys, workerId, sinks, partitions } = this.options;
       const members = (await redis.zrange(keys.workers(), 0, -1)).sort();
       const changed = members.length !== this.members.length || members.some((m, i) => m !== this.members[i]);
-      const pending =
-        !changed &&
-        this.members.includes(workerId) &&
-        assignmentFor(this.members, workerId, sinks, partitions).some(
-          (a) => !this.held.has(claimId(a.sink, a.partition)),
-        );
-      if ((changed || pending) && !this.stopped && !this.busy) await this.runTick();
+      if (changed) {
+        if (!this.stopped && !this.busy) await this.runTick();
+        return;
+      }
+      if (!this.members.includes(workerId)) return;
+      const desired = assignmentFor(this.members, workerId, sinks, partitions).map((a) => claimId(a.sink, a.partition));
+      if (!desired.some((id) => !this.held.has(id)) || this.stopped || this.busy) return;
+      // only the missing leases (one round trip); a tick due meanwhile starts right after it
+      this.acquiring = this.acquireMissing(desired).finally(() => (this.acquiring = undefined));
+      await this.acquiring;
     } catch (error) {
       this.logger.debug({ err: error }, 'ownership watch failed; the next tick retries');
     } finally {
@@ -213,7 +219,12 @@ export class PartitionOwnership {
       }),
     );
     if (this.stopped) return;
-    // every missing lease tried at once (one round trip of latency, not one per partition)
+    await this.acquireMissing(desired);
+  }
+
+  /** Every missing lease of `desired` tried at once (one round trip of latency, not one per partition). */
+  private async acquireMissing(desired: Iterable<string>): Promise<void> {
+    const { redis, keys, workerId, listener } = this.options;
     await Promise.all(
       [...desired].map(async (id) => {
         if (this.held.has(id)) return;
