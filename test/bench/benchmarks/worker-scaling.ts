@@ -142,7 +142,8 @@ export async function workerScaling(ctx: BenchContext): Promise<BenchResult> {
       notes.push(
         `${workers} worker(s): run ${round(run)} s = start-up ${round(m.startup)} s (${pct(m.startup)}) + ` +
           `drain ${round(m.drain)} s, of which later processes joining ${round(m.joining)} s (${pct(m.joining)}) and ` +
-          `lease hand-over ${round(m.handOver)} s (${pct(m.handOver)}); steady window ${round(m.steady ?? 0)} s; ` +
+          `lease hand-over ${round(m.handOver)} s (${pct(m.handOver)}; ${round((m.handOver / m.drain) * 100, 1)} % of the ` +
+          `drain); steady window ${round(m.steady ?? 0)} s; ` +
           `${m.writesPerDoc} writes/doc; load ${loadBefore} → ${await loadAverage()}`,
       );
       if (m.indexedDocs !== log.documents)
