@@ -168,11 +168,12 @@ export async function fixAndReplay(
     for (const sink of sinks)
       if ((await deadLetters(pipeline, sink)) > 0)
         try {
-          replayed += await dlqReplay(pipeline, sink, log, 2);
+          replayed += await dlqReplay(pipeline, sink, log, 1);
         } catch {
           // The replay's snapshot waits behind a re-sync in progress (the planned slot loss re-reads
-          // the large transaction's rows): a user runs `dlq replay` again later; so does the run,
-          // after the drain (replayLeftovers).
+          // the large transaction's rows) or for a stream still behind that transaction: a user runs
+          // `dlq replay` again later; so does the run, after the drain (replayLeftovers). One try
+          // here: each costs up to 2 minutes per sink while the fault phase waits for it.
           log(`  ${pipeline.spec.name}/${sink}: dlq replay not picked up yet; again after the drain`);
         }
   return { deadLettered, replayed };
