@@ -101,7 +101,12 @@ describe('view sink re-read of unchanged rows', () => {
   it('moves only the mirrored versions (no contribution, group or view row rewritten) and writes less WAL than the first apply', async () => {
     const table = 'public.orders_by_account';
     sink = await createMaterializedViewSink(
-      { name: 'reread', view: { postgres: pg.url(), table }, sql: VIEW_SQL, transactional: false },
+      {
+        name: 'reread',
+        view: { postgres: pg.url(), table, stateSchema: 'distributary_views' },
+        sql: VIEW_SQL,
+        transactional: false,
+      },
       { sourceUrl: pg.url() },
     );
     await sink.open();
