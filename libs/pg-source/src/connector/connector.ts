@@ -306,10 +306,13 @@ export class Connector {
       if (renewing) return;
       renewing = true;
       renewSent = now;
+      // The lease's new TTL starts when Redis runs the renewal, which is after it was sent: counting it
+      // from the send (not from the reply) never believes in a lease that may already have lapsed.
+      const sentAt = now;
       this.lease
         .renew()
         .then((renewed) => {
-          if (renewed) lastRenewed = Date.now();
+          if (renewed) lastRenewed = sentAt;
           else this.loseLease('the connector lease was taken over or expired');
         })
         .catch(() => undefined)

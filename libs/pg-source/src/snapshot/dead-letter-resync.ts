@@ -6,6 +6,7 @@ import {
   type DeadLetterReplayResult,
   type LogKeys,
   type RedisClient,
+  readConnectorState,
 } from '@distributary/changelog';
 import { requestSnapshot } from './snapshot-jobs';
 import { SnapshotRequests, type SnapshotRecord } from './snapshot-requests';
@@ -31,6 +32,20 @@ export interface ResyncOptions {
 }
 
 const CHUNK = 500;
+const NOT_PICKED_UP = 'was not picked up';
+/** A connector that has not written its state for this long is taken as not running. */
+const CONNECTOR_SILENT_MS = 30_000;
+
+/** Why no connector took the snapshot: none running, one waiting on something, or one busy. */
+async function connectorHint(redis: RedisClient, keys: LogKeys): Promise<string> {
+  const state = await readConnectorState(redis, keys).catch(() => undefined);
+  const updated = state?.updatedAt ? Date.parse(state.updatedAt) : NaN;
+  if (!state?.leader || !Number.isFinite(updated) || Date.now() - updated > CONNECTOR_SILENT_MS)
+    return 'no connector of this pipeline has reported recently: is one running?';
+  if (state.waitingFor)
+    return `the connector (${state.leader}) is waiting since ${state.waitingSince ?? '?'}: ${state.waitingFor}; retry once it streams`;
+  return `the connector (${state.leader}) is running but did not take the snapshot (busy re-syncing or catching up?); retry later`;
+}
 
 export async function resyncDeadLetters(
   redis: RedisClient,
@@ -48,7 +63,8 @@ export async function resyncDeadLetters(
   const failures = await waitForSnapshots(redis, keys, started, options);
   if (failures.length > 0)
     throw new Error(
-      `dlq replay of ${sink}: ${failures.join('; ')}; the dead letters are kept (is a connector running?)`,
+      `dlq replay of ${sink}: ${failures.join('; ')}; the dead letters are kept` +
+        (failures.some((failure) => failure.includes(NOT_PICKED_UP)) ? `; ${await connectorHint(redis, keys)}` : ''),
     );
   for (const letter of letters) await redis.xdel(keys.deadLetters(sink), letter.id);
   return { replayed: letters.length, failed: 0, failedIds: [], snapshots: started.map((s) => s.id) };
@@ -97,7 +113,7 @@ async function waitForSnapshots(
         pending.delete(id);
       } else if (record.status === 'queued' && Date.now() - begin > pickupMs) {
         await store.setStatus(id, 'cancelled').catch(() => undefined);
-        failures.push(`snapshot ${id} of ${record.table} was not picked up within ${pickupMs} ms`);
+        failures.push(`snapshot ${id} of ${record.table} ${NOT_PICKED_UP} within ${pickupMs} ms`);
         pending.delete(id);
       } else if (Date.now() - begin > timeoutMs) {
         failures.push(`snapshot ${id} of ${record.table} did not finish within ${timeoutMs} ms`);
