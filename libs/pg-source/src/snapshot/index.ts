@@ -9,3 +9,4 @@ export * from './incremental-snapshot';
 export * from './snapshot-jobs';
 export * from './where-clause';
 export * from './read-only';
+export * from './visible-snapshot';
