@@ -8,6 +8,7 @@ import type { DurableLsn } from './durable-lsn';
 import { keyOf, readChunk, type KeyCursor } from './chunk-reader';
 import type { SnapshotRequests } from './snapshot-requests';
 import { readOnly } from './read-only';
+import { inVisibleSnapshot } from './visible-snapshot';
 import { describeSnapshotTable, estimateRows, type SnapshotTableMeta } from './table-meta';
 import { parseSnapshotWhere, STORED_WHERE_LIMITS } from './where-clause';
 import { WATERMARK_PREFIX, encodeWatermark, type WatermarkWindow } from './watermark-window';
@@ -105,8 +106,13 @@ export class IncrementalSnapshotRunner {
         if (current?.status === 'paused' || current?.status === 'cancelled') return current.status;
         const closed = window.expect(id, chunks, record.table);
         await this.emit(id, chunks, 'low');
-        const chunk = await readOnly(pool, (client) =>
-          readChunk(client, meta, types, after, record.chunkSize ?? 1000, where),
+        // Read in a snapshot that sees every transaction committed before the low watermark: one
+        // still waiting for a synchronous standby is logged BEFORE the watermark yet invisible to a
+        // plain new snapshot, and its event would then be followed by the chunk's older row.
+        const chunk = await inVisibleSnapshot(
+          pool,
+          (client) => readChunk(client, meta, types, after, record.chunkSize ?? 1000, where),
+          { logger: this.logger },
         );
         window.setRows(
           id,

@@ -24,8 +24,13 @@ import { silentLogger, type Logger } from '@distributary/observability';
  * snapshot taken afterwards — and gives up with a RetryableError after `maxWaitMs`.
  * Commits that start waiting after the first query were not in the log when the caller asked.
  *
- * Not covered: the microseconds between clog and proc array without a synchronous standby (no wait
- * event shows it; the commit would have to be decoded, logged and read back meanwhile). The role must
+ * Backends with an xid waiting to write/flush WAL (IO WALSync/WALWrite, LWLock WALWrite) are waited
+ * for too: a commit record already in the WAL before a position the caller holds (an incremental
+ * snapshot's low watermark, emitted without a flush) may still be being flushed.
+ *
+ * Not covered: a committing backend caught running on the CPU between those waits (microseconds: no
+ * wait event shows it; for the sinks its commit would also have to be decoded, logged and read back
+ * meanwhile). The role must
  * see other roles' backends in pg_stat_activity (superuser, pg_read_all_stats / pg_monitor): backends it
  * cannot see are reported once as a warning, since the check is then blind to them.
  * Cost: one query on pg_stat_activity per snapshot.
@@ -38,9 +43,12 @@ export interface VisibleSnapshotOptions {
   logger?: Logger;
 }
 
-/** Backends whose commit is durable but not yet visible (waiting for a synchronous standby). */
+/** Backends with an xid in a commit's waits: WAL flush, then the synchronous standby's ack. */
 const COMMITTING_SQL = `SELECT coalesce(array_agg(a.pid || ':' || a.backend_xid ORDER BY a.pid)
-           FILTER (WHERE a.wait_event_type = 'IPC' AND a.wait_event = 'SyncRep' AND a.backend_xid IS NOT NULL),
+           FILTER (WHERE a.backend_xid IS NOT NULL AND (
+             (a.wait_event_type = 'IPC' AND a.wait_event = 'SyncRep')
+             OR (a.wait_event_type = 'IO' AND a.wait_event IN ('WALSync', 'WALWrite'))
+             OR (a.wait_event_type = 'LWLock' AND a.wait_event = 'WALWrite'))),
          '{}') AS committing,
        count(*) FILTER (WHERE a.state = '<insufficient privilege>')::int AS hidden
   FROM pg_stat_activity a
@@ -82,7 +90,7 @@ export async function beginVisibleSnapshot(client: ClientBase, options: VisibleS
   while (waiting.length > 0) {
     const waited = Date.now() - startedAt;
     const xids = waiting.map((w) => w.slice(w.indexOf(':') + 1));
-    const what = `transaction(s) ${xids.join(', ')} committed (durable, possibly already in the log) but are not yet visible to new snapshots: their backends wait for a synchronous standby (synchronous_standby_names), which may be slow or missing`;
+    const what = `transaction(s) ${xids.join(', ')} committed (durable, possibly already in the log) but are not yet visible to new snapshots: their backends are still committing (flushing WAL, or waiting for a synchronous standby — synchronous_standby_names — which may be slow or missing)`;
     if (waited >= maxWaitMs)
       throw new RetryableError(`source snapshot would be behind the WAL after ${waited} ms: ${what}`);
     if (waits === 0) logger.warn({ xids }, `source snapshot delayed: ${what}`);

@@ -6,7 +6,10 @@ import { canonicalKey, type ChangeEvent, type Lsn, type Row } from '@distributar
  * stream is between the two watermarks, every key of the chunk's table that changes is remembered;
  * at the high watermark those keys are dropped from the chunk (the stream already carries a newer
  * value for them) and the rest are appended AT the high watermark's position. A chunk row therefore
- * never overwrites a newer streamed change, and no change is ever lost.
+ * never overwrites a newer streamed change, and no change is ever lost. This needs the chunk's read
+ * to see every transaction committed before the low watermark, which a plain new snapshot does not
+ * (a commit waiting for a synchronous standby is decoded before it is visible): the runner reads it
+ * with inVisibleSnapshot (visible-snapshot.ts).
  */
 export const WATERMARK_PREFIX = 'distributary';
 

@@ -124,7 +124,7 @@ export class ElasticsearchSink implements Sink {
     this.body = indexBody(config, this.spec, this.fingerprint, deps.pipeline ?? 'distributary');
     const bulk = config.elasticsearch.bulk;
     this.client = new Client({ node: config.elasticsearch.url, maxRetries: 0, requestTimeout: bulk.timeout });
-    this.source = new SourceReader(deps.sourceUrl, { poolSize: deps.sourcePoolSize });
+    this.source = new SourceReader(deps.sourceUrl, { poolSize: deps.sourcePoolSize, logger: this.logger });
     // in a worker, the log's transaction markers raise the shared lookups' floor (plan/log-floor.ts)
     const logged = deps.fanOut && loggedCommitLsn(deps.fanOut.redis, deps.fanOut.namespace);
     this.lookups = { cache: new LookupCache(), floor: new CommittedFloor(logged) };

@@ -1,7 +1,9 @@
 import { Pool, type PoolClient } from 'pg';
 import { RetryableError, type Row } from '@distributary/core';
+import type { Logger } from '@distributary/observability';
 import {
   SOURCE_SESSION_OPTIONS,
+  beginVisibleSnapshot,
   survivesDroppedConnections,
   TypeResolver,
   convertValue,
@@ -12,7 +14,10 @@ import { Slots } from './slots';
 /**
  * Re-reads documents' rows from the source. All reads for one batch run in ONE read-only
  * REPEATABLE READ transaction, so a document's root row and its joined rows come from one snapshot,
- * taken after every event of the batch committed (the events were already in the log).
+ * taken after every event of the batch committed (the events were already in the log) and begun by
+ * pg-source's beginVisibleSnapshot: "in the log" alone does not make a commit visible to a new snapshot
+ * (a commit waiting for a synchronous standby is decoded first), and a document built from a snapshot
+ * missing a logged change would be written at a version above it — that change's own write rejected.
  * Values are converted exactly as the connector converts streamed rows (pg-source's type mapping,
  * same session settings), so a re-read document equals one built from the event.
  *
@@ -46,6 +51,8 @@ export interface SnapshotReader {
 export interface SourceReaderOptions {
   /** Connections to the source; as many batches can hold a read snapshot at once (default 4). */
   poolSize?: number;
+  /** Warned when a snapshot has to wait for commits not yet visible (beginVisibleSnapshot). */
+  logger?: Logger;
 }
 
 const CONNECTION_ERROR_CODES = /^(08|57P|53)|^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|ENOTFOUND|EHOSTUNREACH)$/;
@@ -72,8 +79,10 @@ export class SourceReader {
   private readonly types: TypeResolver;
   private readonly infos = new Map<string, TableInfo>();
   private readonly loading = new Map<string, Promise<TableInfo>>();
+  private readonly logger?: Logger;
 
   constructor(url: string, options: SourceReaderOptions = {}) {
+    this.logger = options.logger;
     const size = Math.max(1, options.poolSize ?? 4);
     this.pool = new Pool({
       connectionString: url,
@@ -103,7 +112,7 @@ export class SourceReader {
     return info;
   }
 
-  /** Runs `work` in one REPEATABLE READ READ ONLY transaction on one connection. */
+  /** Runs `work` in one REPEATABLE READ READ ONLY transaction on one connection, seeing every logged commit. */
   async snapshot<T>(work: (reader: SnapshotReader) => Promise<T>): Promise<T> {
     for (let reloads = 0; ; reloads++) {
       try {
@@ -144,7 +153,7 @@ export class SourceReader {
     };
     client.on('error', onError);
     try {
-      await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+      await beginVisibleSnapshot(client, { logger: this.logger });
       const result = await work({ select: (t, c, o, p) => this.select(client, t, c, o, p) });
       await client.query('COMMIT');
       return result;
