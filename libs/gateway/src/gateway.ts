@@ -46,6 +46,8 @@ export interface GatewayOptions {
   port?: number;
   /** The connector's replication slot (`?after=` watches its confirmed LSN); default: from the connector's status. */
   slot?: string;
+  /** K, the rows a top-N window holds beyond its N (default max(N, 100); small values make refills frequent, for tests). */
+  topNSpare?: number;
 }
 
 const RESERVED = new Set(['token', 'lastEventId', 'after']);
@@ -218,6 +220,7 @@ export class Gateway {
         passed: (lsn, abandoned) => this.lsnWatch.passed(lsn, abandoned),
         place: (s) => this.fanOut.place(s),
         hold: (s, key, held) => this.fanOut.hold(s, key, held),
+        topNSpare: this.options.topNSpare,
       },
       after,
     );

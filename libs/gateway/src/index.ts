@@ -6,5 +6,5 @@ export { readInitialState, TooManyRowsError, type InitialState, type KeyedRow } 
 export { Gateway, type GatewayOptions } from './gateway';
 export { readGatewayStatuses, type GatewayStatus } from './gateway-status';
 export { rowComparator, OrderError, ORDERABLE_TYPES, type OrderTerm, type RowComparator } from './row-order';
-export { TopNWindow, MAX_WINDOW_ROWS } from './top-n';
+export { TopNWindow, MAX_WINDOW_ROWS, spareRows, topNStats } from './top-n';
 export { generateClientTypes, typeName } from './client-types';

@@ -11,6 +11,7 @@ import type { Pool } from 'pg';
 import { canonicalKey, parseLsn, quoteIdent, quoteTable, splitTable, type Row } from '@distributary/core';
 import { convertValue, describeSnapshotTable, type TypeResolver } from '@distributary/pg-source';
 import type { BoundFilter } from './subscription-filter';
+import { rowComparator, type RowComparator } from './row-order';
 import { MAX_WINDOW_ROWS } from './top-n';
 import { parseSnapshot, type SourceSnapshot } from './visibility';
 
@@ -24,8 +25,12 @@ export interface InitialState {
   keyColumns: string[];
   /** The table's columns (for a top-N subscription's comparator). */
   tableColumns: { name: string; typeOid: number; sqlType: string }[];
-  /** Matching rows by canonical key. */
+  /** Matching rows by canonical key (a top-N read with a capacity: only the first `capacity` in order). */
   rows: Map<string, KeyedRow>;
+  /** `rows` are all the matching rows (false: a top-N read kept only the first `capacity`). */
+  complete: boolean;
+  /** A top-N subscription's order (row-order.ts); undefined for a plain one. */
+  compare: RowComparator | undefined;
 }
 
 /** Column types whose type-contract value is exactly their `::text` (int2, int4, int8, text, varchar, numeric). */
@@ -49,27 +54,62 @@ function equalityPrefilter(
   return { where: ` WHERE ${quoteIdent(column.name)}::text = $1`, values: [filter.params[equality.param]] };
 }
 
-/** Thrown when more rows match than a top-N subscriber may keep (top-n.ts). */
+/** Thrown when more rows match than a top-N subscriber without a limit may keep (top-n.ts). */
 export class TooManyRowsError extends Error {}
 
-export async function readInitialState(pool: Pool, types: TypeResolver, filter: BoundFilter): Promise<InitialState> {
+/**
+ * The initial state. A top-N read (`capacity`: N + K) keeps only the first `capacity` matching rows
+ * in order, however many match: it collects up to twice the capacity, then sorts and cuts back
+ * (O(rows · log capacity) time, O(capacity) matching rows kept). The table's rows themselves are
+ * still fetched in one result (the transient memory of this read is the table's projected rows).
+ */
+export async function readInitialState(
+  pool: Pool,
+  types: TypeResolver,
+  filter: BoundFilter,
+  capacity = Infinity,
+): Promise<InitialState> {
   const subscription = filter.subscription;
   const { snapshot, meta, columns, values } = await readSnapshot(pool, filter);
   // Types are resolved through the pool only after the snapshot's connection is back in it: with
   // every connection inside a snapshot waiting for a type, nothing would ever resolve one.
   const kinds = await Promise.all(columns.map((c) => types.resolve(c.typeOid)));
+  const compare = subscription.windowed
+    ? rowComparator(subscription.table, subscription.order, meta.keyColumns, meta.columns)
+    : undefined;
+  const bounded = compare !== undefined && Number.isFinite(capacity);
+  const byOrder = (a: KeyedRow & { canonical: string }, b: KeyedRow & { canonical: string }) =>
+    (compare as RowComparator)(a.row, b.row);
+  let kept: (KeyedRow & { canonical: string })[] = [];
+  let matched = 0;
   const rows = new Map<string, KeyedRow>();
   for (const raw of values) {
     const row: Row = {};
     columns.forEach((column, i) => (row[column.name] = convertValue(raw[i], kinds[i])));
     if (!(await filter.matches(row))) continue;
+    matched++;
     const key: Row = {};
     for (const name of meta.keyColumns) key[name] = row[name];
-    rows.set(canonicalKey(subscription.table, key), { key, row });
+    const canonical = canonicalKey(subscription.table, key);
+    if (bounded) {
+      kept.push({ canonical, key, row });
+      if (kept.length >= Math.max(2 * capacity, 1024)) kept = kept.sort(byOrder).slice(0, capacity);
+      continue;
+    }
+    rows.set(canonical, { key, row });
     if (subscription.windowed && rows.size > MAX_WINDOW_ROWS)
       throw new TooManyRowsError(`more than ${MAX_WINDOW_ROWS} rows match`);
   }
-  return { snapshot, keyColumns: meta.keyColumns, tableColumns: meta.columns, rows };
+  if (bounded)
+    for (const { canonical, key, row } of kept.sort(byOrder).slice(0, capacity)) rows.set(canonical, { key, row });
+  return {
+    snapshot,
+    keyColumns: meta.keyColumns,
+    tableColumns: meta.columns,
+    rows,
+    complete: matched <= capacity,
+    compare,
+  };
 }
 
 async function readSnapshot(pool: Pool, filter: BoundFilter) {

@@ -37,6 +37,24 @@
  * every partition has passed S's WAL position, and a resume with S skips entries visible in it
  * too (for a resumed client, such an entry also says whether the client holds its key).
  *
+ * TOP-N AND REFILL. A top-N subscriber keeps only the first N + K matching rows (top-n.ts states
+ * why they stay the first rows through the changes). When departures leave fewer than N of an
+ * incomplete set, the window is re-read by the same join as an initial state: the subscriber goes
+ * back to `starting` (placed broad: it sees every entry of the table), notes the read vector G,
+ * drops its queue (every queued entry is at or before G, hence visible in the new snapshot S and
+ * already in the rows), takes its position to G, reads the first N + K rows at S and applies the
+ * entries queued meanwhile (skipping those visible in S) — the window is then the first N + K at
+ * the subscriber's position P' (G advanced by those entries), exactly as for a fresh subscriber.
+ * The client still has the first N at its last boundary P (P at or before G: everything handed to
+ * this subscriber was at or before G). It gets the difference between its rows and the first N at
+ * P' (deletes, inserts, updates of rows whose projection changed), as one transaction group whose
+ * last change carries the id of P' (with S while needed, below): every id it sees is still a
+ * boundary whose state is the source's. S is later than any earlier snapshot of this subscriber,
+ * so an entry visible in an earlier one is visible in S too. While the re-read runs the queue is
+ * bounded (MAX_QUEUED_ENTRIES); beyond it the entries are dropped and the stream sends `reset`
+ * and a fresh initial state. Entries applied during the join that starve the window again start
+ * another read (at most MAX_REREADS, then `reset`).
+ *
  * TRANSACTIONS. The fan-out hands over whole transactions (tx-assembler.ts); a resume's catch-up
  * merges the partitions by commit LSN. The changes of one group are written back to back and only
  * the last carries the id, so every id is a transaction boundary.
@@ -67,10 +85,10 @@ import { gatewayMetrics } from './gateway-metrics';
 import { deliveryStats } from './gateway-status';
 import { readInitialState, type KeyedRow } from './initial-state';
 import { formatResumeId, type PositionVector, type ResumePoint } from './positions';
-import { rowComparator } from './row-order';
+import type { RowComparator } from './row-order';
 import type { SseStream } from './sse-stream';
 import type { BoundFilter } from './subscription-filter';
-import { MAX_WINDOW_ROWS, TopNWindow } from './top-n';
+import { MAX_WINDOW_ROWS, spareRows, topNStats, TopNWindow, type WindowChange } from './top-n';
 import { idLsn, type GroupItem, type TxGroup } from './tx-assembler';
 import { xidVisible, type SourceSnapshot } from './visibility';
 
@@ -88,6 +106,8 @@ export interface SubscriberContext {
   passed(lsn: bigint, abandoned: () => boolean): Promise<void>;
   place(subscriber: Subscriber): void;
   hold(subscriber: Subscriber, key: string, held: boolean): void;
+  /** K, the rows a top-N window holds beyond its N (default spareRows(N), top-n.ts). */
+  topNSpare?: number;
 }
 
 class ResetNeeded extends Error {}
@@ -102,6 +122,8 @@ const CATCH_UP_PAGE = 500;
  * is a count; the bytes a client has not read are bounded by the stream (gateway.maxBufferBytes).
  */
 const MAX_QUEUED_ENTRIES = 100_000;
+/** Re-reads of a top-N window in a row that the log's changes left starved again before a reset. */
+const MAX_REREADS = 5;
 
 /**
  * A change's `data` is the same for every subscriber of one subscription (same projection): it is
@@ -155,6 +177,10 @@ export class Subscriber {
   private resumedAt: PositionVector = [];
   /** A top-N subscription's window (top-n.ts); undefined for a plain one. */
   private window: TopNWindow | undefined;
+  /** A live top-N subscriber re-reading its window (REFILL in the header); its queue is bounded. */
+  private refilling = false;
+  /** The queue overflowed during a refill (its entries were dropped): the refill ends in `reset`. */
+  private refillOverflowed = false;
   private readonly metricLabels: { subscription: string };
 
   constructor(
@@ -166,6 +192,11 @@ export class Subscriber {
   ) {
     stream.onClose(() => this.close());
     this.metricLabels = { subscription: filter.subscription.name };
+  }
+
+  /** Rows this subscriber keeps: a top-N window's held rows, else the keys its client holds. */
+  get heldRows(): number {
+    return this.window?.size ?? this.members.size;
   }
 
   get table(): string {
@@ -196,6 +227,12 @@ export class Subscriber {
     // initial state is being read while the log moves on).
     const behind =
       this.mode === 'live' ? this.queuedBytes > this.ctx.maxBufferBytes : this.queuedEntries > MAX_QUEUED_ENTRIES;
+    if (behind && this.refilling) {
+      // The client is fine; its window cannot be joined with the log any more: `reset` after the read.
+      this.refillOverflowed = true;
+      this.dropQueue();
+      return;
+    }
     if (behind) {
       this.stream.end('lagging', '{}');
       return;
@@ -283,41 +320,82 @@ export class Subscriber {
     this.members.clear();
     this.window?.clear();
     this.window = undefined;
+    this.refilling = false;
+    this.refillOverflowed = false;
     this.decided.clear();
     this.ctx.place(this);
-    this.queue = [];
-    this.head = 0;
-    this.queuedBytes = 0;
-    this.queuedEntries = 0;
-    this.idVector = this.ctx.readVector();
-    const [state] = await Promise.all([
-      readInitialState(this.ctx.pool, this.ctx.types, this.filter),
-      this.after !== undefined ? this.passedAfter(this.after) : undefined,
-    ]);
-    if (this.mode !== 'starting') return;
-    this.snapshot = state.snapshot;
-    const rows = state.rows;
-    while (this.queued > 0 && this.mode === 'starting') await this.fold(this.takeQueued(), rows);
-    if (this.mode !== 'starting') return;
+    const after = this.after !== undefined ? this.passedAfter(this.after) : undefined;
     const subscription = this.filter.subscription;
     if (subscription.windowed) {
-      const compare = rowComparator(subscription.table, subscription.order, state.keyColumns, state.tableColumns);
-      const window = new TopNWindow(compare, subscription.limit ?? Infinity, (key, held) =>
-        this.ctx.hold(this, key, held),
-      );
-      this.window = window;
-      for (const [key, value] of rows) window.set(key, value);
+      const window = await this.readWindow(after);
+      if (!window) return;
       for (const { key, row } of window.initial())
         this.stream.send('insert', exactJson({ key, row: subscription.project(row) }), undefined);
       this.goLive();
       return;
     }
+    this.dropQueue();
+    this.idVector = this.ctx.readVector();
+    const [state] = await Promise.all([readInitialState(this.ctx.pool, this.ctx.types, this.filter), after]);
+    if (this.mode !== 'starting') return;
+    this.snapshot = state.snapshot;
+    const rows = state.rows;
+    while (this.queued > 0 && this.mode === 'starting') await this.fold(this.takeQueued(), rows);
+    if (this.mode !== 'starting') return;
     for (const [key, { key: keyColumns, row }] of rows) {
       this.stream.send('insert', exactJson({ key: keyColumns, row: subscription.project(row) }), undefined);
       this.members.add(key);
       this.ctx.hold(this, key, true);
     }
     this.goLive();
+  }
+
+  private dropQueue(): void {
+    this.queue = [];
+    this.head = 0;
+    this.queuedBytes = 0;
+    this.queuedEntries = 0;
+  }
+
+  /**
+   * A top-N subscriber's window read from the source and joined with the log exactly like a fresh
+   * initial state (the header): the read vector G, the first N + K matching rows at a snapshot S
+   * taken after G, then the entries queued meanwhile applied to the window (skipping those visible
+   * in S). The window is then the first rows at the subscriber's position. When those entries leave
+   * it starved again, it is read again (at most MAX_REREADS times, then `reset`). Undefined when
+   * the subscriber closed meanwhile.
+   */
+  private async readWindow(after?: Promise<void>): Promise<TopNWindow | undefined> {
+    const subscription = this.filter.subscription;
+    const limit = subscription.limit ?? Infinity;
+    const capacity = limit + Math.max(1, this.ctx.topNSpare ?? spareRows(limit));
+    for (let attempt = 0; attempt < MAX_REREADS; attempt++) {
+      // Every entry at or before G was handed to the fan-out before S was taken: it committed
+      // before S, so it is visible in S (in the rows) — the queue's entries (all at or before G)
+      // are dropped, and the position becomes G.
+      this.dropQueue();
+      this.idVector = this.ctx.readVector();
+      const [state] = await Promise.all([
+        readInitialState(this.ctx.pool, this.ctx.types, this.filter, capacity),
+        attempt === 0 ? after : undefined,
+      ]);
+      if (this.mode !== 'starting') return undefined;
+      if (this.refillOverflowed) throw new ResetNeeded();
+      this.snapshot = state.snapshot;
+      let window = this.window;
+      if (!window) {
+        window = new TopNWindow(state.compare as RowComparator, limit, capacity - limit, (key, held) =>
+          this.ctx.hold(this, key, held),
+        );
+        this.window = window;
+      }
+      window.load(state.rows, state.complete);
+      while (this.queued > 0 && this.mode === 'starting') await this.takeWindowed(window, this.takeQueued(), true);
+      if (this.mode !== 'starting') return undefined;
+      if (this.refillOverflowed) throw new ResetNeeded();
+      if (!window.starved) return window;
+    }
+    throw new ResetNeeded();
   }
 
   private goLive(): void {
@@ -465,34 +543,78 @@ export class Subscriber {
   }
 
   /**
-   * A top-N subscriber's transaction: the whole filtered set takes the changes, then the client gets
-   * what turns its rows into the new first N (entering/leaving the top N, backfill, updates inside
-   * it), all with the transaction's commit LSN and the last one with the id (top-n.ts).
+   * A top-N subscriber's transaction: the window takes the changes, then the client gets what turns
+   * its rows into the new first N (entering/leaving the top N, backfill, updates inside it), all
+   * with the transaction's commit LSN and the last one with the id (top-n.ts). A window left
+   * starved is refilled instead (REFILL in the header).
    */
   private async applyWindowed(window: TopNWindow, group: TxGroup): Promise<void> {
-    const touched = new Set<string>();
-    let last: ChangeEvent | undefined;
-    for (const { entry } of this.advance(group)) {
-      const event = entry.event;
-      if (event.table !== this.table || this.visibleInSnapshot(event)) continue;
-      if (event.op === 't') throw new ResetNeeded();
-      const key = keyOf(event);
-      if (event.op !== 'd' && event.after && (await this.filter.matches(event.after)))
-        window.set(key, { key: event.key, row: event.after });
-      else window.delete(key);
-      touched.add(key);
-      last = event;
-    }
+    const { touched, last } = await this.takeWindowed(window, group, false);
     if (!last) return;
     if (window.size > MAX_WINDOW_ROWS) {
       this.stream.end('overflow', exactJson({ rows: MAX_WINDOW_ROWS }));
       return;
     }
-    const lsn = formatLsn(last.pos.lsn);
-    const subscription = this.filter.subscription;
-    const changes = window.diff(touched);
+    if (window.starved) return this.refill();
+    const changes = window.diff((canonical) => touched.has(canonical));
+    this.sendWindowChanges(changes, formatLsn(last.pos.lsn), this.idText(group.vector), last);
+  }
+
+  /** Applies a group's changes of the table to the window; `folding`: a join, where TRUNCATE empties it. */
+  private async takeWindowed(
+    window: TopNWindow,
+    group: TxGroup,
+    folding: boolean,
+  ): Promise<{ touched: Set<string>; last: ChangeEvent | undefined }> {
+    const touched = new Set<string>();
+    let last: ChangeEvent | undefined;
+    for (const { entry } of this.advance(group)) {
+      const event = entry.event;
+      if (event.table !== this.table || this.visibleInSnapshot(event)) continue;
+      if (event.op === 't') {
+        if (!folding) throw new ResetNeeded();
+        window.load([], true);
+        continue;
+      }
+      const key = keyOf(event);
+      const matches = event.op !== 'd' && event.after !== undefined && (await this.filter.matches(event.after));
+      window.change(key, matches ? { key: event.key, row: event.after as Row } : undefined);
+      touched.add(key);
+      last = event;
+    }
+    return { touched, last };
+  }
+
+  /**
+   * Refills a starved window: the client still has the first N of its last boundary P; the window is
+   * re-read and joined with the log (readWindow) while the stream is buffered for this subscriber
+   * (placed broad, bounded by MAX_QUEUED_ENTRIES, beyond which the refill ends in `reset`), then
+   * the client gets only the difference, as one transaction group at the joined position.
+   */
+  private async refill(): Promise<void> {
+    this.mode = 'starting';
+    this.refilling = true;
+    this.refillOverflowed = false;
+    this.ctx.place(this);
+    let read: TopNWindow | undefined;
+    try {
+      read = await this.readWindow();
+    } finally {
+      this.refilling = false;
+    }
+    if (!read) return;
+    const snapshotLsn = (this.snapshot as SourceSnapshot).lsn;
+    const project = this.filter.subscription.project.bind(this.filter.subscription);
+    const changes = read.diff((_, before, after) => exactJson(project(before)) !== exactJson(project(after)));
+    this.mode = 'live';
+    this.ctx.place(this);
+    topNStats.refills++;
+    this.sendWindowChanges(changes, formatLsn(snapshotLsn), this.idText(), undefined);
+  }
+
+  private sendWindowChanges(changes: WindowChange[], lsn: string, id: string, last: ChangeEvent | undefined): void {
     if (changes.length === 0) return;
-    const id = this.idText(group.vector);
+    const subscription = this.filter.subscription;
     changes.forEach(({ event, key, row }, i) => {
       const data = row ? { key, row: subscription.project(row), lsn } : { key, lsn };
       this.stream.send(event, exactJson(data), i === changes.length - 1 ? id : undefined);
@@ -533,10 +655,10 @@ export class Subscriber {
     return { event: was ? 'update' : 'insert', data };
   }
 
-  /** Metrics of one delivered transaction (`changes` events; one commit time). */
-  private delivered(event: ChangeEvent, changes: number): void {
+  /** Metrics of one delivered transaction (`changes` events; one commit time, unknown for a refill). */
+  private delivered(event: ChangeEvent | undefined, changes: number): void {
     gatewayMetrics.delivered.inc(this.metricLabels, changes);
-    const committed = event.commitTs ? Date.parse(event.commitTs) : NaN;
+    const committed = event?.commitTs ? Date.parse(event.commitTs) : NaN;
     const lagMs = Number.isFinite(committed) ? Math.max(0, Date.now() - committed) : undefined;
     if (lagMs !== undefined) gatewayMetrics.deliveryLag.observe(lagMs / 1000);
     deliveryStats.recordDelivery(lagMs, changes);

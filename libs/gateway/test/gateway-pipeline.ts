@@ -36,6 +36,8 @@ export interface GatewayPipeline {
 
 export async function startGatewayPipeline(
   options: { maxBufferBytes?: number; afterTimeout?: string } = {},
+  /** K of the gateway's top-N windows (GatewayOptions.topNSpare). */
+  topNSpare?: number,
 ): Promise<GatewayPipeline> {
   const db = await createTestDatabase('gateway');
   const name = uniqueName('gateway');
@@ -85,6 +87,7 @@ export async function startGatewayPipeline(
     partitions: 2,
     sourceUrl: db.url,
     port: 0,
+    topNSpare,
   });
   const port = await gateway.start();
   return {
