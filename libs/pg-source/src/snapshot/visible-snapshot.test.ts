@@ -112,11 +112,17 @@ describe('a snapshot taken while a decoded commit waits for a synchronous standb
     expect(rows).toEqual([{ v: 'new' }]);
   }, 90_000);
 
-  it('takes a snapshot at once when nothing waits (one query, no wait)', async () => {
+  it('takes a snapshot at once when nothing is committing, an open writing transaction included', async () => {
+    const open = await connect();
+    await open.query('BEGIN');
+    await open.query(`UPDATE items SET v = 'uncommitted' WHERE id = 1`); // holds an xid, not committing
     const reader = await connect();
     expect(await beginVisibleSnapshot(reader)).toBe(0);
-    const { rows } = await reader.query<{ iso: string }>("SELECT current_setting('transaction_isolation') AS iso");
+    const { rows } = await reader.query<{ iso: string; v: string }>(
+      "SELECT current_setting('transaction_isolation') AS iso, (SELECT v FROM items WHERE id = 1) AS v",
+    );
     await reader.query('COMMIT');
-    expect(rows[0].iso).toBe('repeatable read');
+    await open.query('ROLLBACK');
+    expect(rows[0]).toEqual({ iso: 'repeatable read', v: 'new' });
   });
 });
