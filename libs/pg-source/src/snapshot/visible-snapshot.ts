@@ -56,7 +56,7 @@ const COMMITTING_SQL = `SELECT coalesce(array_agg(a.pid || ':' || a.backend_xid)
                       OR (a.wait_event_type = 'LWLock' AND a.wait_event = 'WALWrite')), '{}') AS flushing,
        coalesce(array_agg(a.pid || ':' || a.backend_xid), '{}') AS holding,
        (SELECT count(*)::int FROM pg_stat_activity h
-         WHERE h.state = '<insufficient privilege>' AND h.pid <> pg_backend_pid()) AS hidden
+         WHERE h.query = '<insufficient privilege>' AND h.usesysid IS NOT NULL) AS hidden
   FROM pg_stat_activity a
  WHERE a.backend_xid IS NOT NULL AND a.pid <> pg_backend_pid()`;
 
