@@ -150,6 +150,7 @@ describe('commands', () => {
       'verify',
       'resync',
       'token',
+      'client',
     ]);
     for (const command of program.commands) {
       const leaves = command.commands.length ? command.commands : [command];
