@@ -112,7 +112,7 @@ export class IncrementalSnapshotRunner {
         const chunk = await inVisibleSnapshot(
           pool,
           (client) => readChunk(client, meta, types, after, record.chunkSize ?? 1000, where),
-          { logger: this.logger },
+          { logger: this.logger, maxWaitMs: this.options.watermarkTimeoutMs ?? 120_000 },
         );
         window.setRows(
           id,

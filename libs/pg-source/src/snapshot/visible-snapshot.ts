@@ -49,14 +49,14 @@ export interface VisibleSnapshotOptions {
  * Backends (`pid:xid`) holding an xid: waiting for the synchronous standby's ack (only a commit waits
  * there), waiting to write/flush WAL (a commit may be flushing its record), and all of them.
  */
-const COMMITTING_SQL = `SELECT coalesce(array_agg(a.pid || ':' || a.backend_xid)
-           FILTER (WHERE a.wait_event_type = 'IPC' AND a.wait_event = 'SyncRep'), '{}') AS syncrep,
-       coalesce(array_agg(a.pid || ':' || a.backend_xid)
+const COMMITTING_SQL = `SELECT coalesce(string_agg(a.pid || ':' || a.backend_xid, ',')
+           FILTER (WHERE a.wait_event_type = 'IPC' AND a.wait_event = 'SyncRep'), '') AS syncrep,
+       coalesce(string_agg(a.pid || ':' || a.backend_xid, ',')
            FILTER (WHERE (a.wait_event_type = 'IO' AND a.wait_event IN ('WALSync', 'WALWrite'))
-                      OR (a.wait_event_type = 'LWLock' AND a.wait_event = 'WALWrite')), '{}') AS flushing,
-       coalesce(array_agg(a.pid || ':' || a.backend_xid), '{}') AS holding,
-       (SELECT count(*)::int FROM pg_stat_activity h
-         WHERE h.query = '<insufficient privilege>' AND h.usesysid IS NOT NULL) AS hidden
+                      OR (a.wait_event_type = 'LWLock' AND a.wait_event = 'WALWrite')), '') AS flushing,
+       coalesce(string_agg(a.pid || ':' || a.backend_xid, ','), '') AS holding,
+       (SELECT count(*) FROM pg_stat_activity h
+         WHERE h.query = '<insufficient privilege>' AND h.usesysid IS NOT NULL)::text AS hidden
   FROM pg_stat_activity a
  WHERE a.backend_xid IS NOT NULL AND a.pid <> pg_backend_pid()`;
 
@@ -76,18 +76,21 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 let warnedHidden = false;
 
+/** Text columns only, so this reads the same through a raw-text pool (createRawTextPool) as through any other. */
 async function backends(client: ClientBase, logger: Logger): Promise<Backends> {
   const {
     rows: [row],
-  } = await client.query<Backends>(COMMITTING_SQL);
-  if (row.hidden > 0 && !warnedHidden) {
+  } = await client.query<Record<keyof Backends, string>>(COMMITTING_SQL);
+  const list = (text: string) => (text === '' ? [] : text.split(','));
+  const hidden = Number(row.hidden);
+  if (hidden > 0 && !warnedHidden) {
     warnedHidden = true;
     logger.warn(
-      { hidden: row.hidden },
+      { hidden },
       'source snapshots: this role cannot see every backend in pg_stat_activity (grant pg_read_all_stats), so a snapshot may miss commits still waiting for a synchronous standby',
     );
   }
-  return row;
+  return { syncrep: list(row.syncrep), flushing: list(row.flushing), holding: list(row.holding), hidden };
 }
 
 /**
