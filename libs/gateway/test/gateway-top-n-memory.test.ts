@@ -122,6 +122,24 @@ describe('gateway top-N memory', () => {
     await p.db.sql(`INSERT INTO items VALUES (${ROWS + 1}, ${CATEGORY}, 'top', 9999, NULL)`);
     await settle(client);
     expect(topNStats.refills).toBeGreaterThan(refills + 1);
+
+    // One transaction renames the top row (it stays first) and deletes the next 110: the refill's
+    // difference carries the top row's update, next to the backfill.
+    from = client.events.length;
+    await p.db.sql(
+      `BEGIN;
+       UPDATE items SET name = 'renamed' WHERE id = ${ROWS + 1};
+       DELETE FROM items WHERE id IN (SELECT id FROM items WHERE category_id = ${CATEGORY} AND id <> ${ROWS + 1} ORDER BY price DESC, id LIMIT 110);
+       COMMIT`,
+    );
+    await settle(client);
+    expect(topNStats.refills).toBeGreaterThan(refills + 2);
+    const renamed = client.events.slice(from).filter(isChange);
+    expect(
+      renamed
+        .filter((e) => e.event === 'update')
+        .map((e) => (JSON.parse(e.data) as { row: { name: string } }).row.name),
+    ).toEqual(['renamed']);
     expect(client.events.some((e) => e.event === 'overflow' || e.event === 'error' || e.event === 'reset')).toBe(false);
     expect(topNStats.heldRows).toBeLessThanOrEqual(capacity);
     expect(topNStats.peakWindowRows).toBeLessThanOrEqual(capacity);
