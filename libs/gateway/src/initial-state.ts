@@ -9,7 +9,7 @@
  */
 import type { Pool } from 'pg';
 import { canonicalKey, parseLsn, quoteIdent, quoteTable, splitTable, type Row } from '@distributary/core';
-import { convertValue, describeSnapshotTable, type TypeResolver } from '@distributary/pg-source';
+import { beginVisibleSnapshot, convertValue, describeSnapshotTable, type TypeResolver } from '@distributary/pg-source';
 import type { BoundFilter } from './subscription-filter';
 import { rowComparator, type RowComparator } from './row-order';
 import { MAX_WINDOW_ROWS } from './top-n';
@@ -117,7 +117,10 @@ async function readSnapshot(pool: Pool, filter: BoundFilter) {
   const client = await pool.connect();
   let broken = false;
   try {
-    await client.query('BEGIN TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY');
+    // Every entry at or before the gateway's read vector G (noted before this read) is taken as visible
+    // in the snapshot (subscriber.ts). A commit can be in the log before new snapshots see it (durable,
+    // still waiting for a synchronous standby): beginVisibleSnapshot waits for those first.
+    await beginVisibleSnapshot(client, { readOnly: true });
     const marks = await client.query<string[]>({
       text: 'SELECT pg_current_snapshot()::text, pg_current_wal_insert_lsn()::text',
       rowMode: 'array',

@@ -6,7 +6,9 @@
  * what follows). It then reads the table in one REPEATABLE READ transaction whose first statement
  * records the snapshot S (xmin:xmax:xip) and the WAL position. The rows are exactly the effects of
  * the transactions visible in S. Every log entry at or before G committed before S was taken, so it
- * is visible and already in the rows. Every entry after G is checked: its xid visible in S means it
+ * is visible and already in the rows (a durable commit can still be invisible while its backend waits
+ * for a synchronous standby: the read begins with pg-source's beginVisibleSnapshot, which waits those
+ * out). Every entry after G is checked: its xid visible in S means it
  * is already in the rows → skipped for this subscriber; not visible → applied. For one key this is
  * a clean cut: writers of one row are serialized by its row lock, and a transaction leaves the
  * snapshot's in-progress set (ProcArrayEndTransaction) before it releases its locks, so if a later
