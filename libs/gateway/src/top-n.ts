@@ -115,6 +115,8 @@ export class TopNWindow {
     if (!this.complete && (last === undefined || this.compare(entry.row, last.row) > 0)) return;
     this.add(entry);
     this.trim();
+    // Recorded after the trim: an added row displaces the last one within this call.
+    if (this.rows.size > topNStats.peakWindowRows) topNStats.peakWindowRows = this.rows.size;
   }
 
   /** Forgets everything (close, fresh start). */
@@ -153,7 +155,6 @@ export class TopNWindow {
     this.sorted.splice(this.position(entry), 0, entry);
     this.held(entry.canonical, true);
     topNStats.heldRows++;
-    if (this.rows.size > topNStats.peakWindowRows) topNStats.peakWindowRows = this.rows.size;
   }
 
   private remove(canonical: string): void {
