@@ -1,6 +1,7 @@
 import type { ClientBase, Pool, PoolClient } from 'pg';
 import { RetryableError } from '@distributary/core';
 import { silentLogger, type Logger } from '@distributary/observability';
+import { inTransaction } from './read-only';
 
 /**
  * A REPEATABLE READ snapshot that is not behind the WAL.
@@ -141,34 +142,10 @@ export async function beginVisibleSnapshot(client: ClientBase, options: VisibleS
 }
 
 /** Runs `work` in a visible REPEATABLE READ snapshot (beginVisibleSnapshot) on a connection of `pool`. */
-export async function inVisibleSnapshot<T>(
+export function inVisibleSnapshot<T>(
   pool: Pool,
   work: (client: PoolClient) => Promise<T>,
   options: VisibleSnapshotOptions = {},
 ): Promise<T> {
-  const client = await pool.connect();
-  let broken = false;
-  try {
-    await beginVisibleSnapshot(client, options);
-    try {
-      const result = await work(client);
-      await client.query('COMMIT');
-      return result;
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => {
-        broken = true;
-      });
-      throw error;
-    }
-  } catch (error) {
-    broken ||= isDead(error);
-    throw error;
-  } finally {
-    client.release(broken);
-  }
-}
-
-function isDead(error: unknown): boolean {
-  const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === 'string' && /^(08|57P)/.test(code);
+  return inTransaction(pool, (client) => beginVisibleSnapshot(client, options), work);
 }
