@@ -14,6 +14,7 @@ import {
 import type { LogKeys } from './keys';
 import type { RedisClient } from './redis-connection';
 import { fieldsOf, type RawStreamEntry } from './stream-entries';
+import { nothingAfterStreamId } from './exclusive-range';
 
 export interface DeadLetter {
   /** ID of the dead-letter entry (not of the event). */
@@ -80,6 +81,7 @@ export async function listDeadLetters(
   options: { after?: string; limit?: number } = {},
 ): Promise<DeadLetterPage> {
   const limit = options.limit ?? 50;
+  if (options.after && nothingAfterStreamId(options.after)) return { items: [], next: undefined };
   const start = options.after ? `(${options.after}` : '-';
   const raw = (await redis.xrange(keys.deadLetters(sink), start, '+', 'COUNT', limit + 1)) as RawStreamEntry[];
   const items = raw.slice(0, limit).map(toDeadLetter);

@@ -24,3 +24,4 @@ export * from './tx-marker';
 export * from './connector-lease';
 export * from './latest-event';
 export * from './connector-state';
+export * from './exclusive-range';

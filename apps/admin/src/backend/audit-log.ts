@@ -1,5 +1,5 @@
 import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
-import { connectRedis, type RedisClient } from '@distributary/changelog';
+import { connectRedis, nothingBeforeStreamId, type RedisClient } from '@distributary/changelog';
 import { createLogger } from '@distributary/observability';
 import { ADMIN_SETTINGS, type AdminSettings } from '../admin-settings';
 
@@ -93,6 +93,7 @@ export class AuditLog implements OnModuleDestroy {
   /** Newest first; `before` is the id of the last entry seen. */
   async list(options: { before?: string; limit: number }): Promise<AuditPage> {
     if (!this.redis) return { enabled: false, entries: [], next: null };
+    if (options.before && nothingBeforeStreamId(options.before)) return { enabled: true, entries: [], next: null };
     const end = options.before ? `(${options.before}` : '+';
     const rows = (await this.redis.xrevrange(this.key, end, '-', 'COUNT', options.limit + 1)) as [string, string[]][];
     const page = rows.slice(0, options.limit);

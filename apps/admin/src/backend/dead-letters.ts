@@ -1,5 +1,5 @@
 import { decodeEvent } from '@distributary/core';
-import type { LogKeys, RedisClient } from '@distributary/changelog';
+import { nothingAfterStreamId, type LogKeys, type RedisClient } from '@distributary/changelog';
 import { redactSecrets } from '@distributary/observability';
 import { preview } from './preview';
 import type { DeadLetter, DeadLetterPage } from './types';
@@ -91,6 +91,8 @@ export async function listDeadLetters(
   options: { after?: string; limit: number; full?: boolean },
 ): Promise<DeadLetterPage> {
   const key = keys.deadLetters(sink);
+  if (options.after && nothingAfterStreamId(options.after))
+    return { sink, total: await redis.xlen(key), entries: [], next: null };
   const start = options.after ? `(${options.after}` : '-';
   const [total, rows] = await Promise.all([redis.xlen(key), redis.xrange(key, start, '+', 'COUNT', options.limit + 1)]);
   const page = rows.slice(0, options.limit);
