@@ -53,7 +53,7 @@ async function main(): Promise<void> {
     .addOption(new Option('--quick', 'small sizes, a few minutes (default)').conflicts('full'))
     .addOption(new Option('--full', 'full sizes (tens of minutes)'))
     .option('--only <ids>', 'comma-separated benchmark numbers (1-10)')
-    .option('--repeat <n>', 'runs of benchmark 1 (the median is reported)', '1')
+    .option('--repeat <n>', 'runs of benchmarks 1 and 6 (the medians are reported)', '1')
     .option('--peers', 'also run PGSync (installed from PyPI into .local/peers) on the workload of 3 and 4')
     .parse()
     .opts<{ full?: boolean; only?: string; repeat: string; peers?: boolean }>();

@@ -21,6 +21,11 @@ export function setCaptureRepeat(times: number): void {
   repeat = Math.max(1, Math.floor(times));
 }
 
+/** Runs per figure of 1 and 6 (`--repeat N`). */
+export function captureRepeat(): number {
+  return repeat;
+}
+
 function medianOf(runs: DrainRun[], pick: (run: DrainRun) => number | undefined): number {
   return median(runs.map(pick).filter((v): v is number => v !== undefined && Number.isFinite(v)));
 }

@@ -48,10 +48,18 @@ let built: { entryArgs: string[]; describe: string } | undefined;
 /**
  * The connector of figures 1 and 6, as `Pipeline.start(…, { entryArgs })` takes it. Default: compiled,
  * as production runs it — the current sources built once per bench run into .local/bench-dist (not
- * dist/, which `bin/distributary` may be running). BENCH_CONNECTOR=tsx: the sources under tsx.
+ * dist/, which `bin/distributary` may be running). BENCH_CONNECTOR=tsx: the sources under tsx;
+ * BENCH_CONNECTOR_DIST=<dir>: a build made beforehand into <dir> (A/B runs of two builds).
  */
 export function benchConnectorEntry(): { entryArgs: string[] | undefined; describe: string } {
   if (process.env.BENCH_CONNECTOR === 'tsx') return { entryArgs: undefined, describe: 'tsx (sources)' };
+  // A/B comparisons: a build made beforehand (`scripts/build/build.ts --out <dir>`), not rebuilt.
+  const prebuilt = process.env.BENCH_CONNECTOR_DIST;
+  if (prebuilt)
+    return {
+      entryArgs: [join(resolve(repoRoot, prebuilt), 'apps/cli/src/main.js')],
+      describe: `compiled, prebuilt in ${prebuilt}`,
+    };
   if (!built) {
     execFileSync(process.execPath, ['--import', 'tsx', join(repoRoot, 'scripts/build/build.ts'), '--out', benchDist], {
       cwd: repoRoot,
