@@ -3,12 +3,13 @@
  * - a Redis cache whose shape changed is replayed from the start of the log (its compare-and-set
  *   rewrites every key at the same versions); Elasticsearch sinks and views are rebuilt behind the
  *   serving index / table by the worker when it opens them (they detect the change themselves);
- * - a removed sink's log state is dropped — its committed positions, fencing tokens and dead letters —
- *   so nothing waits for it any more. Its target data (index, keys, view table) is left in place for
- *   the operator to delete: Distributary never deletes a user's data on its own.
+ * - a removed sink's log state is dropped (forgetSinkState) — its committed positions and dead
+ *   letters, its owner fenced out — so nothing waits for it any more. Its target data (index, keys,
+ *   view table) is left in place for the operator to delete: Distributary never deletes a user's data
+ *   on its own.
  */
 import { sinkFingerprints, sinkKind, type DistributaryConfig, type SinkDiff } from '@distributary/config';
-import { replaySinkFrom, type LogKeys, type RedisClient } from '@distributary/changelog';
+import { forgetSinkState, replaySinkFrom, type LogKeys, type RedisClient } from '@distributary/changelog';
 import { deleteSinkFingerprints, writeSinkFingerprints } from './fingerprint-store';
 
 export async function applySinkPlan(
@@ -31,23 +32,9 @@ export async function applySinkPlan(
     await writeSinkFingerprints(redis, keys, { [sink.name]: fingerprints[sink.name] });
   }
   for (const removed of diff.removed) {
-    await dropSinkLogState(redis, keys, removed.name, config.log.partitions);
+    await forgetSinkState(redis, keys, removed.name, config.log.partitions);
     await deleteSinkFingerprints(redis, keys, [removed.name]);
     lines.push(`  ${removed.name}: dropped its log positions and dead letters (its target data is left in place)`);
   }
   return lines;
-}
-
-export async function dropSinkLogState(
-  redis: RedisClient,
-  keys: LogKeys,
-  sink: string,
-  partitions: number,
-): Promise<void> {
-  for (let p = 0; p < partitions; p++) {
-    await redis.hdel(keys.positions(p), sink);
-    await redis.hdel(keys.fences(p), sink);
-    await redis.del(keys.lease(p, sink));
-  }
-  await redis.del(keys.deadLetters(sink));
 }

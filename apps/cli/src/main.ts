@@ -2,7 +2,7 @@
 /** Entry point of `distributary`: runs the command, maps errors to messages and exit codes. */
 import { ConfigError } from '@distributary/core';
 import { redactUrl } from '@distributary/observability';
-import { EXIT_FAILURE, EXIT_INVALID_CONFIG, EXIT_NOT_AVAILABLE, ExitError, NotAvailableError } from './exit-codes';
+import { EXIT_FAILURE, EXIT_INVALID_CONFIG, ExitError } from './exit-codes';
 import { buildProgram } from './program';
 import { stopWhenLauncherDies } from './launcher-link';
 import { exitWhenFlushed } from './terminal/exit';
@@ -15,10 +15,6 @@ export async function main(argv: string[]): Promise<number> {
     if (error instanceof ConfigError) {
       process.stderr.write(`${error.message}\n`);
       return EXIT_INVALID_CONFIG;
-    }
-    if (error instanceof NotAvailableError) {
-      process.stderr.write(`${error.message}\n`);
-      return EXIT_NOT_AVAILABLE;
     }
     if (error instanceof ExitError) {
       if (error.message) process.stderr.write(`${error.message}\n`);

@@ -4,6 +4,7 @@ export * from './redis-connection';
 export * from './stream-entries';
 export * from './reader';
 export * from './positions';
+export * from './forget-sink-state';
 export * from './leases';
 export * from './membership';
 export * from './ownership';

@@ -18,15 +18,6 @@ export async function committedPosition(
   return (await redis.hget(keys.positions(partition), sink)) ?? undefined;
 }
 
-/** Every sink's committed position in one partition. */
-export async function partitionPositions(
-  redis: RedisClient,
-  keys: LogKeys,
-  partition: number,
-): Promise<Record<string, string>> {
-  return redis.hgetall(keys.positions(partition));
-}
-
 /** A sink's committed positions over all partitions (missing = nothing committed yet). */
 export async function sinkPositions(
   redis: RedisClient,

@@ -42,10 +42,6 @@ export interface TxMarker {
   events?: number;
 }
 
-export function isDelete(event: ChangeEvent): boolean {
-  return event.op === 'd';
-}
-
 /** The canonical name of a table (identifiers.ts): `public.products`, `public."Order Items"`. */
 export function qualifiedTable(schema: string, table: string): string {
   return canonicalTable(schema, table);

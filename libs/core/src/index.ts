@@ -10,3 +10,4 @@ export * from './errors';
 export * from './error-class';
 export * from './backoff';
 export * from './sink';
+export * from './instance-id';

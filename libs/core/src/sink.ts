@@ -1,17 +1,12 @@
 import type { ChangeEvent } from './event';
 
 /**
- * The one contract every sink implements. The worker owns reading, ownership, retries, dead letters
- * and position commits; a sink only knows how to make its target reflect a batch of events.
- *
- * Rules a sink must keep:
- * - apply() is idempotent: applying any stretch of the log again changes nothing (version guards).
- * - when apply() resolves, its effects are durable in the target; the worker then commits positions.
- * - a target that is down or overloaded throws RetryableError (the worker retries with backoff and
- *   stops reading); an event that can never be written is returned in `rejected` (dead-lettered).
- * - a sink that stores positions in its own target transaction (exactly-once, e.g. materialized views)
- *   sets `storesPositions` and implements storedPositions(); the worker resumes from what it returns.
+ * The sink kinds, one name each, used everywhere: the configuration key that selects a sink
+ * (`elasticsearch:` / `redis:` / `view:`), `status --json`, and the fingerprint stored in Redis.
  */
+export type SinkKind = 'elasticsearch' | 'redis' | 'view';
+
+/** A batch of consecutive events of one partition, read under one lease, for one sink. */
 export interface SinkBatch {
   sink: string;
   partition: number;
@@ -38,9 +33,21 @@ export interface SinkLagInfo {
   [metric: string]: unknown;
 }
 
+/**
+ * The one contract every sink implements. The worker owns reading, ownership, retries, dead letters
+ * and position commits; a sink only knows how to make its target reflect a batch of events.
+ *
+ * Rules a sink must keep:
+ * - apply() is idempotent: applying any stretch of the log again changes nothing (version guards).
+ * - when apply() resolves, its effects are durable in the target; the worker then commits positions.
+ * - a target that is down or overloaded throws RetryableError (the worker retries with backoff and
+ *   stops reading); an event that can never be written is returned in `rejected` (dead-lettered).
+ * - a sink that stores positions in its own target transaction (exactly-once, e.g. materialized views)
+ *   sets `storesPositions` and implements storedPositions(); the worker resumes from what it returns.
+ */
 export interface Sink {
   readonly name: string;
-  readonly kind: 'elasticsearch' | 'redis-cache' | 'materialized-view' | string;
+  readonly kind: SinkKind;
   /** Tables whose events this sink needs (root, joined and lookup tables). */
   readonly tables: readonly string[];
   readonly storesPositions?: boolean;

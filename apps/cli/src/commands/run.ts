@@ -7,9 +7,9 @@ import { bootstrapNewSinks } from '../bootstrap';
 import { preflight } from '../preflight';
 import { refuseSharedTargets } from './shared-targets';
 import { describePlan, planSinkChanges, recordSettledSinks } from '../config-plan';
-import { NotAvailableError } from '../exit-codes';
 import { withLogRedisPatiently } from '../log-connection';
-import { loadRoles, roleDescriptions } from '../roles/descriptions';
+import { roleDescriptions } from '../roles/descriptions';
+import { roles } from '../roles/registry';
 import { ROLE_NAMES, type RoleDefinition, type RoleName } from '../roles/role';
 import { startInProcess, type NamedRole } from '../supervisor/in-process-role';
 import { RoleFailedError } from '../supervisor/role-failed';
@@ -46,13 +46,10 @@ this process dies.`,
     )
     .action(async (options: RunOptions) => {
       const { file, config } = loadConfigFrom(options);
-      const roles = await loadRoles();
       // The gateway runs by default only when the configuration declares subscriptions.
       const selected = options.only
         ? [options.only]
         : ROLE_NAMES.filter((name) => name !== 'gateway' || config.subscriptions?.length);
-      const missing = selected.filter((name) => !roles[name].start);
-      if (missing.length) throw new NotAvailableError(missing.map((name) => `the ${name} role`).join(', '));
       // Everything offline, then reachability and privileges: refused (exit 2) before anything is created.
       refuseSharedTargets(file, config);
       // A process per role (without --only), loading its role's modules while the preflight runs.

@@ -1,7 +1,6 @@
 import { startAdmin } from '@distributary/admin';
 import { createLogger } from '@distributary/observability';
-import { roleDescriptions } from './descriptions';
-import type { RoleDefinition } from './role';
+import type { StartRole } from './role';
 
 const SIGNALS: NodeJS.Signals[] = ['SIGHUP', 'SIGINT', 'SIGQUIT', 'SIGTERM', 'SIGUSR2', 'SIGABRT'];
 
@@ -21,26 +20,22 @@ async function withoutNewSignalListeners<T>(start: () => Promise<T>): Promise<T>
   return result;
 }
 
-export const adminRole: RoleDefinition = {
-  name: 'admin',
-  description: roleDescriptions.admin,
-  start: async (config) => {
-    const admin = await withoutNewSignalListeners(() => startAdmin(config));
-    createLogger('cli').info({ url: admin.url }, 'admin API listening');
-    // The HTTP server failing after start (or closing while not asked to) ends the role: run stops.
-    let stopping = false;
-    const done = new Promise<void>((resolve, reject) => {
-      const server = admin.app.getHttpServer();
-      server.once('error', (error: Error) => reject(error));
-      server.once('close', () => (stopping ? resolve() : reject(new Error('the admin HTTP server closed'))));
-    });
-    done.catch(() => undefined);
-    return {
-      stop: () => {
-        stopping = true;
-        return admin.close();
-      },
-      done,
-    };
-  },
+export const startAdminRole: StartRole = async (config) => {
+  const admin = await withoutNewSignalListeners(() => startAdmin(config));
+  createLogger('cli').info({ url: admin.url }, 'admin API listening');
+  // The HTTP server failing after start (or closing while not asked to) ends the role: run stops.
+  let stopping = false;
+  const done = new Promise<void>((resolve, reject) => {
+    const server = admin.app.getHttpServer();
+    server.once('error', (error: Error) => reject(error));
+    server.once('close', () => (stopping ? resolve() : reject(new Error('the admin HTTP server closed'))));
+  });
+  done.catch(() => undefined);
+  return {
+    stop: () => {
+      stopping = true;
+      return admin.close();
+    },
+    done,
+  };
 };

@@ -1,20 +1,15 @@
 import { Connector } from '@distributary/pg-source';
 import { createLogger } from '@distributary/observability';
-import { roleDescriptions } from './descriptions';
-import type { RoleDefinition } from './role';
+import type { StartRole } from './role';
 
 /**
  * The plain Connector, without NestJS: the role is start → run, stop → stop, which is all the Nest
  * module (apps/connector) did around it. Loading NestJS cost the connector's process ~570 modules and
  * ~30 MiB of RSS before its first event.
  */
-export const connectorRole: RoleDefinition = {
-  name: 'connector',
-  description: roleDescriptions.connector,
-  start: (config) => {
-    const connector = new Connector({ config, logger: createLogger('connector') });
-    const done = connector.run();
-    done.catch(() => undefined); // reported through `done`; no unhandled rejection meanwhile
-    return Promise.resolve({ stop: () => connector.stop(), done });
-  },
+export const startConnectorRole: StartRole = (config) => {
+  const connector = new Connector({ config, logger: createLogger('connector') });
+  const done = connector.run();
+  done.catch(() => undefined); // reported through `done`; no unhandled rejection meanwhile
+  return Promise.resolve({ stop: () => connector.stop(), done });
 };

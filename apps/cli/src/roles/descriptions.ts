@@ -1,4 +1,4 @@
-import type { RoleDefinition, RoleName } from './role';
+import type { RoleName } from './role';
 
 /** For help texts, without loading the roles' modules. */
 export const roleDescriptions: Record<RoleName, string> = {
@@ -7,8 +7,3 @@ export const roleDescriptions: Record<RoleName, string> = {
   admin: 'admin REST API, server-sent events and the dashboard on admin.port',
   gateway: 'live subscriptions over SSE with valet-key tokens on gateway.port (only with `subscriptions`)',
 };
-
-/** The role registry, loaded on use (the roles pull in NestJS and the sinks). */
-export async function loadRoles(): Promise<Record<RoleName, RoleDefinition>> {
-  return (await import('./registry')).roles;
-}

@@ -2,7 +2,7 @@ import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { configSchema, type DistributaryConfig } from '@distributary/config';
 import { createTestDatabase, redisUrl, uniqueName, type TestDatabase } from '@distributary/testkit';
-import { gatewayRole } from './gateway-role';
+import { startGatewayRole } from './gateway-role';
 
 async function freePort(): Promise<number> {
   const server = createServer();
@@ -29,7 +29,7 @@ afterAll(async () => db?.drop(), 60_000);
 
 describe('gateway role', () => {
   it('listens on gateway.port, answers /health/ready and stops', async () => {
-    const running = await gatewayRole.start!(config);
+    const running = await startGatewayRole(config);
     try {
       const ready = await fetch(`http://127.0.0.1:${config.gateway!.port}/health/ready`);
       expect(ready.status).toBe(200);
@@ -41,6 +41,6 @@ describe('gateway role', () => {
   });
 
   it('refuses to start without subscriptions', async () => {
-    await expect(gatewayRole.start!({ ...config, subscriptions: undefined })).rejects.toThrow(/subscriptions/);
+    await expect(startGatewayRole({ ...config, subscriptions: undefined })).rejects.toThrow(/subscriptions/);
   });
 });

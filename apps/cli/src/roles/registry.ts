@@ -4,28 +4,22 @@
  * apps/admin). A role's module is imported only when that role starts, so `run --only connector`
  * never loads NestJS modules, sinks or clients of the roles it does not run.
  */
-import type { DistributaryConfig } from '@distributary/config';
-import { NotAvailableError } from '../exit-codes';
 import { roleDescriptions } from './descriptions';
-import type { RoleDefinition, RoleName, RunningRole } from './role';
+import type { RoleDefinition, RoleName, StartRole } from './role';
 
-function lazyRole(name: RoleName, load: () => Promise<RoleDefinition>): RoleDefinition {
+function lazyRole(name: RoleName, load: () => Promise<StartRole>): RoleDefinition {
   return {
     name,
     description: roleDescriptions[name],
-    start: async (config: DistributaryConfig): Promise<RunningRole> => {
-      const role = await load();
-      if (!role.start) throw new NotAvailableError(`the ${name} role`);
-      return role.start(config);
-    },
+    start: async (config) => (await load())(config),
   };
 }
 
-const loaders: Record<RoleName, () => Promise<RoleDefinition>> = {
-  connector: async () => (await import('./connector-role')).connectorRole,
-  worker: async () => (await import('./worker-role')).workerRole,
-  admin: async () => (await import('./admin-role')).adminRole,
-  gateway: async () => (await import('./gateway-role')).gatewayRole,
+const loaders: Record<RoleName, () => Promise<StartRole>> = {
+  connector: async () => (await import('./connector-role')).startConnectorRole,
+  worker: async () => (await import('./worker-role')).startWorkerRole,
+  admin: async () => (await import('./admin-role')).startAdminRole,
+  gateway: async () => (await import('./gateway-role')).startGatewayRole,
 };
 
 export const roles: Record<RoleName, RoleDefinition> = {

@@ -10,11 +10,12 @@ export interface RunningRole {
   done?: Promise<void>;
 }
 
-/** One process role `distributary run` can host. `start` is absent when this build lacks the role. */
+/** What a role's module exports: starts the role in this process. */
+export type StartRole = (config: DistributaryConfig) => Promise<RunningRole>;
+
+/** One process role `distributary run` can host. */
 export interface RoleDefinition {
   name: RoleName;
   description: string;
-  start?: (config: DistributaryConfig) => Promise<RunningRole>;
-  /** Why the role is not available, when `start` is absent. */
-  unavailable?: string;
+  start: StartRole;
 }

@@ -12,7 +12,7 @@ export type NamedRole = RunningRole & { name: string };
 export async function startInProcess(role: RoleDefinition, config: DistributaryConfig): Promise<NamedRole> {
   let running: RunningRole;
   try {
-    running = await role.start!(config);
+    running = await role.start(config);
   } catch (error) {
     throw new RoleFailedError(role.name, 'failed to start', error, []);
   }

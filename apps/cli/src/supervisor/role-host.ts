@@ -18,7 +18,7 @@ import {
   setProcessGroup,
   type ProcessTelemetry,
 } from '@distributary/observability';
-import { loadRoles } from '../roles/descriptions';
+import { preloadRole, roles } from '../roles/registry';
 import type { RoleName, RunningRole } from '../roles/role';
 import { exitWhenFlushed } from '../terminal/exit';
 import type { FromRole, ToRole } from './messages';
@@ -42,8 +42,7 @@ async function start(role: RoleName, config: DistributaryConfig): Promise<void> 
   process.title = `distributary ${role}`;
   if (role === 'admin') setProcessGroup(role, askPeers); // its /metrics and /health/ready cover every role
   try {
-    const roles = await loadRoles();
-    const started = await roles[role].start!(config);
+    const started = await roles[role].start(config);
     const published = await publishProcessStatus(config, role, process.ppid);
     running = { ...started, unpublish: published.stop };
   } catch (error) {
@@ -103,7 +102,7 @@ function askPeers(): Promise<ProcessTelemetry[]> {
 async function onMessage(message: ToRole): Promise<void> {
   switch (message.type) {
     case 'preload':
-      return (await import('../roles/registry')).preloadRole(message.role).catch(() => undefined); // start reports
+      return preloadRole(message.role).catch(() => undefined); // start reports
     case 'start':
       registerSecrets(message.secrets);
       return start(message.role, message.config);

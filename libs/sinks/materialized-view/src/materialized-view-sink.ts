@@ -85,7 +85,7 @@ export async function createMaterializedViewSink(
 }
 
 export class MaterializedViewSink implements Sink {
-  readonly kind = 'materialized-view';
+  readonly kind = 'view';
   readonly storesPositions = true;
   readonly name: string;
   readonly tables: readonly string[];

@@ -51,7 +51,7 @@ interface PartitionProgress {
  * in `rejected` with the reason, and the rest of the batch goes on.
  */
 export class RedisCacheSink implements Sink {
-  readonly kind = 'redis-cache';
+  readonly kind = 'redis';
   readonly name: string;
   readonly tables: readonly string[];
   private readonly model: CacheModel;
