@@ -8,6 +8,18 @@
  * past a bound the runner reports the partition degraded); a permanent one never holds the
  * partition: the events that cause it are isolated and dead-lettered (apply-isolating.ts).
  * A commit refused by the fence ends the task at once.
+ *
+ * PIPELINE (one batch ahead, order and fencing unchanged). While batch N is applied, the read of
+ * batch N+1 is already waiting on the log (read-ahead), and while N's position is committed, N+1 is
+ * applied. What stays as strong as a strictly sequential loop:
+ *  - applies run one after another in log order (N+1 starts after N's apply and dead letters are done);
+ *  - N+1's position is committed only after N's commit succeeded and after N+1's own apply and dead
+ *    letters: the committed position never passes an event that was not applied (kill -9 at any point
+ *    re-reads from the last commit; versions make a re-apply a no-op);
+ *  - every commit carries the lease's fencing token; a refused commit marks the lease lost, which
+ *    abandons the apply in flight and commits nothing more (as a lease lost mid-apply always did);
+ *  - stop() (hand-over) drops the read-ahead batch unapplied and waits for the batch being applied and
+ *    the commit in flight only; nothing read ahead is ever committed without being applied.
  */
 import {
   FencedError,
@@ -63,6 +75,10 @@ export class PartitionTask {
   private lost = false;
   private cursor: string = START_ID;
   private committed: string | undefined;
+  /** The previous batch's position commit, running beside the next batch's apply (undefined: none). */
+  private committing: Promise<{ error: unknown } | undefined> | undefined;
+  /** The fence refused a commit: the task ends (the apply in flight beside it is abandoned). */
+  private fenced: FencedError | undefined;
   state: TaskState = 'starting';
   /** Set while a step is being retried: since when, which step, the last error (degraded past a bound). */
   retrying: RetryingInfo | undefined;
@@ -87,7 +103,8 @@ export class PartitionTask {
       'stopping partition task',
     );
     this.stopController.abort();
-    if (this.state === 'reading' || this.state === 'paused') this.reader?.disconnect();
+    // a blocking read (or the read-ahead beside an apply) is dropped at once: nothing read is applied now
+    this.reader?.disconnect();
     return this.done;
   }
 
@@ -113,20 +130,28 @@ export class PartitionTask {
       this.committed = this.cursor === START_ID ? undefined : this.cursor;
       this.reader = this.openReader();
       logger.info({ sink: sink.name, partition: claim.partition, from: this.cursor }, 'consuming partition');
+      let ahead: Promise<LogEntry[]> | undefined;
       while (!this.stopping) {
         if (this.options.isPaused()) {
+          await this.settleCommit();
           this.state = 'paused';
           await new Promise((resolve) => setTimeout(resolve, 200));
           continue;
         }
         this.state = 'reading';
-        const entries = await this.read();
-        if (entries.length === 0 || this.lost) continue;
+        const entries = await (ahead ?? this.read());
+        ahead = undefined;
+        if (entries.length === 0 || this.lost || this.stopping) continue;
+        // the next batch's read waits on the log while this one is applied (read-ahead)
+        this.cursor = entries[entries.length - 1].id;
+        ahead = this.read();
         await this.process(entries);
       }
+      // graceful stop: the read-ahead batch is dropped unapplied; the commit in flight is waited for
+      await this.settleCommit();
     } catch (error) {
-      if (error instanceof FencedError) {
-        logger.warn({ sink: sink.name, partition: claim.partition }, error.message);
+      if (error instanceof FencedError || this.fenced) {
+        logger.warn({ sink: sink.name, partition: claim.partition }, (this.fenced ?? (error as Error)).message);
       } else if (!(error instanceof RetryAborted)) {
         sinkMetrics.errors.inc({ ...this.labels, kind: 'task' });
         logger.error({ err: error, sink: sink.name, partition: claim.partition }, 'partition task failed');
@@ -207,13 +232,37 @@ export class PartitionTask {
         sinkMetrics.deadLettered.inc(this.labels);
       }
     }
+    // the previous batch's commit ran beside this apply; this one is committed only after it
+    await this.settleCommit();
     if (this.lost) return;
-    const commit = await this.step('commit', () =>
+    const commit = this.step('commit', () =>
       commitPosition(redis, keys, sink.name, claim.partition, lastId, claim.fencingToken),
+    ).then(
+      (result) => {
+        if (!this.lost) this.committed = result.position;
+        sinkMetrics.batchSeconds.observe(this.labels, Number(process.hrtime.bigint() - started) / 1e9);
+        return undefined;
+      },
+      (error: unknown) => {
+        // refused by the fence (or given up): the lease is gone, abandon whatever is applied meanwhile
+        if (error instanceof FencedError) {
+          this.fenced = error;
+          this.lost = true;
+          this.lostController.abort();
+        }
+        return { error };
+      },
     );
-    this.cursor = lastId;
-    this.committed = commit.position;
-    sinkMetrics.batchSeconds.observe(this.labels, Number(process.hrtime.bigint() - started) / 1e9);
+    this.committing = commit;
+  }
+
+  /** Waits for the commit in flight (if any); rethrows its failure (FencedError ends the task). */
+  private async settleCommit(): Promise<void> {
+    const pending = this.committing;
+    if (!pending) return;
+    const outcome = await pending;
+    if (this.committing === pending) this.committing = undefined;
+    if (outcome) throw outcome.error;
   }
 
   /**
