@@ -1,6 +1,5 @@
 import { execFile, execFileSync } from 'node:child_process';
 import { chownSync, existsSync, readdirSync } from 'node:fs';
-import { createServer } from 'node:net';
 
 /** The unprivileged user the local stack runs services as when we are root (scripts/env.sh). */
 const SERVICE_USER = process.env.DISTRIBUTARY_SERVICE_USER ?? 'distributary';
@@ -39,15 +38,4 @@ export function pgBinDir(): string {
   const versions = existsSync(base) ? readdirSync(base).sort((a, b) => Number(b) - Number(a)) : [];
   for (const version of versions) if (existsSync(`${base}/${version}/bin/postgres`)) return `${base}/${version}/bin`;
   throw new Error('PostgreSQL binaries not found under /usr/lib/postgresql: run npm run setup');
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
 }

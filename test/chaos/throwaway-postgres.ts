@@ -5,8 +5,9 @@
 import { execFileSync } from 'node:child_process';
 import { appendFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { freePort } from '@distributary/testkit';
 import { onAbruptExit } from '../harness/exit-guard';
-import { asServiceUser, freePort, handToServiceUser, pgBinDir, runAsServiceUser } from './service-user';
+import { asServiceUser, handToServiceUser, pgBinDir, runAsServiceUser } from './service-user';
 
 export class ThrowawayPostgres {
   private readonly releaseGuard: () => void;

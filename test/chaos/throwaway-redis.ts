@@ -6,9 +6,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, rmSync } from 'node:fs';
 import { connectRedis } from '@distributary/changelog';
-import { waitFor } from '@distributary/testkit';
+import { freePort, waitFor } from '@distributary/testkit';
 import { onAbruptExit } from '../harness/exit-guard';
-import { freePort } from './service-user';
 
 export class ThrowawayRedis {
   private child: ChildProcess | undefined;

@@ -1,10 +1,17 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 import { Client as Elasticsearch } from '@elastic/elasticsearch';
 import Redis from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, esUrl, redisUrl, uniqueName, waitFor, type TestDatabase } from '@distributary/testkit';
+import {
+  createTestDatabase,
+  esUrl,
+  freePort,
+  redisUrl,
+  uniqueName,
+  waitFor,
+  type TestDatabase,
+} from '@distributary/testkit';
 import { loadShop } from '../../examples/shop/load';
 
 /**
@@ -20,15 +27,6 @@ let cache: Redis;
 let es: Elasticsearch;
 const index = uniqueName('shop-products');
 const cacheDb = 9;
-
-function freePort(): Promise<number> {
-  return new Promise((done) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => done(port));
-    });
-  });
-}
 
 beforeAll(async () => {
   db = await createTestDatabase('shop');

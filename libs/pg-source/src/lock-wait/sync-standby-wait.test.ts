@@ -1,10 +1,9 @@
 import { join } from 'node:path';
-import { Client } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { configSchema } from '@distributary/config';
 import { LogKeys, connectRedis, readConnectorState, type RedisClient } from '@distributary/changelog';
 import { silentLogger } from '@distributary/observability';
-import { redisUrl, uniqueName, waitFor } from '@distributary/testkit';
+import { GhostStandby, redisUrl, uniqueName, waitFor } from '@distributary/testkit';
 import { ThrowawayPostgres } from '../../../../test/chaos/throwaway-postgres';
 import { Connector } from '../connector/connector';
 
@@ -20,26 +19,19 @@ const namespace = uniqueName('syncwait');
 const keys = new LogKeys(namespace);
 let connector: Connector | undefined;
 
-async function admin(sql: string): Promise<void> {
-  const client = new Client({ connectionString: pg.url() });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
+let standby: GhostStandby;
 
 beforeAll(async () => {
   pg = await ThrowawayPostgres.create(join(__dirname, '../../../../.local/lock-wait', namespace));
   redis = connectRedis({ url: redisUrl() });
-  await admin('CREATE TABLE items (id int PRIMARY KEY, v text)');
-  await admin(`ALTER SYSTEM SET synchronous_standby_names = 'ghost_standby'`);
-  await admin('SELECT pg_reload_conf()');
+  standby = new GhostStandby(pg.url());
+  await (await standby.connect()).query('CREATE TABLE items (id int PRIMARY KEY, v text)');
+  await standby.hold();
 });
 
 afterAll(async () => {
   await connector?.stop();
+  await standby?.close();
   const left = await redis.keys(`{${namespace}:*`);
   if (left.length) await redis.del(...left);
   redis.disconnect();
@@ -68,8 +60,7 @@ describe('a connector whose commits wait for a synchronous standby', () => {
     expect(waiting.waitingFor).toMatch(
       /waits for a lagging or missing standby: synchronous_standby_names = 'ghost_standby'; standbys: none connected/,
     );
-    await admin('ALTER SYSTEM RESET synchronous_standby_names');
-    await admin('SELECT pg_reload_conf()');
+    await standby.release();
     await waitFor('the wait is cleared', async () => (await readConnectorState(redis, keys)).waitingFor === '', {
       timeoutMs: 30_000,
     });

@@ -1,11 +1,10 @@
 import { join } from 'node:path';
-import { Client } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { canonicalKey } from '@distributary/core';
 import { configSchema } from '@distributary/config';
 import { LogKeys, connectRedis, toLogEntry, type RedisClient } from '@distributary/changelog';
 import { silentLogger } from '@distributary/observability';
-import { redisUrl, uniqueName, waitFor } from '@distributary/testkit';
+import { GhostStandby, redisUrl, uniqueName, waitFor } from '@distributary/testkit';
 import { ThrowawayPostgres } from '../../../../test/chaos/throwaway-postgres';
 import { Connector } from '../connector/connector';
 import { SnapshotRequests } from './snapshot-requests';
@@ -24,14 +23,8 @@ const namespace = uniqueName('incsync');
 const keys = new LogKeys(namespace);
 let connector: Connector | undefined;
 let run: Promise<void> | undefined;
-const clients: Client[] = [];
-
-async function connect(): Promise<Client> {
-  const client = new Client({ connectionString: pg.url() });
-  await client.connect();
-  clients.push(client);
-  return client;
-}
+let standby: GhostStandby;
+const connect = () => standby.connect();
 
 /** The value of key `id` after the log's events for it (one partition holds them all, in log order). */
 async function loggedValue(id: number): Promise<unknown> {
@@ -49,6 +42,7 @@ async function loggedValue(id: number): Promise<unknown> {
 beforeAll(async () => {
   pg = await ThrowawayPostgres.create(join(__dirname, '../../../../.local/visible-snapshot', namespace));
   redis = connectRedis({ url: redisUrl() });
+  standby = new GhostStandby(pg.url());
   const admin = await connect();
   await admin.query(`CREATE TABLE items (id int PRIMARY KEY, v text NOT NULL)`);
   await admin.query(`INSERT INTO items SELECT g, 'old' FROM generate_series(1, 20) g`);
@@ -72,17 +66,14 @@ beforeAll(async () => {
     { timeoutMs: 60_000 },
   );
   // the slot exists and streams: from here on every commit waits for the (absent) standby
-  await admin.query(`ALTER SYSTEM SET synchronous_standby_names = 'ghost_standby'`);
-  await admin.query('SELECT pg_reload_conf()');
+  await standby.hold();
 }, 120_000);
 
 afterAll(async () => {
-  const admin = await connect().catch(() => undefined); // a failed test must not leave commits waiting
-  await admin?.query(`ALTER SYSTEM RESET synchronous_standby_names`).catch(() => undefined);
-  await admin?.query('SELECT pg_reload_conf()').catch(() => undefined);
+  await standby?.release().catch(() => undefined); // a failed test must not leave commits waiting
   await connector?.stop();
   await run?.catch(() => undefined);
-  for (const client of clients) await client.end().catch(() => undefined);
+  await standby?.close();
   const left = await redis.keys(`{${namespace}:*`);
   if (left.length) await redis.del(...left);
   redis.disconnect();
@@ -114,8 +105,7 @@ describe('an incremental snapshot while a logged commit is not yet visible', () 
     done.catch(() => undefined); // awaited below
     // give a plain snapshot every chance to read the old row, then let the update become visible
     await Promise.race([done, new Promise((resolve) => setTimeout(resolve, 1500))]);
-    await admin.query(`ALTER SYSTEM SET synchronous_standby_names = ''`);
-    await admin.query('SELECT pg_reload_conf()');
+    await standby.release();
     await committed;
     expect((await done).rowsDone).toBe(20);
 

@@ -1,8 +1,7 @@
 import { join } from 'node:path';
-import { Client } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RetryableError } from '@distributary/core';
-import { uniqueName, waitFor } from '@distributary/testkit';
+import { GhostStandby, uniqueName, waitFor } from '@distributary/testkit';
 import { ThrowawayPostgres } from '../../../../test/chaos/throwaway-postgres';
 import { beginVisibleSnapshot } from './visible-snapshot';
 
@@ -14,27 +13,21 @@ import { beginVisibleSnapshot } from './visible-snapshot';
  */
 let pg: ThrowawayPostgres;
 const name = uniqueName('visible');
-const clients: Client[] = [];
-
-async function connect(): Promise<Client> {
-  const client = new Client({ connectionString: pg.url() });
-  await client.connect();
-  clients.push(client);
-  return client;
-}
+let standby: GhostStandby;
+const connect = () => standby.connect();
 
 beforeAll(async () => {
   pg = await ThrowawayPostgres.create(join(__dirname, '../../../../.local/visible-snapshot', name));
+  standby = new GhostStandby(pg.url());
   const admin = await connect();
   await admin.query('CREATE TABLE items (id int PRIMARY KEY, v text)');
   await admin.query(`INSERT INTO items VALUES (1, 'old')`);
   await admin.query(`SELECT pg_create_logical_replication_slot('visible', 'test_decoding')`);
-  await admin.query(`ALTER SYSTEM SET synchronous_standby_names = 'ghost_standby'`);
-  await admin.query('SELECT pg_reload_conf()');
+  await standby.hold();
 }, 120_000);
 
 afterAll(async () => {
-  for (const client of clients) await client.end().catch(() => undefined);
+  await standby?.close();
   await pg?.destroy();
 });
 
@@ -101,9 +94,7 @@ describe('a snapshot taken while a decoded commit waits for a synchronous standb
 
     // Released: the helper's retry takes a snapshot that sees the change.
     const taking = beginVisibleSnapshot(reader, { maxWaitMs: 30_000 });
-    const admin = await connect();
-    await admin.query(`ALTER SYSTEM SET synchronous_standby_names = ''`);
-    await admin.query('SELECT pg_reload_conf()');
+    await standby.release();
     const refused = await taking;
     await commit;
     expect(refused).toBeGreaterThan(0);
