@@ -12,15 +12,6 @@ import type { ResolvedView } from './resolve-view';
 import type { Side } from './view-sql';
 import type { ViewStatements } from './view-statements';
 
-/**
- * Applies change events to one generation of a view inside the caller's open transaction.
- *
- * Every step is guarded by the row version (commit LSN, seq): a mirrored row only moves forward, a
- * TRUNCATE raises a floor below which events are ignored, and group state changes by the difference
- * between a fact's new and old contribution. So this function is idempotent and order-insensitive
- * across keys on its own; the caller adds exactly-once bookkeeping (positions in the same transaction).
- */
-
 export interface MirrorRow {
   __pk: string;
   __lsn: string;
@@ -106,6 +97,14 @@ function buildRow(view: ResolvedView, side: Side, event: ChangeEvent): MirrorRow
   return row;
 }
 
+/**
+ * Applies change events to one generation of a view inside the caller's open transaction.
+ *
+ * Every step is guarded by the row version (commit LSN, seq): a mirrored row only moves forward, a
+ * TRUNCATE raises a floor below which events are ignored, and group state changes by the difference
+ * between a fact's new and old contribution. So this function is idempotent and order-insensitive
+ * across keys on its own; the caller adds exactly-once bookkeeping (positions in the same transaction).
+ */
 export async function applyPrepared(
   client: ClientBase,
   statements: ViewStatements,

@@ -1,13 +1,6 @@
 import type { ColumnValue } from '@distributary/core';
 
-/**
- * The log holds some values in a form PostgreSQL's input functions do not read back as the same value
- * (docs/types.md): dates and timestamps as ISO-8601 with astronomical years (`-0043-03-15`, `0000-…`,
- * `+10000-…`), bytea as base64. A mirrored row is written through PostgreSQL's input functions, so
- * such values are turned back into PostgreSQL's input form first — otherwise a BC date is refused
- * ("time zone displacement out of range") and base64 text is stored as its ASCII bytes.
- * Every other value's log form is valid PostgreSQL input already.
- */
+/** Turns a value's log form into PostgreSQL's input form. */
 export type InputConversion = (value: string) => string;
 
 const DATE_TIME_TYPES = new Set(['date', 'timestamp without time zone', 'timestamp with time zone']);
@@ -31,7 +24,16 @@ export function byteaInput(value: string): string {
   return `\\x${Buffer.from(value, 'base64').toString('hex')}`;
 }
 
-/** The conversion a column of this type (format_type without modifier; arrays end in `[]`) needs, if any. */
+/**
+ * The conversion a column of this type (format_type without modifier; arrays end in `[]`) needs, if any.
+ *
+ * The log holds some values in a form PostgreSQL's input functions do not read back as the same value
+ * (docs/types.md): dates and timestamps as ISO-8601 with astronomical years (`-0043-03-15`, `0000-…`,
+ * `+10000-…`), bytea as base64. A mirrored row is written through PostgreSQL's input functions, so
+ * such values are turned back into PostgreSQL's input form first — otherwise a BC date is refused
+ * ("time zone displacement out of range") and base64 text is stored as its ASCII bytes.
+ * Every other value's log form is valid PostgreSQL input already.
+ */
 export function inputConversion(baseType: string): InputConversion | undefined {
   const element = baseType.endsWith('[]') ? baseType.slice(0, baseType.indexOf('[')) : baseType;
   if (DATE_TIME_TYPES.has(element)) return dateTimeInput;

@@ -1,20 +1,18 @@
 import { escapeLiteral, type ClientBase } from 'pg';
 import { DistributaryError } from '@distributary/core';
 
+/** The default pipeline keeps the bare sink name, so existing installations keep their state. */
+export const DEFAULT_PIPELINE = 'distributary';
+const MARKER = 'distributary view; pipeline=';
+const SINK = '; sink=';
+
 /**
  * Pipelines share target databases safely. A pipeline's identity is its log namespace; everything a
  * view sink keeps (registry entry, positions, state tables, advisory locks) is keyed by
  * viewStateKey(pipeline, sink), and the view table it maintains carries an ownership marker in its
  * COMMENT. A sink refuses to write into, or rebuild, a table another pipeline (or another sink)
  * owns — with an error naming both — instead of dropping it.
- *
- * The default pipeline ('distributary') keeps the bare sink name, so existing installations keep
- * their state.
  */
-export const DEFAULT_PIPELINE = 'distributary';
-const MARKER = 'distributary view; pipeline=';
-const SINK = '; sink=';
-
 export interface ViewOwner {
   pipeline: string;
   sink: string;

@@ -1,12 +1,6 @@
 import type { ClientBase } from 'pg';
 import { ident } from './view-tables';
 
-/**
- * Bookkeeping in the sink's state schema, shared by every view sink of one target database:
- * - view_positions (sink, partition) → last applied entry ID and the fencing token it was applied under,
- *   written in the same transaction as the view changes it stands for (exactly once);
- * - views (sink) → target table, generation of the state tables, fingerprint of the view's meaning.
- */
 export interface RegisteredView {
   sink: string;
   targetTable: string;
@@ -20,6 +14,12 @@ export interface StoredPosition {
   fencingToken: number;
 }
 
+/**
+ * Bookkeeping in the sink's state schema, shared by every view sink of one target database:
+ * - view_positions (sink, partition) → last applied entry ID and the fencing token it was applied under,
+ *   written in the same transaction as the view changes it stands for (exactly once);
+ * - views (sink) → target table, generation of the state tables, fingerprint of the view's meaning.
+ */
 export class ViewRegistry {
   constructor(private readonly stateSchema: string) {}
 
