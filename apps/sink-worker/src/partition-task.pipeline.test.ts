@@ -58,8 +58,8 @@ class GatedSink extends RecordingSink {
 function observedRedis(onRead: (entries: number) => void): RedisClient {
   const redis = connectRedis({ url: redisUrl() });
   const duplicate = redis.duplicate.bind(redis);
-  redis.duplicate = ((...args: Parameters<typeof redis.duplicate>) => {
-    const reader = duplicate(...args);
+  redis.duplicate = (() => {
+    const reader = duplicate();
     const xread = reader.xread.bind(reader) as (...a: unknown[]) => Promise<[string, unknown[]][] | null>;
     (reader as unknown as { xread: (...a: unknown[]) => Promise<unknown> }).xread = async (...a: unknown[]) => {
       const reply = await xread(...a);

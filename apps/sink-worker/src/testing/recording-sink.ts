@@ -35,7 +35,7 @@ export interface RecordingSinkOptions {
 
 /** A real Sink for tests: it "writes" each applied event to Redis, so tests can check what arrived. */
 export class RecordingSink implements Sink {
-  readonly kind = 'recording';
+  readonly kind = 'redis';
   readonly name: string;
   readonly tables: readonly string[];
   calls = 0;
