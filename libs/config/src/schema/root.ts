@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { SinkKind } from '@distributary/core';
 import { adminSchema } from './admin';
 import { logSchema } from './log';
 import { sourceSchema } from './source';
@@ -18,8 +19,9 @@ export const sinkSchemasByKind = {
   elasticsearch: elasticsearchSinkSchema,
   redis: redisCacheSinkSchema,
   view: materializedViewSinkSchema,
-} as const;
-export type SinkKind = keyof typeof sinkSchemasByKind;
+} as const satisfies Record<SinkKind, z.ZodType>;
+/** The sink kinds are core's (`Sink.kind`): one name each, here the key that selects a sink. */
+export type { SinkKind };
 export const sinkKinds = Object.keys(sinkSchemasByKind) as SinkKind[];
 
 export const sinkSchema = z.union([elasticsearchSinkSchema, redisCacheSinkSchema, materializedViewSinkSchema]);
