@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { resolve } from 'node:path';
 import type { Pool } from 'pg';
 import { ChangeDecoder } from '../../src/change-decoder';
 import { parsePgoutput } from '../../src/pgoutput-parser';
@@ -10,7 +9,7 @@ import type { RecordedFixture, RecordedMessage } from './scenarios';
 
 /** pgoutput-recorded.json, as record-pgoutput.ts wrote it. */
 export const recorded: RecordedFixture = JSON.parse(
-  readFileSync(resolve(dirname(fileURLToPath(import.meta.url)), 'pgoutput-recorded.json'), 'utf8'),
+  readFileSync(resolve(__dirname, 'pgoutput-recorded.json'), 'utf8'),
 ) as RecordedFixture;
 
 export function recordedMessages(scenario: string): RecordedMessage[] {

@@ -144,8 +144,8 @@ describe('parsePgoutput on recorded bytes', () => {
   it('reads an Update without old values (key unchanged, default identity)', () => {
     const messages = parsedScenario('update-same-key');
     const oid = oidOf(messages, 'kinds');
-    const after = [...KINDS_ROW_1];
-    after[1] = null as unknown as string;
+    const after: (string | null)[] = [...KINDS_ROW_1];
+    after[1] = null;
     after[7] = 'changed';
     expect(messages).toEqual(
       transaction(messages, [...kindsPreamble(oid), { tag: 'update', relationOid: oid, newTuple: after }]),

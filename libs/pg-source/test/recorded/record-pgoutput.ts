@@ -11,8 +11,7 @@
  * origin are dropped at the end.
  */
 import { writeFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { resolve } from 'node:path';
 import { Client } from 'pg';
 import { createTestDatabase, uniqueName } from '@distributary/testkit';
 import { SCENARIOS, SETUP_SQL, type RecordedFixture, type RecordedMessage } from './scenarios';
@@ -70,7 +69,7 @@ async function main(): Promise<void> {
     );
     for (const row of types.rows) {
       const { oid, ...rest } = row;
-      fixture.types[String(oid)] = rest as RecordedFixture['types'][string];
+      fixture.types[String(oid)] = rest as unknown as RecordedFixture['types'][string];
     }
     const keys = await client.query<{ table: string; columns: string[] }>(
       `SELECT format('%I.%I', n.nspname, c.relname) AS table,
@@ -80,7 +79,7 @@ async function main(): Promise<void> {
         WHERE i.indisprimary AND n.nspname = 'rec' GROUP BY 1 ORDER BY 1`,
     );
     for (const row of keys.rows) fixture.primaryKeys[row.table] = row.columns;
-    const out = resolve(dirname(fileURLToPath(import.meta.url)), 'pgoutput-recorded.json');
+    const out = resolve(__dirname, 'pgoutput-recorded.json');
     writeFileSync(out, `${JSON.stringify(fixture, null, 2)}\n`);
     console.log(`wrote ${out}`);
   } finally {
