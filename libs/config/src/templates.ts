@@ -1,11 +1,3 @@
-/**
- * Key and id templates (Redis cache keys, query-cache groups and members, Elasticsearch document
- * ids): literal text with `{column}` placeholders filled from the row (`product:{id}`,
- * `tenant:{tenant_id}:user:{id}`). `{{` and `}}` write a literal brace, so a Redis Cluster hash tag
- * is spelled `{{{tenant_id}}}:user:{id}` (renders `{7}:user:42`). A column whose name is not a plain
- * identifier is written quoted, as in SQL: `{"Order Id"}`, `{"say ""hi"""}`. One parser, one set of
- * rules for every template; a single forward scan.
- */
 export type KeyTemplatePart = { literal: string } | { column: string };
 
 function isIdentStart(code: number): boolean {
@@ -45,6 +37,14 @@ function placeholder(template: string, open: number): { column: string; close: n
   throw new Error(`"{${shown}}" is not a column name (quote other names: {"Odd name"})`);
 }
 
+/**
+ * Key and id templates (Redis cache keys, query-cache groups and members, Elasticsearch document
+ * ids): literal text with `{column}` placeholders filled from the row (`product:{id}`,
+ * `tenant:{tenant_id}:user:{id}`). `{{` and `}}` write a literal brace, so a Redis Cluster hash tag
+ * is spelled `{{{tenant_id}}}:user:{id}` (renders `{7}:user:42`). A column whose name is not a plain
+ * identifier is written quoted, as in SQL: `{"Order Id"}`, `{"say ""hi"""}`. One parser, one set of
+ * rules for every template; a single forward scan.
+ */
 export function parseKeyTemplate(template: string): KeyTemplatePart[] {
   const parts: KeyTemplatePart[] = [];
   let literal = '';

@@ -1,13 +1,4 @@
-/**
- * PostgreSQL identifiers in names the product handles (configured tables and columns, events'
- * tables): one quoting function and one canonical form for qualified names.
- *
- * The canonical form of a table is `schema.table` with each part written as PostgreSQL would need it:
- * plain lower-case identifiers bare (`public.products`, so existing names are unchanged), anything
- * else double-quoted with `"` doubled (`public."Order Items"`, `"a.b"."x ""y"""`). It round-trips
- * through parseQualifiedName, which reads SQL's identifier syntax in one forward scan: unquoted
- * identifiers fold to lower case, quoted ones are taken verbatim.
- */
+/** `name` double-quoted, every `"` doubled: valid SQL for any identifier. */
 export function quoteIdent(name: string): string {
   return `"${name.split('"').join('""')}"`;
 }
@@ -32,7 +23,14 @@ export function identText(name: string): string {
   return isPlainIdent(name) ? name : quoteIdent(name);
 }
 
-/** The canonical `schema.table` of a table. */
+/**
+ * The canonical `schema.table` of a table: the one form of qualified names the product handles
+ * (configured tables and columns, events' tables), with each part written as PostgreSQL would need it:
+ * plain lower-case identifiers bare (`public.products`, so existing names are unchanged), anything
+ * else double-quoted with `"` doubled (`public."Order Items"`, `"a.b"."x ""y"""`). It round-trips
+ * through parseQualifiedName, which reads SQL's identifier syntax in one forward scan: unquoted
+ * identifiers fold to lower case, quoted ones are taken verbatim.
+ */
 export function canonicalTable(schema: string, table: string): string {
   return `${identText(schema)}.${identText(table)}`;
 }

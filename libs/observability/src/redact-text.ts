@@ -1,11 +1,4 @@
-/**
- * Structural redaction of free text (error messages, URLs, connection strings) in one forward pass:
- * no regular expression, so the cost is linear in the text whatever it contains.
- *
- * - `scheme://user:password@host` → `scheme://user:***@host`. The user-info ends at the LAST `@` of
- *   the authority, so an unescaped `@` inside a password (which pg accepts) is redacted whole.
- * - `password=…` (and other secret-named parameters) in query strings and libpq key=value strings.
- */
+/** What a redacted secret is replaced with. */
 export const REDACTED = '***';
 
 const SECRET_PARAMS = ['password', 'passwd', 'sslpassword', 'secret', 'token', 'apikey', 'api_key', 'access_token'];
@@ -41,7 +34,12 @@ function endsAuthority(code: number): boolean {
   );
 }
 
-/** `scheme://user:password@` → `scheme://user:***@`, for every URL in the text. */
+/**
+ * `scheme://user:password@` → `scheme://user:***@`, for every URL in free text (error messages, URLs,
+ * connection strings). The user-info ends at the LAST `@` of the authority, so an unescaped `@` inside
+ * a password (which pg accepts) is redacted whole. Structural, in one forward pass: no regular
+ * expression, so the cost is linear in the text whatever it contains.
+ */
 export function redactUserInfo(text: string): string {
   let out = '';
   let copied = 0; // text[0..copied) is in out
@@ -84,7 +82,10 @@ function endsValue(code: number): boolean {
   return code === 38 || code === 35 || code === 34 || code === 39 || code === 59 || code === 62 || code <= 32;
 }
 
-/** `password=…` / `token=…` values (query strings, `key=value` connection strings). */
+/**
+ * `password=…` / `token=…` (and other secret-named parameters) values in query strings and libpq
+ * `key=value` connection strings. One forward pass, no regular expression: linear in the text.
+ */
 export function redactSecretParams(text: string): string {
   const lower = text.toLowerCase();
   if (!lower.includes('=')) return text;

@@ -1,11 +1,6 @@
 import { createHash } from 'node:crypto';
 
-/**
- * Merkle-style comparison without holding either side in memory: every (key, value) pair lands in
- * one of B buckets by a hash of its key; a bucket's digest is the count and the 64-bit sum of the
- * pair hashes (order-independent, so each side can be streamed in any order). Only buckets whose
- * digests differ are drilled into, key by key.
- */
+/** One bucket: how many pairs landed in it and the 64-bit sum of their hashes. */
 export interface BucketDigest {
   count: number;
   sum: bigint;
@@ -21,6 +16,12 @@ export function bucketOf(key: string, buckets: number): number {
   return Number(hash64(`k:${key}`) % BigInt(buckets));
 }
 
+/**
+ * Merkle-style comparison without holding either side in memory: every (key, value) pair lands in
+ * one of B buckets by a hash of its key; a bucket's digest is the count and the 64-bit sum of the
+ * pair hashes (order-independent, so each side can be streamed in any order). Only buckets whose
+ * digests differ are drilled into, key by key.
+ */
 export class BucketDigests {
   readonly digests: BucketDigest[];
 

@@ -3,13 +3,6 @@ import { compareIds, formatLsn, parseLsn, positionToId, type Lsn } from '@distri
 import { LogKeys, readConnectorState, sinkPositions, type RedisClient } from '@distributary/changelog';
 import { fanOutKeys } from '@distributary/sink-elasticsearch';
 
-/**
- * Read-your-writes: a sink has applied everything up to source LSN L when (1) the connector has
- * confirmed L — every change committed before L is in the log — and (2) in every partition, no entry
- * below L lies beyond the sink's committed position. A write committed before the slot's consistent
- * point reaches the log only as an initial-snapshot row at that point (which may be above L): then the
- * initial snapshot must be complete and every entry up to its point applied.
- */
 export interface SinkProgress {
   sink: string;
   lsn: string;
@@ -24,6 +17,13 @@ export interface ProgressOptions {
   sourceConfirmed?: () => Promise<Lsn | undefined>;
 }
 
+/**
+ * Read-your-writes: a sink has applied everything up to source LSN L when (1) the connector has
+ * confirmed L — every change committed before L is in the log — and (2) in every partition, no entry
+ * below L lies beyond the sink's committed position. A write committed before the slot's consistent
+ * point reaches the log only as an initial-snapshot row at that point (which may be above L): then the
+ * initial snapshot must be complete and every entry up to its point applied.
+ */
 export async function sinkProgress(
   redis: RedisClient,
   keys: LogKeys,

@@ -6,12 +6,6 @@ import { verifyAndRepair } from './repair/repair-sink';
 import { storeVerifyResult, type StoredVerifyResult } from './results';
 import { errorResult, verifySink, type VerifyMode } from './verify-sink';
 
-/**
- * Scheduled and on-demand verification as BullMQ jobs in the log Redis (prefix keys.jobsPrefix(), one
- * hash tag, so it works on a cluster). `verify.every` > 0 upserts one repeatable scheduler per log
- * (idempotent, whichever process starts first); any process running the worker takes the runs, one at a
- * time. Every result is stored in keys.verifyResults() (the admin API reads it) and exported as metrics.
- */
 export const VERIFY_QUEUE = 'verify';
 const SCHEDULER_ID = 'verify-scheduled';
 
@@ -30,6 +24,12 @@ export interface VerifyJobsOptions {
   logger?: Logger;
 }
 
+/**
+ * Scheduled and on-demand verification as BullMQ jobs in the log Redis (prefix keys.jobsPrefix(), one
+ * hash tag, so it works on a cluster). `verify.every` > 0 upserts one repeatable scheduler per log
+ * (idempotent, whichever process starts first); any process running the worker takes the runs, one at a
+ * time. Every result is stored in keys.verifyResults() (the admin API reads it) and exported as metrics.
+ */
 export class VerifyJobs {
   readonly queue: Queue<VerifyJobData, StoredVerifyResult[]>;
   private worker: Worker<VerifyJobData, StoredVerifyResult[]> | undefined;

@@ -22,27 +22,6 @@ import { viewSides } from './sides/view-sides';
 import { slotConfirmedLsn, waitForSink, type SinkProgress } from './sink-progress';
 import { emitSyncMessage } from './sync-point';
 
-/**
- * Verifies one sink against the source at a source snapshot LSN.
- *
- * 1. Open a REPEATABLE READ snapshot of the source; L = pg_current_wal_lsn() read by its first
- *    statement (plus a sync message so a quiet connector confirms past it). Every expected value of
- *    the pass is read in that snapshot, rendered by PostgreSQL per the type contract (oracle/), never
- *    by the pipeline's decoder: verify is an independent oracle, sharing only the sink's documented
- *    mapping (document builder, cache model) applied to PostgreSQL's values.
- * 2. Wait until the sink has applied everything below L (waitForSink: connector confirmed ≥ L and no
- *    partition holds an unapplied entry below L). A sink that does not get there in time is reported
- *    `behind`, never compared (a lagging sink is not a broken one).
- * 3. Read both sides (bucketed digests, drill-down into differing buckets only) and compare.
- *
- * Races with concurrent writes: the target is live, so a row written to the source after L may
- * already be in the target but not in the snapshot, and shows up as a difference that is only a
- * matter of time. Therefore, when the
- * first pass finds differences, verification takes a second point L2, waits for the sink to pass L2,
- * compares again, and reports only keys that differ in BOTH passes (with the second pass's values).
- * A key that is rewritten continuously during both passes can still be reported; a repair of such a
- * key is harmless (re-emitting a row, or a delete versioned below anything newer).
- */
 export type VerifyMode = 'full' | 'sample';
 export type VerifyStatus = 'clean' | 'different' | 'behind' | 'error';
 
@@ -268,7 +247,27 @@ export async function verifySinkDetailed(
   }
 }
 
-/** Compares the source with one sink's derived state at a source snapshot LSN (see the header). */
+/**
+ * Verifies one sink against the source at a source snapshot LSN.
+ *
+ * 1. Open a REPEATABLE READ snapshot of the source; L = pg_current_wal_lsn() read by its first
+ *    statement (plus a sync message so a quiet connector confirms past it). Every expected value of
+ *    the pass is read in that snapshot, rendered by PostgreSQL per the type contract (oracle/), never
+ *    by the pipeline's decoder: verify is an independent oracle, sharing only the sink's documented
+ *    mapping (document builder, cache model) applied to PostgreSQL's values.
+ * 2. Wait until the sink has applied everything below L (waitForSink: connector confirmed ≥ L and no
+ *    partition holds an unapplied entry below L). A sink that does not get there in time is reported
+ *    `behind`, never compared (a lagging sink is not a broken one).
+ * 3. Read both sides (bucketed digests, drill-down into differing buckets only) and compare.
+ *
+ * Races with concurrent writes: the target is live, so a row written to the source after L may
+ * already be in the target but not in the snapshot, and shows up as a difference that is only a
+ * matter of time. Therefore, when the
+ * first pass finds differences, verification takes a second point L2, waits for the sink to pass L2,
+ * compares again, and reports only keys that differ in BOTH passes (with the second pass's values).
+ * A key that is rewritten continuously during both passes can still be reported; a repair of such a
+ * key is harmless (re-emitting a row, or a delete versioned below anything newer).
+ */
 export async function verifySink(
   config: DistributaryConfig,
   sink: SinkConfig,

@@ -1,15 +1,15 @@
 import type { SinkProgress } from './sink-progress';
 
+export interface SinkWaitResult extends SinkProgress {
+  timedOut: boolean;
+}
+
 /**
  * Read-your-writes from an application: after committing to PostgreSQL, take
  * `SELECT pg_current_wal_lsn()` (or the LSN of your commit) and call this before reading the derived
  * store. Resolves once the sink has applied everything up to `lsn`; on timeout resolves with
  * `applied: false, timedOut: true` and the sink's current position.
  */
-export interface SinkWaitResult extends SinkProgress {
-  timedOut: boolean;
-}
-
 export async function waitForSinkOverHttp(
   adminUrl: string,
   token: string,

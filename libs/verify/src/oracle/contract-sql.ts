@@ -1,6 +1,3 @@
-import type { ClientBase } from 'pg';
-import { quoteIdent, splitTable } from '@distributary/core';
-
 /**
  * The type contract (libs/core event.ts, docs/types.md) written a second time, in SQL, so that the
  * expected values of `verify` come from PostgreSQL's own output functions, not from the pipeline's
@@ -20,6 +17,10 @@ import { quoteIdent, splitTable } from '@distributary/core';
  *
  * The session must run with the settings of `ORACLE_SESSION_OPTIONS`.
  */
+import type { ClientBase } from 'pg';
+import { quoteIdent, splitTable } from '@distributary/core';
+
+/** The session settings every rendering of this file assumes (libpq `options`). */
 export const ORACLE_SESSION_OPTIONS =
   '-c TimeZone=UTC -c DateStyle=ISO,YMD -c IntervalStyle=postgres -c extra_float_digits=1 -c bytea_output=hex';
 

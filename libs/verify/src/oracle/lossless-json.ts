@@ -1,10 +1,6 @@
 import { isJsonText } from '@distributary/core';
 
-/**
- * JSON parsed without losing a number: every number is kept as the text it was written with
- * (12345678901234567890, 1.000000000000000000001, -0, 1e-400 stay what they are), so a value that a
- * store holds exactly can be compared exactly. One pass over the text, no backtracking.
- */
+/** A JSON number kept as the text it was written with. */
 export class LosslessNumber {
   constructor(readonly text: string) {}
 
@@ -21,6 +17,11 @@ export class LosslessJsonError extends Error {}
 const WHITESPACE = new Set([' ', '\t', '\n', '\r']);
 const NUMBER_CHARS = new Set(['-', '+', '.', 'e', 'E', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9']);
 
+/**
+ * JSON parsed without losing a number: every number is kept as the text it was written with
+ * (12345678901234567890, 1.000000000000000000001, -0, 1e-400 stay what they are), so a value that a
+ * store holds exactly can be compared exactly. One pass over the text, no backtracking.
+ */
 export function parseLosslessJson(text: string): LosslessValue {
   const parser = new Parser(text);
   const value = parser.value();

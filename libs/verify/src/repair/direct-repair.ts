@@ -1,14 +1,3 @@
-import type { Client } from '@elastic/elasticsearch';
-import type { ElasticsearchSinkConfig, RedisCacheSinkConfig } from '@distributary/config';
-import type { RedisClient } from '@distributary/changelog';
-import { positionToId, type ChangeEvent, type Lsn, type Row, type Sink } from '@distributary/core';
-import { createElasticsearchSink, versionOf as esVersionOf } from '@distributary/sink-elasticsearch';
-import { CacheWriter, createRedisCacheSink, versionOf as cacheVersionOf } from '@distributary/sink-redis-cache';
-import { snapshotSelect } from '../oracle/snapshot-select';
-import { SourceSnapshot } from '../oracle/source-snapshot';
-import { MEMBER_PREFIX, VALUE_PREFIX, parseMemberKey } from '../sides/redis-cache-sides';
-import type { SourceHandle } from '../verify-sink';
-
 /**
  * Direct, version-guarded repair in the target, used for keys the log cannot fix by itself.
  *
@@ -25,6 +14,18 @@ import type { SourceHandle } from '../verify-sink';
  *   read from the source now and applied through the SINK'S OWN apply() as 'r' events at position
  *   (L - 1, i): same rendering, same guards, nothing invented.
  */
+import type { Client } from '@elastic/elasticsearch';
+import type { ElasticsearchSinkConfig, RedisCacheSinkConfig } from '@distributary/config';
+import type { RedisClient } from '@distributary/changelog';
+import { positionToId, type ChangeEvent, type Lsn, type Row, type Sink } from '@distributary/core';
+import { createElasticsearchSink, versionOf as esVersionOf } from '@distributary/sink-elasticsearch';
+import { CacheWriter, createRedisCacheSink, versionOf as cacheVersionOf } from '@distributary/sink-redis-cache';
+import { snapshotSelect } from '../oracle/snapshot-select';
+import { SourceSnapshot } from '../oracle/source-snapshot';
+import { MEMBER_PREFIX, VALUE_PREFIX, parseMemberKey } from '../sides/redis-cache-sides';
+import type { SourceHandle } from '../verify-sink';
+
+/** What a direct repair did, per outcome (`rejected`: each key the sink refused, with its error). */
 export interface DirectRepairCounts {
   rewritten: number;
   deleted: number;

@@ -2,18 +2,18 @@ import type { LogKeys, RedisClient } from '@distributary/changelog';
 import type { Row } from '@distributary/core';
 import { SnapshotRequests, requestSnapshot, type SnapshotRecord } from '@distributary/pg-source';
 
-/**
- * The pipeline path of repair: a targeted incremental snapshot (watermark algorithm, run by the active
- * connector) re-reads the rows and appends them to the log at a fresh position, and the sinks fix
- * themselves. Returns when every requested snapshot finished, or reports the ones nobody picked up
- * within `pickupMs` (no connector runs snapshot jobs) — those are cancelled so the caller can fall back.
- */
 export interface SnapshotOutcome {
   done: SnapshotRecord[];
   notPickedUp: SnapshotRecord[];
   failed: SnapshotRecord[];
 }
 
+/**
+ * The pipeline path of repair: a targeted incremental snapshot (watermark algorithm, run by the active
+ * connector) re-reads the rows and appends them to the log at a fresh position, and the sinks fix
+ * themselves. Returns when every requested snapshot finished, or reports the ones nobody picked up
+ * within `pickupMs` (no connector runs snapshot jobs) — those are cancelled so the caller can fall back.
+ */
 export async function snapshotAndWait(
   redis: RedisClient,
   keys: LogKeys,

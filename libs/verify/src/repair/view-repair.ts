@@ -7,15 +7,8 @@ import type { DirectRepairCounts } from './direct-repair';
 import { emptyCounts } from './direct-repair';
 
 /**
- * Materialized view rows are a function of the sink's group state: on every event that touches a
- * group, the sink rewrites that group's row from its state (INSERT … SELECT … ON CONFLICT DO UPDATE),
- * and deletes it when the group empties. A view row that was damaged in the target (or a row for a
- * group with no source rows) is therefore fixed here directly, inside ONE target transaction that first
- * locks the sink's rows in view_positions — the same rows apply() locks — so no batch is applied in
- * between: the rows are re-read from the source SQL under that lock and written (or deleted). A source
- * change the sink has not applied yet is harmless: when the sink applies it, it rewrites the group from
- * its state again. What this does NOT fix is damaged sink state (`contrib`/`groups` tables); the
- * repair snapshot path does (it re-emits the group's fact rows through the log).
+ * The SQL condition selecting one group's fact rows; undefined when the view joins (the group's
+ * columns may live in the lookup table).
  */
 export function groupWhere(definition: ViewDefinition, group: (string | null)[]): string | undefined {
   if (definition.join) return undefined; // group columns may live in the lookup table: snapshot the whole fact table
@@ -28,6 +21,17 @@ export function groupWhere(definition: ViewDefinition, group: (string | null)[])
     .join(' AND ');
 }
 
+/**
+ * Materialized view rows are a function of the sink's group state: on every event that touches a
+ * group, the sink rewrites that group's row from its state (INSERT … SELECT … ON CONFLICT DO UPDATE),
+ * and deletes it when the group empties. A view row that was damaged in the target (or a row for a
+ * group with no source rows) is therefore fixed here directly, inside ONE target transaction that first
+ * locks the sink's rows in view_positions — the same rows apply() locks — so no batch is applied in
+ * between: the rows are re-read from the source SQL under that lock and written (or deleted). A source
+ * change the sink has not applied yet is harmless: when the sink applies it, it rewrites the group from
+ * its state again. What this does NOT fix is damaged sink state (`contrib`/`groups` tables); the
+ * repair snapshot path does (it re-emits the group's fact rows through the log).
+ */
 export async function rewriteViewRows(
   sink: MaterializedViewSinkConfig,
   shape: ViewShape,

@@ -8,17 +8,6 @@ import type { KeySample } from './sampling';
 import { keyedSide, type SinkSides } from './keyed-side';
 import { pickKey } from './source-table';
 
-/**
- * Redis cache: the expected side renders every row of the pass's source snapshot (values rendered by
- * PostgreSQL per the type contract, oracle/) with the sink's OWN CacheModel (filter,
- * key template, projection, encoding, query memberships), so rows the filter leaves out are expected
- * to be absent. Keys: `value <cache key>` → the decoded value, `member [group, member]` → its score
- * (null for plain sets). Top-N groups expect their best `limit` members.
- *
- * TTL: with `ttl` set, a value that is missing from the cache is a valid state (it expired, and a
- * miss is always allowed), so missing values are counted as ignored, never as differences; values
- * that ARE present are still compared. Group members never expire and are always compared.
- */
 export const VALUE_PREFIX = 'value ';
 export const MEMBER_PREFIX = 'member ';
 
@@ -53,6 +42,17 @@ const isCompanion = isCompanionKey;
 
 const score = (text: string | undefined): number | null => (text === undefined ? null : Number(text));
 
+/**
+ * Redis cache: the expected side renders every row of the pass's source snapshot (values rendered by
+ * PostgreSQL per the type contract, oracle/) with the sink's OWN CacheModel (filter,
+ * key template, projection, encoding, query memberships), so rows the filter leaves out are expected
+ * to be absent. Keys: `value <cache key>` → the decoded value, `member [group, member]` → its score
+ * (null for plain sets). Top-N groups expect their best `limit` members.
+ *
+ * TTL: with `ttl` set, a value that is missing from the cache is a valid state (it expired, and a
+ * miss is always allowed), so missing values are counted as ignored, never as differences; values
+ * that ARE present are still compared. Group members never expire and are always compared.
+ */
 export function redisCacheSides(
   sink: RedisCacheSinkConfig,
   source: { snapshot: SnapshotSlot },
