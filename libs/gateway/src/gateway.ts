@@ -8,12 +8,10 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { randomUUID } from 'node:crypto';
-import { hostname } from 'node:os';
 import type { Pool } from 'pg';
 import type { GatewayConfig, SubscriptionConfig } from '@distributary/config';
 import { LogKeys, type RedisClient } from '@distributary/changelog';
-import { exactJson } from '@distributary/core';
+import { exactJson, instanceId } from '@distributary/core';
 import { createRawTextPool, describeSnapshotTable, TypeResolver } from '@distributary/pg-source';
 import { FanOut } from './fan-out';
 import { gatewayMetrics } from './gateway-metrics';
@@ -64,7 +62,7 @@ export class Gateway {
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly lsnWatch: LsnWatch;
   private statusTimer: NodeJS.Timeout | undefined;
-  private readonly instanceId = `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
+  private readonly instanceId = instanceId();
   private readonly startedAt = new Date().toISOString();
 
   constructor(private readonly options: GatewayOptions) {
