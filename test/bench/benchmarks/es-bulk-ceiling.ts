@@ -2,7 +2,7 @@ import { uniqueName } from '@distributary/testkit';
 import { deleteIndices } from '../../harness/pipeline';
 import type { BenchResult } from '../bench-types';
 import type { BenchContext } from '../context';
-import { joinedDocsSql } from '../joined-table';
+import { bulkFigures, indexingOps, joinedDocsSql } from '../joined-table';
 import { ROW_BYTES, withSource } from '../source-table';
 import { perSecond, round, seconds } from '../stopwatch';
 import { perDocument, serverFigures, serviceCpu } from '../service-cpu';
@@ -58,6 +58,7 @@ export async function esBulkCeiling(ctx: BenchContext): Promise<BenchResult> {
   );
   const elapsed = seconds(startedAt);
   const serverCpuPerDoc = perDocument(serversFirst, serviceCpu(redisPort), docs.length);
+  const ops = await indexingOps(ctx.esUrl, target);
   if (errors)
     return {
       id: 2,
@@ -74,6 +75,7 @@ export async function esBulkCeiling(ctx: BenchContext): Promise<BenchResult> {
       { label: 'docs/s', value: perSecond(docs.length, elapsed), unit: 'docs/s' },
       { label: 'load time', value: round(elapsed), unit: 's' },
       ...serverFigures({ elasticsearch: serverCpuPerDoc.elasticsearch }),
+      ...bulkFigures(ops, docs.length),
     ],
     setup: { docs: docs.length, rowBytes: ROW_BYTES, batch: BATCH, concurrency: CONCURRENCY, shards: 1, replicas: 0 },
     notes: [],

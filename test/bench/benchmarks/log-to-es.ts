@@ -1,6 +1,6 @@
 import type { BenchResult } from '../bench-types';
 import type { BenchContext } from '../context';
-import { CATEGORY_COUNT, joinedEsSink } from '../joined-table';
+import { bulkFigures, CATEGORY_COUNT, joinedEsSink } from '../joined-table';
 import { ROW_BYTES } from '../source-table';
 import { perSecond, round } from '../stopwatch';
 import { measureEsDrain } from './sink-drain';
@@ -25,6 +25,7 @@ export async function logToEs(ctx: BenchContext): Promise<BenchResult> {
       { label: 'writes per document', value: m.writesPerDoc, unit: '×' },
       { label: 'worker CPU per document', value: Math.round(m.workerCpuMicros / log.documents), unit: 'µs/doc' },
       ...serverFigures(m.serverCpuPerDoc),
+      ...bulkFigures(m.bulk, log.documents),
     ],
     setup: {
       documents: log.documents,

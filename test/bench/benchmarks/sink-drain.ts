@@ -6,6 +6,7 @@ import { seconds } from '../stopwatch';
 import { indexingOps } from '../joined-table';
 import { cpuMicros } from '../capture/proc-stats';
 import { perDocument, serviceCpu } from '../service-cpu';
+import { RoleProcess } from '../../harness/role-process';
 
 export interface DrainMeasurement {
   events: number;
@@ -18,6 +19,8 @@ export interface DrainMeasurement {
   workerCpuMicros: number;
   /** The same of the servers (Elasticsearch, log Redis, PostgreSQL), per document (service-cpu.ts). */
   serverCpuPerDoc: Record<string, number | undefined>;
+  /** The index's bulk requests and Elasticsearch's indexing time (joined-table.ts bulkFigures). */
+  bulk: { indexed: number; bulkRequests: number; indexMillis: number };
 }
 
 export interface DrainOptions {
@@ -42,7 +45,16 @@ export async function measureEsDrain(
   const index = uniqueName(sinkName).replace(/_/g, '-');
   const configFile = pipeline.variant(sinkName, [(options.sink ?? esSink)(sinkName, index)]);
   const startedAt = Date.now();
-  const processes = Array.from({ length: workers }, () => pipeline.start('worker', { configFile }));
+  // BENCH_ES_CPU_PROFILE=<dir>: the workers run under `node --cpu-prof` (a profile each, written at exit)
+  const profileDir = process.env.BENCH_ES_CPU_PROFILE;
+  const processes = Array.from({ length: workers }, (_, i) =>
+    profileDir
+      ? new RoleProcess('worker', configFile, `worker-prof#${i}`, {}, undefined, [
+          '--cpu-prof',
+          `--cpu-prof-dir=${profileDir}`,
+        ])
+      : pipeline.start('worker', { configFile }),
+  );
   try {
     await waitFor(
       `${sinkName} to commit its first position`,
@@ -79,6 +91,7 @@ export async function measureEsDrain(
       indexedDocs: count.count,
       workerCpuMicros,
       serverCpuPerDoc,
+      bulk: ops,
     };
   } finally {
     await Promise.all(processes.map((p) => p.stop()));

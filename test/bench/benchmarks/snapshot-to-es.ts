@@ -2,7 +2,7 @@ import { uniqueName, waitFor } from '@distributary/testkit';
 import { logEntries, partitionEnds, sinkAtEnds } from '../../harness/sink-progress';
 import type { BenchResult } from '../bench-types';
 import type { BenchContext } from '../context';
-import { CATEGORY_COUNT, fillProducts, indexingOps, joinedEsSink } from '../joined-table';
+import { bulkFigures, CATEGORY_COUNT, fillProducts, indexingOps, joinedEsSink } from '../joined-table';
 import { ROW_BYTES } from '../source-table';
 import { perSecond, round, seconds } from '../stopwatch';
 import { cpuMicros } from '../capture/proc-stats';
@@ -83,6 +83,7 @@ export async function snapshotToEs(ctx: BenchContext): Promise<BenchResult> {
         { label: 'connector CPU per document (incl. start)', value: Math.round(connectorCpu / rows), unit: 'µs/doc' },
         { label: 'worker CPU per document (incl. start)', value: Math.round(workerCpu / rows), unit: 'µs/doc' },
         ...serverFigures(serverCpuPerDoc),
+        ...bulkFigures(ops, rows),
       ],
       setup,
       notes: ['timed from starting connector + worker (both cold) until every sink position is at the log end'],

@@ -28,9 +28,20 @@ export function serializeDocument(document: Record<string, unknown> | undefined)
   return exactJson(document ?? {});
 }
 
-/** The op's NDJSON lines of a `_bulk` body, newline-terminated: built once, sent as they are. */
-export function opBody(op: BulkOp): string {
+/** The op's action line (newline-terminated). */
+function opHeader(op: BulkOp): string {
   const header = `{"_index":${JSON.stringify(op.index)},"_id":${JSON.stringify(op.id)},"version":${op.version},"version_type":"${op.strict ? 'external' : 'external_gte'}"}`;
-  if (op.action === 'delete') return `{"delete":${header}}\n`;
-  return `{"index":${header}}\n${op.source ?? serializeDocument(op.document)}\n`;
+  return op.action === 'delete' ? `{"delete":${header}}\n` : `{"index":${header}}\n`;
+}
+
+/**
+ * The op's NDJSON lines of a `_bulk` body, newline-terminated (built once, sent as they are), and
+ * their UTF-8 size, measured on the parts (the document text is measured
+ * as it came from the serializer: the joined lines are not flattened just to be measured).
+ */
+export function opBodyAndBytes(op: BulkOp): { body: string; bytes: number } {
+  const header = opHeader(op);
+  if (op.action === 'delete') return { body: header, bytes: Buffer.byteLength(header) };
+  const source = op.source ?? serializeDocument(op.document);
+  return { body: `${header}${source}\n`, bytes: Buffer.byteLength(header) + Buffer.byteLength(source) + 1 };
 }

@@ -4,7 +4,7 @@ import type { BulkResponse } from '@elastic/elasticsearch/lib/api/types';
 import { RetryableError, backoffDelay, sleep } from '@distributary/core';
 import type { Logger } from '@distributary/observability';
 import { esMetrics } from '../metrics';
-import { opBody, opKey, type BulkOp, type BulkOutcome } from './bulk-op';
+import { opBodyAndBytes, opKey, type BulkOp, type BulkOutcome } from './bulk-op';
 import { WriteQueue, type Pending } from './write-queue';
 
 /**
@@ -67,45 +67,36 @@ export class BulkWriter {
 
   /**
    * Writes every op (sending partial requests at once) and waits for all; RetryableError (the first
-   * failure) if any exhausted. One promise for the whole batch, not one per write.
+   * failure) if any exhausted. One promise for the whole batch, not one per write, and no closures
+   * per write: each queued write settles its slot of the batch (BatchWrite).
    */
   async write(ops: BulkOp[]): Promise<BulkOutcome[]> {
     if (ops.length === 0) return [];
-    const outcomes = new Array<BulkOutcome>(ops.length);
-    let failure: { error: Error } | undefined;
-    const all = new Promise<void>((resolve) => {
-      let left = ops.length;
-      const settle = (): void => {
-        if (--left === 0) resolve();
-      };
-      ops.forEach((op, i) =>
-        this.enqueue(
-          op,
-          (outcome) => {
-            outcomes[i] = outcome;
-            settle();
-          },
-          (error) => {
-            failure ??= { error };
-            settle();
-          },
-        ),
-      );
-    });
+    const batch = new BatchOutcomes(ops.length);
+    for (let i = 0; i < ops.length; i++) {
+      const op = ops[i];
+      const { body, bytes } = opBodyAndBytes(op);
+      this.queue.push(new BatchWrite(opKey(op), body, bytes, op.action, batch, i));
+      this.armLinger();
+    }
     this.draining++;
     try {
       this.pump();
-      await all;
-      if (failure) throw failure.error;
-      return outcomes;
+      await batch.done;
+      if (batch.failure) throw batch.failure;
+      return batch.outcomes;
     } finally {
       this.draining--;
     }
   }
 
   private enqueue(op: BulkOp, resolve: Pending['resolve'], reject: Pending['reject']): void {
-    const body = opBody(op);
-    this.queue.push({ key: opKey(op), body, bytes: Buffer.byteLength(body), action: op.action, resolve, reject });
+    const { body, bytes } = opBodyAndBytes(op);
+    this.queue.push({ key: opKey(op), body, bytes, action: op.action, resolve, reject });
+    this.armLinger();
+  }
+
+  private armLinger(): void {
     if (!this.lingerTimer) {
       this.lingerTimer = setTimeout(() => {
         this.lingerTimer = undefined;
@@ -223,4 +214,49 @@ function joinBodies(pending: readonly Pending[]): string {
   let body = '';
   for (const p of pending) body += p.body;
   return body;
+}
+
+/** The outcomes of one write() call, slot by slot; `done` resolves once every write settled. */
+class BatchOutcomes {
+  readonly outcomes: BulkOutcome[];
+  failure: Error | undefined;
+  readonly done: Promise<void>;
+  private left: number;
+  private wake: () => void = () => undefined;
+
+  constructor(size: number) {
+    this.outcomes = new Array<BulkOutcome>(size);
+    this.left = size;
+    this.done = new Promise<void>((resolve) => (this.wake = resolve));
+  }
+
+  settle(slot: number, outcome: BulkOutcome): void {
+    this.outcomes[slot] = outcome;
+    if (--this.left === 0) this.wake();
+  }
+
+  fail(error: Error): void {
+    this.failure ??= error;
+    if (--this.left === 0) this.wake();
+  }
+}
+
+/** A queued write of a write() call: a Pending whose resolve/reject are methods, not closures. */
+class BatchWrite implements Pending {
+  constructor(
+    readonly key: string,
+    readonly body: string,
+    readonly bytes: number,
+    readonly action: 'index' | 'delete',
+    private readonly batch: BatchOutcomes,
+    private readonly slot: number,
+  ) {}
+
+  resolve(outcome: BulkOutcome): void {
+    this.batch.settle(this.slot, outcome);
+  }
+
+  reject(error: Error): void {
+    this.batch.fail(error);
+  }
 }

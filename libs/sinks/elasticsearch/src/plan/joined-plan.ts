@@ -6,7 +6,7 @@ import { tupleKey } from '../source/row-match';
 import { versionOf } from '../version';
 import type { PlanContext } from './plan-context';
 import type { LookupCache } from './lookup-cache';
-import { PlannedWrites } from './planned-writes';
+import { PlannedWrites, type PlannedWrite } from './planned-writes';
 import { RootTriggers, type Trigger } from './root-triggers';
 import { ownRow } from './event-roots';
 import type { QueryDslQueryContainer } from '@elastic/elasticsearch/lib/api/types';
@@ -183,14 +183,15 @@ export async function planJoined(events: ChangeEvent[], context: PlanContext): P
         const seen = written.get(id);
         if (seen !== undefined && seen >= trigger.version) continue; // this batch wrote it at that version
         if (!paged) written.set(id, trigger.version);
-        into.put({
+        const write: PlannedWrite = {
           action: 'index',
           id,
           version: trigger.version,
           document: await buildDocument(spec, row, related, keys),
           event: trigger.event,
-          ...(paged ? { strict: true } : {}),
-        });
+        };
+        if (paged) write.strict = true; // set, not spread: no copy per document
+        into.put(write);
       } catch (error) {
         into.reject(trigger.event, error);
       }
