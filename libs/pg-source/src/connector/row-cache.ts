@@ -1,23 +1,30 @@
 import { canonicalKey, type ChangeEvent, type Row } from '@distributary/core';
 
 /**
- * The after-rows of recently logged events, per (table, key), bounded: least recently used first out.
- * The first place unchanged TOAST values are filled from: it holds the latest logged version of a row.
- * Constant time per get / remember: a Map from canonical key to a node of a doubly linked list in
- * recency order (head = least recent). Nodes of evicted rows are reused, so a steady stream of new
- * keys allocates nothing here.
+ * The after-rows of the last `capacity` logged events, per (table, key): the first place unchanged
+ * TOAST values are filled from (it holds the latest logged version of a row; a miss falls back to the
+ * partition stream, which holds every logged version).
+ *
+ * Cheap to write, because nearly every event is remembered and very few are ever looked up: remember()
+ * only stores the canonical key and the row into a ring (two array writes, no hashing, no Map). The
+ * index (canonical key → ring slot of its newest entry) is brought up to date when a lookup comes, from
+ * the entries written since the previous lookup — each entry is indexed at most once, so a workload
+ * where every event needs a fill costs what an eagerly maintained Map would, and one without fills
+ * costs nothing more. A delete is an entry without a row (a lookup misses), a truncate forgets every
+ * indexed key of its table. Capacity counts events: a key updated again takes a new slot, and its
+ * older slots are dead weight until overwritten.
  */
-interface Node {
-  id: string;
-  row: Row;
-  prev: Node | null;
-  next: Node | null;
-}
-
 export class RowCache {
-  private readonly rows = new Map<string, Node>();
-  private head: Node | null = null;
-  private tail: Node | null = null;
+  /** Canonical key per slot ('' for a truncate of `truncated[slot]`). Grown as written, up to capacity. */
+  private readonly keys: string[] = [];
+  private readonly rows: (Row | undefined)[] = [];
+  private readonly truncated: (string | undefined)[] = [];
+  /** The key the index maps to each slot, if any (to drop it when the slot is overwritten). */
+  private readonly indexedKey: (string | undefined)[] = [];
+  private readonly index = new Map<string, number>();
+  /** Entries written so far, and how many of them the index has seen. */
+  private written = 0;
+  private indexed = 0;
 
   constructor(private readonly capacity: number) {}
 
@@ -27,75 +34,64 @@ export class RowCache {
 
   /** By canonical key (canonicalKey(table, key)), when the caller already has it. */
   getByKey(id: string): Row | undefined {
-    const node = this.rows.get(id);
-    if (!node) return undefined;
-    this.unlink(node);
-    this.append(node);
-    return node.row;
+    if (this.capacity === 0) return undefined;
+    this.catchUp();
+    const slot = this.index.get(id);
+    return slot === undefined ? undefined : this.rows[slot];
   }
 
   /** Records the event's after-row as the latest version of its key (a delete forgets the key). */
   remember(event: ChangeEvent, id?: string): void {
     if (this.capacity === 0) return;
+    const slot = this.written % this.capacity;
     if (event.op === 't') {
-      const prefix = `${event.table}:`;
-      for (const node of [...this.rows.values()]) if (node.id.startsWith(prefix)) this.forget(node);
-      return;
-    }
-    const key = id ?? canonicalKey(event.table, event.key);
-    const existing = this.rows.get(key);
-    if (event.op === 'd' || !event.after) {
-      if (existing) this.forget(existing);
-      return;
-    }
-    if (existing) {
-      existing.row = event.after;
-      this.unlink(existing);
-      this.append(existing);
-      return;
-    }
-    let node: Node;
-    if (this.rows.size >= this.capacity && this.head) {
-      node = this.head; // reuse the least recently used node
-      this.forget(node);
-      node.id = key;
-      node.row = event.after;
+      this.keys[slot] = '';
+      this.rows[slot] = undefined;
+      this.truncated[slot] = event.table;
     } else {
-      node = { id: key, row: event.after, prev: null, next: null };
+      this.keys[slot] = id ?? canonicalKey(event.table, event.key);
+      this.rows[slot] = event.op === 'd' ? undefined : event.after;
+      this.truncated[slot] = undefined;
     }
-    this.rows.set(key, node);
-    this.append(node);
+    this.written++;
   }
 
   clear(): void {
-    this.rows.clear();
-    this.head = null;
-    this.tail = null;
+    this.keys.length = 0;
+    this.rows.length = 0;
+    this.truncated.length = 0;
+    this.indexedKey.length = 0;
+    this.index.clear();
+    this.written = 0;
+    this.indexed = 0;
   }
 
+  /** Keys whose newest entry holds a row. */
   get size(): number {
-    return this.rows.size;
+    this.catchUp();
+    let rows = 0;
+    for (const slot of this.index.values()) if (this.rows[slot] !== undefined) rows++;
+    return rows;
   }
 
-  private forget(node: Node): void {
-    this.rows.delete(node.id);
-    this.unlink(node);
-  }
-
-  private unlink(node: Node): void {
-    if (node.prev) node.prev.next = node.next;
-    else this.head = node.next;
-    if (node.next) node.next.prev = node.prev;
-    else this.tail = node.prev;
-    node.prev = null;
-    node.next = null;
-  }
-
-  private append(node: Node): void {
-    node.prev = this.tail;
-    node.next = null;
-    if (this.tail) this.tail.next = node;
-    else this.head = node;
-    this.tail = node;
+  /** Indexes the entries written since the last lookup (only the newest `capacity` still exist). */
+  private catchUp(): void {
+    if (this.capacity === 0) return;
+    for (let n = Math.max(this.indexed, this.written - this.capacity); n < this.written; n++) {
+      const slot = n % this.capacity;
+      const previous = this.indexedKey[slot];
+      if (previous !== undefined && this.index.get(previous) === slot) this.index.delete(previous);
+      this.indexedKey[slot] = undefined;
+      const table = this.truncated[slot];
+      if (table !== undefined) {
+        const prefix = `${table}:`;
+        for (const key of [...this.index.keys()]) if (key.startsWith(prefix)) this.index.delete(key);
+        continue;
+      }
+      const key = this.keys[slot];
+      this.index.set(key, slot);
+      this.indexedKey[slot] = key;
+    }
+    this.indexed = this.written;
   }
 }
