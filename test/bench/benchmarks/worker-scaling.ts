@@ -11,8 +11,11 @@ const LATENCY_MS = 20;
 /** Small requests, one in flight per worker: each round trip then costs what it would against a remote
  *  cluster, so the drain is bound by latency rather than by this machine's 2 cores. */
 const BULK = { maxDocs: 100, concurrency: 1 };
-/** --quick: a log of its own, large enough that start-up and hand-over are a small part of the run. */
+/** A log of its own, large enough that start-up and hand-over are a small part of the run: hand-over
+ *  took 2–5 s at 4 workers (about one batch per moved partition behind the 20 ms round trips), so
+ *  --full drains 200,000 documents (4 workers: ~70 s on a quiet machine). */
 const QUICK_SIZE = { transactions: 50, rowsPerTransaction: 1000 };
+const FULL_SIZE = { transactions: 200, rowsPerTransaction: 1000 };
 
 interface ScalingRun {
   /** Process start → the sink's first committed position. */
@@ -21,6 +24,10 @@ interface ScalingRun {
   joining: number;
   /** Every worker a member → each owns its share (partitions / workers leases): the hand-over. */
   handOver: number;
+  /** Within the hand-over, per moved partition: members → its lease released by the old owner (the old
+   *  owner noticing and finishing its batch in flight), and released → acquired by the new owner (s). */
+  releasedAfter: number[];
+  acquiredAfterRelease: number[];
   /** First committed position → settled (every position at the log's end). */
   drain: number;
   /** Each worker owns its share → settled (undefined: settled before every worker had its share). */
@@ -53,10 +60,22 @@ async function scalingRun(log: FilledLog, esUrl: string, proxyUrl: string, worke
   let membersAt = 0;
   let ownedAt = 0;
   let opsAtOwned = 0;
+  // per partition during the hand-over: the holder when every worker had joined, when it let go, when taken
+  const moves = new Map<number, { from?: string; releasedAt?: number; acquiredAt?: number }>();
   const balanced = async (): Promise<boolean> => {
     const holders = await Promise.all(
       Array.from({ length: partitions }, (_, p) => leaseHolder(pipeline.redis, pipeline.keys, name, p)),
     );
+    const now = Date.now();
+    holders.forEach((holder, p) => {
+      const move = moves.get(p);
+      if (!move) moves.set(p, { from: holder ?? undefined, ...(holder ? {} : { releasedAt: now }) });
+      else if (!holder) move.releasedAt ??= now;
+      else if (holder !== move.from && move.acquiredAt === undefined) {
+        move.releasedAt ??= now;
+        move.acquiredAt = now;
+      }
+    });
     const counts = new Map<string, number>();
     for (const h of holders) if (h) counts.set(h, (counts.get(h) ?? 0) + 1);
     return counts.size === workers && [...counts.values()].every((c) => c === partitions / workers);
@@ -85,7 +104,10 @@ async function scalingRun(log: FilledLog, esUrl: string, proxyUrl: string, worke
     await fetch(`${esUrl}/${index}/_refresh`, { method: 'POST' });
     const count = (await (await fetch(`${esUrl}/${index}/_count`)).json()) as { count: number };
     const ops = await indexingOps(esUrl, index);
+    const moved = [...moves.values()].filter((m) => m.acquiredAt !== undefined);
     return {
+      releasedAfter: moved.map((m) => seconds(membersAt, m.releasedAt as number)),
+      acquiredAfterRelease: moved.map((m) => seconds(m.releasedAt as number, m.acquiredAt as number)),
       startup: seconds(startedAt, firstAt),
       joining: seconds(firstAt, membersAt),
       handOver: seconds(membersAt, ownedAt),
@@ -110,11 +132,8 @@ async function scalingRun(log: FilledLog, esUrl: string, proxyUrl: string, worke
  * up, waiting for the later processes to join, and handing partitions over.
  */
 export async function workerScaling(ctx: BenchContext): Promise<BenchResult> {
-  const size = ctx.preset.name === 'quick' ? QUICK_SIZE : ctx.preset;
-  const log =
-    ctx.preset.name === 'quick'
-      ? await ctx.joinedLogOf(size.transactions, size.rowsPerTransaction)
-      : await ctx.filledJoinedLog();
+  const size = ctx.preset.name === 'quick' ? QUICK_SIZE : FULL_SIZE;
+  const log = await ctx.joinedLogOf(size.transactions, size.rowsPerTransaction);
   const proxy = await startLatencyProxy(Number(new URL(ctx.esUrl).port), LATENCY_MS);
   const figures: Figure[] = [];
   const notes: string[] = [];
@@ -146,6 +165,14 @@ export async function workerScaling(ctx: BenchContext): Promise<BenchResult> {
           `drain); steady window ${round(m.steady ?? 0)} s; ` +
           `${m.writesPerDoc} writes/doc; load ${loadBefore} → ${await loadAverage()}`,
       );
+      if (m.releasedAfter.length > 0) {
+        const worst = (values: number[]): number => round(Math.max(...values), 2);
+        notes.push(
+          `${workers} worker(s) hand-over, ${m.releasedAfter.length} partition(s) moved after the last join: ` +
+            `released by the old owner (noticed + batch in flight finished) after ≤ ${worst(m.releasedAfter)} s; ` +
+            `acquired by the new owner ≤ ${worst(m.acquiredAfterRelease)} s after the release`,
+        );
+      }
       if (m.indexedDocs !== log.documents)
         errors.push(`${workers} workers: ${m.indexedDocs} documents for ${log.documents} rows`);
     }
