@@ -1,15 +1,14 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { encodeEvent, formatLsn, type ChangeEvent } from '@distributary/core';
 import { LogKeys, connectRedis } from '@distributary/changelog';
-import { redisUrl, uniqueName } from '@distributary/testkit';
+import { deleteNamespace, redisUrl, uniqueName } from '@distributary/testkit';
 import { sinkProgress } from '@distributary/verify';
 
 const redis = connectRedis({ url: redisUrl() });
 const keys = new LogKeys(uniqueName('progress'));
 
 afterAll(async () => {
-  const found = await redis.keys(`{${keys.namespace}:*`);
-  if (found.length) await redis.del(...found);
+  await deleteNamespace(redis, keys.namespace);
   redis.disconnect();
 });
 

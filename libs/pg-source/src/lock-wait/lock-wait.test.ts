@@ -3,7 +3,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { configSchema, type DistributaryConfig } from '@distributary/config';
 import { LogKeys, connectRedis, readConnectorState, toLogEntry, type RedisClient } from '@distributary/changelog';
 import { silentLogger } from '@distributary/observability';
-import { createTestDatabase, redisUrl, uniqueName, waitFor, type TestDatabase } from '@distributary/testkit';
+import {
+  createTestDatabase,
+  deleteNamespace,
+  redisUrl,
+  uniqueName,
+  waitFor,
+  type TestDatabase,
+} from '@distributary/testkit';
 import { Connector } from '../connector/connector';
 import { requestSnapshot } from '../snapshot';
 
@@ -46,8 +53,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await connector?.stop();
-  const left = await redis.keys(`{${keys.namespace}:*`);
-  if (left.length) await redis.del(...left);
+  await deleteNamespace(redis, keys.namespace);
   redis.disconnect();
   await db?.drop();
 });

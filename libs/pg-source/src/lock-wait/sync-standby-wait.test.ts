@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { configSchema } from '@distributary/config';
 import { LogKeys, connectRedis, readConnectorState, type RedisClient } from '@distributary/changelog';
 import { silentLogger } from '@distributary/observability';
-import { GhostStandby, redisUrl, uniqueName, waitFor } from '@distributary/testkit';
+import { GhostStandby, deleteNamespace, redisUrl, uniqueName, waitFor } from '@distributary/testkit';
 import { ThrowawayPostgres } from '../../../../test/chaos/throwaway-postgres';
 import { Connector } from '../connector/connector';
 
@@ -32,8 +32,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await connector?.stop();
   await standby?.close();
-  const left = await redis.keys(`{${namespace}:*`);
-  if (left.length) await redis.del(...left);
+  await deleteNamespace(redis, namespace);
   redis.disconnect();
   await pg?.destroy();
 });

@@ -4,7 +4,7 @@ import { canonicalKey } from '@distributary/core';
 import { configSchema } from '@distributary/config';
 import { LogKeys, connectRedis, toLogEntry, type RedisClient } from '@distributary/changelog';
 import { silentLogger } from '@distributary/observability';
-import { GhostStandby, redisUrl, uniqueName, waitFor } from '@distributary/testkit';
+import { GhostStandby, deleteNamespace, redisUrl, uniqueName, waitFor } from '@distributary/testkit';
 import { ThrowawayPostgres } from '../../../../test/chaos/throwaway-postgres';
 import { Connector } from '../connector/connector';
 import { SnapshotRequests } from './snapshot-requests';
@@ -74,8 +74,7 @@ afterAll(async () => {
   await connector?.stop();
   await run?.catch(() => undefined);
   await standby?.close();
-  const left = await redis.keys(`{${namespace}:*`);
-  if (left.length) await redis.del(...left);
+  await deleteNamespace(redis, namespace);
   redis.disconnect();
   await pg?.destroy();
 });
