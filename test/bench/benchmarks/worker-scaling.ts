@@ -11,11 +11,12 @@ const LATENCY_MS = 20;
 /** Small requests, one in flight per worker: each round trip then costs what it would against a remote
  *  cluster, so the drain is bound by latency rather than by this machine's 2 cores. */
 const BULK = { maxDocs: 100, concurrency: 1 };
-/** A log of its own, large enough that start-up and hand-over are a small part of the run: hand-over
- *  took 2–5 s at 4 workers (about one batch per moved partition behind the 20 ms round trips), so
- *  --full drains 200,000 documents (4 workers: ~70 s on a quiet machine). */
+/** A log of its own, large enough that start-up and hand-over are a small part of the run. The
+ *  hand-over (the old owner finishes its batch in flight, behind 20 ms round trips, then releases) took
+ *  1.3–1.5 s on the quiet machine, 2–5 s loaded; that was 6.8 / 12.2 % of a 100,000-document drain at 2 / 4 workers
+ *  (8,057 docs/s at 4), so --full drains 400,000 documents (4 workers: ~50 s quiet, hand-over ~3 %). */
 const QUICK_SIZE = { transactions: 50, rowsPerTransaction: 1000 };
-const FULL_SIZE = { transactions: 200, rowsPerTransaction: 1000 };
+const FULL_SIZE = { transactions: 400, rowsPerTransaction: 1000 };
 
 interface ScalingRun {
   /** Process start → the sink's first committed position. */
