@@ -1,6 +1,5 @@
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -9,10 +8,11 @@ import {
   clusterNodes,
   createTestDatabase,
   deleteNamespace,
+  freePort,
   redisUrl,
+  type TestDatabase,
   uniqueName,
   waitFor,
-  type TestDatabase,
 } from '@distributary/testkit';
 import { repoRoot, runCli } from './test-support/run-cli';
 
@@ -41,17 +41,6 @@ afterAll(async () => {
   await db?.drop();
   rmSync(dir, { recursive: true, force: true });
 });
-
-function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolvePort(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
 
 describe('distributary run with the log on Redis Cluster', () => {
   it('captures, applies and reports through a 3-node cluster log', async () => {

@@ -1,11 +1,10 @@
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { connectRedis, LogKeys } from '@distributary/changelog';
-import { pgUrl, redisUrl, uniqueName, waitFor } from '@distributary/testkit';
+import { freePort, pgUrl, redisUrl, uniqueName, waitFor } from '@distributary/testkit';
 import { repoRoot } from './test-support/run-cli';
 
 const dir = mkdtempSync(join(tmpdir(), 'distributary-run-'));
@@ -17,17 +16,6 @@ afterAll(async () => {
   redis.disconnect();
   rmSync(dir, { recursive: true, force: true });
 });
-
-function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolvePort(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
 
 describe('distributary run', () => {
   it('--only admin prints the sink plan, serves the admin API, and stops cleanly on SIGTERM', async () => {

@@ -1,16 +1,7 @@
-import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { configSchema, type DistributaryConfig } from '@distributary/config';
-import { createTestDatabase, redisUrl, uniqueName, type TestDatabase } from '@distributary/testkit';
+import { createTestDatabase, freePort, redisUrl, type TestDatabase, uniqueName } from '@distributary/testkit';
 import { startGatewayRole } from './gateway-role';
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 let db: TestDatabase;
 let config: DistributaryConfig;

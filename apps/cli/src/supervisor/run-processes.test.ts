@@ -1,6 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,10 +7,11 @@ import { connectRedis, LogKeys } from '@distributary/changelog';
 import {
   createTestDatabase,
   deleteNamespace,
+  freePort,
   redisUrl,
+  type TestDatabase,
   uniqueName,
   waitFor,
-  type TestDatabase,
 } from '@distributary/testkit';
 import { repoRoot, runCli } from '../test-support/run-cli';
 import type { ProcessStatus } from './process-status';
@@ -22,17 +22,6 @@ const redis = connectRedis({ url: redisUrl(0) });
 let source: TestDatabase;
 let file = '';
 let port = 0;
-
-function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolvePort(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
 
 /** Running, and not a zombie waiting for a parent to reap it (an orphan's new parent may never). */
 function isRunning(pid: number): boolean {
