@@ -233,4 +233,32 @@ describe('partition task pipeline: hand-over and lost lease with a read-ahead ba
     redis4.disconnect();
     await expectAllAppliedInOrder();
   });
+  it('lost lease with nothing more to read: the refused commit still ends the task', async () => {
+    const sink = new GatedSink({
+      name: SINK,
+      tables: ['public.items'],
+      redis,
+      prefix: `${prefix}:${SINK}`,
+      worker: 'w5',
+    });
+    await redis.del(keys.lease(0, SINK));
+    const token5 = (await acquireLease(redis, keys, SINK, 0, 'w5', 30_000)) as number;
+    const taskRedis = connectRedis({ url: redisUrl() });
+    const task5 = startTask(sink, taskRedis, token5);
+    const warm = await produce(2);
+    await waitFor('caught up', async () => task5.position === ids(warm).at(-1));
+    sink.hold();
+    await produce(2);
+    await waitFor('the last batch held in apply', async () => sink.waiting);
+    await redis.del(keys.lease(0, SINK));
+    await acquireLease(redis, keys, SINK, 0, 'w6', 30_000);
+    sink.release();
+    // no further event: the task learns of the refusal from the commit beside its idle read-ahead
+    let ended = false;
+    void task5.done.then(() => (ended = true));
+    await waitFor('the fenced task to end', async () => ended, { timeoutMs: 10_000 });
+    expect(task5.state).toBe('stopped');
+    expect(await committedPosition(redis, keys, SINK, 0)).toBe(ids(warm).at(-1));
+    taskRedis.disconnect();
+  });
 });

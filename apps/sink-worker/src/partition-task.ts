@@ -249,6 +249,9 @@ export class PartitionTask {
           this.fenced = error;
           this.lost = true;
           this.lostController.abort();
+          // the task ends even when no further batch comes (an idle read would not see the refusal)
+          this.stopController.abort();
+          this.reader?.disconnect();
         }
         return { error };
       },
