@@ -1,4 +1,4 @@
-/**
+/*
  * The admin API from the browser. The token lives in sessionStorage (gone when the tab closes) and,
  * for EventSource which cannot send headers, in a session cookie scoped to /api that the server only
  * honours for GET requests; every state change sends the Authorization header.

@@ -73,6 +73,22 @@ export async function deadLetterCount(redis: RedisClient, keys: LogKeys, sink: s
   return redis.xlen(keys.deadLetters(sink));
 }
 
+/** A page of dead-letter entries as stored (fields not decoded), oldest first, after the entry ID
+ *  `after` (exclusive): the one pagination the typed reader below and the admin API's tolerant view share. */
+export async function deadLetterEntries(
+  redis: RedisClient,
+  keys: LogKeys,
+  sink: string,
+  options: { after?: string; limit?: number } = {},
+): Promise<{ entries: RawStreamEntry[]; next?: string }> {
+  const limit = options.limit ?? 50;
+  if (options.after && nothingAfterStreamId(options.after)) return { entries: [], next: undefined };
+  const start = options.after ? `(${options.after}` : '-';
+  const raw = (await redis.xrange(keys.deadLetters(sink), start, '+', 'COUNT', limit + 1)) as RawStreamEntry[];
+  const entries = raw.slice(0, limit);
+  return { entries, next: raw.length > limit ? entries[entries.length - 1][0] : undefined };
+}
+
 /** A page of dead letters, oldest first, after the entry ID `after` (exclusive). */
 export async function listDeadLetters(
   redis: RedisClient,
@@ -80,12 +96,8 @@ export async function listDeadLetters(
   sink: string,
   options: { after?: string; limit?: number } = {},
 ): Promise<DeadLetterPage> {
-  const limit = options.limit ?? 50;
-  if (options.after && nothingAfterStreamId(options.after)) return { items: [], next: undefined };
-  const start = options.after ? `(${options.after}` : '-';
-  const raw = (await redis.xrange(keys.deadLetters(sink), start, '+', 'COUNT', limit + 1)) as RawStreamEntry[];
-  const items = raw.slice(0, limit).map(toDeadLetter);
-  return { items, next: raw.length > limit ? items[items.length - 1].id : undefined };
+  const page = await deadLetterEntries(redis, keys, sink, options);
+  return { items: page.entries.map(toDeadLetter), next: page.next };
 }
 
 export async function getDeadLetters(
@@ -102,20 +114,23 @@ export async function getDeadLetters(
   return found;
 }
 
-/** Drop dead letters by ID, or all of them (`'all'`). Returns how many were removed. */
+/**
+ * Drop dead letters by ID, or all of them (`'all'`). Returns how many were removed. "All" means every
+ * letter that exists now: the stream is trimmed below the successor of its newest ID, so a letter
+ * dead-lettered meanwhile stays.
+ */
 export async function dropDeadLetters(
   redis: RedisClient,
   keys: LogKeys,
   sink: string,
   ids: string[] | 'all',
 ): Promise<number> {
-  if (ids === 'all') {
-    const count = await redis.xlen(keys.deadLetters(sink));
-    await redis.del(keys.deadLetters(sink));
-    return count;
-  }
-  if (ids.length === 0) return 0;
-  return redis.xdel(keys.deadLetters(sink), ...ids);
+  const key = keys.deadLetters(sink);
+  if (ids !== 'all') return ids.length === 0 ? 0 : redis.xdel(key, ...ids);
+  const newest = (await redis.xrevrange(key, '+', '-', 'COUNT', 1)) as RawStreamEntry[];
+  if (newest.length === 0) return 0;
+  const [ms, seq] = newest[0][0].split('-');
+  return Number(await redis.xtrim(key, 'MINID', `${ms}-${BigInt(seq) + 1n}`));
 }
 
 export interface DeadLetterReplayResult {

@@ -1,5 +1,6 @@
 import { START_ID, idToPosition } from '@distributary/core';
 import type { LogKeys } from './keys';
+import { luaScript } from './lua-script';
 import { readPartition } from './reader';
 import type { RedisClient } from './redis-connection';
 
@@ -10,6 +11,8 @@ export interface PartitionStats {
   lastId?: string;
   /** Highest ID ever appended (stays after compaction removed the last entry). */
   lastGeneratedId?: string;
+  /** Entries ever appended (XINFO entries-added): survives compaction, so rates can be derived. */
+  entriesAdded: number;
   memoryBytes: number;
 }
 
@@ -26,6 +29,7 @@ export interface SinkLag {
   seconds: number;
 }
 
+/** Lag in entries is counted server-side up to this cap, so a far-behind sink costs bounded Redis work. */
 export const LAG_COUNT_CAP = 10_000;
 
 function pairs(reply: unknown[]): Map<string, unknown> {
@@ -36,7 +40,7 @@ function pairs(reply: unknown[]): Map<string, unknown> {
 
 export async function partitionStats(redis: RedisClient, keys: LogKeys, partition: number): Promise<PartitionStats> {
   const stream = keys.partition(partition);
-  if (!(await redis.exists(stream))) return { partition, length: 0, memoryBytes: 0 };
+  if (!(await redis.exists(stream))) return { partition, length: 0, entriesAdded: 0, memoryBytes: 0 };
   const info = pairs((await redis.call('XINFO', 'STREAM', stream)) as unknown[]);
   const first = info.get('first-entry') as [string, string[]] | null;
   const last = info.get('last-entry') as [string, string[]] | null;
@@ -46,6 +50,7 @@ export async function partitionStats(redis: RedisClient, keys: LogKeys, partitio
     firstId: first?.[0],
     lastId: last?.[0],
     lastGeneratedId: String(info.get('last-generated-id') ?? ''),
+    entriesAdded: Number(info.get('entries-added') ?? info.get('length') ?? 0),
     memoryBytes: Number((await redis.memory('USAGE', stream)) ?? 0),
   };
 }
@@ -54,8 +59,23 @@ export async function logStats(redis: RedisClient, keys: LogKeys, partitions: nu
   return Promise.all(Array.from({ length: partitions }, (_, p) => partitionStats(redis, keys, p)));
 }
 
+/**
+ * Entries of a stream after `afterId` (exclusive; from the start when null) up to `upToId` (inclusive; to
+ * the end when null), counted server-side up to `cap` without sending them (lua/count-after.lua).
+ */
+export async function countAfter(
+  redis: RedisClient,
+  stream: string,
+  afterId: string | null,
+  upToId: string | null,
+  cap: number,
+): Promise<number> {
+  const args = [afterId ? `(${afterId}` : '-', upToId ?? '+', String(cap)];
+  return Number(await luaScript('count-after').run(redis, [stream], args));
+}
+
 /** Lag of one sink in one partition, from its committed position (or `committed` if given). Entries are
- *  counted up to `countCap` (XRANGE reads them: keep it small for frequent calls). */
+ *  counted server-side up to `countCap` (keep it small for frequent calls). */
 export async function sinkLag(
   redis: RedisClient,
   keys: LogKeys,
@@ -72,7 +92,7 @@ export async function sinkLag(
   if (ahead.length === 0 || last.length === 0) {
     return { sink, partition, committed: position, entries: 0, capped: false, bytes: '0', seconds: 0 };
   }
-  const ids = (await redis.xrange(stream, `(${from}`, '+', 'COUNT', countCap)) as [string, string[]][];
+  const entries = await countAfter(redis, stream, from, null, countCap);
   const lastLsn = idToPosition(last[0][0]).lsn;
   const committedLsn = position ? idToPosition(position).lsn : 0n;
   const commitTs = ahead[0].event.commitTs;
@@ -80,8 +100,8 @@ export async function sinkLag(
     sink,
     partition,
     committed: position,
-    entries: ids.length,
-    capped: ids.length >= countCap,
+    entries,
+    capped: entries >= countCap,
     bytes: (lastLsn > committedLsn ? lastLsn - committedLsn : 0n).toString(),
     seconds: commitTs ? Math.max(0, (Date.now() - Date.parse(commitTs)) / 1000) : 0,
   };

@@ -4,13 +4,6 @@ import type { ServerResponse } from 'node:http';
 import { createLogger } from '@distributary/observability';
 import { isUnavailable } from './unavailable';
 
-/**
- * Every error becomes a JSON answer that never leaks internals: HttpExceptions as thrown (their
- * messages are ours); body-parser errors as 400/413/415; a dependency that cannot be reached as 503
- * and anything else as 500 — both with a generic message and a reference to the full error, which
- * goes to the admin log only.
- */
-
 interface ParserError {
   status?: unknown;
   type?: unknown;
@@ -28,6 +21,12 @@ const PARSER_ERRORS: Record<string, [number, string, string]> = {
   'stream.encoding.set': [500, 'internal error', 'Internal Server Error'],
 };
 
+/**
+ * Every error becomes a JSON answer that never leaks internals: HttpExceptions as thrown (their
+ * messages are ours); body-parser errors as 400/413/415; a dependency that cannot be reached as 503
+ * and anything else as 500 — both with a generic message and a reference to the full error, which
+ * goes to the admin log only.
+ */
 @Catch()
 export class ErrorsFilter implements ExceptionFilter {
   private readonly logger = createLogger('admin');

@@ -12,10 +12,11 @@ import { AdminBackend } from '../backend/admin-backend';
 import { queryFlag, queryInt } from './params';
 import { errorSchema } from './schemas';
 
-/** Server-sent events. EventSource cannot send headers, so these (and the API docs, nothing else)
- *  accept the `distributary_token` cookie the dashboard sets at login (GET only) as well as the bearer header. */
+/** The most events a live-tail batch carries per interval. */
 export const MAX_TAIL_SAMPLE = 50;
 
+/** Server-sent events. EventSource cannot send headers, so these (and the API docs, nothing else)
+ *  accept the `distributary_token` cookie the dashboard sets at login (GET only) as well as the bearer header. */
 @ApiTags('events')
 @ApiCookieAuth('distributary_token')
 @ApiUnauthorizedResponse({ description: 'missing or unknown token', schema: errorSchema })

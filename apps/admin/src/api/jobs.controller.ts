@@ -13,7 +13,7 @@ import {
 import { AdminBackend } from '../backend/admin-backend';
 import { parseBody, snapshotStartBody } from './body';
 import { snapshotId } from './params';
-import { errorSchema, snapshotStartSchema } from './schemas';
+import { compactionSchema, errorSchema, snapshotsSchema, snapshotStartSchema } from './schemas';
 
 const unauthorized = { description: 'missing or unknown token', schema: errorSchema };
 const forbidden = { description: 'viewer token', schema: errorSchema };
@@ -29,7 +29,7 @@ export class CompactionController {
 
   @Get()
   @ApiOperation({ summary: 'Compaction statistics: last runs, entries and bytes reclaimed' })
-  @ApiOkResponse({ schema: { type: 'object' } })
+  @ApiOkResponse({ schema: compactionSchema })
   stats(): Promise<unknown> {
     return this.backend.compactionStatus();
   }
@@ -56,7 +56,7 @@ export class SnapshotsController {
 
   @Get()
   @ApiOperation({ summary: 'Snapshot jobs and their progress' })
-  @ApiOkResponse({ schema: { type: 'array', items: { type: 'object' } } })
+  @ApiOkResponse({ schema: snapshotsSchema })
   list(): Promise<unknown> {
     return this.backend.snapshots();
   }

@@ -1,6 +1,6 @@
 import { BadRequestException } from '@nestjs/common';
 
-/**
+/*
  * Every path and query parameter of the admin API is checked here before it reaches Redis or
  * Postgres: a malformed one is a 400 naming the parameter, never a raw driver error. The checks are
  * linear (character classes with bounded lengths, no backtracking).

@@ -16,7 +16,7 @@ import { AdminBackend } from '../backend/admin-backend';
 import { VerificationBackend } from '../backend/verification';
 import { parseBody, replayBody } from './body';
 import { queryInt, queryText, sinkName } from './params';
-import { errorSchema, replayBodySchema, sinkSchema } from './schemas';
+import { errorSchema, replayBodySchema, sinkSchema, sinksSchema } from './schemas';
 
 const sinkParam = { name: 'name', type: String, description: 'sink name' };
 const notImplemented = { description: 'no sink worker runs in this admin process', schema: errorSchema };
@@ -34,7 +34,7 @@ export class SinksController {
 
   @Get()
   @ApiOperation({ summary: 'Every sink: lag (entries, bytes, seconds), throughput, errors, DLQ size, paused' })
-  @ApiOkResponse({ schema: { type: 'array', items: sinkSchema } })
+  @ApiOkResponse({ schema: sinksSchema })
   list(): Promise<unknown> {
     return this.backend.sinks();
   }

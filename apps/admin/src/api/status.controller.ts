@@ -1,7 +1,17 @@
 import { Controller, Get, Inject, Req } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import type { Overview } from '@distributary/admin-contract';
 import { AdminBackend } from '../backend/admin-backend';
-import { errorSchema, partitionSchema, sinkSchema, sourceSchema, metricsSampleSchema } from './schemas';
+import {
+  errorSchema,
+  gatewaysSchema,
+  metricsHistorySchema,
+  overviewSchema,
+  partitionsSchema,
+  sessionSchema,
+  sourceSchema,
+  workersSchema,
+} from './schemas';
 
 @ApiTags('status')
 @ApiBearerAuth()
@@ -12,30 +22,15 @@ export class StatusController {
 
   @Get('session')
   @ApiOperation({ summary: 'The role the presented token grants' })
-  @ApiOkResponse({ schema: { type: 'object', properties: { role: { type: 'string', enum: ['viewer', 'operator'] } } } })
+  @ApiOkResponse({ schema: sessionSchema })
   session(@Req() request: { adminRole?: string; adminWho?: string }): { role: string | undefined; who?: string } {
     return { role: request.adminRole, who: request.adminWho };
   }
 
   @Get('overview')
   @ApiOperation({ summary: 'Source, log partitions and sinks in one answer (what the dashboard shows)' })
-  @ApiOkResponse({
-    schema: {
-      type: 'object',
-      properties: {
-        source: sourceSchema,
-        partitions: { type: 'array', items: partitionSchema },
-        sinks: { type: 'array', items: sinkSchema },
-        workers: { type: 'array', items: { type: 'object' }, description: 'live sink workers and what they own' },
-        gateways: {
-          type: 'array',
-          items: { type: 'object' },
-          description: 'live subscription gateways: subscribers, deliveries/s, delivery lag, drops',
-        },
-      },
-    },
-  })
-  async overview(): Promise<unknown> {
+  @ApiOkResponse({ schema: overviewSchema })
+  async overview(): Promise<Overview> {
     const partitions = await this.backend.partitions();
     const [source, sinks, workers, gateways] = await Promise.all([
       this.backend
@@ -58,21 +53,21 @@ export class StatusController {
 
   @Get('workers')
   @ApiOperation({ summary: 'Live sink workers: owned partitions, positions, paused sinks' })
-  @ApiOkResponse({ schema: { type: 'array', items: { type: 'object' } } })
+  @ApiOkResponse({ schema: workersSchema })
   workers(): Promise<unknown> {
     return this.backend.workers();
   }
 
   @Get('gateways')
   @ApiOperation({ summary: 'Live subscription gateways: subscribers, deliveries/s, delivery lag p50/p99, drops' })
-  @ApiOkResponse({ schema: { type: 'array', items: { type: 'object' } } })
+  @ApiOkResponse({ schema: gatewaysSchema })
   gateways(): Promise<unknown> {
     return this.backend.gateways();
   }
 
   @Get('log/partitions')
   @ApiOperation({ summary: 'Change-log partitions: length, first/last entry ID, memory' })
-  @ApiOkResponse({ schema: { type: 'array', items: partitionSchema } })
+  @ApiOkResponse({ schema: partitionsSchema })
   partitions(): Promise<unknown> {
     return this.backend.partitions();
   }
@@ -86,7 +81,7 @@ export class StatusController {
 
   @Get('metrics/history')
   @ApiOperation({ summary: 'The last 15 minutes of live samples (one per second)' })
-  @ApiOkResponse({ schema: { type: 'array', items: metricsSampleSchema } })
+  @ApiOkResponse({ schema: metricsHistorySchema })
   history(): unknown {
     return this.backend.metricsHistory();
   }

@@ -11,7 +11,7 @@ import {
 import { z } from 'zod';
 import { VerificationBackend } from '../backend/verification';
 import { parseBody } from './body';
-import { errorSchema } from './schemas';
+import { errorSchema, verifyResultsSchema } from './schemas';
 
 const verifyBody = z.strictObject({
   sinks: z.array(z.string().min(1).max(200)).max(1000).optional(),
@@ -31,7 +31,7 @@ export class VerifyController {
   @ApiOperation({
     summary: 'The last verification result per sink (counts of missing / extra / different keys, examples)',
   })
-  @ApiOkResponse({ schema: { type: 'array', items: { type: 'object' } } })
+  @ApiOkResponse({ schema: verifyResultsSchema })
   results(): Promise<unknown> {
     return this.verification.results();
   }

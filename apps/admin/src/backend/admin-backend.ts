@@ -13,6 +13,8 @@ import { Observable, Subject } from 'rxjs';
 import { idToPosition, parseLsn, positionToId, SourceShapeError } from '@distributary/core';
 import {
   connectRedis,
+  deadLetterCount,
+  dropDeadLetters,
   LogKeys,
   MAINTENANCE_QUEUE,
   maintainLog,
@@ -28,9 +30,9 @@ import {
 import { readGatewayStatuses, type GatewayStatus } from '@distributary/gateway';
 import { readFanOutStatus } from '@distributary/sink-elasticsearch';
 import { createLogger, health } from '@distributary/observability';
-import { redactConfig, type DistributaryConfig, type SinkConfig } from '@distributary/config';
+import { redactConfig, sinkKind, type DistributaryConfig } from '@distributary/config';
 import { ADMIN_SETTINGS, type AdminSettings } from '../admin-settings';
-import { deadLetterCount, dropDeadLetters, listDeadLetters } from './dead-letters';
+import { listDeadLetters } from './dead-letter-view';
 import { liveTail } from './live-tail';
 import { readPartitionStats, readSinkPartitionLag, sinksWithPositions } from './log-stats';
 import { RingBuffer } from './ring-buffer';
@@ -39,17 +41,17 @@ import { connectorWaitCheck } from './connector-wait-check';
 import { attachSourceLag, slotHealthChecks } from './slot-lag';
 import { readSnapshots } from './snapshots';
 import { SnapshotRequestError, resyncDeadLetters, snapshotControls } from '@distributary/pg-source';
-import type { SnapshotControl } from './runtime';
+import type { SnapshotControls as SnapshotControl } from './runtime';
 import type {
   CompactionStatus,
   DeadLetterPage,
   MetricsSample,
-  PartitionStats,
+  PartitionSummary,
   SinkState,
   SnapshotJob,
   SourceStatus,
   TailBatch,
-} from './types';
+} from '@distributary/admin-contract';
 
 /**
  * The one place the admin app reads and changes pipeline state. Reads go straight to the documented
@@ -58,13 +60,6 @@ import type {
  * composer passed in, and answer 501 when there are none.
  */
 const HISTORY_SECONDS = 15 * 60;
-
-export function sinkKind(sink: SinkConfig): string {
-  if ('elasticsearch' in sink) return 'elasticsearch';
-  if ('redis' in sink) return 'redis-cache';
-  if ('view' in sink) return 'materialized-view';
-  return 'unknown';
-}
 
 @Injectable()
 export class AdminBackend implements OnModuleInit, OnModuleDestroy {
@@ -139,7 +134,7 @@ export class AdminBackend implements OnModuleInit, OnModuleDestroy {
     return readSourceStatus(this.pool, slot, this.redis, this.keys, this.config.source.slotWarnAt);
   }
 
-  partitions(): Promise<PartitionStats[]> {
+  partitions(): Promise<PartitionSummary[]> {
     return Promise.all(
       Array.from({ length: this.partitionCount }, (_, n) => readPartitionStats(this.redis, this.keys, n)),
     );
@@ -151,7 +146,7 @@ export class AdminBackend implements OnModuleInit, OnModuleDestroy {
     return [...configured, ...seen.filter((name) => !configured.includes(name)).sort()];
   }
 
-  async sinks(partitions?: PartitionStats[]): Promise<SinkState[]> {
+  async sinks(partitions?: PartitionSummary[]): Promise<SinkState[]> {
     const stats = partitions ?? (await this.partitions());
     const [names, paused, workers] = await Promise.all([
       this.sinkNames(),
@@ -195,7 +190,7 @@ export class AdminBackend implements OnModuleInit, OnModuleDestroy {
 
   private async sinkState(
     name: string,
-    stats: PartitionStats[],
+    stats: PartitionSummary[],
     paused: string[],
     workers: WorkerStatus[],
   ): Promise<SinkState> {
@@ -249,7 +244,7 @@ export class AdminBackend implements OnModuleInit, OnModuleDestroy {
 
   async dropDeadLetters(sink: string, ids?: string[]): Promise<{ dropped: number }> {
     await this.requireSink(sink);
-    return { dropped: await dropDeadLetters(this.redis, this.keys, sink, ids) };
+    return { dropped: await dropDeadLetters(this.redis, this.keys, sink, ids ?? 'all') };
   }
 
   /**

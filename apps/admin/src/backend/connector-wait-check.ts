@@ -1,5 +1,5 @@
 import type { HealthCheck, HealthCheckOptions } from '@distributary/observability';
-import type { ConnectorStatus } from './types';
+import type { ConnectorStatus } from '@distributary/admin-contract';
 
 /**
  * /health/ready: a connector waiting on something outside its control — slot creation behind old

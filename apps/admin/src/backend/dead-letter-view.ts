@@ -1,13 +1,9 @@
 import { decodeEvent } from '@distributary/core';
-import { nothingAfterStreamId, type LogKeys, type RedisClient } from '@distributary/changelog';
+import { deadLetterCount, deadLetterEntries, type LogKeys, type RedisClient } from '@distributary/changelog';
 import { redactSecrets } from '@distributary/observability';
 import { preview } from './preview';
-import type { DeadLetter, DeadLetterPage } from './types';
+import type { DeadLetter, DeadLetterPage } from '@distributary/admin-contract';
 
-/**
- * Browsing and dropping dead letters (keys.deadLetters(sink)), read tolerantly: the entry's fields are
- * shown as written, JSON fields parsed, and the usual ones (event, error, time, partition) lifted out.
- */
 /** Raw fields longer than this are not parsed for a preview (they are cut as text). */
 const PARSE_LIMIT = 256 * 1024;
 
@@ -84,42 +80,25 @@ function cut(text: string | null): string | null {
   return text === null || text.length <= 200 ? text : `${text.slice(0, 200)}…`;
 }
 
+/**
+ * A page of a sink's dead letters as the admin API shows them: read through the change log's pagination
+ * (libs/changelog dead-letters.ts) and viewed tolerantly: the entry's fields are shown as written, JSON
+ * fields parsed, and the usual ones (event, error, time, partition) lifted out.
+ */
 export async function listDeadLetters(
   redis: RedisClient,
   keys: LogKeys,
   sink: string,
   options: { after?: string; limit: number; full?: boolean },
 ): Promise<DeadLetterPage> {
-  const key = keys.deadLetters(sink);
-  if (options.after && nothingAfterStreamId(options.after))
-    return { sink, total: await redis.xlen(key), entries: [], next: null };
-  const start = options.after ? `(${options.after}` : '-';
-  const [total, rows] = await Promise.all([redis.xlen(key), redis.xrange(key, start, '+', 'COUNT', options.limit + 1)]);
-  const page = rows.slice(0, options.limit);
+  const [total, page] = await Promise.all([
+    deadLetterCount(redis, keys, sink),
+    deadLetterEntries(redis, keys, sink, { after: options.after, limit: options.limit }),
+  ]);
   return {
     sink,
     total,
-    entries: page.map(([id, flat]) => toDeadLetter(sink, id, flat, options.full)),
-    next: rows.length > options.limit ? page[page.length - 1][0] : null,
+    entries: page.entries.map(([id, flat]) => toDeadLetter(sink, id, flat, options.full)),
+    next: page.next ?? null,
   };
-}
-
-export async function deadLetterCount(redis: RedisClient, keys: LogKeys, sink: string): Promise<number> {
-  return redis.xlen(keys.deadLetters(sink));
-}
-
-/** Drops the given dead letters (or all of them); returns how many were removed. */
-export async function dropDeadLetters(
-  redis: RedisClient,
-  keys: LogKeys,
-  sink: string,
-  ids?: string[],
-): Promise<number> {
-  const key = keys.deadLetters(sink);
-  if (ids) return ids.length === 0 ? 0 : redis.xdel(key, ...ids);
-  // Only what exists now: trim below the successor of the newest ID, so a letter added meanwhile stays.
-  const newest = await redis.xrevrange(key, '+', '-', 'COUNT', 1);
-  if (newest.length === 0) return 0;
-  const [ms, seq] = newest[0][0].split('-');
-  return Number(await redis.xtrim(key, 'MINID', `${ms}-${BigInt(seq) + 1n}`));
 }

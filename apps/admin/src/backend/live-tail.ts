@@ -2,13 +2,8 @@ import { Observable } from 'rxjs';
 import { decodeEvent } from '@distributary/core';
 import type { LogKeys, RedisClient } from '@distributary/changelog';
 import { preview, PREVIEW_BUDGET } from './preview';
-import type { TailBatch, TailEvent } from './types';
+import type { TailBatch, TailEvent } from '@distributary/admin-contract';
 
-/**
- * A sampled live tail: starts at each partition's end, reads what was appended since (non-blocking
- * XREAD per partition, so it works on Redis Cluster where partitions live on different shards) and
- * emits at most `sample` events per interval, spread evenly over what arrived.
- */
 const READ_COUNT = 1000;
 
 async function lastId(redis: RedisClient, key: string): Promise<string> {
@@ -39,6 +34,11 @@ export function evenSample<T>(items: T[], size: number): T[] {
   return Array.from({ length: size }, (_, i) => items[Math.floor(i * step)]);
 }
 
+/**
+ * A sampled live tail: starts at each partition's end, reads what was appended since (non-blocking
+ * XREAD per partition, so it works on Redis Cluster where partitions live on different shards) and
+ * emits at most `sample` events per interval, spread evenly over what arrived.
+ */
 export function liveTail(
   redis: RedisClient,
   keys: LogKeys,

@@ -1,68 +1,25 @@
-import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { compareIds, decodeEvent, idToPosition } from '@distributary/core';
-import type { LogKeys, RedisClient } from '@distributary/changelog';
-import type { PartitionStats, SinkPartitionLag } from './types';
+import { countAfter, LAG_COUNT_CAP, partitionStats, type LogKeys, type RedisClient } from '@distributary/changelog';
+import type { PartitionSummary, SinkPartitionLag } from '@distributary/admin-contract';
 
-/**
- * Read-only statistics of the change log, straight from the documented key layout (keys.ts):
- * partition streams, per-sink committed positions. Lag in entries is counted server-side up to a cap,
- * so a far-behind sink costs a bounded amount of Redis work per sample.
- */
-export const LAG_COUNT_CAP = 10_000;
-const countAfterScript = readFileSync(join(__dirname, '..', 'lua', 'count-after.lua'), 'utf8');
-const countAfterSha = createHash('sha1').update(countAfterScript).digest('hex');
-
-function pairs(reply: unknown): Map<string, unknown> {
-  const map = new Map<string, unknown>();
-  if (!Array.isArray(reply)) return map;
-  for (let i = 0; i + 1 < reply.length; i += 2) map.set(String(reply[i]), reply[i + 1]);
-  return map;
-}
-
-function entryId(entry: unknown): string | null {
-  return Array.isArray(entry) && typeof entry[0] === 'string' ? entry[0] : null;
-}
-
+/** One partition as the admin API shows it: the change log's stats (libs/changelog stats.ts) with the
+ *  stream key and nulls where the stream has no entry (or does not exist). */
 export async function readPartitionStats(
   redis: RedisClient,
   keys: LogKeys,
   partition: number,
-): Promise<PartitionStats> {
-  const key = keys.partition(partition);
-  const exists = await redis.exists(key);
-  if (!exists) return { partition, key, length: 0, firstId: null, lastId: null, entriesAdded: 0, memoryBytes: null };
-  const [info, memory] = await Promise.all([
-    redis.xinfo('STREAM', key) as Promise<unknown>,
-    redis.call('MEMORY', 'USAGE', key) as Promise<number | null>,
-  ]);
-  const fields = pairs(info);
+): Promise<PartitionSummary> {
+  const stats = await partitionStats(redis, keys, partition);
+  const exists = stats.lastGeneratedId !== undefined;
   return {
     partition,
-    key,
-    length: Number(fields.get('length') ?? 0),
-    firstId: entryId(fields.get('first-entry')),
-    lastId: entryId(fields.get('last-entry')),
-    entriesAdded: Number(fields.get('entries-added') ?? fields.get('length') ?? 0),
-    memoryBytes: memory === null ? null : Number(memory),
+    key: keys.partition(partition),
+    length: stats.length,
+    firstId: stats.firstId ?? null,
+    lastId: stats.lastId ?? null,
+    entriesAdded: stats.entriesAdded,
+    memoryBytes: exists ? stats.memoryBytes : null,
   };
-}
-
-export async function countAfter(
-  redis: RedisClient,
-  stream: string,
-  afterId: string | null,
-  upToId: string | null,
-  cap: number,
-): Promise<number> {
-  const args = [afterId ? `(${afterId}` : '-', upToId ?? '+', String(cap)];
-  try {
-    return Number(await redis.evalsha(countAfterSha, 1, stream, ...args));
-  } catch (error) {
-    if (!(error instanceof Error && error.message.includes('NOSCRIPT'))) throw error;
-    return Number(await redis.eval(countAfterScript, 1, stream, ...args));
-  }
 }
 
 /** Lag of one sink on one partition: entries after its committed ID up to the partition's last entry
@@ -70,7 +27,7 @@ export async function countAfter(
 export async function readSinkPartitionLag(
   redis: RedisClient,
   keys: LogKeys,
-  stats: PartitionStats,
+  stats: PartitionSummary,
   sink: string,
   now = Date.now(),
 ): Promise<SinkPartitionLag> {

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { preview, PREVIEW_BUDGET } from './preview';
-import { toDeadLetter } from './dead-letters';
+import { toDeadLetter } from './dead-letter-view';
 import { toTailEvent } from './live-tail';
 
 describe('row previews', () => {

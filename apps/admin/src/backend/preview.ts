@@ -1,9 +1,3 @@
-/**
- * Row data shown by the API (dead letters, live tail) is cut to a bounded preview: long strings are
- * truncated, long arrays and deep objects summarised, and the whole entry kept under a byte budget,
- * so one TOASTed value cannot make a page huge or slow (and redaction afterwards only sees bounded
- * text). Operators may ask for the full value (`?full=1`). The walk is linear in what it keeps.
- */
 export const PREVIEW_STRING = 512;
 export const PREVIEW_ITEMS = 50;
 export const PREVIEW_DEPTH = 8;
@@ -14,6 +8,12 @@ export interface PreviewResult<T> {
   truncated: boolean;
 }
 
+/**
+ * Row data shown by the API (dead letters, live tail) is cut to a bounded preview: long strings are
+ * truncated, long arrays and deep objects summarised, and the whole entry kept under a byte budget,
+ * so one TOASTed value cannot make a page huge or slow (and redaction afterwards only sees bounded
+ * text). Operators may ask for the full value (`?full=1`). The walk is linear in what it keeps.
+ */
 export function preview<T>(value: T, budget = PREVIEW_BUDGET): PreviewResult<T> {
   let left = budget;
   let truncated = false;

@@ -1,6 +1,6 @@
 import type { LogKeys, RedisClient } from '@distributary/changelog';
 import { redactSecrets } from '@distributary/observability';
-import type { SnapshotJob } from './types';
+import type { SnapshotJob } from '@distributary/admin-contract';
 
 /**
  * Snapshot jobs as the snapshot code records them in the log Redis (keys.initialSnapshot(),

@@ -2,7 +2,7 @@ import type { Pool } from 'pg';
 import type { LogKeys, RedisClient } from '@distributary/changelog';
 import { redactSecrets } from '@distributary/observability';
 import { readSlotExtras } from './slot-lag';
-import type { ConnectorStatus, SourceStatus } from './types';
+import type { ConnectorStatus, SourceStatus } from '@distributary/admin-contract';
 
 /** The replication slot as Postgres reports it, and the connector's lease and status hash. */
 const SLOT_SQL = `

@@ -84,7 +84,7 @@ export async function appendEvents(
 /** A real sink into Redis: HSET <appliedKey> <key> <row>; while `rejecting`, rows flagged `reject`
  *  are rejected (as a sink rejects a value its target refuses, until someone fixes the target). */
 export class RecordingSink implements Sink {
-  readonly kind = 'redis-cache';
+  readonly kind = 'redis';
   readonly tables = ['public.products'];
   rejecting = true;
 

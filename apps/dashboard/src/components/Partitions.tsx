@@ -1,7 +1,7 @@
 import { formatBytes, formatCount } from '../format';
-import type { PartitionStats } from '../types';
+import type { PartitionSummary } from '../types';
 
-export function Partitions({ partitions }: { partitions: PartitionStats[] }) {
+export function Partitions({ partitions }: { partitions: PartitionSummary[] }) {
   return (
     <section className="panel" aria-label="Partitions">
       <h2>Log partitions</h2>
