@@ -1,4 +1,11 @@
-import { canonicalKey, encodeEventWithKey, partitionOfCanonicalKey, type ChangeEvent } from '@distributary/core';
+import {
+  canonicalKey,
+  eventBody,
+  eventJsonField,
+  partitionOfCanonicalKey,
+  type ChangeEvent,
+  type Lsn,
+} from '@distributary/core';
 import type { LogKeys } from './keys';
 import type { TxMarkerInput } from './appender';
 import { PackedArgs } from './packed-args';
@@ -30,6 +37,8 @@ export class AppendBatch {
   /** Packed bytes, the measure of memory held until the append is durable. */
   bytes = 0;
   readonly ops: Record<ChangeEvent['op'], number> = { c: 0, u: 0, d: 0, r: 0, t: 0 };
+  private prefixLsn: Lsn = -1n;
+  private prefix = '';
 
   constructor(
     private readonly keys: LogKeys,
@@ -49,15 +58,30 @@ export class AppendBatch {
    * already has canonicalKey(event.table, event.key) passes it (it is not computed again).
    */
   addEvent(event: ChangeEvent, canonical = canonicalKey(event.table, event.key)): string {
-    const { id, fields } = encodeEventWithKey(event, canonical);
+    // The entry encodeEventWithKey would give (fields k, o, e and j when any, in that order), packed
+    // without building its fields object; the ID's LSN part is shared by a transaction's events.
+    const id = this.lsnPrefix(event.pos.lsn) + event.pos.seq;
+    const body = eventBody(event);
+    const json = eventJsonField(event);
     this.events++;
     this.ops[event.op]++;
     if (event.op === 't') {
-      for (let p = 0; p < this.partitions; p++) this.push(this.keys.partition(p), id, fields);
+      for (let p = 0; p < this.partitions; p++)
+        this.pushEvent(this.keys.partition(p), id, canonical, event.op, body, json);
     } else {
-      this.push(this.keys.partition(partitionOfCanonicalKey(canonical, this.partitions)), id, fields);
+      const stream = this.keys.partition(partitionOfCanonicalKey(canonical, this.partitions));
+      this.pushEvent(stream, id, canonical, event.op, body, json);
     }
     return canonical;
+  }
+
+  /** `<lsn>-` (positionToId's LSN part), computed once per LSN. */
+  private lsnPrefix(lsn: Lsn): string {
+    if (lsn !== this.prefixLsn) {
+      this.prefixLsn = lsn;
+      this.prefix = `${lsn.toString()}-`;
+    }
+    return this.prefix;
   }
 
   addMarker({ commitLsn, marker }: TxMarkerInput): void {
@@ -65,7 +89,36 @@ export class AppendBatch {
     this.push(this.keys.transactions(), id, fields);
   }
 
-  private push(stream: string, id: string, fields: Record<string, string>): void {
+  private pushEvent(
+    stream: string,
+    id: string,
+    canonical: string,
+    op: string,
+    body: string,
+    json: string | undefined,
+  ): void {
+    const call = this.callFor(stream);
+    const args = call.args;
+    const before = args.bytes;
+    args.string(id);
+    args.uint(json === undefined ? 3 : 4);
+    args.string('k');
+    args.string(canonical);
+    args.string('o');
+    args.string(op);
+    args.string('e');
+    args.string(body);
+    if (json !== undefined) {
+      args.string('j');
+      args.string(json);
+    }
+    call.entries++;
+    call.lastId = id;
+    this.bytes += args.bytes - before;
+  }
+
+  /** The stream's current script call, or a new one when it has none or the last is full. */
+  private callFor(stream: string): PackedCall {
     let calls = this.streams.get(stream);
     if (!calls) {
       calls = [];
@@ -76,6 +129,11 @@ export class AppendBatch {
       call = { args: new PackedArgs(this.bufferFor(stream), this.discard), entries: 0, lastId: '' };
       calls.push(call);
     }
+    return call;
+  }
+
+  private push(stream: string, id: string, fields: Record<string, string>): void {
+    const call = this.callFor(stream);
     const args = call.args;
     const before = args.bytes;
     let pairs = 0;

@@ -25,15 +25,26 @@ export function encodeEvent(event: ChangeEvent): EncodedEvent {
 
 /** encodeEvent for a caller that already holds canonicalKey(event.table, event.key) (the connector). */
 export function encodeEventWithKey(event: ChangeEvent, canonical: string): EncodedEvent {
-  const { pos, ...rest } = event;
   const fields: Record<string, string> = {
     k: canonical,
     o: event.op,
-    e: JSON.stringify(rest),
+    e: eventBody(event),
   };
+  const json = eventJsonField(event);
+  if (json !== undefined) fields.j = json;
+  return { id: positionToId(event.pos), fields };
+}
+
+/** Field `e` of an event's entry (see EncodedEvent), for writers that pack the fields themselves. */
+export function eventBody(event: ChangeEvent): string {
+  const { pos: _pos, ...rest } = event;
+  return JSON.stringify(rest);
+}
+
+/** Field `j` of an event's entry, or undefined when the entry has none (see EncodedEvent). */
+export function eventJsonField(event: ChangeEvent): string | undefined {
   const json = jsonColumns(event);
-  if (json) fields.j = JSON.stringify(json);
-  return { id: positionToId(pos), fields };
+  return json ? JSON.stringify(json) : undefined;
 }
 
 export function decodeEvent(id: string, fields: Record<string, string>): ChangeEvent {
