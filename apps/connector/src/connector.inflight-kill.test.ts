@@ -1,11 +1,11 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compareIds } from '@distributary/core';
 import { LogKeys, connectRedis, toLogEntry, type RedisClient } from '@distributary/changelog';
-import { deleteNamespace, redisUrl, uniqueName, waitFor } from '@distributary/testkit';
+import { ConnectorProcesses, deleteNamespace, redisUrl, uniqueName, waitFor } from '@distributary/testkit';
 import { createPrivateSource, type PrivateSource } from './testing/private-source';
 
 /**
@@ -17,7 +17,6 @@ import { createPrivateSource, type PrivateSource } from './testing/private-sourc
  * cluster of this file's own (private-source.ts: slot creation on the shared server waits for every
  * other suite's open transactions).
  */
-const ROOT = resolve(__dirname, '../../..');
 const PARTITIONS = 4;
 const TRANSACTIONS = 30;
 const ROWS = 200;
@@ -26,7 +25,7 @@ const TOTAL = TRANSACTIONS * ROWS;
 let db: PrivateSource;
 let redis: RedisClient;
 let workdir: string;
-const children = new Set<ChildProcess>();
+const connectors = new ConnectorProcesses();
 
 beforeAll(async () => {
   db = await createPrivateSource('inflight');
@@ -36,22 +35,11 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const child of children) child.kill('SIGKILL');
+  connectors.killAll();
   redis?.disconnect();
   await db?.destroy();
   rmSync(workdir, { recursive: true, force: true });
 });
-
-function startConnector(configFile: string): ChildProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'apps/connector/src/main.ts', '--config', configFile], {
-    cwd: ROOT,
-    env: { ...process.env, DISTRIBUTARY_LOG_LEVEL: 'warn' },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  children.add(child);
-  child.on('exit', () => children.delete(child));
-  return child;
-}
 
 function exited(child: ChildProcess): Promise<number | null> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(child.exitCode);
@@ -86,7 +74,7 @@ describe('connector process, pipelined appends', () => {
     );
     try {
       // First start creates slot and publication; then the backlog is written while nobody reads it.
-      let child = startConnector(configFile);
+      let child = connectors.start(configFile);
       await waitFor(
         'the slot',
         async () =>
@@ -101,7 +89,7 @@ describe('connector process, pipelined appends', () => {
         );
 
       for (const share of [0.2, 0.45, 0.7]) {
-        child = startConnector(configFile);
+        child = connectors.start(configFile);
         await waitFor('the drain to pass its mark', async () => (await logLength(keys)) >= share * TOTAL, {
           timeoutMs: 120_000,
           intervalMs: 5,
@@ -109,7 +97,7 @@ describe('connector process, pipelined appends', () => {
         child.kill('SIGKILL');
         await exited(child);
       }
-      child = startConnector(configFile);
+      child = connectors.start(configFile);
       await waitFor('the whole backlog in the log', async () => (await logLength(keys)) >= TOTAL, {
         timeoutMs: 120_000,
       });

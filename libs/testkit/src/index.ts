@@ -6,3 +6,4 @@ export * from './tcp-proxy';
 export * from './namespace';
 export * from './ports';
 export * from './ghost-standby';
+export * from './connector-processes';

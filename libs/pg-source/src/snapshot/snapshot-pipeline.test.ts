@@ -1,14 +1,20 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { canonicalKey, parseLsn, type ChangeEvent } from '@distributary/core';
 import { configSchema } from '@distributary/config';
 import { LogKeys, connectRedis, readConnectorState, toLogEntry, type RedisClient } from '@distributary/changelog';
 import { silentLogger } from '@distributary/observability';
 import { Connector, SnapshotRequests, requestSnapshot } from '@distributary/pg-source';
-import { createTestDatabase, redisUrl, uniqueName, waitFor, type TestDatabase } from '@distributary/testkit';
+import {
+  ConnectorProcesses,
+  createTestDatabase,
+  redisUrl,
+  uniqueName,
+  waitFor,
+  type TestDatabase,
+} from '@distributary/testkit';
 
 /**
  * Snapshots inside the real pipeline: Postgres → connector → log. After a concurrent random workload
@@ -16,12 +22,11 @@ import { createTestDatabase, redisUrl, uniqueName, waitFor, type TestDatabase } 
  * the initial snapshot at the slot's consistent point, and an incremental snapshot (watermarks) while
  * streaming, including a kill -9 of the connector in the middle of it.
  */
-const ROOT = resolve(__dirname, '../../../..');
 const PARTITIONS = 4;
 let db: TestDatabase;
 let redis: RedisClient;
 let workdir: string;
-const children = new Set<ChildProcess>();
+const connectors = new ConnectorProcesses();
 
 function config(namespace: string, slot: string, snapshot: 'initial' | 'never') {
   return {
@@ -105,7 +110,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const child of children) child.kill('SIGKILL');
+  connectors.killAll();
   redis?.disconnect();
   await db?.drop();
   rmSync(workdir, { recursive: true, force: true });
@@ -147,16 +152,7 @@ describe('snapshots in the pipeline', () => {
     const slot = uniqueName('slot');
     const file = join(workdir, `${namespace}.yaml`);
     writeFileSync(file, JSON.stringify(config(namespace, slot, 'never')));
-    const start = () => {
-      const child = spawn(process.execPath, ['--import', 'tsx', 'apps/connector/src/main.ts', '--config', file], {
-        cwd: ROOT,
-        env: { ...process.env, DISTRIBUTARY_LOG_LEVEL: 'warn' },
-        stdio: ['ignore', 'ignore', 'inherit'],
-      });
-      children.add(child);
-      child.on('exit', () => children.delete(child));
-      return child;
-    };
+    const start = () => connectors.start(file);
     const keys = new LogKeys(namespace);
     const active = async () =>
       (await db.sql<{ active: boolean }>(`SELECT active FROM pg_replication_slots WHERE slot_name = $1`, [slot]))[0]
