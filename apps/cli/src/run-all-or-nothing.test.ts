@@ -1,13 +1,13 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectRedis } from '@distributary/changelog';
 import { createTestDatabase, deleteNamespace, redisUrl, uniqueName, type TestDatabase } from '@distributary/testkit';
-import { repoRoot } from './test-support/run-cli';
+import { cacheConfigYaml } from './test-support/cache-config';
 import { runInProcess } from './test-support/in-process';
+import { spawnCli } from './test-support/spawn-cli';
 
 const dir = mkdtempSync(join(tmpdir(), 'distributary-run-aon-'));
 const namespace = uniqueName('cli_aon');
@@ -38,36 +38,17 @@ describe('distributary run is all or nothing', () => {
     const file = join(dir, 'run.yaml');
     writeFileSync(
       file,
-      [
-        'source:',
-        `  postgres: { url: "${source.url}", slot: ${namespace} }`,
-        '  tables: [public.items]',
-        'log:',
-        `  redis: { url: "${redisUrl(0)}" }`,
-        `  namespace: ${namespace}`,
-        '  partitions: 2',
-        'sinks:',
-        '  - name: cache',
-        `    redis: { url: "${redisUrl(0)}" }`,
-        '    from: public.items',
-        `    key: "${namespace}:{id}"`,
-        'admin:',
-        `  port: ${port}`,
-        '  host: 127.0.0.1',
-        '  tokens: [{ token: "run-test-operator-token", role: operator }]',
-        '',
-      ].join('\n'),
+      cacheConfigYaml({
+        postgres: `url: "${source.url}", slot: ${namespace}`,
+        redis: redisUrl(0),
+        namespace,
+        admin: { port, token: 'run-test-operator-token' },
+      }),
     );
-    const child = spawn(
-      process.execPath,
-      ['--import', 'tsx', resolve(repoRoot, 'apps/cli/src/main.ts'), 'run', '--config', file],
-      { cwd: repoRoot, env: { ...process.env, DISTRIBUTARY_ADMIN_TOKENS: '' }, stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    let stderr = '';
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const code = await new Promise<number | null>((exited) => child.on('exit', (c) => exited(c)));
+    const run = spawnCli(['run', '--config', file]);
+    const code = await run.exited;
     expect(code).toBe(1);
-    expect(stderr).toContain(
+    expect(run.output().stderr).toContain(
       `the admin role failed to start: listen EADDRINUSE: address already in use 127.0.0.1:${port} (stopped: connector, worker)`,
     );
   });

@@ -1,7 +1,6 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectRedis, type RedisClient } from '@distributary/changelog';
 import {
@@ -14,7 +13,9 @@ import {
   uniqueName,
   waitFor,
 } from '@distributary/testkit';
-import { repoRoot, runCli } from './test-support/run-cli';
+import { cacheConfigYaml } from './test-support/cache-config';
+import { runCli } from './test-support/run-cli';
+import { spawnCli } from './test-support/spawn-cli';
 
 // The whole pipeline — connector, worker and admin in one `distributary run` — with the change log on
 // the local 3-node Redis Cluster (the documented scale-out path), then `status` against the same log.
@@ -48,40 +49,21 @@ describe('distributary run with the log on Redis Cluster', () => {
     const file = join(dir, 'cluster.yaml');
     writeFileSync(
       file,
-      [
-        'source:',
-        `  postgres: { url: "${db.url}", slot: ${namespace}, publication: ${namespace}, snapshot: initial, heartbeat: 1s }`,
-        '  tables: [public.items]',
-        'log:',
-        `  redis: { cluster: [${clusterUrls.map((u) => `"${u}"`).join(', ')}] }`,
-        `  namespace: ${namespace}`,
-        '  partitions: 4',
-        'sinks:',
-        '  - name: cache',
-        `    redis: { url: "${redisUrl(0)}" }`,
-        '    from: public.items',
-        `    key: "${namespace}:{id}"`,
-        'admin:',
-        `  port: ${port}`,
-        '  host: 127.0.0.1',
-        '  tokens: [{ token: "cluster-test-operator-token", role: operator }]',
-        '',
-      ].join('\n'),
+      cacheConfigYaml({
+        postgres: `url: "${db.url}", slot: ${namespace}, publication: ${namespace}, snapshot: initial, heartbeat: 1s`,
+        redis: redisUrl(0),
+        logRedis: `cluster: [${clusterUrls.map((u) => `"${u}"`).join(', ')}]`,
+        namespace,
+        partitions: 4,
+        admin: { port, token: 'cluster-test-operator-token' },
+      }),
     );
     await db.sql(`INSERT INTO items SELECT g, 'before ' || g FROM generate_series(1, 20) g`);
-    const child = spawn(
-      process.execPath,
-      ['--import', 'tsx', resolve(repoRoot, 'apps/cli/src/main.ts'), 'run', '--config', file, '--metrics-port', '0'],
-      { cwd: repoRoot, env: { ...process.env, DISTRIBUTARY_ADMIN_TOKENS: '' }, stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const exited = new Promise<number | null>((resolveExit) => child.on('exit', (code) => resolveExit(code)));
+    const run = spawnCli(['run', '--config', file, '--metrics-port', '0']);
+    const { child, exited } = run;
     try {
       const alive = (): void => {
-        if (child.exitCode !== null) throw new Error(`run exited early (${child.exitCode}): ${stderr}`);
+        if (child.exitCode !== null) throw new Error(`run exited early (${child.exitCode}): ${run.output().stderr}`);
       };
       await waitFor(
         'the snapshot rows in the cache',
@@ -105,11 +87,11 @@ describe('distributary run with the log on Redis Cluster', () => {
       // The roles start in parallel processes: the admin API may come up after the others applied.
       await waitFor('every role up', () => {
         alive();
-        return Promise.resolve(stdout.includes('running; '));
+        return Promise.resolve(run.output().stdout.includes('running; '));
       });
       const health = await fetch(`http://127.0.0.1:${port}/health/live`);
       expect(health.status).toBe(200);
-      expect(stderr).not.toContain('already connecting');
+      expect(run.output().stderr).not.toContain('already connecting');
 
       const status = await runCli(['status', '--json', '--config', file]);
       expect(status.stderr).not.toContain('already connecting');

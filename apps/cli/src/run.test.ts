@@ -1,11 +1,11 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { connectRedis, LogKeys } from '@distributary/changelog';
 import { freePort, pgUrl, redisUrl, uniqueName, waitFor } from '@distributary/testkit';
-import { repoRoot } from './test-support/run-cli';
+import { cacheConfigYaml } from './test-support/cache-config';
+import { spawnCli } from './test-support/spawn-cli';
 
 const dir = mkdtempSync(join(tmpdir(), 'distributary-run-'));
 const namespace = uniqueName('cli_run');
@@ -23,49 +23,30 @@ describe('distributary run', () => {
     const file = join(dir, 'run.yaml');
     writeFileSync(
       file,
-      [
-        'source:',
-        `  postgres: { url: "${pgUrl('postgres')}", slot: ${namespace} }`,
-        '  tables: [public.items]',
-        'log:',
-        `  redis: { url: "${redisUrl(0)}" }`,
-        `  namespace: ${namespace}`,
-        '  partitions: 2',
-        'sinks:',
-        '  - name: cache',
-        `    redis: { url: "${redisUrl(0)}" }`,
-        '    from: public.items',
-        `    key: "${namespace}:{id}"`,
-        'admin:',
-        `  port: ${port}`,
-        '  host: 127.0.0.1',
-        '  tokens: [{ token: "run-test-operator-token", role: operator }]',
-        '',
-      ].join('\n'),
+      cacheConfigYaml({
+        postgres: `url: "${pgUrl('postgres')}", slot: ${namespace}`,
+        redis: redisUrl(0),
+        namespace,
+        admin: { port, token: 'run-test-operator-token' },
+      }),
     );
-    const child = spawn(
-      process.execPath,
-      ['--import', 'tsx', resolve(repoRoot, 'apps/cli/src/main.ts'), 'run', '--only', 'admin', '--config', file],
-      { cwd: repoRoot, env: { ...process.env, DISTRIBUTARY_ADMIN_TOKENS: '' }, stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const exited = new Promise<number | null>((resolveExit) => child.on('exit', (code) => resolveExit(code)));
+    const run = spawnCli(['run', '--only', 'admin', '--config', file]);
+    const { child, exited } = run;
     try {
       await waitFor('the admin API to answer', async () => {
-        if (child.exitCode !== null) throw new Error(`run exited early (${child.exitCode}): ${stderr}`);
+        if (child.exitCode !== null) throw new Error(`run exited early (${child.exitCode}): ${run.output().stderr}`);
         const response = await fetch(`http://127.0.0.1:${port}/health/live`).catch(() => undefined);
         return response?.status === 200;
       });
-      expect(stdout).toContain(`distributary run ${file} (admin)\nsinks:\n  + cache: new sink -> bootstrap\n`);
+      expect(run.output().stdout).toContain(
+        `distributary run ${file} (admin)\nsinks:\n  + cache: new sink -> bootstrap\n`,
+      );
       const unauthorized = await fetch(`http://127.0.0.1:${port}/api/config`);
       expect(unauthorized.status).toBe(401);
     } finally {
       child.kill('SIGTERM');
     }
     expect(await exited).toBe(0);
-    expect(stdout).not.toContain('run-test-operator-token');
+    expect(run.output().stdout).not.toContain('run-test-operator-token');
   });
 });

@@ -14,6 +14,7 @@ import { encodeEvent, type ChangeEvent } from '@distributary/core';
 import { createTestDatabase, redisUrl, uniqueName, type TestDatabase } from '@distributary/testkit';
 import { planSinkChanges, recordSettledSinks } from './config-plan';
 import type { PipelineStatus } from './status/collect-status';
+import { cacheConfigYaml } from './test-support/cache-config';
 import { runInProcess } from './test-support/in-process';
 import { runCli } from './test-support/run-cli';
 
@@ -41,21 +42,13 @@ function writeConfig(key = 'item:{id}'): void {
   logUrl.password = REDIS_SECRET;
   writeFileSync(
     configFile,
-    [
-      'source:',
-      `  postgres: { url: "${url.toString()}", slot: ${slot} }`,
-      '  tables: [public.items]',
-      'log:',
-      `  redis: { url: "${logUrl.toString()}" }`,
-      `  namespace: ${namespace}`,
-      '  partitions: 2',
-      'sinks:',
-      '  - name: cache',
-      `    redis: { url: "${redisUrl(0)}" }`,
-      '    from: public.items',
-      `    key: "${namespace}:${key}"`,
-      '',
-    ].join('\n'),
+    cacheConfigYaml({
+      postgres: `url: "${url.toString()}", slot: ${slot}`,
+      redis: redisUrl(0),
+      logRedis: `url: "${logUrl.toString()}"`,
+      namespace,
+      key: `${namespace}:${key}`,
+    }),
   );
 }
 

@@ -1,7 +1,7 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectRedis, LogKeys } from '@distributary/changelog';
 import {
@@ -13,7 +13,9 @@ import {
   uniqueName,
   waitFor,
 } from '@distributary/testkit';
-import { repoRoot, runCli } from '../test-support/run-cli';
+import { cacheConfigYaml } from '../test-support/cache-config';
+import { runCli } from '../test-support/run-cli';
+import { spawnCli, type SpawnedCli } from '../test-support/spawn-cli';
 import type { ProcessStatus } from './process-status';
 
 const dir = mkdtempSync(join(tmpdir(), 'distributary-run-processes-'));
@@ -46,25 +48,12 @@ beforeAll(async () => {
   file = join(dir, 'run.yaml');
   writeFileSync(
     file,
-    [
-      'source:',
-      `  postgres: { url: "${source.url}", slot: ${namespace}, publication: ${namespace} }`,
-      '  tables: [public.items]',
-      'log:',
-      `  redis: { url: "${redisUrl(0)}" }`,
-      `  namespace: ${namespace}`,
-      '  partitions: 2',
-      'sinks:',
-      '  - name: cache',
-      `    redis: { url: "${redisUrl(0)}" }`,
-      '    from: public.items',
-      `    key: "${namespace}:{id}"`,
-      'admin:',
-      `  port: ${port}`,
-      '  host: 127.0.0.1',
-      '  tokens: [{ token: "run-processes-operator-token", role: operator }]',
-      '',
-    ].join('\n'),
+    cacheConfigYaml({
+      postgres: `url: "${source.url}", slot: ${namespace}, publication: ${namespace}`,
+      redis: redisUrl(0),
+      namespace,
+      admin: { port, token: 'run-processes-operator-token' },
+    }),
   );
 }, 60_000);
 
@@ -75,36 +64,9 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 }, 60_000);
 
-/** `run` started directly, or through the `distributary` launcher (bin/distributary.js) as a user does. */
-function startRun(via: 'main' | 'launcher' = 'main'): {
-  child: ChildProcess;
-  output: () => { stdout: string; stderr: string };
-} {
-  const entry =
-    via === 'main'
-      ? ['--import', 'tsx', resolve(repoRoot, 'apps/cli/src/main.ts')]
-      : [resolve(repoRoot, 'apps/cli/bin/distributary.js')];
-  const child = spawn(process.execPath, [...entry, 'run', '--config', file], {
-    cwd: repoRoot,
-    env: { ...process.env, DISTRIBUTARY_ADMIN_TOKENS: '' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  return { child, output: () => ({ stdout, stderr }) };
-}
-
 /** Starts `run` with every role and waits until all are up; returns the pid of each role's process. */
-async function startedRun(via: 'main' | 'launcher' = 'main'): Promise<{
-  child: ChildProcess;
-  output: () => { stdout: string; stderr: string };
-  pids: Record<string, number>;
-  exited: Promise<number | null>;
-}> {
-  const { child, output } = startRun(via);
-  const exited = new Promise<number | null>((resolveExit) => child.on('exit', (code) => resolveExit(code)));
+async function startedRun(via: 'main' | 'launcher' = 'main'): Promise<SpawnedCli & { pids: Record<string, number> }> {
+  const { child, output, exited } = spawnCli(['run', '--config', file], via);
   await waitFor(
     'every role up',
     async () => {
