@@ -16,7 +16,16 @@ import { Authenticator } from './auth/authenticator';
 import { FailureLimiter } from './auth/failure-limiter';
 import { TokenStore } from './auth/token-store';
 import { AuditLog } from './backend/audit-log';
-import { AdminBackend } from './backend/admin-backend';
+import { CompactionAdmin } from './backend/compaction-admin';
+import { DeadLetterAdmin } from './backend/dead-letter-admin';
+import { AdminHealthChecks } from './backend/health-checks';
+import { LiveTail } from './backend/live-tail';
+import { MetricsHistory } from './backend/metrics-history';
+import { MetricsSampler } from './backend/metrics-sampler';
+import { PipelineConnections } from './backend/pipeline-connections';
+import { PipelineStatus } from './backend/pipeline-status';
+import { SinkControls } from './backend/sink-controls';
+import { SnapshotAdmin } from './backend/snapshot-admin';
 import { VerificationBackend } from './backend/verification';
 
 /** The admin API as a Nest module, built from a validated config (+ optional in-process runtime). */
@@ -43,12 +52,22 @@ export class AdminModule {
         { provide: TokenStore, useValue: tokens },
         { provide: Authenticator, useValue: new Authenticator(tokens, new FailureLimiter(settings.tokenFailures)) },
         AuditLog,
-        AdminBackend,
+        // The pipeline's state, one job each: connections, status, live numbers, health, controls.
+        PipelineConnections,
+        PipelineStatus,
+        MetricsHistory,
+        MetricsSampler,
+        AdminHealthChecks,
+        LiveTail,
+        SinkControls,
+        DeadLetterAdmin,
+        CompactionAdmin,
+        SnapshotAdmin,
         VerificationBackend,
         { provide: APP_GUARD, useClass: AuthGuard },
         { provide: APP_FILTER, useClass: ErrorsFilter },
       ],
-      exports: [AdminBackend, VerificationBackend, ADMIN_SETTINGS, TokenStore, Authenticator, AuditLog],
+      exports: [PipelineStatus, VerificationBackend, ADMIN_SETTINGS, TokenStore, Authenticator, AuditLog],
     };
   }
 }

@@ -1,7 +1,8 @@
 export { AdminModule } from './admin.module';
 export { startAdmin, type RunningAdmin } from './start-admin';
 export { resolveAdminSettings, type AdminOptions, type AdminSettings } from './admin-settings';
-export { AdminBackend, replayPosition } from './backend/admin-backend';
+export { PipelineStatus } from './backend/pipeline-status';
+export { replayPosition } from './backend/replay-position';
 export type * from './backend/runtime';
 export type * from '@distributary/admin-contract';
 export { TokenStore, parseTokenList, type AdminToken } from './auth/token-store';

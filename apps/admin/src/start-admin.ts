@@ -13,13 +13,13 @@ import { AdminModule } from './admin.module';
 import { Authenticator } from './auth/authenticator';
 import { TOKEN_COOKIE } from './auth/request-token';
 import { harden } from './http/harden';
-import { AdminBackend } from './backend/admin-backend';
+import { PipelineStatus } from './backend/pipeline-status';
 
 export interface RunningAdmin {
   app: NestExpressApplication;
   port: number;
   url: string;
-  backend: AdminBackend;
+  status: PipelineStatus;
   close(): Promise<void>;
 }
 
@@ -80,5 +80,5 @@ export async function startAdmin(config: DistributaryConfig, options: AdminOptio
   const local = host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '::1' : host;
   const url = `http://${local.includes(':') ? `[${local}]` : local}:${port}`;
   logger.info({ url }, 'admin API listening');
-  return { app, port, url, backend: app.get(AdminBackend), close: () => app.close() };
+  return { app, port, url, status: app.get(PipelineStatus), close: () => app.close() };
 }

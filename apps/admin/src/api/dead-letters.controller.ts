@@ -24,7 +24,7 @@ import {
   ApiTags,
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
-import { AdminBackend } from '../backend/admin-backend';
+import { DeadLetterAdmin } from '../backend/dead-letter-admin';
 import { idsBody, parseBody } from './body';
 import { queryFlag, queryInt, queryText, sinkName, streamId } from './params';
 import { deadLetterPageSchema, errorSchema, idsBodySchema } from './schemas';
@@ -37,7 +37,7 @@ const sinkParam = { name: 'name', type: String, description: 'sink name' };
 @ApiNotFoundResponse({ description: 'no such sink', schema: errorSchema })
 @Controller('api/sinks/:name/dlq')
 export class DeadLettersController {
-  constructor(@Inject(AdminBackend) private readonly backend: AdminBackend) {}
+  constructor(@Inject(DeadLetterAdmin) private readonly deadLetters: DeadLetterAdmin) {}
 
   @Get()
   @ApiOperation({ summary: 'Browse the dead letters of a sink, oldest first, paged' })
@@ -63,7 +63,7 @@ export class DeadLettersController {
     const whole = queryFlag(full, 'full');
     if (whole && request.adminRole !== 'operator')
       throw new ForbiddenException('full=1 (whole row values) needs an operator token; viewers get previews');
-    return this.backend.deadLetters(sinkName(name), {
+    return this.deadLetters.list(sinkName(name), {
       after: cursor ? streamId(cursor, 'after') : undefined,
       limit: queryInt(limit, 'limit', 50, 1, 500),
       full: whole,
@@ -84,7 +84,7 @@ export class DeadLettersController {
   @ApiForbiddenResponse({ description: 'viewer token', schema: errorSchema })
   @ApiServiceUnavailableResponse({ description: 'no connector picked the re-sync snapshot up', schema: errorSchema })
   replay(@Param('name') name: string, @Body() body: unknown): Promise<unknown> {
-    return this.backend.replayDeadLetters(sinkName(name), parseBody(idsBody, body).ids);
+    return this.deadLetters.replay(sinkName(name), parseBody(idsBody, body).ids);
   }
 
   @Post('drop')
@@ -95,7 +95,7 @@ export class DeadLettersController {
   @ApiOkResponse({ schema: { type: 'object', properties: { dropped: { type: 'number' } } } })
   @ApiForbiddenResponse({ description: 'viewer token', schema: errorSchema })
   drop(@Param('name') name: string, @Body() body: unknown): Promise<unknown> {
-    return this.backend.dropDeadLetters(sinkName(name), parseBody(idsBody, body).ids);
+    return this.deadLetters.drop(sinkName(name), parseBody(idsBody, body).ids);
   }
 
   @Delete(':id')
@@ -105,6 +105,6 @@ export class DeadLettersController {
   @ApiOkResponse({ schema: { type: 'object', properties: { dropped: { type: 'number' } } } })
   @ApiForbiddenResponse({ description: 'viewer token', schema: errorSchema })
   dropOne(@Param('name') name: string, @Param('id') id: string): Promise<unknown> {
-    return this.backend.dropDeadLetters(sinkName(name), [streamId(id, 'id')]);
+    return this.deadLetters.drop(sinkName(name), [streamId(id, 'id')]);
   }
 }

@@ -8,7 +8,8 @@ import {
   ApiCookieAuth,
 } from '@nestjs/swagger';
 import { map, type Observable } from 'rxjs';
-import { AdminBackend } from '../backend/admin-backend';
+import { LiveTail } from '../backend/live-tail';
+import { MetricsHistory } from '../backend/metrics-history';
 import { queryFlag, queryInt } from './params';
 import { errorSchema } from './schemas';
 
@@ -22,13 +23,16 @@ export const MAX_TAIL_SAMPLE = 50;
 @ApiUnauthorizedResponse({ description: 'missing or unknown token', schema: errorSchema })
 @Controller('api/events')
 export class EventsController {
-  constructor(@Inject(AdminBackend) private readonly backend: AdminBackend) {}
+  constructor(
+    @Inject(MetricsHistory) private readonly history: MetricsHistory,
+    @Inject(LiveTail) private readonly live: LiveTail,
+  ) {}
 
   @Sse('metrics')
   @ApiOperation({ summary: 'Live numbers every second (text/event-stream of metrics samples)' })
   @ApiOkResponse({ description: 'event-stream; each data is a metrics sample', content: { 'text/event-stream': {} } })
   metrics(): Observable<MessageEvent> {
-    return this.backend.metricsStream().pipe(map((sample) => ({ type: 'sample', data: sample })));
+    return this.history.stream().pipe(map((sample) => ({ type: 'sample', data: sample })));
   }
 
   @Sse('tail')
@@ -48,6 +52,6 @@ export class EventsController {
     const whole = queryFlag(full, 'full');
     if (whole && request.adminRole !== 'operator')
       throw new ForbiddenException('full=1 (whole values) needs an operator token; viewers get previews');
-    return this.backend.tail(size, whole).pipe(map((batch) => ({ type: 'tail', data: batch })));
+    return this.live.tail(size, whole).pipe(map((batch) => ({ type: 'tail', data: batch })));
   }
 }

@@ -4,7 +4,7 @@ import type { ServerResponse } from 'node:http';
 import { health, metricsContentType, metricsText } from '@distributary/observability';
 import { Public } from '../auth/public.decorator';
 import { isUnavailable } from './unavailable';
-import { AdminBackend } from '../backend/admin-backend';
+import { AdminHealthChecks } from '../backend/health-checks';
 
 /** Public, unauthenticated: liveness, readiness (real dependencies: log Redis, source Postgres) and
  *  the Prometheus registry. */
@@ -12,8 +12,8 @@ import { AdminBackend } from '../backend/admin-backend';
 @Public()
 @Controller()
 export class HealthController {
-  // Injected so that the backend (which registers the readiness checks) exists before the first probe.
-  constructor(@Inject(AdminBackend) private readonly backend: AdminBackend) {}
+  // Injected so that the readiness checks are registered before the first probe.
+  constructor(@Inject(AdminHealthChecks) private readonly checks: AdminHealthChecks) {}
 
   @Get('health/live')
   live(): { status: 'ok' } {

@@ -10,7 +10,8 @@ import {
   ApiTags,
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
-import { AdminBackend } from '../backend/admin-backend';
+import { CompactionAdmin } from '../backend/compaction-admin';
+import { SnapshotAdmin } from '../backend/snapshot-admin';
 import { parseBody, snapshotStartBody } from './body';
 import { snapshotId } from './params';
 import { compactionSchema, errorSchema, snapshotsSchema, snapshotStartSchema } from './schemas';
@@ -25,13 +26,13 @@ const notImplemented = { description: 'not available in this build', schema: err
 @ApiNotImplementedResponse(notImplemented)
 @Controller('api/compaction')
 export class CompactionController {
-  constructor(@Inject(AdminBackend) private readonly backend: AdminBackend) {}
+  constructor(@Inject(CompactionAdmin) private readonly compaction: CompactionAdmin) {}
 
   @Get()
   @ApiOperation({ summary: 'Compaction statistics: last runs, entries and bytes reclaimed' })
   @ApiOkResponse({ schema: compactionSchema })
   stats(): Promise<unknown> {
-    return this.backend.compactionStatus();
+    return this.compaction.state();
   }
 
   @Post('run')
@@ -40,7 +41,7 @@ export class CompactionController {
   @ApiForbiddenResponse(forbidden)
   @ApiOkResponse({ schema: { type: 'object' } })
   run(): Promise<unknown> {
-    return this.backend.runCompaction();
+    return this.compaction.run();
   }
 }
 
@@ -52,13 +53,13 @@ const jobParam = { name: 'id', type: String, description: 'snapshot job id' };
 @ApiNotImplementedResponse(notImplemented)
 @Controller('api/snapshots')
 export class SnapshotsController {
-  constructor(@Inject(AdminBackend) private readonly backend: AdminBackend) {}
+  constructor(@Inject(SnapshotAdmin) private readonly snapshots: SnapshotAdmin) {}
 
   @Get()
   @ApiOperation({ summary: 'Snapshot jobs and their progress' })
   @ApiOkResponse({ schema: snapshotsSchema })
   list(): Promise<unknown> {
-    return this.backend.snapshots();
+    return this.snapshots.list();
   }
 
   @Post()
@@ -68,7 +69,7 @@ export class SnapshotsController {
   @ApiForbiddenResponse(forbidden)
   start(@Body() body: unknown): Promise<unknown> {
     const request = parseBody(snapshotStartBody, body);
-    return this.backend.startSnapshot(request.tables, request.where);
+    return this.snapshots.start(request.tables, request.where);
   }
 
   @Post(':id/pause')
@@ -77,7 +78,7 @@ export class SnapshotsController {
   @ApiParam(jobParam)
   @ApiForbiddenResponse(forbidden)
   pause(@Param('id') id: string): Promise<unknown> {
-    return this.backend.pauseSnapshot(snapshotId(id));
+    return this.snapshots.pause(snapshotId(id));
   }
 
   @Post(':id/resume')
@@ -86,7 +87,7 @@ export class SnapshotsController {
   @ApiParam(jobParam)
   @ApiForbiddenResponse(forbidden)
   resume(@Param('id') id: string): Promise<unknown> {
-    return this.backend.resumeSnapshot(snapshotId(id));
+    return this.snapshots.resume(snapshotId(id));
   }
 
   @Post(':id/cancel')
@@ -95,6 +96,6 @@ export class SnapshotsController {
   @ApiParam(jobParam)
   @ApiForbiddenResponse(forbidden)
   cancel(@Param('id') id: string): Promise<unknown> {
-    return this.backend.cancelSnapshot(snapshotId(id));
+    return this.snapshots.cancel(snapshotId(id));
   }
 }

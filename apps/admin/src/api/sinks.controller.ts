@@ -12,7 +12,8 @@ import {
   ApiTags,
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
-import { AdminBackend } from '../backend/admin-backend';
+import { PipelineStatus } from '../backend/pipeline-status';
+import { SinkControls } from '../backend/sink-controls';
 import { VerificationBackend } from '../backend/verification';
 import { parseBody, replayBody } from './body';
 import { queryInt, queryText, sinkName } from './params';
@@ -28,7 +29,8 @@ const notImplemented = { description: 'no sink worker runs in this admin process
 @Controller('api/sinks')
 export class SinksController {
   constructor(
-    @Inject(AdminBackend) private readonly backend: AdminBackend,
+    @Inject(PipelineStatus) private readonly status: PipelineStatus,
+    @Inject(SinkControls) private readonly controls: SinkControls,
     @Inject(VerificationBackend) private readonly verification: VerificationBackend,
   ) {}
 
@@ -36,7 +38,7 @@ export class SinksController {
   @ApiOperation({ summary: 'Every sink: lag (entries, bytes, seconds), throughput, errors, DLQ size, paused' })
   @ApiOkResponse({ schema: sinksSchema })
   list(): Promise<unknown> {
-    return this.backend.sinks();
+    return this.status.sinks();
   }
 
   @Get(':name')
@@ -44,7 +46,7 @@ export class SinksController {
   @ApiParam(sinkParam)
   @ApiOkResponse({ schema: sinkSchema })
   one(@Param('name') name: string): Promise<unknown> {
-    return this.backend.sink(sinkName(name));
+    return this.status.sink(sinkName(name));
   }
 
   @Get(':name/wait')
@@ -76,7 +78,7 @@ export class SinksController {
   @ApiForbiddenResponse({ description: 'viewer token', schema: errorSchema })
   @ApiNotImplementedResponse(notImplemented)
   pause(@Param('name') name: string): Promise<unknown> {
-    return this.backend.pauseSink(sinkName(name));
+    return this.controls.pause(sinkName(name));
   }
 
   @Post(':name/resume')
@@ -86,7 +88,7 @@ export class SinksController {
   @ApiForbiddenResponse({ description: 'viewer token', schema: errorSchema })
   @ApiNotImplementedResponse(notImplemented)
   resume(@Param('name') name: string): Promise<unknown> {
-    return this.backend.resumeSink(sinkName(name));
+    return this.controls.resume(sinkName(name));
   }
 
   @Post(':name/replay')
@@ -97,6 +99,6 @@ export class SinksController {
   @ApiForbiddenResponse({ description: 'viewer token', schema: errorSchema })
   @ApiNotImplementedResponse(notImplemented)
   replay(@Param('name') name: string, @Body() body: unknown): Promise<unknown> {
-    return this.backend.replaySink(sinkName(name), parseBody(replayBody, body).from);
+    return this.controls.replay(sinkName(name), parseBody(replayBody, body).from);
   }
 }

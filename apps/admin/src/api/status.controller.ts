@@ -1,7 +1,8 @@
 import { Controller, Get, Inject, Req } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
 import type { Overview } from '@distributary/admin-contract';
-import { AdminBackend } from '../backend/admin-backend';
+import { MetricsHistory } from '../backend/metrics-history';
+import { PipelineStatus } from '../backend/pipeline-status';
 import {
   errorSchema,
   gatewaysSchema,
@@ -18,7 +19,10 @@ import {
 @ApiUnauthorizedResponse({ description: 'missing or unknown token', schema: errorSchema })
 @Controller('api')
 export class StatusController {
-  constructor(@Inject(AdminBackend) private readonly backend: AdminBackend) {}
+  constructor(
+    @Inject(PipelineStatus) private readonly status: PipelineStatus,
+    @Inject(MetricsHistory) private readonly metrics: MetricsHistory,
+  ) {}
 
   @Get('session')
   @ApiOperation({ summary: 'The role the presented token grants' })
@@ -31,15 +35,15 @@ export class StatusController {
   @ApiOperation({ summary: 'Source, log partitions and sinks in one answer (what the dashboard shows)' })
   @ApiOkResponse({ schema: overviewSchema })
   async overview(): Promise<Overview> {
-    const partitions = await this.backend.partitions();
+    const partitions = await this.status.partitions();
     const [source, sinks, workers, gateways] = await Promise.all([
-      this.backend
+      this.status
         .source()
         // The driver's message stays in the log: it may name hosts and users.
         .catch(() => ({ error: 'the source Postgres cannot be reached or refused the status query' })),
-      this.backend.sinks(partitions),
-      this.backend.workers(),
-      this.backend.gateways(),
+      this.status.sinks(partitions),
+      this.status.workers(),
+      this.status.gateways(),
     ]);
     return { source, partitions, sinks, workers, gateways };
   }
@@ -48,41 +52,41 @@ export class StatusController {
   @ApiOperation({ summary: 'Replication slot (confirmed LSN, retained WAL) and connector leader' })
   @ApiOkResponse({ schema: sourceSchema })
   source(): Promise<unknown> {
-    return this.backend.source();
+    return this.status.source();
   }
 
   @Get('workers')
   @ApiOperation({ summary: 'Live sink workers: owned partitions, positions, paused sinks' })
   @ApiOkResponse({ schema: workersSchema })
   workers(): Promise<unknown> {
-    return this.backend.workers();
+    return this.status.workers();
   }
 
   @Get('gateways')
   @ApiOperation({ summary: 'Live subscription gateways: subscribers, deliveries/s, delivery lag p50/p99, drops' })
   @ApiOkResponse({ schema: gatewaysSchema })
   gateways(): Promise<unknown> {
-    return this.backend.gateways();
+    return this.status.gateways();
   }
 
   @Get('log/partitions')
   @ApiOperation({ summary: 'Change-log partitions: length, first/last entry ID, memory' })
   @ApiOkResponse({ schema: partitionsSchema })
   partitions(): Promise<unknown> {
-    return this.backend.partitions();
+    return this.status.partitions();
   }
 
   @Get('config')
   @ApiOperation({ summary: 'The validated configuration, secrets redacted' })
   @ApiOkResponse({ schema: { type: 'object' } })
   config(): unknown {
-    return this.backend.redactedConfig();
+    return this.status.redactedConfig();
   }
 
   @Get('metrics/history')
   @ApiOperation({ summary: 'The last 15 minutes of live samples (one per second)' })
   @ApiOkResponse({ schema: metricsHistorySchema })
   history(): unknown {
-    return this.backend.metricsHistory();
+    return this.metrics.toArray();
   }
 }

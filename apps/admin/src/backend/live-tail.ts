@@ -1,6 +1,8 @@
+import { Inject, Injectable } from '@nestjs/common';
 import { Observable } from 'rxjs';
 import { decodeEvent } from '@distributary/core';
 import type { LogKeys, RedisClient } from '@distributary/changelog';
+import { PipelineConnections } from './pipeline-connections';
 import { preview, PREVIEW_BUDGET } from './preview';
 import type { TailBatch, TailEvent } from '@distributary/admin-contract';
 
@@ -92,4 +94,15 @@ export function liveTail(
       if (timer) clearTimeout(timer);
     };
   });
+}
+
+/** The live tail of this admin's log (the events controller's server-sent stream). */
+@Injectable()
+export class LiveTail {
+  constructor(@Inject(PipelineConnections) private readonly connections: PipelineConnections) {}
+
+  tail(sample: number, full = false): Observable<TailBatch> {
+    const { redis, keys, partitionCount } = this.connections;
+    return liveTail(redis, keys, partitionCount, { sample, full });
+  }
 }
