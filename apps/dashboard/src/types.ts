@@ -1,6 +1,8 @@
 /** The admin API's answers: the types come from its contract (libs/admin-contract), type-only, so none
  *  of its code is bundled. */
 export type {
+  AuditEntry,
+  AuditPage,
   DeadLetter,
   DeadLetterPage,
   GatewayStatus,

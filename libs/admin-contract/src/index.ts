@@ -10,4 +10,5 @@ export * from './jobs';
 export * from './peers';
 export * from './verify';
 export * from './overview';
+export * from './audit';
 export { openApiSchema } from './openapi';

@@ -7,9 +7,10 @@ import {
   ApiTags,
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
-import { AuditLog, type AuditPage } from '../backend/audit-log';
+import type { AuditPage } from '@distributary/admin-contract';
+import { AuditLog } from '../backend/audit-log';
 import { queryInt, queryText, streamId } from './params';
-import { errorSchema } from './schemas';
+import { auditPageSchema, errorSchema } from './schemas';
 
 @ApiTags('audit')
 @ApiBearerAuth()
@@ -24,32 +25,7 @@ export class AuditController {
   })
   @ApiQuery({ name: 'before', type: String, required: false, description: 'id of the last (oldest) entry seen' })
   @ApiQuery({ name: 'limit', type: Number, required: false, description: '1..500, default 50' })
-  @ApiOkResponse({
-    schema: {
-      type: 'object',
-      properties: {
-        enabled: { type: 'boolean' },
-        next: { type: 'string', nullable: true },
-        entries: {
-          type: 'array',
-          items: {
-            type: 'object',
-            properties: {
-              id: { type: 'string' },
-              at: { type: 'string' },
-              who: { type: 'string' },
-              role: { type: 'string' },
-              method: { type: 'string' },
-              path: { type: 'string' },
-              status: { type: 'number' },
-              client: { type: 'string' },
-              body: { type: 'string', nullable: true },
-            },
-          },
-        },
-      },
-    },
-  })
+  @ApiOkResponse({ schema: auditPageSchema })
   list(@Query('before') before?: unknown, @Query('limit') limit?: unknown): Promise<AuditPage> {
     const after = queryText(before, 'before');
     return this.audit.list({

@@ -1,6 +1,7 @@
 import type { SchemaObject } from '@nestjs/swagger/dist/interfaces/open-api-spec.interface';
 import type { z } from 'zod';
 import {
+  auditPageSchema as auditPage,
   compactionStatusSchema,
   deadLetterPageSchema as deadLetterPage,
   errorSchema as errorBody,
@@ -45,3 +46,4 @@ export const idsBodySchema = schema(idsBody);
 export const replayBodySchema = schema(replayBody);
 export const snapshotStartSchema = schema(snapshotStartBody);
 export const errorSchema = schema(errorBody);
+export const auditPageSchema = schema(auditPage);

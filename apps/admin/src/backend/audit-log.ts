@@ -1,7 +1,14 @@
 import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
 import { connectRedis, nothingBeforeStreamId, type RedisClient } from '@distributary/changelog';
+import type { AuditEntry, AuditPage } from '@distributary/admin-contract';
 import { createLogger } from '@distributary/observability';
 import { ADMIN_SETTINGS, type AdminSettings } from '../admin-settings';
+
+const BODY_SUMMARY = 500;
+
+export function auditKey(namespace: string): string {
+  return `{${namespace}:audit}:log`;
+}
 
 /**
  * The audit log: every state-changing request that presented a valid token (who = the token's name
@@ -10,31 +17,6 @@ import { ADMIN_SETTINGS, type AdminSettings } from '../admin-settings';
  * admin.audit.maxEntries kept). Read-only through the API; a failed write is logged, never fails the
  * action it records.
  */
-export interface AuditEntry {
-  id: string;
-  at: string;
-  who: string;
-  role: string;
-  method: string;
-  path: string;
-  status: number;
-  client: string;
-  body: string | null;
-}
-
-export interface AuditPage {
-  enabled: boolean;
-  entries: AuditEntry[];
-  /** Pass as `before` for the next (older) page; null at the end. */
-  next: string | null;
-}
-
-const BODY_SUMMARY = 500;
-
-export function auditKey(namespace: string): string {
-  return `{${namespace}:audit}:log`;
-}
-
 @Injectable()
 export class AuditLog implements OnModuleDestroy {
   private readonly logger = createLogger('admin');

@@ -1,21 +1,5 @@
 import { usePolling } from '../hooks';
-
-/** GET /api/audit: state-changing requests, newest first (read-only; the server writes it). */
-interface AuditEntry {
-  id: string;
-  at: string;
-  who: string;
-  role: string;
-  method: string;
-  path: string;
-  status: number;
-  body: string | null;
-}
-
-interface AuditPage {
-  enabled: boolean;
-  entries: AuditEntry[];
-}
+import type { AuditPage } from '../types';
 
 export function AuditLog() {
   const audit = usePolling<AuditPage>('/api/audit?limit=20', 10000);
