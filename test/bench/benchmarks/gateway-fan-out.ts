@@ -1,11 +1,10 @@
 import { request, type IncomingMessage } from 'node:http';
-import { createServer } from 'node:net';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { Pool } from 'pg';
 import { stringify } from 'yaml';
 import { issueToken, readGatewayStatuses } from '@distributary/gateway';
-import { waitFor } from '@distributary/testkit';
+import { freePort, waitFor } from '@distributary/testkit';
 import { RoleProcess, type RoleName } from '../../harness/role-process';
 import type { BenchResult, Figure } from '../bench-types';
 import type { BenchContext } from '../context';
@@ -75,14 +74,6 @@ class Subscriber {
   close(): void {
     this.response?.destroy();
   }
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as { port: number }).port;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 function cpuSeconds(pid: number): number {
