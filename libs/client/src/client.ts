@@ -7,7 +7,9 @@
  *   const live = createClient<Shop>('http://127.0.0.1:8090', { getToken });
  *   live.subscribe('products-by-category', { category: 3 }, { onChange });
  */
-import { subscribe, subscriptionUrl, type SubscribeOptions, type Subscription } from './subscribe';
+import { subscriptionUrl } from './stream-url';
+import { subscribe } from './subscribe';
+import type { SubscribeOptions, Subscription } from './subscribe-options';
 import type { SubscriptionTypes } from './types';
 
 export type ClientDefaults = Pick<SubscribeOptions, 'backoff' | 'idleTimeoutMs' | 'fetch'> & {

@@ -1,4 +1,6 @@
-export { subscribe, subscriptionUrl, type SubscribeOptions, type Subscription } from './subscribe';
+export { subscribe } from './subscribe';
+export { subscriptionUrl } from './stream-url';
+export type { SubscribeOptions, Subscription } from './subscribe-options';
 export { createClient, type ClientDefaults, type GatewayClient } from './client';
 export { SubscriptionError } from './errors';
 export { keyString } from './row-copy';

@@ -5,7 +5,9 @@
  */
 import { useEffect, useRef, useState } from 'react';
 import type { SubscriptionError } from '../errors';
-import { subscribe, subscriptionUrl, type SubscribeOptions } from '../subscribe';
+import { subscriptionUrl } from '../stream-url';
+import { subscribe } from '../subscribe';
+import type { SubscribeOptions } from '../subscribe-options';
 import type { Row, SubscriptionParams, SubscriptionStatus, SubscriptionTypes } from '../types';
 
 export interface LiveQueryOptions<R extends Row> extends Pick<
