@@ -4,11 +4,12 @@
  * at risk, a re-sync running, a sink behind the source).
  */
 import { execFileSync } from 'node:child_process';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments } from 'yaml';
 import { chartDir, ciValuesDir, findTools, repoRoot } from '../scripts/chart-tools';
+import { registeredMetricNames } from './registered-metrics';
 
 interface Rule {
   alert: string;
@@ -21,22 +22,7 @@ interface RuleFile {
   groups: { name: string; rules: Rule[] }[];
 }
 
-function sourceFiles(dir: string): string[] {
-  return readdirSync(dir).flatMap((name) => {
-    const path = join(dir, name);
-    if (name === 'node_modules' || name === 'dist') return [];
-    if (statSync(path).isDirectory()) return sourceFiles(path);
-    return name.endsWith('.ts') && !name.endsWith('.test.ts') ? [path] : [];
-  });
-}
-
-const registered = new Set(
-  ['apps', 'libs'].flatMap((dir) =>
-    sourceFiles(join(repoRoot, dir)).flatMap((file) =>
-      [...readFileSync(file, 'utf8').matchAll(/['"`](distributary_[a-z0-9_]+)['"`]/g)].map((m) => m[1]),
-    ),
-  ),
-);
+const registered = registeredMetricNames();
 
 const file = parse(readFileSync(join(repoRoot, 'deploy', 'grafana', 'alerts.yaml'), 'utf8')) as RuleFile;
 const rules = file.groups.flatMap((g) => g.rules);

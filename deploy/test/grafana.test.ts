@@ -3,10 +3,11 @@
  * dashboard cannot drift into empty panels), and the dashboard covers what operators need: events/s,
  * append latency, retained WAL, per-sink lag, dead letters and errors.
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { repoRoot } from '../scripts/chart-tools';
+import { registeredMetricNames } from './registered-metrics';
 
 interface Panel {
   type: string;
@@ -26,23 +27,7 @@ const dashboard = JSON.parse(
 ) as Dashboard;
 const queries = dashboard.panels.flatMap((panel) => (panel.targets ?? []).map((t) => t.expr));
 
-function sourceFiles(dir: string): string[] {
-  return readdirSync(dir).flatMap((name) => {
-    const path = join(dir, name);
-    if (name === 'node_modules' || name === 'dist') return [];
-    if (statSync(path).isDirectory()) return sourceFiles(path);
-    return name.endsWith('.ts') && !name.endsWith('.test.ts') ? [path] : [];
-  });
-}
-
-/** Metric names registered in apps/ and libs/ (string literals starting with distributary_). */
-const registered = new Set(
-  ['apps', 'libs'].flatMap((dir) =>
-    sourceFiles(join(repoRoot, dir)).flatMap((file) =>
-      [...readFileSync(file, 'utf8').matchAll(/['"`](distributary_[a-z0-9_]+)['"`]/g)].map((m) => m[1]),
-    ),
-  ),
-);
+const registered = registeredMetricNames();
 
 describe('grafana dashboard', () => {
   it('is a dashboard with a Prometheus data source variable and queries on every graph', () => {
