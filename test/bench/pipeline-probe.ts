@@ -2,7 +2,7 @@
  * A/B probe of the partition task's batch loop alone (`tsx test/bench/pipeline-probe.ts [task module]`):
  * one partition in the real Redis, a sink whose apply takes a fixed round trip (APPLY_MS, as a bulk
  * request to a remote Elasticsearch would), and the PartitionTask of the given module (default: this
- * tree's; pass another tree's apps/sink-worker/src/partition-task.ts to compare). Prints, with the load:
+ * tree's; pass another tree's libs/worker/src/partition-task.ts to compare). Prints, with the load:
  *  - latency append → applied (p50/p95/p99) at a fixed rate, one XADD per event as the connector does;
  *  - the drain rate of a backlog (batches of BATCH events back to back).
  * The sink's round trip is a timer, so the figures move with the loop's own cost, not with the machine's.
@@ -12,7 +12,7 @@ import { encodeEvent, type ApplyResult, type ChangeEvent, type Sink, type SinkBa
 import { LogKeys, acquireLease, connectRedis } from '@distributary/changelog';
 import { silentLogger } from '@distributary/observability';
 import { deleteNamespace, redisUrl, uniqueName, waitFor } from '@distributary/testkit';
-import type { PartitionTask as Task, PartitionTaskOptions } from '../../apps/sink-worker/src/partition-task';
+import type { PartitionTask as Task, PartitionTaskOptions } from '../../libs/worker/src/partition-task';
 import { percentile, round } from './stopwatch';
 
 const APPLY_MS = Number(process.env.APPLY_MS ?? 20);
@@ -58,7 +58,7 @@ const load = async (): Promise<string> =>
     .join(' ');
 
 async function main(): Promise<void> {
-  const modulePath = resolve(process.argv[2] ?? resolve(__dirname, '../../apps/sink-worker/src/partition-task.ts'));
+  const modulePath = resolve(process.argv[2] ?? resolve(__dirname, '../../libs/worker/src/partition-task.ts'));
   const { PartitionTask } = (await import(modulePath)) as {
     PartitionTask: new (options: PartitionTaskOptions) => Task;
   };

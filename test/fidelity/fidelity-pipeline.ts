@@ -20,7 +20,7 @@ import { Connector } from '@distributary/pg-source';
 import { createElasticsearchSink } from '@distributary/sink-elasticsearch';
 import { createMaterializedViewSink } from '@distributary/sink-materialized-view';
 import { createRedisCacheSink, scanKeys } from '@distributary/sink-redis-cache';
-import { SinkRunner, rebuildOnOpen } from '@distributary/sink-worker';
+import { SinkRunner, rebuildOnOpen } from '@distributary/worker';
 import { createTestDatabase, esUrl, redisUrl, uniqueName, waitFor, type TestDatabase } from '@distributary/testkit';
 
 export interface FidelityPipeline {

@@ -1,6 +1,6 @@
 /**
  * Bridge for the harness while the lead has not yet wired a sink kind into
- * apps/sink-worker/src/create-sink.ts: registers the real sink libraries' constructors for the kinds
+ * libs/worker/src/create-sink.ts: registers the real sink libraries' constructors for the kinds
  * that are still missing, and leaves any kind already wired untouched. Nothing here is a stub — the
  * worker then runs the real sinks through its real code path (the `distributary run` CLI).
  */
@@ -14,7 +14,7 @@ import { createLogger } from '@distributary/observability';
 import { createElasticsearchSink } from '@distributary/sink-elasticsearch';
 import { createMaterializedViewSink } from '@distributary/sink-materialized-view';
 import { createRedisCacheSink } from '@distributary/sink-redis-cache';
-import { sinkConstructors } from '@distributary/sink-worker';
+import { sinkConstructors } from '@distributary/worker';
 
 /** The kinds this call wired itself (empty once the lead wired them all). */
 export function wireMissingSinks(sourceUrl: string): string[] {

@@ -10,7 +10,7 @@ import { createTestDatabase, redisUrl, uniqueName, waitFor, type TestDatabase } 
 import type { DistributaryConfig } from '@distributary/config';
 import { silentLogger } from '@distributary/observability';
 import { Connector } from '@distributary/pg-source';
-import { SinkRunner } from '@distributary/sink-worker';
+import { SinkRunner } from '@distributary/worker';
 import { startAdmin, type RunningAdmin } from './index';
 import {
   appendEvents,

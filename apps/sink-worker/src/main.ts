@@ -3,16 +3,15 @@ import { NestFactory } from '@nestjs/core';
 import { Command } from 'commander';
 import { loadConfig, resolveConfigPath } from '@distributary/config';
 import { createLogger, startMetricsServer } from '@distributary/observability';
-import { createSink } from './create-sink';
+import { createSink, sinkWorkerOptionsFromConfig } from '@distributary/worker';
 import { SinkWorkerModule } from './sink-worker.module';
-import { sinkWorkerOptionsFromConfig } from './worker-options';
 
 /** Standalone sink worker: `tsx apps/sink-worker/src/main.ts --config distributary.yaml`. */
 async function main(): Promise<void> {
   const program = new Command('sink-worker')
     .option('--config <file>', 'configuration file (default env DISTRIBUTARY_CONFIG)')
     .option('--metrics-port <port>', 'Prometheus /metrics port', process.env.DISTRIBUTARY_METRICS_PORT ?? '9464')
-    .option('--worker-id <id>', 'worker id (default host-pid-random)')
+    .option('--worker-id <id>', 'worker id (default host:pid:random hex)')
     .parse();
   const options = program.opts<{ config?: string; metricsPort: string; workerId?: string }>();
   const logger = createLogger('sink-worker');

@@ -3,11 +3,11 @@ import { NestFactory } from '@nestjs/core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { LogKeys, MaintenanceJobs, connectRedis, sinkPositions } from '@distributary/changelog';
 import { redisUrl, uniqueName, waitFor } from '@distributary/testkit';
-import { SinkRunner } from './sink-runner';
+import { SinkRunner } from '@distributary/worker';
 import { MAINTENANCE_JOBS, SINK_RUNNER, SinkWorkerModule } from './sink-worker.module';
-import { appendEvents, makeEvent } from './testing/append-events';
+import { appendEvents, makeEvent } from '../../../libs/worker/src/testing/append-events';
 import { deleteNamespace } from '@distributary/testkit';
-import { RecordingSink, appliedRecords } from './testing/recording-sink';
+import { RecordingSink, appliedRecords } from '../../../libs/worker/src/testing/recording-sink';
 
 describe('SinkWorkerModule', () => {
   const namespace = uniqueName('nest');

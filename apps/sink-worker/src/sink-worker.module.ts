@@ -8,8 +8,7 @@ import {
 } from '@nestjs/common';
 import { MaintenanceJobs } from '@distributary/changelog';
 import { createLogger } from '@distributary/observability';
-import { SinkRunner } from './sink-runner';
-import type { SinkWorkerOptions } from './worker-options';
+import { SinkRunner, type SinkWorkerOptions } from '@distributary/worker';
 
 export const SINK_WORKER_OPTIONS = Symbol('SINK_WORKER_OPTIONS');
 export const SINK_RUNNER = Symbol('SINK_RUNNER');

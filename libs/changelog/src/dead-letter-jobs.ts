@@ -55,7 +55,7 @@ export class DeadLetterReplays {
   /**
    * Processes replay requests for the sinks this process runs (others fail with a clear reason).
    * `replay` decides how (the sink worker re-syncs the keys from the source, see
-   * apps/sink-worker/src/dead-letter-resync.ts); by default the events are re-applied.
+   * libs/worker/src/dead-letter-resync.test.ts); by default the events are re-applied.
    */
   startWorker(
     findSink: (name: string) => Sink | undefined,

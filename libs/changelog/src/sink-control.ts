@@ -14,7 +14,7 @@ export async function pausedSinks(redis: RedisClient, keys: LogKeys): Promise<st
   return (await redis.smembers(keys.pausedSinks())).sort();
 }
 
-/** What a worker publishes about itself (apps/sink-worker writes it; CLI and admin read it). */
+/** What a worker publishes about itself (the worker's SinkRunner, libs/worker, writes it; CLI and admin read it). */
 export interface WorkerStatus {
   workerId: string;
   host: string;

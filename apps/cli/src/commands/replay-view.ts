@@ -56,7 +56,7 @@ export async function rebuildViewFromStart(
       const last = stats.lastGeneratedId ?? stats.lastId;
       if (last) positions.set(p, last);
     }
-    const { createSink, logEventsOf } = await import('@distributary/sink-worker');
+    const { createSink, logEventsOf } = await import('@distributary/worker');
     const log = { redis, keys, partitions: config.log.partitions };
     const sink = (await createSink(sinkConfig, {
       sourceUrl: config.source.postgres.url,

@@ -1,7 +1,8 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { createLogger } from '@distributary/observability';
-import { createSink, SinkWorkerModule, sinkWorkerOptionsFromConfig } from '@distributary/sink-worker';
+import { SinkWorkerModule } from '@distributary/sink-worker';
+import { createSink, sinkWorkerOptionsFromConfig } from '@distributary/worker';
 import type { StartRole } from './role';
 
 export const startWorkerRole: StartRole = async (config) => {

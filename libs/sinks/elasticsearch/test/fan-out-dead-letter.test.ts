@@ -65,7 +65,7 @@ beforeAll(async () => {
         owner: 'dlq-test',
         pageSize: 25,
         pollMs: 20,
-        // as the worker does (apps/sink-worker/src/create-sink.ts)
+        // as the worker does (libs/worker/src/create-sink.ts)
         deadLetter: async (event, error) => {
           const partition = partitionFor(event.table, event.key, PARTITIONS);
           await appendDeadLetter(redis, logKeys, SINK, partition, event, error);

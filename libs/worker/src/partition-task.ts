@@ -1,29 +1,3 @@
-/**
- * Consumes one partition of the change log for one sink, under a lease. Per batch: read after the
- * cursor → pass the events of the sink's tables to apply() (others only advance the position) →
- * dead-letter what the sink rejected → commit the batch's last ID with the lease's fencing token.
- * Nothing is lost or skipped: the position is committed only after apply() resolved and the rejected
- * events are in the dead-letter stream. Failures are classified once (classifyError in core): a
- * transient one is retried with backoff forever and nothing further is read meanwhile (backpressure;
- * past a bound the runner reports the partition degraded); a permanent one never holds the
- * partition: the events that cause it are isolated and dead-lettered (apply-isolating.ts).
- * A commit refused by the fence ends the task at once.
- *
- * PIPELINE (one batch ahead, order and fencing unchanged). While batch N is applied, the read of
- * batch N+1 is already waiting on the log (read-ahead), and while N's position is committed, N+1 is
- * applied. A read-ahead that answered with fewer than a batch (the first entries that arrived during
- * the apply) is topped up with one read without waiting when N is done, so at low rates a batch holds
- * what a read after the apply would have (latency), and at high rates no read waits (throughput).
- * What stays as strong as a strictly sequential loop:
- *  - applies run one after another in log order (N+1 starts after N's apply and dead letters are done);
- *  - N+1's position is committed only after N's commit succeeded and after N+1's own apply and dead
- *    letters: the committed position never passes an event that was not applied (kill -9 at any point
- *    re-reads from the last commit; versions make a re-apply a no-op);
- *  - every commit carries the lease's fencing token; a refused commit marks the lease lost, which
- *    abandons the apply in flight and commits nothing more (as a lease lost mid-apply always did);
- *  - stop() (hand-over) drops the read-ahead batch unapplied and waits for the batch being applied and
- *    the commit in flight only; nothing read ahead is ever committed without being applied.
- */
 import {
   FencedError,
   START_ID,
@@ -71,6 +45,32 @@ export interface RetryingInfo {
 
 export type TaskState = 'starting' | 'reading' | 'applying' | 'retrying' | 'paused' | 'stopped';
 
+/**
+ * Consumes one partition of the change log for one sink, under a lease. Per batch: read after the
+ * cursor → pass the events of the sink's tables to apply() (others only advance the position) →
+ * dead-letter what the sink rejected → commit the batch's last ID with the lease's fencing token.
+ * Nothing is lost or skipped: the position is committed only after apply() resolved and the rejected
+ * events are in the dead-letter stream. Failures are classified once (classifyError in core): a
+ * transient one is retried with backoff forever and nothing further is read meanwhile (backpressure;
+ * past a bound the runner reports the partition degraded); a permanent one never holds the
+ * partition: the events that cause it are isolated and dead-lettered (apply-isolating.ts).
+ * A commit refused by the fence ends the task at once.
+ *
+ * PIPELINE (one batch ahead, order and fencing unchanged). While batch N is applied, the read of
+ * batch N+1 is already waiting on the log (read-ahead), and while N's position is committed, N+1 is
+ * applied. A read-ahead that answered with fewer than a batch (the first entries that arrived during
+ * the apply) is topped up with one read without waiting when N is done, so at low rates a batch holds
+ * what a read after the apply would have (latency), and at high rates no read waits (throughput).
+ * What stays as strong as a strictly sequential loop:
+ *  - applies run one after another in log order (N+1 starts after N's apply and dead letters are done);
+ *  - N+1's position is committed only after N's commit succeeded and after N+1's own apply and dead
+ *    letters: the committed position never passes an event that was not applied (kill -9 at any point
+ *    re-reads from the last commit; versions make a re-apply a no-op);
+ *  - every commit carries the lease's fencing token; a refused commit marks the lease lost, which
+ *    abandons the apply in flight and commits nothing more (as a lease lost mid-apply always did);
+ *  - stop() (hand-over) drops the read-ahead batch unapplied and waits for the batch being applied and
+ *    the commit in flight only; nothing read ahead is ever committed without being applied.
+ */
 export class PartitionTask {
   private readonly stopController = new AbortController();
   private readonly lostController = new AbortController();

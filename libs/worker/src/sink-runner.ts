@@ -1,14 +1,6 @@
-/**
- * Runs any number of sinks over the partitions this worker owns. Ownership (leases with fencing
- * tokens, rebalancing among the live workers) comes from @distributary/changelog; each owned
- * (sink, partition) runs as one PartitionTask (read → apply → dead-letter → fenced commit).
- * A (sink, partition) is consumed by at most one task in this process: a re-acquired partition
- * starts only after the previous task for it has ended.
- */
 import { hostname } from 'node:os';
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
-import { randomBytes } from 'node:crypto';
-import { RetryableError, type BackoffOptions, type Sink } from '@distributary/core';
+import { RetryableError, instanceId, type BackoffOptions, type Sink } from '@distributary/core';
 import {
   DeadLetterReplays,
   LogKeys,
@@ -69,6 +61,13 @@ export interface SinkRunnerOptions {
 
 const taskId = (sink: string, partition: number): string => `${sink}#${partition}`;
 
+/**
+ * Runs any number of sinks over the partitions this worker owns. Ownership (leases with fencing
+ * tokens, rebalancing among the live workers) comes from @distributary/changelog; each owned
+ * (sink, partition) runs as one PartitionTask (read → apply → dead-letter → fenced commit).
+ * A (sink, partition) is consumed by at most one task in this process: a re-acquired partition
+ * starts only after the previous task for it has ended.
+ */
 export class SinkRunner {
   readonly workerId: string;
   readonly keys: LogKeys;
@@ -91,7 +90,7 @@ export class SinkRunner {
   private running = false;
 
   constructor(private readonly options: SinkRunnerOptions) {
-    this.workerId = options.workerId ?? `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
+    this.workerId = options.workerId ?? instanceId();
     this.keys = new LogKeys(options.namespace);
     this.logger = options.logger ?? silentLogger;
   }
