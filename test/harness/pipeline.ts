@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { Client } from 'pg';
 import { stringify } from 'yaml';
 import { parseLsn, type Lsn } from '@distributary/core';
-import { connectRedis, LogKeys, readConnectorState, type RedisClient } from '@distributary/changelog';
+import { ChangeLog, connectRedis, LogKeys, type RedisClient } from '@distributary/changelog';
 import { waitForSink } from '@distributary/verify';
 import { deleteNamespace, waitFor } from '@distributary/testkit';
 import { RoleProcess, repoRoot, type RoleName } from './role-process';
@@ -34,6 +34,7 @@ export class Pipeline {
   readonly configFile: string;
   readonly keys: LogKeys;
   readonly redis: RedisClient;
+  readonly log: ChangeLog;
   readonly processes: RoleProcess[] = [];
   private generation = 0;
   private readonly variants: string[] = [];
@@ -45,6 +46,7 @@ export class Pipeline {
     this.keys = new LogKeys(spec.name);
     this.redis = connectRedis(this.logTarget);
     this.redis.on('error', () => undefined); // the chaos run restarts the log Redis; commands retry
+    this.log = new ChangeLog(this.redis, this.keys, spec.partitions);
     writeFileSync(this.configFile, stringify(this.config()));
   }
 
@@ -146,7 +148,7 @@ export class Pipeline {
     await waitFor(
       `the connector to confirm ${lsn}`,
       async () => {
-        const state = await readConnectorState(this.redis, this.keys);
+        const state = await this.log.connector.read();
         return state.confirmedLsn !== undefined && parseLsn(state.confirmedLsn) >= lsn;
       },
       { timeoutMs, intervalMs: 50 },

@@ -1,6 +1,5 @@
 import { compareIds } from '@distributary/core';
-import { partitionStats, sinkPositions, type LogKeys, type RedisClient } from '@distributary/changelog';
-import { fanOutKeys } from '@distributary/sink-elasticsearch';
+import { ChangeLog, type LogKeys, type RedisClient } from '@distributary/changelog';
 
 /** The last entry ID of every non-empty partition: where a drained sink's positions must be. */
 export async function partitionEnds(
@@ -9,8 +8,9 @@ export async function partitionEnds(
   partitions: number,
 ): Promise<Map<number, string>> {
   const ends = new Map<number, string>();
+  const log = new ChangeLog(redis, keys, partitions);
   for (let p = 0; p < partitions; p++) {
-    const stats = await partitionStats(redis, keys, p);
+    const stats = await log.stats.partition(p);
     if (stats.lastId) ends.set(p, stats.lastId);
   }
   return ends;
@@ -25,12 +25,13 @@ export async function sinkAtEnds(
   partitions: number,
   ends: Map<number, string>,
 ): Promise<boolean> {
-  const positions = await sinkPositions(redis, keys, sink, partitions);
+  const log = new ChangeLog(redis, keys, partitions);
+  const positions = await log.positions.ofSink(sink);
   for (const [p, last] of ends) {
     const at = positions.get(p);
     if (!at || compareIds(at, last) < 0) return false;
   }
-  return (await redis.zcard(fanOutKeys(keys.namespace, sink).dirty)) === 0;
+  return (await log.positions.backlog(sink)) === 0;
 }
 
 export async function sinkStarted(
@@ -39,7 +40,7 @@ export async function sinkStarted(
   sink: string,
   partitions: number,
 ): Promise<boolean> {
-  return (await sinkPositions(redis, keys, sink, partitions)).size > 0;
+  return (await new ChangeLog(redis, keys, partitions).positions.ofSink(sink)).size > 0;
 }
 
 export async function logEntries(redis: RedisClient, keys: LogKeys, partitions: number): Promise<number> {

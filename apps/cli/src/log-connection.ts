@@ -1,4 +1,4 @@
-import type { LogKeys, RedisClient } from '@distributary/changelog';
+import type { ChangeLog, LogKeys, RedisClient } from '@distributary/changelog';
 import type { DistributaryConfig } from '@distributary/config';
 
 const CONNECT_TIMEOUT_MS = 5000;
@@ -6,9 +6,9 @@ const CONNECT_TIMEOUT_MS = 5000;
 /** A connection to the log Redis for one-shot commands: fails fast instead of retrying forever. */
 export async function withLogRedis<T>(
   config: DistributaryConfig,
-  fn: (redis: RedisClient, keys: LogKeys) => Promise<T>,
+  fn: (redis: RedisClient, keys: LogKeys, log: ChangeLog) => Promise<T>,
 ): Promise<T> {
-  const { connectRedis, LogKeys } = await import('@distributary/changelog');
+  const { ChangeLog, connectRedis, LogKeys } = await import('@distributary/changelog');
   const redis = connectRedis(config.log.redis, {
     maxRetriesPerRequest: 1,
     connectTimeout: CONNECT_TIMEOUT_MS,
@@ -21,7 +21,8 @@ export async function withLogRedis<T>(
   });
   try {
     await untilReady(redis, CONNECT_TIMEOUT_MS, () => lastError);
-    return await fn(redis, new LogKeys(config.log.namespace));
+    const keys = new LogKeys(config.log.namespace);
+    return await fn(redis, keys, new ChangeLog(redis, keys, config.log.partitions));
   } finally {
     redis.disconnect();
   }
@@ -61,7 +62,7 @@ export function untilReady(redis: RedisClient, timeoutMs: number, lastError: () 
  */
 export async function withLogRedisPatiently<T>(
   config: DistributaryConfig,
-  fn: (redis: RedisClient, keys: LogKeys) => Promise<T>,
+  fn: (redis: RedisClient, keys: LogKeys, log: ChangeLog) => Promise<T>,
   forMs = 120_000,
 ): Promise<T> {
   const { backoffDelay, sleep } = await import('@distributary/core');

@@ -1,4 +1,5 @@
 export * from './keys';
+export * from './change-log';
 export * from './redis-connection';
 // read side, ownership and maintenance
 export * from './stream-entries';

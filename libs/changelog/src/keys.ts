@@ -94,6 +94,20 @@ export class LogKeys {
   snapshots(): string {
     return `${this.tag('snapshots')}:index`;
   }
+  /** Sorted set: a sink's deferred work still owed after its committed positions (scored by version; the
+   *  Elasticsearch sink's pending fan-out passes); empty = none. Shares the hash tag of sinkWorkspace. */
+  sinkBacklog(sink: string): string {
+    return this.sinkWorkspace(sink, 'dirty');
+  }
+  /** A key a sink keeps its own durable state under, in the log's namespace, on the hash tag of its
+   *  backlog (one shard, so its scripts may touch them together), e.g. the fan-out queue's `causes`. */
+  sinkWorkspace(sink: string, name: string): string {
+    return `${this.tag(`fanout:${sink}`)}:${name}`;
+  }
+  /** Stream: the admin API's audit log (who changed what, when). */
+  auditLog(): string {
+    return `${this.tag('audit')}:log`;
+  }
   /** Hash: sink name -> JSON of its last verification result (libs/verify). */
   verifyResults(): string {
     return `${this.tag('verify')}:results`;

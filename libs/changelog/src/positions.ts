@@ -18,6 +18,11 @@ export async function committedPosition(
   return (await redis.hget(keys.positions(partition), sink)) ?? undefined;
 }
 
+/** How much deferred work a sink still owes after its committed positions (0 = none; see LogKeys.sinkBacklog). */
+export function sinkBacklogSize(redis: RedisClient, keys: LogKeys, sink: string): Promise<number> {
+  return redis.zcard(keys.sinkBacklog(sink));
+}
+
 /** A sink's committed positions over all partitions (missing = nothing committed yet). */
 export async function sinkPositions(
   redis: RedisClient,

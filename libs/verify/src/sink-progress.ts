@@ -1,7 +1,6 @@
 import type { Pool } from 'pg';
 import { compareIds, formatLsn, parseLsn, positionToId, type Lsn } from '@distributary/core';
-import { LogKeys, readConnectorState, sinkPositions, type RedisClient } from '@distributary/changelog';
-import { fanOutKeys } from '@distributary/sink-elasticsearch';
+import { ChangeLog, LogKeys, type RedisClient } from '@distributary/changelog';
 
 export interface SinkProgress {
   sink: string;
@@ -32,12 +31,13 @@ export async function sinkProgress(
   lsn: Lsn,
   options: ProgressOptions = {},
 ): Promise<SinkProgress> {
-  const state = await readConnectorState(redis, keys);
+  const log = new ChangeLog(redis, keys, partitions);
+  const state = await log.connector.read();
   const published = state.confirmedLsn ? parseLsn(state.confirmedLsn) : 0n;
   // The status hash is refreshed every connector.statusEvery; the slot itself knows sooner.
   const fromSlot = (await options.sourceConfirmed?.()) ?? 0n;
   const confirmed = fromSlot > published ? fromSlot : published;
-  const positions = await sinkPositions(redis, keys, sink, partitions);
+  const positions = await log.positions.ofSink(sink);
   const initial = await redis.hgetall(keys.initialSnapshot());
   const snapshotLsn = initial.lsn ? BigInt(initial.lsn) : undefined;
   const coveredBySnapshot = snapshotLsn !== undefined && snapshotLsn >= lsn;
@@ -56,7 +56,7 @@ export async function sinkProgress(
   behind.sort((a, b) => a.partition - b.partition);
   // a joined Elasticsearch sink re-indexes the roots of a changed lookup row in a background pass; any
   // pending pass counts (one marked at a newer version may stand for older changes too: coalesced)
-  const fanOutPending = await redis.zcard(fanOutKeys(keys.namespace, sink).dirty);
+  const fanOutPending = await log.positions.backlog(sink);
   return {
     sink,
     lsn: formatLsn(lsn),

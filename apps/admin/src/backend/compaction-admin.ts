@@ -1,7 +1,7 @@
 import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
 import { Queue } from 'bullmq';
 import type { CompactionStatus } from '@distributary/admin-contract';
-import { MAINTENANCE_QUEUE, maintainLog, type LogMaintenanceReport } from '@distributary/changelog';
+import { MAINTENANCE_QUEUE, type LogMaintenanceReport } from '@distributary/changelog';
 import { createLogger } from '@distributary/observability';
 import { PipelineConnections } from './pipeline-connections';
 import { PipelineStatus } from './pipeline-status';
@@ -36,12 +36,9 @@ export class CompactionAdmin implements OnModuleDestroy {
 
   /** Runs the configured retention now (never past a sink's committed position). */
   async run(): Promise<LogMaintenanceReport> {
-    const { redis, keys, partitionCount, config } = this.connections;
+    const { log, config } = this.connections;
     const { mode, tombstones, minLag, maxAge } = config.log.retention;
-    const report = await maintainLog(
-      redis,
-      keys,
-      partitionCount,
+    const report = await log.compaction.maintain(
       { mode, tombstones, minLag, maxAge },
       { sinks: config.sinks.map((s) => s.name), logger: this.logger },
     );

@@ -1,6 +1,5 @@
 import { Inject, Injectable, ServiceUnavailableException } from '@nestjs/common';
 import type { DeadLetterPage } from '@distributary/admin-contract';
-import { dropDeadLetters } from '@distributary/changelog';
 import { resyncDeadLetters } from '@distributary/pg-source';
 import { listDeadLetters } from './dead-letter-view';
 import { PipelineConnections } from './pipeline-connections';
@@ -16,12 +15,12 @@ export class DeadLetterAdmin {
 
   async list(sink: string, options: { after?: string; limit: number; full?: boolean }): Promise<DeadLetterPage> {
     await this.status.requireSink(sink);
-    return listDeadLetters(this.connections.redis, this.connections.keys, sink, options);
+    return listDeadLetters(this.connections.log, sink, options);
   }
 
   async drop(sink: string, ids?: string[]): Promise<{ dropped: number }> {
     await this.status.requireSink(sink);
-    return { dropped: await dropDeadLetters(this.connections.redis, this.connections.keys, sink, ids ?? 'all') };
+    return { dropped: await this.connections.log.deadLetters.drop(sink, ids ?? 'all') };
   }
 
   /**

@@ -1,5 +1,5 @@
 import { decodeEvent } from '@distributary/core';
-import { deadLetterCount, deadLetterEntries, type LogKeys, type RedisClient } from '@distributary/changelog';
+import type { ChangeLog } from '@distributary/changelog';
 import { redactSecrets } from '@distributary/observability';
 import { preview } from './preview';
 import type { DeadLetter, DeadLetterPage } from '@distributary/admin-contract';
@@ -86,14 +86,13 @@ function cut(text: string | null): string | null {
  * fields parsed, and the usual ones (event, error, time, partition) lifted out.
  */
 export async function listDeadLetters(
-  redis: RedisClient,
-  keys: LogKeys,
+  log: ChangeLog,
   sink: string,
   options: { after?: string; limit: number; full?: boolean },
 ): Promise<DeadLetterPage> {
   const [total, page] = await Promise.all([
-    deadLetterCount(redis, keys, sink),
-    deadLetterEntries(redis, keys, sink, { after: options.after, limit: options.limit }),
+    log.deadLetters.count(sink),
+    log.deadLetters.entries(sink, { after: options.after, limit: options.limit }),
   ]);
   return {
     sink,

@@ -1,19 +1,15 @@
 import { compareIds, decodeEvent, idToPosition } from '@distributary/core';
-import { countAfter, LAG_COUNT_CAP, partitionStats, type LogKeys, type RedisClient } from '@distributary/changelog';
+import { countAfter, LAG_COUNT_CAP, type ChangeLog, type LogKeys, type RedisClient } from '@distributary/changelog';
 import type { PartitionSummary, SinkPartitionLag } from '@distributary/admin-contract';
 
 /** One partition as the admin API shows it: the change log's stats (libs/changelog stats.ts) with the
  *  stream key and nulls where the stream has no entry (or does not exist). */
-export async function readPartitionStats(
-  redis: RedisClient,
-  keys: LogKeys,
-  partition: number,
-): Promise<PartitionSummary> {
-  const stats = await partitionStats(redis, keys, partition);
+export async function readPartitionStats(log: ChangeLog, partition: number): Promise<PartitionSummary> {
+  const stats = await log.stats.partition(partition);
   const exists = stats.lastGeneratedId !== undefined;
   return {
     partition,
-    key: keys.partition(partition),
+    key: log.keys.partition(partition),
     length: stats.length,
     firstId: stats.firstId ?? null,
     lastId: stats.lastId ?? null,

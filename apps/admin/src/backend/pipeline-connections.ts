@@ -1,6 +1,6 @@
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { Pool } from 'pg';
-import { connectRedis, LogKeys, type RedisClient } from '@distributary/changelog';
+import { ChangeLog, connectRedis, LogKeys, type RedisClient } from '@distributary/changelog';
 import type { DistributaryConfig } from '@distributary/config';
 import { createLogger } from '@distributary/observability';
 import { ADMIN_SETTINGS, type AdminSettings } from '../admin-settings';
@@ -15,6 +15,8 @@ export class PipelineConnections implements OnApplicationShutdown {
   readonly keys: LogKeys;
   readonly partitionCount: number;
   readonly redis: RedisClient;
+  /** The change log through its front door (same client and keys as above). */
+  readonly log: ChangeLog;
   readonly pool: Pool;
   private readonly logger = createLogger('admin');
 
@@ -24,6 +26,7 @@ export class PipelineConnections implements OnApplicationShutdown {
     this.partitionCount = cfg.log.partitions;
     this.redis = connectRedis(cfg.log.redis, { maxRetriesPerRequest: 2, lazyConnect: false });
     this.redis.on('error', (error: Error) => this.logger.debug({ err: error }, 'log redis connection error'));
+    this.log = new ChangeLog(this.redis, this.keys, this.partitionCount);
     this.pool = new Pool({ connectionString: cfg.source.postgres.url, max: 3, connectionTimeoutMillis: 3000 });
     this.pool.on('error', (error) => this.logger.debug({ err: error }, 'source postgres pool error'));
   }

@@ -1,5 +1,5 @@
 import { Inject, Injectable, NotFoundException } from '@nestjs/common';
-import { pausedSinks, readWorkerStatuses, deadLetterCount, type WorkerStatus } from '@distributary/changelog';
+import type { WorkerStatus } from '@distributary/changelog';
 import { redactConfig, sinkKind } from '@distributary/config';
 import { readGatewayStatuses, type GatewayStatus } from '@distributary/gateway';
 import { readFanOutStatus } from '@distributary/sink-elasticsearch';
@@ -25,8 +25,8 @@ export class PipelineStatus {
   }
 
   partitions(): Promise<PartitionSummary[]> {
-    const { redis, keys, partitionCount } = this.connections;
-    return Promise.all(Array.from({ length: partitionCount }, (_, n) => readPartitionStats(redis, keys, n)));
+    const { log, partitionCount } = this.connections;
+    return Promise.all(Array.from({ length: partitionCount }, (_, n) => readPartitionStats(log, n)));
   }
 
   async sinkNames(): Promise<string[]> {
@@ -45,7 +45,7 @@ export class PipelineStatus {
     const stats = partitions ?? (await this.partitions());
     const [names, paused, workers] = await Promise.all([
       this.sinkNames(),
-      pausedSinks(this.connections.redis, this.connections.keys),
+      this.connections.log.sinks.paused(),
       this.workers(),
     ]);
     const states = await Promise.all(names.map((name) => this.sinkState(name, stats, paused, workers)));
@@ -56,7 +56,7 @@ export class PipelineStatus {
     await this.requireSink(name);
     const [stats, paused, workers] = await Promise.all([
       this.partitions(),
-      pausedSinks(this.connections.redis, this.connections.keys),
+      this.connections.log.sinks.paused(),
       this.workers(),
     ]);
     const state = await this.sinkState(name, stats, paused, workers);
@@ -64,7 +64,7 @@ export class PipelineStatus {
   }
 
   workers(): Promise<WorkerStatus[]> {
-    return readWorkerStatuses(this.connections.redis, this.connections.keys);
+    return this.connections.log.sinks.workerStatuses();
   }
 
   /** Live subscription gateways (their published status; none when the gateway role does not run). */
@@ -82,11 +82,11 @@ export class PipelineStatus {
     paused: string[],
     workers: WorkerStatus[],
   ): Promise<SinkState> {
-    const { redis, keys, config } = this.connections;
+    const { redis, keys, log, config } = this.connections;
     const now = Date.now();
     const [lags, dlqSize] = await Promise.all([
       Promise.all(stats.map((p) => readSinkPartitionLag(redis, keys, p, name, now))),
-      deadLetterCount(redis, keys, name),
+      log.deadLetters.count(name),
     ]);
     const configured = config.sinks.find((s) => s.name === name);
     const kind = configured ? sinkKind(configured) : 'unknown';

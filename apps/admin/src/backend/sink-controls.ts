@@ -1,5 +1,4 @@
 import { BadRequestException, Inject, Injectable } from '@nestjs/common';
-import { pauseSink, replaySinkFrom, resumeSink } from '@distributary/changelog';
 import { PipelineConnections } from './pipeline-connections';
 import { PipelineStatus } from './pipeline-status';
 import { replayPosition } from './replay-position';
@@ -15,13 +14,13 @@ export class SinkControls {
 
   async pause(name: string): Promise<{ sink: string; paused: boolean }> {
     await this.status.requireSink(name);
-    await pauseSink(this.connections.redis, this.connections.keys, name);
+    await this.connections.log.sinks.pause(name);
     return { sink: name, paused: true };
   }
 
   async resume(name: string): Promise<{ sink: string; paused: boolean }> {
     await this.status.requireSink(name);
-    await resumeSink(this.connections.redis, this.connections.keys, name);
+    await this.connections.log.sinks.resume(name);
     return { sink: name, paused: false };
   }
 
@@ -29,7 +28,7 @@ export class SinkControls {
   async replay(name: string, from: string): Promise<{ sink: string; position: string }> {
     await this.status.requireSink(name);
     const position = replayPosition(from);
-    const { redis, keys, partitionCount, config } = this.connections;
+    const { log, config } = this.connections;
     const configured = config.sinks.find((s) => s.name === name);
     if (configured && 'view' in configured)
       // A view stores its own positions and cumulative state: resetting log positions would change nothing.
@@ -37,7 +36,7 @@ export class SinkControls {
         `sink ${name} is a materialized view: its state is cumulative, so a position reset changes nothing; ` +
           `\`distributary replay ${name} --from start\` rebuilds it from the compacted log`,
       );
-    await replaySinkFrom(redis, keys, name, partitionCount, position);
+    await log.positions.replay(name, position);
     return { sink: name, position: position ?? 'start' };
   }
 }

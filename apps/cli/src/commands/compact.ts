@@ -20,13 +20,13 @@ export function compactCommand(): Command {
     )
     .action(async (options: ConfigOptions & { partition?: string[]; force?: boolean; json?: boolean }) => {
       const { config } = loadConfigFrom(options);
-      const { maintainLog } = await import('@distributary/changelog');
       const partitions = parsePartitions(options.partition, config.log.partitions) ?? config.log.partitions;
-      const report = await withLogRedis(config, (redis, keys) =>
-        maintainLog(redis, keys, partitions, config.log.retention, {
-          sinks: config.sinks.map((s) => s.name),
-          force: options.force,
-        }),
+      const report = await withLogRedis(config, (_redis, _keys, log) =>
+        log.compaction.maintain(
+          config.log.retention,
+          { sinks: config.sinks.map((s) => s.name), force: options.force },
+          partitions,
+        ),
       );
       if (options.json) {
         process.stdout.write(`${toJson(report)}\n`);

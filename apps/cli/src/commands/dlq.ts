@@ -29,9 +29,8 @@ function listCommand(): Command {
       const limit = Number(options.limit);
       if (!Number.isInteger(limit) || limit < 1)
         throw new ExitError(EXIT_FAILURE, `--limit ${options.limit}: expected a positive number`);
-      const { listDeadLetters } = await import('@distributary/changelog');
-      const page = await withLogRedis(config, (redis, keys) =>
-        listDeadLetters(redis, keys, sinkName, { after: options.after, limit }),
+      const page = await withLogRedis(config, (_redis, _keys, log) =>
+        log.deadLetters.list(sinkName, { after: options.after, limit }),
       );
       if (options.json) {
         process.stdout.write(`${toJson(redactSecrets(page))}\n`);
@@ -91,9 +90,8 @@ function dropCommand(): Command {
       const { config } = loadConfigFrom(options);
       findSink(config, sinkName);
       if (!options.all && ids.length === 0) throw new ExitError(EXIT_FAILURE, 'give dead-letter IDs, or --all');
-      const { dropDeadLetters } = await import('@distributary/changelog');
-      const dropped = await withLogRedis(config, (redis, keys) =>
-        dropDeadLetters(redis, keys, sinkName, options.all ? 'all' : ids),
+      const dropped = await withLogRedis(config, (_redis, _keys, log) =>
+        log.deadLetters.drop(sinkName, options.all ? 'all' : ids),
       );
       process.stdout.write(`dropped ${dropped} dead letter(s) of ${sinkName}\n`);
     });

@@ -1,14 +1,6 @@
 import type { DistributaryConfig, MaterializedViewSinkConfig } from '@distributary/config';
 import type { ChangeEvent, Sink } from '@distributary/core';
-import {
-  partitionStats,
-  pauseSink,
-  pausedSinks,
-  readWorkerStatuses,
-  resumeSink,
-  type LogKeys,
-  type RedisClient,
-} from '@distributary/changelog';
+import { ChangeLog, type LogKeys, type RedisClient } from '@distributary/changelog';
 import { createLogger } from '@distributary/observability';
 import { ExitError, EXIT_FAILURE } from '../exit-codes';
 
@@ -46,13 +38,14 @@ export async function rebuildViewFromStart(
   waitMs = 60_000,
 ): Promise<string> {
   const name = sinkConfig.name;
-  const wasPaused = (await pausedSinks(redis, keys)).includes(name);
-  if (!wasPaused) await pauseSink(redis, keys, name);
+  const changeLog = new ChangeLog(redis, keys, config.log.partitions);
+  const wasPaused = (await changeLog.sinks.paused()).includes(name);
+  if (!wasPaused) await changeLog.sinks.pause(name);
   try {
-    await untilNoWorkerApplies(redis, keys, name, waitMs);
+    await untilNoWorkerApplies(changeLog, name, waitMs);
     const positions = new Map<number, string>();
     for (let p = 0; p < config.log.partitions; p++) {
-      const stats = await partitionStats(redis, keys, p);
+      const stats = await changeLog.stats.partition(p);
       const last = stats.lastGeneratedId ?? stats.lastId;
       if (last) positions.set(p, last);
     }
@@ -71,15 +64,15 @@ export async function rebuildViewFromStart(
       await sink.close();
     }
   } finally {
-    if (!wasPaused) await resumeSink(redis, keys, name);
+    if (!wasPaused) await changeLog.sinks.resume(name);
   }
 }
 
 /** Waits until no worker has a batch of the sink in flight (every owned partition reports paused). */
-async function untilNoWorkerApplies(redis: RedisClient, keys: LogKeys, sink: string, waitMs: number): Promise<void> {
+async function untilNoWorkerApplies(changeLog: ChangeLog, sink: string, waitMs: number): Promise<void> {
   const deadline = Date.now() + waitMs;
   for (;;) {
-    const busy = (await readWorkerStatuses(redis, keys))
+    const busy = (await changeLog.sinks.workerStatuses())
       .flatMap((w) => w.owned)
       .filter((o) => o.sink === sink && o.state !== 'paused' && o.state !== 'stopped');
     if (busy.length === 0) return;

@@ -36,9 +36,8 @@ export function replayCommand(): Command {
       const partitions =
         parsePartitions(options.partition, config.log.partitions) ??
         Array.from({ length: config.log.partitions }, (_, p) => p);
-      const { resetPosition } = await import('@distributary/changelog');
-      await withLogRedis(config, async (redis, keys) => {
-        for (const p of partitions) await resetPosition(redis, keys, sinkName, p, from);
+      await withLogRedis(config, async (_redis, _keys, log) => {
+        for (const p of partitions) await log.positions.reset(sinkName, p, from);
       });
       process.stdout.write(
         `sink ${sinkName}: positions reset to ${from ?? 'the start'} in ${partitions.length} partition(s); workers replay from there\n`,

@@ -1,13 +1,8 @@
 /** Everything `distributary status` shows, read from the log Redis (keys.ts layout) and Postgres. */
 import { Queue } from 'bullmq';
 import {
-  deadLetterCount,
-  logStats,
   MAINTENANCE_QUEUE,
-  pausedSinks,
-  readConnectorState,
-  readWorkerStatuses,
-  sinkLags,
+  type ChangeLog,
   type ConnectorState,
   type LogKeys,
   type PartitionStats,
@@ -68,7 +63,7 @@ export interface PipelineStatus {
 export async function collectStatus(config: DistributaryConfig): Promise<PipelineStatus> {
   const [slot, fromLog] = await Promise.all([
     readSlotStatus(config),
-    withLogRedis(config, (redis, keys) => readLogStatus(config, redis, keys)),
+    withLogRedis(config, (redis, keys, log) => readLogStatus(config, redis, keys, log)),
   ]);
   const { throughTs, ...logStatus } = fromLog;
   const status: PipelineStatus = { source: { ...slot, url: redactUrl(config.source.postgres.url) }, ...logStatus };
@@ -96,18 +91,18 @@ async function readLogStatus(
   config: DistributaryConfig,
   redis: RedisClient,
   keys: LogKeys,
+  log: ChangeLog,
 ): Promise<Omit<PipelineStatus, 'source'> & { throughTs?: string }> {
-  const n = config.log.partitions;
-  const paused = new Set(await pausedSinks(redis, keys));
+  const paused = new Set(await log.sinks.paused());
   const sinks: SinkStatus[] = [];
   for (const sink of config.sinks) {
-    const partitions = await sinkLags(redis, keys, sink.name, n);
+    const partitions = await log.stats.sinkLags(sink.name);
     const kind = sinkKind(sink);
     sinks.push({
       name: sink.name,
       kind,
       paused: paused.has(sink.name),
-      deadLetters: await deadLetterCount(redis, keys, sink.name),
+      deadLetters: await log.deadLetters.count(sink.name),
       lag: {
         entries: partitions.reduce((sum, p) => sum + p.entries, 0),
         capped: partitions.some((p) => p.capped),
@@ -122,10 +117,10 @@ async function readLogStatus(
   return {
     resync: health.resync,
     throughTs: health.throughTs,
-    connector: await readConnectorState(redis, keys),
-    log: { namespace: config.log.namespace, partitions: await logStats(redis, keys, n) },
+    connector: await log.connector.read(),
+    log: { namespace: config.log.namespace, partitions: await log.stats.all() },
     sinks,
-    workers: await readWorkerStatuses(redis, keys),
+    workers: await log.sinks.workerStatuses(),
     processes: await readProcessStatuses(redis, keys),
     jobs: [await readJobs(redis, keys)],
     snapshots: await new SnapshotRequests(redis, keys).list(10),

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { decodeEvent, encodeEvent, type ChangeEvent, type Row } from '@distributary/core';
-import type { RedisClient } from '@distributary/changelog';
+import { LogKeys, type RedisClient } from '@distributary/changelog';
 
 /** Roots to re-index: every root row whose `columns` equal `tuple` (e.g. every product of category 3). */
 export interface FanOutCondition {
@@ -62,14 +62,14 @@ export function fanOutKeys(
   namespace: string,
   sink: string,
 ): { dirty: string; causes: string; passes: string; lock: string; state: string } {
-  const tag = `{${namespace}:fanout:${sink}}`;
+  const keys = new LogKeys(namespace);
   return {
-    dirty: `${tag}:dirty`,
-    causes: `${tag}:causes`,
-    passes: `${tag}:passes`,
-    lock: `${tag}:lock`,
+    dirty: keys.sinkBacklog(sink),
+    causes: keys.sinkWorkspace(sink, 'causes'),
+    passes: keys.sinkWorkspace(sink, 'passes'),
+    lock: keys.sinkWorkspace(sink, 'lock'),
     // hash: member + since (the running pass; set by the lock holder), roots (re-indexed, ever)
-    state: `${tag}:state`,
+    state: keys.sinkWorkspace(sink, 'state'),
   };
 }
 
