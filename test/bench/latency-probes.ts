@@ -10,6 +10,7 @@
  *              every POLL_MS: the probes never add load that grows with the latency they measure)
  */
 import type { LogKeys, RedisClient } from '@distributary/changelog';
+import type { ConnectionObserver } from '@distributary/testkit';
 
 export const POLL_MS = 5;
 
@@ -74,7 +75,7 @@ export class ProbeTracker {
   }
 
   /** The proxy's view of the worker's bulk requests: the probe IDs in a request and when it was answered. */
-  bulkObserver(): { request(chunk: Buffer, at: number): void; response(at: number): void } {
+  bulkObserver(): ConnectionObserver {
     let open: number[] | undefined;
     let tail = '';
     const marker = '"_id":"';

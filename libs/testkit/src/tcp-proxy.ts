@@ -2,7 +2,10 @@ import net from 'node:net';
 
 /**
  * A real TCP proxy in front of a real service, so a test can make the service unreachable for a while
- * (every connection reset, new ones refused) without stopping the shared server other tests use.
+ * (every connection reset, new ones refused) without stopping the shared server other tests use. With
+ * `replyDelayMs` it delays every reply chunk (order kept: equal delays fire in order), so a service on
+ * this machine answers like one a network round trip away; with `observe` it shows each connection's
+ * traffic (the benchmarks use both).
  */
 export interface TcpProxy {
   port: number;
@@ -13,7 +16,25 @@ export interface TcpProxy {
   close(): Promise<void>;
 }
 
-export async function startTcpProxy(targetPort: number, targetHost = '127.0.0.1'): Promise<TcpProxy> {
+/** Sees one proxied connection's traffic: request bytes as they leave, replies as they arrive. */
+export interface ConnectionObserver {
+  request(chunk: Buffer, at: number): void;
+  response(at: number): void;
+}
+
+export interface TcpProxyOptions {
+  /** Delay every reply chunk by this many milliseconds (default 0). */
+  replyDelayMs?: number;
+  /** Called once per proxied connection for an observer of its traffic. */
+  observe?: () => ConnectionObserver;
+}
+
+export async function startTcpProxy(
+  targetPort: number,
+  targetHost = '127.0.0.1',
+  options: TcpProxyOptions = {},
+): Promise<TcpProxy> {
+  const delayMs = options.replyDelayMs ?? 0;
   let down = false;
   const sockets = new Set<net.Socket>();
   const server = net.createServer((client) => {
@@ -27,9 +48,11 @@ export async function startTcpProxy(targetPort: number, targetHost = '127.0.0.1'
       sockets.delete(upstream);
     };
     client.on('error', drop).on('close', drop);
-    upstream.on('error', drop).on('close', drop);
-    client.pipe(upstream);
-    upstream.pipe(client);
+    upstream.on('error', drop).on('close', () => (delayMs > 0 ? setTimeout(drop, delayMs) : drop()));
+    if (delayMs <= 0 && !options.observe) {
+      client.pipe(upstream);
+      upstream.pipe(client);
+    } else relayObserved(client, upstream, delayMs, options.observe?.());
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as net.AddressInfo).port;
@@ -50,4 +73,26 @@ export async function startTcpProxy(targetPort: number, targetHost = '127.0.0.1'
         server.close(() => resolve());
       }),
   };
+}
+
+function relayObserved(
+  client: net.Socket,
+  upstream: net.Socket,
+  delayMs: number,
+  observer: ConnectionObserver | undefined,
+): void {
+  client.on('data', (chunk: Buffer) => {
+    observer?.request(chunk, performance.now());
+    upstream.write(chunk);
+  });
+  upstream.on('data', (chunk: Buffer) => {
+    observer?.response(performance.now());
+    if (delayMs <= 0) {
+      client.write(chunk);
+      return;
+    }
+    setTimeout(() => {
+      if (!client.destroyed) client.write(chunk);
+    }, delayMs);
+  });
 }

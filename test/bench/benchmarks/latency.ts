@@ -1,8 +1,7 @@
 import { Pool } from 'pg';
-import { uniqueName, waitFor } from '@distributary/testkit';
+import { startTcpProxy, uniqueName, waitFor } from '@distributary/testkit';
 import type { BenchResult, Figure } from '../bench-types';
 import { type BenchContext } from '../context';
-import { startLatencyProxy } from '../latency-proxy';
 import { POLL_MS, ProbeTracker, latencies, stageDurations } from '../latency-probes';
 import { DOCS_TABLE } from '../source-table';
 import { percentile, round } from '../stopwatch';
@@ -39,8 +38,8 @@ export async function commitToReadable(ctx: BenchContext): Promise<BenchResult> 
   let probeIds = new Set<number>();
   const docsUrl = `${ctx.esUrl}/${index}`;
   const tracker = new ProbeTracker((id) => probeIds.has(id), docsUrl);
-  const proxy = await startLatencyProxy(esPort, 0, () => tracker.bulkObserver());
-  const sink = { name: 'lat', elasticsearch: { url: proxy.url, index }, from: DOCS_TABLE };
+  const proxy = await startTcpProxy(esPort, '127.0.0.1', { observe: () => tracker.bulkObserver() });
+  const sink = { name: 'lat', elasticsearch: { url: proxy.url('http'), index }, from: DOCS_TABLE };
   const { db, pipeline } = await ctx.newPipeline('bench_lat', { sinks: [sink], esIndex: index });
   const connector = pipeline.start('connector');
   await pipeline.waitForSlot(connector);

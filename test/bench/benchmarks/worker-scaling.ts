@@ -1,10 +1,9 @@
 import { leaseHolder } from '@distributary/changelog';
-import { uniqueName, waitFor } from '@distributary/testkit';
+import { startTcpProxy, uniqueName, waitFor } from '@distributary/testkit';
 import { sinkAtEnds, sinkStarted } from '../../harness/sink-progress';
 import type { BenchResult, Figure } from '../bench-types';
 import type { BenchContext, FilledLog } from '../context';
 import { indexingOps, joinedEsSink } from '../joined-table';
-import { startLatencyProxy } from '../latency-proxy';
 import { perSecond, round, seconds } from '../stopwatch';
 
 const LATENCY_MS = 20;
@@ -135,7 +134,7 @@ async function scalingRun(log: FilledLog, esUrl: string, proxyUrl: string, worke
 export async function workerScaling(ctx: BenchContext): Promise<BenchResult> {
   const size = ctx.preset.name === 'quick' ? QUICK_SIZE : FULL_SIZE;
   const log = await ctx.joinedLogOf(size.transactions, size.rowsPerTransaction);
-  const proxy = await startLatencyProxy(Number(new URL(ctx.esUrl).port), LATENCY_MS);
+  const proxy = await startTcpProxy(Number(new URL(ctx.esUrl).port), '127.0.0.1', { replyDelayMs: LATENCY_MS });
   const figures: Figure[] = [];
   const notes: string[] = [];
   const errors: string[] = [];
@@ -144,7 +143,7 @@ export async function workerScaling(ctx: BenchContext): Promise<BenchResult> {
   try {
     for (const workers of ctx.preset.workerCounts) {
       const loadBefore = await loadAverage();
-      const m = await scalingRun(log, ctx.esUrl, proxy.url, workers);
+      const m = await scalingRun(log, ctx.esUrl, proxy.url('http'), workers);
       const drainRate = perSecond(log.documents, m.drain);
       const steadyRate = m.steady === undefined ? undefined : perSecond(m.steadyOps, m.steady);
       drainRates.push(drainRate);
