@@ -1,10 +1,8 @@
 /**
  * The gateway role: an HTTP server of its own (not the admin API) that streams live subscriptions
- * as Server-Sent Events. `GET /v1/subscriptions/<name>?<params>` with a valet-key token
- * (`Authorization: Bearer …` or `?token=`, since EventSource cannot set headers) and optionally
- * `Last-Event-ID` (header or `?lastEventId=`). 404 unknown subscription, 400 bad parameters or
- * position, 401 missing/malformed/forged/expired token, 403 a token for another subscription or
- * other parameter values. `/health/live`, `/health/ready` (the log tail runs).
+ * as Server-Sent Events. `GET /v1/subscriptions/<name>?<params>` with a valet-key token and
+ * optionally `Last-Event-ID`, checked by subscription-request.ts (400, 401, 403); 404 unknown
+ * subscription. `/health/live`, `/health/ready` (the log tail runs).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -24,12 +22,11 @@ import {
 } from './gateway-status';
 import { LogTail } from './log-tail';
 import { LsnWatch } from './lsn-watch';
-import { parseLsnParam, parseResumeId, PositionVectorError, type ResumePoint } from './positions';
 import { rowComparator } from './row-order';
 import { SseStream } from './sse-stream';
 import { Subscriber } from './subscriber';
-import { CompiledSubscription, ParamsError } from './subscription-filter';
-import { TokenError, verifyToken } from './tokens';
+import { CompiledSubscription } from './subscription-filter';
+import { admit, type AdmittedRequest } from './subscription-request';
 
 export interface GatewayOptions {
   gateway: GatewayConfig;
@@ -48,7 +45,6 @@ export interface GatewayOptions {
   topNSpare?: number;
 }
 
-const RESERVED = new Set(['token', 'lastEventId', 'after']);
 const PREFIX = '/v1/subscriptions/';
 
 export class Gateway {
@@ -166,42 +162,13 @@ export class Gateway {
     if (req.method !== 'GET') return reply(res, 405, { error: 'method not allowed' });
     const subscription = this.subscriptions.get(url.pathname.slice(PREFIX.length));
     if (!subscription) return reply(res, 404, { error: 'unknown subscription' });
-    let params;
-    let resumeAt: ResumePoint | undefined;
-    let after: bigint | undefined;
-    try {
-      params = subscription.parseParams(url.searchParams, RESERVED);
-      const lastEventId = headerValue(req, 'last-event-id') ?? url.searchParams.get('lastEventId') ?? undefined;
-      if (lastEventId) resumeAt = parseResumeId(lastEventId, this.options.partitions);
-      const afterText = url.searchParams.get('after');
-      if (afterText !== null) after = parseLsnParam(afterText);
-    } catch (error) {
-      if (error instanceof ParamsError || error instanceof PositionVectorError)
-        return reply(res, 400, { error: error.message });
-      throw error;
-    }
-    const token = bearer(req) ?? url.searchParams.get('token') ?? '';
-    let expiresAt: number;
-    try {
-      ({ exp: expiresAt } = await verifyToken(token, this.options.gateway.keys, {
-        subscription: subscription.name,
-        params,
-      }));
-    } catch (error) {
-      if (error instanceof TokenError) return reply(res, error.status, { error: error.message });
-      throw error;
-    }
-    this.stream(res, subscription, params, expiresAt, resumeAt, after);
+    const request = await admit(req, url, subscription, this.options.gateway.keys, this.options.partitions);
+    if ('error' in request) return reply(res, request.status, { error: request.error });
+    this.stream(res, subscription, request);
   }
 
-  private stream(
-    res: ServerResponse,
-    subscription: CompiledSubscription,
-    params: Record<string, string>,
-    expiresAt: number,
-    resumeAt: ResumePoint | undefined,
-    after: bigint | undefined,
-  ): void {
+  private stream(res: ServerResponse, subscription: CompiledSubscription, request: AdmittedRequest): void {
+    const { params, expiresAt, resumeAt, after } = request;
     const stream = new SseStream(res);
     stream.open();
     const subscriber = new Subscriber(
@@ -245,17 +212,6 @@ export class Gateway {
     this.timers.add(timer);
     return timer;
   }
-}
-
-function headerValue(req: IncomingMessage, name: string): string | undefined {
-  const value = req.headers[name];
-  return Array.isArray(value) ? value[0] : value;
-}
-
-function bearer(req: IncomingMessage): string | undefined {
-  const header = headerValue(req, 'authorization');
-  if (!header || !header.toLowerCase().startsWith('bearer ')) return undefined;
-  return header.slice(7).trim();
 }
 
 function reply(res: ServerResponse, status: number, body: unknown): void {
