@@ -1,7 +1,4 @@
-/**
- * Browser connectivity, where there is one (`navigator.onLine` and the window's online/offline
- * events); in Node the network is taken as always there.
- */
+/** The window of a browser (where `navigator.onLine` and online/offline events exist). */
 interface OnlineTarget {
   addEventListener(type: 'online' | 'offline', listener: () => void): void;
   removeEventListener(type: 'online' | 'offline', listener: () => void): void;
@@ -14,13 +11,14 @@ function browserTarget(): OnlineTarget | undefined {
   return scope as unknown as OnlineTarget;
 }
 
+/** The browser says it is offline (`navigator.onLine`); in Node the network is taken as always there. */
 export function isOffline(): boolean {
   return (
     browserTarget() !== undefined && (globalThis as { navigator?: { onLine?: boolean } }).navigator?.onLine === false
   );
 }
 
-/** Calls `handler` on every change of connectivity; returns the unsubscribe. */
+/** Calls `handler` on every change of a browser's connectivity (none in Node); returns the unsubscribe. */
 export function watchConnectivity(handler: (online: boolean) => void): () => void {
   const target = browserTarget();
   if (!target) return () => undefined;

@@ -1,6 +1,7 @@
-/** The shapes a subscription streams (docs/gateway.md). Rows and keys are exactJson: int8/numeric as strings. */
-
-/** A row as the gateway sends it: the subscription's projected columns. */
+/**
+ * A row as the gateway sends it (docs/gateway.md): the subscription's projected columns. Rows and
+ * keys are exactJson: int8/numeric as strings.
+ */
 export type Row = Record<string, unknown>;
 /** A row's primary key columns and values. */
 export type RowKey = Record<string, unknown>;

@@ -1,12 +1,3 @@
-/**
- * Which source transactions a PostgreSQL snapshot sees, from `pg_current_snapshot()::text`
- * (`xmin:xmax:xip,…`, 64-bit xid8 values). A transaction is visible when it committed before the
- * snapshot: xid < xmin, or xid < xmax and not in the in-progress list. Change events carry the
- * 32-bit xid pgoutput sends; it is widened to 64 bits as the xid8 nearest to xmax (modulo 2^32,
- * within ±2^31), which is exact for every transaction that committed within 2^31 xids of the
- * snapshot — any event the gateway compares with it.
- */
-
 const TWO_32 = 1n << 32n;
 const TWO_31 = 1n << 31n;
 
@@ -27,6 +18,7 @@ function xid8(text: string): bigint {
   return BigInt(text);
 }
 
+/** A snapshot from `pg_current_snapshot()::text` and the WAL position read with it. */
 export function parseSnapshot(text: string, lsn: bigint): SourceSnapshot {
   const parts = text.split(':');
   if (parts.length !== 3) throw new Error(`not a pg_snapshot: ${text}`);
@@ -42,6 +34,14 @@ export function widenXid(xid: number, snapshot: SourceSnapshot): bigint {
   return full;
 }
 
+/**
+ * Whether a snapshot (parseSnapshot: `pg_current_snapshot()::text`, `xmin:xmax:xip,…`, 64-bit
+ * xid8 values) sees a source transaction. A transaction is visible when it committed before the
+ * snapshot: xid < xmin, or xid < xmax and not in the in-progress list. Change events carry the
+ * 32-bit xid pgoutput sends; it is widened to 64 bits as the xid8 nearest to xmax (modulo 2^32,
+ * within ±2^31), which is exact for every transaction that committed within 2^31 xids of the
+ * snapshot — any event the gateway compares with it.
+ */
 export function xidVisible(xid: number, snapshot: SourceSnapshot): boolean {
   const full = widenXid(xid, snapshot);
   if (full < snapshot.xmin) return true;
