@@ -1,20 +1,12 @@
 import { Controller, Get, Inject, Query } from '@nestjs/common';
-import {
-  ApiBearerAuth,
-  ApiOkResponse,
-  ApiOperation,
-  ApiQuery,
-  ApiTags,
-  ApiUnauthorizedResponse,
-} from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiQuery } from '@nestjs/swagger';
 import type { AuditPage } from '@distributary/admin-contract';
 import { AuditLog } from '../backend/audit-log';
 import { queryInt, queryText, streamId } from './params';
-import { auditPageSchema, errorSchema } from './schemas';
+import { GuardedRoutes } from './api-docs';
+import { auditPageSchema } from './schemas';
 
-@ApiTags('audit')
-@ApiBearerAuth()
-@ApiUnauthorizedResponse({ description: 'missing or unknown token', schema: errorSchema })
+@GuardedRoutes('audit')
 @Controller('api/audit')
 export class AuditController {
   constructor(@Inject(AuditLog) private readonly audit: AuditLog) {}

@@ -12,29 +12,21 @@ import {
   Req,
 } from '@nestjs/common';
 import {
-  ApiBearerAuth,
   ApiBody,
   ApiForbiddenResponse,
-  ApiNotFoundResponse,
   ApiServiceUnavailableResponse,
   ApiOkResponse,
   ApiOperation,
   ApiParam,
   ApiQuery,
-  ApiTags,
-  ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
 import { DeadLetterAdmin } from '../backend/dead-letter-admin';
 import { idsBody, parseBody } from './body';
 import { queryFlag, queryInt, queryText, sinkName, streamId } from './params';
+import { SinkRoutes, sinkParam } from './api-docs';
 import { deadLetterPageSchema, errorSchema, idsBodySchema } from './schemas';
 
-const sinkParam = { name: 'name', type: String, description: 'sink name' };
-
-@ApiTags('dead letters')
-@ApiBearerAuth()
-@ApiUnauthorizedResponse({ description: 'missing or unknown token', schema: errorSchema })
-@ApiNotFoundResponse({ description: 'no such sink', schema: errorSchema })
+@SinkRoutes('dead letters')
 @Controller('api/sinks/:name/dlq')
 export class DeadLettersController {
   constructor(@Inject(DeadLetterAdmin) private readonly deadLetters: DeadLetterAdmin) {}

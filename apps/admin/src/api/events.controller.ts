@@ -1,26 +1,17 @@
 import { Controller, ForbiddenException, Inject, type MessageEvent, Query, Req, Sse } from '@nestjs/common';
-import {
-  ApiOkResponse,
-  ApiOperation,
-  ApiQuery,
-  ApiTags,
-  ApiUnauthorizedResponse,
-  ApiCookieAuth,
-} from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiQuery, ApiCookieAuth } from '@nestjs/swagger';
 import { map, type Observable } from 'rxjs';
 import { LiveTail } from '../backend/live-tail';
 import { MetricsHistory } from '../backend/metrics-history';
 import { queryFlag, queryInt } from './params';
-import { errorSchema } from './schemas';
+import { GuardedRoutes } from './api-docs';
 
 /** The most events a live-tail batch carries per interval. */
 export const MAX_TAIL_SAMPLE = 50;
 
 /** Server-sent events. EventSource cannot send headers, so these (and the API docs, nothing else)
  *  accept the `distributary_token` cookie the dashboard sets at login (GET only) as well as the bearer header. */
-@ApiTags('events')
-@ApiCookieAuth('distributary_token')
-@ApiUnauthorizedResponse({ description: 'missing or unknown token', schema: errorSchema })
+@GuardedRoutes('events', ApiCookieAuth('distributary_token'))
 @Controller('api/events')
 export class EventsController {
   constructor(

@@ -1,28 +1,23 @@
 import { Body, Controller, Get, HttpCode, Inject, Param, Post } from '@nestjs/common';
 import {
-  ApiBearerAuth,
   ApiBody,
   ApiForbiddenResponse,
   ApiNotImplementedResponse,
   ApiOkResponse,
   ApiOperation,
   ApiParam,
-  ApiTags,
-  ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
 import { CompactionAdmin } from '../backend/compaction-admin';
 import { SnapshotAdmin } from '../backend/snapshot-admin';
 import { parseBody, snapshotStartBody } from './body';
 import { snapshotId } from './params';
+import { GuardedRoutes } from './api-docs';
 import { compactionSchema, errorSchema, snapshotsSchema, snapshotStartSchema } from './schemas';
 
-const unauthorized = { description: 'missing or unknown token', schema: errorSchema };
 const forbidden = { description: 'viewer token', schema: errorSchema };
 const notImplemented = { description: 'not available in this build', schema: errorSchema };
 
-@ApiTags('compaction')
-@ApiBearerAuth()
-@ApiUnauthorizedResponse(unauthorized)
+@GuardedRoutes('compaction')
 @ApiNotImplementedResponse(notImplemented)
 @Controller('api/compaction')
 export class CompactionController {
@@ -47,9 +42,7 @@ export class CompactionController {
 
 const jobParam = { name: 'id', type: String, description: 'snapshot job id' };
 
-@ApiTags('snapshots')
-@ApiBearerAuth()
-@ApiUnauthorizedResponse(unauthorized)
+@GuardedRoutes('snapshots')
 @ApiNotImplementedResponse(notImplemented)
 @Controller('api/snapshots')
 export class SnapshotsController {

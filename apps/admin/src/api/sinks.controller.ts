@@ -1,31 +1,24 @@
 import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query } from '@nestjs/common';
 import {
-  ApiBearerAuth,
   ApiBody,
   ApiForbiddenResponse,
-  ApiNotFoundResponse,
   ApiNotImplementedResponse,
   ApiOkResponse,
   ApiOperation,
   ApiParam,
   ApiQuery,
-  ApiTags,
-  ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
 import { PipelineStatus } from '../backend/pipeline-status';
 import { SinkControls } from '../backend/sink-controls';
 import { VerificationBackend } from '../backend/verification';
 import { parseBody, replayBody } from './body';
 import { queryInt, queryText, sinkName } from './params';
+import { SinkRoutes, sinkParam } from './api-docs';
 import { errorSchema, replayBodySchema, sinkSchema, sinksSchema } from './schemas';
 
-const sinkParam = { name: 'name', type: String, description: 'sink name' };
 const notImplemented = { description: 'no sink worker runs in this admin process', schema: errorSchema };
 
-@ApiTags('sinks')
-@ApiBearerAuth()
-@ApiUnauthorizedResponse({ description: 'missing or unknown token', schema: errorSchema })
-@ApiNotFoundResponse({ description: 'no such sink', schema: errorSchema })
+@SinkRoutes('sinks')
 @Controller('api/sinks')
 export class SinksController {
   constructor(

@@ -1,10 +1,10 @@
 import { Controller, Get, Inject, Req } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation } from '@nestjs/swagger';
 import type { Overview } from '@distributary/admin-contract';
 import { MetricsHistory } from '../backend/metrics-history';
 import { PipelineStatus } from '../backend/pipeline-status';
+import { GuardedRoutes } from './api-docs';
 import {
-  errorSchema,
   gatewaysSchema,
   metricsHistorySchema,
   overviewSchema,
@@ -14,9 +14,7 @@ import {
   workersSchema,
 } from './schemas';
 
-@ApiTags('status')
-@ApiBearerAuth()
-@ApiUnauthorizedResponse({ description: 'missing or unknown token', schema: errorSchema })
+@GuardedRoutes('status')
 @Controller('api')
 export class StatusController {
   constructor(

@@ -1,16 +1,9 @@
 import { Body, Controller, Get, HttpCode, Inject, Post } from '@nestjs/common';
-import {
-  ApiBearerAuth,
-  ApiBody,
-  ApiForbiddenResponse,
-  ApiOkResponse,
-  ApiOperation,
-  ApiTags,
-  ApiUnauthorizedResponse,
-} from '@nestjs/swagger';
+import { ApiBody, ApiForbiddenResponse, ApiOkResponse, ApiOperation } from '@nestjs/swagger';
 import { z } from 'zod';
 import { VerificationBackend } from '../backend/verification';
 import { parseBody } from './body';
+import { GuardedRoutes } from './api-docs';
 import { errorSchema, verifyResultsSchema } from './schemas';
 
 const verifyBody = z.strictObject({
@@ -20,9 +13,7 @@ const verifyBody = z.strictObject({
   sampleSize: z.number().int().min(1).max(10_000_000).optional(),
 });
 
-@ApiTags('verify')
-@ApiBearerAuth()
-@ApiUnauthorizedResponse({ description: 'missing or unknown token', schema: errorSchema })
+@GuardedRoutes('verify')
 @Controller('api/verify')
 export class VerifyController {
   constructor(@Inject(VerificationBackend) private readonly verification: VerificationBackend) {}
