@@ -18,7 +18,7 @@ export * from './stats';
 export * from './sink-control';
 export * from './maintenance-jobs';
 export * from './dead-letter-jobs';
-export { LuaScript, luaScript } from './lua-script';
+export { LuaScript, luaScript, defineScripts } from './lua-script';
 export * from './appender';
 export { AppendBatch } from './append-batch';
 export * from './durability';

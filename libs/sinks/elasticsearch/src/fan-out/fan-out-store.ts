@@ -1,8 +1,6 @@
-import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { decodeEvent, encodeEvent, type ChangeEvent, type Row } from '@distributary/core';
-import { LogKeys, type RedisClient } from '@distributary/changelog';
+import { defineScripts, LogKeys, type RedisClient } from '@distributary/changelog';
 
 /** Roots to re-index: every root row whose `columns` equal `tuple` (e.g. every product of category 3). */
 export interface FanOutCondition {
@@ -26,26 +24,7 @@ export interface PendingPass {
   cause?: ChangeEvent;
 }
 
-class Script {
-  private readonly sha: string;
-  private readonly source: string;
-
-  constructor(name: string) {
-    this.source = readFileSync(join(__dirname, 'lua', `${name}.lua`), 'utf8');
-    this.sha = createHash('sha1').update(this.source).digest('hex');
-  }
-
-  async run(redis: RedisClient, keys: string[], args: (string | number)[]): Promise<unknown> {
-    try {
-      return await redis.evalsha(this.sha, keys.length, ...keys, ...args);
-    } catch (error) {
-      if (!(error instanceof Error) || !error.message.includes('NOSCRIPT')) throw error;
-      return redis.eval(this.source, keys.length, ...keys, ...args);
-    }
-  }
-}
-
-const scripts = { mark: new Script('mark'), complete: new Script('complete'), lock: new Script('lock') };
+const scripts = defineScripts(join(__dirname, 'lua'), { mark: 'mark', complete: 'complete', lock: 'lock' });
 
 /** The member of a condition: its columns and values as JSON (the values as the source reader sends them). */
 function memberOf(condition: FanOutCondition): string {
