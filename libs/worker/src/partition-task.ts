@@ -51,7 +51,8 @@ export type TaskState = 'starting' | 'reading' | 'applying' | 'retrying' | 'paus
  * dead-letter what the sink rejected → commit the batch's last ID with the lease's fencing token.
  * Nothing is lost or skipped: the position is committed only after apply() resolved and the rejected
  * events are in the dead-letter stream. Failures are classified once (classifyError in core): a
- * transient one is retried with backoff forever and nothing further is read meanwhile (backpressure;
+ * transient one is retried with backoff forever — by this task only, the worker's one retry policy
+ * (retryForever; sinks do not retry on their own) — and nothing further is read meanwhile (backpressure;
  * past a bound the runner reports the partition degraded); a permanent one never holds the
  * partition: the events that cause it are isolated and dead-lettered (apply-isolating.ts).
  * A commit refused by the fence ends the task at once.

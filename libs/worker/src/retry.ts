@@ -19,6 +19,13 @@ export class RetryAborted extends Error {
 /**
  * Runs `step` until it succeeds: exponential backoff with full jitter, forever, visibly (onRetry).
  * The first attempt always runs; stopping (the signal) abandons the retries, as does a fatal error.
+ *
+ * The worker's one retry policy: every step of a partition (read position, apply, dead-letter, commit)
+ * and opening a sink are retried here and nowhere below. A sink does not retry a write itself; it
+ * classifies the failure (RetryableError or an error classifyError calls transient: retried here;
+ * a permanent one: isolated and dead-lettered; FencedError: the task ends). So a failing target costs
+ * one backoff schedule, one log line per attempt (retryLogLevel), one `retrying` state in the status,
+ * and a graceful stop never waits behind a sink's own retries (see the Elasticsearch BulkWriter).
  */
 export async function retryForever<T>(what: string, step: () => Promise<T>, options: RetryOptions): Promise<T> {
   for (let attempt = 0; ; attempt++) {

@@ -1,7 +1,8 @@
 import { Client } from '@elastic/elasticsearch';
 import { afterAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '@distributary/observability';
-import { esUrl, uniqueName } from '@distributary/testkit';
+import { RetryableError } from '@distributary/core';
+import { esUrl, stack, startTcpProxy, uniqueName } from '@distributary/testkit';
 import { BulkWriter } from '../src/bulk/bulk-writer';
 import type { BulkOp } from '../src/bulk/bulk-op';
 import { allDocs, dropIndices, EventFactory } from './helpers';
@@ -14,18 +15,15 @@ afterAll(async () => {
   await client.close();
 });
 
-function writer(options: Partial<ConstructorParameters<typeof BulkWriter>[1]> = {}): BulkWriter {
+function writer(options: Partial<ConstructorParameters<typeof BulkWriter>[1]> = {}, via: Client = client): BulkWriter {
   return new BulkWriter(
-    client,
+    via,
     {
       sink: 'bulk-test',
       maxDocs: 3,
       maxBytes: 1 << 20,
       lingerMs: 30,
       concurrency: 4,
-      attempts: 3,
-      backoffBaseMs: 10,
-      backoffCapMs: 50,
       timeoutMs: 5000,
       ...options,
     },
@@ -80,5 +78,47 @@ describe('bulk writer', () => {
     });
     expect(rejected.result).toBe('rejected');
     await w.idle();
+  });
+
+  it('sends a failed request once: its writes fail with RetryableError and the caller retries them', async () => {
+    // the proxy cuts the connection as the first bulk request leaves and lets the next ones through:
+    // a writer that retried on its own would succeed here; the one retry policy is the caller's
+    let bulkRequests = 0;
+    const proxy = await startTcpProxy(stack.esPort, '127.0.0.1', {
+      observe: () => ({
+        request: (chunk) => {
+          if (!chunk.subarray(0, 11).toString('latin1').startsWith('POST /_bulk')) return;
+          if (++bulkRequests === 1) {
+            proxy.cut();
+            setImmediate(() => proxy.resume());
+          }
+        },
+        response: () => undefined,
+      }),
+    });
+    const viaProxy = new Client({ node: proxy.url('http'), maxRetries: 0 });
+    try {
+      const f = new EventFactory('public.t');
+      const ops: BulkOp[] = [0, 1, 2].map((key) => ({
+        action: 'index',
+        index,
+        id: `retry-${key}`,
+        version: 7,
+        document: { key },
+        event: f.next('u', { id: key }),
+      }));
+      const w = writer({ maxDocs: 10 }, viaProxy);
+      await expect(w.write(ops)).rejects.toBeInstanceOf(RetryableError);
+      expect(bulkRequests).toBe(1);
+      // the caller's retry: the same writes again; a document the cut request did write answers 409 (stale)
+      const outcomes = await w.write(ops);
+      expect(bulkRequests).toBe(2);
+      expect(outcomes.every((o) => o.result === 'applied' || o.result === 'stale')).toBe(true);
+      const docs = await allDocs(client, index);
+      for (const key of [0, 1, 2]) expect(docs.get(`retry-${key}`)).toMatchObject({ version: 7, source: { key } });
+    } finally {
+      await viaProxy.close();
+      await proxy.close();
+    }
   });
 });

@@ -84,14 +84,18 @@ const bulkSchema = z
       .describe('Bytes per bulk request'),
     linger: duration.default(50).describe('How long a partial request waits for more documents'),
     concurrency: z.number().int().min(1).max(16).default(2).describe('Bulk requests in flight'),
+    // Kept so that existing configurations load; unused since the one retry policy (issue 20): each bulk
+    // request is sent once and a failed batch is retried by the worker (libs/worker, PartitionTask).
     attempts: z
       .number()
       .int()
       .min(1)
       .default(6)
-      .describe('Tries per request on 429 / 5xx / connection errors before apply() throws RetryableError'),
-    backoffBase: duration.default(100),
-    backoffCap: duration.default(5000),
+      .describe(
+        'Unused (accepted for older configs): a bulk request is sent once; 429 / 5xx / connection errors make apply() throw RetryableError and the worker retries the batch with its backoff',
+      ),
+    backoffBase: duration.default(100).describe('Unused (accepted for older configs): see attempts'),
+    backoffCap: duration.default(5000).describe('Unused (accepted for older configs): see attempts'),
     timeout: duration.default(30_000).describe('Per-request timeout'),
   })
   .prefault({});

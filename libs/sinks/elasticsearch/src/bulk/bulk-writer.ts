@@ -1,32 +1,19 @@
 import type { Client } from '@elastic/elasticsearch';
 import { errors } from '@elastic/elasticsearch';
 import type { BulkResponse } from '@elastic/elasticsearch/lib/api/types';
-import { RetryableError, backoffDelay, sleep } from '@distributary/core';
+import { RetryableError } from '@distributary/core';
 import type { Logger } from '@distributary/observability';
 import { esMetrics } from '../metrics';
 import { opBodyAndBytes, opKey, type BulkOp, type BulkOutcome } from './bulk-op';
 import { WriteQueue, type Pending } from './write-queue';
 
-/**
- * Batches versioned writes into bulk requests (by count, bytes and linger) with several requests in
- * flight. Order per key is kept: a key (index + id) is never in two in-flight requests; a later write
- * of a key waits (WriteQueue: an index per key, no rescans) until that request finishes. Each write
- * is serialized once, into its NDJSON lines, which are measured and sent as they are.
- *
- * Failures: 429, 5xx and connection errors are retried (whole request or the failed items) with
- * exponential backoff and full jitter for a bounded number of attempts; then the write fails with
- * RetryableError, so the caller surfaces it and stops reading. 409 = a newer or equal version is
- * already there: stale, i.e. already applied. Other 4xx item errors: rejected with the reason.
- */
+/** How requests are built (count, bytes, linger), how many fly at once, and each one's timeout. */
 export interface BulkWriterOptions {
   sink: string;
   maxDocs: number;
   maxBytes: number;
   lingerMs: number;
   concurrency: number;
-  attempts: number;
-  backoffBaseMs: number;
-  backoffCapMs: number;
   timeoutMs: number;
 }
 
@@ -44,6 +31,23 @@ export function isRetryableRequestError(error: unknown): boolean {
   );
 }
 
+/**
+ * Batches versioned writes into bulk requests (by count, bytes and linger) with several requests in
+ * flight. Order per key is kept: a key (index + id) is never in two in-flight requests; a later write
+ * of a key waits (WriteQueue: an index per key, no rescans) until that request finishes. Each write
+ * is serialized once, into its NDJSON lines, which are measured and sent as they are.
+ *
+ * Failures are classified here and retried elsewhere — ONE retry policy per write, never two nested:
+ * each request is sent once. 429, 5xx and connection errors (the whole request or single items) fail
+ * the writes they concern with RetryableError; the caller's loop retries, with its backoff: a live
+ * batch by the worker's PartitionTask step (exponential backoff with full jitter, forever, visible as
+ * `retrying`/degraded, abandoned at once on graceful stop), opening (and a rebuild on open) by the
+ * worker's open loop, a fan-out pass by the fan-out drainer. A retried write is idempotent: versions
+ * are external, so a document that did get through answers 409 (stale) the second time. 409 = a
+ * newer or equal version is already there: stale, i.e. already applied. Other 4xx item errors:
+ * rejected with the reason (dead-lettered). Any other request error is rethrown as it is (classified
+ * by the caller: classifyError in core).
+ */
 export class BulkWriter {
   private readonly queue = new WriteQueue();
   private inFlight = 0;
@@ -139,73 +143,74 @@ export class BulkWriter {
     }
   }
 
-  private async send(request: Pending[]): Promise<void> {
-    const { sink, attempts } = this.options;
-    let pending = request;
-    let lastError = '';
-    for (let attempt = 0; attempt < attempts && pending.length > 0; attempt++) {
-      if (attempt > 0) {
-        await sleep(backoffDelay(attempt, { baseMs: this.options.backoffBaseMs, capMs: this.options.backoffCapMs }));
+  /** Sends one request, once: each write settles applied / stale / rejected, or fails (see the class doc). */
+  private async send(pending: Pending[]): Promise<void> {
+    const { sink } = this.options;
+    const stopTimer = esMetrics.bulkSeconds.startTimer({ sink });
+    let items;
+    try {
+      // the prebuilt NDJSON text goes out as it is (the transport serializes only objects); the answer
+      // carries only each item's status and error (RESPONSE_FIELDS): Elasticsearch renders, and this
+      // process parses, a few bytes per item instead of its index, id, version, seq_no and shards
+      const response = await this.client.transport.request<BulkResponse>(
+        {
+          method: 'POST',
+          path: '/_bulk',
+          querystring: { filter_path: RESPONSE_FIELDS },
+          bulkBody: joinBodies(pending),
+        },
+        { requestTimeout: this.options.timeoutMs, maxRetries: 0 },
+      );
+      items = response.items ?? [];
+      if (items.length !== pending.length)
+        throw new errors.ConnectionError(`bulk answer holds ${items.length} items for ${pending.length} writes`);
+    } catch (error) {
+      if (!isRetryableRequestError(error)) {
+        esMetrics.errors.inc({ sink, kind: 'fatal' });
+        for (const p of pending) p.reject(error as Error);
+        return;
       }
-      const stopTimer = esMetrics.bulkSeconds.startTimer({ sink });
-      let items;
-      try {
-        // the prebuilt NDJSON text goes out as it is (the transport serializes only objects); the answer
-        // carries only each item's status and error (RESPONSE_FIELDS): Elasticsearch renders, and this
-        // process parses, a few bytes per item instead of its index, id, version, seq_no and shards
-        const response = await this.client.transport.request<BulkResponse>(
-          {
-            method: 'POST',
-            path: '/_bulk',
-            querystring: { filter_path: RESPONSE_FIELDS },
-            bulkBody: joinBodies(pending),
-          },
-          { requestTimeout: this.options.timeoutMs, maxRetries: 0 },
-        );
-        items = response.items ?? [];
-        if (items.length !== pending.length)
-          throw new errors.ConnectionError(`bulk answer holds ${items.length} items for ${pending.length} writes`);
-      } catch (error) {
-        if (!isRetryableRequestError(error)) {
-          esMetrics.errors.inc({ sink, kind: 'fatal' });
-          for (const p of pending) p.reject(error as Error);
-          return;
-        }
-        lastError = (error as Error).message;
-        esMetrics.retries.inc({ sink, reason: error instanceof errors.ResponseError ? 'status' : 'connection' });
-        this.logger.warn({ sink, attempt, error: lastError }, 'bulk request failed; retrying');
-        continue;
-      } finally {
-        stopTimer();
-      }
-      const retry: Pending[] = [];
-      items.forEach((item, i) => {
-        const p = pending[i];
-        const result = item.index ?? item.delete ?? Object.values(item)[0];
-        const status = result?.status ?? 500;
-        if (status < 300 || (status === 404 && p.action === 'delete')) {
-          p.resolve({ result: 'applied' });
-        } else if (status === 409) {
-          p.resolve({ result: 'stale' });
-        } else if (RETRYABLE_STATUS(status)) {
-          lastError = `${status} ${result?.error?.type ?? ''}: ${result?.error?.reason ?? ''}`;
-          retry.push(p);
-        } else {
-          p.resolve({
-            result: 'rejected',
-            error: `${status} ${result?.error?.type ?? 'error'}: ${result?.error?.reason ?? 'unknown reason'}`,
-          });
-        }
-      });
-      if (retry.length > 0) esMetrics.retries.inc({ sink, reason: 'item' }, 1);
-      pending = retry;
+      esMetrics.retries.inc({ sink, reason: error instanceof errors.ResponseError ? 'status' : 'connection' });
+      this.failRetryable(pending, pending.length, (error as Error).message, error);
+      return;
+    } finally {
+      stopTimer();
     }
-    if (pending.length === 0) return;
+    const retry: Pending[] = [];
+    let lastError = '';
+    items.forEach((item, i) => {
+      const p = pending[i];
+      const result = item.index ?? item.delete ?? Object.values(item)[0];
+      const status = result?.status ?? 500;
+      if (status < 300 || (status === 404 && p.action === 'delete')) {
+        p.resolve({ result: 'applied' });
+      } else if (status === 409) {
+        p.resolve({ result: 'stale' });
+      } else if (RETRYABLE_STATUS(status)) {
+        lastError = `${status} ${result?.error?.type ?? ''}: ${result?.error?.reason ?? ''}`;
+        retry.push(p);
+      } else {
+        p.resolve({
+          result: 'rejected',
+          error: `${status} ${result?.error?.type ?? 'error'}: ${result?.error?.reason ?? 'unknown reason'}`,
+        });
+      }
+    });
+    if (retry.length === 0) return;
+    esMetrics.retries.inc({ sink, reason: 'item' }, 1);
+    this.failRetryable(retry, pending.length, lastError);
+  }
+
+  /** Fails writes with RetryableError: the caller's retry policy writes them again. */
+  private failRetryable(failed: Pending[], sent: number, reason: string, cause?: unknown): void {
+    const { sink } = this.options;
     esMetrics.errors.inc({ sink, kind: 'retryable' });
+    this.logger.debug({ sink, failed: failed.length, sent, error: reason }, 'bulk write failed; the caller retries');
     const error = new RetryableError(
-      `Elasticsearch bulk write failed after ${attempts} attempts (${pending.length} documents): ${lastError}`,
+      `Elasticsearch bulk write failed (${failed.length} of ${sent} documents): ${reason}`,
+      cause === undefined ? undefined : { cause },
     );
-    for (const p of pending) p.reject(error);
+    for (const p of failed) p.reject(error);
   }
 }
 
