@@ -4,6 +4,7 @@
 //   type:core        libs/core — imports nothing of ours
 //   type:sink        libs/sinks/* — never another sink
 //   type:test        libs/testkit — only from tests
+//   layer:log        libs/changelog — the change log: below sources, control, the worker and the sinks
 import nx from '@nx/eslint-plugin';
 import tseslint from 'typescript-eslint';
 
@@ -24,6 +25,10 @@ export default [
             { sourceTag: 'type:core', onlyDependOnLibsWithTags: [] },
             { sourceTag: 'scope:lib', onlyDependOnLibsWithTags: ['scope:lib'] },
             { sourceTag: 'type:sink', notDependOnLibsWithTags: ['type:sink', 'type:test'] },
+            {
+              sourceTag: 'layer:log',
+              notDependOnLibsWithTags: ['layer:source', 'layer:control', 'layer:worker', 'type:sink', 'type:test'],
+            },
             { sourceTag: 'scope:app', onlyDependOnLibsWithTags: ['scope:lib'] },
             { sourceTag: 'scope:test', onlyDependOnLibsWithTags: ['scope:lib', 'scope:app'] },
             { sourceTag: 'type:entrypoint', onlyDependOnLibsWithTags: ['scope:app', 'scope:lib'] },

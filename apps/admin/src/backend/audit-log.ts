@@ -1,5 +1,5 @@
 import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
-import { connectRedis, nothingBeforeStreamId, type RedisClient } from '@distributary/changelog';
+import { connectRedis, LogKeys, nothingBeforeStreamId, type RedisClient } from '@distributary/changelog';
 import type { AuditEntry, AuditPage } from '@distributary/admin-contract';
 import { createLogger } from '@distributary/observability';
 import { ADMIN_SETTINGS, type AdminSettings } from '../admin-settings';
@@ -7,7 +7,7 @@ import { ADMIN_SETTINGS, type AdminSettings } from '../admin-settings';
 const BODY_SUMMARY = 500;
 
 export function auditKey(namespace: string): string {
-  return `{${namespace}:audit}:log`;
+  return new LogKeys(namespace).auditLog();
 }
 
 /**
