@@ -15,11 +15,6 @@ import {
 } from '@distributary/testkit';
 import { SinkRunner } from './sink-runner';
 
-/**
- * `dlq replay` applies the source's current truth: dead-lettered keys are re-read by an incremental
- * snapshot, so a row truncated meanwhile is not resurrected, and a row changed meanwhile ends with
- * its current content (issue: replay re-applied the stale event and brought deleted rows back).
- */
 const PARTITIONS = 2;
 let db: TestDatabase;
 let redis: RedisClient;
@@ -86,6 +81,11 @@ const cached = async (id: number) => {
   return text ? (JSON.parse(text) as { id: number; name: string; cat: number }) : null;
 };
 
+/**
+ * `dlq replay` applies the source's current truth: dead-lettered keys are re-read by an incremental
+ * snapshot, so a row truncated meanwhile is not resurrected, and a row changed meanwhile ends with
+ * its current content (issue: replay re-applied the stale event and brought deleted rows back).
+ */
 describe('dlq replay re-syncs the dead-lettered keys from the source', () => {
   it('never resurrects a truncated row, and writes the current row of one changed meanwhile', async () => {
     await redis.set(`${prefix}:cat:9`, 'not a set'); // WRONGTYPE for every row of category 9

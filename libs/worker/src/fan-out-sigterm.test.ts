@@ -15,16 +15,16 @@ import {
 } from '@distributary/testkit';
 import { appendEvents } from './testing/append-events';
 
-/**
- * A big fan-out in progress (a category rename re-indexing 20,000 products, page by page, in the
- * background) when the worker gets SIGTERM: it exits cleanly within the termination grace (25 s; the
- * only timing bound, a generous one), the pass stays owed in Redis, and the next worker finishes it.
- */
 const PRODUCTS = 20_000;
 const PARTITIONS = 4;
 const GRACE_MS = 25_000;
 const workerScript = resolve(__dirname, 'testing/fan-out-worker.ts');
 
+/**
+ * A big fan-out in progress (a category rename re-indexing 20,000 products, page by page, in the
+ * background) when the worker gets SIGTERM: it exits cleanly within the termination grace (25 s; the
+ * only timing bound, a generous one), the pass stays owed in Redis, and the next worker finishes it.
+ */
 describe('sink worker: SIGTERM during a big fan-out', () => {
   const redis: RedisClient = connectRedis({ url: redisUrl() });
   const es = new Client({ node: esUrl() });

@@ -8,10 +8,6 @@ import { esUrl, pgUrl, redisUrl, uniqueName } from '@distributary/testkit';
 import { deleteNamespace } from '@distributary/testkit';
 import { logEventsOf, rebuildOnOpen } from './rebuild-on-open';
 
-/**
- * A sink whose shape changed is rebuilt from the compacted log when the worker opens it: the new
- * index behind the alias is filled from every partition of the real log, then swapped in.
- */
 const redis = connectRedis({ url: redisUrl() });
 const es = new Client({ node: esUrl() });
 const namespace = uniqueName('rebuildopen');
@@ -42,6 +38,10 @@ afterAll(async () => {
   redis.disconnect();
 });
 
+/**
+ * A sink whose shape changed is rebuilt from the compacted log when the worker opens it: the new
+ * index behind the alias is filled from every partition of the real log, then swapped in.
+ */
 describe('rebuild on open', () => {
   it('rebuilds a changed Elasticsearch sink from every partition of the log and swaps the alias', async () => {
     const events: ChangeEvent[] = Array.from({ length: 120 }, (_, i) => ({

@@ -16,12 +16,6 @@ import {
 import { SinkRunner } from './sink-runner';
 import { createSink } from './create-sink';
 
-/**
- * Two pipelines (own slot, own log namespace) with IDENTICAL sink names against the same PostgreSQL,
- * Redis and Elasticsearch: an Elasticsearch sink, a Redis cache and a materialized view each. Both
- * stay exact through inserts, updates and deletes (the issue: the second pipeline "rebuilt" the
- * first one's view, re-aliased its index and shared its cache bookkeeping).
- */
 let db: TestDatabase;
 let redis: RedisClient;
 const es = new EsClient({ node: esUrl() });
@@ -123,6 +117,12 @@ async function state(config: DistributaryConfig) {
   return { search, cache, view };
 }
 
+/**
+ * Two pipelines (own slot, own log namespace) with IDENTICAL sink names against the same PostgreSQL,
+ * Redis and Elasticsearch: an Elasticsearch sink, a Redis cache and a materialized view each. Both
+ * stay exact through inserts, updates and deletes (the issue: the second pipeline "rebuilt" the
+ * first one's view, re-aliased its index and shared its cache bookkeeping).
+ */
 describe('two pipelines with identical sink names on shared stores', () => {
   it('both stay exact', async () => {
     await db.sql(`INSERT INTO orders VALUES (1, 'paid'), (2, 'open'), (3, 'paid')`);
