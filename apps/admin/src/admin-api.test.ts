@@ -1,16 +1,10 @@
 import { SnapshotRequests } from '@distributary/pg-source';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { appendDeadLetter, connectRedis, LogKeys, writeWorkerStatus, type RedisClient } from '@distributary/changelog';
-import {
-  createTestDatabase,
-  redisUrl,
-  stack,
-  startTcpProxy,
-  uniqueName,
-  waitFor,
-  type TestDatabase,
-} from '@distributary/testkit';
+import { appendDeadLetter, LogKeys, writeWorkerStatus, type RedisClient } from '@distributary/changelog';
+import { redisUrl, stack, startTcpProxy, uniqueName, waitFor, type TestDatabase } from '@distributary/testkit';
 import { startAdmin, type RunningAdmin } from './index';
+import { closeAdminTestEnv, openAdminTestEnv, type AdminTestEnv } from './testing/admin-test-env';
+import { callApi, type CallOptions } from './testing/http-client';
 import {
   appendEvents,
   OPERATOR_TOKEN,
@@ -22,6 +16,7 @@ import {
 
 const SINK = 'product-cache';
 const PARTITIONS = 2;
+let env: AdminTestEnv;
 let db: TestDatabase;
 let redis: RedisClient;
 let keys: LogKeys;
@@ -30,33 +25,7 @@ let sink: RecordingSink;
 let namespace: string;
 let slot: string;
 
-interface CallOptions {
-  token?: string | null;
-  method?: string;
-  body?: unknown;
-  cookie?: string;
-}
-
-async function call(path: string, options: CallOptions = {}): Promise<{ status: number; body: unknown; text: string }> {
-  const headers: Record<string, string> = {};
-  const token = options.token === undefined ? VIEWER_TOKEN : options.token;
-  if (token) headers.authorization = `Bearer ${token}`;
-  if (options.cookie) headers.cookie = options.cookie;
-  if (options.body !== undefined) headers['content-type'] = 'application/json';
-  const response = await fetch(admin.url + path, {
-    method: options.method ?? 'GET',
-    headers,
-    body: options.body === undefined ? undefined : JSON.stringify(options.body),
-  });
-  const text = await response.text();
-  let body: unknown = text;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    // not JSON
-  }
-  return { status: response.status, body, text };
-}
+const call = (path: string, options: CallOptions = {}) => callApi(admin.url, path, { token: VIEWER_TOKEN, ...options });
 
 const asOperator = (path: string, body: unknown = {}) => call(path, { token: OPERATOR_TOKEN, method: 'POST', body });
 
@@ -94,22 +63,13 @@ async function readSse<T>(path: string, cookie: string, until: (data: T) => bool
 }
 
 beforeAll(async () => {
-  namespace = uniqueName('adm');
-  slot = uniqueName('adm_slot');
-  db = await createTestDatabase('adm');
-  await db.sql(`SELECT pg_create_logical_replication_slot($1, 'pgoutput')`, [slot]);
-  redis = connectRedis({ url: redisUrl() });
-  keys = new LogKeys(namespace);
-  sink = new RecordingSink(SINK, redis, `${namespace}:applied`);
-  const config = testConfig({
-    namespace,
-    pgUrl: db.url,
-    redisUrl: redisUrl(),
-    slot,
+  env = await openAdminTestEnv('adm', {
     partitions: PARTITIONS,
     cacheUrl: `redis://:cache-s3cret@127.0.0.1:${stack.redisPort}`,
   });
-  admin = await startAdmin(config, {
+  ({ namespace, slot, db, redis, keys } = env);
+  sink = new RecordingSink(SINK, redis, `${namespace}:applied`);
+  admin = await startAdmin(env.config, {
     port: 0,
     dashboardDir: null,
     runtime: { sinks: [sink] },
@@ -120,15 +80,7 @@ beforeAll(async () => {
   });
 });
 
-afterAll(async () => {
-  await admin?.close();
-  if (redis) {
-    const found = await redis.keys(`*${namespace}*`);
-    if (found.length) await redis.del(...found);
-    redis.disconnect();
-  }
-  await db?.drop();
-});
+afterAll(() => closeAdminTestEnv(env, admin));
 
 describe('admin API: authentication and roles', () => {
   const reads = [

@@ -1,9 +1,8 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectRedis, type RedisClient } from '@distributary/changelog';
-import { createTestDatabase, deleteNamespace, redisUrl, uniqueName, type TestDatabase } from '@distributary/testkit';
 import { startAdmin, type RunningAdmin } from './index';
-import { OPERATOR_TOKEN, testConfig, VIEWER_TOKEN } from './testing/pipeline-fixture';
+import { closeAdminTestEnv, openAdminTestEnv, type AdminTestEnv } from './testing/admin-test-env';
+import { OPERATOR_TOKEN, VIEWER_TOKEN } from './testing/pipeline-fixture';
 
 /**
  * Fuzz of the admin API's inputs: random and adversarial query parameters, path segments, bodies and
@@ -12,10 +11,8 @@ import { OPERATOR_TOKEN, testConfig, VIEWER_TOKEN } from './testing/pipeline-fix
  * input may create anything in the source database.
  */
 const SINK = 'product-cache';
-let db: TestDatabase;
-let redis: RedisClient;
+let env: AdminTestEnv;
 let admin: RunningAdmin;
-let namespace: string;
 
 const ADVERSARIAL = [
   '',
@@ -80,27 +77,11 @@ async function send(path: string, init: RequestInit): Promise<number> {
 const clean = (status: number) => (status >= 200 && status < 300) || (status >= 400 && status < 500) || status === 501;
 
 beforeAll(async () => {
-  namespace = uniqueName('admfuzz');
-  db = await createTestDatabase('admfuzz');
-  await db.sql(`CREATE TABLE products (id int PRIMARY KEY, name text)`);
-  const slot = uniqueName('admfuzz_slot');
-  await db.sql(`SELECT pg_create_logical_replication_slot($1, 'pgoutput')`, [slot]);
-  redis = connectRedis({ url: redisUrl() });
-  admin = await startAdmin(testConfig({ namespace, pgUrl: db.url, redisUrl: redisUrl(), slot }), {
-    port: 0,
-    dashboardDir: null,
-    envTokens: '',
-  });
+  env = await openAdminTestEnv('admfuzz', { productsTable: true });
+  admin = await startAdmin(env.config, { port: 0, dashboardDir: null, envTokens: '' });
 });
 
-afterAll(async () => {
-  await admin?.close();
-  if (redis) {
-    await deleteNamespace(redis, namespace);
-    redis.disconnect();
-  }
-  await db?.drop();
-});
+afterAll(() => closeAdminTestEnv(env, admin));
 
 describe('admin API fuzz: every input ends in a clean answer', () => {
   it('query parameters and path segments', async () => {
@@ -173,6 +154,6 @@ describe('admin API fuzz: every input ends in a clean answer', () => {
       ),
       { numRuns: 300 },
     );
-    expect((await db.sql(`SELECT 1 FROM pg_class WHERE relname = 'injected'`)).length).toBe(0);
+    expect((await env.db.sql(`SELECT 1 FROM pg_class WHERE relname = 'injected'`)).length).toBe(0);
   });
 });

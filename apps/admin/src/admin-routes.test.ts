@@ -1,9 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectRedis, type RedisClient } from '@distributary/changelog';
-import { createTestDatabase, deleteNamespace, redisUrl, uniqueName, type TestDatabase } from '@distributary/testkit';
 import { startAdmin, type RunningAdmin } from './index';
+import { closeAdminTestEnv, openAdminTestEnv, type AdminTestEnv } from './testing/admin-test-env';
 import { callApi, type CallOptions } from './testing/http-client';
-import { OPERATOR_TOKEN, testConfig, VIEWER_TOKEN } from './testing/pipeline-fixture';
+import { OPERATOR_TOKEN, VIEWER_TOKEN } from './testing/pipeline-fixture';
 
 /**
  * Every route of the admin API with the role it needs, probed with no token, a viewer token and an
@@ -94,37 +93,19 @@ const ROUTES: Route[] = [
   },
 ];
 
-let db: TestDatabase;
-let redis: RedisClient;
+let env: AdminTestEnv;
 let admin: RunningAdmin;
-let namespace: string;
 
 const call = (path: string, options: CallOptions = {}) => callApi(admin.url, path, options);
 const probe = (route: Route, token: string | null) =>
   call(route.probe, { token, method: route.method, body: route.body ?? (route.method === 'GET' ? undefined : {}) });
 
 beforeAll(async () => {
-  namespace = uniqueName('admroute');
-  db = await createTestDatabase('admroute');
-  await db.sql(`CREATE TABLE products (id int PRIMARY KEY, name text)`);
-  const slot = uniqueName('admroute_slot');
-  await db.sql(`SELECT pg_create_logical_replication_slot($1, 'pgoutput')`, [slot]);
-  redis = connectRedis({ url: redisUrl() });
-  admin = await startAdmin(testConfig({ namespace, pgUrl: db.url, redisUrl: redisUrl(), slot }), {
-    port: 0,
-    dashboardDir: null,
-    envTokens: '',
-  });
+  env = await openAdminTestEnv('admroute', { productsTable: true });
+  admin = await startAdmin(env.config, { port: 0, dashboardDir: null, envTokens: '' });
 });
 
-afterAll(async () => {
-  await admin?.close();
-  if (redis) {
-    await deleteNamespace(redis, namespace);
-    redis.disconnect();
-  }
-  await db?.drop();
-});
+afterAll(() => closeAdminTestEnv(env, admin));
 
 describe('admin API: every route, the role it needs, probed with no token, a viewer and an operator', () => {
   it('the table lists every route of the OpenAPI document', async () => {

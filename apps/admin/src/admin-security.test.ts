@@ -1,8 +1,9 @@
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { appendDeadLetter, connectRedis, LogKeys, type RedisClient } from '@distributary/changelog';
-import { createTestDatabase, deleteNamespace, redisUrl, uniqueName, type TestDatabase } from '@distributary/testkit';
+import { appendDeadLetter, type LogKeys, type RedisClient } from '@distributary/changelog';
+import { deleteNamespace, redisUrl, uniqueName, type TestDatabase } from '@distributary/testkit';
 import { startAdmin, type RunningAdmin } from './index';
+import { closeAdminTestEnv, openAdminTestEnv, type AdminTestEnv } from './testing/admin-test-env';
 import { callApi, type CallOptions } from './testing/http-client';
 import { appendEvents, OPERATOR_TOKEN, productEvents, testConfig, VIEWER_TOKEN } from './testing/pipeline-fixture';
 
@@ -14,11 +15,11 @@ import { appendEvents, OPERATOR_TOKEN, productEvents, testConfig, VIEWER_TOKEN }
  */
 const SINK = 'product-cache';
 const INJECTION = 'id = -1; CREATE TABLE public.injected (x int); --';
+let env: AdminTestEnv;
 let db: TestDatabase;
 let redis: RedisClient;
 let keys: LogKeys;
 let admin: RunningAdmin;
-let namespace: string;
 
 const call = (path: string, options: CallOptions = {}) => callApi(admin.url, path, { token: VIEWER_TOKEN, ...options });
 const asOperator = (path: string, body: unknown = {}) => call(path, { token: OPERATOR_TOKEN, method: 'POST', body });
@@ -26,26 +27,13 @@ const injectedExists = async () =>
   (await db.sql<{ n: string }>(`SELECT count(*)::text AS n FROM pg_class WHERE relname = 'injected'`))[0].n !== '0';
 
 beforeAll(async () => {
-  namespace = uniqueName('admsec');
-  keys = new LogKeys(namespace);
-  db = await createTestDatabase('admsec');
-  await db.sql(`CREATE TABLE products (id int PRIMARY KEY, name text)`);
-  const slot = uniqueName('admsec_slot');
-  await db.sql(`SELECT pg_create_logical_replication_slot($1, 'pgoutput')`, [slot]);
-  redis = connectRedis({ url: redisUrl() });
-  const config = testConfig({ namespace, pgUrl: db.url, redisUrl: redisUrl(), slot });
-  config.admin.tokens[1].name = 'alice';
-  admin = await startAdmin(config, { port: 0, dashboardDir: null, envTokens: '' });
+  env = await openAdminTestEnv('admsec', { productsTable: true });
+  ({ db, redis, keys } = env);
+  env.config.admin.tokens[1].name = 'alice';
+  admin = await startAdmin(env.config, { port: 0, dashboardDir: null, envTokens: '' });
 });
 
-afterAll(async () => {
-  await admin?.close();
-  if (redis) {
-    await deleteNamespace(redis, namespace);
-    redis.disconnect();
-  }
-  await db?.drop();
-});
+afterAll(() => closeAdminTestEnv(env, admin));
 
 describe('admin API: transport hygiene', () => {
   it('listens on 127.0.0.1 unless configured', () => {
