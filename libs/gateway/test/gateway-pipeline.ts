@@ -3,7 +3,7 @@
  * `items(id, category_id, name, price numeric, meta jsonb)`, and a gateway serving the subscription
  * `items-by-category` (`category_id = :category`, projection id/category_id/name/price/meta).
  */
-import { configSchema, type DistributaryConfig } from '@distributary/config';
+import { configSchema, type DistributaryConfig, type SubscriptionConfig } from '@distributary/config';
 import { connectRedis, LogKeys, type RedisClient } from '@distributary/changelog';
 import { silentLogger } from '@distributary/observability';
 import { Connector } from '@distributary/pg-source';
@@ -16,6 +16,23 @@ export const SUBSCRIPTION = 'items-by-category';
 export const TOP_SUBSCRIPTION = 'top-items-by-category';
 export const TOP_N = 3;
 export const COLUMNS = 'id, category_id, name, price::text AS price, meta::text AS meta';
+
+/**
+ * `items` of one category (`category_id = :category`, projection id/category_id/name/price/meta);
+ * with `limit`, the top-N window of them by `price desc` (ties by id).
+ */
+export function itemsSubscription(name: string, limit?: number): SubscriptionConfig {
+  const subscription: SubscriptionConfig = {
+    name,
+    table: 'public.items',
+    filter: 'category_id = :category',
+    params: ['category'],
+    columns: ['id', 'category_id', 'name', 'price', 'meta'],
+  };
+  return limit === undefined
+    ? subscription
+    : { ...subscription, order: [{ column: 'price', direction: 'desc' }], limit };
+}
 
 export interface GatewayPipeline {
   db: TestDatabase;
@@ -52,24 +69,7 @@ export async function startGatewayPipeline(
     },
     log: { redis: { url: redisUrl() }, namespace: name, partitions: 2 },
     gateway: { keys: [KEY], heartbeat: '1s', ...options },
-    subscriptions: [
-      {
-        name: SUBSCRIPTION,
-        table: 'public.items',
-        filter: 'category_id = :category',
-        params: ['category'],
-        columns: ['id', 'category_id', 'name', 'price', 'meta'],
-      },
-      {
-        name: TOP_SUBSCRIPTION,
-        table: 'public.items',
-        filter: 'category_id = :category',
-        params: ['category'],
-        columns: ['id', 'category_id', 'name', 'price', 'meta'],
-        order: [{ column: 'price', direction: 'desc' }],
-        limit: TOP_N,
-      },
-    ],
+    subscriptions: [itemsSubscription(SUBSCRIPTION), itemsSubscription(TOP_SUBSCRIPTION, TOP_N)],
   });
   let connector = new Connector({ config, logger: silentLogger });
   let running = connector.run().catch(() => undefined);

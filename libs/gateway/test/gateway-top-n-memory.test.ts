@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectRedis, type RedisClient } from '@distributary/changelog';
 import { redisUrl, waitFor } from '@distributary/testkit';
 import { Gateway, issueToken, spareRows, topNStats } from '../src';
-import { COLUMNS, KEY, startGatewayPipeline, type GatewayPipeline } from './gateway-pipeline';
+import { COLUMNS, itemsSubscription, KEY, startGatewayPipeline, type GatewayPipeline } from './gateway-pipeline';
 import { isChange, Materialized, SseClient } from './sse-client';
 
 const ROWS = 300_000;
@@ -35,17 +35,7 @@ beforeAll(async () => {
   redis = connectRedis({ url: redisUrl() });
   gateway = new Gateway({
     gateway: p.config.gateway!,
-    subscriptions: [
-      {
-        name: TOP5,
-        table: 'public.items',
-        filter: 'category_id = :category',
-        params: ['category'],
-        columns: ['id', 'category_id', 'name', 'price', 'meta'],
-        order: [{ column: 'price', direction: 'desc' }],
-        limit: LIMIT,
-      },
-    ],
+    subscriptions: [itemsSubscription(TOP5, LIMIT)],
     redis,
     namespace: p.config.log!.namespace,
     partitions: 2,
