@@ -1,20 +1,17 @@
 import Redis from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { configSchema } from '@distributary/config';
-import { LogKeys, connectRedis, toLogEntry, type RedisClient } from '@distributary/changelog';
+import { afterAll, beforeAll, describe, it } from 'vitest';
+import { LogKeys, connectRedis, type RedisClient } from '@distributary/changelog';
 import { silentLogger } from '@distributary/observability';
 import { Connector } from '@distributary/pg-source';
-import { clusterNodes, createTestDatabase, uniqueName, waitFor, type TestDatabase } from '@distributary/testkit';
+import { clusterNodes, createTestDatabase, uniqueName, type TestDatabase } from '@distributary/testkit';
+import { expectCommitOrderThrough, orderConfig, UPDATES } from './log-order-scenario';
 
 /**
- * Order per key across Redis Cluster MOVED mid-stream: on the local 3-node cluster, the slot of one
- * partition's stream is migrated to another master while single-row updates stream (small batches,
- * appends in flight), and back again. Calls answered MOVED/ASK must never leave a later call landing
- * before them: every key's versions in the log exactly once and in commit order.
+ * Order per key across Redis Cluster MOVED mid-stream (log-order-scenario.ts): on the local 3-node
+ * cluster, the slot of one partition's stream is migrated to another master while the updates stream,
+ * and back again. Calls answered MOVED/ASK must never leave a later call landing before them: every
+ * key's versions in the log exactly once and in commit order.
  */
-const PARTITIONS = 2;
-const KEYS = 8;
-const UPDATES = 600;
 let db: TestDatabase;
 let redis: RedisClient;
 const nodes = clusterNodes().map((n) => new Redis(n.port, n.host));
@@ -60,51 +57,18 @@ describe('log order across Redis Cluster MOVED', () => {
   it('keeps every key in commit order, without gap or duplicate', async () => {
     const slotName = uniqueName('slot');
     const namespace = uniqueName('order');
-    const config = configSchema.parse({
-      source: {
-        postgres: { url: db.url, slot: slotName, publication: slotName, snapshot: 'never' },
-        tables: ['public.t'],
-        connector: { batchSize: 5 },
-      },
-      log: {
-        redis: { cluster: clusterNodes().map((n) => `redis://${n.host}:${n.port}`) },
-        namespace,
-        partitions: PARTITIONS,
-      },
-    });
+    const logRedis = { cluster: clusterNodes().map((n) => `redis://${n.host}:${n.port}`) };
+    const config = orderConfig(db, logRedis, namespace, slotName);
     const connector = new Connector({ config, logger: silentLogger });
     void connector.run();
     const stream = new LogKeys(namespace).partition(0);
     const slot = (await nodes[0].cluster('KEYSLOT', stream)) as number;
     const home = await ownerOf(slot);
     try {
-      await waitFor('streaming', async () => {
-        const rows = await db.sql(`SELECT active FROM pg_replication_slots WHERE slot_name = $1`, [slotName]);
-        return connector.role === 'leader' && rows[0]?.active === true;
-      });
-      await db.sql(`INSERT INTO t SELECT g, 0 FROM generate_series(1, ${KEYS}) AS g`);
-      for (let i = 0; i < UPDATES; i++) {
-        await db.sql(`UPDATE t SET v = v + 1 WHERE id = ${(i % KEYS) + 1}`);
+      await expectCommitOrderThrough(connector, db, redis, namespace, slotName, async (i) => {
         if (i === UPDATES / 3) await moveSlot(slot, (home + 1) % 3);
         if (i === (2 * UPDATES) / 3) await moveSlot(slot, home);
-      }
-      const keys = new LogKeys(namespace);
-      const events = await waitFor(
-        `${KEYS + UPDATES} events`,
-        async () => {
-          const all = [];
-          for (let p = 0; p < PARTITIONS; p++)
-            all.push(...((await redis.xrange(keys.partition(p), '-', '+')) as [string, string[]][]).map(toLogEntry));
-          return all.length >= KEYS + UPDATES ? all.map((e) => e.event) : undefined;
-        },
-        { timeoutMs: 180_000 },
-      );
-      expect(events).toHaveLength(KEYS + UPDATES);
-      for (let id = 1; id <= KEYS; id++) {
-        // stream order within a partition is ID order; every event of a key is in one partition
-        const versions = events.filter((e) => e.key.id === id).map((e) => e.after?.v);
-        expect(versions).toEqual(Array.from({ length: UPDATES / KEYS + 1 }, (_, v) => v));
-      }
+      });
     } finally {
       await connector.stop();
       await moveSlot(slot, home);
