@@ -7,7 +7,7 @@
  */
 import { elasticsearchSinkSchema } from '@distributary/config';
 import type { ChangeEvent, Row } from '@distributary/core';
-import { createElasticsearchSink } from '@distributary/sink-elasticsearch';
+import { createElasticsearchSink, PgSourceRows } from '@distributary/sink-elasticsearch';
 import { createTestDatabase, esUrl, uniqueName } from '@distributary/testkit';
 import { CATEGORY_COUNT, createJoinedSql, joinedEsSink, PRODUCTS } from './joined-table';
 
@@ -28,7 +28,7 @@ function productEvent(id: number, lsn: bigint): ChangeEvent {
 async function round(sourceUrl: string, docs: number): Promise<number> {
   const index = uniqueName('cpu-probe').replace(/_/g, '-');
   const config = elasticsearchSinkSchema.parse(joinedEsSink('cpu-probe', index));
-  const sink = createElasticsearchSink(config, { sourceUrl });
+  const sink = createElasticsearchSink(config, { source: new PgSourceRows(sourceUrl) });
   await sink.open();
   try {
     // the same events in the same batches, prepared before timing

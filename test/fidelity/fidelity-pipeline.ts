@@ -17,7 +17,7 @@ import {
 import { LogKeys, connectRedis, type RedisClient } from '@distributary/changelog';
 import { silentLogger } from '@distributary/observability';
 import { Connector } from '@distributary/pg-source';
-import { createElasticsearchSink } from '@distributary/sink-elasticsearch';
+import { createElasticsearchSink, PgSourceRows } from '@distributary/sink-elasticsearch';
 import { createMaterializedViewSink } from '@distributary/sink-materialized-view';
 import { createRedisCacheSink, scanKeys } from '@distributary/sink-redis-cache';
 import { SinkRunner, rebuildOnOpen } from '@distributary/worker';
@@ -124,7 +124,7 @@ export async function startFidelityPipeline(
       namespace: name,
       partitions: 2,
       sinks: async () => [
-        createElasticsearchSink(search, { sourceUrl: db.url, pipeline: name }),
+        createElasticsearchSink(search, { source: new PgSourceRows(db.url), pipeline: name }),
         createRedisCacheSink(jsonCache, { pipeline: name }),
         createRedisCacheSink(hashCache, { pipeline: name }),
         // The pipeline's identity is its log namespace, as in the worker (and verify --repair).

@@ -11,7 +11,7 @@ import type {
   SinkConfig,
 } from '@distributary/config';
 import { createLogger } from '@distributary/observability';
-import { createElasticsearchSink } from '@distributary/sink-elasticsearch';
+import { createElasticsearchSink, PgSourceRows } from '@distributary/sink-elasticsearch';
 import { createMaterializedViewSink } from '@distributary/sink-materialized-view';
 import { createRedisCacheSink } from '@distributary/sink-redis-cache';
 import { sinkConstructors } from '@distributary/worker';
@@ -20,8 +20,11 @@ import { sinkConstructors } from '@distributary/worker';
 export function wireMissingSinks(sourceUrl: string): string[] {
   const wired: string[] = [];
   if (!sinkConstructors.elasticsearch) {
-    sinkConstructors.elasticsearch = (config: SinkConfig) =>
-      createElasticsearchSink(config as ElasticsearchSinkConfig, { sourceUrl, logger: createLogger('sink-es') });
+    sinkConstructors.elasticsearch = (config: SinkConfig) => {
+      const logger = createLogger('sink-es');
+      const source = new PgSourceRows(sourceUrl, { logger: logger.child({ sink: config.name }) });
+      return createElasticsearchSink(config as ElasticsearchSinkConfig, { source, logger });
+    };
     wired.push('elasticsearch');
   }
   if (!sinkConstructors.redis) {

@@ -10,4 +10,5 @@ export * from './errors';
 export * from './error-class';
 export * from './backoff';
 export * from './sink';
+export * from './source-rows';
 export * from './instance-id';

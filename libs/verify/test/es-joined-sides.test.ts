@@ -2,7 +2,7 @@ import { Client } from '@elastic/elasticsearch';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { configSchema, type ElasticsearchSinkConfig } from '@distributary/config';
 import { positionToId, type ChangeEvent } from '@distributary/core';
-import { createElasticsearchSink, type ElasticsearchSink } from '@distributary/sink-elasticsearch';
+import { createElasticsearchSink, PgSourceRows, type ElasticsearchSink } from '@distributary/sink-elasticsearch';
 import { compareSides, isClean } from '@distributary/verify';
 import { createTestDatabase, esUrl, redisUrl, uniqueName, type TestDatabase } from '@distributary/testkit';
 import { SnapshotSlot, SourceSnapshot } from '../src/oracle/source-snapshot';
@@ -54,7 +54,7 @@ beforeAll(async () => {
       },
     ],
   }).sinks[0] as ElasticsearchSinkConfig;
-  sink = createElasticsearchSink(config, { sourceUrl: db.url });
+  sink = createElasticsearchSink(config, { source: new PgSourceRows(db.url) });
   await sink.open();
   // The initial snapshot as the connector logs it (rows as PostgreSQL renders them per the contract).
   const snapshot = await SourceSnapshot.open(db.url);

@@ -17,7 +17,7 @@ import {
 import { LogKeys, connectRedis, type RedisClient } from '@distributary/changelog';
 import { silentLogger } from '@distributary/observability';
 import { Connector } from '@distributary/pg-source';
-import { createElasticsearchSink } from '@distributary/sink-elasticsearch';
+import { createElasticsearchSink, PgSourceRows } from '@distributary/sink-elasticsearch';
 import { createMaterializedViewSink } from '@distributary/sink-materialized-view';
 import { createRedisCacheSink, scanKeys } from '@distributary/sink-redis-cache';
 import { SinkRunner } from '@distributary/worker';
@@ -107,7 +107,7 @@ export async function startPipeline(): Promise<Pipeline> {
     partitions: 2,
     sinks: async () => [
       // The pipeline's identity is its log namespace, as in the worker (the CLI's verify opens them so too).
-      createElasticsearchSink(search, { sourceUrl: db.url, pipeline: name }),
+      createElasticsearchSink(search, { source: new PgSourceRows(db.url), pipeline: name }),
       createRedisCacheSink(cache, { pipeline: name }),
       await createMaterializedViewSink(sales, { sourceUrl: db.url, pipeline: name }),
     ],

@@ -6,8 +6,8 @@ import {
   type RedisCacheSinkConfig,
   type SinkConfig,
 } from '@distributary/config';
-import type { Logger } from '@distributary/observability';
-import { createElasticsearchSink } from '@distributary/sink-elasticsearch';
+import { silentLogger, type Logger } from '@distributary/observability';
+import { createElasticsearchSink, PgSourceRows } from '@distributary/sink-elasticsearch';
 import { createMaterializedViewSink, parseViewSql } from '@distributary/sink-materialized-view';
 import { appendDeadLetter, pausedSinks, type LogKeys, type RedisClient } from '@distributary/changelog';
 import { partitionFor, type ChangeEvent } from '@distributary/core';
@@ -54,7 +54,8 @@ export const sinkConstructors: Record<
 > = {
   elasticsearch: (config, { sourceUrl, logger, log, pipeline, owner }) =>
     createElasticsearchSink(config as ElasticsearchSinkConfig, {
-      sourceUrl,
+      // the source's rows, re-read for joined documents (the sink's SourceRows port, on PostgreSQL)
+      source: new PgSourceRows(sourceUrl, { logger: (logger ?? silentLogger).child({ sink: config.name }) }),
       logger,
       pipeline: pipeline ?? log?.keys.namespace,
       fanOut: fanOutOf(config.name, log, owner),

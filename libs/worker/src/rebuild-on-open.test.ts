@@ -3,7 +3,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { ChangeEvent } from '@distributary/core';
 import { configSchema, type ElasticsearchSinkConfig } from '@distributary/config';
 import { LogAppender, LogKeys, connectRedis } from '@distributary/changelog';
-import { createElasticsearchSink } from '@distributary/sink-elasticsearch';
+import { createElasticsearchSink, PgSourceRows } from '@distributary/sink-elasticsearch';
 import { esUrl, pgUrl, redisUrl, uniqueName } from '@distributary/testkit';
 import { deleteNamespace } from '@distributary/testkit';
 import { logEventsOf, rebuildOnOpen } from './rebuild-on-open';
@@ -55,14 +55,17 @@ describe('rebuild on open', () => {
     await new LogAppender(redis, keys, PARTITIONS).append(events, []);
     const log = { redis, keys, partitions: PARTITIONS };
 
-    const first = rebuildOnOpen(createElasticsearchSink(sinkConfig({ name: 'name' }), { sourceUrl: pgUrl() }), log);
+    const first = rebuildOnOpen(
+      createElasticsearchSink(sinkConfig({ name: 'name' }), { source: new PgSourceRows(pgUrl()) }),
+      log,
+    );
     await first.open();
     for await (const batch of logEventsOf(redis, keys, PARTITIONS, first.tables))
       await first.apply({ sink: 'search', partition: 0, events: batch, lastId: '0-0', fencingToken: 1 });
     await first.close();
 
     const changed = createElasticsearchSink(sinkConfig({ name: 'name', shout: { expr: '$uppercase(name)' } }), {
-      sourceUrl: pgUrl(),
+      source: new PgSourceRows(pgUrl()),
     });
     const second = rebuildOnOpen(changed, log);
     await second.open();

@@ -11,6 +11,7 @@ import {
   type Sink,
   type SinkBatch,
   type SinkLagInfo,
+  type SourceRows,
 } from '@distributary/core';
 import { health, silentLogger, type Logger } from '@distributary/observability';
 import { BulkWriter, isRetryableRequestError } from './bulk/bulk-writer';
@@ -26,7 +27,6 @@ import { planDirect } from './plan/direct-plan';
 import { planJoined } from './plan/joined-plan';
 import type { Planner } from './plan/plan-context';
 import type { PlannedWrite } from './plan/planned-writes';
-import { SourceReader } from './source/source-reader';
 import { CommittedFloor, LookupCache } from './plan/lookup-cache';
 import { loggedCommitLsn } from './plan/log-floor';
 import { versionOf } from './version';
@@ -45,10 +45,11 @@ import { runFanOutPass } from './fan-out/fan-out-pass';
  * carry the delete after it, so the end state is still right.
  */
 export interface ElasticsearchSinkDeps {
-  /** The source database, read to rebuild documents with joins. */
-  sourceUrl: string;
-  /** Connections to the source: as many batches re-read their documents at once (default 4). */
-  sourcePoolSize?: number;
+  /**
+   * The source's rows (the SourceRows port; on PostgreSQL: PgSourceRows), re-read to build documents
+   * with joins and read to check explicit mappings. The sink owns it from here: close() closes it.
+   */
+  source: SourceRows;
   logger?: Logger;
   /** Roots per page of a fan-out or index search made in a batch (default 1000; fanOut.pageSize wins). */
   pageSize?: number;
@@ -92,7 +93,7 @@ export class ElasticsearchSink implements Sink {
   private readonly fingerprint: string;
   private readonly body: IndexBody;
   private readonly client: Client;
-  private readonly source: SourceReader;
+  private readonly source: SourceRows;
   private readonly indices: IndexManager;
   private readonly writer: BulkWriter;
   private readonly logger: Logger;
@@ -124,7 +125,7 @@ export class ElasticsearchSink implements Sink {
     this.body = indexBody(config, this.spec, this.fingerprint, deps.pipeline ?? 'distributary');
     const bulk = config.elasticsearch.bulk;
     this.client = new Client({ node: config.elasticsearch.url, maxRetries: 0, requestTimeout: bulk.timeout });
-    this.source = new SourceReader(deps.sourceUrl, { poolSize: deps.sourcePoolSize, logger: this.logger });
+    this.source = deps.source;
     // in a worker, the log's transaction markers raise the shared lookups' floor (plan/log-floor.ts)
     const logged = deps.fanOut && loggedCommitLsn(deps.fanOut.redis, deps.fanOut.namespace);
     this.lookups = { cache: new LookupCache(), floor: new CommittedFloor(logged) };

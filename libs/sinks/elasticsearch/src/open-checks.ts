@@ -1,4 +1,4 @@
-import { SourceShapeError } from '@distributary/core';
+import { SourceShapeError, type SourceRows } from '@distributary/core';
 import { columnsUsed, type DocumentSpec } from './document/document-spec';
 import {
   describeConflicts,
@@ -8,7 +8,6 @@ import {
   type MappingConflict,
   unmappedUnderStrict,
 } from './index/mapping-check';
-import type { SourceReader } from './source/source-reader';
 
 /** An explicit Elasticsearch mapping that would refuse a legal source value: the sink does not open. */
 export class MappingRefusedError extends SourceShapeError {
@@ -21,7 +20,7 @@ export class MappingRefusedError extends SourceShapeError {
 }
 
 /** Refuse to start when the document config names a table or column the source does not have. */
-export async function checkSourceShape(sinkName: string, spec: DocumentSpec, source: SourceReader): Promise<void> {
+export async function checkSourceShape(sinkName: string, spec: DocumentSpec, source: SourceRows): Promise<void> {
   for (const table of spec.tables) await source.tableInfo(table);
   for (const [table, columns] of columnsUsed(spec)) {
     const info = source.cachedInfo(table);
@@ -39,7 +38,7 @@ export async function checkSourceShape(sinkName: string, spec: DocumentSpec, sou
 export async function checkMappingFits(
   sinkName: string,
   spec: DocumentSpec,
-  source: SourceReader,
+  source: SourceRows,
   mappings: Record<string, unknown> | undefined,
   settings: Record<string, unknown> | undefined,
 ): Promise<void> {

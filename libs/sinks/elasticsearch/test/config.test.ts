@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { z } from 'zod';
 import { elasticsearchSinkSchema } from '@distributary/config';
-import { createElasticsearchSink } from '@distributary/sink-elasticsearch';
+import { createElasticsearchSink, PgSourceRows } from '@distributary/sink-elasticsearch';
 import { createTestDatabase, esUrl, uniqueName } from '@distributary/testkit';
 import { sinkConfig } from './helpers';
 
@@ -22,7 +22,7 @@ describe('elasticsearch sink config', () => {
       gcDeletes: 3_600_000,
       bulk: { maxDocs: 1000, maxBytes: 5 * 1024 * 1024, linger: 50, concurrency: 2 },
     });
-    const sink = createElasticsearchSink(config, { sourceUrl: 'postgres://127.0.0.1:1/none' });
+    const sink = createElasticsearchSink(config, { source: new PgSourceRows('postgres://127.0.0.1:1/none') });
     expect([...sink.tables]).toEqual(['public.products', 'public.categories']);
   });
 
@@ -71,7 +71,7 @@ document:
       from: 'public.p',
       document: { a: { expr: '$sum(' } },
     });
-    expect(() => createElasticsearchSink(config, { sourceUrl: 'postgres://127.0.0.1:1/none' })).toThrow(
+    expect(() => createElasticsearchSink(config, { source: new PgSourceRows('postgres://127.0.0.1:1/none') })).toThrow(
       /document\.a: invalid JSONata/,
     );
   });
@@ -87,7 +87,7 @@ document:
           from: 'public.p',
           document: { kids: { children: 'public.c', on: { parent_id: 'id' } } },
         }),
-        { sourceUrl: db.url },
+        { source: new PgSourceRows(db.url) },
       );
       await expect(sink.open()).rejects.toThrow(/column parent_id does not exist in public\.c/);
       await sink.close();

@@ -1,6 +1,11 @@
 import { Client } from '@elastic/elasticsearch';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createElasticsearchSink, versionOf, type ElasticsearchSink } from '@distributary/sink-elasticsearch';
+import {
+  createElasticsearchSink,
+  versionOf,
+  type ElasticsearchSink,
+  PgSourceRows,
+} from '@distributary/sink-elasticsearch';
 import type { Row } from '@distributary/core';
 import { health, registry } from '@distributary/observability';
 import { createTestDatabase, esUrl, pgUrl, uniqueName } from '@distributary/testkit';
@@ -23,7 +28,7 @@ async function openSink(
       id: '{id}',
       document: { name: 'name', price: { expr: '$number(price)' }, tags: 'tags' },
     }),
-    { sourceUrl },
+    { source: new PgSourceRows(sourceUrl) },
   );
   await sink.open();
   sinks.push(sink);
@@ -151,7 +156,7 @@ describe('elasticsearch sink: one table, versioned writes', () => {
         from: 'public.lines',
         id: '{order_id}:{n}',
       }),
-      { sourceUrl: pgUrl() },
+      { source: new PgSourceRows(pgUrl()) },
     );
     await lines.open();
     sinks.push(lines);

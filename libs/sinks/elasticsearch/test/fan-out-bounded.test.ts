@@ -8,6 +8,7 @@ import {
   readFanOutStatus,
   type ElasticsearchSink,
   type FanOutStatus,
+  PgSourceRows,
 } from '@distributary/sink-elasticsearch';
 import { createTestDatabase, esUrl, redisUrl, uniqueName, waitFor, type TestDatabase } from '@distributary/testkit';
 import { esMetrics } from '../src/metrics';
@@ -108,10 +109,10 @@ beforeAll(async () => {
     INSERT INTO reviews SELECT g, g, 1 + g % 5 FROM generate_series(1, ${CHILDREN}) g;
   `);
   durable = createElasticsearchSink(config('bounded-durable'), {
-    sourceUrl: db.url,
+    source: new PgSourceRows(db.url),
     fanOut: { redis, namespace, owner: 'bounded', pageSize: PAGE, pollMs: 20, deadLetter: async () => undefined },
   });
-  inBatch = createElasticsearchSink(config('bounded-in-batch'), { sourceUrl: db.url, pageSize: PAGE });
+  inBatch = createElasticsearchSink(config('bounded-in-batch'), { source: new PgSourceRows(db.url), pageSize: PAGE });
   await durable.open();
   await inBatch.open();
   const rows = await db.sql<Row>('SELECT * FROM products ORDER BY id');

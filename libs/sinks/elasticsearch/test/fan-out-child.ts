@@ -3,7 +3,7 @@
  * Configured by env FAN_OUT_CHILD = JSON { sourceUrl, namespace, alias, pageSize }; prints "ready".
  */
 import { connectRedis } from '@distributary/changelog';
-import { createElasticsearchSink } from '@distributary/sink-elasticsearch';
+import { createElasticsearchSink, PgSourceRows } from '@distributary/sink-elasticsearch';
 import { redisUrl } from '@distributary/testkit';
 import { fanOutSinkConfig } from './fan-out-config';
 
@@ -16,7 +16,7 @@ async function main(): Promise<void> {
   };
   const redis = connectRedis({ url: redisUrl() });
   const sink = createElasticsearchSink(fanOutSinkConfig(config.alias), {
-    sourceUrl: config.sourceUrl,
+    source: new PgSourceRows(config.sourceUrl),
     fanOut: {
       redis,
       namespace: config.namespace,

@@ -9,7 +9,12 @@ import {
   type RedisClient,
 } from '@distributary/changelog';
 import { partitionFor, type ChangeEvent, type Row } from '@distributary/core';
-import { createElasticsearchSink, fanOutKeys, type ElasticsearchSink } from '@distributary/sink-elasticsearch';
+import {
+  createElasticsearchSink,
+  fanOutKeys,
+  type ElasticsearchSink,
+  PgSourceRows,
+} from '@distributary/sink-elasticsearch';
 import { createTestDatabase, esUrl, redisUrl, uniqueName, waitFor, type TestDatabase } from '@distributary/testkit';
 import { allDocs, batchOf, dropIndices, sinkConfig } from './helpers';
 
@@ -58,7 +63,7 @@ beforeAll(async () => {
       },
     }),
     {
-      sourceUrl: db.url,
+      source: new PgSourceRows(db.url),
       fanOut: {
         redis,
         namespace: logKeys.namespace,

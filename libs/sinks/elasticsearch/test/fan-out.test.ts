@@ -4,7 +4,12 @@ import { Client } from '@elastic/elasticsearch';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectRedis, type RedisClient } from '@distributary/changelog';
 import type { ChangeEvent } from '@distributary/core';
-import { createElasticsearchSink, fanOutKeys, type ElasticsearchSink } from '@distributary/sink-elasticsearch';
+import {
+  createElasticsearchSink,
+  fanOutKeys,
+  type ElasticsearchSink,
+  PgSourceRows,
+} from '@distributary/sink-elasticsearch';
 import { createTestDatabase, esUrl, redisUrl, uniqueName, waitFor, type TestDatabase } from '@distributary/testkit';
 import { allDocs, batchOf, dropIndices } from './helpers';
 import { fanOutSinkConfig } from './fan-out-config';
@@ -41,7 +46,7 @@ let paused = false;
 
 async function openSink(owner: string): Promise<ElasticsearchSink> {
   const sink = createElasticsearchSink(fanOutSinkConfig(alias), {
-    sourceUrl: db.url,
+    source: new PgSourceRows(db.url),
     fanOut: {
       redis,
       namespace,

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { Client as EsClient } from '@elastic/elasticsearch';
 import { Client } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createElasticsearchSink, type ElasticsearchSink } from '@distributary/sink-elasticsearch';
+import { createElasticsearchSink, type ElasticsearchSink, PgSourceRows } from '@distributary/sink-elasticsearch';
 import { esUrl, uniqueName, waitFor } from '@distributary/testkit';
 import { ThrowawayPostgres } from '../../../../test/chaos/throwaway-postgres';
 import { allDocs, batchOf, dropIndices, EventFactory, sinkConfig } from './helpers';
@@ -47,7 +47,7 @@ beforeAll(async () => {
       id: '{id}',
       document: { title: 'name', category: { from: 'public.categories', on: { id: 'category_id' }, fields: ['name'] } },
     }),
-    { sourceUrl: pg.url() },
+    { source: new PgSourceRows(pg.url()) },
   );
   await sink.open();
   const initial = await sink.apply(

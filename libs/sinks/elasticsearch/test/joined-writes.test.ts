@@ -1,7 +1,7 @@
 import { Client } from '@elastic/elasticsearch';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ChangeEvent } from '@distributary/core';
-import { createElasticsearchSink, type ElasticsearchSink } from '@distributary/sink-elasticsearch';
+import { createElasticsearchSink, type ElasticsearchSink, PgSourceRows } from '@distributary/sink-elasticsearch';
 import { createTestDatabase, esUrl, uniqueName, type TestDatabase } from '@distributary/testkit';
 import { allDocs, batchOf, dropIndices, sinkConfig } from './helpers';
 
@@ -44,7 +44,7 @@ beforeAll(async () => {
       id: '{id}',
       document: { name: 'name', category: { from: 'public.categories', on: { id: 'category_id' }, fields: ['name'] } },
     }),
-    { sourceUrl: db.url },
+    { source: new PgSourceRows(db.url) },
   );
   await sink.open();
 });

@@ -1,7 +1,12 @@
 import { Client } from '@elastic/elasticsearch';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ChangeEvent } from '@distributary/core';
-import { createElasticsearchSink, versionOf, type ElasticsearchSink } from '@distributary/sink-elasticsearch';
+import {
+  createElasticsearchSink,
+  versionOf,
+  type ElasticsearchSink,
+  PgSourceRows,
+} from '@distributary/sink-elasticsearch';
 import { createTestDatabase, esUrl, uniqueName, type TestDatabase } from '@distributary/testkit';
 import { allDocs, batchOf, dropIndices, EventFactory, sinkConfig } from './helpers';
 
@@ -33,7 +38,7 @@ beforeAll(async () => {
     INSERT INTO products (id, name, category_id) VALUES (10, 'apple', 1), (11, 'pear', 1), (12, 'leek', 2);
     INSERT INTO reviews VALUES (100, 10, 5, 'crisp'), (101, 10, 3, 'ok'), (102, 11, 4, 'sweet');
   `);
-  sink = createElasticsearchSink(config({}), { sourceUrl: db.url });
+  sink = createElasticsearchSink(config({}), { source: new PgSourceRows(db.url) });
   await sink.open();
   // the initial snapshot, as the connector would log it
   const products = await db.sql<Record<string, never>>('SELECT id, name, category_id FROM products ORDER BY id');
@@ -194,7 +199,9 @@ describe('elasticsearch sink: joined documents', () => {
 
   it('rebuilds joined documents into a new index from the log when the document shape changes', async () => {
     const before = await allDocs(client, alias);
-    const changed = createElasticsearchSink(config({ category_id: 'category_id' }), { sourceUrl: db.url });
+    const changed = createElasticsearchSink(config({ category_id: 'category_id' }), {
+      source: new PgSourceRows(db.url),
+    });
     try {
       await changed.open();
       expect(await changed.needsRebuild()).toBe(true);

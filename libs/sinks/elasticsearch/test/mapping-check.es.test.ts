@@ -6,7 +6,7 @@
  */
 import { Client } from '@elastic/elasticsearch';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createElasticsearchSink, MappingRefusedError } from '@distributary/sink-elasticsearch';
+import { createElasticsearchSink, MappingRefusedError, PgSourceRows } from '@distributary/sink-elasticsearch';
 import { createTestDatabase, esUrl, uniqueName, type TestDatabase } from '@distributary/testkit';
 import { fieldAccepts, type FieldMapping } from '../src/index/field-accepts';
 import { probesFor, type Probe } from '../src/index/value-probes';
@@ -111,7 +111,7 @@ describe('an Elasticsearch sink with an explicit mapping', () => {
         id: '{id}',
         ...(document ? { document } : {}),
       }),
-      { sourceUrl: db.url },
+      { source: new PgSourceRows(db.url) },
     );
     try {
       await sink.open();

@@ -1,7 +1,7 @@
 import { Client } from '@elastic/elasticsearch';
 import { afterAll, describe, expect, it } from 'vitest';
 import { RetryableError, type ApplyResult } from '@distributary/core';
-import { createElasticsearchSink } from '@distributary/sink-elasticsearch';
+import { createElasticsearchSink, PgSourceRows } from '@distributary/sink-elasticsearch';
 import { createTestDatabase, esUrl, pgUrl, stack, startTcpProxy, uniqueName, waitFor } from '@distributary/testkit';
 import { allDocs, batchOf, dropIndices, EventFactory, sinkConfig } from './helpers';
 
@@ -29,7 +29,7 @@ describe('elasticsearch sink: target unreachable', () => {
         },
         from: 'public.items',
       }),
-      { sourceUrl: pgUrl() },
+      { source: new PgSourceRows(pgUrl()) },
     );
     try {
       proxy.cut();
@@ -84,7 +84,7 @@ describe('elasticsearch sink: target unreachable', () => {
         from: 'public.orders',
         document: { lines: { children: 'public.lines', on: { order_id: 'id' }, fields: ['sku'] } },
       }),
-      { sourceUrl: db.url.replace(`:${stack.pgPort}/`, `:${proxy.port}/`) },
+      { source: new PgSourceRows(db.url.replace(`:${stack.pgPort}/`, `:${proxy.port}/`)) },
     );
     try {
       await db.sql(`CREATE TABLE orders (id int PRIMARY KEY); CREATE TABLE lines (id int PRIMARY KEY, order_id int, sku text);

@@ -1,6 +1,6 @@
 import { Client } from '@elastic/elasticsearch';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createElasticsearchSink, type ElasticsearchSink } from '@distributary/sink-elasticsearch';
+import { createElasticsearchSink, type ElasticsearchSink, PgSourceRows } from '@distributary/sink-elasticsearch';
 import { esUrl, pgUrl, uniqueName } from '@distributary/testkit';
 import { allDocs, batchOf, dropIndices, EventFactory, sinkConfig } from './helpers';
 
@@ -22,7 +22,7 @@ async function openSink(alias: string, pipeline?: string, name = 'products'): Pr
       id: '{id}',
       document: { name: 'name' },
     }),
-    { sourceUrl: pgUrl(), ...(pipeline ? { pipeline } : {}) },
+    { source: new PgSourceRows(pgUrl()), ...(pipeline ? { pipeline } : {}) },
   );
   sinks.push(sink);
   await sink.open();

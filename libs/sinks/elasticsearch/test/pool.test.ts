@@ -3,7 +3,7 @@ import { Client } from '@elastic/elasticsearch';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ChangeEvent } from '@distributary/core';
-import { createElasticsearchSink, type ElasticsearchSink } from '@distributary/sink-elasticsearch';
+import { createElasticsearchSink, type ElasticsearchSink, PgSourceRows } from '@distributary/sink-elasticsearch';
 import { createTestDatabase, esUrl, uniqueName, type TestDatabase } from '@distributary/testkit';
 import { allDocs, batchOf, dropIndices, EventFactory, sinkConfig } from './helpers';
 
@@ -57,7 +57,7 @@ beforeAll(async () => {
         category: { from: 'public.categories', on: { id: 'category_id' }, fields: ['name', 'tags'] },
       },
     }),
-    { sourceUrl: db.url, sourcePoolSize: 1, logger },
+    { source: new PgSourceRows(db.url, { poolSize: 1, logger }), logger },
   );
   await sink.open();
 });

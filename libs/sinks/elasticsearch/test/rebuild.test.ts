@@ -1,7 +1,7 @@
 import { Client } from '@elastic/elasticsearch';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { ChangeEvent } from '@distributary/core';
-import { createElasticsearchSink, type ElasticsearchSink } from '@distributary/sink-elasticsearch';
+import { createElasticsearchSink, type ElasticsearchSink, PgSourceRows } from '@distributary/sink-elasticsearch';
 import { esUrl, pgUrl, uniqueName, waitFor } from '@distributary/testkit';
 import { allDocs, batchOf, dropIndices, EventFactory, sinkConfig } from './helpers';
 
@@ -23,7 +23,7 @@ function sinkWith(document: Record<string, unknown>): ElasticsearchSink {
       from: 'public.items',
       document,
     }),
-    { sourceUrl: pgUrl() },
+    { source: new PgSourceRows(pgUrl()) },
   );
   sinks.push(sink);
   return sink;

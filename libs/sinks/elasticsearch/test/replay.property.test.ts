@@ -2,7 +2,7 @@ import { Client } from '@elastic/elasticsearch';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { ChangeEvent } from '@distributary/core';
-import { createElasticsearchSink } from '@distributary/sink-elasticsearch';
+import { createElasticsearchSink, PgSourceRows } from '@distributary/sink-elasticsearch';
 import { esUrl, pgUrl, uniqueName } from '@distributary/testkit';
 import { allDocs, batchOf, dropIndices, sinkConfig, type StoredDoc } from './helpers';
 
@@ -60,7 +60,7 @@ describe('elasticsearch sink: any delivery of the log ends in the same index', (
               from: 'public.kv',
               id: '{k}',
             }),
-            { sourceUrl: pgUrl() },
+            { source: new PgSourceRows(pgUrl()) },
           );
           try {
             await sink.open();

@@ -18,7 +18,7 @@ import type { Client } from '@elastic/elasticsearch';
 import type { ElasticsearchSinkConfig, RedisCacheSinkConfig } from '@distributary/config';
 import type { RedisClient } from '@distributary/changelog';
 import { positionToId, type ChangeEvent, type Lsn, type Row, type Sink } from '@distributary/core';
-import { createElasticsearchSink, versionOf as esVersionOf } from '@distributary/sink-elasticsearch';
+import { createElasticsearchSink, PgSourceRows, versionOf as esVersionOf } from '@distributary/sink-elasticsearch';
 import { CacheWriter, createRedisCacheSink, versionOf as cacheVersionOf } from '@distributary/sink-redis-cache';
 import { snapshotSelect } from '../oracle/snapshot-select';
 import { SourceSnapshot } from '../oracle/source-snapshot';
@@ -95,7 +95,7 @@ export function sinkFor(
   pipeline?: string,
 ): Sink {
   return 'elasticsearch' in config
-    ? createElasticsearchSink(config, { sourceUrl: source.url, pipeline })
+    ? createElasticsearchSink(config, { source: new PgSourceRows(source.url), pipeline })
     : createRedisCacheSink(config, { client: cacheClient, pipeline });
 }
 

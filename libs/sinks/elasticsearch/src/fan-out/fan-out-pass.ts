@@ -1,17 +1,16 @@
-import type { ChangeEvent, RejectedEvent, Row } from '@distributary/core';
+import type { ChangeEvent, RejectedEvent, Row, SourceRows } from '@distributary/core';
 import { buildDocument } from '../document/build-document';
 import type { DocumentSpec } from '../document/document-spec';
 import { readRelated } from '../plan/joined-plan';
 import type { CommittedFloor, LookupCache } from '../plan/lookup-cache';
 import type { PlannedWrite } from '../plan/planned-writes';
-import type { SourceReader } from '../source/source-reader';
 import type { PendingPass } from './fan-out-store';
 import { DOCS_PER_YIELD, yieldToLoop } from '../plan/yield-to-loop';
 import { pick } from '../source/row-match';
 
 export interface PassContext {
   spec: DocumentSpec;
-  source: SourceReader;
+  source: SourceRows;
   lookups: { cache: LookupCache; floor: CommittedFloor };
   /** Roots per page: one snapshot read and one bulk request's worth. */
   pageSize: number;

@@ -1,5 +1,4 @@
-import type { Row } from '@distributary/core';
-import type { TableInfo } from '../source/catalog';
+import type { Row, SourceTable } from '@distributary/core';
 import { tupleKey } from '../source/row-match';
 import type { Trigger } from './root-triggers';
 
@@ -22,7 +21,7 @@ import type { Trigger } from './root-triggers';
  * replication does not send): such a root is re-read as before, and so is a root whose newest trigger
  * is a delete or a change of a child or lookup row.
  */
-export function ownRow(trigger: Trigger, info: TableInfo): Row | undefined {
+export function ownRow(trigger: Trigger, info: SourceTable): Row | undefined {
   const { event } = trigger;
   if (event.table !== info.table || (event.op !== 'c' && event.op !== 'u' && event.op !== 'r')) return undefined;
   const row = event.after;

@@ -1,7 +1,6 @@
-import { quoteIdent, type ChangeEvent, type Row } from '@distributary/core';
+import { quoteIdent, type ChangeEvent, type Row, type SnapshotReader } from '@distributary/core';
 import { REFS_FIELD, buildDocument, refKey, type RelatedRows } from '../document/build-document';
 import type { DocumentSpec, Relation } from '../document/document-spec';
-import type { SnapshotReader } from '../source/source-reader';
 import { tupleKey } from '../source/row-match';
 import { versionOf } from '../version';
 import type { PlanContext } from './plan-context';

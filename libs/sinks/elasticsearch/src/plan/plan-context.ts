@@ -1,7 +1,6 @@
-import type { ChangeEvent, RejectedEvent } from '@distributary/core';
+import type { ChangeEvent, RejectedEvent, SourceRows } from '@distributary/core';
 import type { DocumentSpec } from '../document/document-spec';
 import type { FoundDocument } from '../index/scan';
-import type { SourceReader } from '../source/source-reader';
 import type { QueryDslQueryContainer } from '@elastic/elasticsearch/lib/api/types';
 import type { CommittedFloor, LookupCache } from './lookup-cache';
 import type { PlannedWrite, PlannedWrites } from './planned-writes';
@@ -10,7 +9,7 @@ import type { FanOutMark } from '../fan-out/fan-out-store';
 /** What planning a batch needs: the compiled spec, the source, and a way to look into the index. */
 export interface PlanContext {
   spec: DocumentSpec;
-  source: SourceReader;
+  source: SourceRows;
   /** Documents of the index being written that match the query (refreshed first). */
   findDocuments(query: QueryDslQueryContainer): Promise<FoundDocument[]>;
   /** The same, `size` at a time (sinks with joins): one page in memory whatever the number found. */

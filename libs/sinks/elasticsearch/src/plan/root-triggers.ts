@@ -1,5 +1,4 @@
-import type { ChangeEvent, Row } from '@distributary/core';
-import type { RowCondition } from '../source/source-reader';
+import type { ChangeEvent, Row, RowCondition } from '@distributary/core';
 import { tupleKey } from '../source/row-match';
 
 /** Why a root row must be re-read: the event (and its version) that touched it through some columns. */

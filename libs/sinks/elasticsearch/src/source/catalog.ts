@@ -1,5 +1,5 @@
 import type { Pool } from 'pg';
-import { quoteIdent, SourceShapeError, splitTable } from '@distributary/core';
+import { quoteIdent, SourceShapeError, splitTable, type SourceTable } from '@distributary/core';
 import type { TypeResolver, ValueKind } from '@distributary/pg-source';
 
 /** How a column's text is converted: its type OID as row descriptions report it (to notice a changed
@@ -9,18 +9,10 @@ export interface ColumnKind {
   kind: ValueKind;
 }
 
-/**
- * What the sink needs to know about a source table: its columns (with SQL types), primary key, and
- * each column's resolved value kind. Loaded once per table, outside any transaction the reader holds.
- */
-export interface TableInfo {
-  table: string;
-  columns: Map<string, string>;
+/** A source table's description (SourceTable) with each column's resolved value kind. Loaded once per
+ *  table, outside any transaction the reader holds. */
+export interface TableInfo extends SourceTable {
   kinds: Map<string, ColumnKind>;
-  /** Each column's base type (domains and arrays followed down): its pg_catalog name, or 'other'
-   *  (enums, composites, ranges of extension types…, all written as PostgreSQL's text). */
-  baseTypes: Map<string, string>;
-  primaryKey: string[];
 }
 
 /** The one quoting function (libs/core identifiers). */

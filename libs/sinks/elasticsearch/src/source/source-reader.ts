@@ -1,5 +1,12 @@
 import { Pool, type PoolClient } from 'pg';
-import { RetryableError, type Row } from '@distributary/core';
+import {
+  RetryableError,
+  type PageRequest,
+  type Row,
+  type RowCondition,
+  type SnapshotReader,
+  type SourceRows,
+} from '@distributary/core';
 import type { Logger } from '@distributary/observability';
 import {
   SOURCE_SESSION_OPTIONS,
@@ -11,44 +18,10 @@ import {
 import { loadTableInfo, quoteIdent, quoteTable, type TableInfo } from './catalog';
 import { Slots } from './slots';
 
-/**
- * Re-reads documents' rows from the source. All reads for one batch run in ONE read-only
- * REPEATABLE READ transaction, so a document's root row and its joined rows come from one snapshot,
- * taken after every event of the batch committed (the events were already in the log) and begun by
- * pg-source's beginVisibleSnapshot: "in the log" alone does not make a commit visible to a new snapshot
- * (a commit waiting for a synchronous standby is decoded first), and a document built from a snapshot
- * missing a logged change would be written at a version above it — that change's own write rejected.
- * Values are converted exactly as the connector converts streamed rows (pg-source's type mapping,
- * same session settings), so a re-read document equals one built from the event.
- *
- * Connections: every use of the pool first takes one of `poolSize` slots, and no code path holds a
- * connection (or a slot) while it needs another one. Column types are resolved once per table when
- * its catalog entry is loaded (never inside a batch's transaction); a query whose columns no longer
- * match that entry (a column added or retyped) fails the transaction with SchemaChanged, the entry is
- * reloaded after the connection went back, and the batch's reads run again.
- */
-
 /** Row queries return the server's text; pg-source's convertValue then renders it like events. */
 const RAW_TEXT = { getTypeParser: () => (value: string) => value };
 
-/** Rows whose `columns` equal one of `tuples` (each tuple holds those columns); no columns: every row. */
-export interface RowCondition {
-  columns: readonly string[];
-  tuples: Row[];
-}
-
-/** One page of a keyset scan: rows ordered by `key`, after the `after` key values, at most `limit`. */
-export interface PageRequest {
-  key: readonly string[];
-  after?: Row;
-  limit: number;
-}
-
-export interface SnapshotReader {
-  select(table: string, conditions: RowCondition[], orderBy?: readonly string[], page?: PageRequest): Promise<Row[]>;
-}
-
-export interface SourceReaderOptions {
+export interface PgSourceRowsOptions {
   /** Connections to the source; as many batches can hold a read snapshot at once (default 4). */
   poolSize?: number;
   /** Warned when a snapshot has to wait for commits not yet visible (beginVisibleSnapshot). */
@@ -73,7 +46,24 @@ class SchemaChanged extends Error {
 
 const SCHEMA_RELOADS = 3;
 
-export class SourceReader {
+/**
+ * SourceRows (libs/core) on PostgreSQL: re-reads documents' rows from the source. All reads for one
+ * batch run in ONE read-only REPEATABLE READ transaction, so a document's root row and its joined rows
+ * come from one snapshot,
+ * taken after every event of the batch committed (the events were already in the log) and begun by
+ * pg-source's beginVisibleSnapshot: "in the log" alone does not make a commit visible to a new snapshot
+ * (a commit waiting for a synchronous standby is decoded first), and a document built from a snapshot
+ * missing a logged change would be written at a version above it — that change's own write rejected.
+ * Values are converted exactly as the connector converts streamed rows (pg-source's convertValue,
+ * same session settings), so a re-read document equals one built from the event.
+ *
+ * Connections: every use of the pool first takes one of `poolSize` slots, and no code path holds a
+ * connection (or a slot) while it needs another one. Column types are resolved once per table when
+ * its catalog entry is loaded (never inside a batch's transaction); a query whose columns no longer
+ * match that entry (a column added or retyped) fails the transaction with SchemaChanged, the entry is
+ * reloaded after the connection went back, and the batch's reads run again.
+ */
+export class PgSourceRows implements SourceRows {
   private readonly pool: Pool;
   private readonly slots: Slots;
   private readonly types: TypeResolver;
@@ -81,7 +71,7 @@ export class SourceReader {
   private readonly loading = new Map<string, Promise<TableInfo>>();
   private readonly logger?: Logger;
 
-  constructor(url: string, options: SourceReaderOptions = {}) {
+  constructor(url: string, options: PgSourceRowsOptions = {}) {
     this.logger = options.logger;
     const size = Math.max(1, options.poolSize ?? 4);
     this.pool = new Pool({
