@@ -5,6 +5,9 @@
 //   type:sink        libs/sinks/* — never another sink
 //   type:test        libs/testkit — only from tests
 //   layer:log        libs/changelog — the change log: below sources, control, the worker and the sinks
+//   layer:sink       libs/sinks/* — a sink knows the log and core, never control or the worker engine
+//                    (postgres decode/catalog too once the ES sink's source reader moved behind a port)
+//   layer:app        apps/*
 import nx from '@nx/eslint-plugin';
 import tseslint from 'typescript-eslint';
 
@@ -29,6 +32,7 @@ export default [
               sourceTag: 'layer:log',
               notDependOnLibsWithTags: ['layer:source', 'layer:control', 'layer:worker', 'type:sink', 'type:test'],
             },
+            { sourceTag: 'layer:sink', notDependOnLibsWithTags: ['layer:control', 'layer:worker'] },
             { sourceTag: 'scope:app', onlyDependOnLibsWithTags: ['scope:lib'] },
             { sourceTag: 'scope:test', onlyDependOnLibsWithTags: ['scope:lib', 'scope:app'] },
             { sourceTag: 'type:entrypoint', onlyDependOnLibsWithTags: ['scope:app', 'scope:lib'] },
