@@ -4,22 +4,16 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { appendDeadLetter, connectRedis, LogKeys, type RedisClient } from '@distributary/changelog';
+import { appendDeadLetter, type LogKeys, type RedisClient } from '@distributary/changelog';
 import type { ChangeEvent } from '@distributary/core';
-import { createTestDatabase, redisUrl, uniqueName, waitFor, type TestDatabase } from '@distributary/testkit';
+import { uniqueName, waitFor, type TestDatabase } from '@distributary/testkit';
 import type { DistributaryConfig } from '@distributary/config';
 import { silentLogger } from '@distributary/observability';
 import { Connector } from '@distributary/pg-source';
 import { SinkRunner } from '@distributary/worker';
 import { startAdmin, type RunningAdmin } from './index';
-import {
-  appendEvents,
-  OPERATOR_TOKEN,
-  productEvents,
-  RecordingSink,
-  testConfig,
-  VIEWER_TOKEN,
-} from './testing/pipeline-fixture';
+import { closeAdminTestEnv, openAdminTestEnv, type AdminTestEnv } from './testing/admin-test-env';
+import { appendEvents, OPERATOR_TOKEN, productEvents, RecordingSink, VIEWER_TOKEN } from './testing/pipeline-fixture';
 
 /** End to end in headless Chromium (Debian's /usr/bin/chromium, driven by playwright-core). */
 const ROOT = resolve(__dirname, '../../..');
@@ -28,6 +22,8 @@ const SINK = 'product-cache';
 const OTHER_SINK = 'product-search';
 const PARTITIONS = 2;
 
+let env: AdminTestEnv;
+let config: DistributaryConfig;
 let db: TestDatabase;
 let redis: RedisClient;
 let keys: LogKeys;
@@ -57,21 +53,9 @@ beforeAll(async () => {
   execFileSync('bash', [join(ROOT, 'scripts/setup.d/dashboard.sh')], { stdio: 'inherit' });
   execFileSync('bash', [join(ROOT, 'scripts/extras/chromium.sh')], { stdio: 'inherit' }); // on first use
   mkdirSync(ARTIFACTS, { recursive: true });
-  namespace = uniqueName('dash');
-  const slot = uniqueName('dash_slot');
-  db = await createTestDatabase('dash');
-  await db.sql(`SELECT pg_create_logical_replication_slot($1, 'pgoutput')`, [slot]);
-  redis = connectRedis({ url: redisUrl() });
-  keys = new LogKeys(namespace);
+  env = await openAdminTestEnv('dash', { partitions: PARTITIONS, sinks: [SINK, OTHER_SINK] });
+  ({ namespace, db, redis, keys, config } = env);
   sink = new RecordingSink(SINK, redis, `${namespace}:applied`);
-  const config = testConfig({
-    namespace,
-    pgUrl: db.url,
-    redisUrl: redisUrl(),
-    slot,
-    partitions: PARTITIONS,
-    sinks: [SINK, OTHER_SINK],
-  });
   // The connector gets a slot of its own: the one above predates the publication it creates.
   const connectorSlot = uniqueName('dash_conn');
   connectorConfig = {
@@ -107,13 +91,7 @@ afterAll(async () => {
   await connectorRun?.catch(() => undefined);
   await context?.close();
   if (profileDir) rmSync(profileDir, { recursive: true, force: true });
-  await admin?.close();
-  if (redis) {
-    const found = await redis.keys(`*${namespace}*`);
-    if (found.length) await redis.del(...found);
-    redis.disconnect();
-  }
-  await db?.drop();
+  await closeAdminTestEnv(env, admin);
 });
 
 describe('dashboard in headless Chromium', () => {
