@@ -119,6 +119,11 @@ function keysOf(report: ComparisonReport): Map<string, 'missing' | 'extra' | 'di
   return kinds;
 }
 
+/** The report with `f` applied to each of its three difference lists. */
+function eachList(report: ComparisonReport, f: (list: Difference[]) => Difference[]): ComparisonReport {
+  return { ...report, missing: f(report.missing), extra: f(report.extra), different: f(report.different) };
+}
+
 /** verifySink with every differing key kept (repair needs them); the caller closes `sides`. */
 export async function verifySinkDetailed(
   config: DistributaryConfig,
@@ -192,13 +197,7 @@ export async function verifySinkDetailed(
       if (second.report) {
         lsn = second.lsn;
         passes = 2;
-        const stillThere = (d: Difference): boolean => firstKeys.has(d.key);
-        report = {
-          ...second.report,
-          missing: second.report.missing.filter(stillThere),
-          extra: second.report.extra.filter(stillThere),
-          different: second.report.different.filter(stillThere),
-        };
+        report = eachList(second.report, (list) => list.filter((d) => firstKeys.has(d.key)));
       }
     }
     const shown = (list: Difference[]): Difference[] =>
@@ -207,12 +206,7 @@ export async function verifySinkDetailed(
         ...('expected' in d ? { expected: displayable(d.expected) } : {}),
         ...('actual' in d ? { actual: displayable(d.actual) } : {}),
       }));
-    report = {
-      ...report,
-      missing: shown(report.missing),
-      extra: shown(report.extra),
-      different: shown(report.different),
-    };
+    report = eachList(report, shown);
     const missing = report.missing.filter((d) => !ignored(d));
     const examples = options.examples ?? 10;
     const status: VerifyStatus =
