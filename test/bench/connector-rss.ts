@@ -16,16 +16,7 @@ import { LogKeys, connectRedis } from '@distributary/changelog';
 import { createTestDatabase, redisUrl, uniqueName, waitFor } from '@distributary/testkit';
 import { connectorCommand, type ConnectorEntry } from './capture/connector-entry';
 import { cpuMicros, memory } from './capture/proc-stats';
-
-function option(name: string, fallback: number): number {
-  const index = process.argv.indexOf(`--${name}`);
-  return index >= 0 ? Number(process.argv[index + 1]) : fallback;
-}
-
-function text(name: string): string | undefined {
-  const index = process.argv.indexOf(`--${name}`);
-  return index >= 0 ? process.argv[index + 1] : undefined;
-}
+import { option, text } from './argv';
 
 async function main(): Promise<void> {
   const rows = option('rows', 200_000);

@@ -11,9 +11,8 @@
  *   refs-kept the refs field kept in _source (no excludes), versioned.
  * The Elasticsearch server is shared with whatever else runs: compare variants of the same round.
  */
-import { esUrl, pgUrl, uniqueName } from '@distributary/testkit';
+import { esUrl, pgUrl, uniqueName, withClient } from '@distributary/testkit';
 import { indexingOps, joinedDocsSql } from './joined-table';
-import { withSource } from './source-table';
 import { serviceCpu } from './service-cpu';
 
 const BATCH = 1000;
@@ -93,7 +92,7 @@ async function load(es: string, variant: Variant, docs: { id: number; doc: strin
 async function main(): Promise<void> {
   const count = Number(process.argv[2] ?? 30_000);
   const rounds = Number(process.argv[3] ?? 3);
-  const docs = await withSource(
+  const docs = await withClient(
     pgUrl(),
     async (client) => (await client.query<{ id: number; doc: string }>(joinedDocsSql(1, count))).rows,
   );

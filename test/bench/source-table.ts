@@ -40,13 +40,3 @@ export async function fillDocs(
     await client.end();
   }
 }
-
-export async function withSource<T>(url: string, fn: (client: Client) => Promise<T>): Promise<T> {
-  const client = new Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end();
-  }
-}

@@ -1,9 +1,9 @@
-import { uniqueName } from '@distributary/testkit';
+import { uniqueName, withClient } from '@distributary/testkit';
 import { deleteIndices } from '../../harness/pipeline';
 import type { BenchResult } from '../bench-types';
 import type { BenchContext } from '../context';
 import { bulkFigures, indexingOps, joinedDocsSql } from '../joined-table';
-import { ROW_BYTES, withSource } from '../source-table';
+import { ROW_BYTES } from '../source-table';
 import { perSecond, round, seconds } from '../stopwatch';
 import { perDocument, serverFigures, serviceCpu } from '../service-cpu';
 
@@ -17,7 +17,7 @@ const CONCURRENCY = 2;
  */
 export async function esBulkCeiling(ctx: BenchContext): Promise<BenchResult> {
   const rows = ctx.preset.transactions * ctx.preset.rowsPerTransaction;
-  const docs = await withSource(
+  const docs = await withClient(
     ctx.pgUrl,
     async (client) => (await client.query<{ id: number; doc: string }>(joinedDocsSql(1, rows))).rows,
   );

@@ -1,12 +1,12 @@
 import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Pool } from 'pg';
-import { uniqueName, waitFor } from '@distributary/testkit';
+import { uniqueName } from '@distributary/testkit';
 import { repoRoot } from '../../harness/role-process';
-import { partitionEnds, sinkAtEnds } from '../../harness/sink-progress';
 import type { BenchResult } from '../bench-types';
 import type { BenchContext } from '../context';
 import { indexingOps, joinedEsSink } from '../joined-table';
+import { waitSinkAtEnds } from '../sink-settle';
 import { round, seconds } from '../stopwatch';
 
 const MiB = 2 ** 20;
@@ -72,16 +72,11 @@ export async function hotLookup(ctx: BenchContext): Promise<BenchResult> {
     let settled = true;
     try {
       await pipeline.waitForLog(target, settleMs);
-      const ends = await partitionEnds(pipeline.redis, pipeline.keys, partitions);
-      await waitFor(
-        'the sink to settle',
-        async () => {
-          connector.assertAlive();
-          worker.assertAlive();
-          return sinkAtEnds(pipeline.redis, pipeline.keys, 'hot', partitions, ends);
-        },
-        { timeoutMs: settleMs, intervalMs: 100 },
-      );
+      await waitSinkAtEnds(pipeline, 'hot', partitions, [connector, worker], {
+        what: 'the sink to settle',
+        timeoutMs: settleMs,
+        intervalMs: 100,
+      });
     } catch {
       settled = false;
     }

@@ -1,5 +1,6 @@
 import { waitFor } from '@distributary/testkit';
-import { sinkAtEnds, sinkStarted } from '../../harness/sink-progress';
+import { sinkStarted } from '../../harness/sink-progress';
+import { waitSinkAtEnds } from '../sink-settle';
 import type { BenchResult, Figure } from '../bench-types';
 import type { BenchContext, FilledLog } from '../context';
 import { PRODUCTS } from '../joined-table';
@@ -21,14 +22,12 @@ async function drain(log: FilledLog, sink: Record<string, unknown>): Promise<num
       { timeoutMs: 120_000, intervalMs: 5 },
     );
     const firstAt = Date.now();
-    await waitFor(
-      `${name} to drain the log`,
-      async () => {
-        worker.assertAlive();
-        return sinkAtEnds(pipeline.redis, pipeline.keys, name, partitions, log.ends);
-      },
-      { timeoutMs: 1_800_000, intervalMs: 10 },
-    );
+    await waitSinkAtEnds(pipeline, name, partitions, [worker], {
+      what: `${name} to drain the log`,
+      timeoutMs: 1_800_000,
+      intervalMs: 10,
+      ends: log.ends,
+    });
     return seconds(firstAt);
   } finally {
     await worker.stop();

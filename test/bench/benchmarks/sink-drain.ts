@@ -1,7 +1,8 @@
 import { uniqueName, waitFor } from '@distributary/testkit';
 import type { FilledLog } from '../context';
 import { esSink } from '../context';
-import { sinkAtEnds, sinkStarted } from '../../harness/sink-progress';
+import { sinkStarted } from '../../harness/sink-progress';
+import { waitSinkAtEnds } from '../sink-settle';
 import { seconds } from '../stopwatch';
 import { indexingOps } from '../joined-table';
 import { cpuMicros } from '../capture/proc-stats';
@@ -69,14 +70,12 @@ export async function measureEsDrain(
     const cpuFirst = cpuAt();
     const redisPort = new URL(log.pipeline.spec.logRedisUrl).port;
     const serversFirst = serviceCpu(redisPort);
-    await waitFor(
-      `${sinkName} to drain the log`,
-      async () => {
-        processes.forEach((p) => p.assertAlive());
-        return sinkAtEnds(pipeline.redis, pipeline.keys, sinkName, partitions, log.ends);
-      },
-      { timeoutMs: 1_800_000, intervalMs: 10 },
-    );
+    await waitSinkAtEnds(pipeline, sinkName, partitions, processes, {
+      what: `${sinkName} to drain the log`,
+      timeoutMs: 1_800_000,
+      intervalMs: 10,
+      ends: log.ends,
+    });
     const doneAt = Date.now();
     const workerCpuMicros = cpuAt() - cpuFirst;
     const serverCpuPerDoc = perDocument(serversFirst, serviceCpu(redisPort), log.documents);

@@ -1,9 +1,10 @@
-import { uniqueName, waitFor } from '@distributary/testkit';
-import { logEntries, partitionEnds, sinkAtEnds } from '../../harness/sink-progress';
+import { uniqueName } from '@distributary/testkit';
+import { logEntries } from '../../harness/sink-progress';
 import type { BenchResult } from '../bench-types';
 import type { BenchContext } from '../context';
 import { bulkFigures, CATEGORY_COUNT, fillProducts, indexingOps, joinedEsSink } from '../joined-table';
 import { ROW_BYTES } from '../source-table';
+import { waitSinkAtEnds } from '../sink-settle';
 import { perSecond, round, seconds } from '../stopwatch';
 import { cpuMicros } from '../capture/proc-stats';
 import { perDocument, serverFigures, serviceCpu } from '../service-cpu';
@@ -53,16 +54,11 @@ export async function snapshotToEs(ctx: BenchContext): Promise<BenchResult> {
       };
     }
     const snapshotLoggedAt = seconds(startedAt);
-    const ends = await partitionEnds(pipeline.redis, pipeline.keys, partitions);
-    await waitFor(
-      'the sink to settle',
-      async () => {
-        connector.assertAlive();
-        worker.assertAlive();
-        return sinkAtEnds(pipeline.redis, pipeline.keys, 'snap', partitions, ends);
-      },
-      { timeoutMs: 1_800_000, intervalMs: 20 },
-    );
+    await waitSinkAtEnds(pipeline, 'snap', partitions, [connector, worker], {
+      what: 'the sink to settle',
+      timeoutMs: 1_800_000,
+      intervalMs: 20,
+    });
     const elapsed = seconds(startedAt);
     // CPU since each process started (module loading included: a cold start is part of this figure)
     const connectorCpu = cpuMicros(connector.pid) ?? 0;

@@ -18,11 +18,7 @@ import {
   type PgoutputMessage,
 } from '@distributary/pg-source';
 import { pgUrl, redisUrl, uniqueName } from '@distributary/testkit';
-
-function option(name: string, fallback: number): number {
-  const index = process.argv.indexOf(`--${name}`);
-  return index >= 0 ? Number(process.argv[index + 1]) : fallback;
-}
+import { option } from '../argv';
 
 const RELATION_OID = 424242;
 const PG_EPOCH_MICROS = 946_684_800_000_000n;

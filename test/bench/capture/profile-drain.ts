@@ -11,16 +11,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { redisUrl } from '@distributary/testkit';
 import { drainOnce } from './drain-run';
-
-function option(name: string, fallback: number): number {
-  const index = process.argv.indexOf(`--${name}`);
-  return index >= 0 ? Number(process.argv[index + 1]) : fallback;
-}
-
-function text(name: string): string | undefined {
-  const index = process.argv.indexOf(`--${name}`);
-  return index >= 0 ? process.argv[index + 1] : undefined;
-}
+import { option, text } from '../argv';
 
 /** Child processes are spawned with process.execPath: point it at a wrapper that adds node options. */
 function wrapChildren(nodeArgs: string): void {

@@ -7,18 +7,14 @@
  */
 import { Client } from '@elastic/elasticsearch';
 import { uniqueName, waitFor } from '@distributary/testkit';
-import { partitionEnds, sinkAtEnds } from '../../harness/sink-progress';
+import { waitSinkAtEnds } from '../sink-settle';
 import type { BenchContext } from '../context';
-import { CATEGORY_COUNT, fillProducts, joinedEsSink, productRowsSql } from '../joined-table';
+import { fillProducts, joinedEsSink } from '../joined-table';
+import { streamingApplied, writeStreamingChanges } from './streaming-measure';
 
 export interface StreamingFigure {
   changes: number;
   seconds: number;
-}
-
-async function count(es: Client, index: string, query?: object): Promise<number> {
-  await es.indices.refresh({ index });
-  return (await es.count({ index, ...(query ? { query } : {}) })).count;
 }
 
 export async function oursStreaming(ctx: BenchContext): Promise<StreamingFigure> {
@@ -41,34 +37,22 @@ export async function oursStreaming(ctx: BenchContext): Promise<StreamingFigure>
   };
   try {
     await pipeline.waitForLog(await pipeline.sourceLsn(), 1_800_000);
-    const ends = await partitionEnds(pipeline.redis, pipeline.keys, partitions);
-    await waitFor(
-      'the bootstrap to settle',
-      async () => {
-        alive();
-        return sinkAtEnds(pipeline.redis, pipeline.keys, 'peer', partitions, ends);
-      },
-      { timeoutMs: 1_800_000, intervalMs: 50 },
-    );
-    const renamed = (2 * products) / CATEGORY_COUNT;
+    await waitSinkAtEnds(pipeline, 'peer', partitions, [connector, worker], {
+      what: 'the bootstrap to settle',
+      timeoutMs: 1_800_000,
+      intervalMs: 50,
+    });
     const started = performance.now();
-    for (let t = 0; t < transactions; t++) {
-      const from = products + 1 + t * rowsPerTransaction;
-      await db.sql(`INSERT INTO public.products ${productRowsSql(from, from + rowsPerTransaction - 1)}`);
-    }
-    await db.sql(`UPDATE public.categories SET name = 'renamed' WHERE id = 1`);
+    const { changes, renamed } = await writeStreamingChanges(db, products, transactions, rowsPerTransaction);
     await waitFor(
       'every insert and the rename in the index',
       async () => {
         alive();
-        return (
-          (await count(es, index)) === 2 * products &&
-          (await count(es, index, { match_phrase: { 'category.name': 'renamed' } })) === renamed
-        );
+        return streamingApplied(es, index, products, renamed);
       },
       { timeoutMs: 1_800_000, intervalMs: 250 },
     );
-    return { changes: products + renamed, seconds: (performance.now() - started) / 1000 };
+    return { changes, seconds: (performance.now() - started) / 1000 };
   } finally {
     await pipeline.stopAll();
     await es.close();

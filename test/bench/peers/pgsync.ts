@@ -18,6 +18,7 @@ import type { BenchContext } from '../context';
 import { CATEGORY_COUNT, createJoinedSql, productRowsSql } from '../joined-table';
 import { hasRestRoot, startRootProxy } from './es-root-proxy';
 import { oursStreaming } from './ours-streaming';
+import { count, streamingApplied, writeStreamingChanges } from './streaming-measure';
 import { installPgsync, PGSYNC_VERSION, pgsyncEnv, runPgsync, startDaemon, stopDaemon } from './pgsync-process';
 
 /** PGSync's schema for the joined documents: products with their category as an object. */
@@ -47,11 +48,6 @@ function schemaOf(database: string, index: string): unknown[] {
       },
     },
   ];
-}
-
-async function count(es: Client, index: string, query?: object): Promise<number> {
-  await es.indices.refresh({ index });
-  return (await es.count({ index, ...(query ? { query } : {}) })).count;
 }
 
 const rate = (n: number, seconds: number): number => Math.round(n / seconds);
@@ -122,27 +118,19 @@ export async function pgsyncPeer(ctx: BenchContext, ours: BenchResult[]): Promis
   ).catch((error: unknown) => {
     throw new Error(`${error instanceof Error ? error.message : String(error)}; daemon output:\n${daemon.output()}`);
   });
-  const renamed = (2 * products) / CATEGORY_COUNT; // category 1 holds ids ≡ 0 mod 50
   const streamStart = performance.now();
-  for (let t = 0; t < transactions; t++) {
-    const from = products + 1 + t * rowsPerTransaction;
-    await db.sql(`INSERT INTO public.products ${productRowsSql(from, from + rowsPerTransaction - 1)}`);
-  }
-  await db.sql(`UPDATE public.categories SET name = 'renamed' WHERE id = 1`);
-  await waitFor(
-    'PGSync to apply every insert and the rename',
-    async () =>
-      (await count(es, index)) === 2 * products &&
-      (await count(es, index, { match_phrase: { 'category.name': 'renamed' } })) === renamed,
-    { timeoutMs: 1_800_000, intervalMs: 250 },
-  ).catch((error: unknown) => {
+  const { changes, renamed } = await writeStreamingChanges(db, products, transactions, rowsPerTransaction);
+  await waitFor('PGSync to apply every insert and the rename', () => streamingApplied(es, index, products, renamed), {
+    timeoutMs: 1_800_000,
+    intervalMs: 250,
+  }).catch((error: unknown) => {
     throw new Error(`${error instanceof Error ? error.message : String(error)}; daemon output:\n${daemon.output()}`);
   });
   const streamSeconds = (performance.now() - streamStart) / 1000;
   await stopDaemon(daemon.child); // idle from here: not beside Distributary's run
   figures.push({
     label: 'PGSync streaming (inserts + rename)',
-    value: rate(products + renamed, streamSeconds),
+    value: rate(changes, streamSeconds),
     unit: 'changes/s',
   });
 
