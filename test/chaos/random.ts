@@ -1,17 +1,11 @@
-/** A small seeded PRNG (mulberry32), so a chaos run can be replayed with --seed. */
+import { mulberry32 } from '@distributary/testkit';
+
+/** A small seeded PRNG (testkit's mulberry32), so a chaos run can be replayed with --seed. */
 export class Random {
-  private state: number;
+  readonly next: () => number;
 
   constructor(readonly seed: number) {
-    this.state = seed >>> 0;
-  }
-
-  next(): number {
-    this.state = (this.state + 0x6d2b79f5) >>> 0;
-    let t = this.state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    this.next = mulberry32(seed);
   }
 
   /** Integer in [min, max]. */

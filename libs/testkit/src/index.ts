@@ -7,3 +7,4 @@ export * from './namespace';
 export * from './ports';
 export * from './ghost-standby';
 export * from './connector-processes';
+export * from './random';
