@@ -6,12 +6,12 @@ import {
   LogKeys,
   acquireLease,
   commitPosition,
-  compactPartition,
   connectRedis,
   readAll,
   readPartition,
   type RedisClient,
 } from '@distributary/changelog';
+import { compactPartition } from './compaction';
 
 const PARTITIONS = 3;
 const TABLES = ['public.a', 'public.b'];

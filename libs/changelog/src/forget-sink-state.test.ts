@@ -9,9 +9,9 @@ import {
   committedPosition,
   connectRedis,
   deadLetterCount,
-  forgetSinkState,
   leaseHolder,
 } from '@distributary/changelog';
+import { forgetSinkState } from './forget-sink-state';
 
 const redis = connectRedis({ url: redisUrl() });
 const namespace = uniqueName('forget');

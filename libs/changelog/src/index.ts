@@ -4,17 +4,41 @@ export * from './redis-connection';
 // read side, ownership and maintenance
 export * from './stream-entries';
 export * from './reader';
-export * from './positions';
-export * from './forget-sink-state';
-export * from './leases';
-export * from './membership';
+// The (redis, keys, …) functions below are ChangeLog's internals; exported only those a caller outside
+// still uses (the worker engine, the connector, the gateway) until it holds a ChangeLog.
+export { committedPosition, sinkPositions, commitPosition, replaySinkFrom, type CommitResult } from './positions';
+export { acquireLease, releaseLease, leaseHolder } from './leases';
+export { assignedOwner, assignmentFor } from './membership';
 export * from './ownership';
-export * from './dead-letters';
-export * from './log-clock';
+export {
+  appendDeadLetter,
+  deadLetterCount,
+  listDeadLetters,
+  getDeadLetters,
+  replayDeadLetters,
+  allDeadLetters,
+  type DeadLetter,
+  type DeadLetterPage,
+  type DeadLetterReplayResult,
+} from './dead-letters';
+export { recordCheckpoint } from './log-clock';
 export * from './compaction-plan';
-export * from './compaction';
-export * from './retention-bounds';
-export * from './stats';
+export type {
+  RetentionPolicy,
+  MaintenanceOptions,
+  PartitionMaintenanceReport,
+  LogMaintenanceReport,
+} from './compaction';
+export { retentionBound, lowerBound, type SinkBound } from './retention-bounds';
+export {
+  LAG_COUNT_CAP,
+  partitionStats,
+  countAfter,
+  sinkLag,
+  sinkLags,
+  type PartitionStats,
+  type SinkLag,
+} from './stats';
 export * from './sink-control';
 export * from './maintenance-jobs';
 export * from './dead-letter-jobs';

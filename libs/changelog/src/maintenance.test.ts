@@ -7,16 +7,15 @@ import {
   acquireLease,
   appendDeadLetter,
   commitPosition,
-  compactPartition,
   connectRedis,
-  dropDeadLetters,
   listDeadLetters,
   partitionStats,
   readRange,
   sinkLag,
-  trimPartitionByAge,
   type RedisClient,
 } from '@distributary/changelog';
+import { compactPartition, trimPartitionByAge } from './compaction';
+import { dropDeadLetters } from './dead-letters';
 import { deleteNamespace } from '@distributary/testkit';
 
 const targets: Record<string, () => RedisClient> = {

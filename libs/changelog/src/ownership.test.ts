@@ -10,11 +10,11 @@ import {
   committedPosition,
   connectRedis,
   releaseLease,
-  renewLease,
-  resetPosition,
   type PartitionClaim,
   type RedisClient,
 } from '@distributary/changelog';
+import { renewLease } from './leases';
+import { resetPosition } from './positions';
 import { deleteNamespace } from '@distributary/testkit';
 
 const targets = {
