@@ -28,19 +28,16 @@ function ChartCard({ title, children, empty }: { title: string; children: React.
 }
 
 const axis = { stroke: '#94a3b8', fontSize: 11 };
+/** How every line is drawn: no dots, 2 px, no animation (a new sample each second). */
+const lineStyle = { dot: false, strokeWidth: 2, isAnimationActive: false } as const;
+const grid = <CartesianGrid stroke="#e2e8f0" vertical={false} />;
+const legend = <Legend iconType="plainline" wrapperStyle={{ fontSize: 12 }} />;
+const countAxis = <YAxis tickFormatter={(v) => formatCount(Number(v))} {...axis} width={48} />;
 
 /** One coloured line per sink for the series `<prefix>:<sink>` (same colour per sink in every chart). */
 function sinkLines(names: string[], prefix: 'lag' | 'rate') {
   return names.map((name, i) => (
-    <Line
-      key={name}
-      dataKey={`${prefix}:${name}`}
-      name={name}
-      stroke={COLORS[i % COLORS.length]}
-      dot={false}
-      strokeWidth={2}
-      isAnimationActive={false}
-    />
+    <Line key={name} dataKey={`${prefix}:${name}`} name={name} stroke={COLORS[i % COLORS.length]} {...lineStyle} />
   ));
 }
 
@@ -75,47 +72,32 @@ export function Charts({ samples }: { samples: MetricsSample[] }) {
     <div className="charts" data-testid="charts">
       <ChartCard title="Lag per sink (entries)" empty={empty}>
         <LineChart data={rows}>
-          <CartesianGrid stroke="#e2e8f0" vertical={false} />
+          {grid}
           {xAxis}
-          <YAxis tickFormatter={(v) => formatCount(Number(v))} {...axis} width={48} />
+          {countAxis}
           {tooltip}
-          <Legend iconType="plainline" wrapperStyle={{ fontSize: 12 }} />
+          {legend}
           {sinkLines(names, 'lag')}
         </LineChart>
       </ChartCard>
       <ChartCard title="Throughput (entries/s)" empty={empty}>
         <LineChart data={rows}>
-          <CartesianGrid stroke="#e2e8f0" vertical={false} />
+          {grid}
           {xAxis}
-          <YAxis tickFormatter={(v) => formatCount(Number(v))} {...axis} width={48} />
+          {countAxis}
           {tooltip}
-          <Legend iconType="plainline" wrapperStyle={{ fontSize: 12 }} />
-          <Line
-            dataKey="appendRate"
-            name="appended"
-            stroke="#64748b"
-            strokeDasharray="4 3"
-            dot={false}
-            strokeWidth={2}
-            isAnimationActive={false}
-          />
+          {legend}
+          <Line dataKey="appendRate" name="appended" stroke="#64748b" strokeDasharray="4 3" {...lineStyle} />
           {sinkLines(names, 'rate')}
         </LineChart>
       </ChartCard>
       <ChartCard title="Retained WAL" empty={empty}>
         <LineChart data={rows}>
-          <CartesianGrid stroke="#e2e8f0" vertical={false} />
+          {grid}
           {xAxis}
           <YAxis tickFormatter={(v) => formatBytes(Number(v))} {...axis} width={64} />
           <Tooltip labelFormatter={(t) => formatTime(Number(t))} formatter={(v) => formatBytes(Number(v))} />
-          <Line
-            dataKey="retainedWal"
-            name="retained WAL"
-            stroke="#0891b2"
-            dot={false}
-            strokeWidth={2}
-            isAnimationActive={false}
-          />
+          <Line dataKey="retainedWal" name="retained WAL" stroke="#0891b2" {...lineStyle} />
         </LineChart>
       </ChartCard>
     </div>
