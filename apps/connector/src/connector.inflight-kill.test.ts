@@ -1,11 +1,12 @@
 import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compareIds } from '@distributary/core';
 import { LogKeys, connectRedis, toLogEntry, type RedisClient } from '@distributary/changelog';
 import { ConnectorProcesses, deleteNamespace, redisUrl, uniqueName, waitFor } from '@distributary/testkit';
+import { writeConnectorConfig } from './testing/connector-config';
 import { createPrivateSource, type PrivateSource } from './testing/private-source';
 
 /**
@@ -57,21 +58,15 @@ describe('connector process, pipelined appends', () => {
     const namespace = uniqueName('inflight');
     const slot = uniqueName('slot');
     const keys = new LogKeys(namespace);
-    const configFile = join(workdir, 'inflight.yaml');
-    writeFileSync(
-      configFile,
-      [
-        'source:',
-        `  postgres: { url: "${db.url}", slot: ${slot}, publication: ${slot}, snapshot: never, heartbeat: 1s }`,
-        '  tables: [public.bulk]',
-        '  connector: { batchSize: 25, leaseTtl: 1500ms, leaseRenew: 400ms, statusEvery: 1s }',
-        'log:',
-        `  redis: { url: "${redisUrl()}" }`,
-        `  namespace: ${namespace}`,
-        `  partitions: ${PARTITIONS}`,
-        '',
-      ].join('\n'),
-    );
+    const configFile = writeConnectorConfig(join(workdir, 'inflight.yaml'), {
+      sourceUrl: db.url,
+      slot,
+      table: 'bulk',
+      namespace,
+      partitions: PARTITIONS,
+      batchSize: 25,
+      lease: { ttl: '1500ms', renew: '400ms' },
+    });
     try {
       // First start creates slot and publication; then the backlog is written while nobody reads it.
       let child = connectors.start(configFile);

@@ -1,12 +1,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Client } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compareIds, type ChangeEvent } from '@distributary/core';
 import { LogKeys, connectRedis, toLogEntry, type RedisClient } from '@distributary/changelog';
-import { redisUrl, uniqueName, waitFor } from '@distributary/testkit';
+import { mulberry32, redisUrl, uniqueName, waitFor } from '@distributary/testkit';
+import { writeConnectorConfig } from './testing/connector-config';
 import { createPrivateSource, type PrivateSource } from './testing/private-source';
 
 /**
@@ -38,17 +39,6 @@ let db: PrivateSource;
 let redis: RedisClient;
 let workdir: string;
 const children = new Set<ChildProcess>();
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Statements, each its own transaction (some multi-statement), and the events they must produce in commit order. */
 function workload(seed: number, count: number, table: string): { sql: string; expected: Expected[] }[] {
@@ -107,22 +97,15 @@ function writeConfig(
   table: string,
   lease: { ttl: string; renew: string },
 ): string {
-  const file = join(workdir, `${name}.yaml`);
-  writeFileSync(
-    file,
-    [
-      'source:',
-      `  postgres: { url: "${db.url}", slot: ${slot}, publication: ${slot}, snapshot: never, heartbeat: 1s }`,
-      `  tables: [public.${table}]`,
-      `  connector: { batchSize: 20, leaseTtl: ${lease.ttl}, leaseRenew: ${lease.renew}, statusEvery: 1s }`,
-      'log:',
-      `  redis: { url: "${redisUrl()}" }`,
-      `  namespace: ${namespace}`,
-      `  partitions: ${PARTITIONS}`,
-      '',
-    ].join('\n'),
-  );
-  return file;
+  return writeConnectorConfig(join(workdir, `${name}.yaml`), {
+    sourceUrl: db.url,
+    slot,
+    table,
+    namespace,
+    partitions: PARTITIONS,
+    batchSize: 20,
+    lease,
+  });
 }
 
 /** Each process logs (info) to a file of its own; a failing test prints their ends. */
