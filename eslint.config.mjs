@@ -49,7 +49,7 @@ export default [
       '@nx/enforce-module-boundaries': [
         'error',
         {
-          allow: ['@distributary/admin', '@distributary/connector', '@distributary/sink-worker'],
+          allow: ['@distributary/admin', '@distributary/connector-app', '@distributary/sink-worker'],
           depConstraints: [
             { sourceTag: 'type:entrypoint', onlyDependOnLibsWithTags: ['scope:app', 'scope:lib'] },
             { sourceTag: 'scope:app', notDependOnLibsWithTags: ['type:test'] },

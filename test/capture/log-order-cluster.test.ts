@@ -2,7 +2,7 @@ import Redis from 'ioredis';
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { LogKeys, connectRedis, type RedisClient } from '@distributary/changelog';
 import { silentLogger } from '@distributary/observability';
-import { Connector } from '@distributary/pg-source';
+import { Connector } from '@distributary/connector';
 import { clusterNodes, createTestDatabase, uniqueName, type TestDatabase } from '@distributary/testkit';
 import { expectCommitOrderThrough, orderConfig, UPDATES } from './log-order-scenario';
 

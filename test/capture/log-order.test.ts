@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { connectRedis, type RedisClient } from '@distributary/changelog';
 import { silentLogger } from '@distributary/observability';
-import { Connector } from '@distributary/pg-source';
+import { Connector } from '@distributary/connector';
 import { createTestDatabase, uniqueName, type TestDatabase } from '@distributary/testkit';
 import { ThrowawayRedis } from '../chaos/throwaway-redis';
 import { repoRoot } from '../harness/role-process';

@@ -16,7 +16,7 @@ import { issueToken } from '@distributary/client/server';
 import { loadConfig, type DistributaryConfig } from '@distributary/config';
 import { Gateway } from '@distributary/gateway';
 import { silentLogger } from '@distributary/observability';
-import { Connector } from '@distributary/pg-source';
+import { Connector } from '@distributary/connector';
 import { createTestDatabase, redisUrl, uniqueName, waitFor, type TestDatabase } from '@distributary/testkit';
 import { startLivePage, SUBSCRIPTION, type LivePage } from '../../examples/shop/live/server';
 import { loadShop } from '../../examples/shop/load';

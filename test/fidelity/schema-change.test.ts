@@ -8,7 +8,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Pool } from 'pg';
-import { createRawTextPool } from '@distributary/pg-source';
+import { createRawTextPool } from '@distributary/pg-catalog';
 import { waitFor } from '@distributary/testkit';
 import type { ColumnSpec } from './contract-oracle';
 import { startFidelityPipeline, type FidelityPipeline } from './fidelity-pipeline';

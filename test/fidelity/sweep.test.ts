@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Pool } from 'pg';
-import { createRawTextPool } from '@distributary/pg-source';
+import { createRawTextPool } from '@distributary/pg-catalog';
 import { esUrl, waitFor } from '@distributary/testkit';
 import { verifySink } from '@distributary/verify';
 import { startFidelityPipeline, type FidelityPipeline } from './fidelity-pipeline';

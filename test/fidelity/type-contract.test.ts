@@ -1,7 +1,8 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Pool } from 'pg';
-import { TYPE_CONTRACT, createRawTextPool } from '@distributary/pg-source';
+import { createRawTextPool } from '@distributary/pg-catalog';
+import { TYPE_CONTRACT } from '@distributary/pg-decode';
 import { pgUrl } from '@distributary/testkit';
 import { DOC_PATH as DOC, renderTypesDoc } from './types-doc';
 

@@ -1,5 +1,5 @@
 /**
- * Generates docs/types.md from the type contract table (libs/pg-source/src/types/type-contract.ts),
+ * Generates docs/types.md from the type contract table (libs/postgres/decode/src/types/type-contract.ts),
  * with every example value converted by the real code: PostgreSQL's `col::text`, the TypeResolver
  * and convertValue of the connector, the log codec, exactJson (Elasticsearch, Redis JSON) and the
  * Redis hash renderer. `UPDATE_TYPES_DOC=1 npx vitest run test/fidelity/type-contract.test.ts`
@@ -9,7 +9,8 @@ import type { Pool } from 'pg';
 import { resolve } from 'node:path';
 import { format, resolveConfig } from 'prettier';
 import { exactJson, type ColumnValue } from '@distributary/core';
-import { TYPE_CONTRACT, TypeResolver, convertValue } from '@distributary/pg-source';
+import { TypeResolver } from '@distributary/pg-catalog';
+import { TYPE_CONTRACT, convertValue } from '@distributary/pg-decode';
 import { ValueRenderer } from '@distributary/sink-redis-cache';
 
 export const DOC_PATH = resolve(__dirname, '../../docs/types.md');
@@ -18,7 +19,7 @@ const HEAD = `# Type contract
 
 What every PostgreSQL value becomes in the change log, and so in every sink. The rule: **no value is
 rounded, dropped or changed in meaning**, and every row of a column has the same representation. This
-file is generated from \`libs/pg-source/src/types/type-contract.ts\` with real values (each example
+file is generated from \`libs/postgres/decode/src/types/type-contract.ts\` with real values (each example
 below is PostgreSQL's text output of the value, as the connector receives it, converted by the connector's own code); a test fails when
 it is out of date or when PostgreSQL has a built-in type that no row names. The fidelity suite
 (\`test/fidelity/\`) streams a table with a column of every kind through the real pipeline and compares

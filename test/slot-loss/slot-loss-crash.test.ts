@@ -6,7 +6,7 @@
  */
 import { Client, type ClientConfig } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readSlotHealthState } from '@distributary/pg-source';
+import { readSlotHealthState } from '@distributary/control';
 import { waitFor } from '@distributary/testkit';
 import { type RoleProcess } from '../harness/role-process';
 import { LostSlotFixture } from './lost-slot-fixture';

@@ -9,7 +9,7 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readSlotHealthState, SnapshotRequests } from '@distributary/pg-source';
+import { readSlotHealthState, SnapshotRequests } from '@distributary/control';
 import { waitFor } from '@distributary/testkit';
 import { DashboardView } from './dashboard-view';
 import { LostSlotFixture, SLOT_LOSS_SINKS as SINKS } from './lost-slot-fixture';

@@ -1,4 +1,4 @@
-import { SnapshotRequests } from '@distributary/pg-source';
+import { SnapshotRequests } from '@distributary/control';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appendDeadLetter, LogKeys, writeWorkerStatus, type RedisClient } from '@distributary/changelog';
 import { redisUrl, stack, startTcpProxy, uniqueName, waitFor, type TestDatabase } from '@distributary/testkit';

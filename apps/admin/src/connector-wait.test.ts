@@ -2,7 +2,7 @@ import { Client } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectRedis, type RedisClient } from '@distributary/changelog';
 import { silentLogger } from '@distributary/observability';
-import { Connector } from '@distributary/pg-source';
+import { Connector } from '@distributary/connector';
 import { createTestDatabase, redisUrl, uniqueName, waitFor, type TestDatabase } from '@distributary/testkit';
 import { startAdmin, type RunningAdmin } from './start-admin';
 import { callApi } from './testing/http-client';

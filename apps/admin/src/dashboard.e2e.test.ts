@@ -9,7 +9,7 @@ import type { ChangeEvent } from '@distributary/core';
 import { uniqueName, waitFor, type TestDatabase } from '@distributary/testkit';
 import type { DistributaryConfig } from '@distributary/config';
 import { silentLogger } from '@distributary/observability';
-import { Connector } from '@distributary/pg-source';
+import { Connector } from '@distributary/connector';
 import { SinkRunner } from '@distributary/worker';
 import { startAdmin, type RunningAdmin } from './index';
 import { closeAdminTestEnv, openAdminTestEnv, type AdminTestEnv } from './testing/admin-test-env';

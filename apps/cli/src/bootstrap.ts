@@ -5,7 +5,7 @@
  */
 import type { LogKeys, RedisClient } from '@distributary/changelog';
 import { tablesReadBy, type DistributaryConfig, type SinkDiff } from '@distributary/config';
-import { requestSnapshot, tablesHeldByLog } from '@distributary/pg-source';
+import { requestSnapshot, tablesHeldByLog } from '@distributary/control';
 
 export async function bootstrapNewSinks(
   redis: RedisClient,

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectRedis, LogKeys, type RedisClient } from '@distributary/changelog';
-import { SnapshotRequests } from '@distributary/pg-source';
+import { SnapshotRequests } from '@distributary/control';
 import { createTestDatabase, deleteNamespace, redisUrl, uniqueName, type TestDatabase } from '@distributary/testkit';
 import { runInProcess } from './test-support/in-process';
 

@@ -178,7 +178,7 @@ describe('distributary snapshot', () => {
     expect(started.code).toBe(0);
     const id = /^snapshot (\S+) of public\.items queued\n$/.exec(started.stdout)?.[1];
     expect(id).toBeDefined();
-    const { SnapshotRequests } = await import('@distributary/pg-source');
+    const { SnapshotRequests } = await import('@distributary/control');
     const record = await new SnapshotRequests(redis, keys).get(id ?? '');
     expect(record).toMatchObject({ table: 'public.items', status: 'queued', chunkSize: 50, reason: 'cli' });
     const listed = await runInProcess(['snapshot', '--list', '--config', configFile]);

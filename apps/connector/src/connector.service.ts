@@ -1,6 +1,6 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type { DistributaryConfig } from '@distributary/config';
-import { Connector } from '@distributary/pg-source';
+import { Connector } from '@distributary/connector';
 import { createLogger } from '@distributary/observability';
 
 export const CONNECTOR_CONFIG = Symbol('CONNECTOR_CONFIG');

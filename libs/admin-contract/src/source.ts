@@ -3,7 +3,7 @@ import { z } from 'zod';
 /** Numbers that can exceed 2^53 (LSNs, WAL bytes) travel as decimal strings. */
 const bytes = z.string();
 
-/** The replication slot's health as libs/pg-source judges it (slot-health.ts): wal_status, safe_wal_size,
+/** The replication slot's health as libs/postgres/catalog judges it (slot-health.ts): wal_status, safe_wal_size,
  *  invalidation, max_slot_wal_keep_size and the state. */
 export const slotHealthSchema = z.object({
   slot: z.string(),
@@ -22,7 +22,7 @@ export const slotHealthSchema = z.object({
   warnBytes: bytes.nullable().optional(),
 });
 
-/** The current or last re-sync after a lost slot (libs/pg-source health-state.ts). */
+/** The current or last re-sync after a lost slot (libs/control slot-health-state.ts). */
 export const resyncEpisodeSchema = z.object({
   state: z.enum(['running', 'done', 'stopped']),
   problem: z.string(),

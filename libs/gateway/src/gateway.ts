@@ -10,7 +10,8 @@ import type { Pool } from 'pg';
 import type { GatewayConfig, SubscriptionConfig } from '@distributary/config';
 import { LogKeys, type RedisClient } from '@distributary/changelog';
 import { exactJson, instanceId } from '@distributary/core';
-import { createRawTextPool, describeSnapshotTable, TypeResolver } from '@distributary/pg-source';
+import { createRawTextPool, TypeResolver } from '@distributary/pg-catalog';
+import { describeSnapshotTable } from '@distributary/pg-snapshot';
 import { FanOut } from './fan-out';
 import { gatewayMetrics } from './gateway-metrics';
 import {

@@ -4,12 +4,14 @@
  * `pg_current_wal_insert_lsn()` (every transaction visible in the snapshot committed below it);
  * the table's rows follow in that same snapshot. Columns are projected in
  * SQL (the projection, the key and whatever the filter reads), values are converted exactly like
- * streamed rows (pg-source's type contract), and the filter runs in JS with the cache sink's
+ * streamed rows (pg-decode's type contract), and the filter runs in JS with the cache sink's
  * JSONata evaluation. See subscriber.ts for how the snapshot is joined with the log.
  */
 import type { Pool } from 'pg';
 import { canonicalKey, parseLsn, quoteIdent, quoteTable, splitTable, type Row } from '@distributary/core';
-import { beginVisibleSnapshot, convertValue, describeSnapshotTable, type TypeResolver } from '@distributary/pg-source';
+import type { TypeResolver } from '@distributary/pg-catalog';
+import { convertValue } from '@distributary/pg-decode';
+import { beginVisibleSnapshot, describeSnapshotTable } from '@distributary/pg-snapshot';
 import type { BoundFilter } from './subscription-filter';
 import { rowComparator, type RowComparator } from './row-order';
 import { MAX_WINDOW_ROWS } from './top-n';

@@ -11,7 +11,7 @@
  * records the snapshot S (xmin:xmax:xip) and the WAL position. The rows are exactly the effects of
  * the transactions visible in S. Every log entry at or before G committed before S was taken, so it
  * is visible and already in the rows (a durable commit can still be invisible while its backend waits
- * for a synchronous standby: the read begins with pg-source's beginVisibleSnapshot, which waits those
+ * for a synchronous standby: the read begins with pg-snapshot's beginVisibleSnapshot, which waits those
  * out). Every entry after G is checked: its xid visible in S means it
  * is already in the rows → skipped for this subscriber; not visible → applied. For one key this is
  * a clean cut: writers of one row are serialized by its row lock, and a transaction leaves the
@@ -36,7 +36,7 @@
 import type { Pool } from 'pg';
 import { exactJson, type ChangeEvent } from '@distributary/core';
 import type { LogKeys, RedisClient } from '@distributary/changelog';
-import type { TypeResolver } from '@distributary/pg-source';
+import type { TypeResolver } from '@distributary/pg-catalog';
 import { AfterTimeout, afterTimeoutData, waitPassed } from './after-wait';
 import { catchUp } from './catch-up';
 import { keyOf } from './event-text';

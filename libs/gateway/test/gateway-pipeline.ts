@@ -6,7 +6,7 @@
 import { configSchema, type DistributaryConfig, type SubscriptionConfig } from '@distributary/config';
 import { connectRedis, LogKeys, type RedisClient } from '@distributary/changelog';
 import { silentLogger } from '@distributary/observability';
-import { Connector } from '@distributary/pg-source';
+import { Connector } from '@distributary/connector';
 import { createTestDatabase, redisUrl, uniqueName, waitFor, type TestDatabase } from '@distributary/testkit';
 import { Gateway } from '../src';
 

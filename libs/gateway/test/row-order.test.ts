@@ -5,7 +5,8 @@
  * and sorted in JS; the order must equal `ORDER BY v [COLLATE "C"] ASC/DESC, id`.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createRawTextPool, convertValue, TypeResolver } from '@distributary/pg-source';
+import { createRawTextPool, TypeResolver } from '@distributary/pg-catalog';
+import { convertValue } from '@distributary/pg-decode';
 import { createTestDatabase, type TestDatabase } from '@distributary/testkit';
 import type { Pool } from 'pg';
 import { rowComparator } from '../src';

@@ -9,8 +9,8 @@ import { startPipeline, type Pipeline } from './pipeline';
  * same decoder would say "clean".) The decoder module is replaced for the whole pipeline: the connector's
  * streaming path and its snapshot reader both import it.
  */
-vi.mock('../../pg-source/src/types/convert', async (importOriginal) => {
-  const original = await importOriginal<typeof import('../../pg-source/src/types/convert')>();
+vi.mock('../../postgres/decode/src/types/convert', async (importOriginal) => {
+  const original = await importOriginal<typeof import('@distributary/pg-decode')>();
   const DECIMAL = /^-?\d+\.\d+$/;
   const round = (value: unknown): unknown =>
     typeof value === 'string' && DECIMAL.test(value) ? String(Math.round(Number(value))) : value;

@@ -1,12 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TypeResolver, createRawTextPool, describeSnapshotTable, readChunk } from '@distributary/pg-source';
+import { TypeResolver, createRawTextPool } from '@distributary/pg-catalog';
+import { describeSnapshotTable, readChunk } from '@distributary/pg-snapshot';
 import { createTestDatabase, type TestDatabase } from '@distributary/testkit';
 import { canonicalJson } from '../src/canonical-json';
 import { SourceSnapshot } from '../src/oracle/source-snapshot';
 
 /**
  * verify's oracle renders the type contract in SQL (oracle/contract-sql.ts); the pipeline decodes
- * PostgreSQL's text in TypeScript (pg-source). They are two implementations of one contract: on a
+ * PostgreSQL's text in TypeScript (pg-decode). They are two implementations of one contract: on a
  * table of awkward values they must agree exactly, or verify would report differences that are not
  * there (or the decoder has drifted from the contract). This test is the only place verify's code
  * meets the decoder.

@@ -16,7 +16,7 @@ import {
 } from '@distributary/config';
 import { LogKeys, connectRedis, type RedisClient } from '@distributary/changelog';
 import { silentLogger } from '@distributary/observability';
-import { Connector } from '@distributary/pg-source';
+import { Connector } from '@distributary/connector';
 import { createElasticsearchSink, PgSourceRows } from '@distributary/sink-elasticsearch';
 import { createMaterializedViewSink } from '@distributary/sink-materialized-view';
 import { createRedisCacheSink, scanKeys } from '@distributary/sink-redis-cache';

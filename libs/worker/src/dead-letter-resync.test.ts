@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { configSchema } from '@distributary/config';
 import { LogKeys, connectRedis, deadLetterCount, type RedisClient } from '@distributary/changelog';
 import { silentLogger } from '@distributary/observability';
-import { Connector, resyncDeadLetters } from '@distributary/pg-source';
+import { Connector } from '@distributary/connector';
+import { resyncDeadLetters } from '@distributary/control';
 import { createRedisCacheSink } from '@distributary/sink-redis-cache';
 import { redisCacheSinkSchema } from '@distributary/config';
 import {

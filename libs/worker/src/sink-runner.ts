@@ -22,7 +22,7 @@ import { finishesWithin } from './abortable';
 import { sinkMetrics } from './metrics';
 import { retryForever } from './retry';
 import { PartitionTask } from './partition-task';
-import { resyncDeadLetters } from '@distributary/pg-source';
+import { resyncDeadLetters } from '@distributary/control';
 
 export type SinkSource = readonly Sink[] | (() => Promise<readonly Sink[]> | readonly Sink[]);
 

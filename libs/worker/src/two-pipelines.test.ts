@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { configSchema, type DistributaryConfig } from '@distributary/config';
 import { LogKeys, connectRedis, type RedisClient } from '@distributary/changelog';
 import { silentLogger } from '@distributary/observability';
-import { Connector } from '@distributary/pg-source';
+import { Connector } from '@distributary/connector';
 import {
   createTestDatabase,
   deleteNamespace,

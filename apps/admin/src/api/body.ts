@@ -1,6 +1,6 @@
 import { BadRequestException } from '@nestjs/common';
 import { z } from 'zod';
-import { MAX_WHERE_LENGTH } from '@distributary/pg-source';
+import { MAX_WHERE_LENGTH } from '@distributary/pg-snapshot';
 import { isStreamId } from './params';
 
 /** Request bodies, validated with zod; a bad body is a 400 naming the field. */

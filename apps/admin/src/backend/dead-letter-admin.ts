@@ -1,6 +1,6 @@
 import { Inject, Injectable, ServiceUnavailableException } from '@nestjs/common';
 import type { DeadLetterPage } from '@distributary/admin-contract';
-import { resyncDeadLetters } from '@distributary/pg-source';
+import { resyncDeadLetters } from '@distributary/control';
 import { listDeadLetters } from './dead-letter-view';
 import { PipelineConnections } from './pipeline-connections';
 import { PipelineStatus } from './pipeline-status';

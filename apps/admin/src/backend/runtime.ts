@@ -1,7 +1,7 @@
 import type { Sink } from '@distributary/core';
-import type { SnapshotControls as SourceSnapshotControls } from '@distributary/pg-source';
+import type { SnapshotControls as SourceSnapshotControls } from '@distributary/control';
 
-/** Start/pause/resume/cancel of incremental snapshots: the snapshot jobs' own controls (libs/pg-source). */
+/** Start/pause/resume/cancel of incremental snapshots: the snapshot jobs' own controls (libs/control). */
 export type SnapshotControls = Pick<SourceSnapshotControls, 'start' | 'pause' | 'resume' | 'cancel'>;
 
 /**

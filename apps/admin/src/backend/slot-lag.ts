@@ -2,12 +2,13 @@ import type { Pool } from 'pg';
 import type { LogKeys, RedisClient } from '@distributary/changelog';
 import type { DistributaryConfig } from '@distributary/config';
 import { gauge, type HealthCheck, type HealthCheckOptions } from '@distributary/observability';
-import { readSlotHealth, readSlotHealthState, sourceLag, type SourceLag } from '@distributary/pg-source';
+import { readSlotHealthState } from '@distributary/control';
+import { readSlotHealth, sourceLag, type SourceLag } from '@distributary/pg-catalog';
 import type { SinkState, SourceStatus } from '@distributary/admin-contract';
 
 /*
  * The slot and lag parts of the admin API: the slot's health and the re-sync episode on the source
- * status, every sink's lag against the source (pg_current_wal_lsn(), libs/pg-source source-lag.ts —
+ * status, every sink's lag against the source (pg_current_wal_lsn(), libs/postgres/catalog source-lag.ts —
  * the same function `distributary status` uses), the matching Prometheus gauges, and readiness.
  */
 const metrics = {

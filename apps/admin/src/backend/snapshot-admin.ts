@@ -1,7 +1,8 @@
 import { BadRequestException, Inject, Injectable, NotFoundException } from '@nestjs/common';
 import type { SnapshotJob } from '@distributary/admin-contract';
 import { SourceShapeError } from '@distributary/core';
-import { SnapshotRequestError, snapshotControls } from '@distributary/pg-source';
+import { snapshotControls } from '@distributary/control';
+import { SnapshotRequestError } from '@distributary/pg-snapshot';
 import { PipelineConnections } from './pipeline-connections';
 import type { SnapshotControls } from './runtime';
 import { readSnapshots } from './snapshots';

@@ -8,7 +8,7 @@ import {
 } from '@nestjs/common';
 import { connectRedis, LogKeys, type RedisClient } from '@distributary/changelog';
 import { parseLsn, type Lsn } from '@distributary/core';
-import { createRawTextPool } from '@distributary/pg-source';
+import { createRawTextPool } from '@distributary/pg-catalog';
 import { createLogger } from '@distributary/observability';
 import {
   VerifyJobs,

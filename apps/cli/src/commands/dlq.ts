@@ -65,7 +65,7 @@ function replayCommand(): Command {
     .action(async (sinkName: string, ids: string[], options: ConfigOptions & { pickupTimeout: string }) => {
       const { config } = loadConfigFrom(options);
       findSink(config, sinkName);
-      const { resyncDeadLetters } = await import('@distributary/pg-source');
+      const { resyncDeadLetters } = await import('@distributary/control');
       const result = await withLogRedis(config, (redis, keys) =>
         resyncDeadLetters(redis, keys, sinkName, {
           ...(ids.length ? { ids } : {}),

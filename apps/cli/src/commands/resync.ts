@@ -20,7 +20,9 @@ export function resyncCommand(): Command {
     .action(async (options: ConfigOptions) => {
       const { config } = loadConfigFrom(options);
       const { Pool } = await import('pg');
-      const { dropSlot, markResyncRequested, readSlotHealth } = await import('@distributary/pg-source');
+      const { dropSlot } = await import('@distributary/connector');
+      const { markResyncRequested } = await import('@distributary/control');
+      const { readSlotHealth } = await import('@distributary/pg-catalog');
       const { createLogger } = await import('@distributary/observability');
       const { slot } = config.source.postgres;
       const pool = new Pool({ connectionString: config.source.postgres.url, max: 1, connectionTimeoutMillis: 5000 });

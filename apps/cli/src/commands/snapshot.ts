@@ -45,8 +45,8 @@ export function snapshotCommand(): Command {
     )
     .action(async (tables: string[], options: SnapshotOptions) => {
       const { config } = loadConfigFrom(options);
-      const { requestSnapshot, resumeSnapshot, parseSnapshotWhere, SnapshotRequests, SnapshotRequestError } =
-        await import('@distributary/pg-source');
+      const { requestSnapshot, resumeSnapshot, SnapshotRequests } = await import('@distributary/control');
+      const { parseSnapshotWhere, SnapshotRequestError } = await import('@distributary/pg-snapshot');
       await withLogRedis(config, async (redis, keys) => {
         const requests = new SnapshotRequests(redis, keys);
         const control = options.pause

@@ -1,4 +1,4 @@
-import { Connector } from '@distributary/pg-source';
+import { Connector } from '@distributary/connector';
 import { createLogger } from '@distributary/observability';
 import type { StartRole } from './role';
 

@@ -12,14 +12,9 @@ import {
 } from '@distributary/changelog';
 import { sinkKind, type DistributaryConfig, type SinkKind } from '@distributary/config';
 import { redactUrl } from '@distributary/observability';
-import {
-  SnapshotRequests,
-  readSlotHealthState,
-  sourceLag,
-  type ResyncEpisode,
-  type SnapshotRecord,
-  type SourceLag,
-} from '@distributary/pg-source';
+import { SnapshotRequests, readSlotHealthState, type ResyncEpisode } from '@distributary/control';
+import { sourceLag, type SourceLag } from '@distributary/pg-catalog';
+import type { SnapshotRecord } from '@distributary/pg-snapshot';
 import { readFanOutStatus, type FanOutStatus } from '@distributary/sink-elasticsearch';
 import { withLogRedis } from '../log-connection';
 import { readProcessStatuses, type ProcessStatus } from '../supervisor/process-status';

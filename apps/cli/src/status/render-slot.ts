@@ -1,5 +1,6 @@
 /** The slot-health and re-sync parts of `distributary status` (rows for the source table, banner lines). */
-import type { ResyncEpisode, SlotHealth, SourceLag } from '@distributary/pg-source';
+import type { ResyncEpisode } from '@distributary/control';
+import type { SlotHealth, SourceLag } from '@distributary/pg-catalog';
 
 export function slotRows(health: SlotHealth | undefined, bytes: (n: bigint) => string): string[][] {
   if (!health) return [];

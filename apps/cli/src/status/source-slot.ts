@@ -1,7 +1,7 @@
 import { Client } from 'pg';
 import type { DistributaryConfig } from '@distributary/config';
 import { redactUrl } from '@distributary/observability';
-import { readSlotHealth, type SlotHealth } from '@distributary/pg-source';
+import { readSlotHealth, type SlotHealth } from '@distributary/pg-catalog';
 
 export interface SlotStatus {
   slot: string;

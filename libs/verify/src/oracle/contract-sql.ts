@@ -1,7 +1,7 @@
 /**
  * The type contract (libs/core event.ts, docs/types.md) written a second time, in SQL, so that the
  * expected values of `verify` come from PostgreSQL's own output functions, not from the pipeline's
- * decoder (pg-source parses pgoutput text in TypeScript). Each column is rendered as jsonb:
+ * decoder (pg-decode converts pgoutput text in TypeScript). Each column is rendered as jsonb:
  *
  *   int2, int4, oid                → a JSON number
  *   bool                           → true / false

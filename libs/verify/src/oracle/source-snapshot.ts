@@ -16,7 +16,7 @@ import { contractRow } from './contract-rows';
  * committed below it (a transaction committing in that same instant can be below it yet unseen; the
  * second pass filters such keys like any other race).
  *
- * Values come from PostgreSQL's output functions through contract-sql.ts, never from pg-source.
+ * Values come from PostgreSQL's output functions through contract-sql.ts, never from pg-decode.
  */
 export class SourceSnapshot {
   private cursors = 0;

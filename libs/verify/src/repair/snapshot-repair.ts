@@ -1,6 +1,7 @@
 import type { LogKeys, RedisClient } from '@distributary/changelog';
 import type { Row } from '@distributary/core';
-import { SnapshotRequests, requestSnapshot, type SnapshotRecord } from '@distributary/pg-source';
+import { SnapshotRequests, requestSnapshot } from '@distributary/control';
+import type { SnapshotRecord } from '@distributary/pg-snapshot';
 
 export interface SnapshotOutcome {
   done: SnapshotRecord[];

@@ -7,7 +7,7 @@ import { LogKeys, type RedisClient } from '@distributary/changelog';
  * in commit order, so every change with a version at or below it belongs to a committed transaction —
  * the same "in the log means committed" the sink's batches already rely on. Committed is not yet
  * visible (a commit waiting for a synchronous standby is decoded first): the snapshots reading at this
- * floor are begun by pg-source's beginVisibleSnapshot, which waits for such commits. It raises the lookup
+ * floor are begun by pg-snapshot's beginVisibleSnapshot, which waits for such commits. It raises the lookup
  * cache's floor (CommittedFloor) past the events this process happened to apply itself.
  */
 export function loggedCommitLsn(redis: RedisClient, namespace: string): () => Promise<number | undefined> {

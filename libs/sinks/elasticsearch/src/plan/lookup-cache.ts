@@ -7,7 +7,7 @@ import type { Row } from '@distributary/core';
  * Why this stays exact. Each entry remembers `floor`: an LSN such that every event at or below it had
  * committed before the snapshot that read the entry began (the highest LSN this sink had received
  * from the log at that moment; an event is in the log only after its transaction committed, and the
- * snapshot is begun by pg-source's beginVisibleSnapshot, which waits for commits that are durable —
+ * snapshot is begun by pg-snapshot's beginVisibleSnapshot, which waits for commits that are durable —
  * so possibly logged — but not yet visible, e.g. waiting for a synchronous standby). An entry
  * is used only for a batch whose highest version V is <= floor. Such a document, written at version V
  * with the cached lookup state, reflects every change of that lookup row up to floor >= V, exactly

@@ -1,6 +1,7 @@
 import type { Pool } from 'pg';
 import { quoteIdent, SourceShapeError, splitTable, type SourceTable } from '@distributary/core';
-import type { TypeResolver, ValueKind } from '@distributary/pg-source';
+import type { TypeResolver } from '@distributary/pg-catalog';
+import type { ValueKind } from '@distributary/pg-decode';
 
 /** How a column's text is converted: its type OID as row descriptions report it (to notice a changed
  *  column) and its value kind. */

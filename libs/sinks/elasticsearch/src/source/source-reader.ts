@@ -8,17 +8,13 @@ import {
   type SourceRows,
 } from '@distributary/core';
 import type { Logger } from '@distributary/observability';
-import {
-  SOURCE_SESSION_OPTIONS,
-  beginVisibleSnapshot,
-  survivesDroppedConnections,
-  TypeResolver,
-  convertValue,
-} from '@distributary/pg-source';
+import { SOURCE_SESSION_OPTIONS, survivesDroppedConnections, TypeResolver } from '@distributary/pg-catalog';
+import { convertValue } from '@distributary/pg-decode';
+import { beginVisibleSnapshot } from '@distributary/pg-snapshot';
 import { loadTableInfo, quoteIdent, quoteTable, type TableInfo } from './catalog';
 import { Slots } from './slots';
 
-/** Row queries return the server's text; pg-source's convertValue then renders it like events. */
+/** Row queries return the server's text; pg-decode's convertValue then renders it like events. */
 const RAW_TEXT = { getTypeParser: () => (value: string) => value };
 
 export interface PgSourceRowsOptions {
@@ -51,10 +47,10 @@ const SCHEMA_RELOADS = 3;
  * batch run in ONE read-only REPEATABLE READ transaction, so a document's root row and its joined rows
  * come from one snapshot,
  * taken after every event of the batch committed (the events were already in the log) and begun by
- * pg-source's beginVisibleSnapshot: "in the log" alone does not make a commit visible to a new snapshot
+ * pg-snapshot's beginVisibleSnapshot: "in the log" alone does not make a commit visible to a new snapshot
  * (a commit waiting for a synchronous standby is decoded first), and a document built from a snapshot
  * missing a logged change would be written at a version above it — that change's own write rejected.
- * Values are converted exactly as the connector converts streamed rows (pg-source's convertValue,
+ * Values are converted exactly as the connector converts streamed rows (pg-decode's convertValue,
  * same session settings), so a re-read document equals one built from the event.
  *
  * Connections: every use of the pool first takes one of `poolSize` slots, and no code path holds a

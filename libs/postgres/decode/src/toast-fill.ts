@@ -1,0 +1,60 @@
+import type { ChangeEvent, Row } from '@distributary/core';
+import type { DecodedChange } from './change-decoder';
+
+export interface ToastSources {
+  /** Latest logged after-row of (table, key), or undefined. */
+  latestLogged(table: string, key: Row, event: ChangeEvent): Promise<Row | undefined>;
+  /** The current row read from the source by key, or undefined when it no longer exists. */
+  reread(change: DecodedChange): Promise<Row | undefined>;
+  /** Last resort before giving up: the latest logged version found by scanning the whole partition. */
+  latestLoggedExhaustive?(table: string, key: Row, event: ChangeEvent): Promise<Row | undefined>;
+}
+
+export class UnfillableToastError extends Error {}
+
+/**
+ * Unchanged TOAST values never reach the log as null or missing. They are filled, per column, from
+ * the first source that has them: the latest logged version of the row ('log': a recent-rows cache,
+ * then the partition stream), the REPLICA IDENTITY FULL old tuple ('old'), a re-read of the row by
+ * key ('reread'; after a key change, by the old key and then by the new one). `filled` records 'column:source'. A value nobody has is an error, never a null.
+ */
+export async function fillUnchangedToast(change: DecodedChange, sources: ToastSources): Promise<ChangeEvent> {
+  const { event, unchanged } = change;
+  if (unchanged.length === 0 || !event.after) return event;
+  const after: Row = { ...event.after };
+  const filled: string[] = [];
+  let missing = [...unchanged];
+
+  const take = (row: Row | undefined, source: string): void => {
+    if (!row) return;
+    missing = missing.filter((column) => {
+      if (!(column in row)) return true;
+      after[column] = row[column];
+      filled.push(`${column}:${source}`);
+      return false;
+    });
+  };
+
+  take(await sources.latestLogged(event.table, change.lookupKey ?? event.key, event), 'log');
+  if (missing.length) take(change.oldRow, 'old');
+  if (missing.length) take(await sources.reread(change), 'reread');
+  // A key change: the old key's latest version is hidden by its deletion just before, and nothing is
+  // left at the old key; the row is at its new key.
+  if (missing.length && change.lookupKey) take(await sources.reread({ ...change, lookupKey: undefined }), 'reread');
+  if (missing.length && sources.latestLoggedExhaustive)
+    take(await sources.latestLoggedExhaustive(event.table, change.lookupKey ?? event.key, event), 'log');
+  if (missing.length)
+    throw new UnfillableToastError(
+      `cannot fill unchanged TOAST column(s) ${missing.join(', ')} of ${event.table} ${JSON.stringify(event.key)}: ` +
+        `not in the log, no old tuple and the row is gone; set ALTER TABLE ${event.table} REPLICA IDENTITY FULL`,
+    );
+  return { ...event, after: inColumnOrder(after, change), filled };
+}
+
+/** Filled columns were appended: put the row back in the table's column order (documents keep it). */
+function inColumnOrder(row: Row, change: DecodedChange): Row {
+  const ordered: Row = {};
+  for (const { name } of change.relation.columns) if (name in row) ordered[name] = row[name];
+  for (const name in row) if (!(name in ordered)) ordered[name] = row[name];
+  return ordered;
+}

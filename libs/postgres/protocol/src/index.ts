@@ -1,0 +1,3 @@
+export * from './pgoutput-messages';
+export * from './pgoutput-parser';
+export * from './logical-messages';

@@ -1,0 +1,170 @@
+import type { Pool } from 'pg';
+import { escapeLiteral } from 'pg';
+import type { Row } from '@distributary/core';
+import { silentLogger, type Logger } from '@distributary/observability';
+import { quoteIdent } from '@distributary/pg-catalog';
+import type { TypeLookup } from '@distributary/pg-decode';
+import type { DurableLsn } from './durable-lsn';
+import { keyOf, readChunk, type KeyCursor } from './chunk-reader';
+import type { SnapshotStore } from './snapshot-store';
+import { readOnly } from './read-only';
+import { inVisibleSnapshot } from './visible-snapshot';
+import { describeSnapshotTable, estimateRows, type SnapshotTableMeta } from './table-meta';
+import { parseSnapshotWhere, STORED_WHERE_LIMITS } from './where-clause';
+import { DISTRIBUTARY_MESSAGE_PREFIX, encodeWatermark } from '@distributary/pg-protocol';
+import type { WatermarkWindow } from './watermark-window';
+
+export interface IncrementalSnapshotRunnerOptions {
+  pool: Pool;
+  types: TypeLookup;
+  window: WatermarkWindow;
+  durable: DurableLsn;
+  requests: SnapshotStore;
+  logger?: Logger;
+  /** How long to wait for the stream to pass a high watermark before giving the chunk up. */
+  watermarkTimeoutMs?: number;
+  /** Aborted when the connector stops leading: the run ends at once and stays 'running' for the next leader. */
+  signal?: AbortSignal;
+}
+
+/** The connector stopped leading in the middle of a snapshot; the next leader resumes it. */
+export class SnapshotInterruptedError extends Error {}
+
+export type SnapshotOutcome = 'done' | 'paused' | 'cancelled';
+
+export function keysWhere(meta: SnapshotTableMeta, keys: Row[]): string {
+  if (keys.length === 0) return 'false';
+  const tuple = (key: Row) =>
+    `(${meta.keyColumns
+      .map((name) => {
+        const value = key[name];
+        if (value === undefined || value === null)
+          throw new Error(`key is missing column ${name}: ${JSON.stringify(key)}`);
+        const column = meta.columns.find((c) => c.name === name);
+        const text = typeof value === 'object' ? JSON.stringify(value) : String(value);
+        return `${escapeLiteral(text)}::${column?.sqlType ?? 'text'}`;
+      })
+      .join(', ')})`;
+  return `(${meta.keyColumns.map(quoteIdent).join(', ')}) IN (${keys.map(tuple).join(', ')})`;
+}
+
+/**
+ * Runs one incremental snapshot while streaming continues, chunk by chunk, with the watermark rule
+ * (see watermark-window.ts). Must run in the process of the active connector, which feeds the window
+ * every streamed event and message and appends the surviving rows at the high watermark. Progress is
+ * persisted after each chunk is durably in the log, so a restart resumes after the last such chunk;
+ * pause and cancel take effect between chunks.
+ */
+export class IncrementalSnapshotRunner {
+  private readonly logger: Logger;
+
+  constructor(private readonly options: IncrementalSnapshotRunnerOptions) {
+    this.logger = options.logger ?? silentLogger;
+  }
+
+  private async emit(snapshot: string, chunk: number, mark: 'low' | 'high'): Promise<bigint> {
+    const { rows } = await this.options.pool.query<{ lsn: string }>(
+      `SELECT pg_logical_emit_message(false, $1, $2)::text AS lsn`,
+      [DISTRIBUTARY_MESSAGE_PREFIX, encodeWatermark({ snapshot, chunk, mark })],
+    );
+    const [hi, lo] = rows[0].lsn.split('/');
+    return (BigInt(`0x${hi}`) << 32n) | BigInt(`0x${lo}`);
+  }
+
+  async run(id: string): Promise<SnapshotOutcome> {
+    const { requests, window, durable, pool, types } = this.options;
+    const record = await requests.get(id);
+    if (!record) throw new Error(`no snapshot ${id}`);
+    if (record.status === 'done' || record.status === 'cancelled') return record.status;
+    let { chunks, rowsDone, dropped } = record;
+    // Everything from here on ends the record 'failed' with its error when it throws (never stuck
+    // 'queued'); the reads run in READ ONLY transactions, the stored condition checked again.
+    try {
+      const meta = await readOnly(pool, (client) => describeSnapshotTable(client, record.table));
+      const condition = record.where
+        ? `(${await parseSnapshotWhere(
+            record.where,
+            meta.columns.map((c) => c.name),
+            STORED_WHERE_LIMITS,
+          )})`
+        : undefined;
+      const where =
+        [condition, record.keys ? keysWhere(meta, record.keys) : undefined].filter(Boolean).join(' AND ') || undefined;
+      if (!record.estimatedTotal) {
+        const estimate = await readOnly(pool, (client) => estimateRows(client, record.table, where));
+        await requests.update(id, { estimatedTotal: estimate });
+      }
+      await requests.update(id, {
+        status: 'running',
+        ...(record.startedAt ? {} : { startedAt: Date.now() }),
+        error: '',
+      });
+      let after: KeyCursor | null = record.after ? (JSON.parse(record.after) as KeyCursor) : null;
+      this.logger.info({ id, table: record.table, where, resumeAfter: after }, 'incremental snapshot: running');
+      for (;;) {
+        if (this.options.signal?.aborted) throw new SnapshotInterruptedError('the connector stopped leading');
+        const current = await requests.get(id);
+        if (current?.status === 'paused' || current?.status === 'cancelled') return current.status;
+        const closed = window.expect(id, chunks, record.table);
+        await this.emit(id, chunks, 'low');
+        // Read in a snapshot that sees every transaction committed before the low watermark: one
+        // still waiting for a synchronous standby is logged BEFORE the watermark yet invisible to a
+        // plain new snapshot, and its event would then be followed by the chunk's older row.
+        const chunk = await inVisibleSnapshot(
+          pool,
+          (client) => readChunk(client, meta, types, after, record.chunkSize ?? 1000, where),
+          { logger: this.logger, maxWaitMs: this.options.watermarkTimeoutMs ?? 120_000 },
+        );
+        window.setRows(
+          id,
+          chunks,
+          chunk.rows.map((row) => ({ key: keyOf(meta, row), row })),
+        );
+        await this.emit(id, chunks, 'high');
+        const result = await this.withTimeout(closed, `the stream to pass the high watermark of chunk ${chunks}`);
+        await this.withTimeout(
+          durable.waitFor(result.lsn),
+          `the chunk rows of chunk ${chunks} to be durable in the log`,
+        );
+        chunks++;
+        rowsDone += result.events.length;
+        dropped += Math.max(0, result.dropped);
+        after = chunk.next;
+        await requests.update(id, { chunks, rowsDone, dropped, after: after ? JSON.stringify(after) : '' });
+        if (!after) {
+          await requests.update(id, { status: 'done', finishedAt: Date.now() });
+          this.logger.info({ id, rowsDone, dropped }, 'incremental snapshot: done');
+          return 'done';
+        }
+      }
+    } catch (error) {
+      window.abandon(id);
+      if (error instanceof SnapshotInterruptedError) throw error;
+      const message = error instanceof Error ? error.message : String(error);
+      await requests.update(id, { status: 'failed', error: message.slice(0, 2000), finishedAt: Date.now() });
+      this.logger.warn({ id, table: record.table, err: error }, 'incremental snapshot: failed');
+      throw error;
+    }
+  }
+
+  private async withTimeout<T>(promise: Promise<T>, what: string): Promise<T> {
+    const ms = this.options.watermarkTimeoutMs ?? 120_000;
+    const signal = this.options.signal;
+    let timer: NodeJS.Timeout | undefined;
+    let onAbort: (() => void) | undefined;
+    try {
+      return await Promise.race([
+        promise,
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms);
+          onAbort = () => reject(new SnapshotInterruptedError(`the connector stopped while waiting for ${what}`));
+          if (signal?.aborted) onAbort();
+          else signal?.addEventListener('abort', onAbort, { once: true });
+        }),
+      ]);
+    } finally {
+      clearTimeout(timer);
+      if (onAbort) signal?.removeEventListener('abort', onAbort);
+    }
+  }
+}

@@ -1,0 +1,93 @@
+import { canonicalKey, type ChangeEvent, type Lsn, type Row } from '@distributary/core';
+import { decodeWatermark, type WatermarkMessage } from '@distributary/pg-protocol';
+
+interface PendingChunk {
+  snapshot: string;
+  chunk: number;
+  table: string;
+  opened: boolean;
+  changed: Set<string>;
+  truncated: boolean;
+  rows?: { key: Row; row: Row }[];
+  closed?: (result: { lsn: Lsn; events: ChangeEvent[]; dropped: number }) => void;
+}
+
+/**
+ * The watermark rule (Netflix DBLog, Debezium incremental snapshots), for one chunk at a time:
+ * a low watermark is written to the WAL, the chunk is read, a high watermark is written. While the
+ * stream is between the two watermarks, every key of the chunk's table that changes is remembered;
+ * at the high watermark those keys are dropped from the chunk (the stream already carries a newer
+ * value for them) and the rest are appended AT the high watermark's position. A chunk row therefore
+ * never overwrites a newer streamed change, and no change is ever lost. This needs the chunk's read
+ * to see every transaction committed before the low watermark, which a plain new snapshot does not
+ * (a commit waiting for a synchronous standby is decoded before it is visible): the runner reads it
+ * with inVisibleSnapshot (visible-snapshot.ts).
+ */
+export class WatermarkWindow {
+  private pending: PendingChunk | null = null;
+
+  /** The snapshot runner announces the chunk before writing its low watermark. */
+  expect(
+    snapshot: string,
+    chunk: number,
+    table: string,
+  ): Promise<{ lsn: Lsn; events: ChangeEvent[]; dropped: number }> {
+    return new Promise((resolve) => {
+      this.pending = { snapshot, chunk, table, opened: false, changed: new Set(), truncated: false, closed: resolve };
+    });
+  }
+
+  /** The snapshot runner hands over the rows it read between the watermarks. */
+  setRows(snapshot: string, chunk: number, rows: { key: Row; row: Row }[]): void {
+    if (this.pending && this.pending.snapshot === snapshot && this.pending.chunk === chunk) this.pending.rows = rows;
+  }
+
+  /** Abandon the announced chunk (the runner failed or was cancelled). */
+  abandon(snapshot: string): void {
+    if (this.pending?.snapshot === snapshot) this.pending = null;
+  }
+
+  /** Every streamed data event, in stream order. */
+  observe(event: ChangeEvent): void {
+    const pending = this.pending;
+    if (!pending?.opened || event.table !== pending.table) return;
+    if (event.op === 't') pending.truncated = true;
+    else pending.changed.add(canonicalKey(event.table, event.key));
+  }
+
+  /** A logical message's content from the stream; returns the chunk rows to append at this position, if any. */
+  onMessage(content: string, lsn: Lsn): ChangeEvent[] {
+    const mark = decodeWatermark(content);
+    return mark ? this.onWatermark(mark, lsn) : [];
+  }
+
+  /** A watermark from the stream; returns the chunk rows to append at this position, if any. */
+  onWatermark(mark: WatermarkMessage, lsn: Lsn): ChangeEvent[] {
+    const pending = this.pending;
+    if (!pending || mark.snapshot !== pending.snapshot || mark.chunk !== pending.chunk) return [];
+    if (mark.mark === 'low') {
+      pending.opened = true;
+      return [];
+    }
+    if (!pending.opened || !pending.rows) {
+      // Cannot happen when the runner follows the protocol; dropping the chunk is safe (it is re-read).
+      this.pending = null;
+      pending.closed?.({ lsn, events: [], dropped: -1 });
+      return [];
+    }
+    const survivors = pending.truncated
+      ? []
+      : pending.rows.filter(({ key }) => !pending.changed.has(canonicalKey(pending.table, key)));
+    const events: ChangeEvent[] = survivors.map(({ key, row }, seq) => ({
+      pos: { lsn, seq },
+      op: 'r',
+      table: pending.table,
+      key,
+      after: row,
+      snapshot: pending.snapshot,
+    }));
+    this.pending = null;
+    pending.closed?.({ lsn, events, dropped: pending.rows.length - survivors.length });
+    return events;
+  }
+}
