@@ -9,11 +9,11 @@
  * peak RSS (VmHWM, Linux) before and after. Bounded memory means the peak does not grow with <rows>.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { LogKeys, connectRedis } from '@distributary/changelog';
-import { createTestDatabase, redisUrl, uniqueName, waitFor } from '@distributary/testkit';
+import { createTestDatabase, redisUrl, uniqueName, waitFor, writeConnectorConfig } from '@distributary/testkit';
 import { connectorCommand, type ConnectorEntry } from './capture/connector-entry';
 import { cpuMicros, memory } from './capture/proc-stats';
 import { option, text } from './argv';
@@ -31,21 +31,14 @@ async function main(): Promise<void> {
   const keys = new LogKeys(namespace);
   const workdir = mkdtempSync(join(tmpdir(), 'connector-rss-'));
   const slot = uniqueName('slot');
-  const configFile = join(workdir, 'config.yaml');
-  writeFileSync(
-    configFile,
-    [
-      'source:',
-      `  postgres: { url: "${db.url}", slot: ${slot}, publication: ${slot}, snapshot: never }`,
-      '  tables: [public.big]',
-      `  connector: { batchSize: ${batchSize}${rowCache === undefined ? '' : `, rowCache: ${rowCache}`} }`,
-      'log:',
-      `  redis: { url: "${redisUrl()}" }`,
-      `  namespace: ${namespace}`,
-      `  partitions: ${partitions}`,
-      '',
-    ].join('\n'),
-  );
+  const configFile = writeConnectorConfig(join(workdir, 'config.yaml'), {
+    sourceUrl: db.url,
+    slot,
+    table: 'big',
+    namespace,
+    partitions,
+    connector: { batchSize, ...(rowCache === undefined ? {} : { rowCache }) },
+  });
   await db.sql(`CREATE TABLE big (id int PRIMARY KEY, payload text, amount numeric, at timestamptz)`);
   const command = connectorCommand(
     entry,

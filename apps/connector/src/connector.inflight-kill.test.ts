@@ -5,8 +5,14 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compareIds } from '@distributary/core';
 import { LogKeys, connectRedis, toLogEntry, type RedisClient } from '@distributary/changelog';
-import { ConnectorProcesses, deleteNamespace, redisUrl, uniqueName, waitFor } from '@distributary/testkit';
-import { writeConnectorConfig } from './testing/connector-config';
+import {
+  ConnectorProcesses,
+  deleteNamespace,
+  redisUrl,
+  uniqueName,
+  waitFor,
+  writeConnectorConfig,
+} from '@distributary/testkit';
 import { createPrivateSource, type PrivateSource } from './testing/private-source';
 
 /**
@@ -64,8 +70,8 @@ describe('connector process, pipelined appends', () => {
       table: 'bulk',
       namespace,
       partitions: PARTITIONS,
-      batchSize: 25,
-      lease: { ttl: '1500ms', renew: '400ms' },
+      heartbeat: '1s',
+      connector: { batchSize: 25, leaseTtl: '1500ms', leaseRenew: '400ms', statusEvery: '1s' },
     });
     try {
       // First start creates slot and publication; then the backlog is written while nobody reads it.

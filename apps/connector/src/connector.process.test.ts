@@ -6,8 +6,7 @@ import { Client } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compareIds, type ChangeEvent } from '@distributary/core';
 import { LogKeys, connectRedis, toLogEntry, type RedisClient } from '@distributary/changelog';
-import { mulberry32, redisUrl, uniqueName, waitFor } from '@distributary/testkit';
-import { writeConnectorConfig } from './testing/connector-config';
+import { mulberry32, redisUrl, uniqueName, waitFor, writeConnectorConfig } from '@distributary/testkit';
 import { createPrivateSource, type PrivateSource } from './testing/private-source';
 
 /**
@@ -103,8 +102,8 @@ function writeConfig(
     table,
     namespace,
     partitions: PARTITIONS,
-    batchSize: 20,
-    lease,
+    heartbeat: '1s',
+    connector: { batchSize: 20, leaseTtl: lease.ttl, leaseRenew: lease.renew, statusEvery: '1s' },
   });
 }
 

@@ -8,3 +8,4 @@ export * from './ports';
 export * from './ghost-standby';
 export * from './connector-processes';
 export * from './random';
+export * from './connector-config';
