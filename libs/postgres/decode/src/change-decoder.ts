@@ -181,6 +181,7 @@ export class ChangeDecoder {
     const relation = this.relationOf(message.relationOid);
     const tuple = message.newTuple;
     const { names, scalars, kinds, keyIndexes, canonical } = compiled(relation);
+    if (tuple.length !== names.length) throw tupleMismatch(relation, tuple);
     const row: Row = {};
     for (let i = 0; i < names.length; i++) {
       const raw = tuple[i];
@@ -250,6 +251,7 @@ export class ChangeDecoder {
   /** Converts a raw tuple of a table to a row (used for re-reads as well). */
   toRow(relation: DecodedRelation, tuple: RawTuple): { row: Row; unchanged: string[] } {
     const { names, scalars, kinds } = compiled(relation);
+    if (tuple.length !== names.length) throw tupleMismatch(relation, tuple);
     const row: Row = {};
     let unchanged = NO_UNCHANGED;
     for (let i = 0; i < names.length; i++) {
@@ -298,6 +300,13 @@ export class ChangeDecoder {
     if (!relation) throw new Error(`pgoutput: row for relation ${oid} before its Relation message`);
     return relation;
   }
+}
+
+/** A tuple whose column count differs from its Relation message's: a damaged message, never a row. */
+function tupleMismatch(relation: DecodedRelation, tuple: RawTuple): Error {
+  return new Error(
+    `pgoutput: ${relation.table}: a tuple of ${tuple.length} column(s), its Relation message has ${relation.columns.length}`,
+  );
 }
 
 function sameKey(a: Row, b: Row): boolean {

@@ -9,9 +9,18 @@ import {
 /** 2000-01-01 (the PostgreSQL epoch) in microseconds since the Unix epoch. */
 const PG_EPOCH_MICROS = 946_684_800_000_000n;
 
-/** Reads pgoutput (protocol v1, text tuples) without converting any value. */
+/**
+ * Reads pgoutput (protocol v1, text tuples) without converting any value. A message must be read to
+ * its last byte: bytes left over (a damaged length or count) are an error, never a shorter tuple.
+ */
 export function parsePgoutput(buffer: Buffer): PgoutputMessage {
   const reader = new Reader(buffer);
+  const message = readMessage(reader);
+  reader.done();
+  return message;
+}
+
+function readMessage(reader: Reader): PgoutputMessage {
   const tag = String.fromCharCode(reader.uint8());
   switch (tag) {
     case 'B':
@@ -41,6 +50,8 @@ export function parsePgoutput(buffer: Buffer): PgoutputMessage {
     case 'U': {
       const relationOid = reader.uint32();
       let kind = String.fromCharCode(reader.uint8());
+      if (kind !== 'K' && kind !== 'O' && kind !== 'N')
+        throw new Error(`pgoutput: unexpected update sub-message ${kind}`);
       let keyTuple: RawTuple | undefined;
       let oldTuple: RawTuple | undefined;
       if (kind === 'K') keyTuple = readTuple(reader);
@@ -167,6 +178,11 @@ class Reader {
   expect(letter: string): void {
     const got = String.fromCharCode(this.uint8());
     if (got !== letter) throw new Error(`pgoutput: expected '${letter}', got '${got}'`);
+  }
+  /** Throws when bytes are left after the message. */
+  done(): void {
+    const left = this.buffer.length - this.offset;
+    if (left !== 0) throw new Error(`pgoutput: ${left} byte(s) after the end of the message`);
   }
   private advance(length: number): number {
     if (this.offset + length > this.buffer.length) throw new Error('pgoutput: message ends early');

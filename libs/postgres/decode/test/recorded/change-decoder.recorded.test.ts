@@ -305,6 +305,33 @@ describe('ChangeDecoder on recorded pgoutput', () => {
     expect(() => decoder.insertEvent(insert)).toThrow('pgoutput c on rec.docs outside a transaction');
   });
 
+  it('refuses a tuple whose column count differs from its Relation message, on every row path', async () => {
+    const messages = parsedScenario('full-identity');
+    const decoder = recordedDecoder();
+    const relation = messages.find((m) => m.tag === 'relation');
+    const begin = messages.find((m) => m.tag === 'begin');
+    const insert = messages.find((m) => m.tag === 'insert');
+    const update = messages.find((m) => m.tag === 'update');
+    const deletion = messages.find((m) => m.tag === 'delete');
+    if (relation?.tag !== 'relation' || begin?.tag !== 'begin' || insert?.tag !== 'insert')
+      throw new Error('full-identity lacks a relation, begin or insert');
+    if (update?.tag !== 'update' || deletion?.tag !== 'delete')
+      throw new Error('full-identity lacks an update or delete');
+    await decoder.relation(relation);
+    decoder.begin(begin);
+    const columns = relation.columns.length;
+    const wrong = `pgoutput: rec.${relation.name}: a tuple of ${columns - 1} column(s), its Relation message has ${columns}`;
+    const shorter = insert.newTuple.slice(0, -1);
+    expect(() => decoder.insert({ ...insert, newTuple: shorter })).toThrow(wrong);
+    expect(() => decoder.insertEvent({ ...insert, newTuple: shorter })).toThrow(wrong);
+    expect(() => decoder.update({ ...update, newTuple: update.newTuple.slice(0, -1) })).toThrow(wrong);
+    const oldRow = deletion.oldTuple ?? deletion.keyTuple ?? [];
+    expect(() => decoder.delete({ ...deletion, oldTuple: oldRow.slice(0, -1), keyTuple: undefined })).toThrow(wrong);
+    expect(() => decoder.insert({ ...insert, newTuple: [...insert.newTuple, 'x'] })).toThrow(
+      `pgoutput: rec.${relation.name}: a tuple of ${columns + 1} column(s), its Relation message has ${columns}`,
+    );
+  });
+
   it('records every column type of the recorded tables, so no decoding reaches for a database', () => {
     expect(Object.values(recorded.types).map((t) => t.typname)).toContain('positive_int');
   });

@@ -355,10 +355,8 @@ describe('parsePgoutput on damaged recorded bytes', () => {
       "pgoutput: unsupported tuple value kind 'b' (binary mode is not used)",
     );
     expect(() => parsePgoutput(withByte(insert, 5, 'K'.charCodeAt(0)))).toThrow("pgoutput: expected 'N', got 'K'");
-    // An unknown first sub-message is reported by the byte after it (here the column count's high byte):
-    // still an error, but it names the wrong byte.
     expect(() => parsePgoutput(withByte(update, 5, 'X'.charCodeAt(0)))).toThrow(
-      /^pgoutput: unexpected update sub-message /,
+      'pgoutput: unexpected update sub-message X',
     );
     expect(() => parsePgoutput(withByte(deletion, 5, 'N'.charCodeAt(0)))).toThrow(
       'pgoutput: unexpected delete sub-message N',
@@ -385,6 +383,25 @@ describe('parsePgoutput on damaged recorded bytes', () => {
     const manyColumns = Buffer.from(insert);
     manyColumns.writeUInt16BE(0xffff, 1 + 4 + 1);
     expect(() => parsePgoutput(manyColumns)).toThrow('pgoutput: message ends early');
+  });
+
+  it('rejects bytes left after the end of any recorded message, saying how many', () => {
+    for (const { where, bytes } of everyRecordedMessage()) {
+      expect(() => parsePgoutput(Buffer.concat([bytes, Buffer.from('t')])), where).toThrow(
+        'pgoutput: 1 byte(s) after the end of the message',
+      );
+      expect(() => parsePgoutput(Buffer.concat([bytes, Buffer.alloc(3)])), where).toThrow(
+        'pgoutput: 3 byte(s) after the end of the message',
+      );
+    }
+  });
+
+  it('rejects a tuple whose column count is lower than the columns it carries (never a shorter row)', () => {
+    const insert = recordedBytes('unchanged-toast', 'insert');
+    const countAt = 1 + 4 + 1;
+    const fewer = Buffer.from(insert);
+    fewer.writeUInt16BE(insert.readUInt16BE(countAt) - 1, countAt);
+    expect(() => parsePgoutput(fewer)).toThrow(/^pgoutput: \d+ byte\(s\) after the end of the message$/);
   });
 
   it('rejects a Relation or Type message whose name lost its terminating NUL', () => {
