@@ -119,6 +119,32 @@ function keysOf(report: ComparisonReport): Map<string, 'missing' | 'extra' | 'di
   return kinds;
 }
 
+/** The counts and example lists of a result that compared nothing (behind, or an error). */
+function nothingCompared(): Pick<
+  VerifyResult,
+  | 'expectedCount'
+  | 'actualCount'
+  | 'missingCount'
+  | 'extraCount'
+  | 'differentCount'
+  | 'ignoredMissingCount'
+  | 'missing'
+  | 'extra'
+  | 'different'
+> {
+  return {
+    expectedCount: 0,
+    actualCount: 0,
+    missingCount: 0,
+    extraCount: 0,
+    differentCount: 0,
+    ignoredMissingCount: 0,
+    missing: [],
+    extra: [],
+    different: [],
+  };
+}
+
 /** The report with `f` applied to each of its three difference lists. */
 function eachList(report: ComparisonReport, f: (list: Difference[]) => Difference[]): ComparisonReport {
   return { ...report, missing: f(report.missing), extra: f(report.extra), different: f(report.different) };
@@ -143,20 +169,7 @@ export async function verifySinkDetailed(
     });
   const sample = mode === 'sample' ? sampleFor(await sourceCount(source, sink), options.sampleSize ?? 1000) : undefined;
   const sides = await buildSides(sink, source, sample, deps);
-  const base = {
-    sink: sink.name,
-    kind: sinkKind(sink),
-    mode,
-    expectedCount: 0,
-    actualCount: 0,
-    missingCount: 0,
-    extraCount: 0,
-    differentCount: 0,
-    ignoredMissingCount: 0,
-    missing: [],
-    extra: [],
-    different: [],
-  };
+  const base = { sink: sink.name, kind: sinkKind(sink), mode, ...nothingCompared() };
   const finish = (result: Omit<VerifyResult, 'verifiedAt' | 'durationMs'>): VerifyResult => ({
     ...result,
     verifiedAt: new Date().toISOString(),
@@ -290,15 +303,7 @@ export function errorResult(sink: SinkConfig, options: VerifyOptions, error: unk
     lsn: '',
     verifiedAt: new Date().toISOString(),
     durationMs: 0,
-    expectedCount: 0,
-    actualCount: 0,
-    missingCount: 0,
-    extraCount: 0,
-    differentCount: 0,
-    ignoredMissingCount: 0,
-    missing: [],
-    extra: [],
-    different: [],
+    ...nothingCompared(),
     passes: 0,
     error: redactSecrets(error instanceof Error ? error.message : String(error)),
   };
