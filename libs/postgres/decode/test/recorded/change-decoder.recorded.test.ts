@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { JsonText, canonicalKey, type ChangeEvent, type Row } from '@distributary/core';
 import type { ChangeDecoder, DecodedChange } from '../../src/change-decoder';
 import type { BeginMessage, PgoutputMessage } from '@distributary/pg-protocol';
-import { parsedScenario, recorded, recordedDecoder } from '../../../protocol/test/recorded/fixture';
+import { parsedScenario, recorded } from '../../../protocol/test/recorded/fixture';
+import { recordedDecoder } from './decoder-fixture';
 
 /** What the connector's session does with each message, without the log: the decoded changes in order. */
 async function decode(decoder: ChangeDecoder, messages: PgoutputMessage[]): Promise<DecodedChange[]> {
