@@ -1,5 +1,12 @@
-import { applyDecorators } from '@nestjs/common';
-import { ApiBearerAuth, ApiNotFoundResponse, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import { applyDecorators, HttpCode, Post } from '@nestjs/common';
+import {
+  ApiBearerAuth,
+  ApiForbiddenResponse,
+  ApiNotFoundResponse,
+  ApiOperation,
+  ApiTags,
+  ApiUnauthorizedResponse,
+} from '@nestjs/swagger';
 import { errorSchema } from './schemas';
 
 /**
@@ -21,3 +28,13 @@ export function SinkRoutes(tag: string): ClassDecorator {
 
 /** The `:name` path parameter of the sink routes. */
 export const sinkParam = { name: 'name', type: String, description: 'sink name' };
+
+/** A POST only an operator may call: `status` (200) on success, 403 for a viewer token. */
+export function OperatorPost(path: string | undefined, summary: string, status = 200): MethodDecorator {
+  return applyDecorators(
+    Post(path),
+    HttpCode(status),
+    ApiOperation({ summary }),
+    ApiForbiddenResponse({ description: 'viewer token', schema: errorSchema }),
+  );
+}

@@ -1,16 +1,4 @@
-import {
-  Body,
-  Controller,
-  Delete,
-  ForbiddenException,
-  Get,
-  HttpCode,
-  Inject,
-  Param,
-  Post,
-  Query,
-  Req,
-} from '@nestjs/common';
+import { Body, Controller, Delete, ForbiddenException, Get, Inject, Param, Query, Req } from '@nestjs/common';
 import {
   ApiBody,
   ApiForbiddenResponse,
@@ -23,7 +11,7 @@ import {
 import { DeadLetterAdmin } from '../backend/dead-letter-admin';
 import { idsBody, parseBody } from './body';
 import { queryFlag, queryInt, queryText, sinkName, streamId } from './params';
-import { SinkRoutes, sinkParam } from './api-docs';
+import { OperatorPost, sinkParam, SinkRoutes } from './api-docs';
 import { deadLetterPageSchema, errorSchema, idsBodySchema } from './schemas';
 
 @SinkRoutes('dead letters')
@@ -62,30 +50,24 @@ export class DeadLettersController {
     });
   }
 
-  @Post('replay')
-  @HttpCode(200)
-  @ApiOperation({
-    summary:
-      'Re-sync the dead-lettered keys from the source (an incremental snapshot, current rows, never the stale events); they leave the DLQ (operator)',
-  })
+  @OperatorPost(
+    'replay',
+    'Re-sync the dead-lettered keys from the source (an incremental snapshot, current rows, never the stale events); they leave the DLQ (operator)',
+  )
   @ApiParam(sinkParam)
   @ApiBody({ schema: idsBodySchema, required: false })
   @ApiOkResponse({
     schema: { type: 'object', properties: { replayed: { type: 'number' }, failed: { type: 'number' } } },
   })
-  @ApiForbiddenResponse({ description: 'viewer token', schema: errorSchema })
   @ApiServiceUnavailableResponse({ description: 'no connector picked the re-sync snapshot up', schema: errorSchema })
   replay(@Param('name') name: string, @Body() body: unknown): Promise<unknown> {
     return this.deadLetters.replay(sinkName(name), parseBody(idsBody, body).ids);
   }
 
-  @Post('drop')
-  @HttpCode(200)
-  @ApiOperation({ summary: 'Drop the given dead letters, or all of them when no ids are given (operator)' })
+  @OperatorPost('drop', 'Drop the given dead letters, or all of them when no ids are given (operator)')
   @ApiParam(sinkParam)
   @ApiBody({ schema: idsBodySchema, required: false })
   @ApiOkResponse({ schema: { type: 'object', properties: { dropped: { type: 'number' } } } })
-  @ApiForbiddenResponse({ description: 'viewer token', schema: errorSchema })
   drop(@Param('name') name: string, @Body() body: unknown): Promise<unknown> {
     return this.deadLetters.drop(sinkName(name), parseBody(idsBody, body).ids);
   }

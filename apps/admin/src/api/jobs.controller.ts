@@ -1,20 +1,12 @@
-import { Body, Controller, Get, HttpCode, Inject, Param, Post } from '@nestjs/common';
-import {
-  ApiBody,
-  ApiForbiddenResponse,
-  ApiNotImplementedResponse,
-  ApiOkResponse,
-  ApiOperation,
-  ApiParam,
-} from '@nestjs/swagger';
+import { Body, Controller, Get, Inject, Param } from '@nestjs/common';
+import { ApiBody, ApiNotImplementedResponse, ApiOkResponse, ApiOperation, ApiParam } from '@nestjs/swagger';
 import { CompactionAdmin } from '../backend/compaction-admin';
 import { SnapshotAdmin } from '../backend/snapshot-admin';
 import { parseBody, snapshotStartBody } from './body';
 import { snapshotId } from './params';
-import { GuardedRoutes } from './api-docs';
+import { GuardedRoutes, OperatorPost } from './api-docs';
 import { compactionSchema, errorSchema, snapshotsSchema, snapshotStartSchema } from './schemas';
 
-const forbidden = { description: 'viewer token', schema: errorSchema };
 const notImplemented = { description: 'not available in this build', schema: errorSchema };
 
 @GuardedRoutes('compaction')
@@ -30,10 +22,7 @@ export class CompactionController {
     return this.compaction.state();
   }
 
-  @Post('run')
-  @HttpCode(200)
-  @ApiOperation({ summary: 'Run compaction now (operator)' })
-  @ApiForbiddenResponse(forbidden)
+  @OperatorPost('run', 'Run compaction now (operator)')
   @ApiOkResponse({ schema: { type: 'object' } })
   run(): Promise<unknown> {
     return this.compaction.run();
@@ -55,39 +44,27 @@ export class SnapshotsController {
     return this.snapshots.list();
   }
 
-  @Post()
-  @HttpCode(202)
-  @ApiOperation({ summary: 'Start an incremental snapshot of some or all tables (operator)' })
+  @OperatorPost(undefined, 'Start an incremental snapshot of some or all tables (operator)', 202)
   @ApiBody({ schema: snapshotStartSchema, required: false })
-  @ApiForbiddenResponse(forbidden)
   start(@Body() body: unknown): Promise<unknown> {
     const request = parseBody(snapshotStartBody, body);
     return this.snapshots.start(request.tables, request.where);
   }
 
-  @Post(':id/pause')
-  @HttpCode(200)
-  @ApiOperation({ summary: 'Pause a snapshot job (operator)' })
+  @OperatorPost(':id/pause', 'Pause a snapshot job (operator)')
   @ApiParam(jobParam)
-  @ApiForbiddenResponse(forbidden)
   pause(@Param('id') id: string): Promise<unknown> {
     return this.snapshots.pause(snapshotId(id));
   }
 
-  @Post(':id/resume')
-  @HttpCode(200)
-  @ApiOperation({ summary: 'Resume a paused snapshot job (operator)' })
+  @OperatorPost(':id/resume', 'Resume a paused snapshot job (operator)')
   @ApiParam(jobParam)
-  @ApiForbiddenResponse(forbidden)
   resume(@Param('id') id: string): Promise<unknown> {
     return this.snapshots.resume(snapshotId(id));
   }
 
-  @Post(':id/cancel')
-  @HttpCode(200)
-  @ApiOperation({ summary: 'Cancel a snapshot job (operator)' })
+  @OperatorPost(':id/cancel', 'Cancel a snapshot job (operator)')
   @ApiParam(jobParam)
-  @ApiForbiddenResponse(forbidden)
   cancel(@Param('id') id: string): Promise<unknown> {
     return this.snapshots.cancel(snapshotId(id));
   }

@@ -1,19 +1,11 @@
-import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query } from '@nestjs/common';
-import {
-  ApiBody,
-  ApiForbiddenResponse,
-  ApiNotImplementedResponse,
-  ApiOkResponse,
-  ApiOperation,
-  ApiParam,
-  ApiQuery,
-} from '@nestjs/swagger';
+import { Body, Controller, Get, Inject, Param, Query } from '@nestjs/common';
+import { ApiBody, ApiNotImplementedResponse, ApiOkResponse, ApiOperation, ApiParam, ApiQuery } from '@nestjs/swagger';
 import { PipelineStatus } from '../backend/pipeline-status';
 import { SinkControls } from '../backend/sink-controls';
 import { VerificationBackend } from '../backend/verification';
 import { parseBody, replayBody } from './body';
 import { queryInt, queryText, sinkName } from './params';
-import { SinkRoutes, sinkParam } from './api-docs';
+import { OperatorPost, sinkParam, SinkRoutes } from './api-docs';
 import { errorSchema, replayBodySchema, sinkSchema, sinksSchema } from './schemas';
 
 const notImplemented = { description: 'no sink worker runs in this admin process', schema: errorSchema };
@@ -64,32 +56,23 @@ export class SinksController {
     );
   }
 
-  @Post(':name/pause')
-  @HttpCode(200)
-  @ApiOperation({ summary: 'Pause a sink (operator)' })
+  @OperatorPost(':name/pause', 'Pause a sink (operator)')
   @ApiParam(sinkParam)
-  @ApiForbiddenResponse({ description: 'viewer token', schema: errorSchema })
   @ApiNotImplementedResponse(notImplemented)
   pause(@Param('name') name: string): Promise<unknown> {
     return this.controls.pause(sinkName(name));
   }
 
-  @Post(':name/resume')
-  @HttpCode(200)
-  @ApiOperation({ summary: 'Resume a paused sink (operator)' })
+  @OperatorPost(':name/resume', 'Resume a paused sink (operator)')
   @ApiParam(sinkParam)
-  @ApiForbiddenResponse({ description: 'viewer token', schema: errorSchema })
   @ApiNotImplementedResponse(notImplemented)
   resume(@Param('name') name: string): Promise<unknown> {
     return this.controls.resume(sinkName(name));
   }
 
-  @Post(':name/replay')
-  @HttpCode(200)
-  @ApiOperation({ summary: 'Replay a sink from a position: reset its committed positions (operator)' })
+  @OperatorPost(':name/replay', 'Replay a sink from a position: reset its committed positions (operator)')
   @ApiParam(sinkParam)
   @ApiBody({ schema: replayBodySchema })
-  @ApiForbiddenResponse({ description: 'viewer token', schema: errorSchema })
   @ApiNotImplementedResponse(notImplemented)
   replay(@Param('name') name: string, @Body() body: unknown): Promise<unknown> {
     return this.controls.replay(sinkName(name), parseBody(replayBody, body).from);

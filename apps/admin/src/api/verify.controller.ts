@@ -1,10 +1,10 @@
-import { Body, Controller, Get, HttpCode, Inject, Post } from '@nestjs/common';
-import { ApiBody, ApiForbiddenResponse, ApiOkResponse, ApiOperation } from '@nestjs/swagger';
+import { Body, Controller, Get, Inject } from '@nestjs/common';
+import { ApiBody, ApiOkResponse, ApiOperation } from '@nestjs/swagger';
 import { z } from 'zod';
 import { VerificationBackend } from '../backend/verification';
 import { parseBody } from './body';
-import { GuardedRoutes } from './api-docs';
-import { errorSchema, verifyResultsSchema } from './schemas';
+import { GuardedRoutes, OperatorPost } from './api-docs';
+import { verifyResultsSchema } from './schemas';
 
 const verifyBody = z.strictObject({
   sinks: z.array(z.string().min(1).max(200)).max(1000).optional(),
@@ -27,9 +27,7 @@ export class VerifyController {
     return this.verification.results();
   }
 
-  @Post()
-  @HttpCode(202)
-  @ApiOperation({ summary: 'Queue a verification (and optionally a repair) of some or all sinks (operator)' })
+  @OperatorPost(undefined, 'Queue a verification (and optionally a repair) of some or all sinks (operator)', 202)
   @ApiBody({
     schema: {
       type: 'object',
@@ -41,7 +39,6 @@ export class VerifyController {
       },
     },
   })
-  @ApiForbiddenResponse({ description: 'viewer token', schema: errorSchema })
   run(@Body() body: unknown): Promise<unknown> {
     return this.verification.request(parseBody(verifyBody, body));
   }
