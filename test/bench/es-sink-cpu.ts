@@ -7,7 +7,8 @@
  */
 import { elasticsearchSinkSchema } from '@distributary/config';
 import type { ChangeEvent, Row } from '@distributary/core';
-import { createElasticsearchSink, PgSourceRows } from '@distributary/sink-elasticsearch';
+import { createElasticsearchSink } from '@distributary/sink-elasticsearch';
+import { PgSourceRows } from '@distributary/pg-snapshot';
 import { createTestDatabase, esUrl, uniqueName } from '@distributary/testkit';
 import { CATEGORY_COUNT, createJoinedSql, joinedEsSink, PRODUCTS } from './joined-table';
 

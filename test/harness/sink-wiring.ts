@@ -11,7 +11,8 @@ import type {
   SinkConfig,
 } from '@distributary/config';
 import { createLogger } from '@distributary/observability';
-import { createElasticsearchSink, PgSourceRows } from '@distributary/sink-elasticsearch';
+import { createElasticsearchSink } from '@distributary/sink-elasticsearch';
+import { PgSourceRows } from '@distributary/pg-snapshot';
 import { createMaterializedViewSink } from '@distributary/sink-materialized-view';
 import { createRedisCacheSink } from '@distributary/sink-redis-cache';
 import { sinkConstructors } from '@distributary/worker';

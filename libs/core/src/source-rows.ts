@@ -5,8 +5,8 @@ import type { Row } from './event';
  * document's root and joined rows with it). The sink knows tables, columns and keys; it never sees the
  * source's protocol, catalog or type decoding: every row comes back already converted per the type
  * contract, exactly as the connector converts streamed rows, so a re-read row equals the row of its event.
- * The PostgreSQL implementation is PgSourceRows, injected where the sink is built (the worker's
- * libs/worker/src/create-sink.ts, verify's repair, tests).
+ * The PostgreSQL implementation is PgSourceRows (libs/postgres/snapshot), injected where the sink is
+ * built (the worker's libs/worker/src/create-sink.ts, verify's repair, tests).
  */
 export interface SourceRows {
   /** The table's description, loaded from the source the first time (outside any snapshot). */

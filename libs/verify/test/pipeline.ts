@@ -17,7 +17,8 @@ import {
 import { LogKeys, connectRedis, type RedisClient } from '@distributary/changelog';
 import { silentLogger } from '@distributary/observability';
 import { Connector } from '@distributary/connector';
-import { createElasticsearchSink, PgSourceRows } from '@distributary/sink-elasticsearch';
+import { createElasticsearchSink } from '@distributary/sink-elasticsearch';
+import { PgSourceRows } from '@distributary/pg-snapshot';
 import { createMaterializedViewSink } from '@distributary/sink-materialized-view';
 import { createRedisCacheSink, scanKeys } from '@distributary/sink-redis-cache';
 import { SinkRunner } from '@distributary/worker';

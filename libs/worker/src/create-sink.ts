@@ -7,7 +7,8 @@ import {
   type SinkConfig,
 } from '@distributary/config';
 import { silentLogger, type Logger } from '@distributary/observability';
-import { createElasticsearchSink, PgSourceRows } from '@distributary/sink-elasticsearch';
+import { createElasticsearchSink } from '@distributary/sink-elasticsearch';
+import { PgSourceRows } from '@distributary/pg-snapshot';
 import { createMaterializedViewSink, parseViewSql } from '@distributary/sink-materialized-view';
 import { appendDeadLetter, pausedSinks, type LogKeys, type RedisClient } from '@distributary/changelog';
 import { partitionFor, type ChangeEvent } from '@distributary/core';

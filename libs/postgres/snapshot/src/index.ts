@@ -9,3 +9,4 @@ export * from './initial-snapshot';
 export * from './watermark-window';
 export * from './durable-lsn';
 export * from './incremental-snapshot';
+export { PgSourceRows, type PgSourceRowsOptions } from './source-rows/pg-source-rows';

@@ -11,5 +11,3 @@ export type { MappingConflict } from './index/mapping-check';
 export { buildDocument, type Document, type RelatedRows } from './document/build-document';
 export { compileDocumentSpec, type DocumentSpec } from './document/document-spec';
 export { readRelated } from './plan/joined-plan';
-// The PostgreSQL side of the SourceRows port, injected by whoever builds the sink (moves to libs/postgres).
-export { PgSourceRows, type PgSourceRowsOptions } from './source/source-reader';

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { z } from 'zod';
 import { elasticsearchSinkSchema } from '@distributary/config';
-import { createElasticsearchSink, PgSourceRows } from '@distributary/sink-elasticsearch';
+import { createElasticsearchSink } from '@distributary/sink-elasticsearch';
+import { PgSourceRows } from '@distributary/pg-snapshot';
 import { createTestDatabase, esUrl, uniqueName } from '@distributary/testkit';
 import { sinkConfig } from './helpers';
 

@@ -1,11 +1,7 @@
 import { Client } from '@elastic/elasticsearch';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  createElasticsearchSink,
-  versionOf,
-  type ElasticsearchSink,
-  PgSourceRows,
-} from '@distributary/sink-elasticsearch';
+import { createElasticsearchSink, versionOf, type ElasticsearchSink } from '@distributary/sink-elasticsearch';
+import { PgSourceRows } from '@distributary/pg-snapshot';
 import type { Row } from '@distributary/core';
 import { health, registry } from '@distributary/observability';
 import { createTestDatabase, esUrl, pgUrl, uniqueName } from '@distributary/testkit';

@@ -8,8 +8,8 @@ import {
   readFanOutStatus,
   type ElasticsearchSink,
   type FanOutStatus,
-  PgSourceRows,
 } from '@distributary/sink-elasticsearch';
+import { PgSourceRows } from '@distributary/pg-snapshot';
 import { createTestDatabase, esUrl, redisUrl, uniqueName, waitFor, type TestDatabase } from '@distributary/testkit';
 import { esMetrics } from '../src/metrics';
 import { batchOf, dropIndices, sinkConfig } from './helpers';

@@ -3,7 +3,8 @@
  * Configured by env FAN_OUT_CHILD = JSON { sourceUrl, namespace, alias, pageSize }; prints "ready".
  */
 import { connectRedis } from '@distributary/changelog';
-import { createElasticsearchSink, PgSourceRows } from '@distributary/sink-elasticsearch';
+import { createElasticsearchSink } from '@distributary/sink-elasticsearch';
+import { PgSourceRows } from '@distributary/pg-snapshot';
 import { redisUrl } from '@distributary/testkit';
 import { fanOutSinkConfig } from './fan-out-config';
 

@@ -9,12 +9,8 @@ import {
   type RedisClient,
 } from '@distributary/changelog';
 import { partitionFor, type ChangeEvent, type Row } from '@distributary/core';
-import {
-  createElasticsearchSink,
-  fanOutKeys,
-  type ElasticsearchSink,
-  PgSourceRows,
-} from '@distributary/sink-elasticsearch';
+import { createElasticsearchSink, fanOutKeys, type ElasticsearchSink } from '@distributary/sink-elasticsearch';
+import { PgSourceRows } from '@distributary/pg-snapshot';
 import { createTestDatabase, esUrl, redisUrl, uniqueName, waitFor, type TestDatabase } from '@distributary/testkit';
 import { allDocs, batchOf, dropIndices, sinkConfig } from './helpers';
 

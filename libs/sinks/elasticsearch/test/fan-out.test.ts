@@ -4,12 +4,8 @@ import { Client } from '@elastic/elasticsearch';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectRedis, type RedisClient } from '@distributary/changelog';
 import type { ChangeEvent } from '@distributary/core';
-import {
-  createElasticsearchSink,
-  fanOutKeys,
-  type ElasticsearchSink,
-  PgSourceRows,
-} from '@distributary/sink-elasticsearch';
+import { createElasticsearchSink, fanOutKeys, type ElasticsearchSink } from '@distributary/sink-elasticsearch';
+import { PgSourceRows } from '@distributary/pg-snapshot';
 import { createTestDatabase, esUrl, redisUrl, uniqueName, waitFor, type TestDatabase } from '@distributary/testkit';
 import { allDocs, batchOf, dropIndices } from './helpers';
 import { fanOutSinkConfig } from './fan-out-config';

@@ -1,12 +1,8 @@
 import { Client } from '@elastic/elasticsearch';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ChangeEvent } from '@distributary/core';
-import {
-  createElasticsearchSink,
-  versionOf,
-  type ElasticsearchSink,
-  PgSourceRows,
-} from '@distributary/sink-elasticsearch';
+import { createElasticsearchSink, versionOf, type ElasticsearchSink } from '@distributary/sink-elasticsearch';
+import { PgSourceRows } from '@distributary/pg-snapshot';
 import { createTestDatabase, esUrl, uniqueName, type TestDatabase } from '@distributary/testkit';
 import { allDocs, batchOf, dropIndices, EventFactory, sinkConfig } from './helpers';
 

@@ -6,7 +6,8 @@
  */
 import { Client } from '@elastic/elasticsearch';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createElasticsearchSink, MappingRefusedError, PgSourceRows } from '@distributary/sink-elasticsearch';
+import { createElasticsearchSink, MappingRefusedError } from '@distributary/sink-elasticsearch';
+import { PgSourceRows } from '@distributary/pg-snapshot';
 import { createTestDatabase, esUrl, uniqueName, type TestDatabase } from '@distributary/testkit';
 import { fieldAccepts, type FieldMapping } from '../src/index/field-accepts';
 import { probesFor, type Probe } from '../src/index/value-probes';

@@ -1,7 +1,8 @@
 import { Client } from '@elastic/elasticsearch';
 import { afterAll, describe, expect, it } from 'vitest';
 import { RetryableError, type ApplyResult } from '@distributary/core';
-import { createElasticsearchSink, PgSourceRows } from '@distributary/sink-elasticsearch';
+import { createElasticsearchSink } from '@distributary/sink-elasticsearch';
+import { PgSourceRows } from '@distributary/pg-snapshot';
 import { createTestDatabase, esUrl, pgUrl, stack, startTcpProxy, uniqueName, waitFor } from '@distributary/testkit';
 import { allDocs, batchOf, dropIndices, EventFactory, sinkConfig } from './helpers';
 

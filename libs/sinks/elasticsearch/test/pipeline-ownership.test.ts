@@ -1,6 +1,7 @@
 import { Client } from '@elastic/elasticsearch';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createElasticsearchSink, type ElasticsearchSink, PgSourceRows } from '@distributary/sink-elasticsearch';
+import { createElasticsearchSink, type ElasticsearchSink } from '@distributary/sink-elasticsearch';
+import { PgSourceRows } from '@distributary/pg-snapshot';
 import { esUrl, pgUrl, uniqueName } from '@distributary/testkit';
 import { allDocs, batchOf, dropIndices, EventFactory, sinkConfig } from './helpers';
 

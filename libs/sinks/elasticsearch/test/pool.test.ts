@@ -3,7 +3,8 @@ import { Client } from '@elastic/elasticsearch';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ChangeEvent } from '@distributary/core';
-import { createElasticsearchSink, type ElasticsearchSink, PgSourceRows } from '@distributary/sink-elasticsearch';
+import { createElasticsearchSink, type ElasticsearchSink } from '@distributary/sink-elasticsearch';
+import { PgSourceRows } from '@distributary/pg-snapshot';
 import { createTestDatabase, esUrl, uniqueName, type TestDatabase } from '@distributary/testkit';
 import { allDocs, batchOf, dropIndices, EventFactory, sinkConfig } from './helpers';
 

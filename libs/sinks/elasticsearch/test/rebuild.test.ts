@@ -1,7 +1,8 @@
 import { Client } from '@elastic/elasticsearch';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { ChangeEvent } from '@distributary/core';
-import { createElasticsearchSink, type ElasticsearchSink, PgSourceRows } from '@distributary/sink-elasticsearch';
+import { createElasticsearchSink, type ElasticsearchSink } from '@distributary/sink-elasticsearch';
+import { PgSourceRows } from '@distributary/pg-snapshot';
 import { esUrl, pgUrl, uniqueName, waitFor } from '@distributary/testkit';
 import { allDocs, batchOf, dropIndices, EventFactory, sinkConfig } from './helpers';
 

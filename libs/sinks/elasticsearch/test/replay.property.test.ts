@@ -2,7 +2,8 @@ import { Client } from '@elastic/elasticsearch';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { ChangeEvent } from '@distributary/core';
-import { createElasticsearchSink, PgSourceRows } from '@distributary/sink-elasticsearch';
+import { createElasticsearchSink } from '@distributary/sink-elasticsearch';
+import { PgSourceRows } from '@distributary/pg-snapshot';
 import { esUrl, pgUrl, uniqueName } from '@distributary/testkit';
 import { allDocs, batchOf, dropIndices, sinkConfig, type StoredDoc } from './helpers';
 

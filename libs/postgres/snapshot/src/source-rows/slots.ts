@@ -1,5 +1,5 @@
 /**
- * A counting semaphore. The source reader takes one slot per pooled connection it is about to use,
+ * A counting semaphore. PgSourceRows takes one slot per pooled connection it is about to use,
  * so the pool never has more users than connections: nobody waits inside pg's pool (where waiting
  * counts against the connect timeout), and nobody holds a slot while waiting for another.
  */

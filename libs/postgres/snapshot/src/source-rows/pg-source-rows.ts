@@ -1,6 +1,7 @@
 import { Pool, type PoolClient } from 'pg';
 import {
   RetryableError,
+  quoteIdent,
   type PageRequest,
   type Row,
   type RowCondition,
@@ -8,13 +9,13 @@ import {
   type SourceRows,
 } from '@distributary/core';
 import type { Logger } from '@distributary/observability';
-import { SOURCE_SESSION_OPTIONS, survivesDroppedConnections, TypeResolver } from '@distributary/pg-catalog';
+import { SOURCE_SESSION_OPTIONS, TypeResolver, quoteTable, survivesDroppedConnections } from '@distributary/pg-catalog';
 import { convertValue } from '@distributary/pg-decode';
-import { beginVisibleSnapshot } from '@distributary/pg-snapshot';
-import { loadTableInfo, quoteIdent, quoteTable, type TableInfo } from './catalog';
+import { beginVisibleSnapshot } from '../visible-snapshot';
+import { loadTableInfo, type TableInfo } from './table-info';
 import { Slots } from './slots';
 
-/** Row queries return the server's text; pg-decode's convertValue then renders it like events. */
+/** Row queries return the server's text; convertValue (libs/postgres/decode) then renders it like events. */
 const RAW_TEXT = { getTypeParser: () => (value: string) => value };
 
 export interface PgSourceRowsOptions {
@@ -43,15 +44,16 @@ class SchemaChanged extends Error {
 const SCHEMA_RELOADS = 3;
 
 /**
- * SourceRows (libs/core) on PostgreSQL: re-reads documents' rows from the source. All reads for one
- * batch run in ONE read-only REPEATABLE READ transaction, so a document's root row and its joined rows
- * come from one snapshot,
- * taken after every event of the batch committed (the events were already in the log) and begun by
- * pg-snapshot's beginVisibleSnapshot: "in the log" alone does not make a commit visible to a new snapshot
- * (a commit waiting for a synchronous standby is decoded first), and a document built from a snapshot
- * missing a logged change would be written at a version above it — that change's own write rejected.
- * Values are converted exactly as the connector converts streamed rows (pg-decode's convertValue,
- * same session settings), so a re-read document equals one built from the event.
+ * SourceRows (libs/core) on PostgreSQL, given to the Elasticsearch sink where the sink is built (e.g.
+ * libs/worker/src/create-sink.ts): re-reads documents' rows from the source. All reads for one batch
+ * run in ONE read-only REPEATABLE READ transaction, so a document's root row and its joined rows come
+ * from one snapshot, taken after every event of the batch committed (the events were already in the
+ * log) and begun by beginVisibleSnapshot (../visible-snapshot.ts): "in the log" alone does not make a
+ * commit visible to a new snapshot (a commit waiting for a synchronous standby is decoded first), and a
+ * document built from a snapshot missing a logged change would be written at a version above it — that
+ * change's own write rejected. Values are converted exactly as the connector converts streamed rows
+ * (convertValue of libs/postgres/decode, same session settings), so a re-read document equals one built
+ * from the event.
  *
  * Connections: every use of the pool first takes one of `poolSize` slots, and no code path holds a
  * connection (or a slot) while it needs another one. Column types are resolved once per table when

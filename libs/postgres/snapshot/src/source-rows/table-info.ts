@@ -1,6 +1,6 @@
 import type { Pool } from 'pg';
-import { quoteIdent, SourceShapeError, splitTable, type SourceTable } from '@distributary/core';
-import type { TypeResolver } from '@distributary/pg-catalog';
+import { SourceShapeError, type SourceTable } from '@distributary/core';
+import { quoteTable, type TypeResolver } from '@distributary/pg-catalog';
 import type { ValueKind } from '@distributary/pg-decode';
 
 /** How a column's text is converted: its type OID as row descriptions report it (to notice a changed
@@ -14,14 +14,6 @@ export interface ColumnKind {
  *  table, outside any transaction the reader holds. */
 export interface TableInfo extends SourceTable {
   kinds: Map<string, ColumnKind>;
-}
-
-/** The one quoting function (libs/core identifiers). */
-export { quoteIdent };
-
-export function quoteTable(qualified: string): string {
-  const { schema, table } = splitTable(qualified);
-  return `${quoteIdent(schema)}.${quoteIdent(table)}`;
 }
 
 const COLUMNS_SQL = `
@@ -51,7 +43,8 @@ JOIN pg_type t ON t.oid = c.type_oid
 JOIN pg_namespace n ON n.oid = t.typnamespace
 ORDER BY c.name, c.depth DESC`;
 
-/** Reads the catalog with one pooled connection at a time (the resolver's lookups are sequential). */
+/** A table's description with its value kinds; reads the catalog with one pooled connection at a time
+ *  (the resolver's lookups are sequential). */
 export async function loadTableInfo(pool: Pool, types: TypeResolver, table: string): Promise<TableInfo> {
   const { rows } = await pool.query<{ name: string; type: string; pk_position: number | null }>(COLUMNS_SQL, [
     quoteTable(table),
