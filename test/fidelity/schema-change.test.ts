@@ -13,6 +13,7 @@ import { waitFor } from '@distributary/testkit';
 import type { ColumnSpec } from './contract-oracle';
 import { startFidelityPipeline, type FidelityPipeline } from './fidelity-pipeline';
 import { contractState, deadLetters, sinkState, stateDifferences } from './sink-state';
+import { viewAgainst } from './view-rows';
 
 const TABLE = 'public."Schema ""Change"" T"';
 const DDL = `CREATE TABLE ${TABLE} (id int8 PRIMARY KEY, grp text, qty int4, f float8, note text, stamp timestamptz)`;
@@ -50,10 +51,7 @@ describe('fidelity: schema changes refresh old rows in every sink', () => {
   });
 
   async function viewDifferences(): Promise<string[]> {
-    const rows = async (sql: string): Promise<string[]> =>
-      (await pipeline.db.sql<{ r: string }>(`SELECT v::text AS r FROM (${sql}) v`)).map((r) => r.r).sort();
-    const want = await rows(VIEW.sql);
-    const got = await rows(`SELECT * FROM ${pipeline.views[0].view.table}`);
+    const { want, got } = await viewAgainst(pipeline, VIEW.sql);
     return JSON.stringify(want) === JSON.stringify(got) ? [] : [`view: want ${want.join(' ')} got ${got.join(' ')}`];
   }
 

@@ -13,6 +13,7 @@ import { verifySink } from '@distributary/verify';
 import { startFidelityPipeline, type FidelityPipeline } from './fidelity-pipeline';
 import { contractState, deadLetters, sinkState, stateDifferences } from './sink-state';
 import { SWEEP_DDL, SWEEP_ROWS, SWEEP_SPECS, SWEEP_TABLE, sweepInsert } from './sweep-table';
+import { viewAgainst } from './view-rows';
 
 /** A drift of one class of value, planted in one row: the sink's text of the value, and a wrong one. */
 interface Plant {
@@ -102,11 +103,8 @@ describe('fidelity: a wide sweep of types through every sink', () => {
   });
 
   async function viewDifferences(): Promise<string[]> {
-    const rows = async (sql: string): Promise<string[]> =>
-      (await pipeline.db.sql<{ r: string }>(`SELECT v::text AS r FROM (${sql}) v`)).map((r) => r.r).sort();
     const compare = VIEW.sql.replace('n_numeric,', 'trim_scale(n_numeric),'); // numeric groups are shown trimmed
-    const want = await rows(compare);
-    const got = await rows(`SELECT * FROM ${pipeline.views[0].view.table}`);
+    const { want, got } = await viewAgainst(pipeline, compare);
     const out: string[] = [];
     for (const row of want) if (!got.includes(row)) out.push(`view: missing ${row.slice(0, 400)}`);
     for (const row of got) if (!want.includes(row)) out.push(`view: unexpected ${row.slice(0, 400)}`);

@@ -14,6 +14,7 @@ import { waitFor } from '@distributary/testkit';
 import { verifySink } from '@distributary/verify';
 import { runInProcess } from '../../apps/cli/src/test-support/in-process';
 import { startFidelityPipeline, type FidelityPipeline } from './fidelity-pipeline';
+import { viewAgainst } from './view-rows';
 
 const TABLE = 'public."Odd Facts"';
 const DDL = `
@@ -77,17 +78,10 @@ describe('fidelity: views over odd values equal the same SELECT on the source', 
     await pipeline?.stop();
   });
 
-  /** Each row as PostgreSQL's text of the whole record (every column's own output function), sorted. */
-  async function rowsOf(sql: string): Promise<string[]> {
-    const rows = await pipeline.db.sql<{ r: string }>(`SELECT v::text AS r FROM (${sql}) v`);
-    return rows.map((row) => row.r).sort();
-  }
-
   async function differences(): Promise<string[]> {
     const out: string[] = [];
     for (const [i, view] of VIEWS.entries()) {
-      const want = await rowsOf(view.compare ?? view.sql);
-      const got = await rowsOf(`SELECT * FROM ${pipeline.views[i].view.table}`);
+      const { want, got } = await viewAgainst(pipeline, view.compare ?? view.sql, i);
       for (const row of want) if (!got.includes(row)) out.push(`${view.name}: missing ${row.slice(0, 300)}`);
       for (const row of got) if (!want.includes(row)) out.push(`${view.name}: unexpected ${row.slice(0, 300)}`);
     }
