@@ -18,6 +18,19 @@ import { repoRoot } from '../harness/role-process';
 
 export const SLOT_LOSS_SINKS = ['accounts-search', 'notes-cache', 'orders-view'];
 
+/** Changes made while the connector is stopped, so the lost slot never streams them: inserts, updates
+ *  and deletes in every table (accounts 21..30, notes 6..15 and account 3's orders are deleted). */
+export const GAP_CHANGES_SQL = `
+      INSERT INTO public.accounts SELECT g, 'late ' || g, g, 'bio' FROM generate_series(61, 70) g;
+      UPDATE public.accounts SET name = 'renamed ' || id WHERE id BETWEEN 11 AND 20;
+      DELETE FROM public.accounts WHERE id BETWEEN 21 AND 30;
+      INSERT INTO public.notes SELECT g, 1, 'late note ' || g FROM generate_series(61, 65) g;
+      UPDATE public.notes SET body = 'edited' WHERE id BETWEEN 1 AND 5;
+      DELETE FROM public.notes WHERE id BETWEEN 6 AND 15;
+      DELETE FROM public.orders WHERE account_id = 3;
+      UPDATE public.orders SET amount = amount * 2 WHERE account_id = 4;
+      INSERT INTO public.orders SELECT g, 21, 5, 'late' FROM generate_series(121, 130) g;`;
+
 export interface LostSlotFixtureOptions {
   prefix: string;
   /** Extra published tables (created by extraSql), read by no sink. */

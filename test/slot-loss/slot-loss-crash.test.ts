@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readSlotHealthState } from '@distributary/control';
 import { waitFor } from '@distributary/testkit';
 import { type RoleProcess } from '../harness/role-process';
-import { LostSlotFixture } from './lost-slot-fixture';
+import { GAP_CHANGES_SQL, LostSlotFixture } from './lost-slot-fixture';
 
 const FILLER_ROWS = 150_000;
 const fixture = new LostSlotFixture({
@@ -88,16 +88,7 @@ describe('a re-sync after a lost slot', () => {
     await fixture.expectSinksEqualSource();
 
     await connector.stop();
-    await fixture.source.query(`
-      INSERT INTO public.accounts SELECT g, 'late ' || g, g, 'bio' FROM generate_series(61, 70) g;
-      UPDATE public.accounts SET name = 'renamed ' || id WHERE id BETWEEN 11 AND 20;
-      DELETE FROM public.accounts WHERE id BETWEEN 21 AND 30;
-      INSERT INTO public.notes SELECT g, 1, 'late note ' || g FROM generate_series(61, 65) g;
-      UPDATE public.notes SET body = 'edited' WHERE id BETWEEN 1 AND 5;
-      DELETE FROM public.notes WHERE id BETWEEN 6 AND 15;
-      DELETE FROM public.orders WHERE account_id = 3;
-      UPDATE public.orders SET amount = amount * 2 WHERE account_id = 4;
-      INSERT INTO public.orders SELECT g, 21, 5, 'late' FROM generate_series(121, 130) g;
+    await fixture.source.query(`${GAP_CHANGES_SQL}
       DELETE FROM public.filler WHERE id % 1000 = 0;`);
     await fixture.loseSlot();
 

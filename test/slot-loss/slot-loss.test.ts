@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readSlotHealthState, SnapshotRequests } from '@distributary/control';
 import { waitFor } from '@distributary/testkit';
 import { DashboardView } from './dashboard-view';
-import { LostSlotFixture, SLOT_LOSS_SINKS as SINKS } from './lost-slot-fixture';
+import { GAP_CHANGES_SQL, LostSlotFixture, SLOT_LOSS_SINKS as SINKS } from './lost-slot-fixture';
 import { repoRoot, type RoleProcess } from '../harness/role-process';
 
 const fixture = new LostSlotFixture({ prefix: 'slotloss' });
@@ -37,6 +37,19 @@ function cli(args: string[]): Promise<{ code: number; output: string }> {
   });
 }
 
+/** Waits for the connector's re-sync episode to be done (the connector alive all along). */
+async function resyncDone(): Promise<void> {
+  await waitFor(
+    're-sync done',
+    async () => {
+      connector.assertAlive();
+      const state = await readSlotHealthState(pipeline.redis, pipeline.keys);
+      return state.resync?.state === 'done' ? state : undefined;
+    },
+    { timeoutMs: 120_000 },
+  );
+}
+
 beforeAll(async () => {
   await fixture.create();
   pipeline = fixture.pipeline;
@@ -58,17 +71,7 @@ describe('a lost replication slot', () => {
     await expectSinksEqualSource();
 
     await connector.stop();
-    // Changes the lost slot will never stream: inserts, updates and deletes in every table.
-    await source.query(`
-      INSERT INTO public.accounts SELECT g, 'late ' || g, g, 'bio' FROM generate_series(61, 70) g;
-      UPDATE public.accounts SET name = 'renamed ' || id WHERE id BETWEEN 11 AND 20;
-      DELETE FROM public.accounts WHERE id BETWEEN 21 AND 30;
-      INSERT INTO public.notes SELECT g, 1, 'late note ' || g FROM generate_series(61, 65) g;
-      UPDATE public.notes SET body = 'edited' WHERE id BETWEEN 1 AND 5;
-      DELETE FROM public.notes WHERE id BETWEEN 6 AND 15;
-      DELETE FROM public.orders WHERE account_id = 3;
-      UPDATE public.orders SET amount = amount * 2 WHERE account_id = 4;
-      INSERT INTO public.orders SELECT g, 21, 5, 'late' FROM generate_series(121, 130) g;`);
+    await source.query(GAP_CHANGES_SQL);
     await loseSlot();
 
     // What a user sees now: a red banner with PostgreSQL's reason, and no sink "caught up".
@@ -80,15 +83,7 @@ describe('a lost replication slot', () => {
     await view.shot('slot-loss-1-lost');
 
     connector = pipeline.start('connector');
-    await waitFor(
-      're-sync done',
-      async () => {
-        connector.assertAlive();
-        const state = await readSlotHealthState(pipeline.redis, pipeline.keys);
-        return state.resync?.state === 'done' ? state : undefined;
-      },
-      { timeoutMs: 120_000 },
-    );
+    await resyncDone();
     await drained();
     await expectSinksEqualSource();
 
@@ -174,15 +169,7 @@ describe('a lost replication slot', () => {
     expect(await slotRow()).toBeUndefined();
 
     connector = pipeline.start('connector', { configFile: stopFile });
-    await waitFor(
-      're-sync done',
-      async () => {
-        connector.assertAlive();
-        const state = await readSlotHealthState(pipeline.redis, pipeline.keys);
-        return state.resync?.state === 'done' ? state : undefined;
-      },
-      { timeoutMs: 120_000 },
-    );
+    await resyncDone();
     await drained();
     await expectSinksEqualSource();
     const done = await readSlotHealthState(pipeline.redis, pipeline.keys);
