@@ -5,8 +5,9 @@
 //   type:sink        libs/sinks/* — never another sink
 //   type:test        libs/testkit — only from tests
 //   layer:log        libs/changelog — the change log: below sources, control, the worker and the sinks
-//   layer:sink       libs/sinks/* — a sink knows the log and core, never control or the worker engine
-//                    (postgres decode/catalog too once the ES sink's source reader moved behind a port)
+//   layer:sink       libs/sinks/* — a sink knows the log and core, never a source (postgres protocol,
+//                    decode, catalog, snapshot, the connector), control or the worker engine
+//   layer:source     libs/postgres/*, libs/connector — never a sink or the worker engine
 //   layer:app        apps/*
 import nx from '@nx/eslint-plugin';
 import tseslint from 'typescript-eslint';
@@ -32,7 +33,8 @@ export default [
               sourceTag: 'layer:log',
               notDependOnLibsWithTags: ['layer:source', 'layer:control', 'layer:worker', 'type:sink', 'type:test'],
             },
-            { sourceTag: 'layer:sink', notDependOnLibsWithTags: ['layer:control', 'layer:worker'] },
+            { sourceTag: 'layer:sink', notDependOnLibsWithTags: ['layer:source', 'layer:control', 'layer:worker'] },
+            { sourceTag: 'layer:source', notDependOnLibsWithTags: ['layer:sink', 'layer:worker'] },
             { sourceTag: 'scope:app', onlyDependOnLibsWithTags: ['scope:lib'] },
             { sourceTag: 'scope:test', onlyDependOnLibsWithTags: ['scope:lib', 'scope:app'] },
             { sourceTag: 'type:entrypoint', onlyDependOnLibsWithTags: ['scope:app', 'scope:lib'] },
