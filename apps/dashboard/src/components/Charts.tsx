@@ -68,28 +68,34 @@ export function Charts({ samples }: { samples: MetricsSample[] }) {
     />
   );
   const tooltip = <Tooltip labelFormatter={(t) => formatTime(Number(t))} />;
+  /** A chart of counts over time: the shared grid, axes, tooltip and legend, then `lines`. */
+  const countChart = (lines: React.ReactElement[]) => (
+    <LineChart data={rows}>
+      {grid}
+      {xAxis}
+      {countAxis}
+      {tooltip}
+      {legend}
+      {lines}
+    </LineChart>
+  );
   return (
     <div className="charts" data-testid="charts">
       <ChartCard title="Lag per sink (entries)" empty={empty}>
-        <LineChart data={rows}>
-          {grid}
-          {xAxis}
-          {countAxis}
-          {tooltip}
-          {legend}
-          {sinkLines(names, 'lag')}
-        </LineChart>
+        {countChart(sinkLines(names, 'lag'))}
       </ChartCard>
       <ChartCard title="Throughput (entries/s)" empty={empty}>
-        <LineChart data={rows}>
-          {grid}
-          {xAxis}
-          {countAxis}
-          {tooltip}
-          {legend}
-          <Line dataKey="appendRate" name="appended" stroke="#64748b" strokeDasharray="4 3" {...lineStyle} />
-          {sinkLines(names, 'rate')}
-        </LineChart>
+        {countChart([
+          <Line
+            key="appendRate"
+            dataKey="appendRate"
+            name="appended"
+            stroke="#64748b"
+            strokeDasharray="4 3"
+            {...lineStyle}
+          />,
+          ...sinkLines(names, 'rate'),
+        ])}
       </ChartCard>
       <ChartCard title="Retained WAL" empty={empty}>
         <LineChart data={rows}>
