@@ -10,13 +10,9 @@
 import { Pool } from 'pg';
 import { LogAppender, LogKeys, connectRedis } from '@distributary/changelog';
 import { createLogger } from '@distributary/observability';
-import {
-  ReplicationSession,
-  RowCache,
-  TypeResolver,
-  parsePgoutput,
-  type PgoutputMessage,
-} from '@distributary/pg-source';
+import { ReplicationSession, RowCache, WalStream } from '@distributary/connector';
+import { TypeResolver } from '@distributary/pg-catalog';
+import { parsePgoutput, type PgoutputMessage } from '@distributary/pg-protocol';
 import { pgUrl, redisUrl, uniqueName } from '@distributary/testkit';
 import { option } from '../argv';
 
@@ -165,7 +161,7 @@ async function runOnce(pool: Pool, transactions: number, rows: number, batchSize
   const messages = workload(transactions, rows);
   let confirmed = 0n;
   const session = new ReplicationSession(
-    { url: pgUrl(), slot: 'unused', publication: 'unused', batchSize, toastScan: 2000, startLsn: 0n, holdBackMs: 0 },
+    { batchSize, toastScan: 2000, startLsn: 0n, holdBackMs: 0 },
     {
       redis,
       keys,
@@ -175,6 +171,7 @@ async function runOnce(pool: Pool, transactions: number, rows: number, batchSize
       primaryKeyOf: () => Promise.resolve(['id']),
       rowCache: new RowCache(10_000),
       logger: createLogger('hot-path', 'warn'),
+      openStream: (handlers) => new WalStream({ url: pgUrl(), slot: 'unused', publication: 'unused' }, handlers),
       onConfirmed: (lsn) => {
         confirmed = lsn;
       },
