@@ -3,10 +3,7 @@
  * and a sink worker running the real Elasticsearch sink (whole rows) and two Redis cache sinks (JSON
  * and hash values) — over a fresh database with one table, a unique log namespace, keys and index.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Client } from '@elastic/elasticsearch';
+import type { Client } from '@elastic/elasticsearch';
 import {
   configSchema,
   type DistributaryConfig,
@@ -14,15 +11,14 @@ import {
   type MaterializedViewSinkConfig,
   type RedisCacheSinkConfig,
 } from '@distributary/config';
-import { LogKeys, connectRedis, type RedisClient } from '@distributary/changelog';
-import { silentLogger } from '@distributary/observability';
-import { Connector } from '@distributary/connector';
+import type { RedisClient } from '@distributary/changelog';
 import { createElasticsearchSink } from '@distributary/sink-elasticsearch';
 import { PgSourceRows } from '@distributary/pg-snapshot';
 import { createMaterializedViewSink } from '@distributary/sink-materialized-view';
-import { createRedisCacheSink, scanKeys } from '@distributary/sink-redis-cache';
-import { SinkRunner, rebuildOnOpen } from '@distributary/worker';
-import { createTestDatabase, esUrl, redisUrl, uniqueName, waitFor, type TestDatabase } from '@distributary/testkit';
+import { createRedisCacheSink } from '@distributary/sink-redis-cache';
+import { rebuildOnOpen } from '@distributary/worker';
+import { createTestDatabase, esUrl, redisUrl, uniqueName, type TestDatabase } from '@distributary/testkit';
+import { startInProcessPipeline } from '../harness/in-process-pipeline';
 
 export interface FidelityPipeline {
   db: TestDatabase;
@@ -108,86 +104,38 @@ export async function startFidelityPipeline(
     ...MaterializedViewSinkConfig[],
   ];
 
-  const configFile = join(mkdtempSync(join(tmpdir(), 'distributary-fidelity-')), 'distributary.yaml');
-  writeFileSync(configFile, JSON.stringify(config, null, 2)); // JSON is YAML
-  let connector = new Connector({ config, logger: silentLogger });
-  let failure: unknown;
-  const run = (c: Connector): Promise<unknown> =>
-    c.run().catch((error: unknown) => {
-      failure = error;
-    });
-  let running = run(connector);
-  const runnerRedis = connectRedis({ url: redisUrl() });
-  const log = { redis: runnerRedis, keys: new LogKeys(name), partitions: 2 };
-  const startRunner = async (): Promise<SinkRunner> => {
-    const started = new SinkRunner({
-      redis: runnerRedis,
-      namespace: name,
-      partitions: 2,
-      sinks: async () => [
-        createElasticsearchSink(search, { source: new PgSourceRows(db.url), pipeline: name }),
-        createRedisCacheSink(jsonCache, { pipeline: name }),
-        createRedisCacheSink(hashCache, { pipeline: name }),
-        // The pipeline's identity is its log namespace, as in the worker (and verify --repair).
-        // As the worker does: a view whose shape changed is rebuilt from the compacted log when it opens.
-        ...(await Promise.all(
-          views.map(async (view) =>
-            rebuildOnOpen(await createMaterializedViewSink(view, { sourceUrl: db.url, pipeline: name }), log),
-          ),
-        )),
-      ],
-      blockMs: 100,
-      statusEveryMs: 300,
-      leaseTtlMs: 3000,
-      memberTtlMs: 3000,
-      backoff: { baseMs: 20, capMs: 500 },
-      logger: silentLogger,
-    });
-    await started.start();
-    return started;
-  };
-  let runner = await startRunner();
-  const streaming = async (): Promise<unknown> =>
-    waitFor('the connector to stream from its slot', async () => {
-      const rows = await db.sql('SELECT active FROM pg_replication_slots WHERE slot_name = $1', [name]);
-      return rows[0]?.active === true;
-    });
-  await streaming();
-  const redis = connectRedis({ url: redisUrl() });
-  const es = new Client({ node: esUrl() });
+  const pipeline = await startInProcessPipeline({
+    db,
+    name,
+    config,
+    alias,
+    configDirPrefix: 'distributary-fidelity-',
+    sinks: async (log) => [
+      createElasticsearchSink(search, { source: new PgSourceRows(db.url), pipeline: name }),
+      createRedisCacheSink(jsonCache, { pipeline: name }),
+      createRedisCacheSink(hashCache, { pipeline: name }),
+      // The pipeline's identity is its log namespace, as in the worker (and verify --repair).
+      // As the worker does: a view whose shape changed is rebuilt from the compacted log when it opens.
+      ...(await Promise.all(
+        views.map(async (view) =>
+          rebuildOnOpen(await createMaterializedViewSink(view, { sourceUrl: db.url, pipeline: name }), log),
+        ),
+      )),
+    ],
+  });
   return {
     db,
     config,
-    configFile,
+    configFile: pipeline.configFile,
     views,
-    redis,
-    es,
+    redis: pipeline.redis,
+    es: pipeline.es,
     jsonPrefix,
     hashPrefix,
     alias,
-    connectorError: () => failure,
-    async restartConnector() {
-      await connector.stop();
-      await running;
-      connector = new Connector({ config, logger: silentLogger });
-      running = run(connector);
-      await streaming();
-    },
-    async restartWorker() {
-      await runner.stop();
-      runner = await startRunner();
-    },
-    async stop() {
-      await runner.stop();
-      await connector.stop();
-      await running;
-      runnerRedis.disconnect();
-      const keys = await scanKeys(redis, `*${name}*`);
-      for (let i = 0; i < keys.length; i += 500) await redis.del(...keys.slice(i, i + 500));
-      await es.indices.delete({ index: `${alias}_v*` }).catch(() => undefined);
-      await es.close();
-      redis.disconnect();
-      await db.drop();
-    },
+    connectorError: () => pipeline.connectorError(),
+    restartConnector: () => pipeline.restartConnector(),
+    restartWorker: () => pipeline.restartWorker(),
+    stop: () => pipeline.stop(),
   };
 }

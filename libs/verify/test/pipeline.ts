@@ -3,10 +3,7 @@
  * the real Elasticsearch, Redis cache and materialized-view sinks — over a fresh database, a unique
  * log namespace, unique cache keys and a unique index.
  */
-import { writeFileSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Client } from '@elastic/elasticsearch';
+import type { Client } from '@elastic/elasticsearch';
 import {
   configSchema,
   type DistributaryConfig,
@@ -14,15 +11,13 @@ import {
   type MaterializedViewSinkConfig,
   type RedisCacheSinkConfig,
 } from '@distributary/config';
-import { LogKeys, connectRedis, type RedisClient } from '@distributary/changelog';
-import { silentLogger } from '@distributary/observability';
-import { Connector } from '@distributary/connector';
+import type { LogKeys, RedisClient } from '@distributary/changelog';
 import { createElasticsearchSink } from '@distributary/sink-elasticsearch';
 import { PgSourceRows } from '@distributary/pg-snapshot';
 import { createMaterializedViewSink } from '@distributary/sink-materialized-view';
-import { createRedisCacheSink, scanKeys } from '@distributary/sink-redis-cache';
-import { SinkRunner } from '@distributary/worker';
-import { createTestDatabase, esUrl, redisUrl, uniqueName, waitFor, type TestDatabase } from '@distributary/testkit';
+import { createRedisCacheSink } from '@distributary/sink-redis-cache';
+import { createTestDatabase, esUrl, redisUrl, uniqueName, type TestDatabase } from '@distributary/testkit';
+import { startInProcessPipeline } from '../../../test/harness/in-process-pipeline';
 
 export const VIEWER = 'verify-viewer-token';
 export const OPERATOR = 'verify-operator-token';
@@ -94,64 +89,35 @@ export async function startPipeline(): Promise<Pipeline> {
     RedisCacheSinkConfig,
     MaterializedViewSinkConfig,
   ];
-  const dir = mkdtempSync(join(tmpdir(), 'distributary-verify-'));
-  const configFile = join(dir, 'distributary.yaml');
-  writeFileSync(configFile, JSON.stringify(config, null, 2)); // JSON is YAML
-
-  const redis = connectRedis({ url: redisUrl() });
-  const connector = new Connector({ config, logger: silentLogger });
-  const running = connector.run().catch(() => undefined);
-  const runnerRedis = connectRedis({ url: redisUrl() });
-  const runner = new SinkRunner({
-    redis: runnerRedis,
-    namespace: name,
-    partitions: 2,
+  const pipeline = await startInProcessPipeline({
+    db,
+    name,
+    config,
+    alias,
+    configDirPrefix: 'distributary-verify-',
     sinks: async () => [
       // The pipeline's identity is its log namespace, as in the worker (the CLI's verify opens them so too).
       createElasticsearchSink(search, { source: new PgSourceRows(db.url), pipeline: name }),
       createRedisCacheSink(cache, { pipeline: name }),
       await createMaterializedViewSink(sales, { sourceUrl: db.url, pipeline: name }),
     ],
-    blockMs: 100,
-    statusEveryMs: 300,
-    leaseTtlMs: 3000,
-    memberTtlMs: 3000,
-    backoff: { baseMs: 20, capMs: 500 },
-    logger: silentLogger,
   });
-  await runner.start();
   // This build's connector streams only (no initial snapshot wired): write the rows once it streams.
-  await waitFor('the connector to stream from its slot', async () => {
-    const rows = await db.sql('SELECT active FROM pg_replication_slots WHERE slot_name = $1', [name]);
-    return rows[0]?.active === true;
-  });
   await db.sql(`
     INSERT INTO products SELECT i, 'product ' || i, (i * 1.25)::numeric(10,2), i % 3, i % 5 <> 0,
       ('{"big": 1234567890123456789' || i || ', "tiny": 1.00000000000000000000' || i || '}')::jsonb FROM generate_series(1, 20) i;
     INSERT INTO orders SELECT i, i % 4, (i * 2.5)::numeric(10,2) FROM generate_series(1, 30) i;
   `);
-  const es = new Client({ node: esUrl() });
   return {
     db,
     config,
-    configFile,
-    redis,
-    keys: new LogKeys(name),
-    es,
+    configFile: pipeline.configFile,
+    redis: pipeline.redis,
+    keys: pipeline.keys,
+    es: pipeline.es,
     prefix,
     alias,
     sinks: { search, cache, sales },
-    async stop() {
-      await runner.stop();
-      await connector.stop();
-      await running;
-      runnerRedis.disconnect();
-      const keys = await scanKeys(redis, `*${name}*`);
-      for (let i = 0; i < keys.length; i += 500) await redis.del(...keys.slice(i, i + 500));
-      await es.indices.delete({ index: `${alias}_v*` }).catch(() => undefined);
-      await es.close();
-      redis.disconnect();
-      await db.drop();
-    },
+    stop: () => pipeline.stop(),
   };
 }
