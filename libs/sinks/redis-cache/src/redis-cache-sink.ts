@@ -13,15 +13,15 @@ import {
   type SinkLagInfo,
 } from '@distributary/core';
 import { health, silentLogger, type Logger } from '@distributary/observability';
-import { CacheModel } from './cache-model';
-import { CacheWriter } from './cache-writer';
-import { withDeadline } from './deadline';
-import { cacheDurability, type CacheDurability } from './durability';
-import { EventApplier, type EventOutcome } from './event-applier';
+import { CacheModel } from './plan/cache-model';
+import { CacheWriter } from './write/cache-writer';
+import { withDeadline } from './write/deadline';
+import { cacheDurability, type CacheDurability } from './target/durability';
+import { EventApplier, type EventOutcome } from './write/event-applier';
 import { cacheMetrics } from './metrics';
-import { asRetryable, classifyFailure } from './redis-errors';
-import { ownerKey, readRowState, rowStatePattern } from './row-state';
-import { scanKeys } from './scan-keys';
+import { asRetryable, classifyFailure } from './write/redis-errors';
+import { ownerKey, readRowState, rowStatePattern } from './plan/row-state';
+import { scanKeys } from './target/scan-keys';
 import { versionOf } from './version';
 
 export interface RedisCacheSinkDeps {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ChangeEvent } from '@distributary/core';
-import { VALUE_VERSION_SUFFIX, companionKey } from '../src/slots';
+import { VALUE_VERSION_SUFFIX, companionKey } from '../src/target/slots';
 import { TABLE, batch, cacheSuite, ev, targets } from './harness';
 
 /**

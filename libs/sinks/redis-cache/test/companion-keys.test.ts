@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Row } from '@distributary/core';
-import { ownerKey, rowStateKey } from '../src/row-state';
-import { isCompanionKey } from '../src/slots';
+import { ownerKey, rowStateKey } from '../src/plan/row-state';
+import { isCompanionKey } from '../src/target/slots';
 import { TABLE, batch, cacheSuite, ev, keysMatching, targets } from './harness';
 
 /**

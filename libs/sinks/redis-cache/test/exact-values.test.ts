@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { JsonText, type Row } from '@distributary/core';
-import { ValueRenderer } from '../src/cached-value';
-import { RowFilter } from '../src/row-filter';
+import { ValueRenderer } from '../src/plan/cached-value';
+import { RowFilter } from '../src/plan/row-filter';
 
 /** The type contract (docs/types.md) for cached values: nothing rounded, JSON null ≠ SQL NULL. */
 const row: Row = {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ChangeEvent } from '@distributary/core';
 import { registry } from '@distributary/observability';
-import { classifyFailure } from '../src/redis-errors';
+import { classifyFailure } from '../src/write/redis-errors';
 import { TABLE, batch, cacheSuite, ev, targets } from './harness';
 
 describe.each(targets)('redis cache sink failures on $name', (target) => {

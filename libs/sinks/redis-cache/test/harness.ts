@@ -8,7 +8,7 @@ import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
 import { redisCacheSinkSchema } from '@distributary/config';
 import { positionToId, type ChangeEvent, type Row, type SinkBatch } from '@distributary/core';
 import { clusterNodes, redisUrl, uniqueName } from '@distributary/testkit';
-import { createRedisCacheSink, type RedisCacheSink } from '../src/index';
+import { createRedisCacheSink, type RedisCacheSink } from '../src';
 
 export type Client = Redis | Cluster;
 

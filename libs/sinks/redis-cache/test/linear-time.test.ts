@@ -1,8 +1,8 @@
 /** Row values reach the cache's text handling unbounded (TOASTed text): megabytes of adversarial
  * text must cost linear time — each case finishes well within the runner's default timeout. */
 import { describe, expect, it } from 'vitest';
-import { KeyTemplate } from '../src/key-template';
-import { scoreText } from '../src/query-cache';
+import { KeyTemplate } from '../src/plan/key-template';
+import { scoreText } from '../src/plan/query-cache';
 
 const MB = 1024 * 1024;
 const adversarial = {

@@ -2,7 +2,7 @@ import Redis from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { redisCacheSinkSchema } from '@distributary/config';
 import { redisUrl, uniqueName } from '@distributary/testkit';
-import { createRedisCacheSink, type RedisCacheSink } from '../src/index';
+import { createRedisCacheSink, type RedisCacheSink } from '../src';
 import { TABLE, batch, ev, keysMatching } from './harness';
 
 /**

@@ -5,11 +5,17 @@ import { resolve } from 'node:path';
 import { isRedisCacheSink, loadConfig, parseKeyTemplate, redisCacheSinkSchema } from '@distributary/config';
 import { EventRejectedError, comparePositions } from '@distributary/core';
 import { clusterNodes, redisUrl } from '@distributary/testkit';
-import { CacheModel } from '../src/cache-model';
-import { KeyTemplate } from '../src/key-template';
-import { scoreText } from '../src/query-cache';
-import { RowFilter } from '../src/row-filter';
-import { GROUP_TOMBSTONES_SUFFIX, VALUE_VERSION_SUFFIX, companionKey, hashTagOf, isCompanionKey } from '../src/slots';
+import { CacheModel } from '../src/plan/cache-model';
+import { KeyTemplate } from '../src/plan/key-template';
+import { scoreText } from '../src/plan/query-cache';
+import { RowFilter } from '../src/plan/row-filter';
+import {
+  GROUP_TOMBSTONES_SUFFIX,
+  VALUE_VERSION_SUFFIX,
+  companionKey,
+  hashTagOf,
+  isCompanionKey,
+} from '../src/target/slots';
 import { versionOf, versionToId } from '../src/version';
 
 describe('key templates', () => {

@@ -12,7 +12,7 @@ import {
   waitFor,
   type TcpProxy,
 } from '@distributary/testkit';
-import { createRedisCacheSink, type RedisCacheSink } from '../src/index';
+import { createRedisCacheSink, type RedisCacheSink } from '../src';
 
 /**
  * "Cache down": a real TCP proxy in front of the real Redis (or one per cluster node, with the cluster

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { ChangeEvent } from '@distributary/core';
-import { VALUE_VERSION_SUFFIX, companionKey, versionOf } from '../src/index';
-import { CacheWriter } from '../src/cache-writer';
-import { readRowState, writeRowState } from '../src/row-state';
+import { VALUE_VERSION_SUFFIX, companionKey, versionOf } from '../src';
+import { CacheWriter } from '../src/write/cache-writer';
+import { readRowState, writeRowState } from '../src/plan/row-state';
 import { health } from '@distributary/observability';
 import { TABLE, batch, cacheSuite, ev, keysMatching, targets } from './harness';
 

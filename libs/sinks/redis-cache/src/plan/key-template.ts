@@ -1,7 +1,7 @@
 import { parseKeyTemplate, type KeyTemplatePart } from '@distributary/config';
 import { EventRejectedError, type ColumnValue, type Row } from '@distributary/core';
 import { isBookkeepingName } from './row-state';
-import { assertUserKey } from './slots';
+import { assertUserKey } from '../target/slots';
 
 /**
  * A parsed `product:{id}` template. render() fills it from a row; a null column gives `null`.

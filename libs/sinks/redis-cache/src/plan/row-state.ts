@@ -1,7 +1,7 @@
 import type { RedisClient } from '@distributary/changelog';
 import { canonicalKey, type Row } from '@distributary/core';
-import { withDeadline } from './deadline';
-import { scripts } from './lua-script';
+import { withDeadline } from '../write/deadline';
+import { scripts } from '../write/lua-script';
 
 /**
  * Per source row bookkeeping: which cache key and group memberships the row's latest applied event

@@ -1,12 +1,12 @@
 import type { RedisClient } from '@distributary/changelog';
 import { EventRejectedError } from '@distributary/core';
-import type { CachedValue } from './cached-value';
+import type { CachedValue } from '../plan/cached-value';
 import { withDeadline } from './deadline';
-import { planEventWrites, shareOneSlot, type EventWrites, type ScriptPlan } from './event-writes';
+import { planEventWrites, shareOneSlot, type EventWrites, type ScriptPlan } from '../plan/event-writes';
 import { scripts } from './lua-script';
-import type { Membership } from './query-cache';
-import { writeRowState } from './row-state';
-import { VALUE_VERSION_SUFFIX, companionKey, groupKeys, printableKey } from './slots';
+import type { Membership } from '../plan/query-cache';
+import { writeRowState } from '../plan/row-state';
+import { VALUE_VERSION_SUFFIX, companionKey, groupKeys, printableKey } from '../target/slots';
 
 export interface WriterOptions {
   /** Value TTL in ms; 0 = none. */

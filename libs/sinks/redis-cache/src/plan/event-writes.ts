@@ -1,7 +1,7 @@
 import type { CachedValue } from './cached-value';
 import type { Membership } from './query-cache';
 import type { RowState } from './row-state';
-import { VALUE_VERSION_SUFFIX, companionKey, groupKeys, hashTagOf } from './slots';
+import { VALUE_VERSION_SUFFIX, companionKey, groupKeys, hashTagOf } from '../target/slots';
 
 /** Everything one change event writes: what EventApplier decided, for CacheWriter.applyEvent. */
 export interface EventWrites {

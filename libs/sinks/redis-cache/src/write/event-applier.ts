@@ -1,11 +1,11 @@
 import type { RedisClient } from '@distributary/changelog';
 import { EventRejectedError, type ChangeEvent, type Row } from '@distributary/core';
-import type { CacheModel, CachedRow } from './cache-model';
+import type { CacheModel, CachedRow } from '../plan/cache-model';
 import type { CacheWriter } from './cache-writer';
-import type { EventWrites } from './event-writes';
-import { membershipId } from './query-cache';
-import { readRowState, rowStateKey, writeRowState, type RowState } from './row-state';
-import { versionOf } from './version';
+import type { EventWrites } from '../plan/event-writes';
+import { membershipId } from '../plan/query-cache';
+import { readRowState, rowStateKey, writeRowState, type RowState } from '../plan/row-state';
+import { versionOf } from '../version';
 
 export type EventOutcome = 'applied' | 'stale';
 
