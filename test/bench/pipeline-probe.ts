@@ -9,7 +9,7 @@
  */
 import { resolve } from 'node:path';
 import { encodeEvent, type ApplyResult, type ChangeEvent, type Sink, type SinkBatch } from '@distributary/core';
-import { LogKeys, acquireLease, connectRedis } from '@distributary/changelog';
+import { ChangeLog, LogKeys, acquireLease, connectRedis } from '@distributary/changelog';
 import { silentLogger } from '@distributary/observability';
 import { deleteNamespace, redisUrl, uniqueName, waitFor } from '@distributary/testkit';
 import type { PartitionTask as Task, PartitionTaskOptions } from '../../libs/worker/src/partition-task';
@@ -75,8 +75,7 @@ async function main(): Promise<void> {
   const sink = new TimedSink();
   const token = (await acquireLease(redis, keys, sink.name, 0, 'probe', 600_000)) as number;
   const task = new PartitionTask({
-    redis,
-    keys,
+    log: new ChangeLog(redis, keys, 1),
     sink,
     claim: { sink: sink.name, partition: 0, fencingToken: token },
     batchSize: BATCH,

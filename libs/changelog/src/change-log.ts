@@ -238,7 +238,15 @@ export class ConnectorStateStore extends LogPart {
   }
 }
 
+/** What identifies a log: its client, keys and partition count (a ChangeLog is one). */
+export type LogHandle = Pick<ChangeLog, 'redis' | 'keys' | 'partitions'>;
+
 export class ChangeLog {
+  /** `handle` itself when it is a ChangeLog, else a ChangeLog over the same client, keys and partitions. */
+  static of(handle: LogHandle): ChangeLog {
+    return handle instanceof ChangeLog ? handle : new ChangeLog(handle.redis, handle.keys, handle.partitions);
+  }
+
   readonly keys: LogKeys;
   readonly read: LogReads;
   readonly positions: LogPositions;

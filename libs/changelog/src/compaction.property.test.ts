@@ -2,15 +2,9 @@ import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { encodeEvent, partitionFor, positionToId, type ChangeEvent, type Row } from '@distributary/core';
 import { clusterNodes, redisUrl, uniqueName } from '@distributary/testkit';
-import {
-  LogKeys,
-  acquireLease,
-  commitPosition,
-  connectRedis,
-  readAll,
-  readPartition,
-  type RedisClient,
-} from '@distributary/changelog';
+import { LogKeys, acquireLease, connectRedis, type RedisClient } from '@distributary/changelog';
+import { commitPosition } from './positions';
+import { readAll, readPartition } from './reader';
 import { compactPartition } from './compaction';
 
 const PARTITIONS = 3;

@@ -5,12 +5,12 @@ import {
   LogKeys,
   acquireLease,
   appendDeadLetter,
-  commitPosition,
   committedPosition,
   connectRedis,
   deadLetterCount,
   leaseHolder,
 } from '@distributary/changelog';
+import { commitPosition } from './positions';
 import { forgetSinkState } from './forget-sink-state';
 
 const redis = connectRedis({ url: redisUrl() });

@@ -6,14 +6,14 @@ import {
   MaintenanceJobs,
   acquireLease,
   appendDeadLetter,
-  commitPosition,
   connectRedis,
   listDeadLetters,
   partitionStats,
-  readRange,
-  sinkLag,
   type RedisClient,
 } from '@distributary/changelog';
+import { commitPosition } from './positions';
+import { readRange } from './reader';
+import { sinkLag } from './stats';
 import { compactPartition, trimPartitionByAge } from './compaction';
 import { dropDeadLetters } from './dead-letters';
 import { deleteNamespace } from '@distributary/testkit';

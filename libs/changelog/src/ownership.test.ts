@@ -6,15 +6,14 @@ import {
   PartitionOwnership,
   acquireLease,
   assignmentFor,
-  commitPosition,
   committedPosition,
   connectRedis,
   releaseLease,
   type PartitionClaim,
   type RedisClient,
 } from '@distributary/changelog';
+import { commitPosition, resetPosition } from './positions';
 import { renewLease } from './leases';
-import { resetPosition } from './positions';
 import { deleteNamespace } from '@distributary/testkit';
 
 const targets = {

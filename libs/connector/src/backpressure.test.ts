@@ -1,7 +1,14 @@
 import { Pool } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseLsn } from '@distributary/core';
-import { LogAppender, LogKeys, connectRedis, decodeTxMarker, type RedisClient } from '@distributary/changelog';
+import {
+  ChangeLog,
+  LogAppender,
+  LogKeys,
+  connectRedis,
+  decodeTxMarker,
+  type RedisClient,
+} from '@distributary/changelog';
 import { silentLogger } from '@distributary/observability';
 import { createTestDatabase, redisUrl, uniqueName, waitFor, type TestDatabase } from '@distributary/testkit';
 import { TypeResolver } from '@distributary/pg-catalog';
@@ -60,8 +67,7 @@ describe('replication session back-pressure', () => {
         maxInFlightBytes: MAX_IN_FLIGHT,
       },
       {
-        redis,
-        keys,
+        log: new ChangeLog(redis, keys, PARTITIONS),
         appender: new LogAppender(redis, keys, PARTITIONS),
         pool,
         types: new TypeResolver(pool),

@@ -1,6 +1,6 @@
 import type { Pool } from 'pg';
 import { formatLsn, type Lsn } from '@distributary/core';
-import { writeConnectorState, type LogKeys, type RedisClient } from '@distributary/changelog';
+import type { ChangeLog } from '@distributary/changelog';
 import type { Logger } from '@distributary/observability';
 import { writeSlotHealthState } from '@distributary/control';
 import {
@@ -16,8 +16,7 @@ import { errorText } from './error-text';
 import type { Heartbeats } from './heartbeats';
 
 export interface ConnectorStatusOptions {
-  redis: RedisClient;
-  keys: LogKeys;
+  log: ChangeLog;
   slot: string;
   /** source.slotWarnAt: the fraction of retained WAL past which the slot is in 'warning'. */
   warnAt: number;
@@ -44,12 +43,13 @@ export class ConnectorStatus {
 
   /** Publishes once; a failure is logged, never thrown. */
   async publish(pool: Pool, token: number, confirmed: Lsn): Promise<void> {
-    const { redis, keys, slot, heartbeats } = this.options;
+    const { log, slot, heartbeats } = this.options;
+    const { redis, keys } = log;
     try {
       const [retained, current] = await Promise.all([retainedWalBytes(pool, slot), currentWalLsn(pool)]);
       if (retained !== null) connectorMetrics.retainedWalBytes.set({ slot }, retained);
       if (confirmed > 0n) connectorMetrics.lagBytes.set({ slot }, Number(current - confirmed));
-      await writeConnectorState(redis, keys, {
+      await log.connector.write({
         slot,
         leader: this.options.instanceId,
         fencingToken: String(token),

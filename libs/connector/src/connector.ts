@@ -10,6 +10,7 @@ import {
   type Lsn,
 } from '@distributary/core';
 import {
+  ChangeLog,
   ConnectorLease,
   LogAppender,
   LogKeys,
@@ -131,6 +132,8 @@ export class Connector {
   private readonly logger: Logger;
   private readonly keys: LogKeys;
   private readonly redis: RedisClient;
+  /** The change log on the shared connection. */
+  private readonly log: ChangeLog;
   private readonly ownsRedis: boolean;
   /** The lease's own connection (see the constructor). */
   private readonly leaseRedis: RedisClient;
@@ -174,12 +177,12 @@ export class Connector {
       ttlMs: config.source.connector.leaseTtl,
     });
     this.rowCache = new RowCache(config.source.connector.rowCache);
-    this.waits = new WaitBoard(this.redis, this.keys, this.logger);
+    this.log = new ChangeLog(this.redis, this.keys, config.log.partitions);
+    this.waits = new WaitBoard(this.log, this.logger);
     this.pools = new SourcePools(config.source.postgres.url, this.backends, this.logger);
     this.heartbeats = new Heartbeats(this.logger);
     this.status = new ConnectorStatus({
-      redis: this.redis,
-      keys: this.keys,
+      log: this.log,
       slot: config.source.postgres.slot,
       warnAt: config.source.slotWarnAt,
       instanceId: this.instanceId,
@@ -187,12 +190,10 @@ export class Connector {
       logger: this.logger,
     });
     this.recovery = new SlotRecovery({
-      redis: this.redis,
-      keys: this.keys,
+      log: this.log,
       slot: config.source.postgres.slot,
       policy: config.source.onSlotLost,
       tables: config.source.tables,
-      partitions: config.log.partitions,
       logger: this.logger,
     });
   }
@@ -373,8 +374,7 @@ export class Connector {
           holdBackMs: durability.holdBackMs,
         },
         {
-          redis: this.redis,
-          keys: this.keys,
+          log: this.log,
           appender,
           pool: this.pools.raw(),
           types,

@@ -2,6 +2,7 @@ import type { Pool } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Lsn } from '@distributary/core';
 import {
+  ChangeLog,
   LogAppender,
   LogKeys,
   connectRedis,
@@ -131,8 +132,7 @@ async function startSession(batchSize: number) {
   const session = new ReplicationSession(
     { batchSize, toastScan: 0, startLsn: 0n, holdBackMs: 0 },
     {
-      redis,
-      keys,
+      log: new ChangeLog(redis, keys, appender.partitions),
       appender,
       pool: undefined as unknown as Pool, // no TOAST value to re-read in these transactions
       types,

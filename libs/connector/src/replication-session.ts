@@ -3,12 +3,10 @@ import { canonicalKey, positionToId, type ChangeEvent, type Lsn, type Row } from
 import {
   AppendChain,
   ConfirmationGate,
-  findLatestEventOfKey,
   type AppendBatch,
   type AppendResult,
+  type ChangeLog,
   type LogAppender,
-  type LogKeys,
-  type RedisClient,
 } from '@distributary/changelog';
 import type { Logger } from '@distributary/observability';
 import {
@@ -44,8 +42,8 @@ export interface SessionOptions {
 }
 
 export interface SessionDeps {
-  redis: RedisClient;
-  keys: LogKeys;
+  /** The change log (a TOASTed value's previous row is looked up in it). */
+  log: ChangeLog;
   appender: LogAppender;
   pool: Pool;
   types: TypeLookup;
@@ -446,9 +444,8 @@ export class ReplicationSession {
     }
     if (scanLimit === 0) return undefined;
     const partition = this.deps.appender.partitionOf({ table, key });
-    const found = await findLatestEventOfKey(
-      this.deps.redis,
-      this.deps.keys.partition(partition),
+    const found = await this.deps.log.read.latestOfKey(
+      partition,
       table,
       key,
       positionToId(event.pos),

@@ -1,4 +1,4 @@
-import { writeConnectorState, type LogKeys, type RedisClient } from '@distributary/changelog';
+import type { ChangeLog } from '@distributary/changelog';
 import type { Logger } from '@distributary/observability';
 
 /** One thing the connector waits for outside its control, in words, and since when (ISO). */
@@ -20,8 +20,7 @@ export class WaitBoard {
   private written = '';
 
   constructor(
-    private readonly redis: RedisClient,
-    private readonly keys: LogKeys,
+    private readonly log: ChangeLog,
     private readonly logger: Logger,
     private readonly repeatMs = 30_000,
   ) {}
@@ -69,9 +68,11 @@ export class WaitBoard {
     const waitingFor = all.map((e) => e.description).join('; ');
     if (waitingFor === this.written) return;
     this.written = waitingFor;
-    await writeConnectorState(this.redis, this.keys, {
-      waitingFor,
-      waitingSince: all[0]?.since ?? '',
-    }).catch(() => undefined);
+    await this.log.connector
+      .write({
+        waitingFor,
+        waitingSince: all[0]?.since ?? '',
+      })
+      .catch(() => undefined);
   }
 }

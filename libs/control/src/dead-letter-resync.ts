@@ -1,12 +1,10 @@
 import { canonicalKey, type Row } from '@distributary/core';
 import {
-  getDeadLetters,
-  allDeadLetters,
+  type ChangeLog,
   type DeadLetter,
   type DeadLetterReplayResult,
   type LogKeys,
   type RedisClient,
-  readConnectorState,
 } from '@distributary/changelog';
 import { requestSnapshot } from './snapshot-jobs';
 import type { SnapshotRecord } from '@distributary/pg-snapshot';
@@ -26,8 +24,8 @@ const NOT_PICKED_UP = 'was not picked up';
 const CONNECTOR_SILENT_MS = 30_000;
 
 /** Why no connector took the snapshot: none running, one waiting on something, or one busy. */
-async function connectorHint(redis: RedisClient, keys: LogKeys): Promise<string> {
-  const state = await readConnectorState(redis, keys).catch(() => undefined);
+async function connectorHint(log: ChangeLog): Promise<string> {
+  const state = await log.connector.read().catch(() => undefined);
   const updated = state?.updatedAt ? Date.parse(state.updatedAt) : NaN;
   if (!state?.leader || !Number.isFinite(updated) || Date.now() - updated > CONNECTOR_SILENT_MS)
     return 'no connector of this pipeline has reported recently: is one running?';
@@ -49,14 +47,12 @@ async function connectorHint(redis: RedisClient, keys: LogKeys): Promise<string>
  * connector picks a snapshot up within `pickupMs`, it is cancelled and the dead letters are kept.
  */
 export async function resyncDeadLetters(
-  redis: RedisClient,
-  keys: LogKeys,
+  log: ChangeLog,
   sink: string,
   options: ResyncOptions = {},
 ): Promise<DeadLetterReplayResult & { snapshots: string[] }> {
-  const letters = options.ids
-    ? await getDeadLetters(redis, keys, sink, options.ids)
-    : await allDeadLetters(redis, keys, sink);
+  const { redis, keys } = log;
+  const letters = options.ids ? await log.deadLetters.get(sink, options.ids) : await log.deadLetters.all(sink);
   if (letters.length === 0) return { replayed: 0, failed: 0, failedIds: [], snapshots: [] };
   const started: SnapshotRecord[] = [];
   for (const request of snapshotRequests(letters))
@@ -65,7 +61,7 @@ export async function resyncDeadLetters(
   if (failures.length > 0)
     throw new Error(
       `dlq replay of ${sink}: ${failures.join('; ')}; the dead letters are kept` +
-        (failures.some((failure) => failure.includes(NOT_PICKED_UP)) ? `; ${await connectorHint(redis, keys)}` : ''),
+        (failures.some((failure) => failure.includes(NOT_PICKED_UP)) ? `; ${await connectorHint(log)}` : ''),
     );
   for (const letter of letters) await redis.xdel(keys.deadLetters(sink), letter.id);
   return { replayed: letters.length, failed: 0, failedIds: [], snapshots: started.map((s) => s.id) };

@@ -4,7 +4,7 @@
  * so a transaction's entries in every partition go as one group, as the fan-out would hand them.
  */
 import { compareIds } from '@distributary/core';
-import { readRange, type LogEntry, type LogKeys, type RedisClient } from '@distributary/changelog';
+import type { ChangeLog, LogEntry } from '@distributary/changelog';
 import type { PositionVector } from './positions';
 import { idLsn, type GroupItem, type TxGroup } from './tx-assembler';
 
@@ -18,8 +18,7 @@ interface Cursor {
 }
 
 export interface CatchUp {
-  redis: RedisClient;
-  keys: LogKeys;
+  log: ChangeLog;
   /** The subscriber's position now (read before each group; the group's vector starts from it). */
   position(): PositionVector;
   /** False stops the replay (the subscriber went live, closed or starts over). */
@@ -38,7 +37,7 @@ export async function catchUp(run: CatchUp, upTo: PositionVector): Promise<void>
   const peek = async (p: number): Promise<LogEntry | undefined> => {
     const cursor = cursors[p];
     if (cursor.head >= cursor.page.length && !cursor.done) {
-      cursor.page = await readRange(run.redis, run.keys, p, `(${cursor.after}`, upTo[p], CATCH_UP_PAGE);
+      cursor.page = await run.log.read.range(p, `(${cursor.after}`, upTo[p], CATCH_UP_PAGE);
       cursor.head = 0;
       if (cursor.page.length === 0) cursor.done = true;
       else cursor.after = cursor.page[cursor.page.length - 1].id;

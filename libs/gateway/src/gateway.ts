@@ -8,7 +8,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { Pool } from 'pg';
 import type { GatewayConfig, SubscriptionConfig } from '@distributary/config';
-import { LogKeys, type RedisClient } from '@distributary/changelog';
+import { ChangeLog, LogKeys, type RedisClient } from '@distributary/changelog';
 import { exactJson, instanceId } from '@distributary/core';
 import { createRawTextPool, TypeResolver } from '@distributary/pg-catalog';
 import { describeSnapshotTable } from '@distributary/pg-snapshot';
@@ -55,6 +55,8 @@ export class Gateway {
   private readonly types: TypeResolver;
   private readonly subscriptions = new Map<string, CompiledSubscription>();
   private readonly keys: LogKeys;
+  /** The change log on the shared connection (the tail reads on connections of its own). */
+  private readonly log: ChangeLog;
   private server: Server | undefined;
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly lsnWatch: LsnWatch;
@@ -64,11 +66,10 @@ export class Gateway {
 
   constructor(private readonly options: GatewayOptions) {
     this.keys = new LogKeys(options.namespace);
+    this.log = new ChangeLog(options.redis, this.keys, options.partitions);
     for (const config of options.subscriptions) this.subscriptions.set(config.name, new CompiledSubscription(config));
     this.tail = new LogTail(
-      options.redis,
-      this.keys,
-      options.partitions,
+      this.log,
       (group) => this.fanOut.dispatch(group),
       (lsn) =>
         this.lsnWatch.passed(
@@ -79,14 +80,7 @@ export class Gateway {
     );
     this.pool = createRawTextPool(options.sourceUrl, { max: 4, application_name: 'distributary-gateway' });
     this.types = new TypeResolver(this.pool);
-    this.lsnWatch = new LsnWatch(
-      this.pool,
-      options.redis,
-      this.keys,
-      options.partitions,
-      () => this.tail.readVector(),
-      options.slot,
-    );
+    this.lsnWatch = new LsnWatch(this.pool, this.log, () => this.tail.readVector(), options.slot);
   }
 
   get subscriberCount(): number {
@@ -176,8 +170,7 @@ export class Gateway {
       subscription.bind(params),
       stream,
       {
-        redis: this.options.redis,
-        keys: this.keys,
+        log: this.log,
         pool: this.pool,
         types: this.types,
         maxBufferBytes: this.options.gateway.maxBufferBytes,

@@ -13,7 +13,7 @@
  * found, the stream sends `reset` and a fresh initial state.
  */
 import { formatLsn, START_ID, type ChangeEvent, type Row } from '@distributary/core';
-import { findLatestEventOfKey, nextId, type LogKeys, type RedisClient } from '@distributary/changelog';
+import { nextId, type ChangeLog } from '@distributary/changelog';
 import { keyOf, serialized } from './event-text';
 import type { PositionVector } from './positions';
 import { ResetNeeded } from './reset-needed';
@@ -36,8 +36,7 @@ export class HeldKeys {
   constructor(
     private readonly filter: BoundFilter,
     private readonly position: SubscriberPosition,
-    private readonly redis: RedisClient,
-    private readonly keys: LogKeys,
+    private readonly log: ChangeLog,
     /** Tells the fan-out the client holds (or no longer holds) a key. */
     private readonly hold: (key: string, held: boolean) => void,
   ) {}
@@ -119,9 +118,8 @@ export class HeldKeys {
     if (event.op === 'c') return false;
     const resumedAt = this.resumedAt[partition];
     if (resumedAt === START_ID) throw new ResetNeeded();
-    const previous = await findLatestEventOfKey(
-      this.redis,
-      this.keys.partition(partition),
+    const previous = await this.log.read.latestOfKey(
+      partition,
       this.filter.subscription.table,
       event.key,
       nextId(resumedAt),

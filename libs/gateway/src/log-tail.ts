@@ -5,14 +5,7 @@
  * so the fan-out receives whole source transactions with the released vector right after each.
  */
 import { START_ID } from '@distributary/core';
-import {
-  decodeTxMarker,
-  fieldsOf,
-  readPartition,
-  type LogEntry,
-  type LogKeys,
-  type RedisClient,
-} from '@distributary/changelog';
+import { ChangeLog, decodeTxMarker, fieldsOf, type LogEntry, type RedisClient } from '@distributary/changelog';
 import type { PositionVector } from './positions';
 import { idLsn, TxAssembler, type CompletionProbe, type GroupHandler } from './tx-assembler';
 
@@ -30,13 +23,15 @@ export class LogTail {
   private readonly loops: Promise<void>[] = [];
 
   constructor(
-    private readonly redis: RedisClient,
-    private readonly keys: LogKeys,
-    readonly partitions: number,
+    private readonly log: ChangeLog,
     private readonly onGroup: GroupHandler,
     /** Tells the assembler when a transaction without its marker has been read entirely (tx-assembler.ts). */
     private readonly probe?: CompletionProbe,
   ) {}
+
+  get partitions(): number {
+    return this.log.partitions;
+  }
 
   /** The last entry read per partition (not necessarily handed on yet). */
   readPositions(): PositionVector {
@@ -55,18 +50,18 @@ export class LogTail {
   async start(): Promise<void> {
     this.running = true;
     const lastId = async (stream: string) =>
-      (await this.redis.xrevrange(stream, '+', '-', 'COUNT', 1))[0]?.[0] ?? START_ID;
+      (await this.log.redis.xrevrange(stream, '+', '-', 'COUNT', 1))[0]?.[0] ?? START_ID;
     this.vector = await Promise.all(
-      Array.from({ length: this.partitions }, (_, partition) => lastId(this.keys.partition(partition))),
+      Array.from({ length: this.partitions }, (_, partition) => lastId(this.log.keys.partition(partition))),
     );
-    const markersFrom = await lastId(this.keys.transactions());
+    const markersFrom = await lastId(this.log.keys.transactions());
     this.assembler = new TxAssembler(this.vector, this.onGroup, this.probe);
     for (let partition = 0; partition < this.partitions; partition++) {
-      const connection = this.redis.duplicate();
+      const connection = this.log.redis.duplicate();
       this.connections.push(connection);
       this.loops.push(this.loop(partition, connection));
     }
-    const connection = this.redis.duplicate();
+    const connection = this.log.redis.duplicate();
     this.connections.push(connection);
     this.loops.push(this.markerLoop(connection, markersFrom));
     this.started = true;
@@ -74,10 +69,12 @@ export class LogTail {
 
   private async loop(partition: number, connection: RedisClient): Promise<void> {
     const assembler = this.assembler as TxAssembler;
+    // this partition's own connection: a blocking read holds it
+    const log = new ChangeLog(connection, this.log.keys, this.log.partitions);
     while (this.running) {
       let entries: LogEntry[];
       try {
-        entries = await readPartition(connection, this.keys, partition, this.vector[partition], {
+        entries = await log.read.partition(partition, this.vector[partition], {
           count: BATCH,
           blockMs: BLOCK_MS,
         });
@@ -105,7 +102,7 @@ export class LogTail {
           'BLOCK',
           BLOCK_MS,
           'STREAMS',
-          this.keys.transactions(),
+          this.log.keys.transactions(),
           after,
         )) as [string, [string, string[]][]][] | null;
       } catch {

@@ -8,7 +8,7 @@
  */
 import type { Pool } from 'pg';
 import { compareIds, parseLsn, START_ID } from '@distributary/core';
-import { readConnectorState, type LogKeys, type RedisClient } from '@distributary/changelog';
+import type { ChangeLog } from '@distributary/changelog';
 import type { PositionVector } from './positions';
 
 const POLL_MS = 50;
@@ -32,9 +32,7 @@ export class LsnWatch {
 
   constructor(
     private readonly pool: Pool,
-    private readonly redis: RedisClient,
-    private readonly keys: LogKeys,
-    private readonly partitions: number,
+    private readonly log: ChangeLog,
     private readonly released: () => PositionVector,
     slot?: string,
   ) {
@@ -97,7 +95,7 @@ export class LsnWatch {
   }
 
   private async confirmed(): Promise<bigint | undefined> {
-    this.slot ??= (await readConnectorState(this.redis, this.keys)).slot || undefined;
+    this.slot ??= (await this.log.connector.read()).slot || undefined;
     if (!this.slot) return undefined;
     const result = await this.pool.query<{ lsn: string | null }>(
       'SELECT confirmed_flush_lsn::text AS lsn FROM pg_replication_slots WHERE slot_name = $1',
@@ -110,8 +108,9 @@ export class LsnWatch {
   private async logEnds(): Promise<PositionVector> {
     return Promise.all(
       Array.from(
-        { length: this.partitions },
-        async (_, p) => (await this.redis.xrevrange(this.keys.partition(p), '+', '-', 'COUNT', 1))[0]?.[0] ?? START_ID,
+        { length: this.log.partitions },
+        async (_, p) =>
+          (await this.log.redis.xrevrange(this.log.keys.partition(p), '+', '-', 'COUNT', 1))[0]?.[0] ?? START_ID,
       ),
     );
   }

@@ -35,7 +35,7 @@
  */
 import type { Pool } from 'pg';
 import { exactJson, type ChangeEvent } from '@distributary/core';
-import type { LogKeys, RedisClient } from '@distributary/changelog';
+import type { ChangeLog } from '@distributary/changelog';
 import type { TypeResolver } from '@distributary/pg-catalog';
 import { AfterTimeout, afterTimeoutData, waitPassed } from './after-wait';
 import { catchUp } from './catch-up';
@@ -56,8 +56,7 @@ import type { TxGroup } from './tx-assembler';
 
 /** What a subscriber gets from its gateway. */
 export interface SubscriberContext {
-  redis: RedisClient;
-  keys: LogKeys;
+  log: ChangeLog;
   pool: Pool;
   types: TypeResolver;
   maxBufferBytes: number;
@@ -90,7 +89,7 @@ export class Subscriber {
     /** `?after=`: `ready` waits until the gateway has passed this source LSN. */
     private readonly after?: bigint,
   ) {
-    this.held = new HeldKeys(filter, this.position, ctx.redis, ctx.keys, (key, held) => ctx.hold(this, key, held));
+    this.held = new HeldKeys(filter, this.position, ctx.log, (key, held) => ctx.hold(this, key, held));
     this.metricLabels = { subscription: filter.subscription.name };
     stream.onClose(() => this.close());
   }
@@ -153,11 +152,10 @@ export class Subscriber {
       this.position.vector = [...vector];
       this.position.snapshot = point.snapshot;
       this.ctx.place(this);
-      if (await logLost(this.ctx.redis, this.ctx.keys, vector)) throw new ResetNeeded();
+      if (await logLost(this.ctx.log.redis, this.ctx.log.keys, vector)) throw new ResetNeeded();
       await catchUp(
         {
-          redis: this.ctx.redis,
-          keys: this.ctx.keys,
+          log: this.ctx.log,
           position: () => this.position.vector,
           running: () => this.mode === 'starting',
           apply: (group) => this.apply(group),

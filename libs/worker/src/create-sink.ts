@@ -10,7 +10,7 @@ import { silentLogger, type Logger } from '@distributary/observability';
 import { createElasticsearchSink } from '@distributary/sink-elasticsearch';
 import { PgSourceRows } from '@distributary/pg-snapshot';
 import { createMaterializedViewSink, parseViewSql } from '@distributary/sink-materialized-view';
-import { appendDeadLetter, pausedSinks, type LogKeys, type RedisClient } from '@distributary/changelog';
+import { ChangeLog, type LogHandle } from '@distributary/changelog';
 import { partitionFor, type ChangeEvent } from '@distributary/core';
 import { transactionSizeFromLog } from './transaction-size';
 import { createRedisCacheSink } from '@distributary/sink-redis-cache';
@@ -20,7 +20,7 @@ export interface SinkContext {
   sourceUrl: string;
   logger?: Logger;
   /** The change log, for views applied transaction by transaction (they count a transaction's events). */
-  log?: { redis: RedisClient; keys: LogKeys; partitions: number };
+  log?: LogHandle;
   /** The pipeline's identity (its log namespace; default: the log's namespace): what sinks key their state by. */
   pipeline?: string;
   /** This process's identity (e.g. the worker id): who holds a sink's background job locks. */
@@ -28,22 +28,16 @@ export interface SinkContext {
 }
 
 /** The durable fan-out queue of a joined Elasticsearch sink, in the log's Redis (see the ES sink). */
-function fanOutOf(name: string, log: SinkContext['log'], owner: string | undefined) {
-  if (!log) return undefined;
+function fanOutOf(name: string, handle: SinkContext['log'], owner: string | undefined) {
+  if (!handle) return undefined;
+  const log = ChangeLog.of(handle);
   return {
     redis: log.redis,
     namespace: log.keys.namespace,
     owner: owner ?? `${process.pid}-${Math.random().toString(36).slice(2, 8)}`,
-    isPaused: async () => (await pausedSinks(log.redis, log.keys)).includes(name),
+    isPaused: async () => (await log.sinks.paused()).includes(name),
     deadLetter: async (event: ChangeEvent, error: string) => {
-      await appendDeadLetter(
-        log.redis,
-        log.keys,
-        name,
-        partitionFor(event.table, event.key, log.partitions),
-        event,
-        error,
-      );
+      await log.deadLetters.append(name, partitionFor(event.table, event.key, log.partitions), event, error);
     },
   };
 }
@@ -71,9 +65,7 @@ export const sinkConstructors: Record<
       sourceUrl,
       logger,
       pipeline: pipeline ?? log?.keys.namespace,
-      ...(definition && log
-        ? { transactionSize: transactionSizeFromLog(log.redis, log.keys, log.partitions, tables) }
-        : {}),
+      ...(definition && log ? { transactionSize: transactionSizeFromLog(log, tables) } : {}),
     });
   },
 };

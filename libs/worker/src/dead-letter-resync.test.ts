@@ -104,7 +104,7 @@ describe('dlq replay re-syncs the dead-lettered keys from the source', () => {
 
     // The cause is fixed, then the dead letters are replayed.
     await redis.del(`${prefix}:cat:9`);
-    const result = await resyncDeadLetters(redis, keys, 'items-cache', { pickupMs: 20_000 });
+    const result = await resyncDeadLetters(runner.log, 'items-cache', { pickupMs: 20_000 });
     expect(result.replayed).toBe(4);
     expect(await deadLetterCount(redis, keys, 'items-cache')).toBe(0);
     await waitFor('the current row of 403', async () => (await cached(403))?.name === 'current');

@@ -13,6 +13,7 @@ import {
   type SinkBatch,
 } from '@distributary/core';
 import {
+  ChangeLog,
   LogKeys,
   acquireLease,
   committedPosition,
@@ -98,8 +99,7 @@ describe('partition task pipeline: hand-over and lost lease with a read-ahead ba
 
   function startTask(sink: GatedSink, taskRedis: RedisClient, fencingToken: number): PartitionTask {
     return new PartitionTask({
-      redis: taskRedis,
-      keys,
+      log: new ChangeLog(taskRedis, keys, 1),
       sink,
       claim: { sink: SINK, partition: 0, fencingToken },
       batchSize: BATCH,

@@ -9,16 +9,7 @@ import {
   describeError,
   isPermanentError,
 } from '@distributary/core';
-import {
-  appendDeadLetter,
-  commitPosition,
-  committedPosition,
-  readPartition,
-  type LogEntry,
-  type LogKeys,
-  type PartitionClaim,
-  type RedisClient,
-} from '@distributary/changelog';
+import { ChangeLog, type LogEntry, type PartitionClaim, type RedisClient } from '@distributary/changelog';
 import { retryLogLevel, type Logger } from '@distributary/observability';
 import { sinkMetrics } from './metrics';
 import { untilAborted, untilAbortedOrThrow } from './abortable';
@@ -26,8 +17,8 @@ import { RetryAborted, retryForever } from './retry';
 import { applyIsolating, type ApplyAttempt, type BatchEntry } from './apply-isolating';
 
 export interface PartitionTaskOptions {
-  redis: RedisClient;
-  keys: LogKeys;
+  /** The log (its client is the shared connection; blocking reads use a duplicate of it). */
+  log: ChangeLog;
   sink: Sink;
   claim: PartitionClaim;
   batchSize: number;
@@ -76,6 +67,8 @@ export class PartitionTask {
   private readonly stopController = new AbortController();
   private readonly lostController = new AbortController();
   private reader: RedisClient | undefined;
+  /** The log over `reader` (rebuilt with it). */
+  private readerLog: ChangeLog | undefined;
   private lost = false;
   private cursor: string = START_ID;
   private committed: string | undefined;
@@ -175,7 +168,9 @@ export class PartitionTask {
 
   /** A connection of its own for the blocking reads (a blocked connection delays every other command). */
   private openReader(): RedisClient {
-    const reader = this.options.redis.duplicate();
+    const { log } = this.options;
+    const reader = log.redis.duplicate();
+    this.readerLog = new ChangeLog(reader, log.keys, log.partitions);
     reader.on('error', (error: Error) =>
       this.options.logger.debug({ err: error, partition: this.options.claim.partition }, 'reader connection error'),
     );
@@ -184,8 +179,8 @@ export class PartitionTask {
 
   /** max(committed position, the sink's own stored position when it stores positions). */
   private async startPosition(): Promise<string> {
-    const { redis, keys, sink, claim } = this.options;
-    let from = (await committedPosition(redis, keys, sink.name, claim.partition)) ?? START_ID;
+    const { log, sink, claim } = this.options;
+    let from = (await log.positions.of(sink.name, claim.partition)) ?? START_ID;
     if (sink.storesPositions && sink.storedPositions) {
       const stored = (await sink.storedPositions()).get(claim.partition);
       if (stored && compareIds(stored, from) > 0) from = stored;
@@ -194,11 +189,11 @@ export class PartitionTask {
   }
 
   private async read(after = this.cursor, count = this.options.batchSize, block = true): Promise<LogEntry[]> {
-    const { keys, claim, blockMs } = this.options;
+    const { claim, blockMs } = this.options;
     try {
       // A command queued on a connection that is reconnecting may never settle: stopping does not wait for it.
       const entries = await untilAborted(
-        readPartition(this.reader as RedisClient, keys, claim.partition, after, {
+        (this.readerLog as ChangeLog).read.partition(claim.partition, after, {
           count,
           ...(block ? { blockMs } : {}),
         }),
@@ -224,7 +219,7 @@ export class PartitionTask {
   }
 
   private async process(entries: LogEntry[]): Promise<void> {
-    const { redis, keys, sink, claim } = this.options;
+    const { log, sink, claim } = this.options;
     const started = process.hrtime.bigint();
     const lastId = entries[entries.length - 1].id;
     const tables = new Set(sink.tables);
@@ -240,7 +235,7 @@ export class PartitionTask {
       sinkMetrics.eventsStale.inc(this.labels, result.skippedAsStale);
       for (const rejected of result.rejected) {
         await this.step('dead-letter', () =>
-          appendDeadLetter(redis, keys, sink.name, claim.partition, rejected.event, rejected.error),
+          log.deadLetters.append(sink.name, claim.partition, rejected.event, rejected.error),
         );
         sinkMetrics.deadLettered.inc(this.labels);
       }
@@ -249,7 +244,7 @@ export class PartitionTask {
     await this.settleCommit();
     if (this.lost) return;
     const commit = this.step('commit', () =>
-      commitPosition(redis, keys, sink.name, claim.partition, lastId, claim.fencingToken),
+      log.positions.commit(sink.name, claim.partition, lastId, claim.fencingToken),
     ).then(
       (result) => {
         if (!this.lost) this.committed = result.position;

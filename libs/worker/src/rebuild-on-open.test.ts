@@ -61,7 +61,7 @@ describe('rebuild on open', () => {
       log,
     );
     await first.open();
-    for await (const batch of logEventsOf(redis, keys, PARTITIONS, first.tables))
+    for await (const batch of logEventsOf({ redis, keys, partitions: PARTITIONS }, first.tables))
       await first.apply({ sink: 'search', partition: 0, events: batch, lastId: '0-0', fencingToken: 1 });
     await first.close();
 

@@ -1,5 +1,5 @@
 import type { ChangeEvent, Sink } from '@distributary/core';
-import { readAll, type LogKeys, type RedisClient } from '@distributary/changelog';
+import { ChangeLog, type LogHandle } from '@distributary/changelog';
 import { silentLogger, type Logger } from '@distributary/observability';
 
 /** A sink that can rebuild its target from a stream of events (Elasticsearch, materialized views). */
@@ -14,15 +14,11 @@ function isRebuildable(sink: Sink): sink is RebuildableSink {
 }
 
 /** Every event of the sink's tables in the log, partition by partition (per-key order holds). */
-export async function* logEventsOf(
-  redis: RedisClient,
-  keys: LogKeys,
-  partitions: number,
-  tables: readonly string[],
-): AsyncGenerator<ChangeEvent[]> {
+export async function* logEventsOf(handle: LogHandle, tables: readonly string[]): AsyncGenerator<ChangeEvent[]> {
+  const log = ChangeLog.of(handle);
   const wanted = new Set(tables);
-  for (let p = 0; p < partitions; p++) {
-    for await (const page of readAll(redis, keys, p)) {
+  for (let p = 0; p < log.partitions; p++) {
+    for await (const page of log.read.all(p)) {
       const events = page.map((entry) => entry.event).filter((event) => wanted.has(event.table));
       if (events.length) yield events;
     }
@@ -34,18 +30,14 @@ export async function* logEventsOf(
  * log on open — a new index / table filled behind the one that keeps serving, then swapped — before
  * the runner resumes it from its committed positions.
  */
-export function rebuildOnOpen(
-  sink: Sink,
-  log: { redis: RedisClient; keys: LogKeys; partitions: number },
-  logger: Logger = silentLogger,
-): Sink {
+export function rebuildOnOpen(sink: Sink, log: LogHandle, logger: Logger = silentLogger): Sink {
   if (!isRebuildable(sink)) return sink;
   const open = sink.open.bind(sink);
   sink.open = async () => {
     await open();
     if (!(await sink.needsRebuild())) return;
     logger.info({ sink: sink.name }, 'sink shape changed: rebuilding from the compacted log');
-    const result = await sink.rebuild(logEventsOf(log.redis, log.keys, log.partitions, sink.tables));
+    const result = await sink.rebuild(logEventsOf(log, sink.tables));
     logger.info({ sink: sink.name, result }, 'rebuild complete: swapped');
   };
   return sink;

@@ -2,17 +2,10 @@ import { hostname } from 'node:os';
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import { RetryableError, instanceId, type BackoffOptions, type Sink } from '@distributary/core';
 import {
+  ChangeLog,
   DeadLetterReplays,
   LogKeys,
   PartitionOwnership,
-  deadLetterCount,
-  pauseSink,
-  pausedSinks,
-  recordCheckpoint,
-  replaySinkFrom,
-  resumeSink,
-  sinkLag,
-  writeWorkerStatus,
   type PartitionClaim,
   type RedisClient,
   type WorkerStatus,
@@ -71,6 +64,8 @@ const taskId = (sink: string, partition: number): string => `${sink}#${partition
 export class SinkRunner {
   readonly workerId: string;
   readonly keys: LogKeys;
+  /** The change log on the shared connection (`options.redis`). */
+  readonly log: ChangeLog;
   private readonly logger: Logger;
   private sinks: readonly Sink[] = [];
   private readonly tasks = new Map<string, PartitionTask>();
@@ -92,6 +87,7 @@ export class SinkRunner {
   constructor(private readonly options: SinkRunnerOptions) {
     this.workerId = options.workerId ?? instanceId();
     this.keys = new LogKeys(options.namespace);
+    this.log = new ChangeLog(options.redis, this.keys, options.partitions);
     this.logger = options.logger ?? silentLogger;
   }
 
@@ -133,7 +129,7 @@ export class SinkRunner {
       this.deadLetterReplays.startWorker(
         (name) => this.sinks.find((s) => s.name === name),
         (sink, ids) =>
-          resyncDeadLetters(this.options.redis, this.keys, sink.name, {
+          resyncDeadLetters(this.log, sink.name, {
             ids,
             pickupMs: this.options.deadLetterPickupMs,
           }),
@@ -238,12 +234,12 @@ export class SinkRunner {
     this.requireSink(sink);
     this.paused.add(sink);
     sinkMetrics.paused.set({ sink }, 1);
-    await pauseSink(this.options.redis, this.keys, sink);
+    await this.log.sinks.pause(sink);
   }
 
   async resume(sink: string): Promise<void> {
     this.requireSink(sink);
-    await resumeSink(this.options.redis, this.keys, sink);
+    await this.log.sinks.resume(sink);
     this.paused.delete(sink);
     sinkMetrics.paused.set({ sink }, 0);
   }
@@ -268,7 +264,7 @@ export class SinkRunner {
         `sink ${sink} stores its own positions and cumulative state (a materialized view): a position reset ` +
           `would change nothing; \`distributary replay ${sink} --from start\` rebuilds it from the compacted log`,
       );
-    await replaySinkFrom(this.options.redis, this.keys, sink, this.options.partitions, fromId);
+    await this.log.positions.replay(sink, fromId);
     await this.ownership?.tick();
   }
 
@@ -331,8 +327,7 @@ export class SinkRunner {
       this.tasks.set(
         id,
         new PartitionTask({
-          redis: this.options.redis,
-          keys: this.keys,
+          log: this.log,
           sink,
           claim,
           batchSize: this.options.batchSize ?? 500,
@@ -374,7 +369,7 @@ export class SinkRunner {
   }
 
   private async refreshPaused(): Promise<void> {
-    const global = new Set(await pausedSinks(this.options.redis, this.keys));
+    const global = new Set(await this.log.sinks.paused());
     for (const sink of this.sinks) {
       if (global.has(sink.name)) this.paused.add(sink.name);
       else this.paused.delete(sink.name);
@@ -401,23 +396,22 @@ export class SinkRunner {
     for (const partition of partitions) {
       const last = this.checkpointedAt.get(partition) ?? 0;
       if (Date.now() - last < every) continue;
-      await recordCheckpoint(this.options.redis, this.keys, partition, keep);
+      await this.log.compaction.recordCheckpoint(partition, keep);
       this.checkpointedAt.set(partition, Date.now());
     }
   }
 
   /** Paused set, worker status hash, lag and DLQ metrics, log clock checkpoints. */
   private async publishStatus(): Promise<void> {
-    const { redis } = this.options;
     await this.refreshPaused();
     if (!this.running) return;
-    await writeWorkerStatus(redis, this.keys, this.status(), (this.options.statusEveryMs ?? 2000) * 3);
+    await this.log.sinks.writeWorkerStatus(this.status(), (this.options.statusEveryMs ?? 2000) * 3);
     for (const sink of this.sinks) {
-      sinkMetrics.dlqSize.set({ sink: sink.name }, await deadLetterCount(redis, this.keys, sink.name));
+      sinkMetrics.dlqSize.set({ sink: sink.name }, await this.log.deadLetters.count(sink.name));
     }
     await this.recordCheckpoints();
     for (const task of this.tasks.values()) {
-      const lag = await sinkLag(redis, this.keys, task.claim.sink, task.claim.partition, task.position, 1000);
+      const lag = await this.log.stats.sinkLag(task.claim.sink, task.claim.partition, task.position, 1000);
       const labels = { sink: task.claim.sink, partition: String(task.claim.partition) };
       sinkMetrics.lagEntries.set(labels, lag.entries);
       sinkMetrics.lagBytes.set(labels, Number(lag.bytes));

@@ -32,7 +32,7 @@ describe('transaction size from the log', () => {
       event(3, 'public.products', 4),
       event(4, 'public.orders', 5),
     ];
-    const size = transactionSizeFromLog(redis, keys, 4, ['public.orders', 'public.products']);
+    const size = transactionSizeFromLog({ redis, keys, partitions: 4 }, ['public.orders', 'public.products']);
     await appender.append(events.slice(0, 3), []);
     expect(await size(lsn)).toBeUndefined();
     await appender.append(events.slice(3), [

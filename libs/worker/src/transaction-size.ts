@@ -1,5 +1,5 @@
 import { positionToId, type Lsn } from '@distributary/core';
-import { type LogKeys, type RedisClient, txMarkerId } from '@distributary/changelog';
+import { type LogHandle, txMarkerId } from '@distributary/changelog';
 
 /**
  * For transaction-granular views: how many distinct log entries of `tables` a source transaction has,
@@ -8,9 +8,7 @@ import { type LogKeys, type RedisClient, txMarkerId } from '@distributary/change
  * every partition, counted once.
  */
 export function transactionSizeFromLog(
-  redis: RedisClient,
-  keys: LogKeys,
-  partitions: number,
+  { redis, keys, partitions }: LogHandle,
   tables: readonly string[],
 ): (commitLsn: Lsn) => Promise<number | undefined> {
   const wanted = new Set(tables);

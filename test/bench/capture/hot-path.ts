@@ -8,7 +8,7 @@
  * Add `--prof` to node (`node --cpu-prof --import tsx …`) to see where the time goes.
  */
 import { Pool } from 'pg';
-import { LogAppender, LogKeys, connectRedis } from '@distributary/changelog';
+import { ChangeLog, LogAppender, LogKeys, connectRedis } from '@distributary/changelog';
 import { createLogger } from '@distributary/observability';
 import { ReplicationSession, RowCache, WalStream } from '@distributary/connector';
 import { TypeResolver } from '@distributary/pg-catalog';
@@ -163,8 +163,7 @@ async function runOnce(pool: Pool, transactions: number, rows: number, batchSize
   const session = new ReplicationSession(
     { batchSize, toastScan: 2000, startLsn: 0n, holdBackMs: 0 },
     {
-      redis,
-      keys,
+      log: new ChangeLog(redis, keys, partitions),
       appender,
       pool,
       types: new TypeResolver(pool),

@@ -30,7 +30,7 @@ export class DeadLetterAdmin {
   async replay(sink: string, ids?: string[]): Promise<{ replayed: number; failed: number }> {
     await this.status.requireSink(sink);
     try {
-      const result = await resyncDeadLetters(this.connections.redis, this.connections.keys, sink, {
+      const result = await resyncDeadLetters(this.connections.log, sink, {
         ...(ids ? { ids } : {}),
         pickupMs: this.connections.settings.dlqPickupMs,
       });

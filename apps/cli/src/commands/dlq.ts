@@ -66,8 +66,8 @@ function replayCommand(): Command {
       const { config } = loadConfigFrom(options);
       findSink(config, sinkName);
       const { resyncDeadLetters } = await import('@distributary/control');
-      const result = await withLogRedis(config, (redis, keys) =>
-        resyncDeadLetters(redis, keys, sinkName, {
+      const result = await withLogRedis(config, (_redis, _keys, log) =>
+        resyncDeadLetters(log, sinkName, {
           ...(ids.length ? { ids } : {}),
           pickupMs: Number(options.pickupTimeout),
         }),

@@ -50,15 +50,14 @@ export async function rebuildViewFromStart(
       if (last) positions.set(p, last);
     }
     const { createSink, logEventsOf } = await import('@distributary/worker');
-    const log = { redis, keys, partitions: config.log.partitions };
     const sink = (await createSink(sinkConfig, {
       sourceUrl: config.source.postgres.url,
       logger: createLogger(`sink:${name}`),
-      log,
+      log: changeLog,
     })) as RebuildableView;
     await sink.open();
     try {
-      const result = await sink.rebuild(logEventsOf(redis, keys, config.log.partitions, sink.tables), { positions });
+      const result = await sink.rebuild(logEventsOf(changeLog, sink.tables), { positions });
       return `view ${name} rebuilt from the compacted log: generation ${result.generation}, ${result.events} event(s), ${result.rejected.length} rejected`;
     } finally {
       await sink.close();

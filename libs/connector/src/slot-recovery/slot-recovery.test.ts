@@ -1,6 +1,6 @@
 import { Pool } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectRedis, LogKeys } from '@distributary/changelog';
+import { ChangeLog, connectRedis, LogKeys } from '@distributary/changelog';
 import { createLogger } from '@distributary/observability';
 import { createTestDatabase, deleteNamespace, redisUrl, uniqueName, type TestDatabase } from '@distributary/testkit';
 import { markResyncRequested, readSlotHealthState, writeSlotHealthState } from '@distributary/control';
@@ -32,12 +32,10 @@ afterAll(async () => {
 describe('slot recovery: a re-sync that keeps losing its new slot', () => {
   it(`stops after ${MAX_RESYNC_SLOT_LOSSES} losses with max_slot_wal_keep_size in the reason, and stays stopped until a resync request`, async () => {
     const recovery = new SlotRecovery({
-      redis,
-      keys,
+      log: new ChangeLog(redis, keys, 1),
       slot: namespace,
       policy: 'resync',
       tables: ['public.t'],
-      partitions: 1,
       logger,
     });
     await writeSlotHealthState(redis, keys, {
@@ -86,12 +84,10 @@ describe('slot recovery: a re-sync that keeps losing its new slot', () => {
 
   it('counts a finished re-sync whose slot is lost again sooner than the re-sync took as the same re-sync', async () => {
     const recovery = new SlotRecovery({
-      redis,
-      keys,
+      log: new ChangeLog(redis, keys, 1),
       slot: namespace,
       policy: 'resync',
       tables: ['public.t'],
-      partitions: 1,
       logger,
     });
     const ago = (seconds: number) => new Date(Date.now() - seconds * 1000).toISOString();

@@ -1,6 +1,6 @@
 import type { Pool } from 'pg';
 import { formatLsn, parseLsn, sleep, type Lsn } from '@distributary/core';
-import { readConnectorState, type LogKeys, type RedisClient } from '@distributary/changelog';
+import type { ChangeLog } from '@distributary/changelog';
 import type { Logger } from '@distributary/observability';
 import {
   initialSnapshotState,
@@ -24,12 +24,11 @@ export type SlotLostPolicy = 'resync' | 'stop';
 export const MAX_RESYNC_SLOT_LOSSES = 3;
 
 export interface SlotRecoveryOptions {
-  redis: RedisClient;
-  keys: LogKeys;
+  /** The change log (its client and keys also hold the slot-health and snapshot state). */
+  log: ChangeLog;
   slot: string;
   policy: SlotLostPolicy;
   tables: readonly string[];
-  partitions: number;
   logger: Logger;
 }
 
@@ -50,15 +49,15 @@ export class SlotRecovery {
 
   /** The current episode, if one is running. */
   async running(): Promise<ResyncEpisode | undefined> {
-    const { resync } = await readSlotHealthState(this.options.redis, this.options.keys);
+    const { resync } = await readSlotHealthState(this.options.log.redis, this.options.log.keys);
     return resync?.state === 'running' ? resync : undefined;
   }
 
   /** True when the log already holds this pipeline's data (a missing slot is then a gap, not a first start). */
   async logHasData(): Promise<boolean> {
     const [state, initial] = await Promise.all([
-      readConnectorState(this.options.redis, this.options.keys),
-      initialSnapshotState(this.options.redis, this.options.keys),
+      this.options.log.connector.read(),
+      initialSnapshotState(this.options.log.redis, this.options.log.keys),
     ]);
     return Boolean(state.confirmedLsn && state.confirmedLsn !== '0/0') || initial.state !== 'none';
   }
@@ -69,7 +68,8 @@ export class SlotRecovery {
    * (or continues) the re-sync episode — the caller then creates a new slot as on a first start.
    */
   async onUnusable(pool: Pool, problem: SlotProblem, reason: string, confirmedFlushLsn?: string | null): Promise<void> {
-    const { redis, keys, slot, logger } = this.options;
+    const { log, slot, logger } = this.options;
+    const { redis, keys } = log;
     if (problem === 'wrong-plugin')
       throw new SlotUnusableError(problem, reason, `replication slot "${slot}" cannot be used: ${reason}`);
     const state = await readSlotHealthState(redis, keys);
@@ -82,7 +82,7 @@ export class SlotRecovery {
         reason,
         `re-sync stopped: ${state.resync?.reason ?? reason}. To finish it: ${state.resync?.action ?? 'distributary resync'}`,
       );
-    const connector = await readConnectorState(redis, keys);
+    const connector = await log.connector.read();
     const episode: ResyncEpisode =
       state.resync?.state === 'running'
         ? state.resync
@@ -143,7 +143,8 @@ export class SlotRecovery {
    * only to lose the slot again would look busy forever while no sink ever becomes current.
    */
   private async newSlotLostAgain(pool: Pool, episode: ResyncEpisode, reason: string): Promise<void> {
-    const { redis, keys, slot, logger } = this.options;
+    const { log, slot, logger } = this.options;
+    const { redis, keys } = log;
     const losses = (episode.slotLosses ?? 0) + 1;
     episode.slotLosses = losses;
     const keep = await maxSlotWalKeepSize(pool);
@@ -172,7 +173,7 @@ export class SlotRecovery {
    */
   async restartUnstartedSnapshot(pool: Pool): Promise<void> {
     if (!(await this.running())) return;
-    if ((await initialSnapshotState(this.options.redis, this.options.keys)).state !== 'none') return;
+    if ((await initialSnapshotState(this.options.log.redis, this.options.log.keys)).state !== 'none') return;
     const { rowCount } = await pool.query('SELECT 1 FROM pg_replication_slots WHERE slot_name = $1', [
       this.options.slot,
     ]);
@@ -207,20 +208,21 @@ export class SlotRecovery {
   async finish(append: (events: import('@distributary/core').ChangeEvent[]) => Promise<void>): Promise<void> {
     const episode = await this.running();
     if (!episode) return;
-    const { redis, keys, logger } = this.options;
+    const { log, logger } = this.options;
+    const { redis, keys } = log;
     const initial = await redis.hgetall(keys.initialSnapshot());
     if (initial.status !== 'done' || !initial.lsn) return;
     await this.update({ ...episode, phase: 'reconcile' });
     const result: ReconcileResult = await reconcileLog({
       redis,
       keys,
-      partitions: this.options.partitions,
+      partitions: this.options.log.partitions,
       tables: this.options.tables,
       lsn: BigInt(initial.lsn),
       // Past any delete a crashed earlier attempt appended (a reused ID would be skipped as a duplicate).
       firstSeq: Math.max(
         Number(initial.seq ?? 0),
-        await nextFreeSeq(redis, keys, this.options.partitions, BigInt(initial.lsn)),
+        await nextFreeSeq(redis, keys, this.options.log.partitions, BigInt(initial.lsn)),
       ),
       append,
     });
@@ -251,7 +253,7 @@ export class SlotRecovery {
   }
 
   private update(episode: ResyncEpisode): Promise<void> {
-    return writeSlotHealthState(this.options.redis, this.options.keys, { resync: episode });
+    return writeSlotHealthState(this.options.log.redis, this.options.log.keys, { resync: episode });
   }
 }
 
