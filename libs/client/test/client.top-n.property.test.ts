@@ -12,36 +12,19 @@
  * log, the difference sent as one transaction) often: the test checks that refills happened.
  */
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTcpProxy, waitFor, type TcpProxy } from '@distributary/testkit';
+import { describe, expect, it } from 'vitest';
+import { waitFor } from '@distributary/testkit';
 import { topNStats } from '../../gateway/src';
-import { KEY, startGatewayPipeline, TOP_SUBSCRIPTION, type GatewayPipeline } from '../../gateway/test/gateway-pipeline';
+import { KEY, startGatewayPipeline, TOP_SUBSCRIPTION } from '../../gateway/test/gateway-pipeline';
+import { applyStep, proxiedGateway, type Step } from './proxied-steps';
 import { subscribe, subscriptionUrl, type Row } from '../src';
 import { issueToken } from '../src/server';
 
-let p: GatewayPipeline;
-let proxy: TcpProxy;
-beforeAll(async () => {
-  p = await startGatewayPipeline({}, 1);
-  proxy = await startTcpProxy(Number(new URL(p.url).port));
-}, 120_000);
-afterAll(async () => {
-  await proxy?.close();
-  await p?.stop();
-}, 180_000);
-
-type Step =
-  | { kind: 'upsert'; id: number; inside: boolean; price: number | null }
-  | { kind: 'price'; id: number; price: number | null }
-  | { kind: 'move'; id: number; inside: boolean }
-  | { kind: 'delete'; id: number }
-  | { kind: 'tx'; a: number; b: number; inside: boolean }
-  | { kind: 'cut' }
-  | { kind: 'reconnect' };
+const fixture = proxiedGateway(() => startGatewayPipeline({}, 1));
 
 const id = fc.integer({ min: 0, max: 7 });
 const price = fc.option(fc.integer({ min: 0, max: 6 }), { freq: 6 });
-const step: fc.Arbitrary<Step> = fc.oneof(
+const step: fc.Arbitrary<Step<number | null>> = fc.oneof(
   { arbitrary: fc.record({ kind: fc.constant('upsert' as const), id, inside: fc.boolean(), price }), weight: 2 },
   { arbitrary: fc.record({ kind: fc.constant('price' as const), id, price }), weight: 2 },
   { arbitrary: fc.record({ kind: fc.constant('move' as const), id, inside: fc.boolean() }), weight: 3 },
@@ -54,42 +37,9 @@ const step: fc.Arbitrary<Step> = fc.oneof(
 let run = 0;
 
 /** Runs one step; true when it wrote (one source transaction). */
-async function apply(s: Step, base: number, inside: number, outside: number): Promise<boolean> {
-  const category = (yes: boolean) => (yes ? inside : outside);
-  switch (s.kind) {
-    case 'upsert':
-      await p.db.sql(
-        `INSERT INTO items VALUES ($1, $2, 'p', $3, NULL)
-         ON CONFLICT (id) DO UPDATE SET category_id = EXCLUDED.category_id, price = EXCLUDED.price`,
-        [base + s.id, category(s.inside), s.price],
-      );
-      return true;
-    case 'price':
-      await p.db.sql(`UPDATE items SET price = $2 WHERE id = $1`, [base + s.id, s.price]);
-      return true;
-    case 'move':
-      await p.db.sql(`UPDATE items SET category_id = $2 WHERE id = $1`, [base + s.id, category(s.inside)]);
-      return true;
-    case 'delete':
-      await p.db.sql(`DELETE FROM items WHERE id = $1`, [base + s.id]);
-      return true;
-    case 'tx':
-      await p.db.sql(
-        `BEGIN;
-         INSERT INTO items VALUES (${base + s.a}, ${category(s.inside)}, 'tx', 3, NULL)
-           ON CONFLICT (id) DO UPDATE SET category_id = EXCLUDED.category_id, name = 'tx';
-         DELETE FROM items WHERE id = ${base + s.b} AND ${s.a} <> ${s.b};
-         COMMIT`,
-      );
-      return true;
-    case 'cut':
-      proxy.cut();
-      return false;
-    case 'reconnect':
-      proxy.resume();
-      return false;
-  }
-}
+/** Runs one step; true when it wrote (one source transaction). */
+const apply = (s: Step<number | null>, base: number, inside: number, outside: number): Promise<boolean> =>
+  applyStep(s, { db: fixture.p.db, proxy: fixture.proxy, base, inside, outside, txPrice: 3 });
 
 const text = (rows: Iterable<Row>) => JSON.stringify([...rows].sort((a, b) => (a.id as number) - (b.id as number)));
 
@@ -104,14 +54,14 @@ describe('client property: top-N under random writes and cuts', () => {
           const base = run * 100;
           const inside = 1000 + run;
           const outside = 2000 + run;
-          proxy.resume();
+          fixture.proxy.resume();
           // Eight rows inside (more than the window) so that entering, pushing out and backfill happen.
           for (const [i, value] of prices.entries())
-            await p.db.sql(`INSERT INTO items VALUES ($1, $2, 'p', $3, NULL)`, [base + i, inside, value]);
-          const states = [text(await p.expectedTop(inside))];
+            await fixture.p.db.sql(`INSERT INTO items VALUES ($1, $2, 'p', $3, NULL)`, [base + i, inside, value]);
+          const states = [text(await fixture.p.expectedTop(inside))];
           const seen: string[] = [];
           const record = (rows: ReadonlyMap<string, Row>) => seen.push(text(rows.values()));
-          const subscription = subscribe(subscriptionUrl(proxy.url('http'), TOP_SUBSCRIPTION), {
+          const subscription = subscribe(subscriptionUrl(fixture.proxy.url('http'), TOP_SUBSCRIPTION), {
             params: { category: inside },
             getToken: () => issueToken({ subscription: TOP_SUBSCRIPTION, params: { category: inside }, key: KEY }),
             backoff: { initialMs: 20, maxMs: 200 },
@@ -120,13 +70,13 @@ describe('client property: top-N under random writes and cuts', () => {
           });
           try {
             for (const s of steps)
-              if (await apply(s, base, inside, outside)) states.push(text(await p.expectedTop(inside)));
-            proxy.resume();
+              if (await apply(s, base, inside, outside)) states.push(text(await fixture.p.expectedTop(inside)));
+            fixture.proxy.resume();
             let expected = '';
             await waitFor(
               'the copy to equal the top-N SELECT',
               async () => {
-                expected = text(await p.expectedTop(inside));
+                expected = text(await fixture.p.expectedTop(inside));
                 return subscription.status === 'live' && text(subscription.rows().values()) === expected;
               },
               { timeoutMs: 60_000, intervalMs: 50 },
