@@ -3,11 +3,10 @@ import { resolve } from 'node:path';
 import { Client } from '@elastic/elasticsearch';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectRedis, type RedisClient } from '@distributary/changelog';
-import type { ChangeEvent } from '@distributary/core';
 import { createElasticsearchSink, fanOutKeys, type ElasticsearchSink } from '@distributary/sink-elasticsearch';
 import { PgSourceRows } from '@distributary/pg-snapshot';
 import { createTestDatabase, esUrl, redisUrl, uniqueName, waitFor, type TestDatabase } from '@distributary/testkit';
-import { allDocs, batchOf, dropIndices } from './helpers';
+import { allDocs, batchOf, dropIndices, rowEvent } from './helpers';
 import { fanOutSinkConfig } from './fan-out-config';
 
 /** Fan-out through the durable queue: coalesced across batches, written once per version, kill -9 safe. */
@@ -20,23 +19,6 @@ const PRODUCTS = 2000;
 let db: TestDatabase;
 const opened: ElasticsearchSink[] = [];
 let child: ChildProcess | undefined;
-
-function event(
-  table: string,
-  op: ChangeEvent['op'],
-  lsn: bigint,
-  row: Record<string, unknown>,
-  extra = {},
-): ChangeEvent {
-  return {
-    pos: { lsn, seq: 0 },
-    op,
-    table: `public.${table}`,
-    key: { id: row.id as number },
-    after: row as ChangeEvent['after'],
-    ...extra,
-  };
-}
 
 let paused = false;
 
@@ -89,12 +71,12 @@ describe('elasticsearch sink: durable, coalesced fan-out', () => {
     await block();
     const sink = await openSink('a');
     const rows = await db.sql<{ id: number; name: string; category_id: number }>(`SELECT * FROM products ORDER BY id`);
-    const snapshot = rows.map((r) => event('products', 'r', 1000n, r, { snapshot: 'initial' }));
+    const snapshot = rows.map((r) => rowEvent('products', 'r', 1000n, r, { snapshot: 'initial' }));
     for (let i = 0; i < snapshot.length; i += 500) await sink.apply(batchOf(snapshot.slice(i, i + 500)));
     for (let i = 1; i <= 20; i++) {
       await db.sql(`UPDATE categories SET name = 'c2 v${i}' WHERE id = 2`);
       const result = await sink.apply(
-        batchOf([event('categories', 'u', 1000n + BigInt(i), { id: 2, name: `c2 v${i}` })]),
+        batchOf([rowEvent('categories', 'u', 1000n + BigInt(i), { id: 2, name: `c2 v${i}` })]),
       );
       expect(result.applied).toBe(0); // deferred: nothing re-indexed in the batch
     }
@@ -119,8 +101,8 @@ describe('elasticsearch sink: durable, coalesced fan-out', () => {
     );
     await sink.apply(
       batchOf([
-        event('products', 'u', 1100n, { id: PRODUCTS + 1, name: 'own', category_id: 2 }),
-        event('categories', 'u', 1100n, { id: 2, name: 'c2 own' }),
+        rowEvent('products', 'u', 1100n, { id: PRODUCTS + 1, name: 'own', category_id: 2 }),
+        rowEvent('categories', 'u', 1100n, { id: 2, name: 'c2 own' }),
       ]),
     );
     const before = (await allDocs(client, alias)).get(String(PRODUCTS + 1));
@@ -137,7 +119,7 @@ describe('elasticsearch sink: durable, coalesced fan-out', () => {
     paused = true;
     const sink = opened[0];
     await db.sql(`UPDATE categories SET name = 'c2 paused' WHERE id = 2`);
-    await sink.apply(batchOf([event('categories', 'u', 1200n, { id: 2, name: 'c2 paused' })]));
+    await sink.apply(batchOf([rowEvent('categories', 'u', 1200n, { id: 2, name: 'c2 paused' })]));
     await new Promise((resolve) => setTimeout(resolve, 500)); // 25 polls of the drainer
     expect(await redis.zcard(keys.dirty)).toBe(1);
     expect((await allDocs(client, alias)).get(String(PRODUCTS + 3))).toMatchObject({ version: 1100 });
@@ -154,7 +136,7 @@ describe('elasticsearch sink: durable, coalesced fan-out', () => {
     for (const sink of opened.splice(0)) await sink.close();
     const marker = await openSink('marker');
     await db.sql(`UPDATE categories SET name = 'fresh' WHERE id = 1`);
-    await marker.apply(batchOf([event('categories', 'u', 2000n, { id: 1, name: 'fresh' })]));
+    await marker.apply(batchOf([rowEvent('categories', 'u', 2000n, { id: 1, name: 'fresh' })]));
     await marker.close();
     opened.splice(0);
     child = spawn(process.execPath, ['--import', 'tsx', resolve(__dirname, 'fan-out-child.ts')], {

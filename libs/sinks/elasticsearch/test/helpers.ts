@@ -23,6 +23,24 @@ export class EventFactory {
   }
 }
 
+/** A change event of `public.<table>` at (lsn, 0) keyed by the row's id, with the row as `after`. */
+export function rowEvent(
+  table: string,
+  op: ChangeEvent['op'],
+  lsn: bigint,
+  row: Record<string, unknown>,
+  extra = {},
+): ChangeEvent {
+  return {
+    pos: { lsn, seq: 0 },
+    op,
+    table: `public.${table}`,
+    key: { id: row.id as number },
+    after: row as ChangeEvent['after'],
+    ...extra,
+  };
+}
+
 export function batchOf(events: ChangeEvent[], sink = 'test'): SinkBatch {
   const last = events[events.length - 1];
   return { sink, partition: 0, events, lastId: last ? `${last.pos.lsn}-${last.pos.seq}` : '0-0', fencingToken: 1 };

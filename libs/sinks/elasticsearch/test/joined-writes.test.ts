@@ -1,33 +1,15 @@
 import { Client } from '@elastic/elasticsearch';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ChangeEvent } from '@distributary/core';
 import { createElasticsearchSink, type ElasticsearchSink } from '@distributary/sink-elasticsearch';
 import { PgSourceRows } from '@distributary/pg-snapshot';
 import { createTestDatabase, esUrl, uniqueName, type TestDatabase } from '@distributary/testkit';
-import { allDocs, batchOf, dropIndices, sinkConfig } from './helpers';
+import { allDocs, batchOf, dropIndices, rowEvent, sinkConfig } from './helpers';
 
 /** Writes per document: once at bootstrap, lookup reads shared between partitions yet exact. */
 const client = new Client({ node: esUrl() });
 const alias = uniqueName('h24_writes');
 let db: TestDatabase;
 let sink: ElasticsearchSink;
-
-function event(
-  table: string,
-  op: ChangeEvent['op'],
-  lsn: bigint,
-  row: Record<string, unknown>,
-  extra = {},
-): ChangeEvent {
-  return {
-    pos: { lsn, seq: 0 },
-    op,
-    table: `public.${table}`,
-    key: { id: row.id as number },
-    after: row as ChangeEvent['after'],
-    ...extra,
-  };
-}
 
 beforeAll(async () => {
   db = await createTestDatabase('h24_writes');
@@ -62,17 +44,17 @@ describe('elasticsearch sink: writes per document', () => {
     const snapshot = { snapshot: 'initial' };
     const categories = await sink.apply(
       batchOf([
-        event('categories', 'r', 1000n, { id: 1, name: 'fruit' }, snapshot),
-        event('categories', 'r', 1000n, { id: 2, name: 'veg' }, snapshot),
+        rowEvent('categories', 'r', 1000n, { id: 1, name: 'fruit' }, snapshot),
+        rowEvent('categories', 'r', 1000n, { id: 2, name: 'veg' }, snapshot),
       ]),
     );
     expect(categories.applied + categories.skippedAsStale).toBe(0);
     const products = await sink.apply(
       batchOf([
-        event('products', 'r', 1000n, { id: 10, name: 'apple', category_id: 1 }, snapshot),
-        event('categories', 'r', 1000n, { id: 1, name: 'fruit' }, snapshot),
-        event('products', 'r', 1000n, { id: 11, name: 'pear', category_id: 1 }, snapshot),
-        event('products', 'r', 1000n, { id: 12, name: 'leek', category_id: 2 }, snapshot),
+        rowEvent('products', 'r', 1000n, { id: 10, name: 'apple', category_id: 1 }, snapshot),
+        rowEvent('categories', 'r', 1000n, { id: 1, name: 'fruit' }, snapshot),
+        rowEvent('products', 'r', 1000n, { id: 11, name: 'pear', category_id: 1 }, snapshot),
+        rowEvent('products', 'r', 1000n, { id: 12, name: 'leek', category_id: 2 }, snapshot),
       ]),
     );
     expect(products).toMatchObject({ applied: 3, skippedAsStale: 0 });
@@ -86,8 +68,8 @@ describe('elasticsearch sink: writes per document', () => {
     );
     const result = await sink.apply(
       batchOf([
-        event('products', 'u', 2000n, { id: 10, name: 'apple!', category_id: 1 }),
-        event('categories', 'u', 2010n, { id: 1, name: 'fruits' }),
+        rowEvent('products', 'u', 2000n, { id: 10, name: 'apple!', category_id: 1 }),
+        rowEvent('categories', 'u', 2010n, { id: 1, name: 'fruits' }),
       ]),
     );
     expect(result).toMatchObject({ applied: 2, skippedAsStale: 0 }); // products 10 and 11, once each
@@ -98,7 +80,7 @@ describe('elasticsearch sink: writes per document', () => {
   it('shares lookup reads between partitions only up to the floor they were read at, and converges', async () => {
     // partition 0 reads category 2 with every event up to 3000 committed
     await sink.apply({
-      ...batchOf([event('products', 'u', 3000n, { id: 12, name: 'leek', category_id: 2 })]),
+      ...batchOf([rowEvent('products', 'u', 3000n, { id: 12, name: 'leek', category_id: 2 })]),
       partition: 0,
     });
     await db.sql(
@@ -106,13 +88,13 @@ describe('elasticsearch sink: writes per document', () => {
     );
     // partition 1, a version at or below that floor: the shared read is used (exact as of 3000)
     const older = await sink.apply({
-      ...batchOf([event('products', 'u', 2500n, { id: 12, name: 'leeks', category_id: 2 })]),
+      ...batchOf([rowEvent('products', 'u', 2500n, { id: 12, name: 'leeks', category_id: 2 })]),
       partition: 1,
     });
     expect(older).toMatchObject({ applied: 0, skippedAsStale: 1 }); // 3000 is already there
     // a version above the floor must read again: it sees the renamed category
     await sink.apply({
-      ...batchOf([event('products', 'u', 3500n, { id: 12, name: 'leeks', category_id: 2 })]),
+      ...batchOf([rowEvent('products', 'u', 3500n, { id: 12, name: 'leeks', category_id: 2 })]),
       partition: 1,
     });
     expect((await allDocs(client, alias)).get('12')).toMatchObject({
@@ -120,7 +102,7 @@ describe('elasticsearch sink: writes per document', () => {
       source: { name: 'leeks', category: { name: 'greens' } },
     });
     // and the rename's own event (a higher LSN) re-indexes every root of the category
-    await sink.apply(batchOf([event('categories', 'u', 4000n, { id: 2, name: 'greens' })]));
+    await sink.apply(batchOf([rowEvent('categories', 'u', 4000n, { id: 2, name: 'greens' })]));
     expect((await allDocs(client, alias)).get('12')).toMatchObject({
       version: 4000,
       source: { category: { name: 'greens' } },
@@ -132,8 +114,8 @@ describe('elasticsearch sink: writes per document', () => {
     await db.sql(`INSERT INTO products VALUES (40, 'plum v2', 1), (41, 'kiwi v2', 1)`);
     const own = await sink.apply(
       batchOf([
-        event('products', 'c', 6000n, { id: 40, name: 'plum v1', category_id: 1 }),
-        event('products', 'c', 6001n, { id: 41, name: 'kiwi v1' }), // category_id missing: re-read
+        rowEvent('products', 'c', 6000n, { id: 40, name: 'plum v1', category_id: 1 }),
+        rowEvent('products', 'c', 6001n, { id: 41, name: 'kiwi v1' }), // category_id missing: re-read
       ]),
     );
     expect(own).toMatchObject({ applied: 2, skippedAsStale: 0, rejected: [] });
@@ -141,9 +123,9 @@ describe('elasticsearch sink: writes per document', () => {
     expect(docs.get('40')).toMatchObject({ version: 6000, source: { name: 'plum v1', category: { name: 'fruits' } } });
     expect(docs.get('41')).toMatchObject({ version: 6001, source: { name: 'kiwi v2', category: { name: 'fruits' } } });
     // the later change is a later event: it writes the later row, and replaying the first batch is stale
-    await sink.apply(batchOf([event('products', 'u', 6002n, { id: 40, name: 'plum v2', category_id: 1 })]));
+    await sink.apply(batchOf([rowEvent('products', 'u', 6002n, { id: 40, name: 'plum v2', category_id: 1 })]));
     const replay = await sink.apply(
-      batchOf([event('products', 'c', 6000n, { id: 40, name: 'plum v1', category_id: 1 })]),
+      batchOf([rowEvent('products', 'c', 6000n, { id: 40, name: 'plum v1', category_id: 1 })]),
     );
     expect(replay).toMatchObject({ applied: 0, skippedAsStale: 1 });
     docs = await allDocs(client, alias);
@@ -156,8 +138,8 @@ describe('elasticsearch sink: writes per document', () => {
     await db.sql(`UPDATE categories SET name = 'bulky' WHERE id = 3`);
     const result = await sink.apply(
       batchOf([
-        event('products', 'u', 5000n, { id: 1000, name: 'p1000', category_id: 3 }),
-        event('categories', 'u', 5010n, { id: 3, name: 'bulky' }),
+        rowEvent('products', 'u', 5000n, { id: 1000, name: 'p1000', category_id: 3 }),
+        rowEvent('categories', 'u', 5010n, { id: 3, name: 'bulky' }),
       ]),
     );
     expect(result).toMatchObject({ applied: 2500, skippedAsStale: 0, rejected: [] });
