@@ -18,6 +18,6 @@ export {
   type OutputColumn,
   type Predicate,
   type Literal,
-} from './view-sql';
+} from './parse/view-sql';
 export { viewMetrics } from './metrics';
-export { viewStateKey, parseOwner, type ViewOwner } from './view-ownership';
+export { viewStateKey, parseOwner, type ViewOwner } from './target/view-ownership';

@@ -8,22 +8,22 @@ import {
 } from '@distributary/core';
 import type { MaterializedViewSinkConfig } from '@distributary/config';
 import { type Logger, silentLogger } from '@distributary/observability';
-import { applyBatch, type BatchOutcome } from './apply-batch';
-import { type Catalog, loadCatalog } from './catalog';
+import { applyBatch, type BatchOutcome } from './write/apply-batch';
+import { type Catalog, loadCatalog } from './parse/catalog';
 import { viewMetrics } from './metrics';
-import { classifyTargetError } from './pg-errors';
-import { prepareTarget } from './prepare-target';
-import { type RebuildOptions, type RebuildResult, rebuildView } from './rebuild-view';
-import { type ResolvedView, resolveView } from './resolve-view';
-import { ShapeWatch } from './shape-watch';
-import { TargetConnection, lockForTransaction, runAll } from './target-connection';
-import { TombstonePurge } from './tombstone-purge';
-import { TransactionGate, type TransactionSizeLookup } from './transaction-gate';
-import { type ViewDefinition, loadViewSqlParser, parseViewSqlSync } from './view-sql';
-import { ViewStatements } from './view-statements';
-import { ViewTarget } from './view-target';
+import { classifyTargetError } from './write/pg-errors';
+import { prepareTarget } from './target/prepare-target';
+import { type RebuildOptions, type RebuildResult, rebuildView } from './write/rebuild-view';
+import { type ResolvedView, resolveView } from './parse/resolve-view';
+import { ShapeWatch } from './target/shape-watch';
+import { TargetConnection, lockForTransaction, runAll } from './target/target-connection';
+import { TombstonePurge } from './write/tombstone-purge';
+import { TransactionGate, type TransactionSizeLookup } from './write/transaction-gate';
+import { type ViewDefinition, loadViewSqlParser, parseViewSqlSync } from './parse/view-sql';
+import { ViewStatements } from './plan/view-statements';
+import { ViewTarget } from './target/view-target';
 
-export type { RebuildOptions, RebuildResult } from './rebuild-view';
+export type { RebuildOptions, RebuildResult } from './write/rebuild-view';
 
 export interface MaterializedViewSinkDeps {
   /** Source database, read for column types and primary keys (defaults to the view's database). */

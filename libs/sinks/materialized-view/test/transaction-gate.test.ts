@@ -2,7 +2,7 @@ import { JsonText, type ChangeEvent } from '@distributary/core';
 import { createTestDatabase, type TestDatabase } from '@distributary/testkit';
 import { Client } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TransactionGate } from '../src/transaction-gate';
+import { TransactionGate } from '../src/write/transaction-gate';
 
 let db: TestDatabase;
 let client: Client;

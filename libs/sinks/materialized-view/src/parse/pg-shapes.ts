@@ -1,5 +1,5 @@
 /** The parts of libpg-query's AST nodes the view SQL reader looks at. */
-import type { PgNode } from '../pg-ast';
+import type { PgNode } from './pg-ast';
 
 export interface SelectStmtShape {
   distinctClause?: unknown[];

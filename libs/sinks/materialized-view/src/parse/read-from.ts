@@ -1,5 +1,5 @@
 import { qualifiedTable } from '@distributary/core';
-import { expectNode, nodeTag, type PgNode } from '../pg-ast';
+import { expectNode, nodeTag, type PgNode } from './pg-ast';
 import { describeFromItem, joinName } from './describe-node';
 import type { AExprShape, RangeVarShape } from './pg-shapes';
 import { operatorName, readColumnRef } from './read-nodes';

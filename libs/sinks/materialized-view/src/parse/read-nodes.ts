@@ -1,4 +1,4 @@
-import { expectNode, nodeTag, type PgNode } from '../pg-ast';
+import { expectNode, nodeTag, type PgNode } from './pg-ast';
 import { describeExpression } from './describe-node';
 import { type ColumnRef, type Literal, unsupported } from './view-definition';
 

@@ -1,4 +1,4 @@
-import { expectNode, nodeTag, type PgNode } from '../pg-ast';
+import { expectNode, nodeTag, type PgNode } from './pg-ast';
 import { describeExpression } from './describe-node';
 import type { FuncCallShape } from './pg-shapes';
 import { readColumnRef, stringValue } from './read-nodes';

@@ -1,4 +1,4 @@
-import { expectNode, nodeTag, type PgNode } from '../pg-ast';
+import { expectNode, nodeTag, type PgNode } from './pg-ast';
 import { describeAExpr, describeExpression } from './describe-node';
 import type { AExprShape } from './pg-shapes';
 import { operatorName, readColumnRef, readLiteral } from './read-nodes';

@@ -11,13 +11,13 @@ import {
 } from '@distributary/core';
 import { applyPrepared, findUnconvertible, prepareEvents } from './apply-events';
 import { classifyTargetError, isDataError } from './pg-errors';
-import type { ResolvedView } from './resolve-view';
-import type { ShapeWatch } from './shape-watch';
-import { lockForTransaction, type TargetConnection } from './target-connection';
+import type { ResolvedView } from '../parse/resolve-view';
+import type { ShapeWatch } from '../target/shape-watch';
+import { lockForTransaction, type TargetConnection } from '../target/target-connection';
 import type { TombstonePurge } from './tombstone-purge';
 import { TransactionGate } from './transaction-gate';
-import type { ViewStatements } from './view-statements';
-import type { ViewTarget } from './view-target';
+import type { ViewStatements } from '../plan/view-statements';
+import type { ViewTarget } from '../target/view-target';
 
 export interface BatchApplyContext {
   connection: TargetConnection;

@@ -1,9 +1,9 @@
 import type { ParseResult } from '@pgsql/types';
 import { loadModule, parseSync } from 'pgsql-parser';
 import { expectNode, nodeTag, type PgNode } from './pg-ast';
-import { readSelect } from './parse/select-reader';
-import { type ViewDefinition, ViewSqlError, unsupported } from './parse/view-definition';
-export * from './parse/view-definition';
+import { readSelect } from './select-reader';
+import { type ViewDefinition, ViewSqlError, unsupported } from './view-definition';
+export * from './view-definition';
 
 let parserReady: Promise<void> | undefined;
 

@@ -1,8 +1,8 @@
 import { escapeLiteral } from 'pg';
 import { aggregateOutput, groupStateColumns, scaleDeltas, scaledArguments } from './aggregate-state';
-import type { BoundColumn, BoundPredicate, ResolvedView } from './resolve-view';
-import type { Literal, Side } from './view-sql';
-import { ident, type ViewTableNames } from './view-tables';
+import type { BoundColumn, BoundPredicate, ResolvedView } from '../parse/resolve-view';
+import type { Literal, Side } from '../parse/view-sql';
+import { ident, type ViewTableNames } from '../target/view-tables';
 
 /**
  * The SQL that maintains one generation of a view. Every statement is set-based and parameterised by

@@ -18,7 +18,7 @@ function unstage(lsn: string, seq: number, staged: StagedEvent): ChangeEvent {
   }
   return { ...(staged as Omit<ChangeEvent, 'pos'>), pos };
 }
-import { ident, sinkIdentifier } from './view-tables';
+import { ident, sinkIdentifier } from '../target/view-tables';
 
 /**
  * Transaction-granular apply: a view never shows part of a source transaction.

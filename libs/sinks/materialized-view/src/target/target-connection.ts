@@ -1,6 +1,6 @@
 import { Pool, type PoolClient } from 'pg';
 import type { Logger } from '@distributary/observability';
-import { isRetryable } from './pg-errors';
+import { isRetryable } from '../write/pg-errors';
 
 /**
  * The view sink's connections to its target database: a small pool (made on open), transactions and

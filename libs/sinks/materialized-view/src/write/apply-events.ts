@@ -7,10 +7,10 @@ import {
   type RejectedEvent,
   comparePositions,
 } from '@distributary/core';
-import { convertValue, inputConversion } from './pg-input';
-import type { ResolvedView } from './resolve-view';
-import type { Side } from './view-sql';
-import type { ViewStatements } from './view-statements';
+import { convertValue, inputConversion } from '../plan/pg-input';
+import type { ResolvedView } from '../parse/resolve-view';
+import type { Side } from '../parse/view-sql';
+import type { ViewStatements } from '../plan/view-statements';
 
 export interface MirrorRow {
   __pk: string;

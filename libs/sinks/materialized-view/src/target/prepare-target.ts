@@ -1,12 +1,12 @@
 import type { PoolClient } from 'pg';
 import { DistributaryError } from '@distributary/core';
-import { isRetryable } from './pg-errors';
-import type { ResolvedView } from './resolve-view';
+import { isRetryable } from '../write/pg-errors';
+import type { ResolvedView } from '../parse/resolve-view';
 import { lockForTransaction, runAll } from './target-connection';
-import type { TransactionGate } from './transaction-gate';
+import type { TransactionGate } from '../write/transaction-gate';
 import { assertOwner, markOwner, tableOwner } from './view-ownership';
 import type { RegisteredView } from './view-registry';
-import { ViewStatements } from './view-statements';
+import { ViewStatements } from '../plan/view-statements';
 import type { ViewTarget } from './view-target';
 
 const DDL_LOCK = 'distributary-views-ddl';

@@ -1,7 +1,7 @@
 import type { PoolClient } from 'pg';
 import { compareIds, idToPosition } from '@distributary/core';
-import type { ViewStatements } from './view-statements';
-import type { ViewTarget } from './view-target';
+import type { ViewStatements } from '../plan/view-statements';
+import type { ViewTarget } from '../target/view-target';
 
 /**
  * Deleted-row tombstones are kept until every partition's stored position is past them; every

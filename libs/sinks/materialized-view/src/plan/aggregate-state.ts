@@ -1,4 +1,4 @@
-import type { BoundAggregate, BoundArgument, ResolvedView } from './resolve-view';
+import type { BoundAggregate, BoundArgument, ResolvedView } from '../parse/resolve-view';
 
 /**
  * The per-group running state of a view's aggregates, and how PostgreSQL turns it into the values its

@@ -1,11 +1,11 @@
 import type { ChangeEvent, RejectedEvent } from '@distributary/core';
 import { applyPrepared, prepareEvents } from './apply-events';
-import type { ResolvedView } from './resolve-view';
-import { lockForTransaction, runAll, type TargetConnection } from './target-connection';
-import { assertOwner, markOwner, tableOwner } from './view-ownership';
-import { ViewStatements } from './view-statements';
-import { ident } from './view-tables';
-import type { ViewTarget } from './view-target';
+import type { ResolvedView } from '../parse/resolve-view';
+import { lockForTransaction, runAll, type TargetConnection } from '../target/target-connection';
+import { assertOwner, markOwner, tableOwner } from '../target/view-ownership';
+import { ViewStatements } from '../plan/view-statements';
+import { ident } from '../target/view-tables';
+import type { ViewTarget } from '../target/view-target';
 
 export interface RebuildOptions {
   /** Positions the rebuild's events reach, stored at the swap; default: keep the stored positions. */
