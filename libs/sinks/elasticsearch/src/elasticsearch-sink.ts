@@ -14,15 +14,15 @@ import {
   type SourceRows,
 } from '@distributary/core';
 import { health, silentLogger, type Logger } from '@distributary/observability';
-import { BulkWriter, isRetryableRequestError } from './bulk/bulk-writer';
-import { serializeDocument, type BulkOp } from './bulk/bulk-op';
-import { summarize } from './bulk/apply-result';
+import { BulkWriter, isRetryableRequestError } from './write/bulk-writer';
+import { serializeDocument, type BulkOp } from './write/bulk-op';
+import { summarize } from './write/apply-result';
 import { compileDocumentSpec, type DocumentSpec } from './document/document-spec';
-import { configFingerprint, indexBody, type IndexBody } from './index/index-body';
-import { IndexManager } from './index/index-manager';
-import { scanDocuments, scanPages } from './index/scan';
+import { configFingerprint, indexBody, type IndexBody } from './target/index-body';
+import { IndexManager } from './target/index-manager';
+import { scanDocuments, scanPages } from './target/scan';
 import { esMetrics } from './metrics';
-import { checkMappingFits, checkSourceShape } from './open-checks';
+import { checkMappingFits, checkSourceShape } from './target/open-checks';
 import { planDirect } from './plan/direct-plan';
 import { planJoined } from './plan/joined-plan';
 import type { Planner } from './plan/plan-context';

@@ -3,8 +3,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '@distributary/observability';
 import { RetryableError } from '@distributary/core';
 import { esUrl, stack, startTcpProxy, uniqueName } from '@distributary/testkit';
-import { BulkWriter } from '../src/bulk/bulk-writer';
-import type { BulkOp } from '../src/bulk/bulk-op';
+import { BulkWriter } from '../src/write/bulk-writer';
+import type { BulkOp } from '../src/write/bulk-op';
 import { allDocs, dropIndices, EventFactory } from './helpers';
 
 const client = new Client({ node: esUrl() });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { explainRejection } from '../src/bulk/explain-rejection';
+import { explainRejection } from '../src/write/explain-rejection';
 
 describe('a mapping refusal is explained in the dead letter', () => {
   it('names the column, the value and a mapping that holds it (jsonb number beyond 64 bits)', () => {

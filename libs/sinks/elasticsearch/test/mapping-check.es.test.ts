@@ -9,8 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createElasticsearchSink, MappingRefusedError } from '@distributary/sink-elasticsearch';
 import { PgSourceRows } from '@distributary/pg-snapshot';
 import { createTestDatabase, esUrl, uniqueName, type TestDatabase } from '@distributary/testkit';
-import { fieldAccepts, type FieldMapping } from '../src/index/field-accepts';
-import { probesFor, type Probe } from '../src/index/value-probes';
+import { fieldAccepts, type FieldMapping } from '../src/target/field-accepts';
+import { probesFor, type Probe } from '../src/target/value-probes';
 import { dropIndices, sinkConfig } from './helpers';
 
 const client = new Client({ node: esUrl() });

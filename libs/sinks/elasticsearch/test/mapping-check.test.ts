@@ -7,7 +7,7 @@ import {
   unmappedUnderStrict,
   type ColumnType,
   type ColumnTypes,
-} from '../src/index/mapping-check';
+} from '../src/target/mapping-check';
 import { sinkConfig } from './helpers';
 
 /** The source: one column of each kind the contract writes differently. */

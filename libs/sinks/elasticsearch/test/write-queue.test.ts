@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { WriteQueue, type Pending } from '../src/bulk/write-queue';
+import { WriteQueue, type Pending } from '../src/write/write-queue';
 
 function pending(key: string, n: number): Pending {
   return { key, body: `${key}:${n}`, bytes: 10, action: 'index', resolve: () => undefined, reject: () => undefined };

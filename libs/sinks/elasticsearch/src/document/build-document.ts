@@ -1,6 +1,6 @@
 import { parsedForExpressions, type Row } from '@distributary/core';
 import type { DocumentSpec, PlainField, Relation } from './document-spec';
-import { tupleKey } from '../source/row-match';
+import { tupleKey } from '../plan/row-match';
 import { FALLBACK } from './fast-expression';
 
 /**

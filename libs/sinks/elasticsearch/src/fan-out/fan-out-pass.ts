@@ -6,7 +6,7 @@ import type { CommittedFloor, LookupCache } from '../plan/lookup-cache';
 import type { PlannedWrite } from '../plan/planned-writes';
 import type { PendingPass } from './fan-out-store';
 import { DOCS_PER_YIELD, yieldToLoop } from '../plan/yield-to-loop';
-import { pick } from '../source/row-match';
+import { pick } from '../plan/row-match';
 
 export interface PassContext {
   spec: DocumentSpec;

@@ -1,5 +1,5 @@
 import type { Row, SourceTable } from '@distributary/core';
-import { tupleKey } from '../source/row-match';
+import { tupleKey } from './row-match';
 import type { Trigger } from './root-triggers';
 
 /**

@@ -1,7 +1,7 @@
 import { quoteIdent, type ChangeEvent, type Row, type SnapshotReader } from '@distributary/core';
 import { REFS_FIELD, buildDocument, refKey, type RelatedRows } from '../document/build-document';
 import type { DocumentSpec, Relation } from '../document/document-spec';
-import { tupleKey } from '../source/row-match';
+import { tupleKey } from './row-match';
 import { versionOf } from '../version';
 import type { PlanContext } from './plan-context';
 import type { LookupCache } from './lookup-cache';

@@ -1,6 +1,6 @@
 import type { ChangeEvent, RejectedEvent, SourceRows } from '@distributary/core';
 import type { DocumentSpec } from '../document/document-spec';
-import type { FoundDocument } from '../index/scan';
+import type { FoundDocument } from '../target/scan';
 import type { QueryDslQueryContainer } from '@elastic/elasticsearch/lib/api/types';
 import type { CommittedFloor, LookupCache } from './lookup-cache';
 import type { PlannedWrite, PlannedWrites } from './planned-writes';

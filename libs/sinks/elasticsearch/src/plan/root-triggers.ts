@@ -1,5 +1,5 @@
 import type { ChangeEvent, Row, RowCondition } from '@distributary/core';
-import { tupleKey } from '../source/row-match';
+import { tupleKey } from './row-match';
 
 /** Why a root row must be re-read: the event (and its version) that touched it through some columns. */
 export interface Trigger {

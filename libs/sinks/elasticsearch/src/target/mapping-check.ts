@@ -1,4 +1,4 @@
-import { mappingAdvice } from '../bulk/explain-rejection';
+import { mappingAdvice } from '../write/explain-rejection';
 import type { DocumentSpec, PlainField } from '../document/document-spec';
 import { fieldAccepts, type FieldMapping } from './field-accepts';
 import { probesFor, type FieldCast } from './value-probes';

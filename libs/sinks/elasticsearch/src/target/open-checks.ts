@@ -1,5 +1,5 @@
 import { SourceShapeError, type SourceRows } from '@distributary/core';
-import { columnsUsed, type DocumentSpec } from './document/document-spec';
+import { columnsUsed, type DocumentSpec } from '../document/document-spec';
 import {
   describeConflicts,
   mappedFields,
@@ -7,7 +7,7 @@ import {
   type ColumnType,
   type MappingConflict,
   unmappedUnderStrict,
-} from './index/mapping-check';
+} from './mapping-check';
 
 /** An explicit Elasticsearch mapping that would refuse a legal source value: the sink does not open. */
 export class MappingRefusedError extends SourceShapeError {
