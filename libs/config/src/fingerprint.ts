@@ -47,7 +47,7 @@ const CONNECTION_FIELDS: Record<SinkKind, string[][]> = {
  * Raising one changes the shape of every existing sink of that kind, so the next run plans a rebuild.
  * A kind without an entry hashes its configuration alone (its fingerprints stay as they were).
  * - redis 2: the cache's companion keys (versions, tombstones) carry U+0000, so no key rendered from
- *   data can name one (libs/sinks/redis-cache/src/slots.ts); caches of layout 1 are replayed.
+ *   data can name one (libs/sinks/redis-cache/src/target/slots.ts); caches of layout 1 are replayed.
  */
 export const SINK_LAYOUT_VERSIONS: Partial<Record<SinkKind, number>> = { redis: 2 };
 
