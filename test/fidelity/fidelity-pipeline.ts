@@ -3,7 +3,6 @@
  * and a sink worker running the real Elasticsearch sink (whole rows) and two Redis cache sinks (JSON
  * and hash values) — over a fresh database with one table, a unique log namespace, keys and index.
  */
-import type { Client } from '@elastic/elasticsearch';
 import {
   configSchema,
   type DistributaryConfig,
@@ -11,35 +10,25 @@ import {
   type MaterializedViewSinkConfig,
   type RedisCacheSinkConfig,
 } from '@distributary/config';
-import type { RedisClient } from '@distributary/changelog';
 import { createElasticsearchSink } from '@distributary/sink-elasticsearch';
 import { PgSourceRows } from '@distributary/pg-snapshot';
 import { createMaterializedViewSink } from '@distributary/sink-materialized-view';
 import { createRedisCacheSink } from '@distributary/sink-redis-cache';
 import { rebuildOnOpen } from '@distributary/worker';
 import { createTestDatabase, esUrl, redisUrl, uniqueName, type TestDatabase } from '@distributary/testkit';
-import { startInProcessPipeline } from '../harness/in-process-pipeline';
+import { startInProcessPipeline, type InProcessPipeline } from '../harness/in-process-pipeline';
 
-export interface FidelityPipeline {
+/** The in-process pipeline (config file, clients, connector error, restarts — a restarted worker
+ *  rebuilds views whose shape changed — and stop) with the fidelity run's database and names. */
+export interface FidelityPipeline extends InProcessPipeline {
   db: TestDatabase;
   config: DistributaryConfig;
-  /** The configuration as a file, for the CLI (`distributary verify --config …`). */
-  configFile: string;
   /** The view sinks (options.views), in order; their tables are in schema \`views\`. */
   views: MaterializedViewSinkConfig[];
-  redis: RedisClient;
-  es: Client;
   /** Cache key prefixes of the JSON and hash caches; ES alias. */
   jsonPrefix: string;
   hashPrefix: string;
   alias: string;
-  /** The error the connector stopped with, if it did. */
-  connectorError(): unknown;
-  /** Stops the connector and starts a new one on the same slot and log. */
-  restartConnector(): Promise<void>;
-  /** Stops the sink worker and starts a new one (sinks reopened, views rebuilt if their shape changed). */
-  restartWorker(): Promise<void>;
-  stop(): Promise<void>;
 }
 
 export interface FidelityOptions {
@@ -123,19 +112,5 @@ export async function startFidelityPipeline(
       )),
     ],
   });
-  return {
-    db,
-    config,
-    configFile: pipeline.configFile,
-    views,
-    redis: pipeline.redis,
-    es: pipeline.es,
-    jsonPrefix,
-    hashPrefix,
-    alias,
-    connectorError: () => pipeline.connectorError(),
-    restartConnector: () => pipeline.restartConnector(),
-    restartWorker: () => pipeline.restartWorker(),
-    stop: () => pipeline.stop(),
-  };
+  return { ...pipeline, db, config, views, jsonPrefix, hashPrefix, alias };
 }
