@@ -10,9 +10,17 @@ function flushed(stream: NodeJS.WriteStream): Promise<void> {
   });
 }
 
+/**
+ * Sets the exit code and lets the process end on its own once the output is out. Only when something
+ * still holds the event loop (a connection a failed role left open) is the process ended after a short
+ * grace — by an unref'd timer, which never fires when nothing else is left.
+ */
 export async function exitWhenFlushed(code: number): Promise<never> {
   process.exitCode = code;
   await Promise.all([flushed(process.stdout), flushed(process.stderr)]);
-  // Connections a failed role left open must not keep the process alive once the output is out.
-  process.exit(code);
+  setTimeout(() => process.exit(code), EXIT_GRACE_MS).unref();
+  return new Promise<never>(() => undefined);
 }
+
+/** How long leftover handles may hold the process after its output has left. */
+const EXIT_GRACE_MS = 250;
