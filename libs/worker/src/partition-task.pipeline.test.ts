@@ -97,6 +97,24 @@ describe('partition task pipeline: hand-over and lost lease with a read-ahead ba
     return batch;
   };
 
+  const gatedSink = (worker: string): GatedSink =>
+    new GatedSink({ name: SINK, tables: ['public.items'], redis, prefix: `${prefix}:${SINK}`, worker });
+
+  /** Holds batch N in the sink's apply and waits until the read-ahead has answered with batch N+1. */
+  async function holdWithReadAhead(
+    sink: GatedSink,
+    answered: () => number,
+    aheadCount: number,
+  ): Promise<{ inFlight: ChangeEvent[]; ahead: ChangeEvent[] }> {
+    sink.hold();
+    const inFlight = await produce(BATCH);
+    await waitFor('batch N held in apply', async () => sink.waiting);
+    const readBefore = answered();
+    const ahead = (await produce(aheadCount)).slice(0, BATCH);
+    await waitFor('the read-ahead batch in memory', async () => answered() >= readBefore + BATCH);
+    return { inFlight, ahead };
+  }
+
   function startTask(sink: GatedSink, taskRedis: RedisClient, fencingToken: number): PartitionTask {
     return new PartitionTask({
       log: new ChangeLog(taskRedis, keys, 1),
@@ -125,25 +143,14 @@ describe('partition task pipeline: hand-over and lost lease with a read-ahead ba
   it('hand-over: the batch in flight is applied and committed, the read-ahead batch is left to the next owner', async () => {
     let answered = 0;
     const taskRedis = observedRedis((n) => (answered += n));
-    const sink = new GatedSink({
-      name: SINK,
-      tables: ['public.items'],
-      redis,
-      prefix: `${prefix}:${SINK}`,
-      worker: 'w1',
-    });
+    const sink = gatedSink('w1');
     const token1 = (await acquireLease(redis, keys, SINK, 0, 'w1', 30_000)) as number;
     const task1 = startTask(sink, taskRedis, token1);
     const first = await produce(BATCH);
     await waitFor('the first batch committed', async () => task1.position === ids(first).at(-1));
 
-    sink.hold();
-    const inFlight = await produce(BATCH);
-    await waitFor('batch N held in apply', async () => sink.waiting);
-    const readBefore = answered;
-    const ahead = await produce(BATCH);
-    // the read-ahead answered with batch N+1 while N is still held in apply
-    await waitFor('the read-ahead batch in memory', async () => answered >= readBefore + BATCH);
+    // the read-ahead answers with batch N+1 while N is still held in apply
+    const { inFlight, ahead } = await holdWithReadAhead(sink, () => answered, BATCH);
     expect(sink.waiting).toBe(true);
 
     const stopped = task1.stop();
@@ -160,13 +167,7 @@ describe('partition task pipeline: hand-over and lost lease with a read-ahead ba
 
     // the next owner starts at N's commit: applies N+1 and what follows, in order
     const token2 = (await acquireLease(redis, keys, SINK, 0, 'w2', 30_000)) as number;
-    const sink2 = new GatedSink({
-      name: SINK,
-      tables: ['public.items'],
-      redis,
-      prefix: `${prefix}:${SINK}`,
-      worker: 'w2',
-    });
+    const sink2 = gatedSink('w2');
     const redis2 = connectRedis({ url: redisUrl() });
     const task2 = startTask(sink2, redis2, token2);
     const more = await produce(BATCH * 3 + 2);
@@ -180,25 +181,14 @@ describe('partition task pipeline: hand-over and lost lease with a read-ahead ba
   it('lost lease: a fenced commit ends the task; nothing read ahead is committed by the old owner', async () => {
     let answered = 0;
     const taskRedis = observedRedis((n) => (answered += n));
-    const sink = new GatedSink({
-      name: SINK,
-      tables: ['public.items'],
-      redis,
-      prefix: `${prefix}:${SINK}`,
-      worker: 'w3',
-    });
+    const sink = gatedSink('w3');
     const token3 = (await acquireLease(redis, keys, SINK, 0, 'w3', 30_000)) as number;
     const task3 = startTask(sink, taskRedis, token3);
     const start = (await committedPosition(redis, keys, SINK, 0)) as string;
     const warm = await produce(BATCH);
     await waitFor('caught up', async () => task3.position === ids(warm).at(-1));
 
-    sink.hold();
-    const inFlight = await produce(BATCH);
-    await waitFor('batch N held in apply', async () => sink.waiting);
-    const readBefore = answered;
-    const ahead = (await produce(BATCH * 2)).slice(0, BATCH);
-    await waitFor('the read-ahead batch in memory', async () => answered >= readBefore + BATCH);
+    const { inFlight, ahead } = await holdWithReadAhead(sink, () => answered, BATCH * 2);
 
     // another worker takes the partition over (the lease expired meanwhile, say): a new fencing token
     await redis.del(keys.lease(0, SINK));
@@ -212,13 +202,7 @@ describe('partition task pipeline: hand-over and lost lease with a read-ahead ba
     expect(task3.state).toBe('stopped');
     taskRedis.disconnect();
 
-    const sink4 = new GatedSink({
-      name: SINK,
-      tables: ['public.items'],
-      redis,
-      prefix: `${prefix}:${SINK}`,
-      worker: 'w4',
-    });
+    const sink4 = gatedSink('w4');
     const redis4 = connectRedis({ url: redisUrl() });
     const task4 = startTask(sink4, redis4, token4);
     const tail = await produce(3);
@@ -234,13 +218,7 @@ describe('partition task pipeline: hand-over and lost lease with a read-ahead ba
     await expectAllAppliedInOrder();
   });
   it('lost lease with nothing more to read: the refused commit still ends the task', async () => {
-    const sink = new GatedSink({
-      name: SINK,
-      tables: ['public.items'],
-      redis,
-      prefix: `${prefix}:${SINK}`,
-      worker: 'w5',
-    });
+    const sink = gatedSink('w5');
     await redis.del(keys.lease(0, SINK));
     const token5 = (await acquireLease(redis, keys, SINK, 0, 'w5', 30_000)) as number;
     const taskRedis = connectRedis({ url: redisUrl() });
