@@ -1,7 +1,7 @@
 import { START_ID } from '@distributary/core';
 import type { LogKeys } from './keys';
 import type { RedisClient } from './redis-connection';
-import { toLogEntry, type LogEntry, type RawStreamEntry } from './stream-entries';
+import { bufferToLogEntry, type LogEntry, type RawBufferEntry } from './stream-entries';
 
 export interface ReadOptions {
   /** Most entries per batch. */
@@ -24,12 +24,14 @@ export async function readPartition(
 ): Promise<LogEntry[]> {
   const count = options.count ?? 500;
   const stream = keys.partition(partition);
+  // Buffer replies: ioredis does not convert every field to a string; bufferToLogEntry converts only
+  // what decoding needs
   const reply =
     options.blockMs !== undefined
-      ? await redis.xread('COUNT', count, 'BLOCK', options.blockMs, 'STREAMS', stream, afterId)
-      : await redis.xread('COUNT', count, 'STREAMS', stream, afterId);
+      ? await redis.xreadBuffer('COUNT', count, 'BLOCK', options.blockMs, 'STREAMS', stream, afterId)
+      : await redis.xreadBuffer('COUNT', count, 'STREAMS', stream, afterId);
   if (!reply || reply.length === 0) return [];
-  return (reply[0][1] as RawStreamEntry[]).map(toLogEntry);
+  return (reply[0][1] as RawBufferEntry[]).map(bufferToLogEntry);
 }
 
 /** Entries of one partition in [start, end] (inclusive; '-' and '+' for the ends), at most `count`. */
@@ -41,8 +43,8 @@ export async function readRange(
   end = '+',
   count = 1000,
 ): Promise<LogEntry[]> {
-  const raw = (await redis.xrange(keys.partition(partition), start, end, 'COUNT', count)) as RawStreamEntry[];
-  return raw.map(toLogEntry);
+  const raw = (await redis.xrangeBuffer(keys.partition(partition), start, end, 'COUNT', count)) as RawBufferEntry[];
+  return raw.map(bufferToLogEntry);
 }
 
 /** Every entry of one partition after `afterId`, page by page (for replays from the start). */

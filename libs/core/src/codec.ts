@@ -48,12 +48,24 @@ export function eventJsonField(event: ChangeEvent): string | undefined {
 }
 
 export function decodeEvent(id: string, fields: Record<string, string>): ChangeEvent {
-  const body = JSON.parse(fields.e) as Omit<ChangeEvent, 'pos'>;
-  if (fields.j) {
-    const columns = JSON.parse(fields.j) as string[];
-    for (const row of [body.key, body.before, body.after]) if (row) rewrapJson(row, columns);
+  return decodeEventFields(id, fields.e, fields.j);
+}
+
+/**
+ * decodeEvent from the entry's fields `e` and `j` alone (the other fields are not needed to decode),
+ * for readers that pick them out of the raw reply themselves. The parsed body becomes the event: its
+ * position is set on it, not spread into a copy.
+ */
+export function decodeEventFields(id: string, e: string, j: string | undefined): ChangeEvent {
+  const event = JSON.parse(e) as ChangeEvent;
+  if (j) {
+    const columns = JSON.parse(j) as string[];
+    if (event.key) rewrapJson(event.key, columns);
+    if (event.before) rewrapJson(event.before, columns);
+    if (event.after) rewrapJson(event.after, columns);
   }
-  return { ...body, pos: idToPosition(id) };
+  event.pos = idToPosition(id);
+  return event;
 }
 
 function holdsJson(value: ColumnValue | undefined): boolean {

@@ -61,8 +61,11 @@ function observedRedis(onRead: (entries: number) => void): RedisClient {
   const duplicate = redis.duplicate.bind(redis);
   redis.duplicate = (() => {
     const reader = duplicate();
-    const xread = reader.xread.bind(reader) as (...a: unknown[]) => Promise<[string, unknown[]][] | null>;
-    (reader as unknown as { xread: (...a: unknown[]) => Promise<unknown> }).xread = async (...a: unknown[]) => {
+    // the log reader reads Buffer replies (changelog's readPartition)
+    const xread = reader.xreadBuffer.bind(reader) as (...a: unknown[]) => Promise<[Buffer, unknown[]][] | null>;
+    (reader as unknown as { xreadBuffer: (...a: unknown[]) => Promise<unknown> }).xreadBuffer = async (
+      ...a: unknown[]
+    ) => {
       const reply = await xread(...a);
       if (reply?.[0]) onRead(reply[0][1].length);
       return reply;

@@ -1,0 +1,74 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { JsonText, type ChangeEvent } from '@distributary/core';
+import { deleteNamespace, redisUrl, uniqueName } from '@distributary/testkit';
+import { ChangeLog, LogKeys, connectRedis } from '@distributary/changelog';
+import { toLogEntry, type RawStreamEntry } from './stream-entries';
+
+const redis = connectRedis({ url: redisUrl() });
+const namespace = uniqueName('entries');
+const log = new ChangeLog(redis, namespace, 1);
+const stream = new LogKeys(namespace).partition(0);
+
+afterAll(async () => {
+  await deleteNamespace(redis, namespace);
+  redis.disconnect();
+});
+
+const tx = { xid: 7, commitTs: '2026-11-30T18:00:00.000001Z' };
+const events: ChangeEvent[] = [
+  {
+    pos: { lsn: 1n << 40n, seq: 0 },
+    op: 'c',
+    table: 'public.t',
+    key: { id: 1 },
+    after: { id: 1, v: 'a"\n\u2028é😀' },
+    ...tx,
+  },
+  {
+    pos: { lsn: 1n << 40n, seq: 1 },
+    op: 'u',
+    table: 'public."Odd Name"',
+    key: { id: 2 },
+    before: { id: 2, j: new JsonText('{"a":1e-400}') },
+    after: {
+      id: 2,
+      j: new JsonText('[-0, 12345678901234567890]'),
+      arr: [new JsonText('1.0'), null],
+      n: '-0',
+      f: 'NaN',
+    },
+    ...tx,
+  },
+  { pos: { lsn: (1n << 40n) + 5n, seq: 0 }, op: 'd', table: 'public.t', key: { id: 1 }, ...tx },
+  { pos: { lsn: (1n << 40n) + 5n, seq: 1 }, op: 't', table: 'public.t', key: {}, ...tx },
+  {
+    pos: { lsn: (1n << 40n) + 9n, seq: 2 },
+    op: 'r',
+    table: 'public.t',
+    key: { id: 3 },
+    after: { id: 3 },
+    snapshot: 's1',
+  },
+];
+
+describe('reading entries from Buffer replies', () => {
+  it('gives the same entries (IDs, events with json columns and unicode, sizes) as the string decoding', async () => {
+    await log.appender().append(events);
+    // the readers (xreadBuffer / xrangeBuffer) against the string reply decoded by toLogEntry
+    const strings = ((await redis.xrange(stream, '-', '+')) as RawStreamEntry[]).map(toLogEntry);
+    const ranged = await log.read.range(0);
+    const read = await log.read.partition(0);
+    expect(strings.map((e) => e.id)).toEqual(events.map((e) => `${e.pos.lsn}-${e.pos.seq}`));
+    expect(ranged).toEqual(strings);
+    expect(read).toEqual(strings);
+    expect(read.map((e) => e.event)).toEqual(events);
+    // JsonText kept as JsonText, the exact text of json columns
+    const after = read[1].event.after!;
+    expect(after.j).toBeInstanceOf(JsonText);
+    expect((after.j as JsonText).text).toBe('[-0, 12345678901234567890]');
+    expect((after.arr as unknown[])[0]).toBeInstanceOf(JsonText);
+    // the size counts UTF-8 bytes of the ID, every field name and value
+    const [id, raw] = ((await redis.xrange(stream, '-', '+')) as RawStreamEntry[])[0];
+    expect(read[0].size).toBe(Buffer.byteLength(id) + raw.reduce((n, part) => n + Buffer.byteLength(part), 0));
+  });
+});
