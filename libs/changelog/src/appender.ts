@@ -2,7 +2,7 @@ import { Cluster } from 'ioredis';
 import { DistributaryError, partitionFor, type ChangeEvent, type Lsn, type TxMarker } from '@distributary/core';
 import { AppendBatch } from './append-batch';
 import { BufferPool } from './buffer-pool';
-import { clusterSlot } from './cluster-slot';
+import { clusterSlot, refreshSlotMap } from './cluster-slot';
 import type { LogKeys } from './keys';
 import { luaScript } from './lua-script';
 import type { RedisClient } from './redis-connection';
@@ -112,6 +112,15 @@ export class LogAppender {
     return this.write(batch);
   }
 
+  /**
+   * Re-opens the connection when it claims to be ready but an append went unanswered past its deadline
+   * (a half-open socket, a queue that never drains): ioredis reconnects and re-sends the unanswered
+   * calls, which AppendChain and the IDs make harmless. A connection already reconnecting is left alone.
+   */
+  resetConnection(): void {
+    if (this.redis.status === 'ready') this.redis.disconnect(true);
+  }
+
   partitionOf(event: Pick<ChangeEvent, 'table' | 'key'>): number {
     return partitionFor(event.table, event.key, this.partitions);
   }
@@ -130,8 +139,19 @@ export class LogAppender {
       const first = packedCalls[0].args.bytes;
       this.callBytes.set(stream, Math.min(MAX_CALL_BYTES, Math.max(MIN_CALL_BYTES, first + (first >> 3))));
     }
-    const groups = this.redis instanceof Cluster ? byNode(this.redis, calls) : [calls];
-    const results = await Promise.all(groups.map((group) => this.writeGroup(group)));
+    const cluster = this.redis instanceof Cluster ? this.redis : null;
+    const groups = cluster ? byNode(cluster, calls) : [calls];
+    let results: AppendResult[];
+    try {
+      results = await Promise.all(groups.map((group) => this.writeGroup(group)));
+    } catch (error) {
+      // A pipeline whose calls were answered MOVED next to calls that succeeded is resolved by ioredis
+      // with the MOVED error and WITHOUT updating its slot map (it redirects a pipeline only when every
+      // call failed alike), and ioredis has no periodic refresh by default: the replay would group by
+      // the same stale map and fail on the same MOVED forever. Refresh it before the caller replays.
+      if (cluster) await refreshSlotMap(cluster);
+      throw error;
+    }
     // Answered: ioredis is done with the buffers (after a failure they are left to the GC).
     for (const packedCalls of batch.streams.values())
       for (const call of packedCalls) this.buffers.give(call.args.storage);

@@ -1,3 +1,5 @@
+import type { Cluster } from 'ioredis';
+
 /**
  * The Redis Cluster hash slot of a key: CRC16 (XMODEM) of the key, or of its `{hash tag}` when it has a
  * non-empty one, mod 16384 — as the Redis Cluster specification defines it. Used to send one pipeline
@@ -19,4 +21,21 @@ export function clusterSlot(key: string): number {
   let crc = 0;
   for (const byte of Buffer.from(key, 'utf8')) crc = ((crc << 8) & 0xffff) ^ TABLE[((crc >> 8) ^ byte) & 0xff];
   return crc % 16384;
+}
+
+/** Bound on one slot-map refresh (ioredis tries the nodes one by one, each within its own timeout). */
+const REFRESH_BOUND_MS = 5000;
+
+/**
+ * Re-reads the cluster's slot → node map (CLUSTER SLOTS) into the client; resolves when done, failed
+ * (the next MOVED refreshes again) or after REFRESH_BOUND_MS.
+ */
+export function refreshSlotMap(cluster: Cluster): Promise<void> {
+  return new Promise((resolve) => {
+    const bound = setTimeout(resolve, REFRESH_BOUND_MS);
+    cluster.refreshSlotsCache(() => {
+      clearTimeout(bound);
+      resolve();
+    });
+  });
 }

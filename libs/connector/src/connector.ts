@@ -61,6 +61,7 @@ import { skipAppendedSeqs } from './slot-recovery/resume-seq';
 import { SourcePools } from './source-pools';
 import { WaitBoard } from './wait-board';
 import { WalStream } from './wal-stream';
+import { within } from './within';
 
 export interface ConnectorOptions {
   config: DistributaryConfig;
@@ -80,6 +81,8 @@ export interface ConnectorOptions {
   redis?: RedisClient;
   /** stop() gives up (with a warning) after this long; default 20 s. */
   stopTimeoutMs?: number;
+  /** Deadline on each log append; past it the session ends and resumes from the confirmed LSN (default 30 s). */
+  appendTimeoutMs?: number;
 }
 
 /** How long a term's end waits for the snapshot-job worker to close. */
@@ -96,18 +99,6 @@ class SnapshotInterruptedError extends Error {
     super('the initial snapshot was interrupted by a stop; it resumes at the next start');
     this.name = 'SnapshotInterruptedError';
   }
-}
-
-/** True when `work` settled within `ms` (its outcome is ignored); false when the wait gave up. */
-async function within(work: Promise<unknown>, ms: number): Promise<boolean> {
-  const bound = new AbortController();
-  const settled = work.then(
-    () => true,
-    () => true,
-  );
-  const inTime = await Promise.race([settled, sleep(ms, bound.signal).then(() => false)]);
-  bound.abort();
-  return inTime;
 }
 
 function isFatal(error: unknown): boolean {
@@ -372,6 +363,7 @@ export class Connector {
           toastScan: connector.toastScan,
           startLsn: slot?.confirmedFlushLsn ?? 0n,
           holdBackMs: durability.holdBackMs,
+          appendTimeoutMs: this.options.appendTimeoutMs,
         },
         {
           log: this.log,

@@ -16,6 +16,7 @@ import type { TypeLookup } from '@distributary/pg-decode';
 import type { PgoutputMessage, RelationMessage } from '@distributary/pg-protocol';
 import { deleteNamespace, redisUrl, uniqueName, waitFor } from '@distributary/testkit';
 import type { ChangeStream, ChangeStreamHandlers } from './change-stream';
+import { AppendTimeoutError } from './append-watch';
 import { ReplicationSession } from './replication-session';
 import { RowCache } from './row-cache';
 
@@ -73,6 +74,8 @@ class ScriptedStream implements ChangeStream {
 /** The real appender, whose n-th write reports completion (or failure) only when the test releases it. */
 class HeldAppender extends LogAppender {
   readonly written: number[] = [];
+  /** Connection resets asked for (recorded, not done: the test's connection is shared). */
+  resets = 0;
   private readonly holds = new Map<number, { release: () => void; fail: (error: Error) => void }>();
   private readonly held = new Set<number>();
   private writes = 0;
@@ -87,6 +90,10 @@ class HeldAppender extends LogAppender {
 
   fail(n: number, error: Error): void {
     this.holds.get(n)?.fail(error);
+  }
+
+  override resetConnection(): void {
+    this.resets++;
   }
 
   override async write(batch: AppendBatch, chain?: AppendChain): Promise<AppendResult> {
@@ -121,7 +128,7 @@ function transaction(xid: number, lsn: Lsn, id: number): PgoutputMessage[] {
   ];
 }
 
-async function startSession(batchSize: number) {
+async function startSession(batchSize: number, appendTimeoutMs?: number) {
   const namespace = uniqueName('durable');
   namespaces.push(namespace);
   const keys = new LogKeys(namespace);
@@ -130,7 +137,7 @@ async function startSession(batchSize: number) {
   const confirmed: Lsn[] = [];
   let stream: ScriptedStream | undefined;
   const session = new ReplicationSession(
-    { batchSize, toastScan: 0, startLsn: 0n, holdBackMs: 0 },
+    { batchSize, toastScan: 0, startLsn: 0n, holdBackMs: 0, appendTimeoutMs },
     {
       log: new ChangeLog(redis, keys, appender.partitions),
       appender,
@@ -185,6 +192,19 @@ describe('replication session durability rule (scripted stream)', () => {
     appender.fail(0, new Error('append lost'));
     await expect(running).rejects.toThrow('append lost');
     await settle();
+    expect(confirmed).toEqual([]);
+    expect(stream.flushed.filter((lsn) => lsn > 0n)).toEqual([]);
+  });
+
+  it('an append never answered ends the session at its deadline, with nothing after it confirmed', async () => {
+    const { stream, appender, confirmed, running } = await startSession(1, 300);
+    appender.hold(0);
+    stream.send(...transaction(1, 1000n, 1), ...transaction(2, 2000n, 2));
+    await waitFor('both appends written to the log', async () => appender.written.length === 2);
+    // Write 0 is never released: the session must not wait for it for ever, nor confirm write 1.
+    await expect(running).rejects.toThrow(AppendTimeoutError);
+    await expect(running).rejects.toThrow(/log append unanswered after \d+ ms \(2 in flight\)/);
+    expect(appender.resets).toBe(1);
     expect(confirmed).toEqual([]);
     expect(stream.flushed.filter((lsn) => lsn > 0n)).toEqual([]);
   });

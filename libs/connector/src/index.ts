@@ -1,5 +1,6 @@
 export * from './connector';
 export * from './replication-session';
+export * from './append-watch';
 export * from './wal-stream';
 export * from './row-cache';
 export * from './connector-metrics';

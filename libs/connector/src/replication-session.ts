@@ -24,9 +24,11 @@ import {
   type WatermarkMessage,
 } from '@distributary/pg-protocol';
 import { rereadRow } from '@distributary/pg-catalog';
+import { AppendWatch, DEFAULT_APPEND_TIMEOUT_MS, type AppendTimeoutError } from './append-watch';
 import type { ChangeStream, OpenChangeStream } from './change-stream';
 import { connectorMetrics } from './connector-metrics';
 import type { RowCache } from './row-cache';
+import { within } from './within';
 
 /** Default bound on encoded bytes appended or batched but not yet durable. */
 export const DEFAULT_MAX_IN_FLIGHT_BYTES = 4 * 1024 * 1024;
@@ -39,6 +41,8 @@ export interface SessionOptions {
   holdBackMs: number;
   /** Encoded bytes not yet durable above which the replication socket is paused. */
   maxInFlightBytes?: number;
+  /** Deadline on every append (default 30 s): past it the session fails with an AppendTimeoutError. */
+  appendTimeoutMs?: number;
 }
 
 export interface SessionDeps {
@@ -141,7 +145,8 @@ export class ReplicationSession {
   private closing = false;
   private current: Promise<void> = Promise.resolve();
   private statusTimer: NodeJS.Timeout | null = null;
-  private slowTimer: NodeJS.Timeout | null = null;
+  private readonly watch: AppendWatch;
+  private readonly appendTimeoutMs: number;
   private reported: Lsn;
 
   constructor(
@@ -150,6 +155,13 @@ export class ReplicationSession {
   ) {
     this.reported = options.startLsn;
     this.maxInFlightBytes = options.maxInFlightBytes ?? DEFAULT_MAX_IN_FLIGHT_BYTES;
+    this.appendTimeoutMs = options.appendTimeoutMs ?? DEFAULT_APPEND_TIMEOUT_MS;
+    this.watch = new AppendWatch(
+      this.appendTimeoutMs,
+      () => this.oldestWaiting(),
+      deps.logger,
+      (error) => this.timedOut(error),
+    );
     this.batch = deps.appender.newBatch();
     this.decoder = new ChangeDecoder(deps.types, deps.primaryKeyOf);
     this.gate = new ConfirmationGate(options.holdBackMs, (lsn) => this.confirm(lsn));
@@ -171,18 +183,28 @@ export class ReplicationSession {
     // Standby status updates keep wal_sender_timeout happy while nothing new is confirmed.
     this.statusTimer = setInterval(() => void this.stream.sendFlushed(this.reported).catch(() => undefined), 2000);
     // A log Redis that is down makes appends wait (ioredis queues and reconnects) while the replication
-    // socket stays paused by the byte bound: backpressure, nothing dropped — and said so every 5 s.
-    this.slowTimer = setInterval(() => this.warnIfSlow(), 5000);
+    // socket stays paused by the byte bound: backpressure, nothing dropped — said so every 5 s, and
+    // ended past the append deadline.
+    this.watch.start();
     try {
       await this.stream.run();
       await this.current.catch(() => undefined);
-      // Even after a failure: this session's appends finish (or fail) before a next term appends.
-      await this.appendsDone();
+      // Even after a failure: this session's appends finish (or fail) before a next term appends —
+      // waiting at most one more deadline. An append still unanswered after that cannot corrupt the
+      // log if it lands later: each script call carries the end of this writer's previous call for
+      // its stream (AppendChain) and appends nothing unless the stream reached it, and entry IDs are
+      // WAL positions, so a late call either is refused (GAP), or only adds the entries the next
+      // term would append there from the same WAL, or repeats them (refused as duplicates).
+      if (!(await within(this.appendsDone(), this.appendTimeoutMs)))
+        this.deps.logger.warn(
+          { unanswered: this.outstanding, waitedMs: this.appendTimeoutMs },
+          'appends of the ended session are still unanswered; moving on',
+        );
     } catch (error) {
       if (!this.failure && !this.closing) this.fail(error instanceof Error ? error : new Error(String(error)));
     } finally {
       if (this.statusTimer) clearInterval(this.statusTimer);
-      if (this.slowTimer) clearInterval(this.slowTimer);
+      this.watch.stop();
     }
     if (this.failure) throw this.failure;
   }
@@ -218,8 +240,8 @@ export class ReplicationSession {
     return { ...this.flow };
   }
 
-  private fail(error: Error): void {
-    if (this.failure || this.closing) return;
+  private fail(error: Error, evenWhenClosing = false): void {
+    if (this.failure || (this.closing && !evenWhenClosing)) return;
     this.failure = error;
     this.gate.close();
     for (const waiter of this.settledWaiters.splice(0)) waiter();
@@ -560,13 +582,21 @@ export class ReplicationSession {
     return new Promise((resolve) => this.settledWaiters.push(resolve));
   }
 
-  private warnIfSlow(): void {
+  private oldestWaiting(): { startedAt: number; appendsInFlight: number; bytes: number } | undefined {
     const oldest = this.inFlight.find((item) => !item.done);
-    if (!oldest || Date.now() - oldest.startedAt < 5000) return;
-    this.deps.logger.warn(
-      { waitingMs: Date.now() - oldest.startedAt, appendsInFlight: this.inFlight.length, bytes: this.inFlightBytes },
-      'log append is waiting for Redis',
-    );
+    if (!oldest) return undefined;
+    return { startedAt: oldest.startedAt, appendsInFlight: this.inFlight.length, bytes: this.inFlightBytes };
+  }
+
+  /**
+   * An append passed its deadline: the connection claims to be fine but does not answer (a half-open
+   * socket, a client queue that never drains). The session ends — also in the middle of a stop — with
+   * nothing more confirmed, and the log connection is re-opened so that the next term does not queue
+   * behind the same silence (ioredis re-sends the unanswered calls; the chain makes that harmless).
+   */
+  private timedOut(error: AppendTimeoutError): void {
+    this.deps.appender.resetConnection();
+    this.fail(error, true);
   }
 }
 

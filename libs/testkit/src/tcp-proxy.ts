@@ -12,6 +12,11 @@ export interface TcpProxy {
   url(scheme: string): string;
   /** Cut every open connection and refuse new ones until resume(). */
   cut(): void;
+  /**
+   * The next connection that sends a request containing `match` gets no reply from then on (its replies
+   * are dropped, the connection stays open — a silent, half-open peer); other connections are untouched.
+   */
+  silenceWhen(match: string): void;
   resume(): void;
   close(): Promise<void>;
 }
@@ -36,6 +41,7 @@ export async function startTcpProxy(
 ): Promise<TcpProxy> {
   const delayMs = options.replyDelayMs ?? 0;
   let down = false;
+  let silenceOn: Buffer | null = null;
   const sockets = new Set<net.Socket>();
   const server = net.createServer((client) => {
     if (down) return client.destroy();
@@ -48,11 +54,18 @@ export async function startTcpProxy(
       sockets.delete(upstream);
     };
     client.on('error', drop).on('close', drop);
+    const link = { silenced: false };
+    client.on('data', (chunk: Buffer) => {
+      if (!silenceOn || !chunk.includes(silenceOn)) return;
+      silenceOn = null;
+      link.silenced = true;
+      upstream.unpipe(client);
+    });
     upstream.on('error', drop).on('close', () => (delayMs > 0 ? setTimeout(drop, delayMs) : drop()));
     if (delayMs <= 0 && !options.observe) {
       client.pipe(upstream);
       upstream.pipe(client);
-    } else relayObserved(client, upstream, delayMs, options.observe?.());
+    } else relayObserved(client, upstream, delayMs, options.observe?.(), link);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as net.AddressInfo).port;
@@ -67,6 +80,9 @@ export async function startTcpProxy(
     resume() {
       down = false;
     },
+    silenceWhen(match) {
+      silenceOn = Buffer.from(match);
+    },
     close: () =>
       new Promise<void>((resolve) => {
         for (const socket of sockets) socket.destroy();
@@ -80,12 +96,14 @@ function relayObserved(
   upstream: net.Socket,
   delayMs: number,
   observer: ConnectionObserver | undefined,
+  link: { silenced: boolean },
 ): void {
   client.on('data', (chunk: Buffer) => {
     observer?.request(chunk, performance.now());
     upstream.write(chunk);
   });
   upstream.on('data', (chunk: Buffer) => {
+    if (link.silenced) return;
     observer?.response(performance.now());
     if (delayMs <= 0) {
       client.write(chunk);
