@@ -15,6 +15,12 @@ export interface SinkBatch {
   lastId: string;
   /** Fencing token of the lease under which this batch was read. */
   fencingToken: number;
+  /**
+   * This partition's events of the transaction `events[0]` belongs to that came before `events[0]`
+   * (the transaction began in an earlier batch), a page at a time, in log order. Given by the worker
+   * for live batches; absent elsewhere (rebuilds, repairs, tests of one batch).
+   */
+  earlierInTransaction?(): AsyncIterable<ChangeEvent[]>;
 }
 
 export interface RejectedEvent {

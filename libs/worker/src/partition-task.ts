@@ -6,6 +6,7 @@ import {
   type BackoffOptions,
   type ChangeEvent,
   type Sink,
+  type SinkBatch,
   describeError,
   isPermanentError,
 } from '@distributary/core';
@@ -15,6 +16,7 @@ import { sinkMetrics } from './metrics';
 import { untilAborted, untilAbortedOrThrow } from './abortable';
 import { RetryAborted, retryForever } from './retry';
 import { applyIsolating, type ApplyAttempt, type BatchEntry } from './apply-isolating';
+import { earlierInTransaction } from './earlier-in-transaction';
 
 export interface PartitionTaskOptions {
   /** The log (its client is the shared connection; blocking reads use a duplicate of it). */
@@ -282,7 +284,14 @@ export class PartitionTask {
    */
   private async applyOnce(events: ChangeEvent[], lastId: string): Promise<ApplyAttempt> {
     const { sink, claim } = this.options;
-    const batch = { sink: sink.name, partition: claim.partition, events, lastId, fencingToken: claim.fencingToken };
+    const batch: SinkBatch = {
+      sink: sink.name,
+      partition: claim.partition,
+      events,
+      lastId,
+      fencingToken: claim.fencingToken,
+      earlierInTransaction: earlierInTransaction(this.options.log, claim.partition, events[0]),
+    };
     return this.step('apply', async () => {
       try {
         return { result: await sink.apply(batch) };

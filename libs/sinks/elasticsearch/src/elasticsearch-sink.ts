@@ -20,7 +20,8 @@ import { summarize } from './write/apply-result';
 import { compileDocumentSpec, type DocumentSpec } from './document/document-spec';
 import { configFingerprint, indexBody, type IndexBody } from './target/index-body';
 import { IndexManager } from './target/index-manager';
-import { scanDocuments, scanPages } from './target/scan';
+import { scanPages, scrollPages } from './target/scan';
+import { deletesBeforeTruncate } from './plan/truncate-split';
 import { esMetrics } from './metrics';
 import { checkMappingFits, checkSourceShape } from './target/open-checks';
 import { planDirect } from './plan/direct-plan';
@@ -228,7 +229,7 @@ export class ElasticsearchSink implements Sink {
     this.requireOpen();
     const work = this.retryable(async () => {
       await this.discoverTargets();
-      return this.applyTo(batch.events, this.requireOpen(), [...this.writeIndices], true);
+      return this.applyTo(batch.events, this.requireOpen(), [...this.writeIndices], true, batch.earlierInTransaction);
     });
     this.inFlight.add(work);
     try {
@@ -387,6 +388,7 @@ export class ElasticsearchSink implements Sink {
     searchIndex: string,
     targets: string[],
     live = false,
+    earlierInTransaction?: () => AsyncIterable<ChangeEvent[]>,
   ): Promise<ApplyResult> {
     for (const event of events) this.lookups.floor.observe(versionOf(event.pos.lsn)); // in the log = committed
     this.lookups.floor.refresh();
@@ -397,11 +399,14 @@ export class ElasticsearchSink implements Sink {
       result.skippedAsStale += part.skippedAsStale;
       result.rejected.push(...part.rejected);
     };
+    if (earlierInTransaction) {
+      for await (const deletes of deletesBeforeTruncate(this.spec, events, earlierInTransaction)) await write(deletes);
+    }
     const queue = live ? this.fanOut : undefined;
     const plan = await this.planner(events, {
       spec: this.spec,
       source: this.source,
-      findDocuments: (query) => this.findDocuments(searchIndex, query),
+      findDocuments: (query, size) => this.findDocuments(searchIndex, query, size),
       scanDocuments: (query, size) => this.scanDocuments(searchIndex, query, size),
       pageSize: this.pageSize,
       lookups: this.lookups,
@@ -425,9 +430,9 @@ export class ElasticsearchSink implements Sink {
     yield* scanPages(this.client, index, query, size);
   }
 
-  private async findDocuments(index: string, query: QueryDslQueryContainer) {
+  private async *findDocuments(index: string, query: QueryDslQueryContainer, size: number) {
     await this.indices.refresh(index); // see the writes of earlier batches
-    return scanDocuments(this.client, index, query);
+    yield* scrollPages(this.client, index, query, size);
   }
 
   private noteProgress(events: ChangeEvent[]): void {

@@ -143,6 +143,63 @@ describe('elasticsearch sink: one table, versioned writes', () => {
     expect([...(await allDocs(client, `${prefix}_trunc`)).keys()]).toEqual(['3']);
   });
 
+  it('a truncate removes rows written earlier in its own transaction (same commit LSN), not later ones', async () => {
+    // BEGIN; INSERT 5; UPDATE 1; TRUNCATE; INSERT 6; COMMIT: every event has the commit's LSN
+    const g = new EventFactory('public.products');
+    const t = await openSink(`${prefix}_trunc_tx`);
+    await t.apply(batchOf([g.next('c', { id: 1 }, { after: row(1, 'a') })]));
+    const lsn = 5_000n;
+    const tx = [
+      g.next('c', { id: 5 }, { after: row(5, 'e'), lsn }),
+      g.next('u', { id: 1 }, { after: row(1, 'a2'), lsn }),
+      g.next('t', {}, { lsn }),
+      g.next('c', { id: 6 }, { after: row(6, 'f'), lsn }),
+    ].map((event, seq) => ({ ...event, pos: { lsn, seq } }));
+    await t.apply(batchOf(tx));
+    expect([...(await allDocs(client, `${prefix}_trunc_tx`)).keys()]).toEqual(['6']);
+  });
+
+  it("a partition's copy of a truncate leaves rows other partitions wrote after it in the same transaction", async () => {
+    // BEGIN; TRUNCATE; INSERT 6; COMMIT — partition 1 (key 6) is ahead of partition 0
+    const g = new EventFactory('public.products');
+    const t = await openSink(`${prefix}_trunc_parts`);
+    await t.apply(batchOf([g.next('c', { id: 1 }, { after: row(1, 'a') })]));
+    const lsn = 6_000n;
+    const truncate = { ...g.next('t', {}, { lsn }), pos: { lsn, seq: 0 } };
+    const insert = { ...g.next('c', { id: 6 }, { after: row(6, 'f'), lsn }), pos: { lsn, seq: 1 } };
+    await t.apply({ ...batchOf([truncate, insert]), partition: 1 });
+    await t.apply({ ...batchOf([truncate]), partition: 0 });
+    expect([...(await allDocs(client, `${prefix}_trunc_parts`)).keys()]).toEqual(['6']);
+  });
+
+  it('a truncate removes rows its transaction wrote in earlier batches of the partition', async () => {
+    // BEGIN; INSERT 5; TRUNCATE; COMMIT, split over two batches of one partition
+    const g = new EventFactory('public.products');
+    const t = await openSink(`${prefix}_trunc_split`);
+    const lsn = 7_000n;
+    const insert = { ...g.next('c', { id: 5 }, { after: row(5, 'e'), lsn }), pos: { lsn, seq: 0 } };
+    const truncate = { ...g.next('t', {}, { lsn }), pos: { lsn, seq: 1 } };
+    await t.apply(batchOf([insert]));
+    await t.apply({
+      ...batchOf([truncate]),
+      async *earlierInTransaction() {
+        yield [insert];
+      },
+    });
+    expect([...(await allDocs(client, `${prefix}_trunc_split`)).keys()]).toEqual([]);
+  });
+
+  it('a truncate of a large index deletes page by page, exactly', async () => {
+    const g = new EventFactory('public.products');
+    const t = await openSink(`${prefix}_trunc_paged`);
+    const many = Array.from({ length: 2_500 }, (_, i) => g.next('c', { id: i }, { after: row(i, `r${i}`) }));
+    await t.apply(batchOf(many));
+    await t.apply(batchOf([g.next('t', {}), g.next('c', { id: 7 }, { after: row(7, 'again') })]));
+    const docs = await allDocs(client, `${prefix}_trunc_paged`);
+    expect([...docs.keys()]).toEqual(['7']);
+    expect(docs.get('7')?.source).toMatchObject({ name: 'again' });
+  });
+
   it('a key change moves the document; a composite id template addresses several columns', async () => {
     const g = new EventFactory('public.lines');
     const lines = createElasticsearchSink(

@@ -1,4 +1,4 @@
-import { quoteIdent, type ChangeEvent, type Row, type SnapshotReader } from '@distributary/core';
+import { comparePositions, quoteIdent, type ChangeEvent, type Row, type SnapshotReader } from '@distributary/core';
 import { REFS_FIELD, buildDocument, refKey, type RelatedRows } from '../document/build-document';
 import type { DocumentSpec, Relation } from '../document/document-spec';
 import { tupleKey } from './row-match';
@@ -200,7 +200,12 @@ export async function planJoined(events: ChangeEvent[], context: PlanContext): P
   // change are built from its row (event-roots.ts); the others are re-read, all in one snapshot, and
   // no snapshot at all is taken when none is re-read and every joined row is in the lookup cache
   const rootInfo = source.cachedInfo(spec.root);
-  const direct = triggers.splitDirect(rootKey, (trigger) => ownRow(trigger, rootInfo));
+  // a root whose newest own event came before a root TRUNCATE of the batch (same transaction: same
+  // version) may be gone: it is re-read, never built from that event's row
+  const truncatedAt = rootTruncate?.event.pos;
+  const direct = triggers.splitDirect(rootKey, (trigger) =>
+    truncatedAt && comparePositions(trigger.event.pos, truncatedAt) < 0 ? undefined : ownRow(trigger, rootInfo),
+  );
   const reread = direct.read.some((c) => c.tuples.length > 0);
   const cached = reread ? undefined : cachedRelated(spec, direct.own, shared);
   if (cached) await buildWith(cached, direct.own, plan);
@@ -221,7 +226,7 @@ export async function planJoined(events: ChangeEvent[], context: PlanContext): P
   // documents found in the index, a page at a time: each page's roots re-read in one snapshot and
   // written before the next page is fetched; a found document whose root row is gone is deleted
   for (const { query, version, event } of searchQueries) {
-    const pages = context.scanDocuments?.(query, pageSize) ?? [await context.findDocuments(query)];
+    const pages = context.scanDocuments?.(query, pageSize) ?? context.findDocuments(query, pageSize);
     for await (const docs of pages) {
       const found = new RootTriggers();
       const ids = new Map<string, string>();

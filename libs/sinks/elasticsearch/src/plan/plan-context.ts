@@ -10,8 +10,9 @@ import type { FanOutMark } from '../fan-out/fan-out-store';
 export interface PlanContext {
   spec: DocumentSpec;
   source: SourceRows;
-  /** Documents of the index being written that match the query (refreshed first). */
-  findDocuments(query: QueryDslQueryContainer): Promise<FoundDocument[]>;
+  /** Documents of the index being written that match the query (refreshed first), `size` at a time
+   *  in any order: one page in memory whatever the number found. */
+  findDocuments(query: QueryDslQueryContainer, size: number): AsyncIterable<FoundDocument[]>;
   /** The same, `size` at a time (sinks with joins): one page in memory whatever the number found. */
   scanDocuments?(query: QueryDslQueryContainer, size: number): AsyncIterable<FoundDocument[]>;
   /** Roots per page of an in-batch fan-out or index search (default 1000). */

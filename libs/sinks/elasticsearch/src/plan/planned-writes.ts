@@ -27,11 +27,13 @@ export class PlannedWrites {
     this.rejected.push({ event, error: error instanceof Error ? error.message : String(error) });
   }
 
-  /** Truncate at `version`: every write older than it becomes a delete at that version. */
-  truncateBefore(version: number, event: ChangeEvent): void {
-    for (const [id, write] of this.writes) {
-      if (write.version < version) this.writes.set(id, { action: 'delete', id, version, event });
-    }
+  /**
+   * A truncate at `version`: every write planned so far (all from events before it in log order, of
+   * this or an earlier transaction — its own transaction's are at the same version) becomes a delete
+   * at that version.
+   */
+  truncate(version: number, event: ChangeEvent): void {
+    for (const id of this.writes.keys()) this.writes.set(id, { action: 'delete', id, version, event });
   }
 
   has(id: string): boolean {

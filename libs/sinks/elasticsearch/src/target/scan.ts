@@ -8,35 +8,40 @@ export interface FoundDocument {
   rootRef?: string;
 }
 
-/** Every document matching `query` (scroll API: core Elasticsearch, no plugin needed). */
-export async function scanDocuments(
+function foundOf(hit: { _id?: string | null; fields?: Record<string, unknown> }, rootField: string): FoundDocument {
+  const ref = (hit.fields?.[rootField] as string[] | undefined)?.[0];
+  return { id: hit._id ?? '', ...(ref ? { rootRef: ref } : {}) };
+}
+
+/**
+ * The documents matching `query`, `size` at a time, as of the moment the scan began (scroll API: one
+ * search context, any order, every matching document once whatever is written meanwhile; no field
+ * needs to be sortable). One page in memory at a time; the context is cleared however the loop ends.
+ */
+export async function* scrollPages(
   client: Client,
   index: string,
   query: QueryDslQueryContainer,
-): Promise<FoundDocument[]> {
-  const found: FoundDocument[] = [];
+  size: number,
+): AsyncGenerator<FoundDocument[]> {
   const rootField = `${REFS_FIELD}.${ROOT_KEY_REF}`;
   let response = await client.search({
     index,
     scroll: '1m',
-    size: 1000,
+    size,
     query,
     _source: false,
     docvalue_fields: [{ field: rootField }],
   });
   try {
     while (response.hits.hits.length > 0) {
-      for (const hit of response.hits.hits) {
-        const ref = (hit.fields?.[rootField] as string[] | undefined)?.[0];
-        found.push({ id: hit._id ?? '', ...(ref ? { rootRef: ref } : {}) });
-      }
-      if (!response._scroll_id) break;
+      yield response.hits.hits.map((hit) => foundOf(hit, rootField));
+      if (!response._scroll_id) return;
       response = await client.scroll({ scroll_id: response._scroll_id, scroll: '1m' });
     }
   } finally {
     if (response._scroll_id) await client.clearScroll({ scroll_id: response._scroll_id }).catch(() => undefined);
   }
-  return found;
 }
 
 /**
@@ -64,10 +69,7 @@ export async function* scanPages(
     });
     const hits = response.hits.hits;
     if (hits.length === 0) return;
-    const page: FoundDocument[] = hits.map((hit) => {
-      const ref = (hit.fields?.[rootField] as string[] | undefined)?.[0];
-      return { id: hit._id ?? '', ...(ref ? { rootRef: ref } : {}) };
-    });
+    const page: FoundDocument[] = hits.map((hit) => foundOf(hit, rootField));
     yield page;
     // documents without the reference sort last and cannot be paged past: the scan ends with them
     if (hits.length < size || page[page.length - 1].rootRef === undefined) return;
