@@ -34,10 +34,19 @@ describe.each(Object.entries(targets))('log maintenance, stats and dead letters 
     redis.disconnect();
   });
 
-  async function append(partition: number, op: ChangeEvent['op'], id: string, table = 'public.t'): Promise<string> {
-    lsn += 10n;
+  let seq = 0;
+  /** `sameTransaction`: the entry joins the previous one's transaction (same commit LSN, next seq). */
+  async function append(
+    partition: number,
+    op: ChangeEvent['op'],
+    id: string,
+    table = 'public.t',
+    sameTransaction = false,
+  ): Promise<string> {
+    if (sameTransaction) seq++;
+    else [lsn, seq] = [lsn + 10n, 0];
     const event: ChangeEvent = {
-      pos: { lsn, seq: 0 },
+      pos: { lsn, seq },
       op,
       table,
       key: op === 't' ? {} : { id },
@@ -99,6 +108,20 @@ describe.each(Object.entries(targets))('log maintenance, stats and dead letters 
     expect(await ops(2)).toEqual(['u:1']);
   });
 
+  it('keeps every entry of a transaction a sink is in the middle of (a truncate reaches back into it)', async () => {
+    await append(6, 'c', '1');
+    const inside = await append(6, 'c', '2');
+    await append(6, 't', '', 'public.t', true);
+    await append(6, 'c', '3', 'public.t', true);
+    const token = (await acquireLease(redis, keys, 'mid', 6, 'w', 60_000))!;
+    await commitPosition(redis, keys, 'mid', 6, inside, token);
+    // c:1 (an earlier transaction, ended by the truncate) may go; c:2 stays for the truncate beside it
+    const compacted = await compactPartition(redis, keys, 6, { minLag: 0, tombstones: 0 });
+    expect(compacted.entriesRemoved).toBe(1);
+    expect(await ops(6)).toEqual(['c:2', 't:*', 'c:3']);
+    expect((await trimPartitionByAge(redis, keys, 6, { maxAge: 0 })).entriesRemoved).toBe(0);
+  });
+
   it('time retention trims by age up to the slowest sink', async () => {
     const ids = [await append(3, 'c', '1'), await append(3, 'c', '2'), await append(3, 'c', '3')];
     const token = (await acquireLease(redis, keys, 'reader', 3, 'w', 60_000))!;
@@ -131,7 +154,7 @@ describe.each(Object.entries(targets))('log maintenance, stats and dead letters 
     const jobs = new MaintenanceJobs({
       redis,
       keys,
-      partitions: 6,
+      partitions: 7,
       policy: { mode: 'compact', minLag: 0, tombstones: 0, maxAge: HOUR },
       sinks: [],
     });

@@ -1,4 +1,4 @@
-import { compareIds } from '@distributary/core';
+import { compareIds, idToPosition } from '@distributary/core';
 import { gauge } from '@distributary/observability';
 import type { LogKeys } from './keys';
 import type { RedisClient } from './redis-connection';
@@ -21,7 +21,10 @@ export interface SinkBound {
 /**
  * The slowest sink's committed position in a partition: retention never removes what a sink has not
  * read yet (unless forced). `sinks` are the configured sinks: one with no position counts as
- * having read nothing. Sinks found only in the positions hash count too.
+ * having read nothing. Sinks found only in the positions hash count too. A sink in the middle of a
+ * transaction (the entry after its position has the same commit LSN) may still need the
+ * transaction's earlier entries — a TRUNCATE ends the rows its own transaction wrote before it (the
+ * worker's earlier-in-transaction.ts) — so the bound then ends before that transaction.
  */
 export async function slowestSinkBound(
   redis: RedisClient,
@@ -35,7 +38,24 @@ export async function slowestSinkBound(
   for (const [sink, id] of Object.entries(positions)) {
     if (bound.upTo === undefined || compareIds(id, bound.upTo) < 0) bound = { bounded: true, upTo: id, slowest: sink };
   }
+  if (bound.upTo !== undefined && (await inTransaction(redis, keys.partition(partition), bound.upTo)))
+    bound.upTo = beforeTransactionOf(bound.upTo);
   return bound;
+}
+
+/** True when the entry after `id` belongs to the same transaction (same commit LSN). */
+async function inTransaction(redis: RedisClient, stream: string, id: string): Promise<boolean> {
+  const next = (await redis.xrange(stream, `(${id}`, '+', 'COUNT', 1)) as [string, string[]][];
+  return next.length > 0 && idToPosition(next[0][0]).lsn === idToPosition(id).lsn;
+}
+
+/** Above any sequence within a transaction (positions hold it as a JS number), with an exact successor. */
+const MAX_SEQ = Number.MAX_SAFE_INTEGER - 1;
+
+/** The highest ID below every entry of the transaction `id` is in (undefined: there is none). */
+function beforeTransactionOf(id: string): string | undefined {
+  const { lsn } = idToPosition(id);
+  return lsn === 0n ? undefined : `${lsn - 1n}-${MAX_SEQ}`;
 }
 
 /** The highest ID retention may remove: the age bound, lowered to the slowest sink unless forced. */
