@@ -21,7 +21,7 @@ import { EventApplier, type EventOutcome } from './write/event-applier';
 import { cacheMetrics } from './metrics';
 import { asRetryable, classifyFailure } from './write/redis-errors';
 import { ownerKey, readRowState, rowStatePattern } from './plan/row-state';
-import { scanKeys } from './target/scan-keys';
+import { scanKeyPages } from './target/scan-keys';
 import { versionOf } from './version';
 
 export interface RedisCacheSinkDeps {
@@ -243,16 +243,21 @@ export class RedisCacheSink implements Sink {
     if (!client) throw new Error(`sink ${this.name} is closed`);
     const version = versionOf(event.pos);
     const pattern = rowStatePattern(this.model.namespace, this.config.from);
-    const stateKeys = await withDeadline(`SCAN ${pattern}`, 60_000, scanKeys(client, pattern));
     let removed = 0;
-    await runChains(
-      stateKeys.map((key) => [key]),
-      this.concurrency,
-      async (key) => {
-        const state = await readRowState(client, key, this.config.commandTimeout);
-        if (state && (await applier.removeRemembered(key, state, version)) === 'applied') removed++;
-      },
-    );
+    // a SCAN page at a time: memory stays one page whatever the number of cached rows
+    const pages = scanKeyPages(client, pattern)[Symbol.asyncIterator]();
+    for (;;) {
+      const page = await withDeadline(`SCAN ${pattern}`, 60_000, pages.next());
+      if (page.done) break;
+      await runChains(
+        page.value.map((key) => [key]),
+        this.concurrency,
+        async (key) => {
+          const state = await readRowState(client, key, this.config.commandTimeout);
+          if (state && (await applier.removeRemembered(key, state, version)) === 'applied') removed++;
+        },
+      );
+    }
     this.logger.info({ table: event.table, removed, pos: positionToId(event.pos) }, 'truncate applied to cache');
     return 'applied';
   }
