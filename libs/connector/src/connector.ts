@@ -549,6 +549,7 @@ export class Connector {
       state: initialSnapshotRecord(this.redis, this.keys),
       concurrency: config.source.snapshot.connections,
       chunkSize: config.source.snapshot.chunkSize,
+      maxBytesInFlight: config.source.snapshot.bytesInFlight,
       logger: this.logger,
       onProgress: (progress) => {
         if (Date.now() - lastLog < 5000) return;

@@ -67,6 +67,8 @@ export async function snapshotToEs(ctx: BenchContext): Promise<BenchResult> {
     await fetch(`${ctx.esUrl}/${index}/_refresh`, { method: 'POST' });
     const count = ((await (await fetch(`${ctx.esUrl}/${index}/_count`)).json()) as { count: number }).count;
     const ops = await indexingOps(ctx.esUrl, index);
+    // The parallelism the connector's initial snapshot used (its record, written when it finished).
+    const snapshotRecord = await pipeline.redis.hgetall(pipeline.keys.initialSnapshot());
     return {
       id: 4,
       name,
@@ -76,6 +78,11 @@ export async function snapshotToEs(ctx: BenchContext): Promise<BenchResult> {
         { label: 'snapshot in the log after', value: round(snapshotLoggedAt), unit: 's' },
         { label: 'sink settled after the snapshot was logged', value: round(elapsed - snapshotLoggedAt), unit: 's' },
         { label: 'writes per document', value: count ? round((ops.indexed + ops.failed) / count) : 0, unit: '×' },
+        {
+          label: 'snapshot read by connections (key ranges)',
+          value: Number(snapshotRecord.connections ?? 0),
+          unit: `connections (${snapshotRecord.ranges ?? '?'} ranges)`,
+        },
         { label: 'connector CPU per document (incl. start)', value: Math.round(connectorCpu / rows), unit: 'µs/doc' },
         { label: 'worker CPU per document (incl. start)', value: Math.round(workerCpu / rows), unit: 'µs/doc' },
         ...serverFigures(serverCpuPerDoc),

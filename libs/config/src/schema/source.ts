@@ -96,7 +96,9 @@ export const sourceSchema = z.strictObject({
         .min(1)
         .max(32)
         .default(3)
-        .describe('Source connections reading tables in parallel during the initial snapshot'),
+        .describe(
+          'Source connections reading the initial snapshot in parallel, all in the exported snapshot of the slot: large tables are split into primary-key ranges (up to 4 per connection), each resumed on its own after a crash',
+        ),
       chunkSize: z
         .number()
         .int()
@@ -104,6 +106,15 @@ export const sourceSchema = z.strictObject({
         .max(100_000)
         .default(2000)
         .describe('Rows per primary-key chunk (keyset paging); progress is persisted after each chunk'),
+      bytesInFlight: z
+        .number()
+        .int()
+        .min(65_536)
+        .max(1_073_741_824)
+        .default(16_777_216)
+        .describe(
+          'Bytes (server text) of initial-snapshot chunks read and not yet in the log before the readers wait: bounds the memory of the connector whatever the parallelism',
+        ),
     })
     .prefault({})
     .describe('Initial snapshot tuning (incremental snapshots set their chunk size per request)'),

@@ -10,3 +10,5 @@ export * from './watermark-window';
 export * from './durable-lsn';
 export * from './incremental-snapshot';
 export { PgSourceRows, type PgSourceRowsOptions } from './source-rows/pg-source-rows';
+export * from './key-ranges';
+export { rangeCount } from './table-plan';

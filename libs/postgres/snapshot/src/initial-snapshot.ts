@@ -2,13 +2,16 @@ import { escapeLiteral, type Pool, type PoolClient } from 'pg';
 import { positionToId, type ChangeEvent, type Lsn } from '@distributary/core';
 import { silentLogger, type Logger } from '@distributary/observability';
 import type { TypeLookup } from '@distributary/pg-decode';
-import { keyOf, readChunk, type KeyCursor } from './chunk-reader';
+import { SnapshotAppendQueue } from './append-queue';
+import { planTables } from './table-plan';
+import { SnapshotCounters } from './snapshot-counters';
 import { computeProgress, type SnapshotProgress } from './progress';
+import { readRange } from './range-reader';
+import type { KeyRange } from './range-state';
 import type { InitialSnapshotStore } from './snapshot-store';
-import { describeSnapshotTable, estimateRows } from './table-meta';
 
 export interface InitialSnapshotOptions {
-  /** A raw-text pool on the source (createRawTextPool). */
+  /** A raw-text pool on the source (createRawTextPool): `concurrency` connections + 1 for type lookups. */
   pool: Pool;
   types: TypeLookup;
   tables: readonly string[];
@@ -20,10 +23,18 @@ export interface InitialSnapshotOptions {
   onSnapshotImported?: () => Promise<void>;
   /** Appends events durably (pipelined XADD); resolves when they are in the log. */
   append(events: ChangeEvent[]): Promise<void>;
+  /**
+   * Appends issued before the previous one resolved (default 1). More only when `append`'s calls reach
+   * the log in call order and a later call never lands after an earlier failed one (an AppendChain).
+   */
+  appendDepth?: number;
   /** Its progress record (the control plane's, in the log Redis): what a resume starts from. */
   state: InitialSnapshotStore;
+  /** Connections reading key ranges in parallel (default 3). */
   concurrency?: number;
   chunkSize?: number;
+  /** Server text of chunks read and not yet in the log, before readers wait (default 16 MiB). */
+  maxBytesInFlight?: number;
   logger?: Logger;
   onProgress?(progress: SnapshotProgress & { table: string }): void;
 }
@@ -32,35 +43,42 @@ export interface InitialSnapshotResult {
   rows: number;
   chunks: number;
   tables: number;
+  /** Key ranges read (over every table) and the connections that read them. */
+  ranges: number;
+  connections: number;
   resumed: boolean;
 }
 
 /**
  * The initial snapshot: every published table read inside the slot's exported snapshot, in
- * primary-key chunks, by several connections, and appended as 'r' events at the slot's consistent
- * point before streaming starts.
+ * primary-key chunks, by several connections that all import that one snapshot, and appended as 'r'
+ * events at the slot's consistent point before streaming starts.
  *
- * Invariants:
- * - Positions: every row gets (consistent-point LSN, running seq). The seq counter is advanced only
- *   under one lock, in append order, so IDs grow in every partition; streamed changes all commit
- *   after the consistent point, so they sort after every snapshot row.
- * - Resume: after each appended chunk the table's last key and the seq counter are persisted in
- *   Redis. A crash resumes after the last persisted key and never re-reads a finished chunk. The
- *   exported snapshot dies with the crashed process, so the remaining chunks are read from a fresh
- *   REPEATABLE READ snapshot: rows changed meanwhile are read newer, and their WAL changes (after the
- *   consistent point) are streamed next — the final state is exact. A chunk appended but not yet
- *   recorded when the process died is read again and appended under new seqs: the same rows with the
- *   same version (the consistent-point LSN), which every sink applies idempotently.
+ * - Parallel reads: a large table is split into key ranges (splitKeyRanges; its boundaries are recorded
+ *   before any of its rows is read) and the connections take ranges of every table from one queue.
+ *   Every row is in exactly one range, read once, at the snapshot's version.
+ * - Positions: every row gets (consistent-point LSN, running seq), assigned by the one append queue in
+ *   append order (SnapshotAppendQueue), so IDs grow in every partition; streamed changes all commit
+ *   after the consistent point, so they sort after every snapshot row, and a key has one snapshot row.
+ * - Resume: after each appended chunk its range's last key and the seq counter are recorded, in
+ *   append order and only once the chunk is in the log. A crash resumes every unfinished range after
+ *   its last recorded key and never re-reads a recorded chunk. The exported snapshot dies with the
+ *   crashed process, so the remaining chunks are read from fresh REPEATABLE READ snapshots: rows
+ *   changed meanwhile are read newer, and their WAL changes (after the consistent point) are streamed
+ *   next — the final state is exact. A chunk appended but not yet recorded when the process died is
+ *   read again and appended under new seqs (the connector moves the counter past the log's entries
+ *   first): the same rows with the same version (the consistent-point LSN), which every sink applies
+ *   idempotently.
+ * - Memory: readers wait while more than maxBytesInFlight of read chunks are not yet in the log.
  */
 export async function runInitialSnapshot(options: InitialSnapshotOptions): Promise<InitialSnapshotResult> {
   const logger = options.logger ?? silentLogger;
   const chunkSize = options.chunkSize ?? 2000;
   const record = options.state;
   const saved = await record.read();
-  if (saved.status === 'done') return { rows: 0, chunks: 0, tables: 0, resumed: true };
+  if (saved.status === 'done') return { rows: 0, chunks: 0, tables: 0, ranges: 0, connections: 0, resumed: true };
   const resumed = Boolean(saved.status);
   const lsn = resumed && saved.lsn ? BigInt(saved.lsn) : options.lsn;
-  let seq = resumed ? Number(saved.seq ?? 0) : 0;
   const startedAt = resumed ? Number(saved.startedAt) : Date.now();
   if (!resumed)
     await record.write({
@@ -70,103 +88,91 @@ export async function runInitialSnapshot(options: InitialSnapshotOptions): Promi
       startedAt,
       tables: JSON.stringify(options.tables),
     });
-  // Totals over every table, for progress bars (rowsDone / estimatedTotal).
-  const estimates = new Map(options.tables.map((t) => [t, Number(saved[`t:${t}:estimate`] ?? 0)]));
-  let totalRows = Number(saved.rowsDone ?? 0);
 
   const pending = options.tables.filter((table) => saved[`t:${table}:done`] !== '1');
-  const connections = Math.max(1, Math.min(options.concurrency ?? 3, pending.length));
   const clients: PoolClient[] = [];
-  let rows = 0;
-  let chunks = 0;
+  const open = async () => {
+    const client = await options.pool.connect();
+    clients.push(client);
+    await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+    // The name comes from the server (CREATE_REPLICATION_SLOT), quoted all the same.
+    if (options.snapshotName && !resumed)
+      await client.query(`SET TRANSACTION SNAPSHOT ${escapeLiteral(options.snapshotName)}`);
+    return client;
+  };
   try {
-    for (let i = 0; i < connections; i++) {
-      const client = await options.pool.connect();
-      clients.push(client);
-      await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-      // The name comes from the server (CREATE_REPLICATION_SLOT), quoted all the same.
-      if (options.snapshotName && !resumed)
-        await client.query(`SET TRANSACTION SNAPSHOT ${escapeLiteral(options.snapshotName)}`);
-    }
+    const first = await open();
+    const requested = Math.max(1, options.concurrency ?? 3);
+    const plans = await planTables({
+      client: first,
+      types: options.types,
+      tables: pending,
+      saved,
+      record,
+      chunkSize,
+      connections: requested,
+      logger,
+    });
+    const units: KeyRange[] = pending.flatMap((table) => plans.get(table)?.pending ?? []);
+    // No more readers than ranges, nor than the pool holds beside the one connection type lookups
+    // may still need (a pool it would exhaust would wait for itself).
+    const connections = Math.max(1, Math.min(requested, units.length, options.pool.options.max - 1));
+    while (clients.length < connections) await open();
     await options.onSnapshotImported?.();
 
-    // One lock orders appends and seq assignment; reads run in parallel.
-    let appendChain: Promise<void> = Promise.resolve();
-    const appendChunk = (
-      table: string,
-      events: Omit<ChangeEvent, 'pos'>[],
-      next: KeyCursor | null,
-      tableRows: number,
-    ) => {
-      const run = async () => {
-        const positioned = events.map((event) => ({ ...event, pos: { lsn, seq: seq++ } }) as ChangeEvent);
-        await options.append(positioned);
-        chunks++;
-        rows += positioned.length;
-        totalRows += positioned.length;
-        await record.write({
-          seq,
-          rowsDone: totalRows,
-          [`t:${table}:rows`]: tableRows,
-          ...(next ? { [`t:${table}:after`]: JSON.stringify(next) } : { [`t:${table}:done`]: 1 }),
+    const queue = new SnapshotAppendQueue({
+      lsn,
+      seq: Number(saved.seq ?? 0),
+      maxBytes: options.maxBytesInFlight ?? 16 * 1024 * 1024,
+      depth: Math.max(1, options.appendDepth ?? 1),
+      append: options.append,
+      record,
+    });
+    const counters = new SnapshotCounters(saved, new Map(pending.map((t) => [t, plans.get(t)?.pending.length ?? 0])));
+    const reader = async (client: PoolClient) => {
+      for (let range = units.shift(); range; range = units.shift()) {
+        const plan = plans.get(range.table)!;
+        const current = range;
+        await readRange({
+          client,
+          plan,
+          range,
+          types: options.types,
+          chunkSize,
+          queue,
+          progress: (count, next) => (seq) => counters.chunk(current, count, next, seq),
+          recorded: () =>
+            options.onProgress?.({
+              table: current.table,
+              ...computeProgress(counters.rowsOf(current.table), plan.estimate, startedAt),
+            }),
         });
-      };
-      appendChain = appendChain.then(run);
-      return appendChain;
+      }
     };
-
-    const queue = [...pending];
-    await Promise.all(
-      clients.map(async (client) => {
-        for (let table = queue.shift(); table; table = queue.shift()) {
-          const meta = await describeSnapshotTable(client, table);
-          const estimate = await estimateRows(client, table);
-          estimates.set(table, estimate);
-          await record.write({
-            [`t:${table}:estimate`]: estimate,
-            estimatedTotal: [...estimates.values()].reduce((a, b) => a + b, 0),
-          });
-          let after: KeyCursor | null = saved[`t:${table}:after`]
-            ? (JSON.parse(saved[`t:${table}:after`]) as KeyCursor)
-            : null;
-          let tableRows = Number(saved[`t:${table}:rows`] ?? 0);
-          logger.info({ table, estimate, resumeAfter: after }, 'initial snapshot: reading table');
-          // The next chunk is read while the previous one is appended (appends stay in order on the
-          // chain; a chunk's progress is recorded only once it is in the log): at most two chunks of a
-          // table are held, one being appended and one being read.
-          let appending: Promise<void> = Promise.resolve();
-          for (;;) {
-            const chunk = await readChunk(client, meta, options.types, after, chunkSize);
-            await appending; // a failed append stops the reads here
-            tableRows += chunk.rows.length;
-            const events = chunk.rows.map((row) => ({
-              op: 'r' as const,
-              table,
-              key: keyOf(meta, row),
-              after: row,
-              snapshot: 'initial',
-            }));
-            const rowsSoFar = tableRows;
-            appending = appendChunk(table, events, chunk.next, rowsSoFar).then(() =>
-              options.onProgress?.({ table, ...computeProgress(rowsSoFar, estimate, startedAt) }),
-            );
-            appending.catch(() => undefined); // awaited below or at the next chunk; not unhandled meanwhile
-            if (!chunk.next) break;
-            after = chunk.next;
-          }
-          await appending;
-        }
-      }),
+    const outcomes = await Promise.allSettled(
+      clients.map((client) =>
+        reader(client).catch((error: unknown) => {
+          queue.fail(error);
+          throw error;
+        }),
+      ),
     );
-    await appendChain;
+    await queue.drained();
+    const failed = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
+    if (failed) throw failed.reason;
     for (const client of clients) await client.query('COMMIT');
+    const ranges = [...plans.values()].reduce((n, plan) => n + plan.pending.length, 0);
     await record.write({
       status: 'done',
       finishedAt: Date.now(),
-      lastId: positionToId({ lsn, seq: Math.max(0, seq - 1) }),
+      lastId: positionToId({ lsn, seq: Math.max(0, queue.nextSeq - 1) }),
+      // What this (last) run read with: key ranges over every table and the connections reading them.
+      ranges,
+      connections,
     });
-    logger.info({ rows, chunks, tables: pending.length }, 'initial snapshot: done');
-    return { rows, chunks, tables: pending.length, resumed };
+    const { rows, chunks } = counters;
+    logger.info({ rows, chunks, tables: pending.length, ranges, connections }, 'initial snapshot: done');
+    return { rows, chunks, tables: pending.length, ranges, connections, resumed };
   } finally {
     for (const client of clients) {
       await client.query('ROLLBACK').catch(() => undefined);
