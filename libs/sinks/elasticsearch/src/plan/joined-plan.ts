@@ -1,5 +1,5 @@
 import { comparePositions, quoteIdent, type ChangeEvent, type Row, type SnapshotReader } from '@distributary/core';
-import { REFS_FIELD, buildDocument, refKey, type RelatedRows } from '../document/build-document';
+import { REFS_FIELD, buildDocumentNow, refKey, type RelatedRows } from '../document/build-document';
 import type { DocumentSpec, Relation } from '../document/document-spec';
 import { tupleKey } from './row-match';
 import { versionOf } from '../version';
@@ -182,11 +182,12 @@ export async function planJoined(events: ChangeEvent[], context: PlanContext): P
         const seen = written.get(id);
         if (seen !== undefined && seen >= trigger.version) continue; // this batch wrote it at that version
         if (!paged) written.set(id, trigger.version);
+        const built = buildDocumentNow(spec, row, related, keys); // a promise only when JSONata runs
         const write: PlannedWrite = {
           action: 'index',
           id,
           version: trigger.version,
-          document: await buildDocument(spec, row, related, keys),
+          document: built instanceof Promise ? await built : built,
           event: trigger.event,
         };
         if (paged) write.strict = true; // set, not spread: no copy per document

@@ -21,7 +21,7 @@ export class RootTriggers {
   private readonly groups = new Map<string, Group>();
 
   add(columns: readonly string[], tuple: Row, version: number, event: ChangeEvent): void {
-    const name = JSON.stringify(columns);
+    const name = groupName(columns);
     let group = this.groups.get(name);
     if (!group) {
       group = { columns: [...columns], tuples: new Map() };
@@ -101,6 +101,18 @@ export class RootTriggers {
       .filter((g) => idColumns.every((c) => g.columns.includes(c)))
       .flatMap((g) => [...g.tuples.values()]);
   }
+}
+
+/** The spec's column lists are fixed arrays: each one's JSON is built once, not per event (add). */
+const groupNames = new WeakMap<readonly string[], string>();
+
+function groupName(columns: readonly string[]): string {
+  let name = groupNames.get(columns);
+  if (name === undefined) {
+    name = JSON.stringify(columns);
+    groupNames.set(columns, name);
+  }
+  return name;
 }
 
 function condition(group: Group): RowCondition {
