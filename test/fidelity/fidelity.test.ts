@@ -134,6 +134,18 @@ describe('fidelity: every type through every sink, byte for byte', () => {
     }
   });
 
+  it('one transaction writes 3,000 rows (several batches per partition), truncates, writes again', async () => {
+    await pipeline.db.sql(`
+      BEGIN;
+      INSERT INTO ${TABLE} (id) SELECT g FROM generate_series(1000, 3999) g;
+      UPDATE ${TABLE} SET c_int2 = 9 WHERE id = 4;
+      TRUNCATE ${TABLE};
+      ${NULL_ROW.replace('VALUES (2)', 'VALUES (6)')};
+      ${NULL_ROW.replace('VALUES (2)', 'VALUES (1500)')};
+      COMMIT;`);
+    await expectSinksEqualSource('insert, truncate and insert in one transaction');
+  });
+
   it('TRUNCATE empties every sink', async () => {
     await pipeline.db.sql(`TRUNCATE ${TABLE}`);
     await expectSinksEqualSource('TRUNCATE');
