@@ -1,0 +1,151 @@
+import { leaseHolder } from '@distributary/changelog';
+import { uniqueName, waitFor } from '@distributary/testkit';
+import { sinkAtEnds, sinkStarted } from '../../harness/sink-progress';
+import type { FilledLog } from '../context';
+import { indexingOps, joinedEsSink } from '../joined-table';
+import { round, seconds } from '../stopwatch';
+import type { RoundTrips } from './round-trips';
+import { readCpu, stepCpu, type CpuReading, type StepCpu } from './step-cpu';
+
+/** Small requests, one in flight per worker: each round trip then costs what it would against a remote
+ *  cluster, so the drain is bound by latency rather than by this machine's 2 cores. */
+export const BULK = { maxDocs: 100, concurrency: 1 };
+
+export interface ScalingRun {
+  /** Process start → the sink's first committed position. */
+  startup: number;
+  /** First committed position → every worker in the member set (the later processes still starting). */
+  joining: number;
+  /** Every worker a member → each owns its share (partitions / workers leases): the hand-over. */
+  handOver: number;
+  /** Within the hand-over, per moved partition: members → its lease released by the old owner (the old
+   *  owner noticing and finishing its batch in flight), and released → acquired by the new owner (s). */
+  releasedAfter: number[];
+  acquiredAfterRelease: number[];
+  /** First committed position → settled (every position at the log's end). */
+  drain: number;
+  /** Each worker owns its share → settled (undefined: settled before every worker had its share). */
+  steady: number | undefined;
+  /** Index operations in the steady window. */
+  steadyOps: number;
+  indexedDocs: number;
+  writesPerDoc: number;
+  /** Bulk requests in the steady window (one shard: one per request). */
+  steadyRequests: number;
+  /** Where the CPU went in the steady window, and the machine's idle share. */
+  steadyCpu: StepCpu | undefined;
+  /** Each worker process's CPU (s) from its start until every worker owned its share (start-up included). */
+  startCpu: number[];
+  /** Per request in the steady window: Elasticsearch's own time and the proxy's timer lateness (ms). */
+  steadyTrips: { elasticsearchMs: number; proxyLateMs: number; requests: number } | undefined;
+  /** Machine idle share (%) from the processes' start to the first committed position. */
+  startIdlePct: number;
+}
+
+/** `workers` workers over the log; times start-up, joining, hand-over and the steady window. */
+export async function scalingRun(
+  log: FilledLog,
+  esUrl: string,
+  proxyUrl: string,
+  workers: number,
+  redisPort: string,
+  trips: RoundTrips,
+): Promise<ScalingRun> {
+  const { pipeline } = log;
+  const partitions = pipeline.spec.partitions;
+  const name = `bench-w${workers}`;
+  const index = uniqueName(name).replace(/_/g, '-');
+  const sink = joinedEsSink(name, index, proxyUrl);
+  const configFile = pipeline.variant(name, [
+    { ...sink, elasticsearch: { ...(sink.elasticsearch as object), bulk: BULK } },
+  ]);
+  const startedAt = Date.now();
+  const processes = Array.from({ length: workers }, () => pipeline.start('worker', { configFile }));
+  const cpuNow = (): CpuReading =>
+    readCpu(
+      processes.map((p) => p.pid),
+      redisPort,
+    );
+  const cpuAtStart = cpuNow();
+  let cpuAtFirst: CpuReading | undefined;
+  let cpuAtOwned: CpuReading | undefined;
+  let firstAt = 0;
+  let membersAt = 0;
+  let ownedAt = 0;
+  let opsAtOwned = 0;
+  let requestsAtOwned = 0;
+  // per partition during the hand-over: the holder when every worker had joined, when it let go, when taken
+  const moves = new Map<number, { from?: string; releasedAt?: number; acquiredAt?: number }>();
+  const balanced = async (): Promise<boolean> => {
+    const holders = await Promise.all(
+      Array.from({ length: partitions }, (_, p) => leaseHolder(pipeline.redis, pipeline.keys, name, p)),
+    );
+    const now = Date.now();
+    holders.forEach((holder, p) => {
+      const move = moves.get(p);
+      if (!move) moves.set(p, { from: holder ?? undefined, ...(holder ? {} : { releasedAt: now }) });
+      else if (!holder) move.releasedAt ??= now;
+      else if (holder !== move.from && move.acquiredAt === undefined) {
+        move.releasedAt ??= now;
+        move.acquiredAt = now;
+      }
+    });
+    const counts = new Map<string, number>();
+    for (const h of holders) if (h) counts.set(h, (counts.get(h) ?? 0) + 1);
+    return counts.size === workers && [...counts.values()].every((c) => c === partitions / workers);
+  };
+  try {
+    await waitFor(
+      `${name} to drain the log`,
+      async () => {
+        processes.forEach((p) => p.assertAlive());
+        if (!firstAt && (await sinkStarted(pipeline.redis, pipeline.keys, name, partitions))) {
+          firstAt = Date.now();
+          cpuAtFirst = cpuNow();
+        }
+        if (!firstAt) return false;
+        if (!membersAt && (await pipeline.redis.zcard(pipeline.keys.workers())) >= workers) membersAt = Date.now();
+        if (membersAt && !ownedAt && (await balanced())) {
+          ownedAt = Date.now();
+          cpuAtOwned = cpuNow();
+          trips.begin();
+          const ops = await indexingOps(esUrl, index);
+          opsAtOwned = ops.indexed + ops.failed;
+          requestsAtOwned = ops.bulkRequests;
+        }
+        return sinkAtEnds(pipeline.redis, pipeline.keys, name, partitions, log.ends);
+      },
+      { timeoutMs: 1_800_000, intervalMs: 10 },
+    );
+    const doneAt = Date.now();
+    const cpuAtDone = cpuNow();
+    const steadyTrips = ownedAt > 0 ? trips.end() : undefined;
+    const balancedInTime = ownedAt > 0;
+    ownedAt ||= doneAt; // settled before every worker got its share
+    membersAt ||= ownedAt;
+    await fetch(`${esUrl}/${index}/_refresh`, { method: 'POST' });
+    const count = (await (await fetch(`${esUrl}/${index}/_count`)).json()) as { count: number };
+    const ops = await indexingOps(esUrl, index);
+    const moved = [...moves.values()].filter((m) => m.acquiredAt !== undefined);
+    return {
+      releasedAfter: moved.map((m) => seconds(membersAt, m.releasedAt as number)),
+      acquiredAfterRelease: moved.map((m) => seconds(m.releasedAt as number, m.acquiredAt as number)),
+      startup: seconds(startedAt, firstAt),
+      joining: seconds(firstAt, membersAt),
+      handOver: seconds(membersAt, ownedAt),
+      drain: seconds(firstAt, doneAt),
+      steady: balancedInTime ? seconds(ownedAt, doneAt) : undefined,
+      steadyOps: ops.indexed + ops.failed - opsAtOwned,
+      indexedDocs: count.count,
+      writesPerDoc: count.count > 0 ? round((ops.indexed + ops.failed) / count.count) : 0,
+      steadyRequests: ops.bulkRequests - requestsAtOwned,
+      steadyCpu: cpuAtOwned && stepCpu(cpuAtOwned, cpuAtDone, ops.indexed + ops.failed - opsAtOwned),
+      startCpu: (cpuAtOwned ?? cpuAtDone).workers.map((micros) => round(micros / 1e6)),
+      startIdlePct: stepCpu(cpuAtStart, cpuAtFirst ?? cpuAtDone, 1).idlePct,
+      steadyTrips,
+    };
+  } finally {
+    await Promise.all(processes.map((p) => p.stop()));
+    await fetch(`${esUrl}/${index}_v*`, { method: 'DELETE' }).catch(() => undefined);
+  }
+}
