@@ -7,7 +7,9 @@ import { createTestDatabase, deleteNamespace, redisUrl, uniqueName, type TestDat
 import { initialSnapshotRecord } from '@distributary/control';
 import { runInitialSnapshot, type InitialSnapshotOptions } from './initial-snapshot';
 
-const TABLES = ['public.comp', 'public.ints', 'public.empty', 'public.one'];
+/** A table and key column whose names need quotes (the range bounds and the sample quote them). */
+const INTS = 'public."Int Keys"';
+const TABLES = ['public.comp', INTS, 'public.empty', 'public.one'];
 const COMP_ROWS = 1500;
 const INT_ROWS = 2000;
 const CHUNK = 37;
@@ -36,8 +38,8 @@ describe('initial snapshot in parallel key ranges', () => {
          g / 3.0, 'v' || g
        FROM generate_series(1, ${COMP_ROWS}) g`,
     );
-    await db.sql(`CREATE TABLE ints (id int8 PRIMARY KEY, v text)`);
-    await db.sql(`INSERT INTO ints SELECT g * 7 - 3000, 'i' || g FROM generate_series(1, ${INT_ROWS}) g`);
+    await db.sql(`CREATE TABLE ${INTS} ("Id X" int8 PRIMARY KEY, v text)`);
+    await db.sql(`INSERT INTO ${INTS} SELECT g * 7 - 3000, 'i' || g FROM generate_series(1, ${INT_ROWS}) g`);
     await db.sql(`CREATE TABLE empty (id uuid PRIMARY KEY)`);
     await db.sql(`CREATE TABLE one (k text PRIMARY KEY, v int)`);
     await db.sql(`INSERT INTO one VALUES ('only', 1)`);
@@ -87,7 +89,7 @@ describe('initial snapshot in parallel key ranges', () => {
     const events: ChangeEvent[] = [];
     try {
       // After the consistent point: not in the snapshot (the stream carries them).
-      await db.sql(`UPDATE ints SET v = 'changed' WHERE id = -2993`);
+      await db.sql(`UPDATE ${INTS} SET v = 'changed' WHERE "Id X" = -2993`);
       await db.sql(`INSERT INTO one VALUES ('later', 2)`);
       await db.sql(`INSERT INTO empty VALUES (gen_random_uuid())`);
       const result = await runInitialSnapshot({
@@ -101,19 +103,22 @@ describe('initial snapshot in parallel key ranges', () => {
       const record = await initialSnapshotRecord(redis, keys).read();
       expect(JSON.parse(record['t:public.comp:ranges']).length).toBeGreaterThanOrEqual(7);
       expect(JSON.parse(record['t:public.empty:ranges'])).toEqual([]);
+      expect(JSON.parse(record[`t:${INTS}:ranges`]).length).toBeGreaterThanOrEqual(7);
       expect(record.status).toBe('done');
       expect(events.every((e) => e.op === 'r' && e.pos.lsn === slot.consistentPointLsn)).toBe(true);
       const ids = events.map((e) => positionToId(e.pos));
       expect([...ids].sort(compareIds)).toEqual(ids);
       expect(new Set(ids).size).toBe(ids.length);
       expect(events.map(keyText).sort()).toEqual([...sourceKeys].sort());
-      expect(events.find((e) => e.table === 'public.ints' && e.key.id === '-2993')?.after?.v).toBe('i1');
+      expect(events.find((e) => e.table === INTS && e.key['Id X'] === '-2993')?.after?.v).toBe('i1');
       expect(Number(record.rowsDone)).toBe(sourceKeys.size);
     } finally {
       await slot.release();
       await pool.end();
       await db.sql(`SELECT pg_drop_replication_slot($1)`, [slot.slot]);
-      await db.sql(`DELETE FROM one WHERE k = 'later'; DELETE FROM empty; UPDATE ints SET v = 'i1' WHERE id = -2993`);
+      await db.sql(
+        `DELETE FROM one WHERE k = 'later'; DELETE FROM empty; UPDATE ${INTS} SET v = 'i1' WHERE "Id X" = -2993`,
+      );
       await deleteNamespace(redis, keys.namespace);
     }
   });
@@ -145,6 +150,40 @@ describe('initial snapshot in parallel key ranges', () => {
       const all = [...first, ...second].map(keyText);
       expect(all.sort()).toEqual([...sourceKeys].sort());
       expect((await initialSnapshotRecord(redis, keys).read()).status).toBe('done');
+    } finally {
+      await pool.end();
+      await deleteNamespace(redis, keys.namespace);
+    }
+  });
+
+  it('resumes a record of the single-cursor version as one range from its cursor', async () => {
+    const keys = new LogKeys(uniqueName('ns'));
+    const pool = createRawTextPool(db.url, { max: 5 });
+    const events: ChangeEvent[] = [];
+    try {
+      // What the previous version recorded mid-table: one cursor for ints, comp not started.
+      await initialSnapshotRecord(redis, keys).write({
+        status: 'running',
+        lsn: '1000',
+        seq: 500,
+        rowsDone: 500,
+        startedAt: Date.now(),
+        [`t:${INTS}:after`]: JSON.stringify(['-2000']),
+        [`t:${INTS}:rows`]: 142, // ids -2993, -2986, …, -2000
+        't:public.empty:done': 1,
+      });
+      const result = await runInitialSnapshot(options(pool, keys, events, { concurrency: 4 }));
+      expect(result.resumed).toBe(true);
+      const ints = events.filter((e) => e.table === INTS);
+      expect(ints.every((e) => BigInt(e.key['Id X'] as string) > -2000n)).toBe(true);
+      expect(ints).toHaveLength([...sourceKeys].filter((k) => k.startsWith(`${INTS} `)).length - 142);
+      expect(events.filter((e) => e.table === 'public.comp')).toHaveLength(COMP_ROWS);
+      expect(events.filter((e) => e.table === 'public.empty')).toHaveLength(0);
+      expect(events.every((e) => e.pos.seq >= 500)).toBe(true);
+      const record = await initialSnapshotRecord(redis, keys).read();
+      expect(record.status).toBe('done');
+      expect(record[`t:${INTS}:ranges`]).toBe('[]');
+      expect(JSON.parse(record[`t:${INTS}:r0:done`])).toBe(1);
     } finally {
       await pool.end();
       await deleteNamespace(redis, keys.namespace);
