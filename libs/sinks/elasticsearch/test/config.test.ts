@@ -21,7 +21,7 @@ describe('elasticsearch sink config', () => {
     const config = elasticsearchSinkSchema.parse(parse(designSketch));
     expect(config.elasticsearch).toMatchObject({
       gcDeletes: 3_600_000,
-      bulk: { maxDocs: 1000, maxBytes: 5 * 1024 * 1024, linger: 50, concurrency: 2 },
+      bulk: { maxDocs: 1000, maxBytes: 5 * 1024 * 1024, linger: 50, concurrency: 8 },
     });
     const sink = createElasticsearchSink(config, { source: new PgSourceRows('postgres://127.0.0.1:1/none') });
     expect([...sink.tables]).toEqual(['public.products', 'public.categories']);

@@ -83,7 +83,10 @@ const bulkSchema = z
       .default(5 * 1024 * 1024)
       .describe('Bytes per bulk request'),
     linger: duration.default(50).describe('How long a partial request waits for more documents'),
-    concurrency: z.number().int().min(1).max(16).default(2).describe('Bulk requests in flight'),
+    // 8: one per partition of the default 8, so a partition's batch never waits for another's request to
+    // leave a slot (at 2, most of commit → readable was that wait); a backlog still fills requests up to
+    // maxDocs (test/bench/bulk-slots-probe.ts: lower latency and no lower throughput than 2 or 4)
+    concurrency: z.number().int().min(1).max(16).default(8).describe('Bulk requests in flight'),
     // Kept so that existing configurations load; unused since the one retry policy (issue 20): each bulk
     // request is sent once and a failed batch is retried by the worker (libs/worker, PartitionTask).
     attempts: z
