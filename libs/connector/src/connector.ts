@@ -10,6 +10,7 @@ import {
   type Lsn,
 } from '@distributary/core';
 import {
+  AppendChain,
   ChangeLog,
   ConnectorLease,
   LogAppender,
@@ -533,6 +534,7 @@ export class Connector {
     // The snapshot holds one connection per table reader for its whole run: a smaller pool left from
     // an earlier term (streaming needs 2) would deadlock it.
     const needed = config.source.snapshot.connections + 1;
+    const chain = new AppendChain();
     await this.pools.dropRawSmallerThan(needed);
     const result = await runInitialSnapshot({
       pool: this.pools.raw(needed),
@@ -541,10 +543,16 @@ export class Connector {
       lsn: exported?.consistentPointLsn ?? 0n,
       snapshotName: exported?.snapshotName,
       onSnapshotImported: async () => exported?.release(),
+      // Two chunks' appends in flight (the next is encoded while Redis runs the previous), on one
+      // AppendChain: they reach each stream in call order and a later call never lands after an
+      // earlier failed one; the snapshot records a chunk only once it and every earlier one are in.
+      appendDepth: 2,
       append: async (events) => {
         // A stop ends the snapshot between two chunks; it stays 'running' and resumes at the next start.
         if (this.stopping) throw new SnapshotInterruptedError();
-        await appender.append(events, []);
+        const batch = appender.newBatch();
+        for (const event of events) batch.addEvent(event);
+        await appender.write(batch, chain);
       },
       state: initialSnapshotRecord(this.redis, this.keys),
       concurrency: config.source.snapshot.connections,

@@ -18,7 +18,7 @@ import {
  * A kill -9 of the connector in the middle of an initial snapshot read in parallel key ranges
  * (composite, non-integer key): the restarted connector resumes every range from its own recorded
  * key, and the log ends with every source row, each at the snapshot's consistent point, none lost;
- * only the chunk appended but not yet recorded when the process died is read again.
+ * only the chunks appended but not yet recorded when the process died are read again.
  */
 const PARTITIONS = 4;
 const ROWS = 30_000;
@@ -111,10 +111,10 @@ describe('initial snapshot in parallel key ranges, kill -9 in the middle', () =>
       expect(latest.size).toBe(ROWS);
       for (const row of rows)
         expect(latest.get(canonicalKey('public.items', { grp: row.grp, code: row.code }))).toEqual(row);
-      // read twice: at most the one chunk appended and not yet recorded at the kill (appends go one at a time)
+      // read twice: at most the chunks appended and not yet recorded at the kill (two appends in flight)
       const twice = [...counts.values()].filter((n) => n > 1);
       expect(twice.every((n) => n === 2)).toBe(true);
-      expect(twice.length).toBeLessThanOrEqual(CHUNK);
+      expect(twice.length).toBeLessThanOrEqual(2 * CHUNK);
     } finally {
       child.kill('SIGTERM');
       await new Promise((r) => (child.exitCode !== null ? r(null) : child.once('exit', r)));
