@@ -61,12 +61,28 @@ export async function walToLog(ctx: BenchContext): Promise<BenchResult> {
     },
     { label: 'process start → last LSN confirmed', value: round(medianOf(single, (r) => r.totalSeconds)), unit: 's' },
     {
-      label: 'connector CPU per event',
+      label: 'connector CPU per event (drain: first event → last confirmation)',
       value: round(
         medianOf(single, (r) => r.cpuMicrosPerEvent),
         1,
       ),
       unit: 'µs',
+    },
+    {
+      label: 'connector CPU per event incl. start-up (process start → last confirmation)',
+      value: round(
+        medianOf(single, (r) => r.cpuMicrosPerEventTotal),
+        1,
+      ),
+      unit: 'µs',
+    },
+    {
+      label: 'connector start-up CPU (process start → first event)',
+      value: round(
+        medianOf(single, (r) => r.startupCpuMillis),
+        0,
+      ),
+      unit: 'ms',
     },
     {
       label: 'connector peak RSS',
@@ -99,7 +115,7 @@ export async function walToLog(ctx: BenchContext): Promise<BenchResult> {
     notes: [
       `median of ${repeat} run(s); single runs steady: ${single.map((r) => r.steadyRate).join(', ')} events/s`,
       'steady = events/s between 10 % and 90 % of the events in the log (sampled every ~10 ms)',
-      'CPU and RSS are of the connector process (/proc), CPU from its first event to the last confirmation',
+      'CPU and RSS are of the connector process (/proc, every thread); CPU per event: drain only (first event → last confirmation), and the whole process life (start-up included) beside it',
       'ceilings measured in the same run, on the same entries / an identical slot',
       `connector: ${benchConnectorEntry().describe}; production runs the compiled build (BENCH_CONNECTOR=tsx: the sources under tsx)`,
     ],

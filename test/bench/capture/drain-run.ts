@@ -24,8 +24,12 @@ export interface DrainRun {
   steadyRate: number;
   /** Events/s from 50 % to 95 %. */
   lateRate: number;
-  /** Connector CPU per event over the drain (first event → confirmed), µs. */
+  /** Connector CPU per event over the drain only (first event in the log → last LSN confirmed), µs. */
   cpuMicrosPerEvent: number;
+  /** Connector CPU per event over its whole life (process start → last LSN confirmed: start-up included), µs. */
+  cpuMicrosPerEventTotal: number;
+  /** Connector CPU from process start to the first event in the log (module loading, connecting, …), ms. */
+  startupCpuMillis: number;
   peakRssBytes: number;
   /** Raw pipelined XADD of the same entries, events/s. */
   xaddCeiling: number;
@@ -132,6 +136,8 @@ export async function drainOnce(options: DrainOptions): Promise<DrainRun> {
       steadyRate: rateBetween(timeline, drainEvents, 0.1, 0.9),
       lateRate: rateBetween(timeline, drainEvents, 0.5, 0.95),
       cpuMicrosPerEvent: (cpuAtEnd - cpuAtFirst) / Math.max(1, drainEvents),
+      cpuMicrosPerEventTotal: cpuAtEnd / Math.max(1, drainEvents),
+      startupCpuMillis: cpuAtFirst / 1000,
       peakRssBytes: peakRss,
       xaddCeiling: ceiling,
       recvlogicalRate,

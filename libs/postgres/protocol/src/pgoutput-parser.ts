@@ -12,9 +12,11 @@ const PG_EPOCH_MICROS = 946_684_800_000_000n;
 /**
  * Reads pgoutput (protocol v1, text tuples) without converting any value. A message must be read to
  * its last byte: bytes left over (a damaged length or count) are an error, never a shorter tuple.
+ * `start`: where the message begins in `buffer` (the replication stream passes its XLogData chunk
+ * whole, the message after the 25-byte header, instead of a view of it per message).
  */
-export function parsePgoutput(buffer: Buffer): PgoutputMessage {
-  const reader = new Reader(buffer);
+export function parsePgoutput(buffer: Buffer, start = 0): PgoutputMessage {
+  const reader = new Reader(buffer, start);
   const message = readMessage(reader);
   reader.done();
   return message;
@@ -141,8 +143,12 @@ const utf8Slice: Utf8Slicer =
   };
 
 class Reader {
-  private offset = 0;
-  constructor(private readonly buffer: Buffer) {}
+  constructor(
+    private readonly buffer: Buffer,
+    private offset: number,
+  ) {
+    if (offset > buffer.length) throw new Error('pgoutput: message ends early');
+  }
 
   uint8(): number {
     return this.buffer[this.advance(1)];

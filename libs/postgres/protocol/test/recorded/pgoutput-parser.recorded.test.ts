@@ -316,6 +316,24 @@ function withUint32(bytes: Buffer, at: number, value: number): Buffer {
   return copy;
 }
 
+describe('parsePgoutput at an offset (the XLogData chunk whole, the message after its 25-byte header)', () => {
+  it('reads every recorded message after a header exactly as on its own, and every truncation fails the same way', () => {
+    const header = Buffer.alloc(25, 0x77);
+    let messages = 0;
+    for (const { where, bytes } of everyRecordedMessage()) {
+      const chunk = Buffer.concat([header, bytes]);
+      expect(parsePgoutput(chunk, 25), where).toEqual(parsePgoutput(bytes));
+      for (const length of [0, 1, bytes.length - 1])
+        expect(() => parsePgoutput(chunk.subarray(0, 25 + length), 25), `${where} cut at ${length}`).toThrow(
+          /^pgoutput: /,
+        );
+      messages++;
+    }
+    expect(() => parsePgoutput(header, 26)).toThrow('pgoutput: message ends early');
+    expect(messages).toBeGreaterThan(20);
+  });
+});
+
 describe('parsePgoutput on damaged recorded bytes', () => {
   it('ends every truncation of every recorded message in a pgoutput error (never a value, never a hang)', () => {
     let cut = 0;
