@@ -1,14 +1,8 @@
-import {
-  canonicalKey,
-  eventBody,
-  eventJsonField,
-  partitionOfCanonicalKey,
-  type ChangeEvent,
-  type Lsn,
-} from '@distributary/core';
+import { canonicalKey, eventJsonField, partitionOfCanonicalKey, type ChangeEvent, type Lsn } from '@distributary/core';
 import type { LogKeys } from './keys';
 import type { TxMarkerInput } from './appender';
 import { PackedArgs } from './packed-args';
+import { packEventBody } from './packed-json';
 import { encodeTxMarker } from './tx-marker';
 
 /** Entries per script call: keeps one call's time on the Redis thread short. */
@@ -20,6 +14,18 @@ export interface PackedCall {
   entries: number;
   /** ID of its last entry. */
   lastId: string;
+}
+
+/** Stream names per partition, per LogKeys (built once, not twice per event). */
+const streamNames = new WeakMap<LogKeys, string[]>();
+
+function partitionStreams(keys: LogKeys, partitions: number): string[] {
+  let names = streamNames.get(keys);
+  if (!names || names.length < partitions) {
+    names = Array.from({ length: partitions }, (_, p) => keys.partition(p));
+    streamNames.set(keys, names);
+  }
+  return names;
 }
 
 /**
@@ -39,6 +45,9 @@ export class AppendBatch {
   readonly ops: Record<ChangeEvent['op'], number> = { c: 0, u: 0, d: 0, r: 0, t: 0 };
   private prefixLsn: Lsn = -1n;
   private prefix = '';
+  private readonly streamOf: string[];
+  /** Each partition's current call (its last), once it has one. */
+  private readonly current: (PackedCall | undefined)[] = [];
 
   constructor(
     private readonly keys: LogKeys,
@@ -47,7 +56,9 @@ export class AppendBatch {
     private readonly bufferFor: (stream: string) => Buffer | undefined = () => undefined,
     /** Receives buffers a call grew out of. */
     private readonly discard?: (buffer: Buffer) => void,
-  ) {}
+  ) {
+    this.streamOf = partitionStreams(keys, partitions);
+  }
 
   get empty(): boolean {
     return this.streams.size === 0;
@@ -61,16 +72,13 @@ export class AppendBatch {
     // The entry encodeEventWithKey would give (fields k, o, e and j when any, in that order), packed
     // without building its fields object; the ID's LSN part is shared by a transaction's events.
     const id = this.lsnPrefix(event.pos.lsn) + event.pos.seq;
-    const body = eventBody(event);
     const json = eventJsonField(event);
     this.events++;
     this.ops[event.op]++;
     if (event.op === 't') {
-      for (let p = 0; p < this.partitions; p++)
-        this.pushEvent(this.keys.partition(p), id, canonical, event.op, body, json);
+      for (let p = 0; p < this.partitions; p++) this.pushEvent(p, id, canonical, event, json);
     } else {
-      const stream = this.keys.partition(partitionOfCanonicalKey(canonical, this.partitions));
-      this.pushEvent(stream, id, canonical, event.op, body, json);
+      this.pushEvent(partitionOfCanonicalKey(canonical, this.partitions), id, canonical, event, json);
     }
     return canonical;
   }
@@ -90,14 +98,17 @@ export class AppendBatch {
   }
 
   private pushEvent(
-    stream: string,
+    partition: number,
     id: string,
     canonical: string,
-    op: string,
-    body: string,
+    event: ChangeEvent,
     json: string | undefined,
   ): void {
-    const call = this.callFor(stream);
+    let call = this.current[partition];
+    if (!call || call.entries === ENTRIES_PER_CALL) {
+      call = this.callFor(this.streamOf[partition]);
+      this.current[partition] = call;
+    }
     const args = call.args;
     const before = args.bytes;
     args.string(id);
@@ -105,9 +116,9 @@ export class AppendBatch {
     args.string('k');
     args.string(canonical);
     args.string('o');
-    args.string(op);
+    args.string(event.op);
     args.string('e');
-    args.string(body);
+    packEventBody(args, event);
     if (json !== undefined) {
       args.string('j');
       args.string(json);

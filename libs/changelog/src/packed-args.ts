@@ -92,6 +92,46 @@ export class PackedArgs {
     return true;
   }
 
+  /**
+   * Starts a string written in pieces (ascii / utf8 / byte, then closeString): its header is a str 32
+   * whose length is filled in at the end, so the text never exists as one JavaScript string.
+   * Returns where it starts, for closeString.
+   */
+  openString(): number {
+    this.reserve(5);
+    const start = this.length;
+    this.buffer[start] = STR32;
+    this.length += 5;
+    return start;
+  }
+
+  /** Ends the string openString() started at `start`. */
+  closeString(start: number): void {
+    this.buffer.writeUInt32BE(this.length - start - 5, start + 1);
+    this.count++;
+  }
+
+  /** Text known to be ASCII (digits, literals), inside an open string. */
+  ascii(text: string): void {
+    this.reserve(text.length);
+    const buffer = this.buffer;
+    let at = this.length;
+    for (let i = 0; i < text.length; i++) buffer[at++] = text.charCodeAt(i);
+    this.length = at;
+  }
+
+  /** Any text as UTF-8 (a lone surrogate as U+FFFD, like Buffer), inside an open string. */
+  utf8(text: string): void {
+    this.reserve(text.length * 3);
+    this.length += utf8Write.call(this.buffer, text, this.length);
+  }
+
+  /** One byte, inside an open string. */
+  byte(value: number): void {
+    this.reserve(1);
+    this.buffer[this.length++] = value;
+  }
+
   /** Appends a non-negative integer below 2^32. */
   uint(value: number): void {
     this.reserve(5);
