@@ -1,6 +1,7 @@
 /**
- * `npx tsx test/bench/es-cost-probe.ts [docs] [rounds]`: where Elasticsearch's CPU per document goes
- * when the ES sink writes the joined documents, compared with the raw loader of benchmark 2. The same
+ * `npx tsx test/bench/es-cost-probe.ts [docs] [rounds] [variants]` (variants: names separated by
+ * commas, default all): where Elasticsearch's CPU per document goes when the ES sink writes the
+ * joined documents, compared with the raw loader of benchmark 2. The same
  * documents are loaded with `_bulk` (batches of 1,000, two in flight) in variants, alternating, each
  * into a fresh index (1 shard, 0 replicas), and the Elasticsearch process's CPU time is divided by the
  * documents:
@@ -103,13 +104,15 @@ async function load(es: string, variant: Variant, docs: { id: number; doc: strin
 async function main(): Promise<void> {
   const count = Number(process.argv[2] ?? 30_000);
   const rounds = Number(process.argv[3] ?? 3);
+  const only = process.argv[4]?.split(',');
+  const variants = only ? VARIANTS.filter((v) => only.includes(v.name)) : VARIANTS;
   const docs = await withClient(
     pgUrl(),
     async (client) => (await client.query<{ id: number; doc: string }>(joinedDocsSql(1, count))).rows,
   );
-  const results = new Map<string, Cost[]>(VARIANTS.map((v) => [v.name, []]));
+  const results = new Map<string, Cost[]>(variants.map((v) => [v.name, []]));
   for (let round = 0; round < rounds; round++) {
-    for (const variant of round % 2 ? [...VARIANTS].reverse() : VARIANTS) {
+    for (const variant of round % 2 ? [...variants].reverse() : variants) {
       results.get(variant.name)?.push(await load(esUrl(), variant, docs));
     }
   }

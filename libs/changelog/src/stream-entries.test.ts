@@ -15,40 +15,23 @@ afterAll(async () => {
 });
 
 const tx = { xid: 7, commitTs: '2026-11-30T18:00:00.000001Z' };
+const L = 1n << 40n;
+/** An event at position (lsn, seq); the snapshot read carries no transaction. */
+const at = (lsn: bigint, seq: number, rest: Omit<ChangeEvent, 'pos'>): ChangeEvent => ({ pos: { lsn, seq }, ...rest });
+const json = (text: string): JsonText => new JsonText(text);
 const events: ChangeEvent[] = [
-  {
-    pos: { lsn: 1n << 40n, seq: 0 },
-    op: 'c',
-    table: 'public.t',
-    key: { id: 1 },
-    after: { id: 1, v: 'a"\n\u2028é😀' },
+  at(L, 0, { ...tx, op: 'c', table: 'public.t', key: { id: 1 }, after: { id: 1, v: 'a"\n\u2028é😀' } }),
+  at(L, 1, {
     ...tx,
-  },
-  {
-    pos: { lsn: 1n << 40n, seq: 1 },
     op: 'u',
     table: 'public."Odd Name"',
     key: { id: 2 },
-    before: { id: 2, j: new JsonText('{"a":1e-400}') },
-    after: {
-      id: 2,
-      j: new JsonText('[-0, 12345678901234567890]'),
-      arr: [new JsonText('1.0'), null],
-      n: '-0',
-      f: 'NaN',
-    },
-    ...tx,
-  },
-  { pos: { lsn: (1n << 40n) + 5n, seq: 0 }, op: 'd', table: 'public.t', key: { id: 1 }, ...tx },
-  { pos: { lsn: (1n << 40n) + 5n, seq: 1 }, op: 't', table: 'public.t', key: {}, ...tx },
-  {
-    pos: { lsn: (1n << 40n) + 9n, seq: 2 },
-    op: 'r',
-    table: 'public.t',
-    key: { id: 3 },
-    after: { id: 3 },
-    snapshot: 's1',
-  },
+    before: { id: 2, j: json('{"a":1e-400}') },
+    after: { id: 2, j: json('[-0, 12345678901234567890]'), arr: [json('1.0'), null], n: '-0', f: 'NaN' },
+  }),
+  at(L + 5n, 0, { ...tx, op: 'd', table: 'public.t', key: { id: 1 } }),
+  at(L + 5n, 1, { ...tx, op: 't', table: 'public.t', key: {} }),
+  at(L + 9n, 2, { op: 'r', table: 'public.t', key: { id: 3 }, after: { id: 3 }, snapshot: 's1' }),
 ];
 
 describe('reading entries from Buffer replies', () => {
