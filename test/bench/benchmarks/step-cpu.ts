@@ -77,7 +77,8 @@ export function stepCpu(from: CpuReading, to: CpuReading, docs: number): StepCpu
 export function describeStepCpu(cpu: StepCpu): string {
   return (
     `CPU per document: workers ${cpu.workersPerDoc} µs (${cpu.workersCores} cores together, busiest ` +
-    `${cpu.busiestWorkerPct} % of a core), Elasticsearch ${cpu.elasticsearchPerDoc}, Redis ${cpu.redisPerDoc}, ` +
+    `${cpu.busiestWorkerPct} % of a core), Elasticsearch ${cpu.elasticsearchPerDoc} and Redis ${cpu.redisPerDoc} ` +
+    `(shared servers: upper bounds), ` +
     `bench + proxy ${cpu.benchPerDoc}; machine idle ${cpu.idlePct} % of ${cpu.cores} cores`
   );
 }
