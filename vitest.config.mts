@@ -18,6 +18,7 @@ export default defineConfig({
     include: ['libs/**/*.test.ts', 'apps/**/*.test.ts', 'test/**/*.test.ts', 'deploy/**/*.test.ts'],
     exclude: ['**/node_modules/**', 'test/bench/**', '.local/**'],
     globalSetup: ['test/global-setup.ts'],
+    setupFiles: ['test/setup-process.ts'],
     testTimeout: 120_000,
     hookTimeout: 180_000,
     pool: 'forks',

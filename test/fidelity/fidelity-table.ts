@@ -3,6 +3,8 @@ import type { ColumnSpec } from './contract-oracle';
 
 export const TABLE = 'public.fidelity';
 export const MIXED = 'Mixed "Col" Name';
+/** A column JavaScript objects treat specially (assigning it sets the prototype). */
+export const PROTO = '__proto__';
 
 export const COLUMNS: ColumnSpec[] = [
   { name: 'id', sqlType: 'int8 PRIMARY KEY', family: 'text' },
@@ -74,6 +76,7 @@ export const COLUMNS: ColumnSpec[] = [
   { name: 'c_enum', sqlType: 'mood', family: 'text' },
   { name: 'c_composite', sqlType: 'pair', family: 'text' },
   { name: MIXED, sqlType: 'text', family: 'text' },
+  { name: PROTO, sqlType: 'text', family: 'text' },
   { name: 'c_toast', sqlType: 'text', family: 'text' },
 ];
 
@@ -105,7 +108,7 @@ export const ODD_ROW = `
     '{1,NULL,3}', '{{1,2},{3,4}}', '{1.5,-0,NaN,Infinity,-Infinity,NULL,1e-300}', '{0.1,NaN,-Infinity}',
     ARRAY['null'::jsonb, '{"big": 18446744073709551616}', NULL, '"s"'],
     '{"a b","",NULL,"NULL","😀"}', ARRAY['infinity', '0044-03-15 12:00:00+00 BC']::timestamptz[], '{t,f,NULL}',
-    0.001, 'happy', ROW(1, 'a "b"'), 'mixed',
+    0.001, 'happy', ROW(1, 'a "b"'), 'mixed', '{"polluted": true}',
     (SELECT string_agg(md5(i::text || random()::text), '') FROM generate_series(1, 4000) i)
   )`;
 

@@ -50,7 +50,8 @@ const SINKS = `
   \`double\`, 'infinity' in a \`date\`, a jsonb object in a \`keyword\`) makes the sink refuse to open,
   naming the field, the column type, the value and a mapping that holds it (\`keyword\`,
   \`flattened\`, or the same type with \`ignore_malformed: true\`); see the sink's README.
-  Column names are field names as they are: a column named like a metadata field (\`_id\`, \`_source\`…),
+  Column names are field names as they are — \`__proto__\` included, an ordinary key in every sink (see
+  libs/core/src/proto-key.ts). A column named like a metadata field (\`_id\`, \`_source\`…),
   of only whitespace, or whose dotted name overlaps another column (\`a\` and \`a.b\`: a dot is an object
   path to Elasticsearch) makes Elasticsearch refuse the row; the dead letter names the column and says to
   give it another field name through the sink's \`document\` mapping. An \`_id\` longer than 512 bytes

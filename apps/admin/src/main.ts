@@ -1,6 +1,9 @@
 import { loadConfig, resolveConfigPath } from '@distributary/config';
 import { createLogger } from '@distributary/observability';
 import { startAdmin } from './start-admin';
+import { treatProtoAsOrdinaryKey } from '@distributary/core';
+
+treatProtoAsOrdinaryKey(); // column names are data: see libs/core/src/proto-key.ts
 
 /** Standalone admin API + dashboard: `npx tsx apps/admin/src/main.ts [--config file]`
  *  (default: env DISTRIBUTARY_CONFIG, then ./distributary.yaml). */

@@ -1,11 +1,13 @@
 #!/usr/bin/env node
 /** Entry point of `distributary`: runs the command, maps errors to messages and exit codes. */
-import { ConfigError } from '@distributary/core';
+import { ConfigError, treatProtoAsOrdinaryKey } from '@distributary/core';
 import { redactUrl } from '@distributary/observability';
 import { EXIT_FAILURE, EXIT_INVALID_CONFIG, ExitError } from './exit-codes';
 import { buildProgram } from './program';
 import { stopWhenLauncherDies } from './launcher-link';
 import { exitWhenFlushed } from './terminal/exit';
+
+treatProtoAsOrdinaryKey(); // column names are data: see libs/core/src/proto-key.ts
 
 export async function main(argv: string[]): Promise<number> {
   try {

@@ -4,6 +4,9 @@ import { loadConfig, resolveConfigPath } from '@distributary/config';
 import { createLogger } from '@distributary/observability';
 import { ConnectorModule } from './connector.module';
 import { ConnectorService } from './connector.service';
+import { treatProtoAsOrdinaryKey } from '@distributary/core';
+
+treatProtoAsOrdinaryKey(); // column names are data: see libs/core/src/proto-key.ts
 
 /**
  * Runs the connector standalone: `connector --config <file>` (default env DISTRIBUTARY_CONFIG).

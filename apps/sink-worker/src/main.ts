@@ -5,6 +5,9 @@ import { loadConfig, resolveConfigPath } from '@distributary/config';
 import { createLogger, startMetricsServer } from '@distributary/observability';
 import { createSink, sinkWorkerOptionsFromConfig } from '@distributary/worker';
 import { SinkWorkerModule } from './sink-worker.module';
+import { treatProtoAsOrdinaryKey } from '@distributary/core';
+
+treatProtoAsOrdinaryKey(); // column names are data: see libs/core/src/proto-key.ts
 
 /** Standalone sink worker: `tsx apps/sink-worker/src/main.ts --config distributary.yaml`. */
 async function main(): Promise<void> {

@@ -12,3 +12,4 @@ export * from './backoff';
 export * from './sink';
 export * from './source-rows';
 export * from './instance-id';
+export * from './proto-key';
