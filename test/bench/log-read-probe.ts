@@ -1,8 +1,8 @@
 /**
- * `npx tsx test/bench/log-read-probe.ts [events] [rounds]`: the worker's log reading alone, in CPU µs
+ * `npx tsx test/bench/log-read-probe.ts [events] [rounds] [count]`: the worker's log reading alone, in CPU µs
  * per entry (this process's user + system time): the events of figure 3 (product inserts of ~300 B
  * rows) appended to 8 partitions of a fresh namespace, then read back as a partition task reads them
- * (`ChangeLog.read.partition`, batches of 500, each partition to its end), decoded included. Run it in
+ * (`ChangeLog.read.partition`, batches of `count`, default 500, each partition to its end), decoded included. Run it in
  * another tree (its node_modules/@distributary pointing at that tree's libs) for an A/B in the same
  * minutes. Prints the median of the rounds.
  */
@@ -11,7 +11,6 @@ import { ChangeLog, connectRedis } from '@distributary/changelog';
 import { deleteNamespace, redisUrl, uniqueName } from '@distributary/testkit';
 
 const PARTITIONS = 8;
-const BATCH = 500;
 
 function productEvent(id: number, lsn: bigint): ChangeEvent {
   const after = { id, category_id: 1 + (id % 50), title: `title ${id}`, body: `${id}`.padEnd(240, 'abcdef0123456789') };
@@ -26,12 +25,12 @@ function productEvent(id: number, lsn: bigint): ChangeEvent {
   };
 }
 
-async function readAllOnce(log: ChangeLog): Promise<number> {
+async function readAllOnce(log: ChangeLog, count: number): Promise<number> {
   let entries = 0;
   for (let p = 0; p < PARTITIONS; p++) {
     let after = '0-0';
     for (;;) {
-      const batch = await log.read.partition(p, after, { count: BATCH });
+      const batch = await log.read.partition(p, after, { count });
       if (batch.length === 0) break;
       entries += batch.length;
       after = batch[batch.length - 1].id;
@@ -43,6 +42,7 @@ async function readAllOnce(log: ChangeLog): Promise<number> {
 async function main(): Promise<void> {
   const events = Number(process.argv[2] ?? 100_000);
   const rounds = Number(process.argv[3] ?? 5);
+  const count = Number(process.argv[4] ?? 500);
   const redis = connectRedis({ url: redisUrl() });
   const namespace = uniqueName('read_probe');
   const log = new ChangeLog(redis, namespace, PARTITIONS);
@@ -54,11 +54,11 @@ async function main(): Promise<void> {
       for (let id = from; id < from + 1000 && id <= events; id++) tx.push(productEvent(id, 1_000_000n + BigInt(from)));
       await appender.append(tx);
     }
-    await readAllOnce(log); // warm-up
+    await readAllOnce(log, count); // warm-up
     const results: number[] = [];
     for (let r = 0; r < rounds; r++) {
       const started = process.cpuUsage();
-      const read = await readAllOnce(log);
+      const read = await readAllOnce(log, count);
       const used = process.cpuUsage(started);
       results.push((used.user + used.system) / read);
     }
