@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { eventBody, JsonText, type ChangeEvent } from '@distributary/core';
+import { mulberry32 } from '@distributary/testkit';
 import { PackedArgs } from './packed-args';
 import { packEventBody } from './packed-json';
 import { unpackCall } from '../test/unpack-call';
+import { edgeEvents } from '../test/edge-events';
 
 /** The body packEventBody writes, read back as cmsgpack would. */
 function packed(event: ChangeEvent): string {
@@ -10,17 +12,6 @@ function packed(event: ChangeEvent): string {
   packEventBody(args, event);
   const [body] = unpackCall(Buffer.from(args.finish()));
   return body as string;
-}
-
-/** A deterministic PRNG (mulberry32), so a failure names its seed. */
-function random(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const PIECES = [
@@ -85,49 +76,13 @@ function row(next: () => number, depth: number): Record<string, unknown> {
 
 describe('packEventBody', () => {
   it('writes exactly eventBody(event) for the connector shapes: insert, update with before, delete, truncate, snapshot, filled', () => {
-    const tx = { xid: 7, commitTs: '2026-11-30T18:00:00.000001Z' };
-    const events: ChangeEvent[] = [
-      {
-        pos: { lsn: 1n, seq: 0 },
-        op: 'c',
-        table: 'public.docs',
-        key: { id: 1 },
-        after: { id: 1, title: 't', body: 'b'.repeat(240) },
-        ...tx,
-      },
-      {
-        pos: { lsn: 2n, seq: 1 },
-        op: 'u',
-        table: 'public."Odd ""Name"""',
-        key: { id: 2, 'k"2': 'x' },
-        before: { id: 2, j: new JsonText('{"a":1e-400}') },
-        after: {
-          id: 2,
-          j: new JsonText('[-0, 12345678901234567890]'),
-          arr: [new JsonText('1.0'), null],
-          n: '-0',
-          f: 'NaN',
-        },
-        filled: ['body:log'],
-        ...tx,
-      },
-      { pos: { lsn: 3n, seq: 0 }, op: 'd', table: 'public.t', key: { id: 1 }, ...tx },
-      { pos: { lsn: 3n, seq: 1 }, op: 't', table: 'public.t', key: {}, ...tx },
-      {
-        pos: { lsn: 99n, seq: 2 },
-        op: 'r',
-        table: 'public.t',
-        key: { id: 3 },
-        after: { id: 3, u: undefined as unknown as null },
-        snapshot: 's1',
-      },
-    ];
+    const events = edgeEvents();
     for (const event of events) expect(packed(event)).toBe(eventBody(event));
   });
 
   it('writes exactly eventBody(event) for random rows: escapes, surrogates, numbers, nesting, toJSON, undefined', () => {
     for (let seed = 1; seed <= 3000; seed++) {
-      const next = random(seed);
+      const next = mulberry32(seed);
       const event = {
         pos: { lsn: 5n, seq: seed },
         op: 'u',

@@ -14,7 +14,7 @@ export interface WalStreamOptions {
 interface ReplicationConnection {
   on(event: 'copyData', listener: (message: { chunk: Buffer }) => void): void;
   once(event: 'replicationStart', listener: () => void): void;
-  removeAllListeners(): void;
+  removeAllListeners(event?: 'copyData'): void;
   sendCopyFromChunk(chunk: Buffer): void;
   stream?: { pause?(): void; resume?(): void };
 }
@@ -68,6 +68,9 @@ export class WalStream implements ChangeStream {
       connection.once('replicationStart', () => {
         this.streaming = true;
       });
+      // The client's own copyData listener only hands the data to the running command, which ignores
+      // it: with it gone, each message has one listener (an emit with two copies the listener list).
+      connection.removeAllListeners('copyData');
       connection.on('copyData', ({ chunk }) => this.copyData(chunk));
       const publication = this.options.publication.replace(/'/g, "''");
       await client
