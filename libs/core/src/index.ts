@@ -13,3 +13,4 @@ export * from './sink';
 export * from './source-rows';
 export * from './instance-id';
 export * from './proto-key';
+export * from './column-of';

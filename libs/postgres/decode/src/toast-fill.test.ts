@@ -35,3 +35,20 @@ describe('unchanged TOAST fill order', () => {
     ).rejects.toBeInstanceOf(UnfillableToastError);
   });
 });
+
+describe('unchanged TOAST columns named like Object.prototype members', () => {
+  it('a source row without the column is no source of it (toString, constructor are not inherited values)', async () => {
+    const odd = {
+      event: { ...event, after: { id: 1 } },
+      unchanged: ['toString', 'constructor'],
+      relation: { columns: [{ name: 'id' }, { name: 'toString' }, { name: 'constructor' }] },
+    } as unknown as DecodedChange;
+    const filled = await fillUnchangedToast(odd, {
+      latestLogged: async () => ({ id: 1 }), // an older logged row that lacks both columns
+      reread: async () => ({ id: 1, toString: 'long text', constructor: 'more text' }),
+      latestLoggedExhaustive: async () => undefined,
+    });
+    expect(filled.after).toEqual({ id: 1, toString: 'long text', constructor: 'more text' });
+    expect(filled.filled).toEqual(['toString:reread', 'constructor:reread']);
+  });
+});

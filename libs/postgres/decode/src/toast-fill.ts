@@ -28,7 +28,7 @@ export async function fillUnchangedToast(change: DecodedChange, sources: ToastSo
   const take = (row: Row | undefined, source: string): void => {
     if (!row) return;
     missing = missing.filter((column) => {
-      if (!(column in row)) return true;
+      if (!Object.hasOwn(row, column)) return true; // own columns only: never an inherited `toString`
       after[column] = row[column];
       filled.push(`${column}:${source}`);
       return false;
@@ -54,7 +54,7 @@ export async function fillUnchangedToast(change: DecodedChange, sources: ToastSo
 /** Filled columns were appended: put the row back in the table's column order (documents keep it). */
 function inColumnOrder(row: Row, change: DecodedChange): Row {
   const ordered: Row = {};
-  for (const { name } of change.relation.columns) if (name in row) ordered[name] = row[name];
-  for (const name in row) if (!(name in ordered)) ordered[name] = row[name];
+  for (const { name } of change.relation.columns) if (Object.hasOwn(row, name)) ordered[name] = row[name];
+  for (const name in row) if (!Object.hasOwn(ordered, name)) ordered[name] = row[name];
   return ordered;
 }

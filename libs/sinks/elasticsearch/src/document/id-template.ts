@@ -1,5 +1,5 @@
 import { parseKeyTemplate } from '@distributary/config';
-import type { Row } from '@distributary/core';
+import { columnOf, type Row } from '@distributary/core';
 
 /** "{tenant_id}:{id}" -> a function of the root row. Every referenced column must be present and non-null. */
 export interface IdTemplate {
@@ -17,12 +17,12 @@ export function compileIdTemplate(template: string): IdTemplate {
   return {
     source: template,
     columns,
-    canRender: (row) => row !== undefined && columns.every((c) => row[c] !== undefined && row[c] !== null),
+    canRender: (row) => row !== undefined && columns.every((c) => (columnOf(row, c) ?? null) !== null),
     render(row) {
       return parts
         .map((part) => {
           if ('literal' in part) return part.literal;
-          const value = row[part.column];
+          const value = columnOf(row, part.column);
           if (value === undefined || value === null) {
             throw new Error(`id template "${template}": column ${part.column} is missing or null`);
           }

@@ -26,7 +26,7 @@ export function ownRow(trigger: Trigger, info: SourceTable): Row | undefined {
   if (event.table !== info.table || (event.op !== 'c' && event.op !== 'u' && event.op !== 'r')) return undefined;
   const row = event.after;
   if (!row) return undefined;
-  for (const column of info.columns.keys()) if (row[column] === undefined) return undefined;
+  for (const column of info.columns.keys()) if (!Object.hasOwn(row, column)) return undefined;
   const key = info.primaryKey;
   return tupleKey(row, key) === tupleKey(trigger.tuple, key) ? row : undefined;
 }

@@ -1,4 +1,11 @@
-import { comparePositions, quoteIdent, type ChangeEvent, type Row, type SnapshotReader } from '@distributary/core';
+import {
+  columnOf,
+  comparePositions,
+  quoteIdent,
+  type ChangeEvent,
+  type Row,
+  type SnapshotReader,
+} from '@distributary/core';
 import { REFS_FIELD, buildDocumentNow, refKey, type RelatedRows } from '../document/build-document';
 import type { DocumentSpec, Relation } from '../document/document-spec';
 import { tupleKey } from './row-match';
@@ -54,7 +61,7 @@ interface RefSearch {
 }
 
 function covers(row: Row | undefined, columns: readonly string[]): boolean {
-  return row !== undefined && columns.every((c) => row[c] !== undefined && row[c] !== null);
+  return row !== undefined && columns.every((c) => (columnOf(row, c) ?? null) !== null);
 }
 
 function rename(row: Row, from: readonly string[], to: readonly string[]): Row {

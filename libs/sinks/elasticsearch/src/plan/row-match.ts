@@ -1,4 +1,4 @@
-import type { Row } from '@distributary/core';
+import { columnOf, type ColumnValue, type Row } from '@distributary/core';
 
 /**
  * Rows from events and rows read from the source must match on join columns even when one side says
@@ -9,7 +9,7 @@ export function tupleKey(row: Row, columns: readonly string[]): string | undefin
   // per event): '["5"]', '["a","1"]' — the same text JSON.stringify(values) gives
   let key = '[';
   for (let i = 0; i < columns.length; i++) {
-    const value = row[columns[i]];
+    const value = columnOf(row, columns[i]);
     if (value === undefined || value === null) return undefined;
     if (i > 0) key += ',';
     // a number's or bigint's text needs no JSON escaping: quoted as it is (the same text, less work)
@@ -21,6 +21,6 @@ export function tupleKey(row: Row, columns: readonly string[]): string | undefin
 
 export function pick(row: Row, columns: readonly string[]): Row {
   const out: Row = {};
-  for (const column of columns) out[column] = row[column];
+  for (const column of columns) out[column] = columnOf(row, column) as ColumnValue; // undefined when absent
   return out;
 }

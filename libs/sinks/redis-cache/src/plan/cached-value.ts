@@ -35,7 +35,7 @@ export class ValueRenderer {
     if (!this.fields) return row;
     const projected: Row = {};
     for (const [output, column] of this.fields) {
-      if (!(column in row))
+      if (!Object.hasOwn(row, column))
         throw new EventRejectedError(`value field "${output}" needs column "${column}", absent from the row`);
       projected[output] = row[column];
     }

@@ -22,7 +22,7 @@ export class KeyTemplate {
 
   /** True when the row carries every column the template needs (null values count as carried). */
   canRender(row: Row | undefined): row is Row {
-    return row !== undefined && this.columns.every((column) => column in row);
+    return row !== undefined && this.columns.every((column) => Object.hasOwn(row, column));
   }
 
   /**
@@ -37,7 +37,7 @@ export class KeyTemplate {
         key += part.literal;
         continue;
       }
-      if (!(part.column in row))
+      if (!Object.hasOwn(row, part.column))
         throw new EventRejectedError(
           `key template "${this.source}" needs column "${part.column}", absent from the row`,
         );

@@ -45,7 +45,7 @@ export class QueryCache {
     if (group === null) return undefined;
     const member = this.member.renderRequired(row);
     if (this.config.score === undefined) return { query: this.index, group, member };
-    if (!(this.config.score in row))
+    if (!Object.hasOwn(row, this.config.score))
       throw new EventRejectedError(
         `query "${this.config.key}" scores by column "${this.config.score}", absent from the row`,
       );
