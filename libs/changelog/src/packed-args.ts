@@ -120,10 +120,28 @@ export class PackedArgs {
     this.length = at;
   }
 
-  /** Any text as UTF-8 (a lone surrogate as U+FFFD, like Buffer), inside an open string. */
+  /**
+   * Any text as UTF-8 (a lone surrogate as U+FFFD, like Buffer), inside an open string. A short
+   * ASCII text (names, small values) is copied by hand: cheaper than the native call.
+   */
   utf8(text: string): void {
     this.reserve(text.length * 3);
-    this.length += utf8Write.call(this.buffer, text, this.length);
+    const buffer = this.buffer;
+    const start = this.length;
+    if (text.length < 32) {
+      let at = start;
+      let i = 0;
+      for (; i < text.length; i++) {
+        const code = text.charCodeAt(i);
+        if (code >= 0x80) break;
+        buffer[at++] = code;
+      }
+      if (i === text.length) {
+        this.length = at;
+        return;
+      }
+    }
+    this.length = start + utf8Write.call(buffer, text, start);
   }
 
   /** One byte, inside an open string. */
