@@ -6,7 +6,7 @@
  * clients hold the key (so a row leaving the filter reaches them). TRUNCATE reaches every subscriber
  * of the table. A transaction's entries reach a subscriber together (one queued group).
  */
-import { canonicalKey } from '@distributary/core';
+import { canonicalKey, columnOf } from '@distributary/core';
 import type { LogEntry } from '@distributary/changelog';
 import { indexKey } from './subscription-filter';
 import type { Subscriber } from './subscriber';
@@ -95,7 +95,7 @@ export class FanOut {
     } else {
       for (const [column, byColumn] of index.byValue) {
         for (const row of [event.before, event.after]) {
-          const key = row ? indexKey(row[column]) : undefined;
+          const key = row ? indexKey(columnOf(row, column)) : undefined;
           const set = key !== undefined ? byColumn.get(key) : undefined;
           if (set) for (const s of set) candidates.add(s);
         }

@@ -6,7 +6,7 @@
  * value per the type contract). A filter that fails on a row counts as "no match".
  */
 import jsonata from 'jsonata';
-import { parsedForExpressions, type Row } from '@distributary/core';
+import { columnOf as ownColumn, parsedForExpressions, type Row } from '@distributary/core';
 import { FILTER_PARAM_PREFIX, rewriteFilterParams, type SubscriptionConfig } from '@distributary/config';
 import type { OrderTerm } from './row-order';
 import type { SubscriptionParams } from './tokens';
@@ -163,7 +163,7 @@ export class BoundFilter {
     // `column = :param` alone: JSONata's `=` is true exactly for an equal primitive of the same type,
     // which is what the index key compares (a missing, null or structured value never matches).
     const equality = this.subscription.equalityOnly ? this.subscription.equality : undefined;
-    if (equality) return this.indexKey !== undefined && indexKey(row[equality.column]) === this.indexKey;
+    if (equality) return this.indexKey !== undefined && indexKey(ownColumn(row, equality.column)) === this.indexKey;
     try {
       return (await this.expression.evaluate(parsedForExpressions(row), this.bindings)) === true;
     } catch {

@@ -5,6 +5,7 @@ import {
   type ColumnValue,
   type Position,
   type RejectedEvent,
+  columnOf,
   comparePositions,
 } from '@distributary/core';
 import { convertValue, inputConversion } from '../plan/pg-input';
@@ -88,7 +89,7 @@ function buildRow(view: ResolvedView, side: Side, event: ChangeEvent): MirrorRow
     __deleted: deleted,
   };
   for (const { column, type } of columns) {
-    const value = source[column];
+    const value = columnOf(source, column); // never an inherited member (a column named `constructor`)
     if (value === undefined && !deleted)
       return `column ${column} of ${event.table} is missing from the event's row (the view needs it)`;
     const convert = value === undefined || value === null ? undefined : inputConversion(type.baseType);
