@@ -13,6 +13,9 @@ const EXPECTED: Record<string, string[]> = {
   'unknown root key': [
     'sources (line 1:1): unknown key "sources" (expected one of: source, log, sinks, admin, verify, workers, gateway, subscriptions)',
   ],
+  'a __proto__ key': [
+    'log.__proto__ (line 6:3): unknown key "__proto__" (expected one of: redis, namespace, partitions, retention)',
+  ],
   'missing source': ['source (line 1:1): missing: expected a mapping (key: value)'],
   'missing postgres url': ['source.postgres.url (line 2:13): missing: expected a string'],
   'not a postgres url (password redacted)': [

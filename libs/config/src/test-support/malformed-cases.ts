@@ -20,6 +20,7 @@ export const MALFORMED: MalformedCase[] = [
   { name: 'a list at the root', yaml: '- source\n- log\n' },
   { name: 'an empty file', yaml: '' },
   { name: 'unknown root key', yaml: `sources: {}\n${BASE_CONFIG}` },
+  { name: 'a __proto__ key', yaml: withLogOption('__proto__: { partitions: 3 }') },
   { name: 'missing source', yaml: BASE_CONFIG.slice(BASE_CONFIG.indexOf('log:')) },
   { name: 'missing postgres url', yaml: edit(PG, '{ slot: shop }') },
   { name: 'not a postgres url (password redacted)', yaml: edit(PG, '{ url: "mysql://app:pg-secret@db/shop" }') },
