@@ -1,6 +1,6 @@
 /**
  * A/B probe of the ES sink's bulk writer against the real Elasticsearch, by bulk requests in flight
- * (`CONCURRENCY=2,4,8 npx tsx test/bench/bulk-slots-probe.ts`): 8 partitions share one BulkWriter as
+ * (`CONCURRENCY=2,4,8 npx tsx test/bench/bulk-slots-probe.ts`; a setting `c:e` also sets `eagerSlots`): 8 partitions share one BulkWriter as
  * in a worker, and each writes like a PartitionTask — one write() at a time, carrying every document
  * that arrived meanwhile. Each setting runs in short windows, alternated round by round, so the
  * machine's load drifts over every setting alike (compare only these medians, not single windows):
@@ -17,7 +17,8 @@ import { BulkWriter } from '../../libs/sinks/elasticsearch/src/write/bulk-writer
 import type { BulkOp } from '../../libs/sinks/elasticsearch/src/write/bulk-op';
 import { percentile, round } from './stopwatch';
 
-const SETTINGS = (process.env.CONCURRENCY ?? '2,4,8').split(',').map(Number);
+/** `c` or `c:e`: `concurrency` c, `eagerSlots` e (default: the writer's). */
+const SETTINGS = (process.env.CONCURRENCY ?? '2,4,8').split(',');
 const RATE = Number(process.env.RATE ?? 2000);
 const WINDOW_S = Number(process.env.WINDOW ?? 4);
 const ROUNDS = Number(process.env.ROUNDS ?? 4);
@@ -42,11 +43,20 @@ const op = (): BulkOp => {
 };
 const sleep = (ms: number): Promise<void> => new Promise((done) => setTimeout(done, ms));
 
-function writer(concurrency: number): { writer: BulkWriter; requests: () => number } {
+function writer(setting: string): { writer: BulkWriter; requests: () => number } {
+  const [concurrency, eagerSlots] = setting.split(':').map(Number);
   let requests = 0;
   const w = new BulkWriter(
     client,
-    { sink: 'probe', maxDocs: 1000, maxBytes: 5 << 20, lingerMs: 50, concurrency, timeoutMs: 30_000 },
+    {
+      sink: 'probe',
+      maxDocs: 1000,
+      maxBytes: 5 << 20,
+      lingerMs: 50,
+      concurrency,
+      timeoutMs: 30_000,
+      ...(eagerSlots ? { eagerSlots } : {}),
+    },
     silentLogger,
   );
   const send = (w as unknown as { send: (p: unknown[]) => Promise<void> }).send.bind(w);
@@ -55,8 +65,8 @@ function writer(concurrency: number): { writer: BulkWriter; requests: () => numb
 }
 
 /** RATE docs/s over the partitions; each partition writes what arrived while its last write was out. */
-async function steady(concurrency: number): Promise<number[]> {
-  const { writer: w } = writer(concurrency);
+async function steady(setting: string): Promise<number[]> {
+  const { writer: w } = writer(setting);
   const latencies: number[] = [];
   const start = performance.now();
   const end = start + WINDOW_S * 1000;
@@ -83,8 +93,8 @@ async function steady(concurrency: number): Promise<number[]> {
 }
 
 /** Every partition writes batches of BATCH back to back for the window. */
-async function backlog(concurrency: number): Promise<{ docsPerSecond: number; perRequest: number }> {
-  const { writer: w, requests } = writer(concurrency);
+async function backlog(setting: string): Promise<{ docsPerSecond: number; perRequest: number }> {
+  const { writer: w, requests } = writer(setting);
   const start = performance.now();
   let docs = 0;
   await Promise.all(

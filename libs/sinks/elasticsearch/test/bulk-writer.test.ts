@@ -80,6 +80,51 @@ describe('bulk writer', () => {
     await w.idle();
   });
 
+  it('sends small requests at once while two are in flight or the flying ones are light; beyond that only full ones', async () => {
+    // per connection: the documents of each bulk request, counted from its action lines, closed by the answer
+    const sizes: number[] = [];
+    const proxy = await startTcpProxy(stack.esPort, '127.0.0.1', {
+      observe: () => {
+        let docs = 0;
+        return {
+          request: (chunk) => (docs += chunk.toString('latin1').split('{"index":').length - 1),
+          response: () => {
+            if (docs > 0) sizes.push(docs);
+            docs = 0;
+          },
+        };
+      },
+    });
+    const viaProxy = new Client({ node: proxy.url('http'), maxRetries: 0 });
+    try {
+      const f = new EventFactory('public.t');
+      const ops = (prefix: string, n: number): BulkOp[] =>
+        Array.from({ length: n }, (_, i) => ({
+          action: 'index',
+          index,
+          id: `${prefix}-${i}`,
+          version: 1,
+          document: { i },
+          event: f.next('c', { id: i }),
+        }));
+      const w = writer({ maxDocs: 10, concurrency: 8 }, viaProxy);
+      // a backlog: two full requests leave, then two small batches wait (the flying ones carry a full
+      // request's worth) and leave together as one request when a slot frees
+      const backlog = w.write(ops('full', 20));
+      const small = [w.write(ops('a', 3)), w.write(ops('b', 3))];
+      await Promise.all([backlog, ...small]);
+      // (answers may come in any order: the sizes are compared sorted)
+      expect([...sizes].sort((a, b) => a - b)).toEqual([6, 10, 10]);
+      // light requests in flight: small batches leave at once, one request each, up to `concurrency`
+      sizes.length = 0;
+      await Promise.all([1, 2, 3, 4].map((n) => w.write(ops(`light-${n}`, 2))));
+      expect(sizes).toEqual([2, 2, 2, 2]);
+    } finally {
+      await viaProxy.close();
+      await proxy.close();
+    }
+  });
+
   it('sends a failed request once: its writes fail with RetryableError and the caller retries them', async () => {
     // the proxy cuts the connection as the first bulk request leaves and lets the next ones through:
     // a writer that retried on its own would succeed here; the one retry policy is the caller's

@@ -15,7 +15,12 @@ export interface BulkWriterOptions {
   lingerMs: number;
   concurrency: number;
   timeoutMs: number;
+  /** Requests that leave as soon as a write is ready, whatever their size (default EAGER_SLOTS). */
+  eagerSlots?: number;
 }
+
+/** See BulkWriter: up to this many requests leave at once however small; beyond, only full ones. */
+const EAGER_SLOTS = 2;
 
 const RETRYABLE_STATUS = (status: number): boolean => status === 429 || status >= 500;
 
@@ -33,7 +38,12 @@ export function isRetryableRequestError(error: unknown): boolean {
 
 /**
  * Batches versioned writes into bulk requests (by count, bytes and linger) with several requests in
- * flight. Order per key is kept: a key (index + id) is never in two in-flight requests; a later write
+ * flight. WHEN A REQUEST LEAVES: while fewer than `eagerSlots` (2) are in flight, or the ones in flight
+ * carry less than a full request (maxDocs) between them, whatever is ready leaves at once, however
+ * small (no linger: a partition's batch at a low rate never waits for a slot); beyond that a request
+ * leaves only full (maxDocs or maxBytes ready), up to `concurrency`. So under a backlog requests
+ * stay full instead of one per partition batch (Elasticsearch pays per request), and at low rates
+ * every partition's small batch goes out at once. Order per key is kept: a key (index + id) is never in two in-flight requests; a later write
  * of a key waits (WriteQueue: an index per key, no rescans) until that request finishes. Each write
  * is serialized once, into its NDJSON lines, which are measured and sent as they are.
  *
@@ -51,6 +61,8 @@ export function isRetryableRequestError(error: unknown): boolean {
 export class BulkWriter {
   private readonly queue = new WriteQueue();
   private inFlight = 0;
+  /** Writes carried by the requests in flight. */
+  private docsInFlight = 0;
   private lingerTimer: NodeJS.Timeout | undefined;
   private lingerExpired = false;
   private draining = 0;
@@ -125,12 +137,21 @@ export class BulkWriter {
     return this.queue.readyCount >= this.options.maxDocs || this.queue.readyBytes >= this.options.maxBytes;
   }
 
+  /** A request may leave now (see the class doc): an eager slot, light requests in flight, or a full one. */
+  private slotOpen(): boolean {
+    const { maxDocs, maxBytes, eagerSlots = EAGER_SLOTS } = this.options;
+    if (this.inFlight < eagerSlots || this.docsInFlight < maxDocs) return true;
+    return this.queue.readyCount >= maxDocs || this.queue.readyBytes >= maxBytes;
+  }
+
   private pump(): void {
-    while (this.inFlight < this.options.concurrency && this.queue.readyCount > 0 && this.ready()) {
+    while (this.inFlight < this.options.concurrency && this.queue.readyCount > 0 && this.ready() && this.slotOpen()) {
       const request = this.queue.take(this.options.maxDocs, this.options.maxBytes);
       this.inFlight++;
+      this.docsInFlight += request.length;
       void this.send(request).finally(() => {
         this.inFlight--;
+        this.docsInFlight -= request.length;
         this.queue.finished(request);
         this.pump();
       });
