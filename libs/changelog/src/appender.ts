@@ -74,6 +74,8 @@ export class LogAppender {
   private readonly callBytes = new Map<string, number>();
   /** Buffers of answered calls, reused by the next batches. */
   private readonly buffers = new BufferPool();
+  /** The script loaded on every master (chained writes send EVALSHA); reset by a NOSCRIPT. */
+  private scriptLoaded: Promise<void> | null = null;
 
   constructor(
     private readonly redis: RedisClient,
@@ -140,11 +142,16 @@ export class LogAppender {
       this.callBytes.set(stream, Math.min(MAX_CALL_BYTES, Math.max(MIN_CALL_BYTES, first + (first >> 3))));
     }
     const cluster = this.redis instanceof Cluster ? this.redis : null;
-    const groups = cluster ? byNode(cluster, calls) : [calls];
     let results: AppendResult[];
     try {
-      results = await Promise.all(groups.map((group) => this.writeGroup(group)));
+      // By digest only with a chain: a call then never lands after an earlier call of its chain that
+      // failed (NOSCRIPT after a Redis restart included) — the script refuses it (GAP). Unchained
+      // writes send the script's text: EVAL cannot fail one call for want of a script and not the next.
+      if (chain) await (this.scriptLoaded ??= this.loadScript());
+      const groups = cluster ? byNode(cluster, calls) : [calls];
+      results = await Promise.all(groups.map((group) => this.writeGroup(group, chain !== undefined)));
     } catch (error) {
+      if (error instanceof Error && error.message.startsWith('NOSCRIPT')) this.scriptLoaded = null;
       // A pipeline whose calls were answered MOVED next to calls that succeeded is resolved by ioredis
       // with the MOVED error and WITHOUT updating its slot map (it redirects a pipeline only when every
       // call failed alike), and ioredis has no periodic refresh by default: the replay would group by
@@ -162,11 +169,23 @@ export class LogAppender {
     }));
   }
 
-  private async writeGroup(calls: ScriptCall[]): Promise<AppendResult> {
+  /** Loads the append script on every master (the digest is what chained writes send). */
+  private loadScript(): Promise<void> {
+    const nodes = this.redis instanceof Cluster ? this.redis.nodes('master') : [this.redis];
+    return Promise.all(nodes.map((node) => node.script('LOAD', this.script.source))).then(
+      () => undefined,
+      (error: unknown) => {
+        this.scriptLoaded = null;
+        throw error;
+      },
+    );
+  }
+
+  private async writeGroup(calls: ScriptCall[], bySha: boolean): Promise<AppendResult> {
     const pipeline = this.redis.pipeline();
-    // EVAL (not EVALSHA): a script cache flushed by a Redis restart can never make one call fail while
-    // a later one of the same stream succeeds. Redis compiles the script once and caches it by digest.
-    for (const call of calls) pipeline.eval(this.script.source, 1, call.stream, call.packed, call.after);
+    for (const call of calls)
+      if (bySha) pipeline.evalsha(this.script.sha, 1, call.stream, call.packed, call.after);
+      else pipeline.eval(this.script.source, 1, call.stream, call.packed, call.after);
     const replies = (await pipeline.exec()) ?? [];
     if (replies.length !== calls.length) throw new Error(`log append: ${replies.length} replies for ${calls.length}`);
     const result: AppendResult = { appended: 0, duplicates: 0, absent: [] };

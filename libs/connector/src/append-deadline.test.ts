@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { configSchema } from '@distributary/config';
 import { compareIds } from '@distributary/core';
-import { LogKeys, connectRedis, toLogEntry, type RedisClient } from '@distributary/changelog';
+import { LogKeys, connectRedis, luaScript, toLogEntry, type RedisClient } from '@distributary/changelog';
 import { createLogger } from '@distributary/observability';
 import { Connector } from './connector';
 import {
@@ -63,8 +63,9 @@ describe('connector append deadline', () => {
     try {
       await waitFor('streaming', async () => lines.some((line) => line.includes('"msg":"streaming"')));
       for (let i = 1; i <= 30; i++) await db.sql(`INSERT INTO t VALUES (${i}, ${i})`);
-      // Only the log connection carries the append script (XADD); the lease's own connection is untouched.
-      proxy.silenceWhen('XADD');
+      // Only the log connection carries the append script's calls (EVALSHA <its digest>); the lease's
+      // own connection is untouched.
+      proxy.silenceWhen(luaScript('append-batch').sha);
       for (let i = 31; i <= 60; i++) await db.sql(`INSERT INTO t VALUES (${i}, ${i})`);
       await db.sql(`UPDATE t SET v = v + 1000 WHERE id <= 5`);
 
