@@ -26,14 +26,18 @@ export function renderReport(report: BenchReport): string {
         i === 0 ? result.name : '',
         figure.label,
         `${figure.value.toLocaleString('en-US')} ${figure.unit}`,
-        i === 0 ? [setup, ...result.notes, ...(result.error ? [`ERROR: ${result.error}`] : [])].join('\n') : '',
+        i === 0 ? [setup, ...(result.error ? [`ERROR: ${result.error}`] : [])].join('\n') : '',
       ]),
     );
   }
+  // notes go under the table, one line each: inside a cell, cli-table3 takes time quadratic in the cell's
+  // height (a few hundred wrapped lines of notes took minutes to draw)
+  const notes = report.results.flatMap((result) => result.notes.map((note) => `#${result.id} ${note}`));
   return [
     `distributary bench (${report.preset.name}) ${report.startedAt}`,
     `setup: ${describeSetup(report.machine)}`,
     table.toString(),
+    ...(notes.length ? ['notes:', ...notes] : []),
   ].join('\n');
 }
 

@@ -7,10 +7,12 @@ import type { ConnectionObserver } from '@distributary/testkit';
  * its write threads included); and how late the proxy's delay timers fire (this process's event-loop
  * delay). The rest of a worker's interval between requests is the worker's own turnaround.
  */
+const LOOP_RESOLUTION_MS = 10;
+
 export class RoundTrips {
   private serviceMs = 0;
   private answered = 0;
-  private readonly loopDelay: IntervalHistogram = monitorEventLoopDelay({ resolution: 10 });
+  private readonly loopDelay: IntervalHistogram = monitorEventLoopDelay({ resolution: LOOP_RESOLUTION_MS });
 
   observer(): ConnectionObserver {
     let sentAt: number | undefined;
@@ -38,7 +40,8 @@ export class RoundTrips {
   /** Mean Elasticsearch time per request and the proxy's mean timer lateness (ms) since begin(). */
   end(): { elasticsearchMs: number; proxyLateMs: number; requests: number } {
     this.loopDelay.disable();
-    const late = Number.isNaN(this.loopDelay.mean) ? 0 : this.loopDelay.mean / 1e6;
+    // the histogram's samples are whole timer intervals: the resolution itself is not lateness
+    const late = Number.isNaN(this.loopDelay.mean) ? 0 : Math.max(0, this.loopDelay.mean / 1e6 - LOOP_RESOLUTION_MS);
     return {
       elasticsearchMs: this.answered > 0 ? Math.round((this.serviceMs / this.answered) * 10) / 10 : 0,
       proxyLateMs: Math.round(late * 10) / 10,
