@@ -5,7 +5,7 @@ import type { LogicalMessage } from './pgoutput-messages';
 // - heartbeat: `heartbeat <ISO time of emission>`, emitted by the leader every source.postgres.heartbeat
 //   so the slot advances while published tables are quiet; once confirmed, everything committed
 //   before the emission time is in the log (the "through" time of `distributary status`).
-// - snapshot watermark: JSON `{"type":"snapshot-watermark",snapshot,chunk,mark}`, the low and high
+// - snapshot watermark: JSON `{"type":"snapshot-watermark",snapshot,chunk,mark,attempt}`, the low and high
 //   marks around one incremental-snapshot chunk read (see WatermarkWindow in pg-snapshot).
 
 /** The logical-message prefix of every message Distributary emits; other prefixes are not ours. */
@@ -19,6 +19,9 @@ export interface WatermarkMessage {
   snapshot: string;
   chunk: number;
   mark: 'low' | 'high';
+  /** Unique per read of the chunk: a killed connector's marks of the same chunk, replayed from the
+   *  WAL after a restart, never match the new read's window (absent in marks of older versions). */
+  attempt?: string;
 }
 
 /** One of our logical messages, decoded; `lsn` is where the stream carried it. */

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Pool } from 'pg';
 import { escapeLiteral } from 'pg';
 import type { Row } from '@distributary/core';
@@ -62,10 +63,10 @@ export class IncrementalSnapshotRunner {
     this.logger = options.logger ?? silentLogger;
   }
 
-  private async emit(snapshot: string, chunk: number, mark: 'low' | 'high'): Promise<bigint> {
+  private async emit(snapshot: string, chunk: number, mark: 'low' | 'high', attempt: string): Promise<bigint> {
     const { rows } = await this.options.pool.query<{ lsn: string }>(
       `SELECT pg_logical_emit_message(false, $1, $2)::text AS lsn`,
-      [DISTRIBUTARY_MESSAGE_PREFIX, encodeWatermark({ snapshot, chunk, mark })],
+      [DISTRIBUTARY_MESSAGE_PREFIX, encodeWatermark({ snapshot, chunk, mark, attempt })],
     );
     const [hi, lo] = rows[0].lsn.split('/');
     return (BigInt(`0x${hi}`) << 32n) | BigInt(`0x${lo}`);
@@ -105,8 +106,9 @@ export class IncrementalSnapshotRunner {
         if (this.options.signal?.aborted) throw new SnapshotInterruptedError('the connector stopped leading');
         const current = await requests.get(id);
         if (current?.status === 'paused' || current?.status === 'cancelled') return current.status;
-        const closed = window.expect(id, chunks, record.table);
-        await this.emit(id, chunks, 'low');
+        const attempt = randomUUID(); // this read's marks only (see WatermarkWindow.expect)
+        const closed = window.expect(id, chunks, record.table, attempt);
+        await this.emit(id, chunks, 'low', attempt);
         // Read in a snapshot that sees every transaction committed before the low watermark: one
         // still waiting for a synchronous standby is logged BEFORE the watermark yet invisible to a
         // plain new snapshot, and its event would then be followed by the chunk's older row.
@@ -120,7 +122,7 @@ export class IncrementalSnapshotRunner {
           chunks,
           chunk.rows.map((row) => ({ key: keyOf(meta, row), row })),
         );
-        await this.emit(id, chunks, 'high');
+        await this.emit(id, chunks, 'high', attempt);
         const result = await this.withTimeout(closed, `the stream to pass the high watermark of chunk ${chunks}`);
         await this.withTimeout(
           durable.waitFor(result.lsn),

@@ -4,6 +4,7 @@ import { decodeWatermark, type WatermarkMessage } from '@distributary/pg-protoco
 interface PendingChunk {
   snapshot: string;
   chunk: number;
+  attempt: string;
   table: string;
   opened: boolean;
   changed: Set<string>;
@@ -26,14 +27,31 @@ interface PendingChunk {
 export class WatermarkWindow {
   private pending: PendingChunk | null = null;
 
-  /** The snapshot runner announces the chunk before writing its low watermark. */
+  /**
+   * The snapshot runner announces the chunk before writing its low watermark. `attempt` is unique to
+   * this read: only marks carrying it open and close the window. After a kill -9 the resumed runner
+   * reads the same (snapshot, chunk) again while the replayed WAL still holds the killed read's marks;
+   * matched, they would close the new read at the OLD high watermark, where the log may already hold
+   * entries (the killed session appended ahead of its confirmations) and the chunk's rows would be
+   * refused as duplicates — a chunk lost.
+   */
   expect(
     snapshot: string,
     chunk: number,
     table: string,
+    attempt: string,
   ): Promise<{ lsn: Lsn; events: ChangeEvent[]; dropped: number }> {
     return new Promise((resolve) => {
-      this.pending = { snapshot, chunk, table, opened: false, changed: new Set(), truncated: false, closed: resolve };
+      this.pending = {
+        snapshot,
+        chunk,
+        attempt,
+        table,
+        opened: false,
+        changed: new Set(),
+        truncated: false,
+        closed: resolve,
+      };
     });
   }
 
@@ -65,6 +83,7 @@ export class WatermarkWindow {
   onWatermark(mark: WatermarkMessage, lsn: Lsn): ChangeEvent[] {
     const pending = this.pending;
     if (!pending || mark.snapshot !== pending.snapshot || mark.chunk !== pending.chunk) return [];
+    if (mark.attempt !== pending.attempt) return []; // another read of this chunk (a killed session's)
     if (mark.mark === 'low') {
       pending.opened = true;
       return [];
