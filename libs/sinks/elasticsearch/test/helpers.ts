@@ -1,6 +1,9 @@
 import { Client } from '@elastic/elasticsearch';
 import { elasticsearchSinkSchema, type ElasticsearchSinkConfig } from '@distributary/config';
 import type { ChangeEvent, Op, Row, SinkBatch } from '@distributary/core';
+import { createElasticsearchSink, type ElasticsearchSink } from '@distributary/sink-elasticsearch';
+import { PgSourceRows } from '@distributary/pg-snapshot';
+import { esUrl } from '@distributary/testkit';
 
 /** Builds change events the way the connector will: positions with increasing commit LSNs. */
 export class EventFactory {
@@ -70,4 +73,24 @@ export async function allDocs(client: Client, index: string): Promise<Map<string
 export async function dropIndices(client: Client, prefix: string): Promise<void> {
   const found = await client.indices.get({ index: `${prefix}*`, expand_wildcards: 'all' });
   for (const name of Object.keys(found)) await client.indices.delete({ index: name }).catch(() => undefined);
+}
+
+/** An opened sink named `name` of public.products joined with its category's name, into `alias`. */
+export async function openProductCategorySink(
+  name: string,
+  alias: string,
+  sourceUrl: string,
+): Promise<ElasticsearchSink> {
+  const sink = createElasticsearchSink(
+    sinkConfig({
+      name,
+      elasticsearch: { url: esUrl(), index: alias, settings: { number_of_replicas: 0 }, retireAfter: 0 },
+      from: 'public.products',
+      id: '{id}',
+      document: { name: 'name', category: { from: 'public.categories', on: { id: 'category_id' }, fields: ['name'] } },
+    }),
+    { source: new PgSourceRows(sourceUrl) },
+  );
+  await sink.open();
+  return sink;
 }

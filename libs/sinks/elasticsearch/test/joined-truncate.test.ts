@@ -1,10 +1,9 @@
 import { Client } from '@elastic/elasticsearch';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ChangeEvent, Row } from '@distributary/core';
-import { createElasticsearchSink, type ElasticsearchSink } from '@distributary/sink-elasticsearch';
-import { PgSourceRows } from '@distributary/pg-snapshot';
+import type { ElasticsearchSink } from '@distributary/sink-elasticsearch';
 import { createTestDatabase, esUrl, uniqueName, type TestDatabase } from '@distributary/testkit';
-import { allDocs, batchOf, dropIndices, sinkConfig } from './helpers';
+import { allDocs, batchOf, dropIndices, openProductCategorySink } from './helpers';
 
 const client = new Client({ node: esUrl() });
 const alias = uniqueName('joined_trunc');
@@ -29,17 +28,7 @@ beforeAll(async () => {
                            created_at timestamptz NOT NULL);
     INSERT INTO categories VALUES (1, 'fruit');
   `);
-  sink = createElasticsearchSink(
-    sinkConfig({
-      name: 'product-search',
-      elasticsearch: { url: esUrl(), index: alias, settings: { number_of_replicas: 0 } },
-      from: 'public.products',
-      id: '{id}',
-      document: { title: 'name', category: { from: 'public.categories', on: { id: 'category_id' }, fields: ['name'] } },
-    }),
-    { source: new PgSourceRows(db.url) },
-  );
-  await sink.open();
+  sink = await openProductCategorySink('product-search', alias, db.url);
 });
 
 afterAll(async () => {

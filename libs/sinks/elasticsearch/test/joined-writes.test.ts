@@ -1,9 +1,8 @@
 import { Client } from '@elastic/elasticsearch';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createElasticsearchSink, type ElasticsearchSink } from '@distributary/sink-elasticsearch';
-import { PgSourceRows } from '@distributary/pg-snapshot';
+import type { ElasticsearchSink } from '@distributary/sink-elasticsearch';
 import { createTestDatabase, esUrl, uniqueName, type TestDatabase } from '@distributary/testkit';
-import { allDocs, batchOf, dropIndices, rowEvent, sinkConfig } from './helpers';
+import { allDocs, batchOf, dropIndices, openProductCategorySink, rowEvent } from './helpers';
 
 /** Writes per document: once at bootstrap, lookup reads shared between partitions yet exact. */
 const client = new Client({ node: esUrl() });
@@ -19,17 +18,7 @@ beforeAll(async () => {
     INSERT INTO categories VALUES (1, 'fruit'), (2, 'veg');
     INSERT INTO products VALUES (10, 'apple', 1), (11, 'pear', 1), (12, 'leek', 2);
   `);
-  sink = createElasticsearchSink(
-    sinkConfig({
-      name: 'writes',
-      elasticsearch: { url: esUrl(), index: alias, settings: { number_of_replicas: 0 }, retireAfter: 0 },
-      from: 'public.products',
-      id: '{id}',
-      document: { name: 'name', category: { from: 'public.categories', on: { id: 'category_id' }, fields: ['name'] } },
-    }),
-    { source: new PgSourceRows(db.url) },
-  );
-  await sink.open();
+  sink = await openProductCategorySink('writes', alias, db.url);
 });
 
 afterAll(async () => {
