@@ -14,6 +14,12 @@ import { describeSnapshotTable, estimateRows, type SnapshotTableMeta } from './t
 import { parseSnapshotWhere, STORED_WHERE_LIMITS } from './where-clause';
 import { DISTRIBUTARY_MESSAGE_PREFIX, encodeWatermark } from '@distributary/pg-protocol';
 import type { WatermarkWindow } from './watermark-window';
+import { CURRENT_SNAPSHOT_SQL, parseSnapshotVisibility } from './snapshot-visibility';
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** Backoff between reads of a chunk whose snapshot missed a logged commit (see WatermarkWindow). */
+const RETRY_FIRST_MS = 5;
+const RETRY_MAX_MS = 500;
 
 export interface IncrementalSnapshotRunnerOptions {
   pool: Pool;
@@ -78,6 +84,7 @@ export class IncrementalSnapshotRunner {
     if (!record) throw new Error(`no snapshot ${id}`);
     if (record.status === 'done' || record.status === 'cancelled') return record.status;
     let { chunks, rowsDone, dropped } = record;
+    window.watch(record.table);
     // Everything from here on ends the record 'failed' with its error when it throws (never stuck
     // 'queued'); the reads run in READ ONLY transactions, the stored condition checked again.
     try {
@@ -102,6 +109,7 @@ export class IncrementalSnapshotRunner {
       });
       let after: KeyCursor | null = record.after ? (JSON.parse(record.after) as KeyCursor) : null;
       this.logger.info({ id, table: record.table, where, resumeAfter: after }, 'incremental snapshot: running');
+      let retry = { since: 0, backoff: RETRY_FIRST_MS, reads: 0 };
       for (;;) {
         if (this.options.signal?.aborted) throw new SnapshotInterruptedError('the connector stopped leading');
         const current = await requests.get(id);
@@ -112,18 +120,30 @@ export class IncrementalSnapshotRunner {
         // Read in a snapshot that sees every transaction committed before the low watermark: one
         // still waiting for a synchronous standby is logged BEFORE the watermark yet invisible to a
         // plain new snapshot, and its event would then be followed by the chunk's older row.
-        const chunk = await inVisibleSnapshot(
+        const { chunk, visibility } = await inVisibleSnapshot(
           pool,
-          (client) => readChunk(client, meta, types, after, record.chunkSize ?? 1000, where),
+          async (client) => ({
+            chunk: await readChunk(client, meta, types, after, record.chunkSize ?? 1000, where),
+            // the snapshot the rows were read in: the window checks it saw every commit logged before the low mark
+            visibility: parseSnapshotVisibility(
+              (await client.query<{ snapshot: string }>(CURRENT_SNAPSHOT_SQL)).rows[0].snapshot,
+            ),
+          }),
           { logger: this.logger, maxWaitMs: this.options.watermarkTimeoutMs ?? 120_000 },
         );
         window.setRows(
           id,
           chunks,
           chunk.rows.map((row) => ({ key: keyOf(meta, row), row })),
+          visibility,
         );
         await this.emit(id, chunks, 'high', attempt);
         const result = await this.withTimeout(closed, `the stream to pass the high watermark of chunk ${chunks}`);
+        if (result.retry) {
+          retry = await this.beforeReadingAgain(id, chunks, retry);
+          continue;
+        }
+        retry = { since: 0, backoff: RETRY_FIRST_MS, reads: 0 };
         await this.withTimeout(
           durable.waitFor(result.lsn),
           `the chunk rows of chunk ${chunks} to be durable in the log`,
@@ -146,7 +166,32 @@ export class IncrementalSnapshotRunner {
       await requests.update(id, { status: 'failed', error: message.slice(0, 2000), finishedAt: Date.now() });
       this.logger.warn({ id, table: record.table, err: error }, 'incremental snapshot: failed');
       throw error;
+    } finally {
+      window.unwatch(record.table);
     }
+  }
+
+  /**
+   * The chunk's snapshot missed a commit already logged before its low watermark (the backend had not
+   * left the proc array yet): wait a little and read it again. Such a commit becomes visible within
+   * moments; one that stays invisible (a synchronous standby that never answers, unseen because the
+   * role lacks pg_read_all_stats) fails the snapshot after the watermark timeout, as a wait would.
+   */
+  private async beforeReadingAgain(
+    id: string,
+    chunk: number,
+    retry: { since: number; backoff: number; reads: number },
+  ): Promise<{ since: number; backoff: number; reads: number }> {
+    const since = retry.since || Date.now();
+    const limit = this.options.watermarkTimeoutMs ?? 120_000;
+    if (Date.now() - since >= limit)
+      throw new Error(
+        `chunk ${chunk} of snapshot ${id}: for ${Date.now() - since} ms every read missed a transaction already in the log (committed, not yet visible to new snapshots; a synchronous standby that does not answer?)`,
+      );
+    if (retry.reads === 0)
+      this.logger.info({ id, chunk }, 'incremental snapshot: the chunk missed a logged commit; reading it again');
+    await sleep(retry.backoff);
+    return { since, backoff: Math.min(RETRY_MAX_MS, retry.backoff * 2), reads: retry.reads + 1 };
   }
 
   private async withTimeout<T>(promise: Promise<T>, what: string): Promise<T> {

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { ChangeEvent } from '@distributary/core';
 import { encodeWatermark } from '@distributary/pg-protocol';
 import { WatermarkWindow } from './watermark-window';
+import { parseSnapshotVisibility } from './snapshot-visibility';
 
 const change = (id: number, op: ChangeEvent['op'] = 'u', table = 'public.t'): ChangeEvent => ({
   pos: { lsn: 50n, seq: 0 },
@@ -70,5 +71,68 @@ describe('watermark window', () => {
     const events = window.onMessage(encodeWatermark({ snapshot: 's4', chunk: 7, mark: 'high', attempt: 'new' }), 130n);
     expect(events.map((e) => [e.key.id, e.pos.lsn])).toEqual([[1, 130n]]);
     expect(await closed).toMatchObject({ lsn: 130n, dropped: 0 });
+  });
+
+  describe('a chunk read whose snapshot missed a commit already logged before the low watermark', () => {
+    // xid 205 committed at LSN 90 (logged before the low mark at 100) but was still in the proc array
+    // when the chunk's snapshot was taken: the snapshot lists it in progress, and read the old row 2.
+    const committed = (id: number, xid: number, lsn: bigint, op: ChangeEvent['op'] = 'u'): ChangeEvent => ({
+      ...change(id, op),
+      pos: { lsn, seq: 0 },
+      xid,
+    });
+    const snapshot = parseSnapshotVisibility('200:210:205');
+    const read = (window: WatermarkWindow, chunk: number) => {
+      const closed = window.expect('s5', chunk, 'public.t', `a${chunk}`);
+      window.onMessage(encodeWatermark({ snapshot: 's5', chunk, mark: 'low', attempt: `a${chunk}` }), 100n);
+      window.setRows(
+        's5',
+        chunk,
+        [1, 2, 3].map((id) => ({ key: { id }, row: { id, v: 'chunk' } })),
+        snapshot,
+      );
+      const events = window.onMessage(
+        encodeWatermark({ snapshot: 's5', chunk, mark: 'high', attempt: `a${chunk}` }),
+        120n,
+      );
+      return { events, closed };
+    };
+
+    it("drops that transaction's keys from the chunk (the log already holds its newer value)", async () => {
+      const window = new WatermarkWindow();
+      window.watch('public.t');
+      window.observe(committed(1, 150, 80n)); // visible to the snapshot (below xmin)
+      window.observe(committed(2, 205, 90n)); // logged before the low mark, unseen by the read
+      window.observe(committed(3, 201, 95n)); // visible (below xmax, not in progress)
+      const { events, closed } = read(window, 0);
+      expect(events.map((e) => e.key.id)).toEqual([1, 3]);
+      expect(await closed).toMatchObject({ lsn: 120n, dropped: 1 });
+    });
+
+    it('drops the whole chunk when that transaction truncated the table', async () => {
+      const window = new WatermarkWindow();
+      window.watch('public.t');
+      window.observe(committed(0, 205, 90n, 't'));
+      const { events } = read(window, 0);
+      expect(events).toEqual([]);
+    });
+
+    it('reads the chunk again when that transaction was decoded before the table was watched', async () => {
+      const window = new WatermarkWindow();
+      window.observe(committed(2, 205, 90n)); // before watch(): its keys were not kept
+      window.watch('public.t');
+      const { events, closed } = read(window, 0);
+      expect(events).toEqual([]);
+      expect(await closed).toMatchObject({ retry: true });
+    });
+
+    it('keeps every row when the snapshot saw all transactions logged before the low mark', async () => {
+      const window = new WatermarkWindow();
+      window.observe(committed(2, 199, 90n)); // before watch(), but visible: no doubt
+      window.watch('public.t');
+      window.observe(committed(3, 207, 110n)); // after the low mark: the window's own rule (not observed in it here)
+      const { events } = read(window, 0);
+      expect(events.map((e) => e.key.id)).toEqual([1, 2, 3]);
+    });
   });
 });

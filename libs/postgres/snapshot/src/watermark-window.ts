@@ -1,5 +1,20 @@
 import { canonicalKey, type ChangeEvent, type Lsn, type Row } from '@distributary/core';
 import { decodeWatermark, type WatermarkMessage } from '@distributary/pg-protocol';
+import { RecentCommits } from './recent-commits';
+import type { SnapshotVisibility } from './snapshot-visibility';
+
+/** How a chunk's window closed: its rows to append at `lsn`, or `retry` when the chunk must be read again. */
+export interface ChunkClosed {
+  lsn: Lsn;
+  events: ChangeEvent[];
+  /** Rows dropped because the log holds a newer value for their key (-1: the chunk was abandoned). */
+  dropped: number;
+  /**
+   * The read's snapshot missed a transaction logged before the low watermark whose changes were not
+   * recorded (decoded before the table was watched): nothing was appended, read the chunk again.
+   */
+  retry?: boolean;
+}
 
 interface PendingChunk {
   snapshot: string;
@@ -7,10 +22,14 @@ interface PendingChunk {
   attempt: string;
   table: string;
   opened: boolean;
+  /** The low watermark's position, once seen. */
+  low?: Lsn;
   changed: Set<string>;
   truncated: boolean;
   rows?: { key: Row; row: Row }[];
-  closed?: (result: { lsn: Lsn; events: ChangeEvent[]; dropped: number }) => void;
+  /** The snapshot the rows were read in. */
+  visibility?: SnapshotVisibility;
+  closed?: (result: ChunkClosed) => void;
 }
 
 /**
@@ -22,10 +41,24 @@ interface PendingChunk {
  * never overwrites a newer streamed change, and no change is ever lost. This needs the chunk's read
  * to see every transaction committed before the low watermark, which a plain new snapshot does not
  * (a commit waiting for a synchronous standby is decoded before it is visible): the runner reads it
- * with inVisibleSnapshot (visible-snapshot.ts).
+ * with inVisibleSnapshot (visible-snapshot.ts), and even that can read a snapshot that misses a
+ * transaction whose commit is already logged (its backend not yet out of the proc array, not waiting
+ * on anything visible): the runner hands over the read's snapshot (pg_current_snapshot()) with the
+ * rows, and at the high watermark the keys of every transaction logged before the low watermark that
+ * this snapshot did not see are dropped as well (recent-commits.ts).
  */
 export class WatermarkWindow {
   private pending: PendingChunk | null = null;
+  private readonly recent = new RecentCommits();
+
+  /** A snapshot of `table` starts: remember the keys each transaction changes in it, until unwatch(). */
+  watch(table: string): void {
+    this.recent.watch(table);
+  }
+
+  unwatch(table: string): void {
+    this.recent.unwatch(table);
+  }
 
   /**
    * The snapshot runner announces the chunk before writing its low watermark. `attempt` is unique to
@@ -35,12 +68,7 @@ export class WatermarkWindow {
    * entries (the killed session appended ahead of its confirmations) and the chunk's rows would be
    * refused as duplicates — a chunk lost.
    */
-  expect(
-    snapshot: string,
-    chunk: number,
-    table: string,
-    attempt: string,
-  ): Promise<{ lsn: Lsn; events: ChangeEvent[]; dropped: number }> {
+  expect(snapshot: string, chunk: number, table: string, attempt: string): Promise<ChunkClosed> {
     return new Promise((resolve) => {
       this.pending = {
         snapshot,
@@ -55,9 +83,12 @@ export class WatermarkWindow {
     });
   }
 
-  /** The snapshot runner hands over the rows it read between the watermarks. */
-  setRows(snapshot: string, chunk: number, rows: { key: Row; row: Row }[]): void {
-    if (this.pending && this.pending.snapshot === snapshot && this.pending.chunk === chunk) this.pending.rows = rows;
+  /** The snapshot runner hands over the rows it read between the watermarks, and the snapshot it read them in. */
+  setRows(snapshot: string, chunk: number, rows: { key: Row; row: Row }[], visibility?: SnapshotVisibility): void {
+    if (this.pending && this.pending.snapshot === snapshot && this.pending.chunk === chunk) {
+      this.pending.rows = rows;
+      this.pending.visibility = visibility;
+    }
   }
 
   /** Abandon the announced chunk (the runner failed or was cancelled). */
@@ -67,6 +98,7 @@ export class WatermarkWindow {
 
   /** Every streamed data event, in stream order. */
   observe(event: ChangeEvent): void {
+    this.recent.observe(event);
     const pending = this.pending;
     if (!pending?.opened || event.table !== pending.table) return;
     if (event.op === 't') pending.truncated = true;
@@ -86,6 +118,7 @@ export class WatermarkWindow {
     if (mark.attempt !== pending.attempt) return []; // another read of this chunk (a killed session's)
     if (mark.mark === 'low') {
       pending.opened = true;
+      pending.low = lsn;
       return [];
     }
     if (!pending.opened || !pending.rows) {
@@ -94,9 +127,22 @@ export class WatermarkWindow {
       pending.closed?.({ lsn, events: [], dropped: -1 });
       return [];
     }
-    const survivors = pending.truncated
-      ? []
-      : pending.rows.filter(({ key }) => !pending.changed.has(canonicalKey(pending.table, key)));
+    const missed =
+      pending.visibility && pending.low !== undefined
+        ? this.recent.missedBy(pending.visibility, pending.table, pending.low)
+        : undefined;
+    if (missed && missed.unknown > 0) {
+      this.pending = null;
+      pending.closed?.({ lsn, events: [], dropped: 0, retry: true });
+      return [];
+    }
+    const survivors =
+      pending.truncated || missed?.all
+        ? []
+        : pending.rows.filter(({ key }) => {
+            const canonical = canonicalKey(pending.table, key);
+            return !pending.changed.has(canonical) && !missed?.keys.has(canonical);
+          });
     const events: ChangeEvent[] = survivors.map(({ key, row }, seq) => ({
       pos: { lsn, seq },
       op: 'r',
