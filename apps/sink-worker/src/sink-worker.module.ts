@@ -26,7 +26,14 @@ export class SinkWorkerLifecycle implements OnApplicationBootstrap, OnApplicatio
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    await this.runner.start();
+    try {
+      await this.runner.start();
+    } catch (error) {
+      // the worker does not start (the runner logged why): let go of its connections so the process ends
+      await this.maintenance?.close().catch(() => undefined);
+      this.options.redis.disconnect();
+      throw error;
+    }
     if (this.maintenance && this.options.maintenance) {
       await this.maintenance.schedule(this.options.maintenance.everyMs);
       this.maintenance.startWorker();

@@ -100,7 +100,7 @@ export class SinkRunner {
       if (names.has(sink.name)) throw new Error(`two sinks are named "${sink.name}"; sink names must be unique`);
       names.add(sink.name);
     }
-    for (const sink of this.sinks) await this.openSink(sink);
+    await this.openSinks();
     await this.refreshPaused();
     this.running = true;
     this.loopDelay.enable();
@@ -148,6 +148,31 @@ export class SinkRunner {
     );
     this.scheduleStatus();
     this.logger.info({ workerId: this.workerId, sinks: [...names] }, 'sink worker started');
+  }
+
+  /**
+   * Opens every sink before this worker joins (it owns nothing until all are open). A sink that cannot
+   * open (a fatal error) is named in the log with why, every sink is closed again (nothing of this worker
+   * keeps running or holding connections) and the error is rethrown: the worker does not start.
+   */
+  private async openSinks(): Promise<void> {
+    for (const sink of this.sinks) {
+      try {
+        await this.openSink(sink);
+      } catch (error) {
+        this.logger.error(
+          { err: error, sink: sink.name, workerId: this.workerId },
+          `sink ${sink.name} could not be opened: this worker does not join and owns no partition`,
+        );
+        for (const other of this.sinks) {
+          const closed = other
+            .close()
+            .catch((e) => this.logger.warn({ err: e, sink: other.name }, 'closing sink failed'));
+          await finishesWithin(closed, 5000);
+        }
+        throw error;
+      }
+    }
   }
 
   /** Opens a sink; a target that is down (RetryableError) is retried with backoff until it answers. */

@@ -1,5 +1,8 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { leaseHolder } from '@distributary/changelog';
 import { uniqueName, waitFor } from '@distributary/testkit';
+import { repoRoot } from '../../harness/role-process';
 import { sinkAtEnds, sinkStarted } from '../../harness/sink-progress';
 import type { FilledLog } from '../context';
 import { indexingOps, joinedEsSink } from '../joined-table';
@@ -11,6 +14,8 @@ import { readCpu, stepCpu, type CpuReading, type StepCpu } from './step-cpu';
  *  cluster, so the drain is bound by latency rather than by this machine's 2 cores. */
 export const BULK = { maxDocs: 100, concurrency: 1 };
 const STEADY_POLL_MS = 50;
+/** Each run's worker logs (LOG_LEVEL info: leases, joins, opens, retries) are kept here, one file per process. */
+export const SCALING_LOG_DIR = join(repoRoot, 'test-artifacts', 'bench-scaling');
 
 export interface ScalingRun {
   /** Process start → the sink's first committed position. */
@@ -41,6 +46,8 @@ export interface ScalingRun {
   steadyTrips: { elasticsearchMs: number; proxyLateMs: number; requests: number } | undefined;
   /** Machine idle share (%) from the processes' start to the first committed position. */
   startIdlePct: number;
+  /** Where the workers' logs of this run are kept (a glob). */
+  logs: string;
 }
 
 /** `workers` workers over the log; times start-up, joining, hand-over and the steady window. */
@@ -51,17 +58,20 @@ export async function scalingRun(
   workers: number,
   redisPort: string,
   trips: RoundTrips,
+  latencyMs: number,
 ): Promise<ScalingRun> {
   const { pipeline } = log;
   const partitions = pipeline.spec.partitions;
-  const name = `bench-w${workers}`;
+  // a sink of its own per series: the quick preset runs both latencies over the same log
+  const name = `bench-w${workers}-${latencyMs}ms`;
   const index = uniqueName(name).replace(/_/g, '-');
   const sink = joinedEsSink(name, index, proxyUrl);
   const configFile = pipeline.variant(name, [
     { ...sink, elasticsearch: { ...(sink.elasticsearch as object), bulk: BULK } },
   ]);
   const startedAt = Date.now();
-  const processes = Array.from({ length: workers }, () => pipeline.start('worker', { configFile }));
+  const env = { LOG_LEVEL: process.env.BENCH_SCALING_LOG_LEVEL ?? 'info' };
+  const processes = Array.from({ length: workers }, () => pipeline.start('worker', { configFile, env }));
   const cpuNow = (): CpuReading =>
     readCpu(
       processes.map((p) => p.pid),
@@ -148,9 +158,17 @@ export async function scalingRun(
       startCpu: (cpuAtOwned ?? cpuAtDone).workers.map((micros) => round(micros / 1e6)),
       startIdlePct: stepCpu(cpuAtStart, cpuAtFirst ?? cpuAtDone, 1).idlePct,
       steadyTrips,
+      logs: join(SCALING_LOG_DIR, `${index}.*.log`),
     };
   } finally {
     await Promise.all(processes.map((p) => p.stop()));
+    keepLogs(index, processes);
     await fetch(`${esUrl}/${index}_v*`, { method: 'DELETE' }).catch(() => undefined);
   }
+}
+
+/** Writes each worker's output to SCALING_LOG_DIR/<index>.<n>.log, so a failing run shows why. */
+function keepLogs(index: string, processes: { pid: number; output: string }[]): void {
+  mkdirSync(SCALING_LOG_DIR, { recursive: true });
+  processes.forEach((p, i) => writeFileSync(join(SCALING_LOG_DIR, `${index}.${i + 1}.pid${p.pid}.log`), p.output));
 }

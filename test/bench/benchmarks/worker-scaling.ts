@@ -109,14 +109,14 @@ async function scalingSeries(
   try {
     for (const workers of counts) {
       const loadBefore = await loadAverage();
-      const m = await scalingRun(log, ctx.esUrl, proxy.url('http'), workers, redisPort, trips);
+      const m = await scalingRun(log, ctx.esUrl, proxy.url('http'), workers, redisPort, trips, latencyMs);
       const drainRate = perSecond(log.documents, m.drain);
       const steadyRate = m.steady === undefined ? undefined : perSecond(m.steadyOps, m.steady);
       drainRates.push(drainRate);
       steadyRates.push(steadyRate ?? 0);
       out.figures.push({ label: `${prefix}${workers} worker(s), whole drain`, value: drainRate, unit: 'docs/s' });
       if (steadyRate === undefined)
-        out.errors.push(`${prefix}${workers} workers: settled before each worker owned its share`);
+        out.errors.push(`${prefix}${workers} workers: settled before each worker owned its share (logs: ${m.logs})`);
       else
         out.figures.push({
           label: `${prefix}${workers} worker(s), steady (each owns its share)`,

@@ -52,6 +52,21 @@ export class IndexManager {
 
   /** The concrete index behind the alias, or undefined when the alias does not exist yet. */
   async resolve(): Promise<string | undefined> {
+    const behind = await this.aliasTarget();
+    if (behind !== undefined) return behind;
+    if (!(await this.client.indices.exists({ index: this.alias }))) return undefined;
+    // `exists` answers for an alias too: another worker of this sink may have created the index and the
+    // alias since the first look (workers started together) — look again before calling it an index
+    const created = await this.aliasTarget();
+    if (created !== undefined) return created;
+    throw new Error(
+      `an index named ${this.alias} exists; the Elasticsearch sink needs ${this.alias} to be an alias ` +
+        `(reindex it or delete it, or choose another elasticsearch.index)`,
+    );
+  }
+
+  /** The index the alias points to (its write index), or undefined when there is no such alias. */
+  private async aliasTarget(): Promise<string | undefined> {
     try {
       const found = await this.client.indices.getAlias({ name: this.alias });
       const indices = Object.keys(found);
@@ -61,12 +76,6 @@ export class IndexManager {
       throw new Error(`alias ${this.alias} points to ${indices.join(', ')}; expected exactly one index`);
     } catch (error) {
       if (!isNotFound(error)) throw error;
-      if (await this.client.indices.exists({ index: this.alias })) {
-        throw new Error(
-          `an index named ${this.alias} exists; the Elasticsearch sink needs ${this.alias} to be an alias ` +
-            `(reindex it or delete it, or choose another elasticsearch.index)`,
-        );
-      }
       return undefined;
     }
   }
