@@ -2,6 +2,7 @@ import jsonata from 'jsonata';
 import type { ElasticsearchSinkConfig, EsPlainFieldConfig } from '@distributary/config';
 import { fastExpression, type FastCast, type FastExpression } from './fast-expression';
 import { compileIdTemplate, type IdTemplate } from './id-template';
+import { compileDocumentJson, type DocumentJson } from './document-json';
 
 /** The sink's document configuration, compiled once at construction: JSONata parsed, joins resolved. */
 export type PlainField =
@@ -38,6 +39,8 @@ export interface DocumentSpec {
   plain: PlainField[];
   relations: Relation[];
   tables: string[];
+  /** The documents' JSON written straight from the rows, when they are a plain projection (document-json.ts). */
+  json?: DocumentJson;
 }
 
 function compilePlain(name: string, field: EsPlainFieldConfig, path = name): PlainField {
@@ -88,7 +91,8 @@ export function compileDocumentSpec(config: ElasticsearchSinkConfig): DocumentSp
   }
   const tables = [config.from, ...relations.map((r) => r.table)].filter((t, i, all) => all.indexOf(t) === i);
   const plain = (entries ?? []).filter((e): e is PlainField => e.kind !== 'relation');
-  return { root: config.from, id: compileIdTemplate(config.id), entries, plain, relations, tables };
+  const spec = { root: config.from, id: compileIdTemplate(config.id), entries, plain, relations, tables };
+  return { ...spec, json: compileDocumentJson(spec) };
 }
 
 /** Every column the spec reads from `table`, to validate against the source catalog at open(). */

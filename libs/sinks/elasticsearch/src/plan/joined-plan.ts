@@ -8,6 +8,7 @@ import {
 } from '@distributary/core';
 import { REFS_FIELD, buildDocumentNow, refKey, type RelatedRows } from '../document/build-document';
 import type { DocumentSpec, Relation } from '../document/document-spec';
+import { DocumentText } from '../document/document-json';
 import { tupleKey } from './row-match';
 import { versionOf } from '../version';
 import type { PlanContext } from './plan-context';
@@ -189,12 +190,14 @@ export async function planJoined(events: ChangeEvent[], context: PlanContext): P
         const seen = written.get(id);
         if (seen !== undefined && seen >= trigger.version) continue; // this batch wrote it at that version
         if (!paged) written.set(id, trigger.version);
-        const built = buildDocumentNow(spec, row, related, keys); // a promise only when JSONata runs
+        // the JSON text straight from the rows when certain (document-json.ts), else the document
+        const text = spec.json?.(row, related, keys);
+        const built = text === undefined ? buildDocumentNow(spec, row, related, keys) : new DocumentText(text);
         const write: PlannedWrite = {
           action: 'index',
           id,
           version: trigger.version,
-          document: built instanceof Promise ? await built : built,
+          document: built instanceof Promise ? await built : built, // a promise only when JSONata runs
           event: trigger.event,
         };
         if (paged) write.strict = true; // set, not spread: no copy per document

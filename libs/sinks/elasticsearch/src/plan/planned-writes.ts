@@ -1,4 +1,5 @@
 import type { ChangeEvent, RejectedEvent } from '@distributary/core';
+import type { DocumentText } from '../document/document-json';
 
 /**
  * The writes one batch makes, collapsed per document id to the one with the highest version (later
@@ -8,7 +9,8 @@ export interface PlannedWrite {
   action: 'index' | 'delete';
   id: string;
   version: number;
-  document?: Record<string, unknown>;
+  /** The document, or its JSON text already written (DocumentText, document-json.ts). */
+  document?: Record<string, unknown> | DocumentText;
   event: ChangeEvent;
   /** A fan-out pass's write: applied only over an older version (BulkOp.strict). */
   strict?: boolean;

@@ -1,4 +1,5 @@
 import { exactJson, type ChangeEvent } from '@distributary/core';
+import { DocumentText } from '../document/document-json';
 
 /** One versioned write. `version` is the commit LSN of the event that decided this document's state. */
 export interface BulkOp {
@@ -23,9 +24,10 @@ export function opKey(op: BulkOp): string {
 }
 
 /** The document as JSON text, serialized once (shared by every target index of one write), by the
- *  type contract's one serializer: json/jsonb values embedded verbatim (docs/types.md). */
-export function serializeDocument(document: Record<string, unknown> | undefined): string {
-  return exactJson(document ?? {});
+ *  type contract's one serializer: json/jsonb values embedded verbatim (docs/types.md); a
+ *  DocumentText is that very text already (document-json.ts). */
+export function serializeDocument(document: Record<string, unknown> | DocumentText | undefined): string {
+  return document instanceof DocumentText ? document.text : exactJson(document ?? {});
 }
 
 /** The op's action line (newline-terminated). */

@@ -1,0 +1,193 @@
+import { exactJson, isJsonText, type Row } from '@distributary/core';
+import { REFS_FIELD, ROOT_KEY_REF, refKey, relatedFor, type KeyColumns, type RelatedRows } from './build-document';
+import type { DocumentSpec, PlainField, Relation } from './document-spec';
+import { FALLBACK } from './fast-expression';
+
+/**
+ * A document's JSON text written straight from the rows: `serializeDocument(buildDocumentNow(...))`
+ * without building the document, its refs and their copies as objects first (the hot path of a batch
+ * writes thousands). Compiled once per spec (compileDocumentJson) when the spec is a plain projection:
+ * columns and fast expressions (fast-expression.ts), lookups and children of those, no JSONata.
+ *
+ * EXACT, or not at all. The text is the very text exactJson gives for the document buildDocumentNow
+ * builds: the same keys in the same order (the order is found at compile time by making the same
+ * assignments on an object, so integer-like names are ordered as an object orders them), the same
+ * values, each written by JSON.stringify or, for json/jsonb values and arrays of plain values, by
+ * exactJson itself. Whenever that is not certain, the writer answers undefined and the caller builds
+ * the document as before: a value that is not a string, number, boolean, null, JsonText or an array
+ * of those (objects, bigints, functions), a fast expression that would run JSONata, and at compile
+ * time any JSONata field or a name that collides (a field named like the refs field or `__proto__`).
+ * The tests compare the two paths on the same rows.
+ */
+export type DocumentJson = (root: Row, related: RelatedRows, keys: KeyColumns) => string | undefined;
+
+/** What a writer part answers: JSON text, OMIT (an undefined value: the key is left out) or undefined. */
+const OMIT = '';
+
+function plainArray(value: unknown[]): boolean {
+  for (const item of value) {
+    if (item === null || typeof item === 'string' || typeof item === 'number' || typeof item === 'boolean') continue;
+    if (isJsonText(item) || (Array.isArray(item) && plainArray(item))) continue;
+    return false;
+  }
+  return true;
+}
+
+/** One value as it appears in the document's JSON (OMIT for undefined; undefined when not certain). */
+function valueJson(value: unknown): string | undefined {
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+      return JSON.stringify(value);
+    case 'number':
+      return JSON.stringify(value);
+    case 'undefined':
+      return OMIT;
+    case 'object':
+      if (value === null) return 'null';
+      if (isJsonText(value) || (Array.isArray(value) && plainArray(value))) return exactJson(value);
+      return undefined;
+    default:
+      return undefined;
+  }
+}
+
+/** The order an object gives keys assigned in `names`' order; undefined when a name repeats or is special. */
+function keyOrder(names: readonly string[]): string[] | undefined {
+  if (new Set(names).size !== names.length || names.includes('__proto__')) return undefined;
+  const probe: Record<string, true> = {};
+  for (const name of names) probe[name] = true;
+  const order = Object.keys(probe);
+  return order.length === names.length ? order : undefined;
+}
+
+type Part = (root: Row, related: RelatedRows, keys: KeyColumns) => string | undefined;
+
+function fieldPart(field: PlainField): ((row: Row) => string | undefined) | undefined {
+  if (field.kind === 'column') {
+    const column = field.column;
+    return (row) => valueJson(row[column]);
+  }
+  const fast = field.fast;
+  if (!fast) return undefined; // JSONata
+  const { column, evaluate } = fast;
+  return (row) => {
+    const value = evaluate(row[column]);
+    return value === FALLBACK ? undefined : valueJson(value);
+  };
+}
+
+/** `{"a":…,"b":…}` from named parts in `order` (OMIT leaves a key out, undefined gives up). */
+function objectWriter<A extends unknown[]>(
+  named: Map<string, (...args: A) => string | undefined>,
+  order: readonly string[],
+): (...args: A) => string | undefined {
+  const parts = order.map((name) => ({ prefix: `${JSON.stringify(name)}:`, write: named.get(name)! }));
+  return (...args: A) => {
+    let out = '{';
+    for (const part of parts) {
+      const text = part.write(...args);
+      if (text === undefined) return undefined;
+      if (text === OMIT) continue;
+      out += out.length === 1 ? part.prefix + text : `,${part.prefix}${text}`;
+    }
+    return `${out}}`;
+  };
+}
+
+/** A related row projected as buildDocument does (its configured fields, or every column). */
+function rowWriter(fields: PlainField[] | undefined): ((row: Row) => string | undefined) | undefined {
+  if (!fields) {
+    return (row) => {
+      for (const column in row) if (valueJson(row[column]) === undefined) return undefined;
+      return exactJson({ ...row });
+    };
+  }
+  const named = new Map<string, (row: Row) => string | undefined>();
+  for (const field of fields) {
+    const part = fieldPart(field);
+    if (!part) return undefined;
+    named.set(field.name, part);
+  }
+  const order = keyOrder(fields.map((f) => f.name));
+  return order && objectWriter(named, order);
+}
+
+/** Memoized per related-rows array (lookup arrays are shared by the cache and never changed). */
+function perRows(write: (rows: Row[]) => string | undefined): (rows: Row[]) => string | undefined {
+  const memo = new WeakMap<Row[], string | typeof FALLBACK>();
+  return (rows) => {
+    const known = memo.get(rows);
+    if (known !== undefined) return known === FALLBACK ? undefined : known;
+    const text = write(rows);
+    memo.set(rows, text ?? FALLBACK);
+    return text;
+  };
+}
+
+function relationParts(
+  relation: Relation,
+): { value: (rows: Row[]) => string | undefined; refs: (rows: Row[], keys: KeyColumns) => string } | undefined {
+  const row = rowWriter(relation.fields);
+  if (!row) return undefined;
+  const value =
+    relation.kind === 'lookup'
+      ? perRows((rows) => (rows.length > 0 ? row(rows[0]) : 'null'))
+      : (rows: Row[]): string | undefined => {
+          let out = '[';
+          for (let i = 0; i < rows.length; i++) {
+            const item = row(rows[i]);
+            if (item === undefined) return undefined;
+            out += i === 0 ? item : `,${item}`;
+          }
+          return `${out}]`;
+        };
+  const refsMemo = new WeakMap<Row[], string>();
+  const refs = (rows: Row[], keys: KeyColumns): string => {
+    let text = refsMemo.get(rows);
+    if (text === undefined) {
+      const key = keys.primaryKey(relation.table);
+      text = JSON.stringify(
+        rows.map((r) => refKey(relation.table, r, key)).filter((k): k is string => k !== undefined),
+      );
+      refsMemo.set(rows, text);
+    }
+    return text;
+  };
+  return { value, refs };
+}
+
+/** The spec's writer, or undefined when its documents are not a plain projection (see DocumentJson). */
+export function compileDocumentJson(spec: Omit<DocumentSpec, 'json'>): DocumentJson | undefined {
+  const entries = spec.entries;
+  if (!entries || spec.relations.length === 0) return undefined; // plain sinks are written by direct-plan
+  const named = new Map<string, Part>();
+  for (const field of spec.plain) {
+    const part = fieldPart(field);
+    if (!part) return undefined;
+    named.set(field.name, (root) => part(root));
+  }
+  const refsNamed = new Map<string, Part>();
+  refsNamed.set(ROOT_KEY_REF, (root, _related, keys) =>
+    JSON.stringify(refKey(spec.root, root, keys.primaryKey(spec.root)) ?? ''),
+  );
+  for (const relation of spec.relations) {
+    const parts = relationParts(relation);
+    if (!parts) return undefined;
+    named.set(relation.name, (root, related) => parts.value(relatedFor(relation, root, related)));
+    refsNamed.set(relation.name, (root, related, keys) => parts.refs(relatedFor(relation, root, related), keys));
+  }
+  // buildDocumentNow's assignments: the plain fields, then the relations, then the refs (theirs: the
+  // root key, then each relation)
+  const refsOrder = keyOrder([ROOT_KEY_REF, ...spec.relations.map((r) => r.name)]);
+  const relationNames = entries.filter((e) => e.kind === 'relation').map((e) => e.name);
+  const order = keyOrder([...spec.plain.map((f) => f.name), ...relationNames, REFS_FIELD]);
+  if (!order || !refsOrder) return undefined;
+  named.set(REFS_FIELD, objectWriter(refsNamed, refsOrder));
+  return objectWriter(named, order);
+}
+
+/** A document's JSON text written by a DocumentJson: serializeDocument sends it as it is. */
+export class DocumentText {
+  constructor(readonly text: string) {}
+}

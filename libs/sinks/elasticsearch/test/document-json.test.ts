@@ -1,0 +1,126 @@
+import { describe, expect, it } from 'vitest';
+import { elasticsearchSinkSchema } from '@distributary/config';
+import { JsonText, exactJson, type Row } from '@distributary/core';
+import { compileDocumentSpec } from '../src/document/document-spec';
+import { buildDocumentNow, type RelatedRows } from '../src/document/build-document';
+import { tupleKey } from '../src/plan/row-match';
+
+/** The JSON text written straight from the rows is exactly exactJson(buildDocumentNow(...)), or nothing. */
+
+const keys = { primaryKey: (table: string) => (table === 'public.tags' ? ['product_id', 'tag'] : ['id']) };
+
+function specOf(document: Record<string, unknown>) {
+  return compileDocumentSpec(
+    elasticsearchSinkSchema.parse({
+      name: 'json-test',
+      elasticsearch: { url: 'http://127.0.0.1:1', index: 'json-test' },
+      from: 'public.products',
+      id: '{id}',
+      document,
+    }),
+  );
+}
+
+async function slow(spec: ReturnType<typeof specOf>, root: Row, related: RelatedRows): Promise<string> {
+  return exactJson(await buildDocumentNow(spec, root, related, keys));
+}
+
+const odd: unknown[] = [
+  'plain',
+  '',
+  'quote " backslash \\ line\nbreak \u2028 \u0000 é 😀 \ud800',
+  0,
+  -0,
+  1.5,
+  -12345678901234,
+  Number.MAX_SAFE_INTEGER,
+  1e300,
+  true,
+  false,
+  null,
+  undefined,
+  new JsonText('{"a": 1e400, "b": [1.000000000000000000001, -0]}'),
+  new JsonText('"a json string"'),
+  new JsonText('null'),
+  new JsonText('{\n  "multi": "line"\n}'),
+  ['a', 1, null, true, new JsonText('12345678901234567890')],
+  [['nested', 'array'], []],
+  '12.50',
+  '0x1F',
+  ' 7 ',
+  '1e5',
+];
+
+function relatedFor(category: Row | undefined, tags: Row[]): RelatedRows {
+  return new Map([
+    ['category', new Map(category ? [[tupleKey(category, ['id'])!, [category]]] : [])],
+    ['tags', new Map([[tupleKey({ product_id: 1 }, ['product_id'])!, tags]])],
+  ]);
+}
+
+const configs: Record<string, Record<string, unknown>> = {
+  columns: {
+    title: 'title',
+    value: 'value',
+    category: { from: 'public.categories', on: { id: 'category_id' }, fields: ['name'] },
+  },
+  casts: {
+    n: { expr: '$number(value)' },
+    s: { expr: '$string(value)' },
+    copy: { expr: 'value' },
+    category: { from: 'public.categories', on: { id: 'category_id' }, fields: { label: { expr: '$string(name)' } } },
+    tags: { children: 'public.tags', on: { product_id: 'id' }, fields: ['tag', 'weight'] },
+  },
+  wholeRows: {
+    '10': 'title',
+    value: 'value',
+    '2': 'id',
+    category: { from: 'public.categories', on: { id: 'category_id' } },
+    tags: { children: 'public.tags', on: { product_id: 'id' } },
+  },
+};
+
+describe('document JSON written straight from the rows', () => {
+  for (const [name, config] of Object.entries(configs)) {
+    it(`is exactJson(buildDocumentNow(...)) or undefined, value by value (${name})`, async () => {
+      const spec = specOf(config);
+      expect(spec.json).toBeDefined();
+      let written = 0;
+      for (const value of odd) {
+        for (const category of [{ id: 3, name: value } as Row, undefined]) {
+          const tags: Row[] = [
+            { product_id: 1, tag: 'x', weight: value } as Row,
+            { product_id: 1, tag: 'y', weight: 2 },
+          ];
+          const root = { id: 1, category_id: 3, title: 'hammer', value } as Row;
+          const related = relatedFor(category, tags);
+          const text = spec.json?.(root, related, keys);
+          const expected = await slow(spec, root, related).catch(() => undefined);
+          if (text === undefined) continue; // left to the document path
+          written++;
+          expect(text).toBe(expected);
+          // the memoized lookup and refs parts give the same text again
+          expect(spec.json?.(root, related, keys)).toBe(text);
+        }
+      }
+      expect(written).toBeGreaterThan(5); // the fast path is taken (casts leave many values to JSONata)
+    });
+  }
+
+  it('leaves to the document path what it cannot write for certain', async () => {
+    const root: Row = { id: 1, category_id: 3, title: 'hammer', value: '0x1F' };
+    const related = relatedFor({ id: 3, name: 'tools' }, []);
+    // a fast cast JSONata must decide (hex): no text, the document path runs JSONata
+    expect(specOf(configs.casts).json?.(root, related, keys)).toBeUndefined();
+    // an object value (a composite type): no text
+    const composite = { ...root, value: { a: 1 } } as Row;
+    expect(specOf(configs.columns).json?.(composite, related, keys)).toBeUndefined();
+    // JSONata fields and a field named like the refs field: not compiled at all
+    expect(specOf({ t: { expr: 'title & "!"' }, ...configs.columns }).json).toBeUndefined();
+    expect(specOf({ _distributary_refs: 'title', ...configs.columns }).json).toBeUndefined();
+    // plain sinks without relations are written by the direct plan
+    expect(specOf({ title: 'title' }).json).toBeUndefined();
+    const expected = await slow(specOf(configs.columns), root, related);
+    expect(specOf(configs.columns).json?.(root, related, keys)).toBe(expected);
+  });
+});
