@@ -8,6 +8,7 @@ import type { FilledLog } from '../context';
 import { indexingOps, joinedEsSink } from '../joined-table';
 import { round, seconds } from '../stopwatch';
 import type { RoundTrips } from './round-trips';
+import { WritePoolSampler, type WritePoolLoad } from './es-write-pool';
 import { readCpu, stepCpu, type CpuReading, type StepCpu } from './step-cpu';
 
 /** Small requests, one in flight per worker: each round trip then costs what it would against a remote
@@ -46,6 +47,8 @@ export interface ScalingRun {
   steadyTrips: { elasticsearchMs: number; proxyLateMs: number; requests: number } | undefined;
   /** Machine idle share (%) from the processes' start to the first committed position. */
   startIdlePct: number;
+  /** Elasticsearch's write thread pool in the steady window (busy threads, queued requests). */
+  writePool: WritePoolLoad | undefined;
   /** Where the workers' logs of this run are kept (a glob). */
   logs: string;
 }
@@ -86,6 +89,7 @@ export async function scalingRun(
   let opsAtOwned = 0;
   let requestsAtOwned = 0;
   let checkedAt = 0;
+  const writePool = new WritePoolSampler(esUrl);
   // per partition during the hand-over: the holder when every worker had joined, when it let go, when taken
   const moves = new Map<number, { from?: string; releasedAt?: number; acquiredAt?: number }>();
   const balanced = async (): Promise<boolean> => {
@@ -121,6 +125,7 @@ export async function scalingRun(
           ownedAt = Date.now();
           cpuAtOwned = cpuNow();
           trips.begin();
+          writePool.start();
           const ops = await indexingOps(esUrl, index);
           opsAtOwned = ops.indexed + ops.failed;
           requestsAtOwned = ops.bulkRequests;
@@ -135,6 +140,7 @@ export async function scalingRun(
     const doneAt = Date.now();
     const cpuAtDone = cpuNow();
     const steadyTrips = ownedAt > 0 ? trips.end() : undefined;
+    const writePoolLoad = await writePool.stop();
     const balancedInTime = ownedAt > 0;
     ownedAt ||= doneAt; // settled before every worker got its share
     membersAt ||= ownedAt;
@@ -158,9 +164,11 @@ export async function scalingRun(
       startCpu: (cpuAtOwned ?? cpuAtDone).workers.map((micros) => round(micros / 1e6)),
       startIdlePct: stepCpu(cpuAtStart, cpuAtFirst ?? cpuAtDone, 1).idlePct,
       steadyTrips,
+      writePool: writePoolLoad,
       logs: join(SCALING_LOG_DIR, `${index}.*.log`),
     };
   } finally {
+    await writePool.stop();
     await Promise.all(processes.map((p) => p.stop()));
     keepLogs(index, processes);
     await fetch(`${esUrl}/${index}_v*`, { method: 'DELETE' }).catch(() => undefined);

@@ -5,6 +5,7 @@ import { perSecond, round } from '../stopwatch';
 import { RoundTrips } from './round-trips';
 import { BULK, scalingRun, type ScalingRun } from './scaling-run';
 import { describeStepCpu } from './step-cpu';
+import { describeWritePool } from './es-write-pool';
 
 const LATENCY_MS = 20;
 /** The second point: a latency at which this machine's 2 cores are not the bound even with 4 workers
@@ -71,7 +72,8 @@ function runNotes(prefix: string, workers: number, latencyMs: number, m: Scaling
         (trips
           ? ` + Elasticsearch ${trips.elasticsearchMs} ms + proxy timers late ${trips.proxyLateMs} ms + the ` +
             `worker's turnaround ${turnaround} ms`
-          : ''),
+          : '') +
+        (m.writePool ? `; ${describeWritePool(m.writePool)} (a shared server: others' writes count too)` : ''),
     );
   }
   notes.push(
