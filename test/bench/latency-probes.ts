@@ -41,6 +41,8 @@ export function readableAt(t: ProbeTimes): number | undefined {
 
 export class ProbeTracker {
   readonly probes = new Map<number, ProbeTimes>();
+  /** Bulk requests answered and the documents they carried (every document, not only probes). */
+  readonly bulk = { requests: 0, docs: 0 };
   private readonly pendingVisible = new Set<number>();
   private stopped = false;
   private readonly loops: Promise<void>[] = [];
@@ -91,6 +93,7 @@ export class ProbeTracker {
   /** The proxy's view of the worker's bulk requests: the probe IDs in a request and when it was answered. */
   bulkObserver(): ConnectionObserver {
     let open: number[] | undefined;
+    let docs = 0;
     let tail = '';
     const marker = '"_id":"';
     return {
@@ -102,6 +105,7 @@ export class ProbeTracker {
           const end = text.indexOf('"', i + marker.length);
           if (end < 0) break;
           const id = Number(text.slice(i + marker.length, end));
+          docs++;
           if (this.isProbe(id)) {
             this.mark(id, 'sent', at);
             // sent again (a retried item): only the answer to this later request says it was written
@@ -115,6 +119,11 @@ export class ProbeTracker {
       },
       response: (at) => {
         for (const id of open ?? []) this.mark(id, 'answered', at);
+        if (docs > 0) {
+          this.bulk.requests++;
+          this.bulk.docs += docs;
+        }
+        docs = 0;
         open = undefined;
         tail = '';
       },

@@ -5,6 +5,8 @@ import { type BenchContext } from '../context';
 import { POLL_MS, ProbeTracker, latencies, stageDurations } from '../latency-probes';
 import { DOCS_TABLE } from '../source-table';
 import { percentile, round } from '../stopwatch';
+import { cpuMicros } from '../capture/proc-stats';
+import { serviceCpu } from '../service-cpu';
 
 const PROBES_PER_SECOND = 100;
 const TICK_MS = 10;
@@ -46,6 +48,7 @@ export async function commitToReadable(ctx: BenchContext): Promise<BenchResult> 
   await pipeline.waitForSlot(connector);
   const worker = pipeline.start('worker');
   const pool = new Pool({ connectionString: db.url, max: CONNECTIONS });
+  const redisPort = new URL(ctx.redisUrl).port;
   const reader = pipeline.redis.duplicate();
   try {
     await pool.query({ ...INSERT, values: [0, 0] });
@@ -100,7 +103,13 @@ export async function commitToReadable(ctx: BenchContext): Promise<BenchResult> 
     await drive(ctx.preset.latencyRates[0], WARM_UP_SECONDS, 1_000_000);
     for (const [r, rate] of ctx.preset.latencyRates.entries()) {
       const loadBefore = await loadAverage();
+      const before = { ...tracker.bulk, worker: cpuMicros(worker.pid) ?? 0, es: serviceCpu(redisPort).elasticsearch };
       const { rowsPerTx, commits, achieved } = await drive(rate, ctx.preset.latencySeconds, (r + 1) * 10_000_000);
+      // per change of this rate (drive() waited until every probe was readable: the rate's work is done)
+      const changes = Math.round(commits * ctx.preset.latencySeconds) * rowsPerTx;
+      const requests = tracker.bulk.requests - before.requests;
+      const workerCpu = ((cpuMicros(worker.pid) ?? 0) - before.worker) / changes;
+      const esCpu = (serviceCpu(redisPort).elasticsearch - before.es) / changes;
       const probes = [...probeIds].map((id) => tracker.probes.get(id) ?? {});
       const latency = latencies(probes);
       figures.push(
@@ -108,6 +117,14 @@ export async function commitToReadable(ctx: BenchContext): Promise<BenchResult> 
         { label: `${rate}/s p95`, value: round(percentile(latency, 95), 1), unit: 'ms' },
         { label: `${rate}/s p99`, value: round(percentile(latency, 99), 1), unit: 'ms' },
         { label: `${rate}/s achieved`, value: round((achieved / rate) * 100, 1), unit: '% of target' },
+        { label: `${rate}/s bulk requests/s`, value: round(requests / ctx.preset.latencySeconds, 1), unit: 'req/s' },
+        {
+          label: `${rate}/s docs per request`,
+          value: round((tracker.bulk.docs - before.docs) / Math.max(1, requests), 1),
+          unit: 'docs',
+        },
+        { label: `${rate}/s worker CPU per change`, value: round(workerCpu, 1), unit: 'µs' },
+        { label: `${rate}/s Elasticsearch CPU per change`, value: round(esCpu, 1), unit: 'µs' },
       );
       const { path, beside } = stageDurations(tracker.complete(probeIds));
       const mean = (ms: number[]): number => ms.reduce((a, b) => a + b, 0) / Math.max(1, ms.length);
