@@ -101,6 +101,55 @@ describe.each(Object.entries(targets))('leases, fencing and positions on %s', (_
     expect(doubleOwned).toEqual([]);
   });
 
+  it('workers started within the settle window each take their own share: nothing is handed over', async () => {
+    const settleKeys = new LogKeys(uniqueName('own_settle'));
+    const owners = new Map<string, string>();
+    const handedOver: string[] = [];
+    const name = (c: PartitionClaim): string => `${c.sink}#${c.partition}`;
+    const make = (id: string): PartitionOwnership =>
+      new PartitionOwnership({
+        redis,
+        keys: settleKeys,
+        workerId: id,
+        sinks: ['s'],
+        partitions: 4,
+        leaseTtlMs: 1500,
+        memberTtlMs: 1500,
+        tickMs: 100,
+        watchMs: 50,
+        settleMs: 2000,
+        listener: {
+          acquired: (c) => void owners.set(name(c), id),
+          revoked: async (c) => {
+            handedOver.push(`${name(c)} from ${id}`);
+            owners.delete(name(c));
+          },
+          lost: (c) => void owners.delete(name(c)),
+        },
+      });
+    const w1 = make('w1');
+    const w2 = make('w2');
+    try {
+      // the second process comes up a little later, as processes started together do
+      const first = w1.start();
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      await Promise.all([first, w2.start()]);
+      const mine = (id: string): string[] => [...owners].filter(([, o]) => o === id).map(([c]) => c);
+      await waitFor('each owns its share', async () => mine('w1').length === 2 && mine('w2').length === 2);
+      const share = (id: string): string[] =>
+        assignmentFor(['w1', 'w2'], id, ['s'], 4).map((a) => `${a.sink}#${a.partition}`);
+      expect(mine('w1').sort()).toEqual(share('w1').sort());
+      expect(mine('w2').sort()).toEqual(share('w2').sort());
+      expect(handedOver).toEqual([]);
+    } finally {
+      for (const w of [w1, w2]) {
+        await w.stop();
+        for (const c of w.claims()) await w.release(c.sink, c.partition);
+      }
+      await deleteNamespace(redis, settleKeys.namespace);
+    }
+  });
+
   it('a joining worker gets its share between ticks (membership watch), never owned twice', async () => {
     const watchKeys = new LogKeys(uniqueName('own_watch'));
     const owners = new Map<string, string>();

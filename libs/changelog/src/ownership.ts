@@ -11,6 +11,13 @@
  * 100 ms): one read of the member set. A member joining or leaving, or a partition assigned here that
  * is not held yet (its previous owner is still finishing its batch), runs a tick at once. So a worker
  * that joins gets its share within about one batch plus `watchMs`, not after two tick periods.
+ *
+ * WORKERS STARTED TOGETHER. A hand-over waits for the old owner's batch in flight, which queues behind
+ * the writes of every other partition it holds (seconds, more behind a slow target). So a starting
+ * worker first joins and waits until the member set has not changed for `settleMs` (default 1 s; at
+ * most SETTLE_LIMIT times that), then takes its share: workers started within about a second of each
+ * other each take their own share at once instead of the first taking everything and handing most of
+ * it over (as a consumer group's initial rebalance delay does).
  */
 import { silentLogger, type Logger } from '@distributary/observability';
 import type { LogKeys } from './keys';
@@ -45,6 +52,8 @@ export interface OwnershipOptions {
   tickMs?: number;
   /** How often membership changes and pending acquisitions are checked between ticks (default 100 ms). */
   watchMs?: number;
+  /** At start, how long the member set must stay unchanged before taking a share (default 1000 ms; 0: none). */
+  settleMs?: number;
   logger?: Logger;
 }
 
@@ -54,6 +63,12 @@ interface HeldClaim extends PartitionClaim {
 }
 
 const claimId = (sink: string, partition: number): string => `${sink}#${partition}`;
+
+/** The start-up settling waits at most this many times settleMs, however often the members change. */
+const SETTLE_LIMIT = 3;
+
+const sameMembers = (a: readonly string[], b: readonly string[]): boolean =>
+  a.length === b.length && a.every((m, i) => m === b[i]);
 
 /** Waits for `work` at most `ms`; failures and timeouts are swallowed (the caller has a fallback). */
 async function withinMs(work: Promise<unknown>, ms: number): Promise<void> {
@@ -73,6 +88,7 @@ export class PartitionOwnership {
   private readonly memberTtlMs: number;
   private readonly tickMs: number;
   private readonly watchMs: number;
+  private readonly settleMs: number;
   private readonly logger: Logger;
   private timer: NodeJS.Timeout | undefined;
   private expiryTimer: NodeJS.Timeout | undefined;
@@ -90,6 +106,7 @@ export class PartitionOwnership {
     this.memberTtlMs = options.memberTtlMs ?? 5000;
     this.tickMs = options.tickMs ?? Math.max(100, Math.floor(this.leaseTtlMs / 4));
     this.watchMs = Math.min(this.tickMs, options.watchMs ?? 100);
+    this.settleMs = Math.max(0, options.settleMs ?? 1000);
     this.logger = options.logger ?? silentLogger;
   }
 
@@ -110,8 +127,30 @@ export class PartitionOwnership {
     this.stopped = false;
     // Independent of the ticks: a tick stuck on an unreachable Redis must not keep expired leases alive.
     this.expiryTimer = setInterval(() => this.expireUnrenewed(), this.tickMs);
+    await this.settle();
+    if (this.stopped) return;
     this.watchTimer = setInterval(() => void this.watch(), this.watchMs);
     await this.runTick();
+  }
+
+  /** Joins, then waits until the member set has not changed for settleMs (bounded): see the file doc. */
+  private async settle(): Promise<void> {
+    if (this.settleMs === 0) return;
+    const { redis, keys, workerId } = this.options;
+    const startedAt = Date.now();
+    const beat = (): Promise<string[]> => heartbeatMember(redis, keys, workerId, this.memberTtlMs);
+    let members = await beat().catch(() => this.members);
+    let stableSince = Date.now();
+    while (!this.stopped && Date.now() - stableSince < this.settleMs) {
+      if (Date.now() - startedAt >= SETTLE_LIMIT * this.settleMs) break;
+      await new Promise((resolve) => setTimeout(resolve, this.watchMs));
+      const now = await beat().catch(() => members);
+      if (!sameMembers(now, members)) {
+        members = now;
+        stableSince = Date.now();
+      }
+    }
+    this.logger.debug({ members, waitedMs: Date.now() - startedAt }, "members settled; taking this worker's share");
   }
 
   /** Stops heartbeating and leaves the membership; the caller releases what it still holds. */
@@ -156,7 +195,7 @@ export class PartitionOwnership {
     try {
       const { redis, keys, workerId, sinks, partitions } = this.options;
       const members = (await redis.zrange(keys.workers(), 0, -1)).sort();
-      const changed = members.length !== this.members.length || members.some((m, i) => m !== this.members[i]);
+      const changed = !sameMembers(members, this.members);
       if (changed) {
         if (!this.stopped && !this.busy) await this.runTick();
         return;
