@@ -12,6 +12,7 @@ import { ChangeLog, connectRedis, LogKeys, type RedisClient } from '@distributar
 import { waitForSink } from '@distributary/verify';
 import { deleteNamespace, waitFor } from '@distributary/testkit';
 import { RoleProcess, repoRoot, type RoleName } from './role-process';
+import { roleNodeFlags } from '../../apps/cli/src/supervisor/node-flags';
 
 export interface PipelineSpec {
   /** Unique lower-case name: namespace, slot, publication and prefixes derive from it. */
@@ -92,7 +93,7 @@ export class Pipeline {
       label,
       options.env ?? {},
       this.spec.logDir ? join(this.spec.logDir, `${label.replace('#', '-')}.log`) : undefined,
-      [],
+      roleNodeFlags(role, (globalThis.process.env.NODE_OPTIONS ?? '').split(/\s+/)), // as the product launches it
       options.entryArgs,
     );
     this.processes.push(process);

@@ -8,6 +8,7 @@ import { indexingOps } from '../joined-table';
 import { cpuMicros } from '../capture/proc-stats';
 import { perDocument, serviceCpu } from '../service-cpu';
 import { RoleProcess } from '../../harness/role-process';
+import { roleNodeFlags } from '../../../apps/cli/src/supervisor/node-flags';
 
 export interface DrainMeasurement {
   events: number;
@@ -51,6 +52,7 @@ export async function measureEsDrain(
   const processes = Array.from({ length: workers }, (_, i) =>
     profileDir
       ? new RoleProcess('worker', configFile, `worker-prof#${i}`, {}, undefined, [
+          ...roleNodeFlags('worker', (process.env.NODE_OPTIONS ?? '').split(/\s+/)),
           '--cpu-prof',
           `--cpu-prof-dir=${profileDir}`,
         ])

@@ -33,7 +33,7 @@ export class RoleProcess {
     readonly name: RoleName,
     onAskPeers: (role: RoleProcess, id: number) => void,
   ) {
-    this.child = fork(roleHostEntry, [], roleHostForkOptions());
+    this.child = fork(roleHostEntry, [], roleHostForkOptions(name));
     let exitReason = 'its process could not be started';
     this.exited = new Promise((resolve) => {
       this.child.once('exit', (code, signal) => {

@@ -188,6 +188,10 @@ Returns YAML: { groups: [ { name, sinks, replicas, resources, autoscaling, ... }
   valueFrom:
     fieldRef:
       fieldPath: metadata.name
+{{- with (.spec | default dict).nodeOptions }}
+- name: NODE_OPTIONS
+  value: {{ . | quote }}
+{{- end }}
 {{- with .root.Values.extraEnv }}
 {{ toYaml . }}
 {{- end }}
