@@ -6,6 +6,8 @@
  *  - latency append → applied (p50/p95/p99) at a fixed rate, one XADD per event as the connector does;
  *  - the drain rate of a backlog (batches of BATCH events back to back).
  * The sink's round trip is a timer, so the figures move with the loop's own cost, not with the machine's.
+ * DEPTH=2: the sink declares `appliesInOrder` and the task keeps up to 2 batches in flight (a timer sink
+ * trivially lands its calls in order).
  */
 import { resolve } from 'node:path';
 import { encodeEvent, type ApplyResult, type ChangeEvent, type Sink, type SinkBatch } from '@distributary/core';
@@ -20,6 +22,8 @@ const RATE = Number(process.env.RATE ?? 400);
 const SECONDS = Number(process.env.DURATION ?? 8);
 const BACKLOG = Number(process.env.BACKLOG ?? 20_000);
 const BATCH = 500;
+/** DEPTH > 1: the sink declares `appliesInOrder` and the task keeps up to DEPTH batches in flight. */
+const DEPTH = Number(process.env.DEPTH ?? 1);
 
 let lsn = 1_000_000n;
 const event = (id: number): ChangeEvent => {
@@ -39,6 +43,7 @@ class TimedSink implements Sink {
   readonly name = 'probe';
   readonly tables = ['public.t'];
   readonly latencies: number[] = [];
+  readonly appliesInOrder = DEPTH > 1;
   applied = 0;
   async open(): Promise<void> {}
   async close(): Promise<void> {}
@@ -82,6 +87,7 @@ async function main(): Promise<void> {
     blockMs: 1000,
     isPaused: () => false,
     logger: silentLogger,
+    applyDepth: DEPTH,
   });
   try {
     // latency at a fixed rate: one XADD per event, spread over ticks of 5 ms
@@ -97,7 +103,7 @@ async function main(): Promise<void> {
     await waitFor('every event applied', async () => sink.applied >= total, { timeoutMs: 60_000, intervalMs: 5 });
     const l = sink.latencies.splice(0);
     process.stdout.write(
-      `module ${modulePath}\napply ${APPLY_MS} ms; ${RATE} events/s for ${SECONDS} s: append → applied ` +
+      `module ${modulePath}\napply ${APPLY_MS} ms, ${DEPTH} batch(es) in flight; ${RATE} events/s for ${SECONDS} s: append → applied ` +
         `p50 ${round(percentile(l, 50), 1)} / p95 ${round(percentile(l, 95), 1)} / p99 ${round(percentile(l, 99), 1)} ms ` +
         `(load ${loadBefore} → ${await load()})\n`,
     );

@@ -57,6 +57,13 @@ export interface Sink {
   /** Tables whose events this sink needs (root, joined and lookup tables). */
   readonly tables: readonly string[];
   readonly storesPositions?: boolean;
+  /**
+   * apply() may be called for a partition's next batch before the previous call resolved: the sink
+   * then makes each call's effects land after the previous call's, per key, as if called one after
+   * the other (the worker keeps a few batches in flight and commits positions strictly in order; if
+   * one fails, it re-applies that batch and every later one, in order). Unset: one apply at a time.
+   */
+  readonly appliesInOrder?: boolean;
   open(): Promise<void>;
   apply(batch: SinkBatch): Promise<ApplyResult>;
   storedPositions?(): Promise<Map<number, string>>;

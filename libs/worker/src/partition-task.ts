@@ -28,6 +28,23 @@ export interface PartitionTaskOptions {
   backoff?: BackoffOptions;
   isPaused: () => boolean;
   logger: Logger;
+  /** Batches applied at once when the sink sets `appliesInOrder` (default APPLY_DEPTH; else always 1). */
+  applyDepth?: number;
+}
+
+/** Batches of a partition in flight at once for a sink that applies in call order (see the class doc). */
+export const APPLY_DEPTH = 2;
+
+/** A batch whose apply was started: what finish() needs to take its outcome, or to apply it again. */
+interface StartedBatch {
+  entries: LogEntry[];
+  relevant: BatchEntry[];
+  lastId: string;
+  started: bigint;
+  /** The first apply, called at once (undefined: nothing of the sink's tables). */
+  first: Promise<{ result: ApplyResult } | { error: unknown }> | undefined;
+  /** Its number among this task's apply() calls. */
+  call: number;
 }
 
 export interface RetryingInfo {
@@ -64,6 +81,18 @@ export type TaskState = 'starting' | 'reading' | 'applying' | 'retrying' | 'paus
  *    abandons the apply in flight and commits nothing more (as a lease lost mid-apply always did);
  *  - stop() (hand-over) drops the read-ahead batch unapplied and waits for the batch being applied and
  *    the commit in flight only; nothing read ahead is ever committed without being applied.
+ *
+ * SEVERAL BATCHES IN FLIGHT (a sink with `appliesInOrder`, e.g. Elasticsearch: up to `applyDepth`).
+ * A batch's apply is called as soon as it is read, while the ones before it are still being written
+ * (at low rates a batch no longer waits for the previous one's round trip to the target). The sink
+ * makes each call's writes land after the previous call's, per key. Outcomes are taken strictly in
+ * log order (finish(), one after another): dead letters, then the position commit after the previous
+ * commit, as above. A first apply counts only if it succeeded AND was called after every apply call
+ * of the batches before it (`settledCalls`); otherwise — it failed, or an earlier batch was applied
+ * again after it was called — the batch is applied again, the sequential way (retries, isolation of
+ * a permanent error). So when a batch fails, it and every later batch in flight are re-applied in log
+ * order, exactly as a replay after a crash re-applies them: writes of one transaction share a
+ * version, and this order is what keeps the later batch's content last.
  */
 export class PartitionTask {
   private readonly stopController = new AbortController();
@@ -78,12 +107,24 @@ export class PartitionTask {
   private committing: Promise<{ error: unknown } | undefined> | undefined;
   /** The fence refused a commit: the task ends (the apply in flight beside it is abandoned). */
   private fenced: FencedError | undefined;
+  /** finish() of every started batch, chained in log order (never rejects: see `failure`). */
+  private finishing: Promise<void> = Promise.resolve();
+  /** finish() of the started batches not yet finished, oldest first. */
+  private readonly unfinished: Promise<void>[] = [];
+  /** What ended the chain of finish() (the task then ends with it). */
+  private failure: { error: unknown } | undefined;
+  /** apply() calls made so far, and the last one made for a batch that is finished. */
+  private calls = 0;
+  private settledCalls = 0;
+  /** Batches in flight at once: `applyDepth` for a sink that applies in call order, else 1. */
+  private readonly depth: number;
   state: TaskState = 'starting';
   /** Set while a step is being retried: since when, which step, the last error (degraded past a bound). */
   retrying: RetryingInfo | undefined;
   readonly done: Promise<void>;
 
   constructor(private readonly options: PartitionTaskOptions) {
+    this.depth = options.sink.appliesInOrder ? Math.max(1, options.applyDepth ?? APPLY_DEPTH) : 1;
     this.done = this.run();
   }
 
@@ -131,7 +172,9 @@ export class PartitionTask {
       logger.info({ sink: sink.name, partition: claim.partition, from: this.cursor }, 'consuming partition');
       let ahead: Promise<LogEntry[]> | undefined;
       while (!this.stopping) {
+        this.throwFailure();
         if (this.options.isPaused()) {
+          await this.settleBatches();
           await this.settleCommit();
           this.state = 'paused';
           await new Promise((resolve) => setTimeout(resolve, 200));
@@ -147,12 +190,15 @@ export class PartitionTask {
           );
         ahead = undefined;
         if (entries.length === 0 || this.lost || this.stopping) continue;
-        // the next batch's read waits on the log while this one is applied (read-ahead)
         this.cursor = entries[entries.length - 1].id;
+        this.start(entries);
+        if (this.unfinished.length < this.depth) continue;
+        // the next batch's read waits on the log while the oldest one in flight is finished (read-ahead)
         ahead = this.read();
-        await this.process(entries);
+        await this.unfinished[0];
       }
-      // graceful stop: the read-ahead batch is dropped unapplied; the commit in flight is waited for
+      // graceful stop: the read-ahead batch is dropped unapplied; the batches in flight and their commits are waited for
+      await this.settleBatches();
       await this.settleCommit();
     } catch (error) {
       if (error instanceof FencedError || this.fenced) {
@@ -220,18 +266,91 @@ export class PartitionTask {
     }
   }
 
-  private async process(entries: LogEntry[]): Promise<void> {
-    const { log, sink, claim } = this.options;
-    const started = process.hrtime.bigint();
-    const lastId = entries[entries.length - 1].id;
-    const tables = new Set(sink.tables);
+  /** Calls the batch's first apply at once and queues its finish() behind the earlier batches'. */
+  private start(entries: LogEntry[]): void {
+    const tables = new Set(this.options.sink.tables);
     const relevant: BatchEntry[] = entries.filter((e) => tables.has(e.event.table));
+    const lastId = entries[entries.length - 1].id;
     sinkMetrics.eventsRead.inc(this.labels, entries.length);
+    const batch: StartedBatch = {
+      entries,
+      relevant,
+      lastId,
+      started: process.hrtime.bigint(),
+      first: undefined,
+      call: 0,
+    };
+    // one batch at a time: finish() applies it (the sequential loop, unchanged)
+    if (relevant.length > 0 && this.depth > 1) {
+      this.state = 'applying';
+      batch.call = ++this.calls;
+      batch.first = this.options.sink
+        .apply(
+          this.sinkBatch(
+            relevant.map((e) => e.event),
+            lastId,
+          ),
+        )
+        .then(
+          (result) => ({ result }),
+          (error: unknown) => ({ error }),
+        );
+    }
+    const finished = this.finishing
+      .then(() => (this.failure ? undefined : this.finish(batch)))
+      .catch((error: unknown) => {
+        this.failure ??= { error };
+        // the task ends: a blocking read must not hold it
+        this.stopController.abort();
+        this.reader?.disconnect();
+      });
+    this.finishing = finished;
+    this.unfinished.push(finished);
+    void finished.then(() => {
+      if (this.unfinished[0] === finished) this.unfinished.shift(); // they finish in order
+    });
+  }
+
+  /** Waits until every started batch is finished (applied, dead letters written, commit started). */
+  private async settleBatches(): Promise<void> {
+    await this.finishing;
+    this.unfinished.length = 0;
+    this.throwFailure();
+  }
+
+  private throwFailure(): void {
+    if (this.failure) throw this.failure.error;
+  }
+
+  /**
+   * Takes a started batch's outcome, in log order (see the class doc): its first apply if that counts,
+   * else applies it again; then dead letters and the position commit (after the previous commit).
+   */
+  private async finish(batch: StartedBatch): Promise<void> {
+    const { log, sink, claim } = this.options;
+    const { relevant, lastId, started } = batch;
+    if (this.lost) return;
     if (relevant.length > 0) {
       this.state = 'applying';
-      const result: ApplyResult = await applyIsolating(relevant, lastId, (events, upTo) =>
-        this.applyOnce(events, upTo),
-      );
+      const first = batch.first && (await untilAborted(batch.first, this.lostController.signal, undefined));
+      if (this.lost) return;
+      let result: ApplyResult;
+      if (first && 'result' in first && batch.call > this.settledCalls) {
+        result = first.result;
+        this.settledCalls = batch.call;
+      } else {
+        if (first && 'error' in first) {
+          if (first.error instanceof FencedError) throw first.error;
+          sinkMetrics.retries.inc({ ...this.labels, step: 'apply' });
+          this.options.logger.debug(
+            { err: first.error, sink: sink.name, partition: claim.partition },
+            'apply failed; applying it again',
+          );
+        }
+        result = await applyIsolating(relevant, lastId, (events, upTo) => this.applyOnce(events, upTo));
+        // every batch called before this re-apply ended is applied again after it
+        this.settledCalls = this.calls;
+      }
       if (this.lost) return;
       sinkMetrics.eventsApplied.inc(this.labels, result.applied);
       sinkMetrics.eventsStale.inc(this.labels, result.skippedAsStale);
@@ -282,9 +401,9 @@ export class PartitionTask {
    * One apply of (part of) a batch: transient failures are retried with backoff inside the step; a
    * permanent one (classifyError) is returned, so the caller isolates the events that cause it.
    */
-  private async applyOnce(events: ChangeEvent[], lastId: string): Promise<ApplyAttempt> {
+  private sinkBatch(events: ChangeEvent[], lastId: string): SinkBatch {
     const { sink, claim } = this.options;
-    const batch: SinkBatch = {
+    return {
       sink: sink.name,
       partition: claim.partition,
       events,
@@ -292,8 +411,14 @@ export class PartitionTask {
       fencingToken: claim.fencingToken,
       earlierInTransaction: earlierInTransaction(this.options.log, claim.partition, events[0]),
     };
+  }
+
+  private async applyOnce(events: ChangeEvent[], lastId: string): Promise<ApplyAttempt> {
+    const { sink, claim } = this.options;
+    const batch = this.sinkBatch(events, lastId);
     return this.step('apply', async () => {
       try {
+        this.calls++;
         return { result: await sink.apply(batch) };
       } catch (error) {
         if (error instanceof FencedError || !isPermanentError(error)) throw error;

@@ -17,6 +17,7 @@ import { health, silentLogger, type Logger } from '@distributary/observability';
 import { BulkWriter, isRetryableRequestError } from './write/bulk-writer';
 import { serializeDocument, type BulkOp } from './write/bulk-op';
 import { summarize } from './write/apply-result';
+import { ApplyTurns } from './write/apply-turns';
 import { compileDocumentSpec, type DocumentSpec } from './document/document-spec';
 import { configFingerprint, indexBody, type IndexBody } from './target/index-body';
 import { IndexManager } from './target/index-manager';
@@ -88,6 +89,8 @@ export interface RebuildResult {
 
 export class ElasticsearchSink implements Sink {
   readonly kind = 'elasticsearch';
+  /** Overlapping apply() calls of a partition write in call order (write/apply-turns.ts). */
+  readonly appliesInOrder = true;
   readonly name: string;
   readonly tables: readonly string[];
   private readonly spec: DocumentSpec;
@@ -103,6 +106,9 @@ export class ElasticsearchSink implements Sink {
   private serving: string | undefined;
   private writeIndices: string[] = [];
   private discoveredAt = 0;
+  /** The target discovery running in the background (see discoverTargets). */
+  private discovering: Promise<void> | undefined;
+  private readonly turns = new ApplyTurns();
   private rebuilding: string | undefined;
   private readonly inFlight = new Set<Promise<unknown>>();
   private lastLsn: bigint | undefined;
@@ -227,11 +233,17 @@ export class ElasticsearchSink implements Sink {
 
   async apply(batch: SinkBatch): Promise<ApplyResult> {
     this.requireOpen();
+    // a joined plan or a truncate reads the index: it waits for the partition's earlier batches to settle
+    const readsIndex = this.spec.relations.length > 0 || batch.events.some((e) => e.op === 't');
+    const turn = this.turns.take(batch.partition, readsIndex);
     const work = this.retryable(async () => {
+      await turn.ready;
       await this.discoverTargets();
-      return this.applyTo(batch.events, this.requireOpen(), [...this.writeIndices], true, batch.earlierInTransaction);
+      const targets = [...this.writeIndices];
+      return this.applyTo(batch.events, this.requireOpen(), targets, true, batch.earlierInTransaction, turn.queued);
     });
     this.inFlight.add(work);
+    work.then(turn.settled, turn.settled);
     try {
       const result = await work;
       this.totals.applied += result.applied;
@@ -329,9 +341,26 @@ export class ElasticsearchSink implements Sink {
     };
   }
 
-  /** Re-reads which indices to write (another worker may be rebuilding), at most every discoverEvery. */
+  /**
+   * Re-reads which indices to write (another worker may be rebuilding). Every write goes to targets
+   * discovered less than discoverEvery before it (what rebuild() counts on), but off the apply path:
+   * from half the interval on, one shared read runs in the background (one GET of the indices with
+   * their mappings, 2-30 ms under load, which every partition's apply used to wait for once a
+   * second); an apply waits only when the targets are a whole interval old.
+   */
   private async discoverTargets(): Promise<void> {
-    if (this.rebuilding || Date.now() - this.discoveredAt < this.config.elasticsearch.discoverEvery) return;
+    const every = this.config.elasticsearch.discoverEvery;
+    if (this.rebuilding || Date.now() - this.discoveredAt < every / 2) return;
+    this.discovering ??= this.discoverOnce().finally(() => (this.discovering = undefined));
+    const running = this.discovering;
+    if (Date.now() - this.discoveredAt < every) {
+      running.catch(() => undefined); // the next apply past the interval reads again and sees the error
+      return;
+    }
+    await running;
+  }
+
+  private async discoverOnce(): Promise<void> {
     const found = await this.indices.discover();
     if (this.rebuilding) return; // a local rebuild started meanwhile and set the targets itself
     if (found.serving) this.serving = found.serving;
@@ -359,7 +388,12 @@ export class ElasticsearchSink implements Sink {
   }
 
   /** Writes planned documents to every target index (each serialized once); counted on the first. */
-  private async writeTo(targets: string[], planned: PlannedWrite[], rejected: RejectedEvent[]): Promise<ApplyResult> {
+  private async writeTo(
+    targets: string[],
+    planned: PlannedWrite[],
+    rejected: RejectedEvent[],
+    queued?: () => void,
+  ): Promise<ApplyResult> {
     // plain objects built field by field: no rest/spread copies per document (a batch holds thousands)
     const sources = planned.map((w) => (w.action === 'index' ? serializeDocument(w.document) : undefined));
     const ops: BulkOp[] = [];
@@ -369,7 +403,9 @@ export class ElasticsearchSink implements Sink {
         ops.push({ action, index, id, version, source: sources[i], event, strict });
       }
     }
-    return summarize(rejected, ops, await this.writer.write(ops), targets[0]);
+    const written = this.writer.write(ops); // queued in the writer once called (per-key order from here)
+    queued?.();
+    return summarize(rejected, ops, await written, targets[0]);
   }
 
   private count(result: ApplyResult): void {
@@ -389,12 +425,13 @@ export class ElasticsearchSink implements Sink {
     targets: string[],
     live = false,
     earlierInTransaction?: () => AsyncIterable<ChangeEvent[]>,
+    queued?: () => void,
   ): Promise<ApplyResult> {
     for (const event of events) this.lookups.floor.observe(versionOf(event.pos.lsn)); // in the log = committed
     this.lookups.floor.refresh();
     const result: ApplyResult = { applied: 0, skippedAsStale: 0, rejected: [] };
-    const write = async (planned: PlannedWrite[], rejected: RejectedEvent[] = []): Promise<void> => {
-      const part = await this.writeTo(targets, planned, rejected);
+    const write = async (planned: PlannedWrite[], rejected: RejectedEvent[] = [], last?: () => void): Promise<void> => {
+      const part = await this.writeTo(targets, planned, rejected, last);
       result.applied += part.applied;
       result.skippedAsStale += part.skippedAsStale;
       result.rejected.push(...part.rejected);
@@ -420,7 +457,7 @@ export class ElasticsearchSink implements Sink {
           }
         : {}),
     });
-    await write(plan.list(), plan.rejected);
+    await write(plan.list(), plan.rejected, queued);
     this.count(result);
     return result;
   }
