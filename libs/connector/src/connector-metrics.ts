@@ -11,6 +11,10 @@ export const connectorMetrics = {
     'distributary_connector_absent_on_replay_total',
     'Re-appended entries below the stream top that the log does not hold (compacted, or a gap): alert on it',
   ),
+  invisibleCommitWaits: counter(
+    'distributary_connector_invisible_commit_waits_total',
+    'Times an append waited because a transaction it carries was decoded but not yet visible to new snapshots',
+  ),
   appendSeconds: histogram(
     'distributary_connector_append_seconds',
     'Latency of one pipelined log append',

@@ -1,4 +1,4 @@
-import type { Pool } from 'pg';
+import { Pool } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Lsn } from '@distributary/core';
 import {
@@ -14,7 +14,7 @@ import {
 import { silentLogger } from '@distributary/observability';
 import type { TypeLookup } from '@distributary/pg-decode';
 import type { PgoutputMessage, RelationMessage } from '@distributary/pg-protocol';
-import { deleteNamespace, redisUrl, uniqueName, waitFor } from '@distributary/testkit';
+import { deleteNamespace, pgUrl, redisUrl, uniqueName, waitFor } from '@distributary/testkit';
 import type { ChangeStream, ChangeStreamHandlers } from './change-stream';
 import { AppendTimeoutError } from './append-watch';
 import { ReplicationSession } from './replication-session';
@@ -30,13 +30,17 @@ const PARTITIONS = 2;
 let redis: RedisClient;
 const namespaces: string[] = [];
 
+let source: Pool;
+
 beforeAll(() => {
   redis = connectRedis({ url: redisUrl() });
+  source = new Pool({ connectionString: pgUrl(), max: 2 });
 });
 
 afterAll(async () => {
   for (const namespace of namespaces) await deleteNamespace(redis, namespace);
   redis.disconnect();
+  await source.end();
 });
 
 /** A stream the test drives: messages and keepalives are delivered when the test says so. */
@@ -141,7 +145,7 @@ async function startSession(batchSize: number, appendTimeoutMs?: number) {
     {
       log: new ChangeLog(redis, keys, appender.partitions),
       appender,
-      pool: undefined as unknown as Pool, // no TOAST value to re-read in these transactions
+      pool: source, // no TOAST value to re-read; the visibility gate asks it for snapshots
       types,
       primaryKeyOf: () => Promise.resolve(['id']),
       rowCache: new RowCache(100),

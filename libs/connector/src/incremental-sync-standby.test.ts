@@ -10,7 +10,7 @@ import { Connector } from './connector';
 import { SnapshotRequests, requestSnapshot } from '@distributary/control';
 
 /**
- * An incremental snapshot chunk read while a transaction logged BEFORE its low watermark is still
+ * An incremental snapshot chunk read while a transaction committed in the WAL BEFORE its low watermark is still
  * invisible to new snapshots (its COMMIT waits for a synchronous standby that never answers). Read at
  * a plain snapshot, the chunk holds the old row and is appended at the high watermark, after that
  * transaction's event: the log ends with the old row. The chunk must wait until the commit is visible.
@@ -83,11 +83,19 @@ describe('an incremental snapshot while a logged commit is not yet visible', () 
     const writer = await connect();
     const committed = writer.query(`UPDATE items SET v = 'new' WHERE id = 7`); // waits for the ghost standby
     committed.catch(() => undefined); // awaited below
-    await waitFor('the update to be in the log', async () => (await loggedValue(7)) === 'new' || undefined, {
-      timeoutMs: 30_000,
-    });
     const admin = await connect();
-    expect((await admin.query('SELECT v FROM items WHERE id = 7')).rows).toEqual([{ v: 'old' }]); // logged, unseen
+    // its commit record is in the WAL (so before any watermark written from now on), the commit unseen
+    await waitFor(
+      'the update to wait for the standby',
+      async () =>
+        (
+          await admin.query(
+            `SELECT 1 FROM pg_stat_activity WHERE wait_event = 'SyncRep' AND query LIKE 'UPDATE items%'`,
+          )
+        ).rowCount === 1 || undefined,
+      { timeoutMs: 30_000 },
+    );
+    expect((await admin.query('SELECT v FROM items WHERE id = 7')).rows).toEqual([{ v: 'old' }]);
 
     const record = await requestSnapshot(redis, keys, { table: 'public.items', chunkSize: 100, reason: 'test' });
     const requests = new SnapshotRequests(redis, keys);

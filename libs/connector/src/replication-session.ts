@@ -28,6 +28,7 @@ import { AppendWatch, DEFAULT_APPEND_TIMEOUT_MS, type AppendTimeoutError } from 
 import type { ChangeStream, OpenChangeStream } from './change-stream';
 import { connectorMetrics } from './connector-metrics';
 import type { RowCache } from './row-cache';
+import { VisibilityGate } from './visibility-gate';
 import { within } from './within';
 
 /** Default bound on encoded bytes appended or batched but not yet durable. */
@@ -125,6 +126,13 @@ export class ReplicationSession {
   private batch: AppendBatch;
   private batchKeys: string[] = [];
   private batchAfters: (Row | undefined)[] = [];
+  /** The xids of the transactions committed in the current batch, and the gate's ticket after the last. */
+  private batchXids: number[] = [];
+  private batchTicket = 0;
+  /** Holds each append until its transactions are visible to new snapshots (see VisibilityGate). */
+  private readonly visibility: VisibilityGate;
+  /** The last append still waiting for visibility (later appends are issued after it), or null. */
+  private issuing: Promise<void> | null = null;
   private readonly inFlight: InFlight[] = [];
   private inFlightBytes = 0;
   /** What back-pressure held at its worst (tests and diagnostics). */
@@ -163,6 +171,7 @@ export class ReplicationSession {
       (error) => this.timedOut(error),
     );
     this.batch = deps.appender.newBatch();
+    this.visibility = new VisibilityGate(deps.pool, deps.logger, () => this.failure !== null);
     this.decoder = new ChangeDecoder(deps.types, deps.primaryKeyOf);
     this.gate = new ConfirmationGate(options.holdBackMs, (lsn) => this.confirm(lsn));
     this.toastSources = {
@@ -359,11 +368,14 @@ export class ReplicationSession {
         return this.add(this.decoder.truncate(message));
       case 'commit': {
         const tx = this.decoder.commit();
-        if (tx && this.txEvents > 0)
+        if (tx && this.txEvents > 0) {
           this.batch.addMarker({
             commitLsn: tx.commitLsn,
             marker: { kind: 'commit', xid: tx.xid, commitTs: tx.commitTs, events: this.txEvents },
           });
+          this.batchXids.push(tx.xid);
+          this.batchTicket = this.visibility.decodedNow();
+        }
         this.beginPending = false;
         this.pendingConfirm = message.endLsn;
         if (this.batchFull()) this.flush();
@@ -506,25 +518,45 @@ export class ReplicationSession {
       keys: this.batchKeys,
       afters: this.batchAfters,
     };
+    const xids = this.batchXids;
+    const ticket = this.batchTicket;
     this.pendingConfirm = null;
     this.batch = this.deps.appender.newBatch();
     this.batchKeys = [];
     this.batchAfters = [];
+    this.batchXids = [];
     this.inFlight.push(item);
     this.inFlightBytes += item.bytes;
     connectorMetrics.appendsInFlight.set(this.inFlight.length);
     connectorMetrics.appendBytesInFlight.set(this.inFlightBytes);
-    const stopTimer = connectorMetrics.appendSeconds.startTimer();
     this.outstanding++;
-    this.deps.appender
-      .write(batch, this.chain)
-      .then(
-        (result) => {
-          stopTimer();
-          this.appended(item, batch, result);
-        },
-        (error: unknown) => this.fail(error instanceof Error ? error : new Error(String(error))),
-      )
+    const write = (): Promise<void> => {
+      if (this.failure) return Promise.reject(this.failure); // an earlier append never went out
+      item.startedAt = Date.now();
+      const stopTimer = connectorMetrics.appendSeconds.startTimer();
+      return this.deps.appender.write(batch, this.chain).then((result) => {
+        stopTimer();
+        this.appended(item, batch, result);
+      });
+    };
+    let written: Promise<void>;
+    if (this.issuing === null && this.visibility.visibleNow(xids)) written = write();
+    else {
+      // Appends go out in order: this one after the one still waiting, once its own commits are visible.
+      item.startedAt = Number.MAX_SAFE_INTEGER; // the append deadline runs from the write, not this wait
+      const issued = (this.issuing ?? Promise.resolve()).then(() => this.visibility.until(xids, ticket));
+      const out = issued.then(
+        () => undefined,
+        () => undefined,
+      );
+      this.issuing = out;
+      written = issued.then(write);
+      void out.then(() => {
+        if (this.issuing === out) this.issuing = null;
+      });
+    }
+    written
+      .catch((error: unknown) => this.fail(error instanceof Error ? error : new Error(String(error))))
       .finally(() => {
         if (--this.outstanding === 0) for (const waiter of this.outstandingWaiters.splice(0)) waiter();
       });

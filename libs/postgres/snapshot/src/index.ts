@@ -1,6 +1,7 @@
 export * from './table-meta';
 export * from './read-only';
 export * from './visible-snapshot';
+export * from './snapshot-visibility';
 export * from './where-clause';
 export * from './chunk-reader';
 export * from './progress';
