@@ -14,6 +14,7 @@ import {
 } from '@distributary/changelog';
 import { commitPosition, resetPosition } from './positions';
 import { renewLease } from './leases';
+import type { OwnershipOptions } from './ownership';
 import { deleteNamespace } from '@distributary/testkit';
 
 const targets = {
@@ -30,7 +31,8 @@ describe.each(Object.entries(targets))('leases, fencing and positions on %s', (_
   });
 
   it("refuses a stale owner's commit and never moves a position backwards", async () => {
-    const a = await acquireLease(redis, keys, 'search', 0, 'worker-a', 300);
+    // a TTL a loaded machine cannot outlast between two awaits (b must be refused first), short enough to wait out
+    const a = await acquireLease(redis, keys, 'search', 0, 'worker-a', 1500);
     expect(a).toBe(1);
     expect(await acquireLease(redis, keys, 'search', 0, 'worker-b', 300)).toBeUndefined();
     await commitPosition(redis, keys, 'search', 0, '100-0', a!);
@@ -101,25 +103,27 @@ describe.each(Object.entries(targets))('leases, fencing and positions on %s', (_
     expect(doubleOwned).toEqual([]);
   });
 
-  it('workers started within the settle window each take their own share: nothing is handed over', async () => {
-    const settleKeys = new LogKeys(uniqueName('own_settle'));
+  /** Two workers ('w1', 'w2') over one sink of 4 partitions on keys of their own, recording who holds
+   *  what, what was acquired twice and what was handed over; `close` stops both and drops the keys. */
+  function twoWorkers(prefix: string, timing: Partial<OwnershipOptions>) {
+    const pairKeys = new LogKeys(uniqueName(prefix));
     const owners = new Map<string, string>();
+    const doubleOwned: string[] = [];
     const handedOver: string[] = [];
     const name = (c: PartitionClaim): string => `${c.sink}#${c.partition}`;
     const make = (id: string): PartitionOwnership =>
       new PartitionOwnership({
         redis,
-        keys: settleKeys,
+        keys: pairKeys,
         workerId: id,
         sinks: ['s'],
         partitions: 4,
-        leaseTtlMs: 1500,
-        memberTtlMs: 1500,
-        tickMs: 100,
-        watchMs: 50,
-        settleMs: 2000,
+        ...timing,
         listener: {
-          acquired: (c) => void owners.set(name(c), id),
+          acquired: (c) => {
+            if (owners.has(name(c))) doubleOwned.push(name(c));
+            owners.set(name(c), id);
+          },
           revoked: async (c) => {
             handedOver.push(`${name(c)} from ${id}`);
             owners.delete(name(c));
@@ -127,72 +131,64 @@ describe.each(Object.entries(targets))('leases, fencing and positions on %s', (_
           lost: (c) => void owners.delete(name(c)),
         },
       });
-    const w1 = make('w1');
-    const w2 = make('w2');
-    try {
-      // the second process comes up a little later, as processes started together do
-      const first = w1.start();
-      await new Promise((resolve) => setTimeout(resolve, 300));
-      await Promise.all([first, w2.start()]);
-      const mine = (id: string): string[] => [...owners].filter(([, o]) => o === id).map(([c]) => c);
-      await waitFor('each owns its share', async () => mine('w1').length === 2 && mine('w2').length === 2);
-      const share = (id: string): string[] =>
-        assignmentFor(['w1', 'w2'], id, ['s'], 4).map((a) => `${a.sink}#${a.partition}`);
-      expect(mine('w1').sort()).toEqual(share('w1').sort());
-      expect(mine('w2').sort()).toEqual(share('w2').sort());
-      expect(handedOver).toEqual([]);
-    } finally {
+    const [w1, w2] = [make('w1'), make('w2')];
+    const mine = (id: string): string[] => [...owners].filter(([, o]) => o === id).map(([c]) => c);
+    const close = async (): Promise<void> => {
       for (const w of [w1, w2]) {
         await w.stop();
         for (const c of w.claims()) await w.release(c.sink, c.partition);
       }
-      await deleteNamespace(redis, settleKeys.namespace);
+      await deleteNamespace(redis, pairKeys.namespace);
+    };
+    return { w1, w2, owners, mine, doubleOwned, handedOver, close };
+  }
+
+  it('workers started within the settle window each take their own share: nothing is handed over', async () => {
+    const pair = twoWorkers('own_settle', {
+      leaseTtlMs: 1500,
+      memberTtlMs: 1500,
+      tickMs: 100,
+      watchMs: 50,
+      settleMs: 2000,
+    });
+    try {
+      // the second process comes up a little later, as processes started together do
+      const first = pair.w1.start();
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      await Promise.all([first, pair.w2.start()]);
+      await waitFor('each owns its share', async () => pair.mine('w1').length === 2 && pair.mine('w2').length === 2);
+      const share = (id: string): string[] =>
+        assignmentFor(['w1', 'w2'], id, ['s'], 4).map((a) => `${a.sink}#${a.partition}`);
+      expect(pair.mine('w1').sort()).toEqual(share('w1').sort());
+      expect(pair.mine('w2').sort()).toEqual(share('w2').sort());
+      expect(pair.handedOver).toEqual([]);
+    } finally {
+      await pair.close();
     }
   });
 
   it('a joining worker gets its share between ticks (membership watch), never owned twice', async () => {
-    const watchKeys = new LogKeys(uniqueName('own_watch'));
-    const owners = new Map<string, string>();
-    const doubleOwned: string[] = [];
-    const name = (c: PartitionClaim): string => `${c.sink}#${c.partition}`;
     // ticks an hour apart: only the watch between ticks can move partitions within the test
-    const make = (id: string): PartitionOwnership =>
-      new PartitionOwnership({
-        redis,
-        keys: watchKeys,
-        workerId: id,
-        sinks: ['s'],
-        partitions: 4,
-        leaseTtlMs: 4 * 3_600_000,
-        memberTtlMs: 4 * 3_600_000,
-        tickMs: 3_600_000,
-        watchMs: 50,
-        listener: {
-          acquired: (c) => {
-            if (owners.has(name(c))) doubleOwned.push(name(c));
-            owners.set(name(c), id);
-          },
-          revoked: async (c) => void owners.delete(name(c)),
-          lost: (c) => void owners.delete(name(c)),
-        },
-      });
-    const w1 = make('w1');
-    const w2 = make('w2');
+    const pair = twoWorkers('own_watch', {
+      leaseTtlMs: 4 * 3_600_000,
+      memberTtlMs: 4 * 3_600_000,
+      tickMs: 3_600_000,
+      watchMs: 50,
+    });
     try {
-      await w1.start();
-      expect(owners.size).toBe(4);
-      await w2.start();
-      const mine = (id: string): number => [...owners.values()].filter((o) => o === id).length;
-      await waitFor('an even split without a tick', async () => mine('w1') === 2 && mine('w2') === 2, {
-        timeoutMs: 30_000,
-      });
-      expect(doubleOwned).toEqual([]);
+      await pair.w1.start();
+      expect(pair.owners.size).toBe(4);
+      await pair.w2.start();
+      await waitFor(
+        'an even split without a tick',
+        async () => pair.mine('w1').length === 2 && pair.mine('w2').length === 2,
+        {
+          timeoutMs: 30_000,
+        },
+      );
+      expect(pair.doubleOwned).toEqual([]);
     } finally {
-      for (const w of [w1, w2]) {
-        await w.stop();
-        for (const c of w.claims()) await w.release(c.sink, c.partition);
-      }
-      await deleteNamespace(redis, watchKeys.namespace);
+      await pair.close();
     }
   });
 });
