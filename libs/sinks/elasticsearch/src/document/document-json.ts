@@ -174,8 +174,16 @@ export function compileDocumentJson(spec: Omit<DocumentSpec, 'json'>): DocumentJ
   for (const relation of spec.relations) {
     const parts = relationParts(relation);
     if (!parts) return undefined;
-    named.set(relation.name, (root, related) => parts.value(relatedFor(relation, root, related)));
-    refsNamed.set(relation.name, (root, related, keys) => parts.refs(relatedFor(relation, root, related), keys));
+    // the document's value and its refs need the same rows: found once per document (the last root
+    // and related map asked for; a new call of the writer asks with its own)
+    let last: { root: Row; related: RelatedRows; rows: Row[] } | undefined;
+    const rowsOf = (root: Row, related: RelatedRows): Row[] => {
+      if (last?.root !== root || last.related !== related)
+        last = { root, related, rows: relatedFor(relation, root, related) };
+      return last.rows;
+    };
+    named.set(relation.name, (root, related) => parts.value(rowsOf(root, related)));
+    refsNamed.set(relation.name, (root, related, keys) => parts.refs(rowsOf(root, related), keys));
   }
   // buildDocumentNow's assignments: the plain fields, then the relations, then the refs (theirs: the
   // root key, then each relation)

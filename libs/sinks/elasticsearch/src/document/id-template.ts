@@ -19,16 +19,19 @@ export function compileIdTemplate(template: string): IdTemplate {
     columns,
     canRender: (row) => row !== undefined && columns.every((c) => (columnOf(row, c) ?? null) !== null),
     render(row) {
-      return parts
-        .map((part) => {
-          if ('literal' in part) return part.literal;
-          const value = columnOf(row, part.column);
-          if (value === undefined || value === null) {
-            throw new Error(`id template "${template}": column ${part.column} is missing or null`);
-          }
-          return typeof value === 'object' ? JSON.stringify(value) : String(value);
-        })
-        .join('');
+      let id = ''; // concatenated part by part: no array per document
+      for (const part of parts) {
+        if ('literal' in part) {
+          id += part.literal;
+          continue;
+        }
+        const value = columnOf(row, part.column);
+        if (value === undefined || value === null) {
+          throw new Error(`id template "${template}": column ${part.column} is missing or null`);
+        }
+        id += typeof value === 'object' ? JSON.stringify(value) : String(value);
+      }
+      return id;
     },
   };
 }
