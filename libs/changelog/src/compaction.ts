@@ -10,7 +10,7 @@ import type { LogKeys } from './keys';
 import { lastIdOlderThan, recordCheckpoint } from './log-clock';
 import type { RedisClient } from './redis-connection';
 import { lowerBound, reportHeldBack, retentionBound, slowestSinkBound } from './retention-bounds';
-import { entrySize, fieldsOf, nextId, type RawStreamEntry } from './stream-entries';
+import { bufferEntryKeyOp, nextId, type RawBufferEntry } from './stream-entries';
 
 const removedTotal = counter(
   'distributary_log_entries_reclaimed_total',
@@ -69,13 +69,12 @@ async function scanPartition(redis: RedisClient, stream: string): Promise<PlanEn
   const entries: PlanEntry[] = [];
   let start = '-';
   for (;;) {
-    const page = (await redis.xrange(stream, start, '+', 'COUNT', PAGE)) as RawStreamEntry[];
-    for (const raw of page) {
-      const fields = fieldsOf(raw[1]);
-      entries.push({ id: raw[0], key: fields.k, op: fields.o, size: entrySize(raw) });
-    }
+    // Buffer replies: only the key and op become strings, never the event bodies (a scan reads the
+    // whole partition, in the worker beside its sinks)
+    const page = (await redis.xrangeBuffer(stream, start, '+', 'COUNT', PAGE)) as RawBufferEntry[];
+    for (const raw of page) entries.push(bufferEntryKeyOp(raw));
     if (page.length < PAGE) return entries;
-    start = `(${page[page.length - 1][0]}`;
+    start = `(${entries[entries.length - 1].id}`;
   }
 }
 

@@ -2,7 +2,14 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { JsonText, type ChangeEvent } from '@distributary/core';
 import { deleteNamespace, redisUrl, uniqueName } from '@distributary/testkit';
 import { ChangeLog, LogKeys, connectRedis } from '@distributary/changelog';
-import { toLogEntry, type RawStreamEntry } from './stream-entries';
+import {
+  bufferEntryKeyOp,
+  entrySize,
+  fieldsOf,
+  toLogEntry,
+  type RawBufferEntry,
+  type RawStreamEntry,
+} from './stream-entries';
 
 const redis = connectRedis({ url: redisUrl() });
 const namespace = uniqueName('entries');
@@ -53,5 +60,17 @@ describe('reading entries from Buffer replies', () => {
     // the size counts UTF-8 bytes of the ID, every field name and value
     const [id, raw] = ((await redis.xrange(stream, '-', '+')) as RawStreamEntry[])[0];
     expect(read[0].size).toBe(Buffer.byteLength(id) + raw.reduce((n, part) => n + Buffer.byteLength(part), 0));
+  });
+
+  it("gives compaction's scan the same key, op and size as the string decoding, without the bodies", async () => {
+    const strings = (await redis.xrange(stream, '-', '+')) as RawStreamEntry[];
+    const buffers = (await redis.xrangeBuffer(stream, '-', '+')) as RawBufferEntry[];
+    expect(buffers.length).toBeGreaterThanOrEqual(events.length);
+    expect(buffers.map(bufferEntryKeyOp)).toEqual(
+      strings.map((raw) => {
+        const fields = fieldsOf(raw[1]);
+        return { id: raw[0], key: fields.k, op: fields.o, size: entrySize(raw) };
+      }),
+    );
   });
 });

@@ -53,6 +53,29 @@ export function bufferToLogEntry([rawId, raw]: RawBufferEntry): LogEntry {
   return { id, event: decodeEventFields(id, e, j), size };
 }
 
+const FIELD_K = 0x6b; // 'k'
+const FIELD_O = 0x6f; // 'o'
+
+/**
+ * The ID, canonical key (`k`), op (`o`) and size of a Buffer reply's entry, for compaction's scan: what
+ * toLogEntry-style decoding gives (fieldsOf(...).k / .o, entrySize) without turning the event body
+ * `e` into a string (entry IDs are ASCII; the size is the same bytes entrySize counts).
+ */
+export function bufferEntryKeyOp([rawId, raw]: RawBufferEntry): { id: string; key: string; op: string; size: number } {
+  const id = rawId.toString('latin1');
+  let size = rawId.length;
+  let key: string | undefined;
+  let op: string | undefined;
+  for (let i = 0; i < raw.length; i++) {
+    const part = raw[i];
+    size += part.length;
+    if (i % 2 === 1 || part.length !== 1 || i + 1 >= raw.length) continue;
+    if (part[0] === FIELD_K) key = raw[i + 1].toString('utf8');
+    else if (part[0] === FIELD_O) op = raw[i + 1].toString('utf8');
+  }
+  return { id, key: key as string, op: op as string, size };
+}
+
 /** The smallest entry ID above `id` (for exclusive ranges and XTRIM MINID). */
 export function nextId(id: string): string {
   const dash = id.indexOf('-');
