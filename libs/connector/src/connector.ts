@@ -554,7 +554,10 @@ export class Connector {
         for (const event of events) batch.addEvent(event);
         await appender.write(batch, chain);
       },
-      state: initialSnapshotRecord(this.redis, this.keys),
+      // On the lease's connection, not the appender's: there each chunk's HSET waited behind the
+      // appends in flight, so the next append (issued once it returns) left the log Redis idle while
+      // it was encoded. Written only after its chunk's append resolved, as before.
+      state: initialSnapshotRecord(this.leaseRedis, this.keys),
       concurrency: config.source.snapshot.connections,
       chunkSize: config.source.snapshot.chunkSize,
       maxBytesInFlight: config.source.snapshot.bytesInFlight,

@@ -28,7 +28,12 @@ export interface InitialSnapshotOptions {
    * the log in call order and a later call never lands after an earlier failed one (an AppendChain).
    */
   appendDepth?: number;
-  /** Its progress record (the control plane's, in the log Redis): what a resume starts from. */
+  /**
+   * Its progress record (the control plane's, in the log Redis): what a resume starts from. Written
+   * once per chunk, after the chunk is in the log; an append's place among the `appendDepth` in flight
+   * frees only once its chunk's write returns. So keep it off the connection `append` uses, where each
+   * write would wait behind the appends in flight and the log would idle while the next is encoded.
+   */
   state: InitialSnapshotStore;
   /** Connections reading key ranges in parallel (default 3). */
   concurrency?: number;
@@ -117,7 +122,11 @@ export async function runInitialSnapshot(options: InitialSnapshotOptions): Promi
     // No more readers than ranges, nor than the pool holds beside the one connection type lookups
     // may still need (a pool it would exhaust would wait for itself).
     const connections = Math.max(1, Math.min(requested, units.length, options.pool.options.max - 1));
-    while (clients.length < connections) await open();
+    // The other readers' connections open and import the snapshot together (settled, then the first
+    // failure thrown: none is left out of `clients`, which the finally below releases).
+    const opened = await Promise.allSettled(Array.from({ length: connections - clients.length }, open));
+    const refused = opened.find((o): o is PromiseRejectedResult => o.status === 'rejected');
+    if (refused) throw refused.reason;
     await options.onSnapshotImported?.();
 
     const queue = new SnapshotAppendQueue({
