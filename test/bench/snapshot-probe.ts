@@ -7,12 +7,15 @@
  * with the text protocol, conversion, encoding, XADD calls), with the load.
  * PROBE_DB=<url>: reuse a database that already holds the workload (else one is created and dropped);
  * CONNECTIONS (default 3), CHUNK (default 2000), DEPTH (appends in flight, default 2; the old tree
- * ignores it), REPEAT (default 1).
+ * ignores it), REPEAT (default 1), RECORD (where the progress record is written: `own`, default, in the
+ * log Redis on a connection of its own, as the connector writes it; `shared`: on the appender's
+ * connection, where each chunk's HSET waits behind the appends in flight; `memory`: no round trip).
  */
 import { resolve } from 'node:path';
 import { loadavg } from 'node:os';
 import type { ChangeEvent } from '@distributary/core';
 import { AppendChain, LogAppender, LogKeys, connectRedis } from '@distributary/changelog';
+import { initialSnapshotRecord } from '@distributary/control';
 import { createRawTextPool, createSlotWithExportedSnapshot, TypeResolver } from '@distributary/pg-catalog';
 import { createTestDatabase, deleteNamespace, redisUrl, uniqueName } from '@distributary/testkit';
 import type { InitialSnapshotStore, runInitialSnapshot as Run } from '@distributary/pg-snapshot';
@@ -24,13 +27,14 @@ const CONNECTIONS = Number(process.env.CONNECTIONS ?? 3);
 const CHUNK = Number(process.env.CHUNK ?? 2000);
 const REPEAT = Number(process.env.REPEAT ?? 1);
 const DEPTH = Number(process.env.DEPTH ?? 2);
+const RECORD = process.env.RECORD ?? 'own';
 
 const load = (): string =>
   loadavg()
     .map((l) => l.toFixed(1))
     .join(' ');
 
-/** The progress record in memory (the connector keeps it in Redis: one HSET per chunk, not measured here). */
+/** The progress record in memory (RECORD=memory; the connector keeps it in the log Redis: one HSET per chunk). */
 function memoryRecord(): InitialSnapshotStore {
   const fields: Record<string, string> = {};
   return {
@@ -46,6 +50,7 @@ async function once(run: typeof Run, url: string): Promise<string> {
   const keys = new LogKeys(uniqueName('snapprobe'));
   const appender = new LogAppender(redis, keys, 8);
   const chain = new AppendChain();
+  const own = redis.duplicate();
   const pool = createRawTextPool(url, { max: CONNECTIONS + 2 });
   const slot = await createSlotWithExportedSnapshot(url, uniqueName('snapprobe'));
   try {
@@ -66,7 +71,7 @@ async function once(run: typeof Run, url: string): Promise<string> {
         await appender.write(batch, chain);
       },
       appendDepth: DEPTH,
-      state: memoryRecord(),
+      state: RECORD === 'memory' ? memoryRecord() : initialSnapshotRecord(RECORD === 'own' ? own : redis, keys),
       concurrency: CONNECTIONS,
       chunkSize: CHUNK,
     });
@@ -76,7 +81,7 @@ async function once(run: typeof Run, url: string): Promise<string> {
     return (
       `${result.rows} rows in ${round(ms)} ms = ${round(result.rows / (ms / 1000))} rows/s; ` +
       `CPU ${round(micros / result.rows, 1)} µs/row (user ${round(used.user / result.rows, 1)}); ` +
-      `connections ${CONNECTIONS}, chunk ${CHUNK}, depth ${DEPTH} (load ${loadBefore} → ${load()})`
+      `connections ${CONNECTIONS}, chunk ${CHUNK}, depth ${DEPTH}, record ${RECORD} (load ${loadBefore} → ${load()})`
     );
   } finally {
     await slot.release();
@@ -87,6 +92,7 @@ async function once(run: typeof Run, url: string): Promise<string> {
     await client.query(`SELECT pg_drop_replication_slot($1)`, [slot.slot]).catch(() => undefined);
     await client.end();
     await deleteNamespace(redis, keys.namespace);
+    own.disconnect();
     redis.disconnect();
   }
 }

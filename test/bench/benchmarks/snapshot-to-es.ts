@@ -1,4 +1,6 @@
+import { resolve } from 'node:path';
 import { uniqueName } from '@distributary/testkit';
+import { repoRoot } from '../../harness/role-process';
 import { logEntries } from '../../harness/sink-progress';
 import type { BenchResult } from '../bench-types';
 import type { BenchContext } from '../context';
@@ -8,6 +10,18 @@ import { waitSinkAtEnds } from '../sink-settle';
 import { perSecond, round, seconds } from '../stopwatch';
 import { cpuMicros } from '../capture/proc-stats';
 import { perDocument, serverFigures, serviceCpu } from '../service-cpu';
+import { logTimeline } from '../log-timeline';
+import { benchConnectorEntry } from '../capture/connector-entry';
+
+/** Stages of the run as the processes logged them (info level), in seconds from their start. */
+const STAGES = [
+  ['connector', 'acquired the connector lease: leading', 'connector leading (process start-up)'],
+  ['connector', 'created slot; initial snapshot', 'slot created, snapshot reading starts'],
+  ['connector', 'initial snapshot complete', 'snapshot read and appended'],
+  ['connector', 'streaming', 'connector streaming'],
+  ['worker', 'sink worker started', 'worker started'],
+  ['worker', 'consuming partition', 'worker consuming its first partition'],
+] as const;
 
 /**
  * 4. Initial snapshot → Elasticsearch: products (joined with their category) already in the tables when
@@ -34,11 +48,21 @@ export async function snapshotToEs(ctx: BenchContext): Promise<BenchResult> {
     workers: 1,
   };
   const name = 'Initial snapshot → Elasticsearch, joined documents';
+  // Both processes as production runs them: compiled (built before the clock starts; BENCH_CONNECTOR=tsx:
+  // the sources under tsx, whose start-up transpiles every module: ~2.6 s of CPU per process).
+  const entry = benchConnectorEntry();
+  // BENCH_SNAPSHOT_CPU_PROFILE=<dir>: both processes under `node --cpu-prof` (a profile each, at exit).
+  const profileDir = process.env.BENCH_SNAPSHOT_CPU_PROFILE;
+  const entryArgs = [
+    ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []),
+    ...(entry.entryArgs ?? ['--import', 'tsx', resolve(repoRoot, 'test/harness/run-role.ts')]),
+  ];
   const redisPort = new URL(ctx.redisUrl).port;
   const serversFirst = serviceCpu(redisPort);
   const startedAt = Date.now();
-  const connector = pipeline.start('connector');
-  const worker = pipeline.start('worker');
+  // Info level for the stage timeline (a few lines each: no per-event logging at info).
+  const connector = pipeline.start('connector', { env: { LOG_LEVEL: 'info' }, entryArgs });
+  const worker = pipeline.start('worker', { env: { LOG_LEVEL: 'info' }, entryArgs });
   try {
     const target = await pipeline.sourceLsn();
     await pipeline.waitForLog(target, 1_800_000);
@@ -54,6 +78,8 @@ export async function snapshotToEs(ctx: BenchContext): Promise<BenchResult> {
       };
     }
     const snapshotLoggedAt = seconds(startedAt);
+    // Overlap: what the worker had already written while the snapshot was being read.
+    const indexedWhenLogged = (await indexingOps(ctx.esUrl, index)).indexed;
     await waitSinkAtEnds(pipeline, 'snap', partitions, [connector, worker], {
       what: 'the sink to settle',
       timeoutMs: 1_800_000,
@@ -69,6 +95,26 @@ export async function snapshotToEs(ctx: BenchContext): Promise<BenchResult> {
     const ops = await indexingOps(ctx.esUrl, index);
     // The parallelism the connector's initial snapshot used (its record, written when it finished).
     const snapshotRecord = await pipeline.redis.hgetall(pipeline.keys.initialSnapshot());
+    const timeline = new Map([
+      ...[
+        ...logTimeline(
+          connector.output,
+          STAGES.map((s) => s[1]),
+          startedAt,
+        ),
+      ].map(([m, t]) => [`connector ${m}`, t]),
+      ...[
+        ...logTimeline(
+          worker.output,
+          STAGES.map((s) => s[1]),
+          startedAt,
+        ),
+      ].map(([m, t]) => [`worker ${m}`, t]),
+    ] as [string, number][]);
+    const stages = STAGES.flatMap(([role, message, label]) => {
+      const at = timeline.get(`${role} ${message}`);
+      return at === undefined ? [] : [{ label: `at: ${label}`, value: round(at), unit: 's' }];
+    });
     return {
       id: 4,
       name,
@@ -77,6 +123,8 @@ export async function snapshotToEs(ctx: BenchContext): Promise<BenchResult> {
         { label: 'total time (settled)', value: round(elapsed), unit: 's' },
         { label: 'snapshot in the log after', value: round(snapshotLoggedAt), unit: 's' },
         { label: 'sink settled after the snapshot was logged', value: round(elapsed - snapshotLoggedAt), unit: 's' },
+        ...stages,
+        { label: 'documents written when the snapshot was logged', value: indexedWhenLogged, unit: 'docs' },
         { label: 'writes per document', value: count ? round((ops.indexed + ops.failed) / count) : 0, unit: '×' },
         {
           label: 'snapshot read by connections (key ranges)',
@@ -89,7 +137,10 @@ export async function snapshotToEs(ctx: BenchContext): Promise<BenchResult> {
         ...bulkFigures(ops, rows),
       ],
       setup,
-      notes: ['timed from starting connector + worker (both cold) until every sink position is at the log end'],
+      notes: [
+        'timed from starting connector + worker (both cold) until every sink position is at the log end',
+        `connector and worker: ${entry.describe} (BENCH_CONNECTOR=tsx: the sources under tsx)`,
+      ],
       ...(count !== rows ? { error: `index holds ${count} documents for ${rows} rows when settled` } : {}),
     };
   } finally {
