@@ -140,7 +140,7 @@ describe.each(Object.entries(targets))('leases, fencing and positions on %s', (_
       }
       await deleteNamespace(redis, pairKeys.namespace);
     };
-    return { w1, w2, owners, mine, doubleOwned, handedOver, close };
+    return { keys: pairKeys, w1, w2, owners, mine, doubleOwned, handedOver, close };
   }
 
   it('workers started within the settle window each take their own share: nothing is handed over', async () => {
@@ -162,6 +162,21 @@ describe.each(Object.entries(targets))('leases, fencing and positions on %s', (_
       expect(pair.mine('w1').sort()).toEqual(share('w1').sort());
       expect(pair.mine('w2').sort()).toEqual(share('w2').sort());
       expect(pair.handedOver).toEqual([]);
+    } finally {
+      await pair.close();
+    }
+  });
+
+  it('a worker stopped while it settles leaves the members and takes nothing', async () => {
+    const pair = twoWorkers('own_settle_stop', { leaseTtlMs: 1500, memberTtlMs: 60_000, settleMs: 60_000 });
+    try {
+      const starting = pair.w1.start();
+      await waitFor('w1 to join', async () => (await redis.zcard(pair.keys.workers())) === 1);
+      await pair.w1.stop();
+      await starting;
+      await new Promise((resolve) => setTimeout(resolve, 300)); // a heartbeat in flight would have landed
+      expect(await redis.zcard(pair.keys.workers())).toBe(0);
+      expect(pair.owners.size).toBe(0);
     } finally {
       await pair.close();
     }

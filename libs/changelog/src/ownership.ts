@@ -144,6 +144,7 @@ export class PartitionOwnership {
     while (!this.stopped && Date.now() - stableSince < this.settleMs) {
       if (Date.now() - startedAt >= SETTLE_LIMIT * this.settleMs) break;
       await new Promise((resolve) => setTimeout(resolve, this.watchMs));
+      if (this.stopped) break; // stop() has left the members: a heartbeat now would join again
       const now = await beat().catch(() => members);
       if (!sameMembers(now, members)) {
         members = now;
