@@ -31,48 +31,55 @@ export type RawBufferEntry = [Buffer, Buffer[]];
 
 const FIELD_E = 0x65; // 'e'
 const FIELD_J = 0x6a; // 'j'
+const FIELD_K = 0x6b; // 'k'
+const FIELD_O = 0x6f; // 'o'
+
+/** Two single-letter fields of a Buffer reply's entry as text, its ID and its size in bytes. */
+interface PickedFields {
+  id: string;
+  size: number;
+  first: string | undefined;
+  second: string | undefined;
+}
+
+/**
+ * Picks the fields named `first` and `second` (one byte each) out of a Buffer reply's entry: only
+ * those become strings (UTF-8; the last of a repeated name, as fieldsOf), the ID is ASCII, and the size
+ * is the sum of the buffers' lengths, the same bytes entrySize counts, without re-encoding anything.
+ */
+function pickFields([rawId, raw]: RawBufferEntry, first: number, second: number): PickedFields {
+  const picked: PickedFields = {
+    id: rawId.toString('latin1'),
+    size: rawId.length,
+    first: undefined,
+    second: undefined,
+  };
+  for (let i = 0; i < raw.length; i++) {
+    const part = raw[i];
+    picked.size += part.length;
+    if (i % 2 === 1 || part.length !== 1 || i + 1 >= raw.length) continue;
+    if (part[0] === first) picked.first = raw[i + 1].toString('utf8');
+    else if (part[0] === second) picked.second = raw[i + 1].toString('utf8');
+  }
+  return picked;
+}
 
 /**
  * toLogEntry of a Buffer reply, for the readers: only the fields decoding needs (`e`, `j`) become
- * strings (the canonical key `k` and the op `o` are never converted), no fields object is built, and
- * the size is the sum of the buffers' lengths, the same bytes entrySize counts, without re-encoding.
+ * strings (the canonical key `k` and the op `o` are never converted) and no fields object is built.
  */
-export function bufferToLogEntry([rawId, raw]: RawBufferEntry): LogEntry {
-  const id = rawId.toString('latin1'); // an entry ID is ASCII digits and a dash
-  let size = rawId.length;
-  let e: string | undefined;
-  let j: string | undefined;
-  for (let i = 0; i < raw.length; i++) {
-    const part = raw[i];
-    size += part.length;
-    if (i % 2 === 1 || part.length !== 1 || i + 1 >= raw.length) continue;
-    if (part[0] === FIELD_E) e = raw[i + 1].toString('utf8');
-    else if (part[0] === FIELD_J) j = raw[i + 1].toString('utf8');
-  }
+export function bufferToLogEntry(entry: RawBufferEntry): LogEntry {
+  const { id, size, first: e, second: j } = pickFields(entry, FIELD_E, FIELD_J);
   if (e === undefined) throw new Error(`change-log entry ${id} has no field "e"`);
   return { id, event: decodeEventFields(id, e, j), size };
 }
 
-const FIELD_K = 0x6b; // 'k'
-const FIELD_O = 0x6f; // 'o'
-
 /**
  * The ID, canonical key (`k`), op (`o`) and size of a Buffer reply's entry, for compaction's scan: what
- * toLogEntry-style decoding gives (fieldsOf(...).k / .o, entrySize) without turning the event body
- * `e` into a string (entry IDs are ASCII; the size is the same bytes entrySize counts).
+ * fieldsOf(...).k / .o and entrySize give, without turning the event body `e` into a string.
  */
-export function bufferEntryKeyOp([rawId, raw]: RawBufferEntry): { id: string; key: string; op: string; size: number } {
-  const id = rawId.toString('latin1');
-  let size = rawId.length;
-  let key: string | undefined;
-  let op: string | undefined;
-  for (let i = 0; i < raw.length; i++) {
-    const part = raw[i];
-    size += part.length;
-    if (i % 2 === 1 || part.length !== 1 || i + 1 >= raw.length) continue;
-    if (part[0] === FIELD_K) key = raw[i + 1].toString('utf8');
-    else if (part[0] === FIELD_O) op = raw[i + 1].toString('utf8');
-  }
+export function bufferEntryKeyOp(entry: RawBufferEntry): { id: string; key: string; op: string; size: number } {
+  const { id, size, first: key, second: op } = pickFields(entry, FIELD_K, FIELD_O);
   return { id, key: key as string, op: op as string, size };
 }
 

@@ -1,23 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { elasticsearchSinkSchema } from '@distributary/config';
 import type { Row } from '@distributary/core';
-import { compileDocumentSpec } from '../src/document/document-spec';
+import { specOf } from './spec-of';
 import { buildDocument, buildDocumentNow, type RelatedRows } from '../src/document/build-document';
 import { tupleKey } from '../src/plan/row-match';
 
 const keys = { primaryKey: () => ['id'] };
-
-function specOf(document: Record<string, unknown>) {
-  return compileDocumentSpec(
-    elasticsearchSinkSchema.parse({
-      name: 'doc-test',
-      elasticsearch: { url: 'http://127.0.0.1:1', index: 'doc-test' },
-      from: 'public.products',
-      id: '{id}',
-      document,
-    }),
-  );
-}
 
 const category: Row = { id: 3, name: 'tools', rank: '7' };
 const reviews: Row[] = [

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { elasticsearchSinkSchema } from '@distributary/config';
 import { JsonText, exactJson, type Row } from '@distributary/core';
-import { compileDocumentSpec } from '../src/document/document-spec';
+import { specOf } from './spec-of';
+import type { DocumentSpec } from '../src/document/document-spec';
 import { buildDocumentNow, type RelatedRows } from '../src/document/build-document';
 import { tupleKey } from '../src/plan/row-match';
 
@@ -9,19 +9,7 @@ import { tupleKey } from '../src/plan/row-match';
 
 const keys = { primaryKey: (table: string) => (table === 'public.tags' ? ['product_id', 'tag'] : ['id']) };
 
-function specOf(document: Record<string, unknown>) {
-  return compileDocumentSpec(
-    elasticsearchSinkSchema.parse({
-      name: 'json-test',
-      elasticsearch: { url: 'http://127.0.0.1:1', index: 'json-test' },
-      from: 'public.products',
-      id: '{id}',
-      document,
-    }),
-  );
-}
-
-async function slow(spec: ReturnType<typeof specOf>, root: Row, related: RelatedRows): Promise<string> {
+async function slow(spec: DocumentSpec, root: Row, related: RelatedRows): Promise<string> {
   return exactJson(await buildDocumentNow(spec, root, related, keys));
 }
 
