@@ -62,6 +62,11 @@ export class LogKeys {
   clock(n: number): string {
     return `${this.tag(`p${n}`)}:clock`;
   }
+  /** Sorted set of workers still opening their sinks, not members yet (score = last heartbeat ms): a
+   *  starting worker waits for them before taking its share (ownership.ts). */
+  workersOpening(): string {
+    return `${this.tag('workers')}:opening`;
+  }
   /** Hash a worker publishes about itself (owned partitions, positions, paused sinks), with a TTL. */
   workerStatus(workerId: string): string {
     return `${this.tag('workers')}:status:${workerId}`;

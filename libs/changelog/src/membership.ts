@@ -17,6 +17,27 @@ export async function leaveMembership(redis: RedisClient, keys: LogKeys, workerI
   await redis.zrem(keys.workers(), workerId);
 }
 
+/** Heartbeats `workerId` as opening its sinks (not a member: nothing is assigned to it yet). */
+export async function heartbeatOpening(
+  redis: RedisClient,
+  keys: LogKeys,
+  workerId: string,
+  ttlMs: number,
+): Promise<void> {
+  await luaScript('membership-heartbeat').run(redis, [keys.workersOpening()], [workerId, ttlMs]);
+}
+
+export async function leaveOpening(redis: RedisClient, keys: LogKeys, workerId: string): Promise<void> {
+  await redis.zrem(keys.workersOpening(), workerId);
+}
+
+/** The workers that heartbeated as opening within `ttlMs` (server clock), sorted. */
+export async function openingWorkers(redis: RedisClient, keys: LogKeys, ttlMs: number): Promise<string[]> {
+  const [seconds, micros] = await redis.time();
+  const now = Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
+  return (await redis.zrangebyscore(keys.workersOpening(), now - ttlMs, '+inf')).sort();
+}
+
 /**
  * Deterministic assignment every live member computes alike: sorted round-robin per sink, rotated by
  * a hash of the sink name so that different sinks' partition 0 land on different workers.

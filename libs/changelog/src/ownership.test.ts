@@ -143,16 +143,18 @@ describe.each(Object.entries(targets))('leases, fencing and positions on %s', (_
     return { keys: pairKeys, w1, w2, owners, mine, doubleOwned, handedOver, close };
   }
 
-  it('workers started within the settle window each take their own share: nothing is handed over', async () => {
+  it('workers started together each take their own share: nothing is handed over', async () => {
     const pair = twoWorkers('own_settle', {
       leaseTtlMs: 1500,
       memberTtlMs: 1500,
       tickMs: 100,
       watchMs: 50,
-      settleMs: 2000,
+      settleMs: 10_000,
     });
     try {
-      // the second process comes up a little later, as processes started together do
+      // both processes open their sinks; the second's open takes a little longer
+      pair.w1.announceOpening();
+      pair.w2.announceOpening();
       const first = pair.w1.start();
       await new Promise((resolve) => setTimeout(resolve, 300));
       await Promise.all([first, pair.w2.start()]);
@@ -167,9 +169,10 @@ describe.each(Object.entries(targets))('leases, fencing and positions on %s', (_
     }
   });
 
-  it('a worker stopped while it settles leaves the members and takes nothing', async () => {
+  it('a worker stopped while it waits for another still opening leaves the members and takes nothing', async () => {
     const pair = twoWorkers('own_settle_stop', { leaseTtlMs: 1500, memberTtlMs: 60_000, settleMs: 60_000 });
     try {
+      pair.w2.announceOpening(); // and never joins
       const starting = pair.w1.start();
       await waitFor('w1 to join', async () => (await redis.zcard(pair.keys.workers())) === 1);
       await pair.w1.stop();

@@ -13,16 +13,26 @@
  * that joins gets its share within about one batch plus `watchMs`, not after two tick periods.
  *
  * WORKERS STARTED TOGETHER. A hand-over waits for the old owner's batch in flight, which queues behind
- * the writes of every other partition it holds (seconds, more behind a slow target). So a starting
- * worker first joins and waits until the member set has not changed for `settleMs` (default 1 s; at
- * most SETTLE_LIMIT times that), then takes its share: workers started within about a second of each
- * other each take their own share at once instead of the first taking everything and handing most of
- * it over (as a consumer group's initial rebalance delay does).
+ * the writes of every other partition it holds (seconds, more behind a slow target). So a worker says
+ * it is starting (announceOpening(): a heartbeat in keys.workersOpening(), not a membership — nothing
+ * is assigned to it) while its sinks open; once it joins, it leaves that set and waits, at most
+ * `settleMs` (default 3 s), until no other worker is still opening, then takes its share. Workers
+ * started together thus each take their own share at once instead of the first taking everything and
+ * handing most of it over, and a worker that starts alone does not wait at all. A joining worker is
+ * in the member set before it leaves the opening set (same connection, in order), so a waiting worker
+ * never sees it in neither.
  */
 import { silentLogger, type Logger } from '@distributary/observability';
 import type { LogKeys } from './keys';
 import { acquireLease, releaseLease, renewLease } from './leases';
-import { assignmentFor, heartbeatMember, leaveMembership } from './membership';
+import {
+  assignmentFor,
+  heartbeatMember,
+  heartbeatOpening,
+  leaveMembership,
+  leaveOpening,
+  openingWorkers,
+} from './membership';
 import type { RedisClient } from './redis-connection';
 
 export interface PartitionClaim {
@@ -52,7 +62,7 @@ export interface OwnershipOptions {
   tickMs?: number;
   /** How often membership changes and pending acquisitions are checked between ticks (default 100 ms). */
   watchMs?: number;
-  /** At start, how long the member set must stay unchanged before taking a share (default 1000 ms; 0: none). */
+  /** At start, how long to wait at most for workers still opening their sinks (default 3000 ms; 0: never). */
   settleMs?: number;
   logger?: Logger;
 }
@@ -63,9 +73,6 @@ interface HeldClaim extends PartitionClaim {
 }
 
 const claimId = (sink: string, partition: number): string => `${sink}#${partition}`;
-
-/** The start-up settling waits at most this many times settleMs, however often the members change. */
-const SETTLE_LIMIT = 3;
 
 const sameMembers = (a: readonly string[], b: readonly string[]): boolean =>
   a.length === b.length && a.every((m, i) => m === b[i]);
@@ -100,13 +107,15 @@ export class PartitionOwnership {
   private acquiring: Promise<void> | undefined;
   private stopped = true;
   private members: string[] = [];
+  /** Heartbeats this worker as opening its sinks, until it joins (see the file doc). */
+  private openingTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: OwnershipOptions) {
     this.leaseTtlMs = options.leaseTtlMs ?? 5000;
     this.memberTtlMs = options.memberTtlMs ?? 5000;
     this.tickMs = options.tickMs ?? Math.max(100, Math.floor(this.leaseTtlMs / 4));
     this.watchMs = Math.min(this.tickMs, options.watchMs ?? 100);
-    this.settleMs = Math.max(0, options.settleMs ?? 1000);
+    this.settleMs = Math.max(0, options.settleMs ?? 3000);
     this.logger = options.logger ?? silentLogger;
   }
 
@@ -133,30 +142,47 @@ export class PartitionOwnership {
     await this.runTick();
   }
 
-  /** Joins, then waits until the member set has not changed for settleMs (bounded): see the file doc. */
-  private async settle(): Promise<void> {
-    if (this.settleMs === 0) return;
+  /** Says this worker is starting (its sinks are opening), until start() joins or stop(). */
+  announceOpening(): void {
     const { redis, keys, workerId } = this.options;
+    const beat = (): void =>
+      void heartbeatOpening(redis, keys, workerId, this.memberTtlMs).catch((error) =>
+        this.logger.debug({ err: error }, 'opening heartbeat failed'),
+      );
+    beat();
+    this.openingTimer = setInterval(beat, Math.max(100, Math.floor(this.memberTtlMs / 3)));
+  }
+
+  private async leaveOpening(): Promise<void> {
+    if (!this.openingTimer) return;
+    clearInterval(this.openingTimer);
+    this.openingTimer = undefined;
+    await leaveOpening(this.options.redis, this.options.keys, this.workerId).catch(() => undefined);
+  }
+
+  /** Joins, leaves the opening set, then waits (at most settleMs) while another worker is still opening. */
+  private async settle(): Promise<void> {
+    const { redis, keys, workerId } = this.options;
+    await heartbeatMember(redis, keys, workerId, this.memberTtlMs).catch(() => undefined);
+    await this.leaveOpening();
     const startedAt = Date.now();
-    const beat = (): Promise<string[]> => heartbeatMember(redis, keys, workerId, this.memberTtlMs);
-    let members = await beat().catch(() => this.members);
-    let stableSince = Date.now();
-    while (!this.stopped && Date.now() - stableSince < this.settleMs) {
-      if (Date.now() - startedAt >= SETTLE_LIMIT * this.settleMs) break;
+    let waitingFor: string[] = [];
+    while (!this.stopped && Date.now() - startedAt < this.settleMs) {
+      waitingFor = (await openingWorkers(redis, keys, this.memberTtlMs).catch(() => [])).filter((w) => w !== workerId);
+      if (waitingFor.length === 0 || this.stopped) break;
       await new Promise((resolve) => setTimeout(resolve, this.watchMs));
-      if (this.stopped) break; // stop() has left the members: a heartbeat now would join again
-      const now = await beat().catch(() => members);
-      if (!sameMembers(now, members)) {
-        members = now;
-        stableSince = Date.now();
-      }
     }
-    this.logger.debug({ members, waitedMs: Date.now() - startedAt }, "members settled; taking this worker's share");
+    if (waitingFor.length > 0 && !this.stopped)
+      this.logger.info(
+        { opening: waitingFor, waitedMs: Date.now() - startedAt },
+        "workers still opening their sinks after the settle wait; taking this worker's share now",
+      );
   }
 
   /** Stops heartbeating and leaves the membership; the caller releases what it still holds. */
   async stop(): Promise<void> {
     this.stopped = true;
+    await withinMs(this.leaveOpening(), this.leaseTtlMs);
     if (this.timer) clearTimeout(this.timer);
     if (this.expiryTimer) clearInterval(this.expiryTimer);
     if (this.watchTimer) clearInterval(this.watchTimer);

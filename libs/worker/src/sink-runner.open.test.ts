@@ -68,6 +68,7 @@ describe('SinkRunner start with a sink that cannot open', () => {
     });
     expect(JSON.stringify(refused?.err)).toContain(`an index named ${plainIndex} exists`);
     expect(await redis.zcard(keys.workers())).toBe(0);
+    expect(await redis.zcard(keys.workersOpening())).toBe(0);
     expect(opened.opened).toBe(false);
     expect(runner.status().owned).toEqual([]);
   });

@@ -100,12 +100,6 @@ export class SinkRunner {
       if (names.has(sink.name)) throw new Error(`two sinks are named "${sink.name}"; sink names must be unique`);
       names.add(sink.name);
     }
-    await this.openSinks();
-    await this.refreshPaused();
-    this.running = true;
-    this.loopDelay.enable();
-    this.loopTimer = setInterval(() => this.checkEventLoop(), 1000);
-    this.loopTimer.unref();
     this.leaseRedis = this.options.redis.duplicate();
     this.leaseRedis.on('error', (error: Error) => this.logger.debug({ err: error }, 'lease connection error'));
     this.ownership = new PartitionOwnership({
@@ -123,6 +117,20 @@ export class SinkRunner {
         lost: (claim) => void this.stopTask(claim, true),
       },
     });
+    // workers starting beside this one wait for it (bounded) rather than take its share meanwhile
+    this.ownership.announceOpening();
+    try {
+      await this.openSinks();
+    } catch (error) {
+      await finishesWithin(this.ownership.stop(), 5000);
+      this.leaseRedis.disconnect();
+      throw error;
+    }
+    await this.refreshPaused();
+    this.running = true;
+    this.loopDelay.enable();
+    this.loopTimer = setInterval(() => this.checkEventLoop(), 1000);
+    this.loopTimer.unref();
     await this.ownership.start();
     if (this.options.deadLetterReplays !== false) {
       this.deadLetterReplays = new DeadLetterReplays(this.options.redis, this.keys, this.logger);
