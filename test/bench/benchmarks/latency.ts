@@ -6,6 +6,8 @@ import { POLL_MS, ProbeTracker, latencies, stageDurations } from '../latency-pro
 import { DOCS_TABLE } from '../source-table';
 import { percentile, round } from '../stopwatch';
 import { cpuMicros } from '../capture/proc-stats';
+import { RoleProcess } from '../../harness/role-process';
+import { roleNodeFlags } from '../../../apps/cli/src/supervisor/node-flags';
 import { serviceCpu } from '../service-cpu';
 
 const PROBES_PER_SECOND = 100;
@@ -46,7 +48,15 @@ export async function commitToReadable(ctx: BenchContext): Promise<BenchResult> 
   const { db, pipeline } = await ctx.newPipeline('bench_lat', { sinks: [sink], esIndex: index });
   const connector = pipeline.start('connector');
   await pipeline.waitForSlot(connector);
-  const worker = pipeline.start('worker');
+  // BENCH_LATENCY_CPU_PROFILE=<dir>: the worker runs under `node --cpu-prof` (a profile written when it exits)
+  const profileDir = process.env.BENCH_LATENCY_CPU_PROFILE;
+  const worker = profileDir
+    ? new RoleProcess('worker', pipeline.configFile, 'worker-prof#0', {}, undefined, [
+        ...roleNodeFlags('worker', (process.env.NODE_OPTIONS ?? '').split(/\s+/)),
+        '--cpu-prof',
+        `--cpu-prof-dir=${profileDir}`,
+      ])
+    : pipeline.start('worker');
   const pool = new Pool({ connectionString: db.url, max: CONNECTIONS });
   const redisPort = new URL(ctx.redisUrl).port;
   const reader = pipeline.redis.duplicate();
@@ -171,6 +181,7 @@ export async function commitToReadable(ctx: BenchContext): Promise<BenchResult> 
     await tracker.stop();
     reader.disconnect();
     await pool.end();
+    if (profileDir) await worker.stop();
     await pipeline.stopAll();
     await proxy.close();
   }
