@@ -27,6 +27,16 @@ describe('a mapping refusal is explained in the dead letter', () => {
     ).toMatch(/'infinity', '-infinity'/);
   });
 
+  it('explains the same conflict when two requests mapped the new field at once (one as an object, one not)', () => {
+    const error = "400 illegal_argument_exception: can't merge a non object mapping [j_json] with an object mapping";
+    const explained = explainRejection(error);
+    expect(explained).toMatch(
+      /^Elasticsearch's mapping \[object\] of field "j_json" cannot hold this legal value of column "j_json"/,
+    );
+    expect(explained).toContain('flattened');
+    expect(explained).toContain(error);
+  });
+
   it('explains a json column mapped as an object (from an earlier row) given a scalar', () => {
     const error =
       '400 document_parsing_exception: [1:301] object mapping for [j_json] tried to parse field [j_json] as object, but found a concrete value';

@@ -9,6 +9,8 @@ const FIELD = 'failed to parse field [';
 const TYPE = 'of type [';
 const PREVIEW = "Preview of field's value: '";
 const OBJECT_FIELD = 'object mapping for [';
+/** Two documents indexed at the same time mapped a new field differently (one as an object, one not). */
+const MERGE_CONFLICT = "can't merge a non object mapping [";
 const EXISTING_MAPPING = 'Existing mapping for [';
 const WHITESPACE_NAME = 'Field name cannot contain only whitespace: [';
 
@@ -88,7 +90,8 @@ export function explainRejection(error: string): string {
       `the index with subobjects: false. Elasticsearch said: ${error}`
     );
   // A field mapped as an object (from an earlier json/jsonb object) given a scalar, array of scalars or null.
-  const objectField = between(error, OBJECT_FIELD, ']');
+  // The same, when the row's dynamic mapping update raced another request's (concurrent bulk requests).
+  const objectField = between(error, OBJECT_FIELD, ']') ?? between(error, MERGE_CONFLICT, ']');
   const field = objectField ?? between(error, FIELD, ']');
   if (field === undefined) return error;
   const type =
