@@ -95,24 +95,13 @@ export async function snapshotToEs(ctx: BenchContext): Promise<BenchResult> {
     const ops = await indexingOps(ctx.esUrl, index);
     // The parallelism the connector's initial snapshot used (its record, written when it finished).
     const snapshotRecord = await pipeline.redis.hgetall(pipeline.keys.initialSnapshot());
-    const timeline = new Map([
-      ...[
-        ...logTimeline(
-          connector.output,
-          STAGES.map((s) => s[1]),
-          startedAt,
-        ),
-      ].map(([m, t]) => [`connector ${m}`, t]),
-      ...[
-        ...logTimeline(
-          worker.output,
-          STAGES.map((s) => s[1]),
-          startedAt,
-        ),
-      ].map(([m, t]) => [`worker ${m}`, t]),
-    ] as [string, number][]);
+    const messages = STAGES.map((s) => s[1]);
+    const stageTimes = {
+      connector: logTimeline(connector.output, messages, startedAt),
+      worker: logTimeline(worker.output, messages, startedAt),
+    };
     const stages = STAGES.flatMap(([role, message, label]) => {
-      const at = timeline.get(`${role} ${message}`);
+      const at = stageTimes[role].get(message);
       return at === undefined ? [] : [{ label: `at: ${label}`, value: round(at), unit: 's' }];
     });
     return {
