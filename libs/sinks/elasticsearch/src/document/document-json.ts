@@ -82,16 +82,22 @@ function objectWriter<A extends unknown[]>(
   named: Map<string, (...args: A) => string | undefined>,
   order: readonly string[],
 ): (...args: A) => string | undefined {
-  const parts = order.map((name) => ({ prefix: `${JSON.stringify(name)}:`, write: named.get(name)! }));
+  const parts = order.map((name) => {
+    const prefix = `${JSON.stringify(name)}:`;
+    return { prefix, comma: `,${prefix}`, write: named.get(name)! };
+  });
   return (...args: A) => {
-    let out = '{';
+    const out = ['{'];
     for (const part of parts) {
       const text = part.write(...args);
       if (text === undefined) return undefined;
       if (text === OMIT) continue;
-      out += out.length === 1 ? part.prefix + text : `,${part.prefix}${text}`;
+      out.push(out.length === 1 ? part.prefix : part.comma, text);
     }
-    return `${out}}`;
+    out.push('}');
+    // joined into a flat string at once: a string built by += is a rope, which measuring it
+    // (Buffer.byteLength) flattens, a copy before the bulk body's own
+    return out.join('');
   };
 }
 
