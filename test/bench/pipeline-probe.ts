@@ -6,7 +6,7 @@
  *  - latency append → applied (p50/p95/p99) at a fixed rate, one XADD per event as the connector does;
  *  - the drain rate of a backlog (batches of BATCH events back to back).
  * The sink's round trip is a timer, so the figures move with the loop's own cost, not with the machine's.
- * DEPTH=2: the sink declares `appliesInOrder` and the task keeps up to 2 batches in flight (a timer sink
+ * DEPTH=2: the sink declares `batchesInFlight` 2 and the task keeps up to 2 batches in flight (a timer sink
  * trivially lands its calls in order).
  */
 import { resolve } from 'node:path';
@@ -22,7 +22,7 @@ const RATE = Number(process.env.RATE ?? 400);
 const SECONDS = Number(process.env.DURATION ?? 8);
 const BACKLOG = Number(process.env.BACKLOG ?? 20_000);
 const BATCH = 500;
-/** DEPTH > 1: the sink declares `appliesInOrder` and the task keeps up to DEPTH batches in flight. */
+/** DEPTH > 1: the sink declares `batchesInFlight` and the task keeps up to DEPTH batches in flight. */
 const DEPTH = Number(process.env.DEPTH ?? 1);
 
 let lsn = 1_000_000n;
@@ -43,7 +43,7 @@ class TimedSink implements Sink {
   readonly name = 'probe';
   readonly tables = ['public.t'];
   readonly latencies: number[] = [];
-  readonly appliesInOrder = DEPTH > 1;
+  readonly batchesInFlight = DEPTH;
   applied = 0;
   async open(): Promise<void> {}
   async close(): Promise<void> {}
@@ -87,7 +87,6 @@ async function main(): Promise<void> {
     blockMs: 1000,
     isPaused: () => false,
     logger: silentLogger,
-    applyDepth: DEPTH,
   });
   try {
     // latency at a fixed rate: one XADD per event, spread over ticks of 5 ms

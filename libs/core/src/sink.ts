@@ -58,12 +58,13 @@ export interface Sink {
   readonly tables: readonly string[];
   readonly storesPositions?: boolean;
   /**
-   * apply() may be called for a partition's next batch before the previous call resolved: the sink
-   * then makes each call's effects land after the previous call's, per key, as if called one after
-   * the other (the worker keeps a few batches in flight and commits positions strictly in order; if
-   * one fails, it re-applies that batch and every later one, in order). Unset: one apply at a time.
+   * How many batches of one partition apply() takes at once (default 1). Above 1, apply() may be
+   * called for a partition's next batch before the previous call resolved, and the sink makes each
+   * call's effects land after the previous call's, per key, as if called one after the other (the
+   * worker commits positions strictly in order; if a batch fails, it re-applies that batch and every
+   * later one, in order).
    */
-  readonly appliesInOrder?: boolean;
+  readonly batchesInFlight?: number;
   open(): Promise<void>;
   apply(batch: SinkBatch): Promise<ApplyResult>;
   storedPositions?(): Promise<Map<number, string>>;

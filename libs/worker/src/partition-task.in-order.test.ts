@@ -1,5 +1,5 @@
 /**
- * Several batches of a partition in flight (a sink with `appliesInOrder`), against a real Redis log:
+ * Several batches of a partition in flight (a sink whose `batchesInFlight` is 3), against a real Redis log:
  * when a batch's apply fails — transiently or permanently — while later batches were already applied
  * after it, the failed batch and every later one are applied again in log order, so the LAST
  * application of every event is in log order (what keeps the later content when a transaction's
@@ -38,7 +38,7 @@ const PARTITION: Record<string, number> = { transient: 1, permanent: 2 };
  * waits a "round trip" before it answers; `fail` decides, per call, to fail after its writes landed.
  */
 class InOrderSink extends RecordingSink {
-  readonly appliesInOrder = true;
+  readonly batchesInFlight = 3;
   private landed: Promise<unknown> = Promise.resolve();
   inFlight = 0;
   maxInFlight = 0;
@@ -89,7 +89,6 @@ describe('partition task: batches in flight re-applied in order after a failure'
       backoff: { baseMs: 5, capMs: 20 },
       isPaused: () => false,
       logger: silentLogger,
-      applyDepth: 3,
     });
     const events: ChangeEvent[] = [];
     for (let i = 0; i < count; i++) {

@@ -28,12 +28,7 @@ export interface PartitionTaskOptions {
   backoff?: BackoffOptions;
   isPaused: () => boolean;
   logger: Logger;
-  /** Batches applied at once when the sink sets `appliesInOrder` (default APPLY_DEPTH; else always 1). */
-  applyDepth?: number;
 }
-
-/** Batches of a partition in flight at once for a sink that applies in call order (see the class doc). */
-export const APPLY_DEPTH = 2;
 
 /** A batch whose apply was started: what finish() needs to take its outcome, or to apply it again. */
 interface StartedBatch {
@@ -82,7 +77,7 @@ export type TaskState = 'starting' | 'reading' | 'applying' | 'retrying' | 'paus
  *  - stop() (hand-over) drops the read-ahead batch unapplied and waits for the batch being applied and
  *    the commit in flight only; nothing read ahead is ever committed without being applied.
  *
- * SEVERAL BATCHES IN FLIGHT (a sink with `appliesInOrder`, e.g. Elasticsearch: up to `applyDepth`).
+ * SEVERAL BATCHES IN FLIGHT (a sink whose `batchesInFlight` is above 1, e.g. Elasticsearch's bulk.batchesInFlight).
  * A batch's apply is called as soon as it is read, while the ones before it are still being written
  * (at low rates a batch no longer waits for the previous one's round trip to the target). The sink
  * makes each call's writes land after the previous call's, per key. Outcomes are taken strictly in
@@ -116,7 +111,7 @@ export class PartitionTask {
   /** apply() calls made so far, and the last one made for a batch that is finished. */
   private calls = 0;
   private settledCalls = 0;
-  /** Batches in flight at once: `applyDepth` for a sink that applies in call order, else 1. */
+  /** Batches in flight at once: the sink's batchesInFlight (default 1). */
   private readonly depth: number;
   state: TaskState = 'starting';
   /** Set while a step is being retried: since when, which step, the last error (degraded past a bound). */
@@ -124,7 +119,7 @@ export class PartitionTask {
   readonly done: Promise<void>;
 
   constructor(private readonly options: PartitionTaskOptions) {
-    this.depth = options.sink.appliesInOrder ? Math.max(1, options.applyDepth ?? APPLY_DEPTH) : 1;
+    this.depth = Math.max(1, options.sink.batchesInFlight ?? 1);
     this.done = this.run();
   }
 

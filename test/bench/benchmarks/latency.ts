@@ -44,7 +44,10 @@ export async function commitToReadable(ctx: BenchContext): Promise<BenchResult> 
   const docsUrl = `${ctx.esUrl}/${index}`;
   const tracker = new ProbeTracker((id) => probeIds.has(id), docsUrl);
   const proxy = await startTcpProxy(esPort, '127.0.0.1', { observe: () => tracker.bulkObserver() });
-  const sink = { name: 'lat', elasticsearch: { url: proxy.url('http'), index }, from: DOCS_TABLE };
+  // BENCH_LATENCY_BATCHES_IN_FLIGHT=<n>: the sink's bulk.batchesInFlight (an A/B of it in one tree)
+  const inFlight = Number(process.env.BENCH_LATENCY_BATCHES_IN_FLIGHT ?? 0);
+  const bulk = inFlight > 0 ? { bulk: { batchesInFlight: inFlight } } : {};
+  const sink = { name: 'lat', elasticsearch: { url: proxy.url('http'), index, ...bulk }, from: DOCS_TABLE };
   const { db, pipeline } = await ctx.newPipeline('bench_lat', { sinks: [sink], esIndex: index });
   const connector = pipeline.start('connector');
   await pipeline.waitForSlot(connector);
@@ -168,6 +171,7 @@ export async function commitToReadable(ctx: BenchContext): Promise<BenchResult> 
         warmUp: `${WARM_UP_SECONDS} s at the first rate, not measured`,
         transaction: `1 row up to ${MAX_COMMITS_PER_SECOND} changes/s, above: ceil(rate / ${MAX_COMMITS_PER_SECOND}) rows (one INSERT)`,
         connections: CONNECTIONS,
+        batchesInFlight: inFlight > 0 ? inFlight : 'the default (1)',
         partitions: ctx.preset.partitions,
         workers: 1,
         probesPerSecond: PROBES_PER_SECOND,

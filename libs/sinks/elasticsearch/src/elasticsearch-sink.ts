@@ -89,8 +89,8 @@ export interface RebuildResult {
 
 export class ElasticsearchSink implements Sink {
   readonly kind = 'elasticsearch';
-  /** Overlapping apply() calls of a partition write in call order (write/apply-turns.ts). */
-  readonly appliesInOrder = true;
+  /** bulk.batchesInFlight: overlapping apply() calls of a partition write in call order (write/apply-turns.ts). */
+  readonly batchesInFlight: number;
   readonly name: string;
   readonly tables: readonly string[];
   private readonly spec: DocumentSpec;
@@ -124,6 +124,7 @@ export class ElasticsearchSink implements Sink {
     deps: ElasticsearchSinkDeps,
   ) {
     this.name = config.name;
+    this.batchesInFlight = config.elasticsearch.bulk.batchesInFlight;
     this.logger = (deps.logger ?? silentLogger).child({ sink: config.name });
     this.spec = compileDocumentSpec(config);
     this.tables = this.spec.tables;

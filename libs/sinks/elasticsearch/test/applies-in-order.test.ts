@@ -1,5 +1,5 @@
 /**
- * `appliesInOrder`: the worker calls apply() for a partition's next batch before the previous one
+ * `batchesInFlight` above 1: the worker calls apply() for a partition's next batch before the previous one
  * resolved. Writes of one transaction share a version (its commit LSN, external_gte), so only the
  * order in which they reach Elasticsearch decides which content stays: the later batch's must, even
  * when the earlier batch is much larger (its plan and serialization take longer) and both are in
@@ -56,8 +56,8 @@ afterAll(async () => {
 });
 
 describe('elasticsearch sink: overlapping applies of one partition land in call order', () => {
-  it('declares appliesInOrder', () => {
-    expect(sink.appliesInOrder).toBe(true);
+  it('declares bulk.batchesInFlight (default 1) to the worker', () => {
+    expect(sink.batchesInFlight).toBe(1);
   });
 
   it('a transaction spanning two batches in flight at once: the later batch content stays, deletes included', async () => {

@@ -87,6 +87,17 @@ const bulkSchema = z
     // leave a slot (at 2, most of commit → readable was that wait); a backlog still fills requests up to
     // maxDocs (test/bench/bulk-slots-probe.ts: lower latency and no lower throughput than 2 or 4)
     concurrency: z.number().int().min(1).max(16).default(8).describe('Bulk requests in flight'),
+    // 1 by default: a second batch in flight hides a remote Elasticsearch's round trip (test/bench/pipeline-probe.ts,
+    // DEPTH=2), but on a machine whose cores Elasticsearch shares it measured no better in figure 5 (issue 24)
+    batchesInFlight: z
+      .number()
+      .int()
+      .min(1)
+      .max(8)
+      .default(1)
+      .describe(
+        "Batches of one partition written at once: above 1, a partition's next batch is sent while the previous one is still being written (per-key order, the order of commits and the exactness of a replay are kept)",
+      ),
     // Kept so that existing configurations load; unused since the one retry policy (issue 20): each bulk
     // request is sent once and a failed batch is retried by the worker (libs/worker, PartitionTask).
     attempts: z

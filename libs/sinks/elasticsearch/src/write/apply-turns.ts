@@ -1,6 +1,6 @@
 /**
  * The order of overlapping apply() calls of one partition (the worker may call apply() for the next
- * batch before the previous one resolved; see `Sink.appliesInOrder` in core). Each call takes a turn:
+ * batch before the previous one resolved; see `Sink.batchesInFlight` in core). Each call takes a turn:
  *  - a batch whose plan does not read the index (no joins, no truncate) waits only until the batch
  *    before it QUEUED its writes in the bulk writer; the writer then keeps per-key order (a key is
  *    never in two requests at once, a later write of a key waits for the earlier one's request), so
