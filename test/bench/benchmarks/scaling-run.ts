@@ -13,7 +13,17 @@ import { readCpu, stepCpu, type CpuReading, type StepCpu } from './step-cpu';
 
 /** Small requests, one in flight per worker: each round trip then costs what it would against a remote
  *  cluster, so the drain is bound by latency rather than by this machine's 2 cores. */
-export const BULK = { maxDocs: 100, concurrency: 1 };
+export const BULK = { maxDocs: 100, concurrency: 1, ...batchesInFlight() };
+
+/** BENCH_SCALING_BATCHES_IN_FLIGHT=N: each partition keeps up to N batches in flight (the sink's
+ *  `bulk.batchesInFlight`; unset: the product's default). */
+function batchesInFlight(): { batchesInFlight?: number } {
+  const raw = process.env.BENCH_SCALING_BATCHES_IN_FLIGHT;
+  if (!raw) return {};
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`BENCH_SCALING_BATCHES_IN_FLIGHT=${raw}: expected a count`);
+  return { batchesInFlight: n };
+}
 const STEADY_POLL_MS = 50;
 /** Each run's worker logs (LOG_LEVEL info: leases, joins, opens, retries) are kept here, one file per process. */
 export const SCALING_LOG_DIR = join(repoRoot, 'test-artifacts', 'bench-scaling');

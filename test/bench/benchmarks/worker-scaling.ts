@@ -197,7 +197,9 @@ export async function workerScaling(ctx: BenchContext): Promise<BenchResult> {
       partitions: ctx.preset.partitions,
       workers: counts.join('/'),
       latency: `${LATENCY_MS} ms per reply${second > 0 ? `; second point ${second} ms` : ''}`,
-      bulk: `${BULK.maxDocs} docs per request, ${BULK.concurrency} in flight per worker`,
+      bulk:
+        `${BULK.maxDocs} docs per request, ${BULK.concurrency} in flight per worker` +
+        (BULK.batchesInFlight ? `, ${BULK.batchesInFlight} batches in flight per partition` : ''),
     },
     notes: [
       'all worker processes start together; partitions are spread by the worker membership/lease protocol',
