@@ -66,7 +66,7 @@ describe('Elasticsearch sink with 3 batches in flight', () => {
       log: new ChangeLog(taskRedis, keys, 1),
       sink,
       claim: { sink: 'search', partition: 0, fencingToken: token },
-      batchSize: 15,
+      batchSize: 100, // batches of up to 20 stay small, so 3 are in flight
       blockMs: 100,
       backoff: { baseMs: 20, capMs: 100 },
       isPaused: () => false,

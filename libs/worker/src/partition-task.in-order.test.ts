@@ -84,7 +84,7 @@ describe('partition task: batches in flight re-applied in order after a failure'
       log: new ChangeLog(taskRedis, keys, 16),
       sink,
       claim: { sink: name, partition, fencingToken },
-      batchSize: 4,
+      batchSize: 40, // batches of 1-4 stay small (a quarter of batchSize or more means a backlog: one in flight)
       blockMs: 100,
       backoff: { baseMs: 5, capMs: 20 },
       isPaused: () => false,

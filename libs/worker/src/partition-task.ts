@@ -187,7 +187,10 @@ export class PartitionTask {
         if (entries.length === 0 || this.lost || this.stopping) continue;
         this.cursor = entries[entries.length - 1].id;
         this.start(entries);
-        if (this.unfinished.length < this.depth) continue;
+        // a batch of a quarter of batchSize or more means a backlog: batches then grow, one in flight
+        // (another in flight only pays off while batches are small: it hides the target's round trip)
+        const depth = entries.length * 4 >= this.options.batchSize ? 1 : this.depth;
+        if (this.unfinished.length < depth) continue;
         // the next batch's read waits on the log while the oldest one in flight is finished (read-ahead)
         ahead = this.read();
         await this.unfinished[0];
