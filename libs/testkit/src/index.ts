@@ -9,3 +9,4 @@ export * from './ghost-standby';
 export * from './connector-processes';
 export * from './random';
 export * from './connector-config';
+export * from './redis-monitor';

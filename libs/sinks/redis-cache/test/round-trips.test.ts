@@ -1,6 +1,5 @@
-import Redis from 'ioredis';
 import { describe, expect, it } from 'vitest';
-import { redisUrl } from '@distributary/testkit';
+import { RedisMonitor, redisUrl } from '@distributary/testkit';
 import { batch, cacheSuite, ev, targets } from './harness';
 
 /**
@@ -20,12 +19,11 @@ describe('redis cache sink: round trips per event', () => {
   it('costs one script call per event; a row that moved without `before` costs one read more', async () => {
     const { prefix, open, get, group, client } = suite;
     const sink = await open({ queries: [{ key: `${prefix}:category:{category_id}:products`, member: '{id}' }] });
-    const monitor = await new Redis(redisUrl()).monitor();
     const seen: string[] = [];
     // commands a script runs show up too, with the source "lua": only the client's own count. A script
     // call is EVAL the first time on a connection and EVALSHA after (ioredis defineCommand): one round trip.
-    monitor.on('monitor', (_time: string, args: string[], source: string) => {
-      if (source !== 'lua' && args.some((a) => a.includes(prefix))) seen.push(commandOf(args[0]));
+    const monitor = await RedisMonitor.start(redisUrl(), ({ command, fromLua, line }) => {
+      if (!fromLua && line.includes(prefix)) seen.push(commandOf(command));
     });
     const counted = async (events: Parameters<typeof batch>[0]): Promise<string[]> => {
       seen.length = 0;
@@ -50,7 +48,7 @@ describe('redis cache sink: round trips per event', () => {
       expect(await counted([ev('d', 600, { id: 2 })])).toEqual(['script', 'hgetall', 'script']);
       expect(await client.smembers(group(1))).toEqual([]);
     } finally {
-      monitor.disconnect();
+      monitor.close();
     }
   });
 });
