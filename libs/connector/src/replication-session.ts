@@ -133,6 +133,11 @@ export class ReplicationSession {
   private readonly visibility: VisibilityGate;
   /** The last append still waiting for visibility (later appends are issued after it), or null. */
   private issuing: Promise<void> | null = null;
+  /**
+   * Set when an append never went out (its wait for visibility failed): no later append may go out
+   * either, even while the session is closing (fail() ignores errors then), or the log would have a gap.
+   */
+  private unsent: Error | null = null;
   private readonly inFlight: InFlight[] = [];
   private inFlightBytes = 0;
   /** What back-pressure held at its worst (tests and diagnostics). */
@@ -531,7 +536,8 @@ export class ReplicationSession {
     connectorMetrics.appendBytesInFlight.set(this.inFlightBytes);
     this.outstanding++;
     const write = (): Promise<void> => {
-      if (this.failure) return Promise.reject(this.failure); // an earlier append never went out
+      const refused = this.failure ?? this.unsent;
+      if (refused) return Promise.reject(refused); // an earlier append never went out
       item.startedAt = Date.now();
       const stopTimer = connectorMetrics.appendSeconds.startTimer();
       return this.deps.appender.write(batch, this.chain).then((result) => {
@@ -544,7 +550,12 @@ export class ReplicationSession {
     else {
       // Appends go out in order: this one after the one still waiting, once its own commits are visible.
       item.startedAt = Number.MAX_SAFE_INTEGER; // the append deadline runs from the write, not this wait
-      const issued = (this.issuing ?? Promise.resolve()).then(() => this.visibility.until(xids, ticket));
+      const issued = (this.issuing ?? Promise.resolve())
+        .then(() => this.visibility.until(xids, ticket))
+        .catch((error: unknown) => {
+          this.unsent ??= error instanceof Error ? error : new Error(String(error));
+          throw error;
+        });
       const out = issued.then(
         () => undefined,
         () => undefined,
