@@ -8,7 +8,7 @@ export type { ReadOptions } from './reader';
 // libs/changelog still use to set up or inspect a log (production code holds a ChangeLog).
 export { committedPosition, sinkPositions, type CommitResult } from './positions';
 export { acquireLease, releaseLease, leaseHolder } from './leases';
-export { assignedOwner, assignmentFor } from './membership';
+export { assignedOwner, assignmentFor, openingStatuses, type OpeningTrouble } from './membership';
 export * from './ownership';
 export {
   appendDeadLetter,

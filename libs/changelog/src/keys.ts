@@ -67,6 +67,10 @@ export class LogKeys {
   workersOpening(): string {
     return `${this.tag('workers')}:opening`;
   }
+  /** Why a worker still opening its sinks has not joined yet (its last failed open, JSON), with a TTL. */
+  workerOpeningTrouble(workerId: string): string {
+    return `${this.tag('workers')}:opening-trouble:${workerId}`;
+  }
   /** Hash a worker publishes about itself (owned partitions, positions, paused sinks), with a TTL. */
   workerStatus(workerId: string): string {
     return `${this.tag('workers')}:status:${workerId}`;

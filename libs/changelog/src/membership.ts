@@ -29,6 +29,42 @@ export async function heartbeatOpening(
 
 export async function leaveOpening(redis: RedisClient, keys: LogKeys, workerId: string): Promise<void> {
   await redis.zrem(keys.workersOpening(), workerId);
+  await redis.del(keys.workerOpeningTrouble(workerId));
+}
+
+/** Why a worker still opening its sinks has not joined: its last failed open (for `status`). */
+export interface OpeningTrouble {
+  sink: string;
+  error: string;
+  attempts: number;
+  /** When this sink's opens began to fail (ms). */
+  since: number;
+}
+
+/** Records a worker's last failed open; it expires with the worker (`ttlMs`, kept 3 heartbeats long). */
+export async function reportOpeningTrouble(
+  redis: RedisClient,
+  keys: LogKeys,
+  workerId: string,
+  trouble: OpeningTrouble,
+  ttlMs: number,
+): Promise<void> {
+  await redis.set(keys.workerOpeningTrouble(workerId), JSON.stringify(trouble), 'PX', Math.max(1000, ttlMs * 3));
+}
+
+/** The workers still opening their sinks (alive within `ttlMs`), each with its last failed open if any. */
+export async function openingStatuses(
+  redis: RedisClient,
+  keys: LogKeys,
+  ttlMs: number,
+): Promise<{ workerId: string; trouble?: OpeningTrouble }[]> {
+  const ids = await openingWorkers(redis, keys, ttlMs);
+  if (ids.length === 0) return [];
+  const texts = await redis.mget(...ids.map((id) => keys.workerOpeningTrouble(id)));
+  return ids.map((workerId, i) => {
+    const text = texts[i];
+    return text ? { workerId, trouble: JSON.parse(text) as OpeningTrouble } : { workerId };
+  });
 }
 
 /** The workers that heartbeated as opening within `ttlMs` (server clock), sorted. */

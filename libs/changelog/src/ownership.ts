@@ -32,6 +32,8 @@ import {
   leaveMembership,
   leaveOpening,
   openingWorkers,
+  reportOpeningTrouble,
+  type OpeningTrouble,
 } from './membership';
 import type { RedisClient } from './redis-connection';
 
@@ -151,6 +153,13 @@ export class PartitionOwnership {
       );
     beat();
     this.openingTimer = setInterval(beat, Math.max(100, Math.floor(this.memberTtlMs / 3)));
+  }
+
+  /** Says why this worker, still opening, has not joined yet (shown by `status` until it joins or stops). */
+  async reportOpeningTrouble(trouble: OpeningTrouble): Promise<void> {
+    if (!this.openingTimer) return;
+    const { redis, keys, workerId } = this.options;
+    await reportOpeningTrouble(redis, keys, workerId, trouble, this.memberTtlMs);
   }
 
   private async leaveOpening(): Promise<void> {

@@ -1,11 +1,11 @@
 import { Client } from '@elastic/elasticsearch';
 import { afterAll, describe, expect, it } from 'vitest';
 import { configSchema, type ElasticsearchSinkConfig } from '@distributary/config';
-import { LogKeys, connectRedis } from '@distributary/changelog';
+import { LogKeys, connectRedis, openingStatuses } from '@distributary/changelog';
 import { createLogger } from '@distributary/observability';
 import { PgSourceRows } from '@distributary/pg-snapshot';
 import { createElasticsearchSink } from '@distributary/sink-elasticsearch';
-import { deleteNamespace, esUrl, pgUrl, redisUrl, uniqueName } from '@distributary/testkit';
+import { deleteNamespace, esUrl, pgUrl, redisUrl, uniqueName, waitFor } from '@distributary/testkit';
 import { SinkRunner } from './sink-runner';
 import { RecordingSink } from './testing/recording-sink';
 
@@ -71,5 +71,47 @@ describe('SinkRunner start with a sink that cannot open', () => {
     expect(await redis.zcard(keys.workersOpening())).toBe(0);
     expect(opened.opened).toBe(false);
     expect(runner.status().owned).toEqual([]);
+  });
+});
+
+/**
+ * A worker whose sink's target is not up yet keeps retrying the open (it is not an error of the sink):
+ * until it joins, `status` lists it as opening, with the sink, the error and the attempts, so a worker
+ * that owns nothing says why. Once the sink opens, the worker joins and the entry is gone.
+ */
+describe('SinkRunner start while a sink cannot open yet', () => {
+  it('says which sink and why while it retries, and nothing once it joined', async () => {
+    const slow = new RecordingSink({
+      name: 'slow',
+      tables: ['public.items'],
+      redis,
+      prefix: `{${namespace}:slow}`,
+      worker: 'w2',
+      failOpenFirst: 4,
+    });
+    const runner = new SinkRunner({
+      redis,
+      namespace,
+      partitions: 2,
+      sinks: [slow],
+      logger: createLogger('runner-opening', 'error', { write: () => undefined }),
+      backoff: { baseMs: 400, capMs: 800, random: () => 1 },
+    });
+    const started = runner.start();
+    try {
+      const seen = await waitFor(
+        'the opening worker to say why',
+        async () => (await openingStatuses(redis, keys, 5000)).find((o) => o.trouble?.sink === 'slow'),
+        { timeoutMs: 10_000, intervalMs: 20 },
+      );
+      expect(seen.trouble).toMatchObject({ sink: 'slow', error: 'target not reachable yet' });
+      expect(seen.trouble?.attempts).toBeGreaterThanOrEqual(1);
+      await started;
+      expect(await openingStatuses(redis, keys, 5000)).toEqual([]);
+      expect(await redis.exists(keys.workerOpeningTrouble(seen.workerId))).toBe(0);
+    } finally {
+      await started.catch(() => undefined);
+      await runner.stop();
+    }
   });
 });

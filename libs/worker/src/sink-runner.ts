@@ -185,12 +185,18 @@ export class SinkRunner {
 
   /** Opens a sink; a target that is down (RetryableError) is retried with backoff until it answers. */
   private async openSink(sink: Sink): Promise<void> {
+    const since = Date.now();
     await retryForever(`open sink ${sink.name}`, () => sink.open(), {
       signal: new AbortController().signal,
       backoff: this.options.backoff,
       isFatal: (error) => !(error instanceof RetryableError),
       onRetry: (error, attempt, delayMs) => {
         sinkMetrics.retries.inc({ sink: sink.name, step: 'open' });
+        // `status` shows why this worker has not joined yet
+        const text = error instanceof Error ? error.message : String(error);
+        void this.ownership
+          ?.reportOpeningTrouble({ sink: sink.name, error: text.slice(0, 500), attempts: attempt, since })
+          .catch(() => undefined);
         this.logger[retryLogLevel(attempt)](
           { err: error, sink: sink.name, attempt, delayMs },
           'opening the sink failed; retrying',

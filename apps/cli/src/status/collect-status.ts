@@ -2,9 +2,11 @@
 import { Queue } from 'bullmq';
 import {
   MAINTENANCE_QUEUE,
+  openingStatuses,
   type ChangeLog,
   type ConnectorState,
   type LogKeys,
+  type OpeningTrouble,
   type PartitionStats,
   type RedisClient,
   type SinkLag,
@@ -46,6 +48,8 @@ export interface PipelineStatus {
   log: { namespace: string; partitions: PartitionStats[] };
   sinks: SinkStatus[];
   workers: WorkerStatus[];
+  /** Workers still opening their sinks (they own nothing yet), with their last failed open. */
+  opening: { workerId: string; trouble?: OpeningTrouble }[];
   /** Role processes that reported lately: pid, RSS and heap of each (supervisor/process-status.ts). */
   processes: ProcessStatus[];
   jobs: JobsStatus[];
@@ -116,11 +120,15 @@ async function readLogStatus(
     log: { namespace: config.log.namespace, partitions: await log.stats.all() },
     sinks,
     workers: await log.sinks.workerStatuses(),
+    opening: await openingStatuses(redis, keys, OPENING_TTL_MS),
     processes: await readProcessStatuses(redis, keys),
     jobs: [await readJobs(redis, keys)],
     snapshots: await new SnapshotRequests(redis, keys).list(10),
   };
 }
+
+/** A worker heartbeats its opening every third of its member TTL (5 s by default): this sees every live one. */
+const OPENING_TTL_MS = 5000;
 
 async function readJobs(redis: RedisClient, keys: LogKeys): Promise<JobsStatus> {
   const queue = new Queue(MAINTENANCE_QUEUE, { connection: redis, prefix: keys.jobsPrefix() });

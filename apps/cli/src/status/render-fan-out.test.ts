@@ -20,6 +20,7 @@ function status(sinks: SinkStatus[]): PipelineStatus {
     log: { namespace: 'ns', partitions: [] },
     sinks,
     workers: [],
+    opening: [],
     processes: [],
     jobs: [],
     snapshots: [],

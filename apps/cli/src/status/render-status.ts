@@ -57,6 +57,15 @@ export function renderStatus(status: PipelineStatus): string {
     }
     out.push(workers.toString());
   } else out.push('no live workers');
+  for (const o of status.opening) {
+    const t = o.trouble;
+    out.push(
+      `worker ${o.workerId}: opening its sinks, owns no partition yet` +
+        (t
+          ? ` — sink ${t.sink} failing since ${new Date(t.since).toISOString()} (${t.attempts} attempts): ${t.error}`
+          : ''),
+    );
+  }
 
   out.push(renderProcesses(status));
 
