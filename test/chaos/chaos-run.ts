@@ -16,7 +16,7 @@
  * stack's servers), a proxy in front of the shared Elasticsearch with a unique index, a unique key
  * prefix on the shared Redis for the cache. Everything is removed at the end.
  */
-import { mkdirSync, rmSync } from 'node:fs';
+import { cpSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { esUrl, redisUrl, startTcpProxy, uniqueName } from '@distributary/testkit';
 import { stack } from '@distributary/testkit';
@@ -158,6 +158,26 @@ async function exec(url: string, sql: string): Promise<void> {
   }
 }
 
+/** The Elasticsearch version (the commit LSN that wrote it) of a document, for a trace. */
+async function esVersionOf(alias: string, id: string): Promise<string> {
+  const response = await fetch(`${esUrl()}/${alias}/_doc/${encodeURIComponent(id)}`).catch(() => undefined);
+  const body = (await response?.json().catch(() => undefined)) as { found?: boolean; _version?: number } | undefined;
+  return `elasticsearch: ${body?.found ? `version ${body._version}` : 'not found'}`;
+}
+
+/** A failed check keeps every process log and what the log and the sinks said, for a post-mortem. */
+function keepFailureArtifacts(dir: string, name: string, artifacts: object, log: (line: string) => void): void {
+  const target = join(repoRoot, 'test-artifacts', 'chaos', name);
+  try {
+    mkdirSync(target, { recursive: true });
+    cpSync(join(dir, 'logs'), join(target, 'logs'), { recursive: true });
+    writeFileSync(join(target, 'failure.json'), JSON.stringify(artifacts, null, 1));
+    log(`failed check: process logs, traces and positions kept in ${target}`);
+  } catch (error) {
+    log(`failed check: could not keep its artifacts in ${target}: ${String(error)}`);
+  }
+}
+
 export async function runChaos(partial: Partial<ChaosOptions> = {}): Promise<ChaosResult> {
   const options = { ...defaultChaosOptions, ...partial };
   const { log } = options;
@@ -192,6 +212,7 @@ export async function runChaos(partial: Partial<ChaosOptions> = {}): Promise<Cha
   const pipelines: ChaosPipeline[] = [];
   const supervisors: Supervisor[] = [];
   let workload: ChaosWorkload | undefined;
+  let failureArtifacts: object | undefined;
   try {
     const logRedis = await ThrowawayRedis.create(join(dir, 'redis'));
     cleanups.unshift(() => logRedis.destroy());
@@ -413,13 +434,24 @@ export async function runChaos(partial: Partial<ChaosOptions> = {}): Promise<Cha
       for (const sink of sinks) deadLetters += await pipeline.redis.xlen(pipeline.keys.deadLetters(sink));
       for (const check of own) {
         const table = tables[check.sink.slice(`${pipeline.spec.name} `.length)];
-        const ids = [...check.report.missing, ...check.report.different].slice(0, 5).map((d) => d.key);
+        const ids = [...check.report.missing, ...check.report.different, ...check.report.extra]
+          .slice(0, 5)
+          .map((d) => d.key);
         if (table && ids.length)
           traces[check.sink] = await traceKeys(pipeline.redis, pipeline.keys, options.partitions, table, ids);
+        if (table === 'public.accounts')
+          for (const id of ids) traces[check.sink][id]?.push(await esVersionOf(`${pipeline.spec.name}-accounts`, id));
       }
     }
     const lost = checks.reduce((n, c) => n + c.report.missingCount, 0);
     const divergent = checks.reduce((n, c) => n + c.report.differentCount + c.report.extraCount, 0);
+    if (lost + divergent > 0) {
+      const positions: Record<string, Record<string, string>> = {};
+      for (const { pipeline } of pipelines)
+        for (let p = 0; p < options.partitions; p++)
+          positions[`${pipeline.spec.name} p${p}`] = await pipeline.redis.hgetall(pipeline.keys.positions(p));
+      failureArtifacts = { checks, traces, positions };
+    }
     const kills = supervisors.reduce((n, s) => n + s.kills, 0);
     const { poison } = outcome;
     const dlqReplayed = poison?.replayed ?? 0;
@@ -455,6 +487,7 @@ export async function runChaos(partial: Partial<ChaosOptions> = {}): Promise<Cha
         `kept for inspection: ${dir} (source ${pg.url()}${viewPg ? `, views ${viewPg.url()}` : ''}), pipelines ${names.join(' ')}`,
       );
     } else {
+      if (failureArtifacts) keepFailureArtifacts(dir, name, failureArtifacts, log);
       for (const { pipeline } of pipelines) await pipeline.destroy().catch(() => undefined);
       for (const cleanup of cleanups) await cleanup().catch(() => undefined);
       rmSync(dir, { recursive: true, force: true });

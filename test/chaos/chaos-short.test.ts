@@ -17,10 +17,10 @@ describe('chaos (short)', () => {
       log: (line) => lines.push(line),
     });
     const context = `${result.summary} seed=${result.seed}\n${lines.join('\n')}\n${JSON.stringify(
-      { checks: result.checks, crashes: result.crashes, drainError: result.drainError },
+      { checks: result.checks, traces: result.traces, crashes: result.crashes, drainError: result.drainError },
       null,
       1,
-    ).slice(0, 6000)}`;
+    ).slice(0, 9000)}`;
     expect(result.changes, context).toBeGreaterThan(100);
     expect(result.kills, context).toBe(5);
     expect(result.restarts, context).toBe(3);
