@@ -97,7 +97,10 @@ export async function compactPartition(
   if (heldBackBy.length) logger.warn({ partition, sinks: heldBackBy }, 'sinks behind hold back log compaction');
 
   const memoryBefore = await memoryUsage(redis, stream);
-  const entries = await scanPartition(redis, stream);
+  // nothing may be removed (everything younger than minLag, or held back by a sink): the plan would
+  // be empty, so the partition is not read at all (a worker starting over a young log read every
+  // entry whole for nothing: ~12 % of its CPU in bench figure 3's drain)
+  const entries = removableUpTo === undefined ? [] : await scanPartition(redis, stream);
   const plan = planCompaction(entries, {
     removableUpTo,
     tombstonesUpTo: lowerBound(removableUpTo, tombstoneAge),
