@@ -1,9 +1,10 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { JsonText, type ChangeEvent } from '@distributary/core';
+import { JsonText, idToPosition, type ChangeEvent } from '@distributary/core';
 import { deleteNamespace, redisUrl, uniqueName } from '@distributary/testkit';
 import { ChangeLog, LogKeys, connectRedis } from '@distributary/changelog';
 import {
   bufferEntryKeyOp,
+  bufferToLogEntry,
   entrySize,
   fieldsOf,
   toLogEntry,
@@ -60,6 +61,29 @@ describe('reading entries from Buffer replies', () => {
     // the size counts UTF-8 bytes of the ID, every field name and value
     const [id, raw] = ((await redis.xrange(stream, '-', '+')) as RawStreamEntry[])[0];
     expect(read[0].size).toBe(Buffer.byteLength(id) + raw.reduce((n, part) => n + Buffer.byteLength(part), 0));
+  });
+
+  it('gives every entry the position idToPosition gives its ID (the LSN reused within a transaction)', () => {
+    const entry = (id: string): RawBufferEntry => [
+      Buffer.from(id),
+      [Buffer.from('e'), Buffer.from('{"op":"c","table":"public.t","key":{"id":1}}')],
+    ];
+    const ids = [
+      `${L}-0`,
+      `${L}-1`,
+      `${L}-12`,
+      `${L + 1n}-0`,
+      `${L + 1n}-3`,
+      `${L}-4`,
+      `${L}-4`,
+      '12-9007199254740991',
+    ];
+    for (const id of ids) expect(bufferToLogEntry(entry(id)).event.pos).toEqual(idToPosition(id));
+    // after an entry of LSN L, an ID with L's text but no plain sequence is refused as before
+    for (const bad of [`${L}-`, `${L}-1a`, `${L}-+1`, `${L}1-x`]) {
+      bufferToLogEntry(entry(`${L}-0`));
+      expect(() => bufferToLogEntry(entry(bad))).toThrow('not a change-log entry ID');
+    }
   });
 
   it("gives compaction's scan the same key, op and size as the string decoding, without the bodies", async () => {

@@ -1,4 +1,4 @@
-import { decodeEvent, decodeEventFields, type ChangeEvent } from '@distributary/core';
+import { decodeEvent, decodeEventFields, idToPosition, type ChangeEvent, type Position } from '@distributary/core';
 
 /** One raw stream entry as ioredis returns it: [id, [field, value, field, value, …]]. */
 export type RawStreamEntry = [string, string[]];
@@ -64,6 +64,32 @@ function pickFields([rawId, raw]: RawBufferEntry, first: number, second: number)
   return picked;
 }
 
+/** The LSN of the last entry ID parsed by positionOf, as text and as the value idToPosition gave. */
+let lastLsnText = '';
+let lastLsn = 0n;
+
+/**
+ * idToPosition of an entry ID, without parsing the LSN again when it is the previous entry's (the
+ * entries of one transaction share it): the same BigInt value, only the sequence is read. An ID whose
+ * sequence is not plain decimal digits goes through idToPosition, which refuses it.
+ */
+function positionOf(id: string): Position {
+  const dash = id.indexOf('-');
+  if (dash > 0 && dash === lastLsnText.length && id.startsWith(lastLsnText) && id.length - dash <= 16) {
+    let seq = 0;
+    for (let i = dash + 1; i < id.length; i++) {
+      const digit = id.charCodeAt(i) - 48;
+      if (digit < 0 || digit > 9) return idToPosition(id);
+      seq = seq * 10 + digit;
+    }
+    if (id.length > dash + 1) return { lsn: lastLsn, seq };
+  }
+  const pos = idToPosition(id);
+  lastLsnText = id.slice(0, dash);
+  lastLsn = pos.lsn;
+  return pos;
+}
+
 /**
  * toLogEntry of a Buffer reply, for the readers: only the fields decoding needs (`e`, `j`) become
  * strings (the canonical key `k` and the op `o` are never converted) and no fields object is built.
@@ -71,7 +97,7 @@ function pickFields([rawId, raw]: RawBufferEntry, first: number, second: number)
 export function bufferToLogEntry(entry: RawBufferEntry): LogEntry {
   const { id, size, first: e, second: j } = pickFields(entry, FIELD_E, FIELD_J);
   if (e === undefined) throw new Error(`change-log entry ${id} has no field "e"`);
-  return { id, event: decodeEventFields(id, e, j), size };
+  return { id, event: decodeEventFields(id, e, j, positionOf(id)), size };
 }
 
 /**

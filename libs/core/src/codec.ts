@@ -1,6 +1,6 @@
 import type { ChangeEvent, ColumnValue, Row } from './event';
 import { JsonText } from './json-text';
-import { positionToId, idToPosition } from './position';
+import { positionToId, idToPosition, type Position } from './position';
 
 /**
  * How a ChangeEvent is stored as one stream entry: field `e` holds the JSON of everything but the
@@ -54,9 +54,14 @@ export function decodeEvent(id: string, fields: Record<string, string>): ChangeE
 /**
  * decodeEvent from the entry's fields `e` and `j` alone (the other fields are not needed to decode),
  * for readers that pick them out of the raw reply themselves. The parsed body becomes the event: its
- * position is set on it, not spread into a copy.
+ * position is set on it, not spread into a copy. `pos`: the ID's position when the caller has it.
  */
-export function decodeEventFields(id: string, e: string, j: string | undefined): ChangeEvent {
+export function decodeEventFields(
+  id: string,
+  e: string,
+  j: string | undefined,
+  pos: Position = idToPosition(id),
+): ChangeEvent {
   const event = JSON.parse(e) as ChangeEvent;
   if (j) {
     const columns = JSON.parse(j) as string[];
@@ -64,7 +69,7 @@ export function decodeEventFields(id: string, e: string, j: string | undefined):
     if (event.before) rewrapJson(event.before, columns);
     if (event.after) rewrapJson(event.after, columns);
   }
-  event.pos = idToPosition(id);
+  event.pos = pos;
   return event;
 }
 

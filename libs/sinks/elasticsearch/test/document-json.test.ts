@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { JsonText, exactJson, type Row } from '@distributary/core';
 import { specOf } from './spec-of';
 import type { DocumentSpec } from '../src/document/document-spec';
+import { quoteJson } from '../src/document/document-json';
 import { buildDocumentNow, type RelatedRows } from '../src/document/build-document';
 import { tupleKey } from '../src/plan/row-match';
 
@@ -94,6 +95,16 @@ describe('document JSON written straight from the rows', () => {
       expect(written).toBeGreaterThan(5); // the fast path is taken (casts leave many values to JSONata)
     });
   }
+
+  it('quotes every string exactly as JSON.stringify does', () => {
+    // every UTF-16 code unit alone and between others (lone surrogates included), pairs, and odd texts
+    for (let unit = 0; unit <= 0xffff; unit++) {
+      const char = String.fromCharCode(unit);
+      for (const text of [char, `a${char}b`]) expect(quoteJson(text)).toBe(JSON.stringify(text));
+    }
+    for (const text of ['', '😀', 'x\ud83d', '\ude00x', '\u2028\u2029\u007f é', 'plain title 42', ...odd.map(String)])
+      expect(quoteJson(text)).toBe(JSON.stringify(text));
+  });
 
   it('leaves to the document path what it cannot write for certain', async () => {
     const root: Row = { id: 1, category_id: 3, title: 'hammer', value: '0x1F' };

@@ -33,10 +33,20 @@ function plainArray(value: unknown[]): boolean {
   return true;
 }
 
+/** What JSON.stringify escapes in a string: `"`, `\`, control characters and (lone) surrogates. */
+const ESCAPED = /["\\\u0000-\u001f\ud800-\udfff]/;
+
+/** JSON.stringify(text), without its copy of the string when nothing needs escaping (a single
+ *  character class: linear in the text). Surrogate pairs, never escaped, still go to JSON.stringify. */
+export function quoteJson(text: string): string {
+  return ESCAPED.test(text) ? JSON.stringify(text) : `"${text}"`;
+}
+
 /** One value as it appears in the document's JSON (OMIT for undefined; undefined when not certain). */
 function valueJson(value: unknown): string | undefined {
   switch (typeof value) {
     case 'string':
+      return quoteJson(value);
     case 'boolean':
       return JSON.stringify(value);
     case 'number':
@@ -60,8 +70,6 @@ function keyOrder(names: readonly string[]): string[] | undefined {
   const order = Object.keys(probe);
   return order.length === names.length ? order : undefined;
 }
-
-type Part = (root: Row, related: RelatedRows, keys: KeyColumns) => string | undefined;
 
 function fieldPart(field: PlainField): ((row: Row) => string | undefined) | undefined {
   if (field.kind === 'column') {
@@ -163,42 +171,91 @@ function relationParts(
   return { value, refs };
 }
 
+/** One key of the document, in order: a root field, a relation's value, or the refs object. */
+type Slot =
+  | { prefix: string; comma: string; kind: 'field'; write: (root: Row) => string | undefined }
+  | { prefix: string; comma: string; kind: 'relation'; at: number }
+  | { prefix: string; comma: string; kind: 'refs' };
+
+/** One key of the refs object, in order: the root key, or a relation's refs. */
+type RefSlot = { prefix: string; comma: string; at: number }; // at: the relation, -1 for the root key
+
+function keyParts(name: string): { prefix: string; comma: string } {
+  const prefix = `${JSON.stringify(name)}:`;
+  return { prefix, comma: `,${prefix}` };
+}
+
 /** The spec's writer, or undefined when its documents are not a plain projection (see DocumentJson). */
 export function compileDocumentJson(spec: Omit<DocumentSpec, 'json'>): DocumentJson | undefined {
   const entries = spec.entries;
   if (!entries || spec.relations.length === 0) return undefined; // plain sinks are written by direct-plan
-  const named = new Map<string, Part>();
+  const fields = new Map<string, (root: Row) => string | undefined>();
   for (const field of spec.plain) {
     const part = fieldPart(field);
     if (!part) return undefined;
-    named.set(field.name, (root) => part(root));
+    fields.set(field.name, part);
   }
-  const refsNamed = new Map<string, Part>();
-  refsNamed.set(ROOT_KEY_REF, (root, _related, keys) =>
-    JSON.stringify(refKey(spec.root, root, keys.primaryKey(spec.root)) ?? ''),
-  );
-  for (const relation of spec.relations) {
-    const parts = relationParts(relation);
-    if (!parts) return undefined;
-    // the document's value and its refs need the same rows: found once per document (the last root
-    // and related map asked for; a new call of the writer asks with its own)
-    let last: { root: Row; related: RelatedRows; rows: Row[] } | undefined;
-    const rowsOf = (root: Row, related: RelatedRows): Row[] => {
-      if (last?.root !== root || last.related !== related)
-        last = { root, related, rows: relatedFor(relation, root, related) };
-      return last.rows;
-    };
-    named.set(relation.name, (root, related) => parts.value(rowsOf(root, related)));
-    refsNamed.set(relation.name, (root, related, keys) => parts.refs(rowsOf(root, related), keys));
+  const relations = spec.relations;
+  const parts: NonNullable<ReturnType<typeof relationParts>>[] = [];
+  for (const relation of relations) {
+    const part = relationParts(relation);
+    if (!part) return undefined;
+    parts.push(part);
   }
   // buildDocumentNow's assignments: the plain fields, then the relations, then the refs (theirs: the
   // root key, then each relation)
-  const refsOrder = keyOrder([ROOT_KEY_REF, ...spec.relations.map((r) => r.name)]);
+  const refsOrder = keyOrder([ROOT_KEY_REF, ...relations.map((r) => r.name)]);
   const relationNames = entries.filter((e) => e.kind === 'relation').map((e) => e.name);
   const order = keyOrder([...spec.plain.map((f) => f.name), ...relationNames, REFS_FIELD]);
   if (!order || !refsOrder) return undefined;
-  named.set(REFS_FIELD, objectWriter(refsNamed, refsOrder));
-  return objectWriter(named, order);
+  const relationAt = new Map(relations.map((r, i) => [r.name, i]));
+  const slots: Slot[] = order.map((name) => {
+    const at = relationAt.get(name);
+    if (name === REFS_FIELD) return { ...keyParts(name), kind: 'refs' };
+    if (at !== undefined) return { ...keyParts(name), kind: 'relation', at };
+    return { ...keyParts(name), kind: 'field', write: fields.get(name)! };
+  });
+  const refSlots: RefSlot[] = refsOrder.map((name) => ({
+    ...keyParts(name),
+    at: name === ROOT_KEY_REF ? -1 : relationAt.get(name)!,
+  }));
+  // each relation's rows of the document being written: found once per document (its value and its
+  // refs need the same rows), kept in one array for the writer's lifetime (filled and read within
+  // one synchronous call: no user code runs in between)
+  const rows: Row[][] = new Array<Row[]>(relations.length);
+  return (root, related, keys) => {
+    for (let i = 0; i < relations.length; i++) rows[i] = relatedFor(relations[i], root, related);
+    // the document's parts, joined into a flat string at once: a string built by += is a rope, which
+    // measuring it (Buffer.byteLength) flattens, a copy before the bulk body's own
+    const out = ['{'];
+    for (const slot of slots) {
+      const key = out.length === 1 ? slot.prefix : slot.comma;
+      if (slot.kind === 'field') {
+        const text = slot.write(root);
+        if (text === undefined) return undefined;
+        if (text !== OMIT) out.push(key, text);
+      } else if (slot.kind === 'relation') {
+        const text = parts[slot.at].value(rows[slot.at]);
+        if (text === undefined) return undefined;
+        out.push(key, text);
+      } else {
+        // the refs object, written into the same parts (never left out: it has the root key)
+        out.push(key, '{');
+        for (let i = 0; i < refSlots.length; i++) {
+          const ref = refSlots[i];
+          out.push(
+            i === 0 ? ref.prefix : ref.comma,
+            ref.at < 0
+              ? JSON.stringify(refKey(spec.root, root, keys.primaryKey(spec.root)) ?? '')
+              : parts[ref.at].refs(rows[ref.at], keys),
+          );
+        }
+        out.push('}');
+      }
+    }
+    out.push('}');
+    return out.join('');
+  };
 }
 
 /** A document's JSON text written by a DocumentJson: serializeDocument sends it as it is. */

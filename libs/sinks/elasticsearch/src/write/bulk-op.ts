@@ -1,5 +1,5 @@
 import { exactJson, type ChangeEvent } from '@distributary/core';
-import { DocumentText } from '../document/document-json';
+import { DocumentText, quoteJson } from '../document/document-json';
 
 /** One versioned write. `version` is the commit LSN of the event that decided this document's state. */
 export interface BulkOp {
@@ -30,9 +30,17 @@ export function serializeDocument(document: Record<string, unknown> | DocumentTe
   return document instanceof DocumentText ? document.text : exactJson(document ?? {});
 }
 
+/** The last index name quoted (a batch's ops share one or two): quoted once, not per op. */
+let lastIndex = '';
+let lastIndexJson = '""';
+
 /** The op's action line (newline-terminated). */
 function opHeader(op: BulkOp): string {
-  const header = `{"_index":${JSON.stringify(op.index)},"_id":${JSON.stringify(op.id)},"version":${op.version},"version_type":"${op.strict ? 'external' : 'external_gte'}"}`;
+  if (op.index !== lastIndex) {
+    lastIndexJson = quoteJson(op.index);
+    lastIndex = op.index;
+  }
+  const header = `{"_index":${lastIndexJson},"_id":${quoteJson(op.id)},"version":${op.version},"version_type":"${op.strict ? 'external' : 'external_gte'}"}`;
   return op.action === 'delete' ? `{"delete":${header}}\n` : `{"index":${header}}\n`;
 }
 
