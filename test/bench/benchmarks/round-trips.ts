@@ -8,22 +8,46 @@ import type { ConnectionObserver } from '@distributary/testkit';
  * delay). The rest of a worker's interval between requests is the worker's own turnaround.
  */
 const LOOP_RESOLUTION_MS = 10;
+const BULK_LINE = 'POST /_bulk';
 
 export class RoundTrips {
   private serviceMs = 0;
   private answered = 0;
+  /** The proxy's delayed reply reaching a worker → the next request on any connection (ms; one worker: its turnaround). */
+  private gaps: number[] = [];
+  private repliedAt: number | undefined;
+  /** Connections opened to the proxy so far. */
+  connections = 0;
+  /** Other requests (target discovery, searches) answered in the window. */
+  private others = 0;
+
+  /** `delayMs`: the proxy's delay of each reply (a reply reaches the worker that much after Elasticsearch's). */
+  constructor(private readonly delayMs = 0) {}
   private readonly loopDelay: IntervalHistogram = monitorEventLoopDelay({ resolution: LOOP_RESOLUTION_MS });
 
   observer(): ConnectionObserver {
     let sentAt: number | undefined;
+    let bulk = false;
+    this.connections++;
     return {
-      request: (_chunk, at) => {
-        sentAt ??= at;
+      request: (chunk, at) => {
+        if (sentAt !== undefined) return;
+        sentAt = at;
+        // only bulk requests: target discovery and searches share the proxy on other connections
+        bulk = chunk.subarray(0, BULK_LINE.length).toString('latin1') === BULK_LINE;
+        if (!bulk) return;
+        // across connections: with one worker (one bulk request in flight), its turnaround
+        if (this.repliedAt !== undefined) this.gaps.push(Math.max(0, at - this.repliedAt));
+        this.repliedAt = undefined;
       },
       response: (at) => {
         if (sentAt === undefined) return;
-        this.serviceMs += at - sentAt;
-        this.answered++;
+        if (bulk) {
+          // the reply reaches the worker delayMs later (the proxy timers' lateness aside)
+          this.repliedAt = at + this.delayMs;
+          this.serviceMs += at - sentAt;
+          this.answered++;
+        } else this.others++;
         sentAt = undefined;
       },
     };
@@ -33,12 +57,14 @@ export class RoundTrips {
   begin(): void {
     this.serviceMs = 0;
     this.answered = 0;
+    this.gaps = [];
+    this.others = 0;
     this.loopDelay.reset();
     this.loopDelay.enable();
   }
 
   /** Mean Elasticsearch time per request and the proxy's mean timer lateness (ms) since begin(). */
-  end(): { elasticsearchMs: number; proxyLateMs: number; requests: number } {
+  end(): { elasticsearchMs: number; proxyLateMs: number; requests: number; others: number; gap: ReplyGap } {
     this.loopDelay.disable();
     // the histogram's samples are whole timer intervals: the resolution itself is not lateness
     const late = Number.isNaN(this.loopDelay.mean) ? 0 : Math.max(0, this.loopDelay.mean / 1e6 - LOOP_RESOLUTION_MS);
@@ -46,6 +72,33 @@ export class RoundTrips {
       elasticsearchMs: this.answered > 0 ? Math.round((this.serviceMs / this.answered) * 10) / 10 : 0,
       proxyLateMs: Math.round(late * 10) / 10,
       requests: this.answered,
+      others: this.others,
+      gap: replyGap(this.gaps),
     };
   }
+}
+
+/** The worker's gaps between a reply reaching it and its next request on that connection (ms). */
+export interface ReplyGap {
+  count: number;
+  meanMs: number;
+  p50Ms: number;
+  p90Ms: number;
+  p99Ms: number;
+  maxMs: number;
+}
+
+function replyGap(gaps: number[]): ReplyGap {
+  const sorted = [...gaps].sort((a, b) => a - b);
+  const at = (q: number): number =>
+    sorted.length ? Math.round(sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] * 10) / 10 : 0;
+  const mean = sorted.length ? sorted.reduce((a, b) => a + b, 0) / sorted.length : 0;
+  return {
+    count: sorted.length,
+    meanMs: Math.round(mean * 10) / 10,
+    p50Ms: at(0.5),
+    p90Ms: at(0.9),
+    p99Ms: at(0.99),
+    maxMs: at(1),
+  };
 }

@@ -1,5 +1,5 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { leaseHolder } from '@distributary/changelog';
 import { uniqueName, waitFor } from '@distributary/testkit';
 import { repoRoot } from '../../harness/role-process';
@@ -25,6 +25,8 @@ function batchesInFlight(): { batchesInFlight?: number } {
   return { batchesInFlight: n };
 }
 const STEADY_POLL_MS = 50;
+/** After settling, the workers stay up this long with nothing to do: their CPU then is the per-second cost of a worker. */
+const IDLE_MS = 5000;
 /** Each run's worker logs (LOG_LEVEL info: leases, joins, opens, retries) are kept here, one file per process. */
 export const SCALING_LOG_DIR = join(repoRoot, 'test-artifacts', 'bench-scaling');
 
@@ -54,11 +56,13 @@ export interface ScalingRun {
   /** Each worker process's CPU (s) from its start until every worker owned its share (start-up included). */
   startCpu: number[];
   /** Per request in the steady window: Elasticsearch's own time and the proxy's timer lateness (ms). */
-  steadyTrips: { elasticsearchMs: number; proxyLateMs: number; requests: number } | undefined;
+  steadyTrips: ReturnType<RoundTrips['end']> | undefined;
   /** Machine idle share (%) from the processes' start to the first committed position. */
   startIdlePct: number;
   /** Elasticsearch's write thread pool in the steady window (busy threads, queued requests). */
   writePool: WritePoolLoad | undefined;
+  /** Each worker's CPU per second (ms/s) in IDLE_MS after settling: leases, membership, status, timers. */
+  idleCpuMsPerSecond: number[];
   /** Where the workers' logs of this run are kept (a glob). */
   logs: string;
 }
@@ -72,6 +76,8 @@ export async function scalingRun(
   redisPort: string,
   trips: RoundTrips,
   latencyMs: number,
+  /** What runs `distributary` (the compiled CLI, as production runs it); undefined: the sources under tsx. */
+  workerEntry: string[] | undefined,
 ): Promise<ScalingRun> {
   const { pipeline } = log;
   const partitions = pipeline.spec.partitions;
@@ -84,7 +90,13 @@ export async function scalingRun(
   ]);
   const startedAt = Date.now();
   const env = { LOG_LEVEL: process.env.BENCH_SCALING_LOG_LEVEL ?? 'info' };
-  const processes = Array.from({ length: workers }, () => pipeline.start('worker', { configFile, env }));
+  // BENCH_SCALING_CPU_PROFILE=<dir>: the workers run under `node --cpu-prof` (a profile each, written at exit)
+  const profileDir = process.env.BENCH_SCALING_CPU_PROFILE;
+  const entryArgs = [
+    ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []),
+    ...(workerEntry ?? ['--import', 'tsx', resolve(repoRoot, 'test/harness/run-role.ts')]),
+  ];
+  const processes = Array.from({ length: workers }, () => pipeline.start('worker', { configFile, env, entryArgs }));
   const cpuNow = (): CpuReading =>
     readCpu(
       processes.map((p) => p.pid),
@@ -157,6 +169,12 @@ export async function scalingRun(
     await fetch(`${esUrl}/${index}/_refresh`, { method: 'POST' });
     const count = (await (await fetch(`${esUrl}/${index}/_count`)).json()) as { count: number };
     const ops = await indexingOps(esUrl, index);
+    const idleFrom = cpuNow();
+    await new Promise((resolve) => setTimeout(resolve, IDLE_MS));
+    const idleTo = cpuNow();
+    const idleCpuMsPerSecond = idleTo.workers.map((micros, i) =>
+      round((micros - idleFrom.workers[i]) / (idleTo.at - idleFrom.at), 1),
+    );
     const moved = [...moves.values()].filter((m) => m.acquiredAt !== undefined);
     return {
       releasedAfter: moved.map((m) => seconds(membersAt, m.releasedAt as number)),
@@ -175,6 +193,7 @@ export async function scalingRun(
       startIdlePct: stepCpu(cpuAtStart, cpuAtFirst ?? cpuAtDone, 1).idlePct,
       steadyTrips,
       writePool: writePoolLoad,
+      idleCpuMsPerSecond,
       logs: join(SCALING_LOG_DIR, `${index}.*.log`),
     };
   } finally {

@@ -4,8 +4,9 @@ import type { BenchContext, FilledLog } from '../context';
 import { perSecond, round } from '../stopwatch';
 import { RoundTrips } from './round-trips';
 import { BULK, scalingRun, type ScalingRun } from './scaling-run';
-import { describeStepCpu } from './step-cpu';
+import { describeStepCpu, type StepCpu } from './step-cpu';
 import { describeWritePool } from './es-write-pool';
+import { benchConnectorEntry } from '../capture/connector-entry';
 
 const LATENCY_MS = 20;
 /** The second point: a latency at which this machine's 2 cores are not the bound even with 4 workers
@@ -71,14 +72,20 @@ function runNotes(prefix: string, workers: number, latencyMs: number, m: Scaling
         `worker = ${latencyMs} ms delay` +
         (trips
           ? ` + Elasticsearch ${trips.elasticsearchMs} ms + proxy timers late ${trips.proxyLateMs} ms + the ` +
-            `worker's turnaround ${turnaround} ms`
+            `worker's turnaround ${turnaround} ms` +
+            (workers === 1
+              ? ` (measured, reply reaching the worker → its next request: mean ${trips.gap.meanMs}, p50 ` +
+                `${trips.gap.p50Ms}, p90 ${trips.gap.p90Ms}, p99 ${trips.gap.p99Ms}, max ${trips.gap.maxMs} ms)`
+              : '')
           : '') +
+        (trips ? `; ${trips.requests} bulk and ${trips.others} other requests through the proxy` : '') +
         (m.writePool ? `; ${describeWritePool(m.writePool)} (a shared server: others' writes count too)` : ''),
     );
   }
   notes.push(
     `${prefix}${workers} worker(s) start-up: machine idle ${m.startIdlePct} % until the first commit; each ` +
-      `process's CPU until every worker owned its share (start-up included): ${m.startCpu.join(' / ')} s`,
+      `process's CPU until every worker owned its share (start-up included): ${m.startCpu.join(' / ')} s; ` +
+      `idle after settling: ${m.idleCpuMsPerSecond.join(' / ')} ms CPU per second`,
   );
   if (m.releasedAfter.length > 0) {
     const worst = (values: number[]): number => round(Math.max(...values), 2);
@@ -91,6 +98,19 @@ function runNotes(prefix: string, workers: number, latencyMs: number, m: Scaling
   return notes;
 }
 
+/** Whether the cores bound the step: its CPU per document (every process measured) times the rates of the
+ *  step, of linear scaling from the first step (×workers), and of the goal's ×3.2 — in cores. */
+function cpuBound(cpu: StepCpu, rate: number, firstRate: number): string {
+  const perDoc = cpu.workersPerDoc + cpu.elasticsearchPerDoc + cpu.redisPerDoc + cpu.benchPerDoc;
+  const cores = (docsPerSecond: number): number => round((perDoc * docsPerSecond) / 1e6, 2);
+  const multiple = round(rate / firstRate, 2);
+  return (
+    `CPU bound: ${perDoc} µs per document over workers, Elasticsearch, Redis and bench = ${cores(rate)} cores ` +
+    `at this step's ${Math.round(rate)} docs/s (×${multiple}); ×3.2 of the first step would need ` +
+    `${cores(firstRate * 3.2)} cores and ×4 ${cores(firstRate * 4)}, of ${cpu.cores}`
+  );
+}
+
 /** 1, 2, 4 … workers over `log` with Elasticsearch behind `latencyMs`; labels start with `prefix`. */
 async function scalingSeries(
   ctx: BenchContext,
@@ -98,8 +118,9 @@ async function scalingSeries(
   latencyMs: number,
   counts: number[],
   prefix: string,
+  workerEntry: string[] | undefined,
 ): Promise<Series> {
-  const trips = new RoundTrips();
+  const trips = new RoundTrips(latencyMs);
   const proxy = await startTcpProxy(Number(new URL(ctx.esUrl).port), '127.0.0.1', {
     replyDelayMs: latencyMs,
     observe: () => trips.observer(),
@@ -111,7 +132,7 @@ async function scalingSeries(
   try {
     for (const workers of counts) {
       const loadBefore = await loadAverage();
-      const m = await scalingRun(log, ctx.esUrl, proxy.url('http'), workers, redisPort, trips, latencyMs);
+      const m = await scalingRun(log, ctx.esUrl, proxy.url('http'), workers, redisPort, trips, latencyMs, workerEntry);
       const drainRate = perSecond(log.documents, m.drain);
       const steadyRate = m.steady === undefined ? undefined : perSecond(m.steadyOps, m.steady);
       drainRates.push(drainRate);
@@ -138,6 +159,9 @@ async function scalingSeries(
         });
       }
       out.notes.push(...runNotes(prefix, workers, latencyMs, m, `${loadBefore} → ${await loadAverage()}`));
+      const bound =
+        m.steadyCpu && steadyRate && steadyRates[0] ? cpuBound(m.steadyCpu, steadyRate, steadyRates[0]) : '';
+      if (bound && workers > counts[0]) out.notes.push(`${prefix}${workers} worker(s) ${bound}`);
       if (m.indexedDocs !== log.documents)
         out.errors.push(`${prefix}${workers} workers: ${m.indexedDocs} documents for ${log.documents} rows`);
     }
@@ -175,7 +199,10 @@ export async function workerScaling(ctx: BenchContext): Promise<BenchResult> {
   const size = ctx.preset.name === 'quick' ? QUICK_SIZE : FULL_SIZE;
   const counts = workerCounts(ctx);
   const log = await ctx.joinedLogOf(size.transactions, size.rowsPerTransaction);
-  const headline = await scalingSeries(ctx, log, LATENCY_MS, counts, '');
+  // the workers as production runs them: compiled (BENCH_CONNECTOR=tsx: the sources under tsx, whose
+  // start-up transpiles every module: ~2.5 s of CPU per process, 4 at once in the 4-worker step)
+  const entry = benchConnectorEntry();
+  const headline = await scalingSeries(ctx, log, LATENCY_MS, counts, '', entry.entryArgs);
   const second = secondLatency();
   const more: Series = { figures: [], notes: [], errors: [] };
   if (second > 0) {
@@ -183,7 +210,14 @@ export async function workerScaling(ctx: BenchContext): Promise<BenchResult> {
       size === SECOND_SIZE ? log : await ctx.joinedLogOf(SECOND_SIZE.transactions, SECOND_SIZE.rowsPerTransaction);
     Object.assign(
       more,
-      await scalingSeries(ctx, secondLog, second, counts, `at +${second} ms (${secondLog.documents} docs): `),
+      await scalingSeries(
+        ctx,
+        secondLog,
+        second,
+        counts,
+        `at +${second} ms (${secondLog.documents} docs): `,
+        entry.entryArgs,
+      ),
     );
   }
   const errors = [...headline.errors, ...more.errors];
@@ -197,6 +231,7 @@ export async function workerScaling(ctx: BenchContext): Promise<BenchResult> {
       partitions: ctx.preset.partitions,
       workers: counts.join('/'),
       latency: `${LATENCY_MS} ms per reply${second > 0 ? `; second point ${second} ms` : ''}`,
+      worker: entry.describe,
       bulk:
         `${BULK.maxDocs} docs per request, ${BULK.concurrency} in flight per worker` +
         (BULK.batchesInFlight ? `, ${BULK.batchesInFlight} batches in flight per partition` : ''),
