@@ -25,6 +25,12 @@ const INSERT = {
     FROM generate_series($1::int, $2::int) AS g`,
 };
 
+/** This process's CPU µs so far: the load generator, the proxy and the probes (measurement load on shared cores). */
+const benchCpu = (): number => {
+  const { user, system } = process.cpuUsage();
+  return user + system;
+};
+
 const loadAverage = async (): Promise<string> =>
   (await import('node:os'))
     .loadavg()
@@ -116,12 +122,20 @@ export async function commitToReadable(ctx: BenchContext): Promise<BenchResult> 
     await drive(ctx.preset.latencyRates[0], WARM_UP_SECONDS, 1_000_000);
     for (const [r, rate] of ctx.preset.latencyRates.entries()) {
       const loadBefore = await loadAverage();
-      const before = { ...tracker.bulk, worker: cpuMicros(worker.pid) ?? 0, es: serviceCpu(redisPort).elasticsearch };
+      const before = {
+        ...tracker.bulk,
+        worker: cpuMicros(worker.pid) ?? 0,
+        connector: cpuMicros(connector.pid) ?? 0,
+        bench: benchCpu(),
+        es: serviceCpu(redisPort).elasticsearch,
+      };
       const { rowsPerTx, commits, achieved } = await drive(rate, ctx.preset.latencySeconds, (r + 1) * 10_000_000);
       // per change of this rate (drive() waited until every probe was readable: the rate's work is done)
       const changes = Math.round(commits * ctx.preset.latencySeconds) * rowsPerTx;
       const requests = tracker.bulk.requests - before.requests;
       const workerCpu = ((cpuMicros(worker.pid) ?? 0) - before.worker) / changes;
+      const connectorCpu = ((cpuMicros(connector.pid) ?? 0) - before.connector) / changes;
+      const benchCpuPerChange = (benchCpu() - before.bench) / changes;
       const esCpu = (serviceCpu(redisPort).elasticsearch - before.es) / changes;
       const probes = [...probeIds].map((id) => tracker.probes.get(id) ?? {});
       const latency = latencies(probes);
@@ -138,6 +152,8 @@ export async function commitToReadable(ctx: BenchContext): Promise<BenchResult> 
         },
         { label: `${rate}/s worker CPU per change`, value: round(workerCpu, 1), unit: 'µs' },
         { label: `${rate}/s Elasticsearch CPU per change`, value: round(esCpu, 1), unit: 'µs' },
+        { label: `${rate}/s connector CPU per change`, value: round(connectorCpu, 1), unit: 'µs' },
+        { label: `${rate}/s bench process CPU per change`, value: round(benchCpuPerChange, 1), unit: 'µs' },
       );
       const { path, beside } = stageDurations(tracker.complete(probeIds));
       const mean = (ms: number[]): number => ms.reduce((a, b) => a + b, 0) / Math.max(1, ms.length);
