@@ -25,6 +25,7 @@ import { repoRoot } from '../harness/role-process';
 import { connectRedis } from '@distributary/changelog';
 import { chaosPipeline, type ChaosPipeline } from './chaos-pipelines';
 import { traceKeys } from './log-trace';
+import { keyText, scanLog } from '../harness/log-scan';
 import { fixAndReplay, plantPoison, replayLeftovers, type PoisonOutcome } from './poison';
 import { Random } from './random';
 import { checkSinks, type SinkCheck } from './sink-checks';
@@ -450,7 +451,14 @@ export async function runChaos(partial: Partial<ChaosOptions> = {}): Promise<Cha
       for (const { pipeline } of pipelines)
         for (let p = 0; p < options.partitions; p++)
           positions[`${pipeline.spec.name} p${p}`] = await pipeline.redis.hgetall(pipeline.keys.positions(p));
-      failureArtifacts = { checks, traces, positions };
+      const logDump: string[] = [];
+      for (const { pipeline } of pipelines)
+        await scanLog(pipeline.redis, pipeline.keys, options.partitions, (event, p) =>
+          logDump.push(
+            `${pipeline.spec.name} p${p} ${event.pos.lsn}-${event.pos.seq} ${event.table} ${keyText(event)} ${event.op}`,
+          ),
+        );
+      failureArtifacts = { checks, traces, positions, log: logDump };
     }
     const kills = supervisors.reduce((n, s) => n + s.kills, 0);
     const { poison } = outcome;

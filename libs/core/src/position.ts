@@ -15,6 +15,21 @@ export const ZERO_POSITION: Position = { lsn: 0n, seq: 0 };
 /** The stream ID that sorts before every entry ("read from the start"). */
 export const START_ID = '0-0';
 
+/**
+ * The LSN for rows Distributary places AT a WAL end pointer: an incremental snapshot's chunk at its
+ * high watermark (pgoutput sends a logical message's END LSN, which pg_logical_emit_message also
+ * returns), the initial snapshot at the slot's consistent point (the end of the record that made it
+ * consistent). The next WAL record starts exactly there, and when it is a COMMIT, that transaction's
+ * events are `<commitLsn>-<seq>` = `<end>-0`, `<end>-1`, …: rows at the end pointer itself would share
+ * their IDs, and whichever was appended second would be refused as "already in the log" — a lost
+ * transaction. WAL records start MAXALIGNed (8 bytes), so no commit starts at end - 1: rows there sort
+ * after every commit before the record and before every commit after it, and their version (the LSN)
+ * stays below any later write of the same key.
+ */
+export function lsnJustBefore(walEnd: Lsn): Lsn {
+  return walEnd > 0n ? walEnd - 1n : 0n;
+}
+
 export function positionToId(pos: Position): string {
   return `${pos.lsn.toString()}-${pos.seq}`;
 }

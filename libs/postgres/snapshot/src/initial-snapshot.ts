@@ -1,5 +1,5 @@
 import { escapeLiteral, type Pool, type PoolClient } from 'pg';
-import { positionToId, type ChangeEvent, type Lsn } from '@distributary/core';
+import { lsnJustBefore, positionToId, type ChangeEvent, type Lsn } from '@distributary/core';
 import { silentLogger, type Logger } from '@distributary/observability';
 import type { TypeLookup } from '@distributary/pg-decode';
 import { SnapshotAppendQueue } from './append-queue';
@@ -62,9 +62,10 @@ export interface InitialSnapshotResult {
  * - Parallel reads: a large table is split into key ranges (splitKeyRanges; its boundaries are recorded
  *   before any of its rows is read) and the connections take ranges of every table from one queue.
  *   Every row is in exactly one range, read once, at the snapshot's version.
- * - Positions: every row gets (consistent-point LSN, running seq), assigned by the one append queue in
- *   append order (SnapshotAppendQueue), so IDs grow in every partition; streamed changes all commit
- *   after the consistent point, so they sort after every snapshot row, and a key has one snapshot row.
+ * - Positions: every row gets (consistent-point LSN - 1, running seq), assigned by the one append queue
+ *   in append order (SnapshotAppendQueue), so IDs grow in every partition; streamed changes all commit
+ *   at or after the consistent point, so they sort after every snapshot row (one below it: a commit may
+ *   start exactly at the consistent point, see lsnJustBefore), and a key has one snapshot row.
  * - Resume: after each appended chunk its range's last key and the seq counter are recorded, in
  *   append order and only once the chunk is in the log. A crash resumes every unfinished range after
  *   its last recorded key and never re-reads a recorded chunk. The exported snapshot dies with the
@@ -72,7 +73,7 @@ export interface InitialSnapshotResult {
  *   changed meanwhile are read newer, and their WAL changes (after the consistent point) are streamed
  *   next — the final state is exact. A chunk appended but not yet recorded when the process died is
  *   read again and appended under new seqs (the connector moves the counter past the log's entries
- *   first): the same rows with the same version (the consistent-point LSN), which every sink applies
+ *   first): the same rows with the same version (the recorded LSN), which every sink applies
  *   idempotently.
  * - Memory: readers wait while more than maxBytesInFlight of read chunks are not yet in the log.
  */
@@ -83,7 +84,9 @@ export async function runInitialSnapshot(options: InitialSnapshotOptions): Promi
   const saved = await record.read();
   if (saved.status === 'done') return { rows: 0, chunks: 0, tables: 0, ranges: 0, connections: 0, resumed: true };
   const resumed = Boolean(saved.status);
-  const lsn = resumed && saved.lsn ? BigInt(saved.lsn) : options.lsn;
+  // Rows go just below the consistent point: a transaction whose commit record starts there is not in
+  // the exported snapshot, is streamed, and its events must not share the rows' IDs (lsnJustBefore).
+  const lsn = resumed && saved.lsn ? BigInt(saved.lsn) : lsnJustBefore(options.lsn);
   const startedAt = resumed ? Number(saved.startedAt) : Date.now();
   if (!resumed)
     await record.write({

@@ -13,7 +13,7 @@ const change = (id: number, op: ChangeEvent['op'] = 'u', table = 'public.t'): Ch
 });
 
 describe('watermark window', () => {
-  it('drops chunk rows whose keys changed between the watermarks and appends the rest at the high watermark', async () => {
+  it('drops chunk rows whose keys changed between the watermarks and appends the rest just below the high watermark', async () => {
     const window = new WatermarkWindow();
     const closed = window.expect('s1', 0, 'public.t', 'a1');
     window.observe(change(1)); // before the low watermark: irrelevant to the chunk
@@ -29,9 +29,11 @@ describe('watermark window', () => {
       [1, 2, 3, 4].map((id) => ({ key: { id }, row: { id, v: 'chunk' } })),
     );
     const events = window.onMessage(encodeWatermark({ snapshot: 's1', chunk: 0, mark: 'high', attempt: 'a1' }), 200n);
+    // the high mark's LSN is the message's END: a commit right after it has commit LSN 200 and events
+    // 200-0, 200-1, …; the chunk rows sit just below it so that no ID is shared
     expect(events.map((e) => [e.key.id, e.pos.lsn, e.pos.seq, e.op])).toEqual([
-      [1, 200n, 0, 'r'],
-      [4, 200n, 1, 'r'],
+      [1, 199n, 0, 'r'],
+      [4, 199n, 1, 'r'],
     ]);
     expect(await closed).toMatchObject({ lsn: 200n, dropped: 2 });
   });
@@ -69,7 +71,7 @@ describe('watermark window', () => {
     expect(window.onMessage(encodeWatermark({ snapshot: 's4', chunk: 7, mark: 'low' }), 115n)).toEqual([]); // an older version's mark
     window.onMessage(encodeWatermark({ snapshot: 's4', chunk: 7, mark: 'low', attempt: 'new' }), 120n);
     const events = window.onMessage(encodeWatermark({ snapshot: 's4', chunk: 7, mark: 'high', attempt: 'new' }), 130n);
-    expect(events.map((e) => [e.key.id, e.pos.lsn])).toEqual([[1, 130n]]);
+    expect(events.map((e) => [e.key.id, e.pos.lsn])).toEqual([[1, 129n]]);
     expect(await closed).toMatchObject({ lsn: 130n, dropped: 0 });
   });
 

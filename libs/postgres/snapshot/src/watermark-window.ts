@@ -1,4 +1,4 @@
-import { canonicalKey, type ChangeEvent, type Lsn, type Row } from '@distributary/core';
+import { canonicalKey, lsnJustBefore, type ChangeEvent, type Lsn, type Row } from '@distributary/core';
 import { decodeWatermark, type WatermarkMessage } from '@distributary/pg-protocol';
 import { RecentCommits } from './recent-commits';
 import type { SnapshotVisibility } from './snapshot-visibility';
@@ -143,8 +143,11 @@ export class WatermarkWindow {
             const canonical = canonicalKey(pending.table, key);
             return !pending.changed.has(canonical) && !missed?.keys.has(canonical);
           });
+    // Just below the high mark's (end) LSN: a transaction whose commit record follows the message
+    // commits AT it, and its events must not share the chunk rows' IDs (see lsnJustBefore).
+    const rowsLsn = lsnJustBefore(lsn);
     const events: ChangeEvent[] = survivors.map(({ key, row }, seq) => ({
-      pos: { lsn, seq },
+      pos: { lsn: rowsLsn, seq },
       op: 'r',
       table: pending.table,
       key,
