@@ -45,7 +45,11 @@ class GatedSink extends RecordingSink {
     this.gate = undefined;
   }
 
+  /** The number of events of every apply() call, in call order. */
+  readonly sizes: number[] = [];
+
   override async apply(batch: SinkBatch): Promise<ApplyResult> {
+    this.sizes.push(batch.events.length);
     if (this.gate) {
       this.waiting = true;
       await this.gate;
@@ -55,8 +59,11 @@ class GatedSink extends RecordingSink {
   }
 }
 
-/** A client whose duplicates (the task's blocking reader) report every XREAD answer that carried entries. */
-function observedRedis(onRead: (entries: number) => void): RedisClient {
+/**
+ * A client whose duplicates (the task's blocking reader) report every XREAD: the entries its answer
+ * carried (0 for none) and whether it was a read without waiting (no BLOCK: the task's top-up read).
+ */
+function observedRedis(onRead: (entries: number, waited: boolean) => void): RedisClient {
   const redis = connectRedis({ url: redisUrl() });
   const duplicate = redis.duplicate.bind(redis);
   redis.duplicate = (() => {
@@ -67,7 +74,7 @@ function observedRedis(onRead: (entries: number) => void): RedisClient {
       ...a: unknown[]
     ) => {
       const reply = await xread(...a);
-      if (reply?.[0]) onRead(reply[0][1].length);
+      onRead(reply?.[0] ? reply[0][1].length : 0, a.includes('BLOCK'));
       return reply;
     };
     return reader;
@@ -114,17 +121,17 @@ describe('partition task pipeline: hand-over and lost lease with a read-ahead ba
     await waitFor('batch N held in apply', async () => sink.waiting);
     const readBefore = answered();
     const ahead = (await produce(aheadCount)).slice(0, BATCH);
-    await waitFor('the read-ahead batch in memory', async () => answered() >= readBefore + BATCH);
+    await waitFor('the read-ahead batch in memory', async () => answered() >= readBefore + ahead.length);
     return { inFlight, ahead };
   }
 
-  function startTask(sink: GatedSink, taskRedis: RedisClient, fencingToken: number): PartitionTask {
+  function startTask(sink: GatedSink, taskRedis: RedisClient, fencingToken: number, blockMs = 200): PartitionTask {
     return new PartitionTask({
       log: new ChangeLog(taskRedis, keys, 1),
       sink,
       claim: { sink: SINK, partition: 0, fencingToken },
       batchSize: BATCH,
-      blockMs: 200,
+      blockMs,
       backoff: { baseMs: 10, capMs: 50 },
       isPaused: () => false,
       logger: silentLogger,
@@ -220,6 +227,41 @@ describe('partition task pipeline: hand-over and lost lease with a read-ahead ba
     redis4.disconnect();
     await expectAllAppliedInOrder();
   });
+  it('tops a read-ahead up only when it answered during the apply (an idle log needs no second read)', async () => {
+    let answered = 0;
+    let topUps = 0;
+    const taskRedis = observedRedis((n, waited) => {
+      answered += n;
+      if (!waited) topUps++;
+    });
+    const sink = gatedSink('w7');
+    await redis.del(keys.lease(0, SINK));
+    const token = (await acquireLease(redis, keys, SINK, 0, 'w7', 30_000)) as number;
+    // a read-ahead waits (much) longer than this test: it is still waiting when the next event comes
+    const task = startTask(sink, taskRedis, token, 30_000);
+    const warm = await produce(1);
+    await waitFor('caught up', async () => task.position === ids(warm).at(-1));
+    // each event comes after the batch before it was applied: the read-ahead answers with it on an idle
+    // log, so the batch starts without another read
+    for (let i = 0; i < 3; i++) {
+      const [event] = await produce(1);
+      await waitFor('applied', async () => task.position === ids([event])[0]);
+    }
+    expect(topUps).toBe(0);
+    // the read-ahead answers while the batch before it is held in apply: what comes after its answer
+    // joins its batch through one read without waiting
+    const { ahead } = await holdWithReadAhead(sink, () => answered, 2);
+    const later = await produce(2);
+    sink.release();
+    await waitFor('applied', async () => task.position === ids(later).at(-1));
+    expect(topUps).toBe(1);
+    expect(sink.sizes.at(-1)).toBe(ahead.length + later.length);
+    await task.stop();
+    taskRedis.disconnect();
+    await releaseLease(redis, keys, SINK, 0, 'w7');
+    await expectAllAppliedInOrder();
+  });
+
   it('lost lease with nothing more to read: the refused commit still ends the task', async () => {
     const sink = gatedSink('w5');
     await redis.del(keys.lease(0, SINK));

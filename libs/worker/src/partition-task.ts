@@ -64,9 +64,10 @@ export type TaskState = 'starting' | 'reading' | 'applying' | 'retrying' | 'paus
  *
  * PIPELINE (one batch ahead, order and fencing unchanged). While batch N is applied, the read of
  * batch N+1 is already waiting on the log (read-ahead), and while N's position is committed, N+1 is
- * applied. A read-ahead that answered with fewer than a batch (the first entries that arrived during
- * the apply) is topped up with one read without waiting when N is done, so at low rates a batch holds
- * what a read after the apply would have (latency), and at high rates no read waits (throughput).
+ * applied. A read-ahead that answered during the apply with fewer than a batch (the first entries that
+ * arrived then) is topped up with one read without waiting when N is done, so a batch holds what a
+ * read after the apply would have, and at high rates no read waits (throughput); one that answered
+ * only after N was done (an idle log: low rates) starts its batch at once, without that round trip.
  * What stays as strong as a strictly sequential loop:
  *  - applies run one after another in log order (N+1 starts after N's apply and dead letters are done);
  *  - N+1's position is committed only after N's commit succeeded and after N+1's own apply and dead
@@ -166,6 +167,8 @@ export class PartitionTask {
       this.reader = this.openReader();
       logger.info({ sink: sink.name, partition: claim.partition, from: this.cursor }, 'consuming partition');
       let ahead: Promise<LogEntry[]> | undefined;
+      /** The read-ahead answered while the batch before it was still unfinished (see the top-up below). */
+      let aheadEarly = false;
       while (!this.stopping) {
         this.throwFailure();
         if (this.options.isPaused()) {
@@ -177,9 +180,11 @@ export class PartitionTask {
         }
         this.state = 'reading';
         let entries = await (ahead ?? this.read());
-        // a read-ahead answers with the first entries that arrived during the apply: the rest that came
-        // since join this batch (one read without waiting), as a read after the apply would have taken them
-        if (ahead && entries.length > 0 && entries.length < this.options.batchSize && !this.stopping)
+        // a read-ahead that answered during the apply carries the first entries that arrived then: the rest
+        // that came since join this batch (one read without waiting), as a read after the apply would have
+        // taken them. One that answered only after the apply had finished waited on an idle log and holds
+        // all there was when it answered: no second round trip before this batch starts (low rates).
+        if (ahead && aheadEarly && entries.length > 0 && entries.length < this.options.batchSize && !this.stopping)
           entries = entries.concat(
             await this.read(entries[entries.length - 1].id, this.options.batchSize - entries.length, false),
           );
@@ -192,8 +197,11 @@ export class PartitionTask {
         const depth = entries.length * 4 >= this.options.batchSize ? 1 : this.depth;
         if (this.unfinished.length < depth) continue;
         // the next batch's read waits on the log while the oldest one in flight is finished (read-ahead)
-        ahead = this.read();
+        const readAhead = this.read();
+        let answered = false;
+        ahead = readAhead.then((read) => ((answered = true), read));
         await this.unfinished[0];
+        aheadEarly = answered;
       }
       // graceful stop: the read-ahead batch is dropped unapplied; the batches in flight and their commits are waited for
       await this.settleBatches();
