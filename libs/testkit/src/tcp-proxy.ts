@@ -30,8 +30,8 @@ export interface ConnectionObserver {
 export interface TcpProxyOptions {
   /** Delay every reply chunk by this many milliseconds (default 0). */
   replyDelayMs?: number;
-  /** Called once per proxied connection for an observer of its traffic. */
-  observe?: () => ConnectionObserver;
+  /** Called once per proxied connection (its client side socket) for an observer of its traffic. */
+  observe?: (client: net.Socket) => ConnectionObserver;
 }
 
 export async function startTcpProxy(
@@ -65,7 +65,7 @@ export async function startTcpProxy(
     if (delayMs <= 0 && !options.observe) {
       client.pipe(upstream);
       upstream.pipe(client);
-    } else relayObserved(client, upstream, delayMs, options.observe?.(), link);
+    } else relayObserved(client, upstream, delayMs, options.observe?.(client), link);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as net.AddressInfo).port;

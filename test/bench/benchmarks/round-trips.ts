@@ -1,4 +1,5 @@
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
+import type { Socket } from 'node:net';
 import type { ConnectionObserver } from '@distributary/testkit';
 
 /**
@@ -13,9 +14,9 @@ const BULK_LINE = 'POST /_bulk';
 export class RoundTrips {
   private serviceMs = 0;
   private answered = 0;
-  /** The proxy's delayed reply reaching a worker → the next request on any connection (ms; one worker: its turnaround). */
-  private gaps: number[] = [];
-  private repliedAt: number | undefined;
+  /** Bulk requests leaving and replies reaching the workers in the window, by the connection's client port. */
+  private events: { port: number; at: number; reply: boolean }[] = [];
+  private timing = false;
   /** Connections opened to the proxy so far. */
   connections = 0;
   /** Other requests (target discovery, searches) answered in the window. */
@@ -25,9 +26,10 @@ export class RoundTrips {
   constructor(private readonly delayMs = 0) {}
   private readonly loopDelay: IntervalHistogram = monitorEventLoopDelay({ resolution: LOOP_RESOLUTION_MS });
 
-  observer(): ConnectionObserver {
+  observer(client?: Socket): ConnectionObserver {
     let sentAt: number | undefined;
     let bulk = false;
+    const port = client?.remotePort ?? 0;
     this.connections++;
     return {
       request: (chunk, at) => {
@@ -35,36 +37,64 @@ export class RoundTrips {
         sentAt = at;
         // only bulk requests: target discovery and searches share the proxy on other connections
         bulk = chunk.subarray(0, BULK_LINE.length).toString('latin1') === BULK_LINE;
-        if (!bulk) return;
-        // across connections: with one worker (one bulk request in flight), its turnaround
-        if (this.repliedAt !== undefined) this.gaps.push(Math.max(0, at - this.repliedAt));
-        this.repliedAt = undefined;
+        if (bulk && this.timing) this.events.push({ port, at, reply: false });
       },
       response: (at) => {
         if (sentAt === undefined) return;
-        if (bulk) {
-          // the reply reaches the worker delayMs later (the proxy timers' lateness aside)
-          this.repliedAt = at + this.delayMs;
+        if (bulk && this.timing) {
           this.serviceMs += at - sentAt;
           this.answered++;
-        } else this.others++;
+          // the reply reaches the worker delayMs later (the proxy timers' lateness aside)
+          this.events.push({ port, at: at + this.delayMs, reply: true });
+        } else if (this.timing) this.others++;
         sentAt = undefined;
       },
     };
+  }
+
+  /**
+   * Per worker (`ownerOf`: a connection's client port → its worker), the gaps between a bulk reply
+   * reaching it and its next bulk request on any of its connections: its turnaround (one request in
+   * flight per worker). Connections of no known worker are left out.
+   */
+  turnarounds(ownerOf: Map<number, number>): { perWorker: ReplyGap[]; unmapped: number } {
+    const byWorker = new Map<number, number[]>();
+    const repliedAt = new Map<number, number>();
+    let unmapped = 0;
+    for (const event of [...this.events].sort((a, b) => a.at - b.at)) {
+      const worker = ownerOf.get(event.port);
+      if (worker === undefined) {
+        unmapped++;
+        continue;
+      }
+      if (event.reply) {
+        repliedAt.set(worker, event.at);
+        continue;
+      }
+      const replied = repliedAt.get(worker);
+      if (replied === undefined) continue;
+      repliedAt.delete(worker);
+      const gaps = byWorker.get(worker) ?? [];
+      gaps.push(Math.max(0, event.at - replied));
+      byWorker.set(worker, gaps);
+    }
+    return { perWorker: [...byWorker.values()].map(replyGap), unmapped };
   }
 
   /** Starts a window (resets the sums). */
   begin(): void {
     this.serviceMs = 0;
     this.answered = 0;
-    this.gaps = [];
+    this.events = [];
+    this.timing = true;
     this.others = 0;
     this.loopDelay.reset();
     this.loopDelay.enable();
   }
 
   /** Mean Elasticsearch time per request and the proxy's mean timer lateness (ms) since begin(). */
-  end(): { elasticsearchMs: number; proxyLateMs: number; requests: number; others: number; gap: ReplyGap } {
+  end(): { elasticsearchMs: number; proxyLateMs: number; requests: number; others: number } {
+    this.timing = false;
     this.loopDelay.disable();
     // the histogram's samples are whole timer intervals: the resolution itself is not lateness
     const late = Number.isNaN(this.loopDelay.mean) ? 0 : Math.max(0, this.loopDelay.mean / 1e6 - LOOP_RESOLUTION_MS);
@@ -73,7 +103,6 @@ export class RoundTrips {
       proxyLateMs: Math.round(late * 10) / 10,
       requests: this.answered,
       others: this.others,
-      gap: replyGap(this.gaps),
     };
   }
 }

@@ -10,10 +10,16 @@ import { round, seconds } from '../stopwatch';
 import type { RoundTrips } from './round-trips';
 import { WritePoolSampler, type WritePoolLoad } from './es-write-pool';
 import { readCpu, stepCpu, type CpuReading, type StepCpu } from './step-cpu';
+import { PartitionEnds } from './partition-ends';
+import { socketOwners } from './socket-owners';
 
 /** Small requests, one in flight per worker: each round trip then costs what it would against a remote
- *  cluster, so the drain is bound by latency rather than by this machine's 2 cores. */
-export const BULK = { maxDocs: 100, concurrency: 1, ...batchesInFlight() };
+ *  cluster, so the drain is bound by latency rather than by this machine's 2 cores.
+ *  BENCH_SCALING_BULK=default: the sink's own defaults instead (1,000 documents per request, 8 in flight). */
+export const BULK: { maxDocs?: number; concurrency?: number; batchesInFlight?: number } =
+  process.env.BENCH_SCALING_BULK === 'default'
+    ? batchesInFlight()
+    : { maxDocs: 100, concurrency: 1, ...batchesInFlight() };
 
 /** BENCH_SCALING_BATCHES_IN_FLIGHT=N: each partition keeps up to N batches in flight (the sink's
  *  `bulk.batchesInFlight`; unset: the product's default). */
@@ -61,6 +67,11 @@ export interface ScalingRun {
   startIdlePct: number;
   /** Elasticsearch's write thread pool in the steady window (busy threads, queued requests). */
   writePool: WritePoolLoad | undefined;
+  /** Per worker, its measured turnaround in the steady window (bulk reply reaching it → its next bulk request). */
+  turnarounds: ReturnType<RoundTrips['turnarounds']>;
+  /** In the steady window (s from its start): when each worker's last partition reached its end of the log,
+   *  earliest worker first; and the end of the window (the fan-out backlog written after the last). */
+  workerEnds: number[];
   /** Each worker's CPU per second (ms/s) in IDLE_MS after settling: leases, membership, status, timers. */
   idleCpuMsPerSecond: number[];
   /** Where the workers' logs of this run are kept (a glob). */
@@ -112,6 +123,8 @@ export async function scalingRun(
   let requestsAtOwned = 0;
   let checkedAt = 0;
   const writePool = new WritePoolSampler(esUrl);
+  const partitionEnds = new PartitionEnds(pipeline.redis, pipeline.keys, partitions, name, log.ends);
+  const holderOf = new Map<number, string>();
   // per partition during the hand-over: the holder when every worker had joined, when it let go, when taken
   const moves = new Map<number, { from?: string; releasedAt?: number; acquiredAt?: number }>();
   const balanced = async (): Promise<boolean> => {
@@ -120,6 +133,7 @@ export async function scalingRun(
     );
     const now = Date.now();
     holders.forEach((holder, p) => {
+      if (holder) holderOf.set(p, holder);
       const move = moves.get(p);
       if (!move) moves.set(p, { from: holder ?? undefined, ...(holder ? {} : { releasedAt: now }) });
       else if (!holder) move.releasedAt ??= now;
@@ -155,6 +169,7 @@ export async function scalingRun(
         // in the steady window every 50 ms is enough (≤ 0.5 % of it): the bench shares the 2 cores it measures
         if (ownedAt && Date.now() - checkedAt < STEADY_POLL_MS) return false;
         checkedAt = Date.now();
+        if (ownedAt) await partitionEnds.observe();
         return sinkAtEnds(pipeline.redis, pipeline.keys, name, partitions, log.ends);
       },
       { timeoutMs: 1_800_000, intervalMs: 10 },
@@ -162,6 +177,12 @@ export async function scalingRun(
     const doneAt = Date.now();
     const cpuAtDone = cpuNow();
     const steadyTrips = ownedAt > 0 ? trips.end() : undefined;
+    // which worker holds each proxied connection: read now, while their kept-alive connections are open
+    const owners = socketOwners(
+      processes.map((p) => p.pid),
+      Number(new URL(proxyUrl).port),
+    );
+    const turnarounds = trips.turnarounds(owners);
     const writePoolLoad = await writePool.stop();
     const balancedInTime = ownedAt > 0;
     ownedAt ||= doneAt; // settled before every worker got its share
@@ -194,6 +215,8 @@ export async function scalingRun(
       steadyTrips,
       writePool: writePoolLoad,
       idleCpuMsPerSecond,
+      turnarounds,
+      workerEnds: workerEnds(partitionEnds.at, holderOf, ownedAt),
       logs: join(SCALING_LOG_DIR, `${index}.*.log`),
     };
   } finally {
@@ -202,6 +225,16 @@ export async function scalingRun(
     keepLogs(index, processes);
     await fetch(`${esUrl}/${index}_v*`, { method: 'DELETE' }).catch(() => undefined);
   }
+}
+
+/** Per worker (the holder of each partition when the shares were reached), when its last partition ended (s). */
+function workerEnds(at: Map<number, number>, holderOf: Map<number, string>, from: number): number[] {
+  const last = new Map<string, number>();
+  for (const [p, ms] of at) {
+    const holder = holderOf.get(p) ?? '?';
+    last.set(holder, Math.max(last.get(holder) ?? 0, ms));
+  }
+  return [...last.values()].map((ms) => seconds(from, ms)).sort((a, b) => a - b);
 }
 
 /** Writes each worker's output to SCALING_LOG_DIR/<index>.<n>.log, so a failing run shows why. */

@@ -52,6 +52,15 @@ interface Series {
 }
 
 /** The notes of one run: where its time went, where the steady window's CPU went, the hand-over. */
+function describeTurnarounds(t: ScalingRun['turnarounds']): string {
+  const each = t.perWorker.map(
+    (g) => `mean ${g.meanMs} (p50 ${g.p50Ms}, p90 ${g.p90Ms}, p99 ${g.p99Ms}, max ${g.maxMs}) ms over ${g.count}`,
+  );
+  return (
+    (each.length ? each.join(' / ') : 'none') + (t.unmapped ? ` (${t.unmapped} events of unknown connections)` : '')
+  );
+}
+
 function runNotes(prefix: string, workers: number, latencyMs: number, m: ScalingRun, load: string): string[] {
   const notes: string[] = [];
   const run = m.startup + m.drain;
@@ -72,16 +81,20 @@ function runNotes(prefix: string, workers: number, latencyMs: number, m: Scaling
         `worker = ${latencyMs} ms delay` +
         (trips
           ? ` + Elasticsearch ${trips.elasticsearchMs} ms + proxy timers late ${trips.proxyLateMs} ms + the ` +
-            `worker's turnaround ${turnaround} ms` +
-            (workers === 1
-              ? ` (measured, reply reaching the worker → its next request: mean ${trips.gap.meanMs}, p50 ` +
-                `${trips.gap.p50Ms}, p90 ${trips.gap.p90Ms}, p99 ${trips.gap.p99Ms}, max ${trips.gap.maxMs} ms)`
-              : '')
+            `worker's turnaround ${turnaround} ms`
           : '') +
+        `; the workers' turnaround measured (bulk reply reaching a worker → its next bulk request): ` +
+        describeTurnarounds(m.turnarounds) +
         (trips ? `; ${trips.requests} bulk and ${trips.others} other requests through the proxy` : '') +
         (m.writePool ? `; ${describeWritePool(m.writePool)} (a shared server: others' writes count too)` : ''),
     );
   }
+  if (m.steady && m.workerEnds.length > 0)
+    notes.push(
+      `${prefix}${workers} worker(s) tail: each worker's partitions were all at their end of the log ` +
+        `${m.workerEnds.join(' / ')} s into the ${round(m.steady)} s steady window (the rest: the fan-out ` +
+        `backlog, written by one worker); a worker done early idles`,
+    );
   notes.push(
     `${prefix}${workers} worker(s) start-up: machine idle ${m.startIdlePct} % until the first commit; each ` +
       `process's CPU until every worker owned its share (start-up included): ${m.startCpu.join(' / ')} s; ` +
@@ -123,7 +136,7 @@ async function scalingSeries(
   const trips = new RoundTrips(latencyMs);
   const proxy = await startTcpProxy(Number(new URL(ctx.esUrl).port), '127.0.0.1', {
     replyDelayMs: latencyMs,
-    observe: () => trips.observer(),
+    observe: (client) => trips.observer(client),
   });
   const out: Series = { figures: [], notes: [], errors: [] };
   const drainRates: number[] = [];
@@ -233,7 +246,9 @@ export async function workerScaling(ctx: BenchContext): Promise<BenchResult> {
       latency: `${LATENCY_MS} ms per reply${second > 0 ? `; second point ${second} ms` : ''}`,
       worker: entry.describe,
       bulk:
-        `${BULK.maxDocs} docs per request, ${BULK.concurrency} in flight per worker` +
+        (BULK.maxDocs
+          ? `${BULK.maxDocs} docs per request, ${BULK.concurrency} in flight per worker`
+          : "the sink's defaults (BENCH_SCALING_BULK=default)") +
         (BULK.batchesInFlight ? `, ${BULK.batchesInFlight} batches in flight per partition` : ''),
     },
     notes: [
