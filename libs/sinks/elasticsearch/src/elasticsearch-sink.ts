@@ -347,7 +347,9 @@ export class ElasticsearchSink implements Sink {
    * discovered less than discoverEvery before it (what rebuild() counts on), but off the apply path:
    * from half the interval on, one shared read runs in the background (one GET of the indices with
    * their mappings, 2-30 ms under load, which every partition's apply used to wait for once a
-   * second); an apply waits only when the targets are a whole interval old.
+   * second); an apply waits only when the targets are a whole interval old. Their age counts from when
+   * the read was SENT (Elasticsearch answers with the indices as they were at some moment after that),
+   * so a slow answer never makes older targets look fresh.
    */
   private async discoverTargets(): Promise<void> {
     const every = this.config.elasticsearch.discoverEvery;
@@ -362,12 +364,13 @@ export class ElasticsearchSink implements Sink {
   }
 
   private async discoverOnce(): Promise<void> {
+    const asked = Date.now();
     const found = await this.indices.discover();
     if (this.rebuilding) return; // a local rebuild started meanwhile and set the targets itself
     if (found.serving) this.serving = found.serving;
     const serving = this.requireOpen();
     this.writeIndices = [serving, ...found.building.filter((i) => i !== serving)];
-    this.discoveredAt = Date.now();
+    this.discoveredAt = asked;
   }
 
   /** Elasticsearch unreachable or overloaded outside the bulk writer (lookups, refresh): RetryableError. */
