@@ -35,11 +35,11 @@ afterAll(async () => {
 });
 
 /**
- * Two connections, each in a loop: BEGIN; INSERT one row; a few ms; COMMIT. Most of the time one of them
+ * `connections` connections, each in a loop: BEGIN; INSERT one row; a few ms; COMMIT. Most of the time one of them
  * sits between its INSERT and its COMMIT, so a watermark emitted then is followed directly in the WAL by
  * a COMMIT record.
  */
-function startInserts(): { stop(): Promise<void> } {
+function startInserts(connections = 2): { stop(): Promise<void> } {
   let running = true;
   const loop = async () => {
     const client = new Client({ connectionString: db.url });
@@ -55,7 +55,7 @@ function startInserts(): { stop(): Promise<void> } {
       await client.end();
     }
   };
-  const done = Promise.all([loop(), loop()]);
+  const done = Promise.all(Array.from({ length: connections }, loop));
   return {
     async stop() {
       running = false;
@@ -155,9 +155,9 @@ describe('snapshot rows and a commit at the same WAL position', () => {
   it("the initial snapshot's rows never take the IDs of a transaction committed right at the consistent point", async () => {
     // The consistent point is the END of the WAL record that made the slot consistent; a COMMIT may
     // start right there, is not in the exported snapshot, and is streamed. New slots until one such
-    // commit is in the log (or 8 of them).
+    // commit is in the log (or 20 of them; a few are usually enough).
     let exercised = 0;
-    for (let attempt = 0; attempt < 8 && exercised === 0; attempt++) {
+    for (let attempt = 0; attempt < 20 && exercised === 0; attempt++) {
       const namespace = uniqueName('collideinit');
       const slot = uniqueName('slot');
       const keys = new LogKeys(namespace);
@@ -172,7 +172,7 @@ describe('snapshot rows and a commit at the same WAL position', () => {
         }),
         logger: silentLogger,
       });
-      const inserts = startInserts();
+      const inserts = startInserts(4);
       const run = connector.run();
       try {
         await waitFor(
