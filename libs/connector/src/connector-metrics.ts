@@ -40,4 +40,8 @@ export const connectorMetrics = {
     'Encoded bytes appended but not yet acknowledged by Redis; above the bound the replication socket is paused',
   ),
   toastFilled: counter('distributary_connector_toast_filled_total', 'Unchanged TOAST values filled', ['source']),
+  toastSuperseded: counter(
+    'distributary_connector_toast_superseded_total',
+    'Updates skipped: their unchanged TOAST value is nowhere and the row was removed by a later change',
+  ),
 };

@@ -448,6 +448,17 @@ export class ReplicationSession {
         change.unchanged.length > 0 && change.event.after
           ? await fillUnchangedToast(change, this.toastSources)
           : change.event;
+      if (event === null) {
+        // Superseded (see fillUnchangedToast): a later change removes the row and no sink holds it. The
+        // snapshot window still sees that the key changed.
+        this.deps.observer?.observe(change.event);
+        connectorMetrics.toastSuperseded.inc();
+        this.deps.logger.warn(
+          { table: change.event.table, key: change.event.key, columns: change.unchanged },
+          'skipped an update whose unchanged TOAST value no source holds: the row is gone from the source (a later change in the WAL removes it) and no version of it is in the log, so no sink holds it either',
+        );
+        continue;
+      }
       for (const entry of event.filled ?? []) connectorMetrics.toastFilled.inc({ source: entry.split(':').pop() });
       this.push(event, true, change.canonical);
     }

@@ -20,18 +20,23 @@ describe('unchanged TOAST fill order', () => {
       reread: async () => undefined,
       latestLoggedExhaustive: async () => ({ id: 1, name: 'old', bio: 'long text' }),
     });
-    expect(filled.after).toEqual({ id: 1, name: 'new', bio: 'long text' });
-    expect(Object.keys(filled.after ?? {})).toEqual(['id', 'bio', 'name']); // the table's column order, kept
-    expect(filled.filled).toEqual(['bio:log']);
+    expect(filled?.after).toEqual({ id: 1, name: 'new', bio: 'long text' });
+    expect(Object.keys(filled?.after ?? {})).toEqual(['id', 'bio', 'name']); // the table's column order, kept
+    expect(filled?.filled).toEqual(['bio:log']);
   });
 
-  it('refuses with a named error, never a null, when nobody has the value', async () => {
+  it('skips a superseded change (null) when the whole log, the old tuple and the source have nothing: the row is gone', async () => {
+    const filled = await fillUnchangedToast(change, {
+      latestLogged: async () => undefined,
+      reread: async () => undefined,
+      latestLoggedExhaustive: async () => undefined,
+    });
+    expect(filled).toBeNull();
+  });
+
+  it('refuses with a named error, never a null value, when nobody has it and the log was not searched whole', async () => {
     await expect(
-      fillUnchangedToast(change, {
-        latestLogged: async () => undefined,
-        reread: async () => undefined,
-        latestLoggedExhaustive: async () => undefined,
-      }),
+      fillUnchangedToast(change, { latestLogged: async () => undefined, reread: async () => undefined }),
     ).rejects.toBeInstanceOf(UnfillableToastError);
   });
 });
@@ -48,7 +53,7 @@ describe('unchanged TOAST columns named like Object.prototype members', () => {
       reread: async () => ({ id: 1, toString: 'long text', constructor: 'more text' }),
       latestLoggedExhaustive: async () => undefined,
     });
-    expect(filled.after).toEqual({ id: 1, toString: 'long text', constructor: 'more text' });
-    expect(filled.filled).toEqual(['toString:reread', 'constructor:reread']);
+    expect(filled?.after).toEqual({ id: 1, toString: 'long text', constructor: 'more text' });
+    expect(filled?.filled).toEqual(['toString:reread', 'constructor:reread']);
   });
 });
