@@ -102,6 +102,13 @@ describe('connector process, pipelined appends', () => {
       await waitFor('the whole backlog in the log', async () => (await logLength(keys)) >= TOTAL, {
         timeoutMs: 120_000,
       });
+      // A transaction's last event can fill a batch (200 rows, batches of 25): its commit marker then
+      // goes out in the next append, after the events are visible in the partitions.
+      await waitFor(
+        'every transaction marker',
+        async () => (await redis.xlen(keys.transactions())) >= 2 * TRANSACTIONS,
+        { timeoutMs: 30_000 },
+      );
 
       const entries = [];
       for (let p = 0; p < PARTITIONS; p++) {

@@ -2,11 +2,12 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { canonicalKey, parseLsn, type ChangeEvent } from '@distributary/core';
+import { canonicalKey, type ChangeEvent } from '@distributary/core';
 import { configSchema } from '@distributary/config';
-import { LogKeys, connectRedis, readConnectorState, toLogEntry, type RedisClient } from '@distributary/changelog';
+import { LogKeys, connectRedis, toLogEntry, type RedisClient } from '@distributary/changelog';
 import { silentLogger } from '@distributary/observability';
 import { SnapshotRequests, requestSnapshot } from '@distributary/control';
+import { confirmedCurrentWal } from '../test/connector-under-test';
 import { Connector } from './connector';
 import {
   ConnectorProcesses,
@@ -64,18 +65,6 @@ function startWorkload(seed: number): { stop(): Promise<number> } {
       return count;
     },
   };
-}
-
-async function drained(namespace: string): Promise<void> {
-  const [{ lsn }] = await db.sql<{ lsn: string }>(`SELECT pg_current_wal_lsn()::text AS lsn`);
-  await waitFor(
-    'the connector to confirm the current WAL position',
-    async () => {
-      const state = await readConnectorState(redis, new LogKeys(namespace));
-      return state.confirmedLsn !== undefined && parseLsn(state.confirmedLsn) >= parseLsn(lsn);
-    },
-    { timeoutMs: 60_000 },
-  );
 }
 
 /** Folds the log from the start into table state, as a sink reading a fresh partition would. */
@@ -136,7 +125,7 @@ describe('snapshots in the pipeline', () => {
       await waitFor('the connector to lead and stream', async () => connector.role === 'leader', { timeoutMs: 60_000 });
       await new Promise((r) => setTimeout(r, 1500));
       expect(await workload.stop()).toBeGreaterThan(0);
-      await drained(namespace);
+      await confirmedCurrentWal(db, redis, namespace);
       await expectLogEqualsSource(namespace);
       const initial = await redis.hgetall(new LogKeys(namespace).initialSnapshot());
       expect(initial.status).toBe('done');
@@ -181,7 +170,7 @@ describe('snapshots in the pipeline', () => {
       );
       expect(finished.rowsDone).toBeGreaterThan(0);
       await workload.stop();
-      await drained(namespace);
+      await confirmedCurrentWal(db, redis, namespace);
       await expectLogEqualsSource(namespace);
     } finally {
       await workload.stop();

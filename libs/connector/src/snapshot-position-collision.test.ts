@@ -1,12 +1,9 @@
 import { Client } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseLsn } from '@distributary/core';
-import { configSchema } from '@distributary/config';
-import { LogKeys, connectRedis, readConnectorState, toLogEntry, type RedisClient } from '@distributary/changelog';
-import { silentLogger } from '@distributary/observability';
+import { LogKeys, connectRedis, toLogEntry, type RedisClient } from '@distributary/changelog';
 import { SnapshotRequests, requestSnapshot } from '@distributary/control';
 import { createTestDatabase, redisUrl, uniqueName, waitFor, type TestDatabase } from '@distributary/testkit';
-import { Connector } from './connector';
+import { confirmedCurrentWal, connectorUnderTest } from '../test/connector-under-test';
 
 /**
  * pgoutput gives a logical message's END LSN (pg_logical_emit_message returns it too), and the next
@@ -64,18 +61,6 @@ function startInserts(connections = 2): { stop(): Promise<void> } {
   };
 }
 
-async function drained(namespace: string): Promise<void> {
-  const [{ lsn }] = await db.sql<{ lsn: string }>(`SELECT pg_current_wal_lsn()::text AS lsn`);
-  await waitFor(
-    'the connector to confirm the current WAL position',
-    async () => {
-      const state = await readConnectorState(redis, new LogKeys(namespace));
-      return state.confirmedLsn !== undefined && parseLsn(state.confirmedLsn) >= parseLsn(lsn);
-    },
-    { timeoutMs: 60_000 },
-  );
-}
-
 /** Every event of the log: the LSNs that snapshot rows took, the `other` rows, and the commit LSNs of their changes. */
 async function readLog(
   namespace: string,
@@ -99,16 +84,13 @@ describe('snapshot rows and a commit at the same WAL position', () => {
     const namespace = uniqueName('collide');
     const slot = uniqueName('slot');
     const keys = new LogKeys(namespace);
-    const connector = new Connector({
-      config: configSchema.parse({
-        source: {
-          postgres: { url: db.url, slot, publication: slot, snapshot: 'never', heartbeat: '1s' },
-          tables: ['public.items', 'public.other'],
-          connector: { statusEvery: '500ms', leaseTtl: '3s', leaseRenew: '1s' },
-        },
-        log: { redis: { url: redisUrl() }, namespace, partitions: PARTITIONS },
-      }),
-      logger: silentLogger,
+    const connector = connectorUnderTest({
+      db,
+      namespace,
+      slot,
+      tables: ['public.items', 'public.other'],
+      snapshot: 'never',
+      partitions: PARTITIONS,
     });
     const run = connector.run();
     let inserts: { stop(): Promise<void> } | undefined;
@@ -137,7 +119,7 @@ describe('snapshot rows and a commit at the same WAL position', () => {
         if (otherLsns.some((lsn) => chunkLsns.has(lsn - 1n))) break;
       }
       await inserts.stop();
-      await drained(namespace);
+      await confirmedCurrentWal(db, redis, namespace);
       const { chunkLsns, otherIds, otherLsns } = await readLog(namespace);
       const sourceIds = (await db.sql<{ id: string }>(`SELECT id::text AS id FROM other`)).map((r) => r.id);
       const missing = sourceIds.filter((id) => !otherIds.has(id));
@@ -161,16 +143,13 @@ describe('snapshot rows and a commit at the same WAL position', () => {
       const namespace = uniqueName('collideinit');
       const slot = uniqueName('slot');
       const keys = new LogKeys(namespace);
-      const connector = new Connector({
-        config: configSchema.parse({
-          source: {
-            postgres: { url: db.url, slot, publication: slot, snapshot: 'initial', heartbeat: '1s' },
-            tables: ['public.items', 'public.other'],
-            connector: { statusEvery: '500ms', leaseTtl: '3s', leaseRenew: '1s' },
-          },
-          log: { redis: { url: redisUrl() }, namespace, partitions: PARTITIONS },
-        }),
-        logger: silentLogger,
+      const connector = connectorUnderTest({
+        db,
+        namespace,
+        slot,
+        tables: ['public.items', 'public.other'],
+        snapshot: 'initial',
+        partitions: PARTITIONS,
       });
       const inserts = startInserts(4);
       const run = connector.run();
@@ -182,7 +161,7 @@ describe('snapshot rows and a commit at the same WAL position', () => {
         );
         await new Promise((resolve) => setTimeout(resolve, 300));
         await inserts.stop();
-        await drained(namespace);
+        await confirmedCurrentWal(db, redis, namespace);
         const { chunkLsns, otherIds, otherLsns } = await readLog(namespace);
         const sourceIds = (await db.sql<{ id: string }>(`SELECT id::text AS id FROM other`)).map((r) => r.id);
         const missing = sourceIds.filter((id) => !otherIds.has(id));

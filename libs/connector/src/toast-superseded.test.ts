@@ -1,9 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseLsn } from '@distributary/core';
-import { configSchema } from '@distributary/config';
-import { LogKeys, connectRedis, readConnectorState, toLogEntry, type RedisClient } from '@distributary/changelog';
-import { silentLogger } from '@distributary/observability';
+import { LogKeys, connectRedis, toLogEntry, type RedisClient } from '@distributary/changelog';
 import { createTestDatabase, redisUrl, uniqueName, waitFor, type TestDatabase } from '@distributary/testkit';
+import { confirmedCurrentWal, connectorUnderTest } from '../test/connector-under-test';
 import { Connector } from './connector';
 
 /**
@@ -36,16 +34,13 @@ afterAll(async () => {
 });
 
 function connector(namespace: string, slot: string): Connector {
-  return new Connector({
-    config: configSchema.parse({
-      source: {
-        postgres: { url: db.url, slot, publication: slot, snapshot: 'never', heartbeat: '1s' },
-        tables: ['public.notes'],
-        connector: { statusEvery: '500ms', leaseTtl: '3s', leaseRenew: '1s' },
-      },
-      log: { redis: { url: redisUrl() }, namespace, partitions: PARTITIONS },
-    }),
-    logger: silentLogger,
+  return connectorUnderTest({
+    db,
+    namespace,
+    slot,
+    tables: ['public.notes'],
+    snapshot: 'never',
+    partitions: PARTITIONS,
   });
 }
 
@@ -68,19 +63,11 @@ describe('an update whose unchanged TOAST value no source holds', () => {
     await db.sql(`UPDATE notes SET n = n + 1 WHERE id = 1`);
     await db.sql(`DELETE FROM notes WHERE id = 1`);
     await db.sql(`INSERT INTO notes VALUES (3, 0, 'short')`);
-    const [{ lsn }] = await db.sql<{ lsn: string }>(`SELECT pg_current_wal_lsn()::text AS lsn`);
 
     const second = connector(namespace, slot);
     const secondRun = second.run();
     try {
-      await waitFor(
-        'the connector to confirm past the delete and the insert',
-        async () => {
-          const state = await readConnectorState(redis, keys);
-          return state.confirmedLsn !== undefined && parseLsn(state.confirmedLsn) >= parseLsn(lsn);
-        },
-        { timeoutMs: 60_000 },
-      );
+      await confirmedCurrentWal(db, redis, namespace); // past the update, the delete and the insert
       const logged: string[] = [];
       for (let p = 0; p < PARTITIONS; p++)
         for (const raw of (await redis.xrange(keys.partition(p), '-', '+')) as [string, string[]][]) {
