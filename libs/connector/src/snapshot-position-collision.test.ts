@@ -6,6 +6,11 @@ import { createTestDatabase, redisUrl, uniqueName, waitFor, type TestDatabase } 
 import { confirmedCurrentWal, connectorUnderTest } from '../test/connector-under-test';
 
 /**
+ * (The initial snapshot's rows at the slot's consistent point had the same hole; their position, one
+ * below the consistent point, is asserted by libs/postgres/snapshot's initial-snapshot and
+ * parallel-ranges tests. An end-to-end case like the one below reproduced it on the old tree, 1 row
+ * missing, but a commit lands exactly at a consistent point too rarely under load to test for it.)
+ *
  * pgoutput gives a logical message's END LSN (pg_logical_emit_message returns it too), and the next
  * WAL record starts exactly there. When that record is another transaction's COMMIT, its events are
  * `<M>-0`, `<M>-1`, …, the very IDs an incremental snapshot's chunk rows took when they were placed at
@@ -133,48 +138,4 @@ describe('snapshot rows and a commit at the same WAL position', () => {
       await run.catch(() => undefined);
     }
   }, 300_000);
-
-  it("the initial snapshot's rows never take the IDs of a transaction committed right at the consistent point", async () => {
-    // The consistent point is the END of the WAL record that made the slot consistent; a COMMIT may
-    // start right there, is not in the exported snapshot, and is streamed. New slots until one such
-    // commit is in the log (or 20 of them; a few are usually enough).
-    let exercised = 0;
-    for (let attempt = 0; attempt < 20 && exercised === 0; attempt++) {
-      const namespace = uniqueName('collideinit');
-      const slot = uniqueName('slot');
-      const keys = new LogKeys(namespace);
-      const connector = connectorUnderTest({
-        db,
-        namespace,
-        slot,
-        tables: ['public.items', 'public.other'],
-        snapshot: 'initial',
-        partitions: PARTITIONS,
-      });
-      const inserts = startInserts(4);
-      const run = connector.run();
-      try {
-        await waitFor(
-          'the initial snapshot to finish',
-          async () => (await redis.hget(keys.initialSnapshot(), 'status')) === 'done',
-          { timeoutMs: 90_000 },
-        );
-        await new Promise((resolve) => setTimeout(resolve, 300));
-        await inserts.stop();
-        await confirmedCurrentWal(db, redis, namespace);
-        const { chunkLsns, otherIds, otherLsns } = await readLog(namespace);
-        const sourceIds = (await db.sql<{ id: string }>(`SELECT id::text AS id FROM other`)).map((r) => r.id);
-        const missing = sourceIds.filter((id) => !otherIds.has(id));
-        expect(missing.slice(0, 10), `${missing.length} committed rows missing from the log`).toEqual([]);
-        exercised = otherLsns.filter((lsn) => chunkLsns.has(lsn - 1n)).length;
-      } finally {
-        await inserts.stop();
-        await connector.stop();
-        await run.catch(() => undefined);
-        await db.sql(`SELECT pg_drop_replication_slot($1) FROM pg_replication_slots WHERE slot_name = $1`, [slot]);
-      }
-    }
-    // the test exercised the case: a transaction committed right at a consistent point
-    expect(exercised).toBeGreaterThan(0);
-  }, 600_000);
 });
