@@ -159,6 +159,9 @@ async function exec(url: string, sql: string): Promise<void> {
   }
 }
 
+/** Log entries a failed check dumps at most. */
+const LOG_DUMP_LIMIT = 200_000;
+
 /** The Elasticsearch version (the commit LSN that wrote it) of a document, for a trace. */
 async function esVersionOf(alias: string, id: string): Promise<string> {
   const response = await fetch(`${esUrl()}/${alias}/_doc/${encodeURIComponent(id)}`).catch(() => undefined);
@@ -451,13 +454,15 @@ export async function runChaos(partial: Partial<ChaosOptions> = {}): Promise<Cha
       for (const { pipeline } of pipelines)
         for (let p = 0; p < options.partitions; p++)
           positions[`${pipeline.spec.name} p${p}`] = await pipeline.redis.hgetall(pipeline.keys.positions(p));
+      // every entry of a short run; a full run's log (a 1,000,000-row transaction) would not fit a file
       const logDump: string[] = [];
       for (const { pipeline } of pipelines)
-        await scanLog(pipeline.redis, pipeline.keys, options.partitions, (event, p) =>
-          logDump.push(
-            `${pipeline.spec.name} p${p} ${event.pos.lsn}-${event.pos.seq} ${event.table} ${keyText(event)} ${event.op}`,
-          ),
-        );
+        await scanLog(pipeline.redis, pipeline.keys, options.partitions, (event, p) => {
+          if (logDump.length < LOG_DUMP_LIMIT)
+            logDump.push(
+              `${pipeline.spec.name} p${p} ${event.pos.lsn}-${event.pos.seq} ${event.table} ${keyText(event)} ${event.op}`,
+            );
+        });
       failureArtifacts = { checks, traces, positions, log: logDump };
     }
     const kills = supervisors.reduce((n, s) => n + s.kills, 0);
