@@ -74,6 +74,8 @@ describe('partition task: batches in flight re-applied in order after a failure'
     name: string,
     count: number,
     fail: (sink: InOrderSink) => InOrderSink['fail'],
+    /** True once the case's failure happened; until then the log keeps growing (up to 10 × count). */
+    happened: () => boolean,
   ): Promise<{ sink: InOrderSink; events: ChangeEvent[] }> {
     const partition = PARTITION[name];
     const sink = new InOrderSink({ name, tables: [TABLE], redis, prefix: `{${namespace}:rec}:${name}`, worker: 'w' });
@@ -91,7 +93,9 @@ describe('partition task: batches in flight re-applied in order after a failure'
       logger: silentLogger,
     });
     const events: ChangeEvent[] = [];
-    for (let i = 0; i < count; i++) {
+    // The failure needs batches in flight together, which needs small batches: on a loaded machine the
+    // task can read bigger ones (a backlog: one in flight) for a while, so keep feeding until it happened.
+    for (let i = 0; i < count || (!happened() && i < 10 * count); i++) {
       const event = makeEvent(TABLE, i % 5, 'u', { n: String(i) });
       events.push(event);
       const encoded = encodeEvent(event);
@@ -123,14 +127,19 @@ describe('partition task: batches in flight re-applied in order after a failure'
 
   it('a transient failure of one batch while later ones were applied: it and every later one again, in order', async () => {
     let failed = 0;
-    const { sink, events } = await run('transient', 60, (s) => (batch) => {
-      // fail twice, each time a batch whose successors are in flight
-      if (failed < 2 && s.inFlight >= 2 && s.calls > 4) {
-        failed++;
-        return new RetryableError(`target overloaded (${batch.lastId})`);
-      }
-      return undefined;
-    });
+    const { sink, events } = await run(
+      'transient',
+      60,
+      (s) => (batch) => {
+        // fail twice, each time a batch whose successors are in flight
+        if (failed < 2 && s.inFlight >= 2 && s.calls > 4) {
+          failed++;
+          return new RetryableError(`target overloaded (${batch.lastId})`);
+        }
+        return undefined;
+      },
+      () => failed === 2,
+    );
     expect(failed).toBe(2);
     expect(sink.maxInFlight).toBeGreaterThanOrEqual(2);
     await expectLastApplicationsInOrder('transient', events);
@@ -138,12 +147,17 @@ describe('partition task: batches in flight re-applied in order after a failure'
 
   it('a permanent failure while later batches are in flight: the poison event dead-lettered, the rest in order', async () => {
     let poison: string | undefined;
-    const { events } = await run('permanent', 40, (s) => (batch) => {
-      if (!poison && s.inFlight >= 2 && s.calls > 3 && batch.events.length >= 2)
-        poison = positionToId(batch.events[0].pos);
-      const hit = batch.events.some((e) => positionToId(e.pos) === poison);
-      return hit ? new EventRejectedError('mapping conflict') : undefined;
-    });
+    const { events } = await run(
+      'permanent',
+      40,
+      (s) => (batch) => {
+        if (!poison && s.inFlight >= 2 && s.calls > 3 && batch.events.length >= 2)
+          poison = positionToId(batch.events[0].pos);
+        const hit = batch.events.some((e) => positionToId(e.pos) === poison);
+        return hit ? new EventRejectedError('mapping conflict') : undefined;
+      },
+      () => poison !== undefined,
+    );
     expect(poison).toBeDefined();
     const letters = (await listDeadLetters(redis, keys, 'permanent')).items;
     expect(letters.map((l) => positionToId(l.event.pos))).toEqual([poison]);
