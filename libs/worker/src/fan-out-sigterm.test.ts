@@ -48,7 +48,7 @@ describe('sink worker: SIGTERM during a big fan-out', () => {
   afterAll(async () => {
     for (const child of children) child.kill('SIGKILL');
     await deleteNamespace(redis, namespace);
-    await redis.del(queue.dirty, queue.causes, queue.passes, queue.lock);
+    await redis.del(queue.dirty, queue.causes, queue.passes, queue.lock, queue.chunks, queue.claims);
     redis.disconnect();
     const found = await es.indices.get({ index: `${index}*`, expand_wildcards: 'all' }).catch(() => ({}));
     for (const name of Object.keys(found)) await es.indices.delete({ index: name }).catch(() => undefined);

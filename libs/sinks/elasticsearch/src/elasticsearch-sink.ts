@@ -35,7 +35,8 @@ import { versionOf } from './version';
 import type { RedisClient } from '@distributary/changelog';
 import { FanOutStore, type FanOutMark } from './fan-out/fan-out-store';
 import { FanOutDrainer } from './fan-out/fan-out-drainer';
-import { runFanOutPass } from './fan-out/fan-out-pass';
+import { planFanOutPass, writeFanOutChunk } from './fan-out/fan-out-pass';
+import { FanOutChunks } from './fan-out/fan-out-chunks';
 
 /**
  * The Elasticsearch sink. Idempotence: every write carries version_type external_gte with the commit
@@ -162,22 +163,24 @@ export class ElasticsearchSink implements Sink {
     drainer: FanOutDrainer;
   } {
     const store = new FanOutStore(deps.redis, deps.namespace, this.name);
+    // a chunk is one bulk request's worth of roots: the unit several workers share a pass by
+    const chunkSize = Math.max(1, Math.min(this.pageSize, this.config.elasticsearch.bulk.maxDocs));
     const drainer = new FanOutDrainer({
       sink: this.name,
       store,
+      chunks: new FanOutChunks(deps.redis, store.keys),
       owner: deps.owner,
       logger: this.logger,
       pollMs: deps.pollMs,
       lockTtlMs: deps.lockTtlMs,
       isPaused: deps.isPaused,
-      runPass: (pass, progress, reindexed) =>
-        runFanOutPass(pass, {
+      planPass: (pass, list) =>
+        planFanOutPass(pass, { spec: this.spec, source: this.source, pageSize: this.pageSize, chunkSize, list }),
+      writeChunk: (chunk) =>
+        writeFanOutChunk(chunk, {
           spec: this.spec,
           source: this.source,
           lookups: this.lookups,
-          pageSize: this.pageSize,
-          progress,
-          reindexed,
           write: async (planned, rejected) => {
             const result = await this.retryable(async () => {
               await this.discoverTargets();

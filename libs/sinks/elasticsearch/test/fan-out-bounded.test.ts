@@ -124,7 +124,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await durable?.close().catch(() => undefined);
   await inBatch?.close().catch(() => undefined);
-  await redis.del(keys.dirty, keys.causes, keys.passes, keys.lock, keys.state);
+  await redis.del(keys.dirty, keys.causes, keys.passes, keys.lock, keys.state, keys.chunks, keys.claims);
   redis.disconnect();
   await dropIndices(client, prefix);
   await client.close();

@@ -84,7 +84,16 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await sink?.close().catch(() => undefined);
-  await redis.del(keys.dirty, keys.causes, keys.passes, keys.lock, keys.state, logKeys.deadLetters(SINK));
+  await redis.del(
+    keys.dirty,
+    keys.causes,
+    keys.passes,
+    keys.lock,
+    keys.state,
+    keys.chunks,
+    keys.claims,
+    logKeys.deadLetters(SINK),
+  );
   redis.disconnect();
   await dropIndices(client, alias);
   await client.close();

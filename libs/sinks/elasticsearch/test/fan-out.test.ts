@@ -59,7 +59,7 @@ beforeAll(async () => {
 afterAll(async () => {
   child?.kill('SIGKILL');
   for (const sink of opened) await sink.close().catch(() => undefined);
-  await redis.del(keys.dirty, keys.causes, keys.passes, keys.lock, keys.state);
+  await redis.del(keys.dirty, keys.causes, keys.passes, keys.lock, keys.state, keys.chunks, keys.claims);
   redis.disconnect();
   await dropIndices(client, alias);
   await client.close();
@@ -167,5 +167,6 @@ describe('elasticsearch sink: durable, coalesced fan-out', () => {
       expect(docs.get(String(id))).toMatchObject({ version: 2000, source: { category: { name: 'fresh' } } });
     }
     expect(await redis.hlen(keys.passes)).toBe(0);
+    expect(await redis.hlen(keys.chunks)).toBe(0); // every chunk written, the killed child's claimed one too
   }, 180_000);
 });

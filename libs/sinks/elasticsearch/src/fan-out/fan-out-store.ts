@@ -15,13 +15,22 @@ export interface FanOutMark {
   event: ChangeEvent;
 }
 
-/** One pending pass: run at `version` (the newest marked), resumed after `after` when it was cut short. */
+/** One pending pass: run at `version` (the newest marked); its planning resumes after `after` when it
+ *  was cut short, and is over when `planned` (every root listed in a chunk: fan-out-chunks.ts). */
 export interface PendingPass {
   member: string;
   condition: FanOutCondition;
   version: number;
   after?: Row;
+  planned?: boolean;
   cause?: ChangeEvent;
+}
+
+/** A pass's planning cursor (the `passes` hash): every root up to `after` is listed in a chunk. */
+export interface PassCursor {
+  version: number;
+  after?: Row;
+  planned?: boolean;
 }
 
 const scripts = defineScripts(join(__dirname, 'lua'), { mark: 'mark', complete: 'complete', lock: 'lock' });
@@ -40,7 +49,7 @@ function conditionOf(member: string): FanOutCondition {
 export function fanOutKeys(
   namespace: string,
   sink: string,
-): { dirty: string; causes: string; passes: string; lock: string; state: string } {
+): { dirty: string; causes: string; passes: string; lock: string; state: string; chunks: string; claims: string } {
   const keys = new LogKeys(namespace);
   return {
     dirty: keys.sinkBacklog(sink),
@@ -49,6 +58,9 @@ export function fanOutKeys(
     lock: keys.sinkWorkspace(sink, 'lock'),
     // hash: member + since (the running pass; set by the lock holder), roots (re-indexed, ever)
     state: keys.sinkWorkspace(sink, 'state'),
+    // hash: chunk id -> the root keys of one chunk of a planned pass; claims: chunk id -> claimed until (ms)
+    chunks: keys.sinkWorkspace(sink, 'chunks'),
+    claims: keys.sinkWorkspace(sink, 'claims'),
   };
 }
 
@@ -57,8 +69,10 @@ export function fanOutKeys(
  * a cluster). A batch that changes a lookup (or child) row marks the condition naming its roots dirty
  * at the change's version BEFORE the batch's position is committed, so a crash between the two loses
  * nothing: the batch is read again and marks again (a no-op). The drainer (fan-out-drainer.ts) runs
- * one pass per dirty condition at its newest version, records its cursor after each page (a killed
- * pass resumes there) and forgets the condition only if no newer change marked it meanwhile.
+ * one pass per dirty condition at its newest version: it lists the roots in chunks (fan-out-chunks.ts)
+ * that every worker claims and writes, records its planning cursor with each page of chunks (a killed
+ * planner resumes there), and forgets the condition once every chunk was written, only if no newer
+ * change marked it meanwhile.
  */
 export class FanOutStore {
   readonly keys: ReturnType<typeof fanOutKeys>;
@@ -97,7 +111,7 @@ export class FanOutStore {
     const causes = await this.redis.hmget(this.keys.causes, ...members);
     return members.map((member, i) => {
       const version = Number(flat[i * 2 + 1]);
-      const cursor = cursors[i] ? (JSON.parse(cursors[i] as string) as { version: number; after: Row }) : undefined;
+      const cursor = cursors[i] ? (JSON.parse(cursors[i] as string) as PassCursor) : undefined;
       const cause = causes[i]
         ? (JSON.parse(causes[i] as string) as { id: string; fields: Record<string, string> })
         : undefined;
@@ -106,15 +120,12 @@ export class FanOutStore {
         condition: conditionOf(member),
         version,
         // a cursor of an older version is worthless: the newer change needs every root again
-        ...(cursor && cursor.version === version ? { after: cursor.after } : {}),
+        ...(cursor && cursor.version === version
+          ? { ...(cursor.after ? { after: cursor.after } : {}), ...(cursor.planned ? { planned: true } : {}) }
+          : {}),
         ...(cause ? { cause: decodeEvent(cause.id, cause.fields) } : {}),
       };
     });
-  }
-
-  /** Records that every root up to `after` (in key order) was written at `version`. */
-  async progress(member: string, version: number, after: Row): Promise<void> {
-    await this.redis.hset(this.keys.passes, member, JSON.stringify({ version, after }));
   }
 
   /** The pass finished; true when the condition was forgotten (not marked again meanwhile). */
