@@ -6,9 +6,15 @@ import {
   type OnApplicationBootstrap,
   type OnApplicationShutdown,
 } from '@nestjs/common';
-import { MaintenanceJobs } from '@distributary/changelog';
-import { createLogger } from '@distributary/observability';
-import { SinkRunner, type SinkWorkerOptions } from '@distributary/worker';
+import type { MaintenanceJobs } from '@distributary/changelog';
+import {
+  maintenanceJobsOf,
+  sinkRunnerOf,
+  startSinkWorkerParts,
+  stopSinkWorkerParts,
+  type SinkRunner,
+  type SinkWorkerOptions,
+} from '@distributary/worker';
 
 export const SINK_WORKER_OPTIONS = Symbol('SINK_WORKER_OPTIONS');
 export const SINK_RUNNER = Symbol('SINK_RUNNER');
@@ -26,24 +32,15 @@ export class SinkWorkerLifecycle implements OnApplicationBootstrap, OnApplicatio
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    try {
-      await this.runner.start();
-    } catch (error) {
-      // the worker does not start (the runner logged why): let go of its connections so the process ends
-      await this.maintenance?.close().catch(() => undefined);
-      this.options.redis.disconnect();
-      throw error;
-    }
-    if (this.maintenance && this.options.maintenance) {
-      await this.maintenance.schedule(this.options.maintenance.everyMs);
-      this.maintenance.startWorker();
-    }
+    await startSinkWorkerParts(this.parts());
   }
 
   async onApplicationShutdown(): Promise<void> {
-    await this.maintenance?.close();
-    await this.runner.stop();
-    this.options.redis.disconnect();
+    await stopSinkWorkerParts(this.parts());
+  }
+
+  private parts() {
+    return { options: this.options, runner: this.runner, maintenance: this.maintenance };
   }
 }
 
@@ -60,23 +57,12 @@ export class SinkWorkerModule {
         },
         {
           provide: SINK_RUNNER,
-          useFactory: (options: SinkWorkerOptions) =>
-            new SinkRunner({ ...options, logger: options.logger ?? createLogger('sink-worker') }),
+          useFactory: sinkRunnerOf,
           inject: [SINK_WORKER_OPTIONS],
         },
         {
           provide: MAINTENANCE_JOBS,
-          useFactory: (options: SinkWorkerOptions, runner: SinkRunner) =>
-            options.maintenance
-              ? new MaintenanceJobs({
-                  redis: options.redis,
-                  keys: runner.keys,
-                  partitions: options.partitions,
-                  policy: options.maintenance.policy,
-                  sinks: () => runner.sinkNames(),
-                  logger: options.logger ?? createLogger('log-maintenance'),
-                })
-              : null,
+          useFactory: maintenanceJobsOf,
           inject: [SINK_WORKER_OPTIONS, SINK_RUNNER],
         },
         SinkWorkerLifecycle,

@@ -4,5 +4,6 @@ export * from './retry';
 export * from './abortable';
 export * from './metrics';
 export * from './worker-options';
+export * from './sink-worker-process';
 export * from './create-sink';
 export * from './rebuild-on-open';

@@ -1,15 +1,13 @@
-import 'reflect-metadata';
-import { NestFactory } from '@nestjs/core';
 import { createLogger } from '@distributary/observability';
-import { SinkWorkerModule } from '@distributary/sink-worker';
-import { createSink, sinkWorkerOptionsFromConfig } from '@distributary/worker';
+import { createSink, sinkWorkerOptionsFromConfig, startSinkWorker } from '@distributary/worker';
 import type { StartRole } from './role';
 
+/**
+ * The sink worker without NestJS (as the connector role): start → runner and maintenance jobs, stop →
+ * their graceful stop, which is all apps/sink-worker's Nest module does around them. Loading NestJS
+ * cost the worker's process ~575 modules before its first event.
+ */
 export const startWorkerRole: StartRole = async (config) => {
   const logger = createLogger('sink-worker');
-  const app = await NestFactory.createApplicationContext(
-    SinkWorkerModule.forSinks(() => sinkWorkerOptionsFromConfig(config, createSink, { logger })),
-    { logger: false },
-  );
-  return { stop: () => app.close() };
+  return startSinkWorker(sinkWorkerOptionsFromConfig(config, createSink, { logger }));
 };
