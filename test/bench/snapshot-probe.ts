@@ -4,7 +4,7 @@
  * given module (default: this tree's libs/postgres/snapshot/src/initial-snapshot.ts; pass another
  * tree's to compare) inside a fresh slot's exported snapshot, appended with the real LogAppender to
  * the real Redis (8 partitions). Prints wall time, rows/s and this process's CPU µs per row (reading
- * with the text protocol, conversion, encoding, XADD calls), with the load.
+ * with the text protocol, conversion, encoding, XADD calls) and the log Redis's, with the load.
  * PROBE_DB=<url>: reuse a database that already holds the workload (else one is created and dropped);
  * CONNECTIONS (default 3), CHUNK (default 2000), DEPTH (appends in flight, default 2; the old tree
  * ignores it), REPEAT (default 1), RECORD (where the progress record is written: `own`, default, in the
@@ -21,6 +21,7 @@ import { createTestDatabase, deleteNamespace, redisUrl, uniqueName } from '@dist
 import type { InitialSnapshotStore, runInitialSnapshot as Run } from '@distributary/pg-snapshot';
 import { createJoinedSql, fillProducts, JOINED_TABLES } from './joined-table';
 import { round } from './stopwatch';
+import { serviceCpu } from './service-cpu';
 
 const ROWS = Number(process.env.ROWS ?? 100_000);
 const CONNECTIONS = Number(process.env.CONNECTIONS ?? 3);
@@ -56,6 +57,8 @@ async function once(run: typeof Run, url: string): Promise<string> {
   try {
     const loadBefore = load();
     const cpu = process.cpuUsage();
+    const redisPort = new URL(redisUrl()).port;
+    const redisBefore = serviceCpu(redisPort).redis;
     const started = performance.now();
     const result = await run({
       pool,
@@ -78,9 +81,11 @@ async function once(run: typeof Run, url: string): Promise<string> {
     const ms = performance.now() - started;
     const used = process.cpuUsage(cpu);
     const micros = used.user + used.system;
+    const redisMicros = serviceCpu(redisPort).redis - redisBefore;
     return (
       `${result.rows} rows in ${round(ms)} ms = ${round(result.rows / (ms / 1000))} rows/s; ` +
       `CPU ${round(micros / result.rows, 1)} µs/row (user ${round(used.user / result.rows, 1)}); ` +
+      `log Redis ${round(redisMicros / result.rows, 1)} µs/row (a shared server: an upper bound); ` +
       `connections ${CONNECTIONS}, chunk ${CHUNK}, depth ${DEPTH}, record ${RECORD} (load ${loadBefore} → ${load()})`
     );
   } finally {

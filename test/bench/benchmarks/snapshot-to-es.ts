@@ -12,6 +12,9 @@ import { cpuMicros } from '../capture/proc-stats';
 import { perDocument, serverFigures, serviceCpu } from '../service-cpu';
 import { logTimeline } from '../log-timeline';
 import { benchConnectorEntry } from '../capture/connector-entry';
+import { cpuWhenLogged } from '../capture/cpu-when-logged';
+import { machineJiffies } from './step-cpu';
+import { cpus } from 'node:os';
 
 /** Stages of the run as the processes logged them (info level), in seconds from their start. */
 const STAGES = [
@@ -38,6 +41,8 @@ export async function snapshotToEs(ctx: BenchContext): Promise<BenchResult> {
     sinks: [joinedEsSink('snap', index)],
     esIndex: index,
     joined: true,
+    // BENCH_SNAPSHOT_LOG_DIR=<dir>: each process's output also in <dir>/<label>.log (with BENCH_SNAPSHOT_LOG_LEVEL)
+    ...(process.env.BENCH_SNAPSHOT_LOG_DIR ? { logDir: process.env.BENCH_SNAPSHOT_LOG_DIR } : {}),
   });
   const rows = await fillProducts(db.url, ctx.preset.transactions, ctx.preset.rowsPerTransaction);
   const setup = {
@@ -59,10 +64,17 @@ export async function snapshotToEs(ctx: BenchContext): Promise<BenchResult> {
   ];
   const redisPort = new URL(ctx.redisUrl).port;
   const serversFirst = serviceCpu(redisPort);
+  const machineFirst = machineJiffies();
   const startedAt = Date.now();
   // Info level for the stage timeline (a few lines each: no per-event logging at info).
-  const connector = pipeline.start('connector', { env: { LOG_LEVEL: 'info' }, entryArgs });
-  const worker = pipeline.start('worker', { env: { LOG_LEVEL: 'info' }, entryArgs });
+  const env = { LOG_LEVEL: process.env.BENCH_SNAPSHOT_LOG_LEVEL ?? 'info' };
+  const connector = pipeline.start('connector', { env, entryArgs });
+  const worker = pipeline.start('worker', { env, entryArgs });
+  // Each process's start-up CPU: until the connector leads, until the worker has started its partitions.
+  const startUp = {
+    connector: cpuWhenLogged(connector, `"msg":"${STAGES[0][1]}"`),
+    worker: cpuWhenLogged(worker, `"msg":"${STAGES[4][1]}"`),
+  };
   try {
     const target = await pipeline.sourceLsn();
     await pipeline.waitForLog(target, 1_800_000);
@@ -90,6 +102,17 @@ export async function snapshotToEs(ctx: BenchContext): Promise<BenchResult> {
     const connectorCpu = cpuMicros(connector.pid) ?? 0;
     const workerCpu = cpuMicros(worker.pid) ?? 0;
     const serverCpuPerDoc = perDocument(serversFirst, serviceCpu(redisPort), rows);
+    const machine = machineJiffies();
+    const idlePct = round((100 * (machine.idle - machineFirst.idle)) / Math.max(1, machine.total - machineFirst.total));
+    // What the run's processes cost together per document, and the rate the machine's cores allow at that cost.
+    const allPerDoc =
+      Math.round((connectorCpu + workerCpu) / rows) +
+      (serverCpuPerDoc.elasticsearch ?? 0) +
+      (serverCpuPerDoc.redis ?? 0) +
+      (serverCpuPerDoc.postgres ?? 0);
+    const startUpMs = async (which: keyof typeof startUp) => Math.round(((await startUp[which].cpu) ?? 0) / 1000);
+    const connectorStartCpu = await startUpMs('connector');
+    const workerStartCpu = await startUpMs('worker');
     await fetch(`${ctx.esUrl}/${index}/_refresh`, { method: 'POST' });
     const count = ((await (await fetch(`${ctx.esUrl}/${index}/_count`)).json()) as { count: number }).count;
     const ops = await indexingOps(ctx.esUrl, index);
@@ -122,7 +145,21 @@ export async function snapshotToEs(ctx: BenchContext): Promise<BenchResult> {
         },
         { label: 'connector CPU per document (incl. start)', value: Math.round(connectorCpu / rows), unit: 'µs/doc' },
         { label: 'worker CPU per document (incl. start)', value: Math.round(workerCpu / rows), unit: 'µs/doc' },
+        { label: 'connector CPU until leading (start-up)', value: connectorStartCpu, unit: 'ms' },
+        { label: 'worker CPU until started (start-up)', value: workerStartCpu, unit: 'ms' },
+        {
+          label: 'worker CPU per document after start-up',
+          value: Math.round((workerCpu - workerStartCpu * 1000) / rows),
+          unit: 'µs/doc',
+        },
         ...serverFigures(serverCpuPerDoc),
+        { label: 'CPU per document, every process above together', value: allPerDoc, unit: 'µs/doc' },
+        {
+          label: `at that CPU, ${cpus().length} cores allow at most`,
+          value: allPerDoc ? Math.round((cpus().length * 1_000_000) / allPerDoc) : 0,
+          unit: 'docs/s',
+        },
+        { label: 'machine idle during the run (all cores, others included)', value: idlePct, unit: '%' },
         ...bulkFigures(ops, rows),
       ],
       setup,
@@ -133,6 +170,8 @@ export async function snapshotToEs(ctx: BenchContext): Promise<BenchResult> {
       ...(count !== rows ? { error: `index holds ${count} documents for ${rows} rows when settled` } : {}),
     };
   } finally {
+    startUp.connector.stop();
+    startUp.worker.stop();
     await pipeline.stopAll();
   }
 }

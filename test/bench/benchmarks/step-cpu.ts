@@ -34,7 +34,7 @@ export interface StepCpu {
   cores: number;
 }
 
-function machineJiffies(): { idle: number; total: number } {
+export function machineJiffies(): { idle: number; total: number } {
   const line = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0];
   const values = line.trim().split(/\s+/).slice(1).map(Number);
   // user nice system idle iowait irq softirq steal (guest time is already inside user)
