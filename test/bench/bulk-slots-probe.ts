@@ -1,10 +1,12 @@
 /**
  * A/B probe of the ES sink's bulk writer against the real Elasticsearch, by bulk requests in flight
- * (`CONCURRENCY=2,4,8 npx tsx test/bench/bulk-slots-probe.ts`; a setting `c:e` also sets `eagerSlots`): 8 partitions share one BulkWriter as
+ * (`CONCURRENCY=2,4,8 npx tsx test/bench/bulk-slots-probe.ts`; a setting `c:e` also sets `eagerSlots`,
+ * the partial requests in flight at once, e.g. `8:1,8:2,8:8`): 8 partitions share one BulkWriter as
  * in a worker, and each writes like a PartitionTask — one write() at a time, carrying every document
  * that arrived meanwhile. Each setting runs in short windows, alternated round by round, so the
  * machine's load drifts over every setting alike (compare only these medians, not single windows):
- *  - steady: RATE documents/s in total; latency arrival → write() resolved (p50/p99 per window);
+ *  - steady: RATE documents/s in total; latency arrival → write() resolved (p50/p99 per window), bulk
+ *    requests/s, and CPU µs per document of this process (the writer) and of Elasticsearch;
  *  - backlog: every partition writes batches of BATCH documents back to back; documents/s and
  *    documents per request.
  * Documents are ~300 B like figure 5's rows, versioned like the sink's (external_gte).
@@ -16,6 +18,7 @@ import { esUrl, uniqueName } from '@distributary/testkit';
 import { BulkWriter } from '../../libs/sinks/elasticsearch/src/write/bulk-writer';
 import type { BulkOp } from '../../libs/sinks/elasticsearch/src/write/bulk-op';
 import { percentile, round } from './stopwatch';
+import { serviceCpu } from './service-cpu';
 
 /** `c` or `c:e`: `concurrency` c, `eagerSlots` e (default: the writer's). */
 const SETTINGS = (process.env.CONCURRENCY ?? '2,4,8').split(',');
@@ -23,6 +26,8 @@ const RATE = Number(process.env.RATE ?? 2000);
 const WINDOW_S = Number(process.env.WINDOW ?? 4);
 const ROUNDS = Number(process.env.ROUNDS ?? 4);
 const BATCH = 500;
+/** Only to tell the log Redis apart in serviceCpu (unused here). */
+const REDIS_PORT = '16379';
 const PARTITIONS = 8;
 
 const client = new Client({ node: esUrl() });
@@ -64,10 +69,26 @@ function writer(setting: string): { writer: BulkWriter; requests: () => number }
   return { writer: w, requests: () => requests };
 }
 
+interface Steady {
+  latencies: number[];
+  /** Bulk requests per second of the window. */
+  requests: number;
+  /** This process's (the writer's) and Elasticsearch's CPU µs per document (ES: its whole process). */
+  writerCpu: number;
+  esCpu: number;
+}
+
+const cpuNow = (): number => {
+  const { user, system } = process.cpuUsage();
+  return user + system;
+};
+
 /** RATE docs/s over the partitions; each partition writes what arrived while its last write was out. */
-async function steady(setting: string): Promise<number[]> {
-  const { writer: w } = writer(setting);
+async function steady(setting: string): Promise<Steady> {
+  const { writer: w, requests } = writer(setting);
   const latencies: number[] = [];
+  const cpuBefore = cpuNow();
+  const esBefore = serviceCpu(REDIS_PORT).elasticsearch;
   const start = performance.now();
   const end = start + WINDOW_S * 1000;
   const perPartition = RATE / PARTITIONS;
@@ -89,7 +110,13 @@ async function steady(setting: string): Promise<number[]> {
       }
     }),
   );
-  return latencies;
+  const docs = Math.max(1, latencies.length);
+  return {
+    latencies,
+    requests: requests() / ((performance.now() - start) / 1000),
+    writerCpu: (cpuNow() - cpuBefore) / docs,
+    esCpu: (serviceCpu(REDIS_PORT).elasticsearch - esBefore) / docs,
+  };
 }
 
 /** Every partition writes batches of BATCH back to back for the window. */
@@ -114,27 +141,43 @@ const load = async (): Promise<string> => (await import('node:os')).loadavg()[0]
 async function main(): Promise<void> {
   await client.indices.create({ index, settings: { number_of_shards: 1, number_of_replicas: 0 } });
   const results = new Map(
-    SETTINGS.map((c) => [c, { p50: [] as number[], p99: [] as number[], rate: [] as number[], per: [] as number[] }]),
+    SETTINGS.map((c) => [
+      c,
+      {
+        p50: [] as number[],
+        p99: [] as number[],
+        rate: [] as number[],
+        per: [] as number[],
+        reqs: [] as number[],
+        cpu: [] as number[],
+        es: [] as number[],
+      },
+    ]),
   );
   try {
     for (let n = 0; n < ROUNDS; n++) {
       for (const c of n % 2 === 0 ? SETTINGS : [...SETTINGS].reverse()) {
-        const r = results.get(c) as { p50: number[]; p99: number[]; rate: number[]; per: number[] };
-        const latencies = await steady(c);
-        r.p50.push(percentile(latencies, 50));
-        r.p99.push(percentile(latencies, 99));
+        const r = results.get(c) as NonNullable<ReturnType<typeof results.get>>;
+        const s = await steady(c);
+        r.p50.push(percentile(s.latencies, 50));
+        r.p99.push(percentile(s.latencies, 99));
+        r.reqs.push(s.requests);
+        r.cpu.push(s.writerCpu);
+        r.es.push(s.esCpu);
         const b = await backlog(c);
         r.rate.push(b.docsPerSecond);
         r.per.push(b.perRequest);
         console.log(
-          `round ${n} concurrency ${c}: steady ${RATE}/s p50 ${round_(r.p50[r.p50.length - 1])} p99 ${round_(r.p99[r.p99.length - 1])} ms; ` +
+          `round ${n} concurrency ${c}: steady ${RATE}/s p50 ${round_(r.p50[r.p50.length - 1])} p99 ${round_(r.p99[r.p99.length - 1])} ms, ` +
+            `${Math.round(s.requests)} req/s, writer ${Math.round(s.writerCpu)} / ES ${Math.round(s.esCpu)} µs/doc; ` +
             `backlog ${Math.round(b.docsPerSecond)} docs/s, ${Math.round(b.perRequest)} docs/request; load ${await load()}`,
         );
       }
     }
     for (const [c, r] of results)
       console.log(
-        `concurrency ${c} (median of ${ROUNDS} windows): steady p50 ${round_(median(r.p50))} / p99 ${round_(median(r.p99))} ms; ` +
+        `concurrency ${c} (median of ${ROUNDS} windows): steady p50 ${round_(median(r.p50))} / p99 ${round_(median(r.p99))} ms, ` +
+          `${Math.round(median(r.reqs))} req/s, writer ${Math.round(median(r.cpu))} / ES ${Math.round(median(r.es))} µs/doc; ` +
           `backlog ${Math.round(median(r.rate))} docs/s, ${Math.round(median(r.per))} docs/request`,
       );
   } finally {

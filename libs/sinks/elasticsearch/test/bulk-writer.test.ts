@@ -15,6 +15,28 @@ afterAll(async () => {
   await client.close();
 });
 
+const nextTurn = (): Promise<void> => new Promise((done) => setTimeout(done, 0));
+
+/** A client whose first `hold` requests wait for release(); `sizes`: the documents of each bulk request it sent. */
+function gatedClient(hold: number): { client: Client; sizes: number[]; held: Promise<void>; release: () => void } {
+  const held = new Client({ node: esUrl(), maxRetries: 0 });
+  const sizes: number[] = [];
+  let release = (): void => undefined;
+  const gate = new Promise<void>((resolve) => (release = resolve));
+  let sent = (): void => undefined;
+  const allHeld = new Promise<void>((resolve) => (sent = resolve));
+  const request = held.transport.request.bind(held.transport);
+  held.transport.request = (async (params: { bulkBody?: unknown }, options?: unknown) => {
+    if (typeof params.bulkBody === 'string') sizes.push(params.bulkBody.split('{"index":').length - 1);
+    if (sizes.length <= hold) {
+      if (sizes.length === hold) sent();
+      await gate;
+    }
+    return request(params as never, options as never);
+  }) as typeof held.transport.request;
+  return { client: held, sizes, held: allHeld, release };
+}
+
 function writer(options: Partial<ConstructorParameters<typeof BulkWriter>[1]> = {}, via: Client = client): BulkWriter {
   return new BulkWriter(
     via,
@@ -80,7 +102,7 @@ describe('bulk writer', () => {
     await w.idle();
   });
 
-  it('sends small requests at once while two are in flight or the flying ones are light; beyond that only full ones', async () => {
+  it('sends the batches queued in one turn as one request; a backlog as full requests beside one partial', async () => {
     // per connection: the documents of each bulk request, counted from its action lines, closed by the answer
     const sizes: number[] = [];
     const proxy = await startTcpProxy(stack.esPort, '127.0.0.1', {
@@ -108,20 +130,57 @@ describe('bulk writer', () => {
           event: f.next('c', { id: i }),
         }));
       const w = writer({ maxDocs: 10, concurrency: 8 }, viaProxy);
-      // a backlog: two full requests leave, then two small batches wait (the flying ones carry a full
-      // request's worth) and leave together as one request when a slot frees
+      // a backlog queued in one turn: two full requests leave, and the rest (two small batches) as one
+      // partial request beside them
       const backlog = w.write(ops('full', 20));
       const small = [w.write(ops('a', 3)), w.write(ops('b', 3))];
       await Promise.all([backlog, ...small]);
       // (answers may come in any order: the sizes are compared sorted)
       expect([...sizes].sort((a, b) => a - b)).toEqual([6, 10, 10]);
-      // light requests in flight: small batches leave at once, one request each, up to `concurrency`
+      // small batches of four partitions queued in one turn: one request, not one each
       sizes.length = 0;
       await Promise.all([1, 2, 3, 4].map((n) => w.write(ops(`light-${n}`, 2))));
-      expect(sizes).toEqual([2, 2, 2, 2]);
+      expect(sizes).toEqual([8]);
     } finally {
       await viaProxy.close();
       await proxy.close();
+    }
+  });
+
+  it('while both partial slots are in flight, the batches queued meanwhile wait for an answer and leave as one request', async () => {
+    // the client holds its first 2 bulk requests until the test releases them (Elasticsearch answers every request)
+    const held = gatedClient(2);
+    try {
+      const f = new EventFactory('public.t');
+      const ops = (prefix: string, n: number): BulkOp[] =>
+        Array.from({ length: n }, (_, i) => ({
+          action: 'index',
+          index,
+          id: `gc-${prefix}-${i}`,
+          version: 1,
+          document: { i },
+          event: f.next('c', { id: i }),
+        }));
+      // the default: 2 partial requests at once
+      const w = writer({ maxDocs: 10, concurrency: 8 }, held.client);
+      const first = w.write(ops('a', 2));
+      await nextTurn();
+      const second = w.write(ops('b', 3));
+      await held.held;
+      // two more partitions' batches, each in a turn of its own, while both requests are out
+      const third = w.write(ops('c', 3));
+      await nextTurn();
+      const fourth = w.write(ops('d', 3));
+      await nextTurn();
+      expect(held.sizes).toEqual([2, 3]);
+      held.release();
+      const outcomes = await Promise.all([first, second, third, fourth]);
+      expect(held.sizes).toEqual([2, 3, 6]);
+      expect(outcomes.flat().every((o) => o.result === 'applied')).toBe(true);
+      const docs = await allDocs(client, index);
+      for (const id of ['gc-a-1', 'gc-b-2', 'gc-c-2', 'gc-d-2']) expect(docs.has(id)).toBe(true);
+    } finally {
+      await held.client.close();
     }
   });
 

@@ -15,11 +15,11 @@ export interface BulkWriterOptions {
   lingerMs: number;
   concurrency: number;
   timeoutMs: number;
-  /** Requests that leave as soon as a write is ready, whatever their size (default EAGER_SLOTS). */
+  /** Requests smaller than a full one (maxDocs/maxBytes) in flight at once (default EAGER_SLOTS). */
   eagerSlots?: number;
 }
 
-/** See BulkWriter: up to this many requests leave at once however small; beyond, only full ones. */
+/** See BulkWriter: at most this many partial requests in flight; full ones up to `concurrency`. */
 const EAGER_SLOTS = 2;
 
 const RETRYABLE_STATUS = (status: number): boolean => status === 429 || status >= 500;
@@ -38,12 +38,20 @@ export function isRetryableRequestError(error: unknown): boolean {
 
 /**
  * Batches versioned writes into bulk requests (by count, bytes and linger) with several requests in
- * flight. WHEN A REQUEST LEAVES: while fewer than `eagerSlots` (2) are in flight, or the ones in flight
- * carry less than a full request (maxDocs) between them, whatever is ready leaves at once, however
- * small (no linger: a partition's batch at a low rate never waits for a slot); beyond that a request
- * leaves only full (maxDocs or maxBytes ready), up to `concurrency`. So under a backlog requests
- * stay full instead of one per partition batch (Elasticsearch pays per request), and at low rates
- * every partition's small batch goes out at once. Order per key is kept: a key (index + id) is never in two in-flight requests; a later write
+ * flight. WHEN A REQUEST LEAVES (group commit, no timer): write() queues its batch and the writer
+ * looks at its queue once at the end of the event-loop turn, so the batches of every partition queued
+ * in that turn leave as ONE request. A full request (maxDocs or maxBytes ready) leaves at once, up to
+ * `concurrency` in flight. A partial one leaves at once too while fewer than `eagerSlots` (2) partial
+ * requests are in flight: a batch never waits while a slot is free; while both are taken, the batches
+ * that become ready meanwhile wait for the first answer and then leave together (bounded by maxDocs
+ * and maxBytes). So at 1-5k changes/s over 8 partitions Elasticsearch gets about two requests per
+ * round trip instead of one per partition batch (it pays CPU per request, and so does this process's
+ * HTTP client: test/bench/bulk-slots-probe.ts, `8:8,8:2,8:1`), the number of requests falls as the
+ * round trip grows (a busy Elasticsearch gets fewer, larger ones), and under a backlog requests stay
+ * full. Two slots, not one: one slow answer does not hold every partition, and Elasticsearch can index
+ * one request while it syncs the other's translog. Results are split back per write (each write()
+ * call settles its own writes), whichever request carried them.
+ * Order per key is kept: a key (index + id) is never in two in-flight requests; a later write
  * of a key waits (WriteQueue: an index per key, no rescans) until that request finishes. Each write
  * is serialized once, into its NDJSON lines, which are measured and sent as they are.
  *
@@ -61,8 +69,9 @@ export function isRetryableRequestError(error: unknown): boolean {
 export class BulkWriter {
   private readonly queue = new WriteQueue();
   private inFlight = 0;
-  /** Writes carried by the requests in flight. */
-  private docsInFlight = 0;
+  /** Requests in flight that left partial (less than maxDocs and maxBytes ready). */
+  private partialInFlight = 0;
+  private pumpScheduled = false;
   private lingerTimer: NodeJS.Timeout | undefined;
   private lingerExpired = false;
   private draining = 0;
@@ -97,7 +106,7 @@ export class BulkWriter {
     }
     this.draining++;
     try {
-      this.pump();
+      this.pumpAtTurnEnd();
       await batch.done;
       if (batch.failure) throw batch.failure;
       return batch.outcomes;
@@ -133,25 +142,38 @@ export class BulkWriter {
   }
 
   private ready(): boolean {
-    if (this.draining > 0 || this.lingerExpired) return true;
+    return this.draining > 0 || this.lingerExpired || this.full();
+  }
+
+  /** A full request is ready. */
+  private full(): boolean {
     return this.queue.readyCount >= this.options.maxDocs || this.queue.readyBytes >= this.options.maxBytes;
   }
 
-  /** A request may leave now (see the class doc): an eager slot, light requests in flight, or a full one. */
+  /** A request may leave now (see the class doc): a full one, or a partial one in a free eager slot. */
   private slotOpen(): boolean {
-    const { maxDocs, maxBytes, eagerSlots = EAGER_SLOTS } = this.options;
-    if (this.inFlight < eagerSlots || this.docsInFlight < maxDocs) return true;
-    return this.queue.readyCount >= maxDocs || this.queue.readyBytes >= maxBytes;
+    return this.partialInFlight < (this.options.eagerSlots ?? EAGER_SLOTS) || this.full();
+  }
+
+  /** One look at the queue at the end of this event-loop turn: the batches queued in the turn leave together. */
+  private pumpAtTurnEnd(): void {
+    if (this.pumpScheduled) return;
+    this.pumpScheduled = true;
+    setImmediate(() => {
+      this.pumpScheduled = false;
+      this.pump();
+    });
   }
 
   private pump(): void {
     while (this.inFlight < this.options.concurrency && this.queue.readyCount > 0 && this.ready() && this.slotOpen()) {
+      const partial = !this.full();
       const request = this.queue.take(this.options.maxDocs, this.options.maxBytes);
       this.inFlight++;
-      this.docsInFlight += request.length;
+      if (partial) this.partialInFlight++;
       void this.send(request).finally(() => {
         this.inFlight--;
-        this.docsInFlight -= request.length;
+        if (partial) this.partialInFlight--;
         this.queue.finished(request);
         this.pump();
       });
