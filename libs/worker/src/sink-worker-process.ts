@@ -55,9 +55,11 @@ export async function stopSinkWorkerParts({ options, runner, maintenance }: Sink
  * what apps/sink-worker's NestJS module does around the same parts, without loading NestJS (~575
  * modules, a third of the worker's, before its first event).
  */
-export async function startSinkWorker(options: SinkWorkerOptions): Promise<{ stop(): Promise<void> }> {
+export async function startSinkWorker(
+  options: SinkWorkerOptions,
+): Promise<SinkWorkerParts & { stop(): Promise<void> }> {
   const runner = sinkRunnerOf(options);
   const parts = { options, runner, maintenance: maintenanceJobsOf(options, runner) };
   await startSinkWorkerParts(parts);
-  return { stop: () => stopSinkWorkerParts(parts) };
+  return { ...parts, stop: () => stopSinkWorkerParts(parts) };
 }
