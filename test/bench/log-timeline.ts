@@ -19,3 +19,17 @@ export function logTimeline(output: string, messages: readonly string[], started
   }
   return found;
 }
+
+/** A numeric field of the first JSON log line with message `message` (e.g. the `cpuMs` of a "started" line). */
+export function loggedNumber(output: string, message: string, field: string): number | undefined {
+  for (const line of output.split('\n')) {
+    if (!line.startsWith('{') || !line.includes(message)) continue;
+    try {
+      const entry = JSON.parse(line) as Record<string, unknown>;
+      if (entry.msg === message && typeof entry[field] === 'number') return entry[field];
+    } catch {
+      continue;
+    }
+  }
+  return undefined;
+}

@@ -20,7 +20,7 @@ import {
   detectDurability,
   type RedisClient,
 } from '@distributary/changelog';
-import { createLogger, retryLogLevel, type Logger } from '@distributary/observability';
+import { createLogger, processCpuMs, retryLogLevel, type Logger } from '@distributary/observability';
 import {
   SnapshotCoordinator,
   initialSnapshotRecord,
@@ -295,7 +295,10 @@ export class Connector {
   private async lead(token: number): Promise<void> {
     const { config } = this.options;
     const { connector, postgres } = config.source;
-    this.logger.info({ instance: this.instanceId, fence: token }, 'acquired the connector lease: leading');
+    this.logger.info(
+      { instance: this.instanceId, fence: token, cpuMs: processCpuMs() },
+      'acquired the connector lease: leading',
+    );
     this.setRole('leader');
     const renewTimer = renewWhileLeading(this.lease, connector.leaseTtl, connector.leaseRenew, (reason) =>
       this.loseLease(reason),

@@ -6,4 +6,5 @@ export * from './metrics';
 export * from './health';
 export * from './retry-log';
 export * from './process-group';
+export * from './process-cpu';
 export * from './metrics-server';

@@ -10,7 +10,7 @@ import {
   type RedisClient,
   type WorkerStatus,
 } from '@distributary/changelog';
-import { health, retryLogLevel, silentLogger, type Logger } from '@distributary/observability';
+import { health, processCpuMs, retryLogLevel, silentLogger, type Logger } from '@distributary/observability';
 import { finishesWithin } from './abortable';
 import { sinkMetrics } from './metrics';
 import { retryForever } from './retry';
@@ -155,7 +155,7 @@ export class SinkRunner {
       { degradesOnly: true },
     );
     this.scheduleStatus();
-    this.logger.info({ workerId: this.workerId, sinks: [...names] }, 'sink worker started');
+    this.logger.info({ workerId: this.workerId, sinks: [...names], cpuMs: processCpuMs() }, 'sink worker started');
   }
 
   /**

@@ -10,7 +10,7 @@ import { waitSinkAtEnds } from '../sink-settle';
 import { perSecond, round, seconds } from '../stopwatch';
 import { cpuMicros } from '../capture/proc-stats';
 import { perDocument, serverFigures, serviceCpu } from '../service-cpu';
-import { logTimeline } from '../log-timeline';
+import { loggedNumber, logTimeline } from '../log-timeline';
 import { benchConnectorEntry } from '../capture/connector-entry';
 import { cpuWhenLogged } from '../capture/cpu-when-logged';
 import { machineJiffies } from './step-cpu';
@@ -110,9 +110,11 @@ export async function snapshotToEs(ctx: BenchContext): Promise<BenchResult> {
       (serverCpuPerDoc.elasticsearch ?? 0) +
       (serverCpuPerDoc.redis ?? 0) +
       (serverCpuPerDoc.postgres ?? 0);
-    const startUpMs = async (which: keyof typeof startUp) => Math.round(((await startUp[which].cpu) ?? 0) / 1000);
-    const connectorStartCpu = await startUpMs('connector');
-    const workerStartCpu = await startUpMs('worker');
+    // As the process logged it with the line (cpuMs); a build that does not log it: read from /proc when the line appeared.
+    const startUpMs = async (which: keyof typeof startUp, output: string, stage: number) =>
+      loggedNumber(output, STAGES[stage][1], 'cpuMs') ?? Math.round(((await startUp[which].cpu) ?? 0) / 1000);
+    const connectorStartCpu = await startUpMs('connector', connector.output, 0);
+    const workerStartCpu = await startUpMs('worker', worker.output, 4);
     await fetch(`${ctx.esUrl}/${index}/_refresh`, { method: 'POST' });
     const count = ((await (await fetch(`${ctx.esUrl}/${index}/_count`)).json()) as { count: number }).count;
     const ops = await indexingOps(ctx.esUrl, index);
