@@ -17,24 +17,31 @@ afterAll(async () => {
 
 const nextTurn = (): Promise<void> => new Promise((done) => setTimeout(done, 0));
 
-/** A client whose first `hold` requests wait for release(); `sizes`: the documents of each bulk request it sent. */
-function gatedClient(hold: number): { client: Client; sizes: number[]; held: Promise<void>; release: () => void } {
+/**
+ * A client whose first `hold` requests wait for release(); `sizes`: the documents of each bulk request
+ * it sent; `sent(n)` resolves once n requests were sent.
+ */
+function gatedClient(hold: number): {
+  client: Client;
+  sizes: number[];
+  sent: (n: number) => Promise<void>;
+  release: () => void;
+} {
   const held = new Client({ node: esUrl(), maxRetries: 0 });
   const sizes: number[] = [];
   let release = (): void => undefined;
   const gate = new Promise<void>((resolve) => (release = resolve));
-  let sent = (): void => undefined;
-  const allHeld = new Promise<void>((resolve) => (sent = resolve));
+  const waiters: { n: number; wake: () => void }[] = [];
   const request = held.transport.request.bind(held.transport);
   held.transport.request = (async (params: { bulkBody?: unknown }, options?: unknown) => {
     if (typeof params.bulkBody === 'string') sizes.push(params.bulkBody.split('{"index":').length - 1);
-    if (sizes.length <= hold) {
-      if (sizes.length === hold) sent();
-      await gate;
-    }
+    for (const w of waiters) if (sizes.length >= w.n) w.wake();
+    if (sizes.length <= hold) await gate;
     return request(params as never, options as never);
   }) as typeof held.transport.request;
-  return { client: held, sizes, held: allHeld, release };
+  const sent = (n: number): Promise<void> =>
+    sizes.length >= n ? Promise.resolve() : new Promise((wake) => waiters.push({ n, wake }));
+  return { client: held, sizes, sent, release };
 }
 
 function writer(options: Partial<ConstructorParameters<typeof BulkWriter>[1]> = {}, via: Client = client): BulkWriter {
@@ -102,7 +109,7 @@ describe('bulk writer', () => {
     await w.idle();
   });
 
-  it('sends the batches queued in one turn as one request; a backlog as full requests beside one partial', async () => {
+  it('sends the batches queued in one turn as one request; a backlog as full requests, then the rest', async () => {
     // per connection: the documents of each bulk request, counted from its action lines, closed by the answer
     const sizes: number[] = [];
     const proxy = await startTcpProxy(stack.esPort, '127.0.0.1', {
@@ -131,7 +138,7 @@ describe('bulk writer', () => {
         }));
       const w = writer({ maxDocs: 10, concurrency: 8 }, viaProxy);
       // a backlog queued in one turn: two full requests leave, and the rest (two small batches) as one
-      // partial request beside them
+      // partial request once they are answered
       const backlog = w.write(ops('full', 20));
       const small = [w.write(ops('a', 3)), w.write(ops('b', 3))];
       await Promise.all([backlog, ...small]);
@@ -164,9 +171,9 @@ describe('bulk writer', () => {
       // the default: 2 partial requests at once
       const w = writer({ maxDocs: 10, concurrency: 8 }, held.client);
       const first = w.write(ops('a', 2));
-      await nextTurn();
+      await held.sent(1);
       const second = w.write(ops('b', 3));
-      await held.held;
+      await held.sent(2);
       // two more partitions' batches, each in a turn of its own, while both requests are out
       const third = w.write(ops('c', 3));
       await nextTurn();

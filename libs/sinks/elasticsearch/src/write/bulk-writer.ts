@@ -42,9 +42,11 @@ export function isRetryableRequestError(error: unknown): boolean {
  * looks at its queue once at the end of the event-loop turn, so the batches of every partition queued
  * in that turn leave as ONE request. A full request (maxDocs or maxBytes ready) leaves at once, up to
  * `concurrency` in flight. A partial one leaves at once too while fewer than `eagerSlots` (2) partial
- * requests are in flight: a batch never waits while a slot is free; while both are taken, the batches
- * that become ready meanwhile wait for the first answer and then leave together (bounded by maxDocs
- * and maxBytes). So at 1-5k changes/s over 8 partitions Elasticsearch gets about two requests per
+ * requests are in flight and the requests in flight carry less than a full request (maxDocs) between
+ * them: a batch never waits while a slot is free; while both are taken, the batches that become ready
+ * meanwhile wait for the first answer and then leave together (bounded by maxDocs and maxBytes); under
+ * a backlog (full requests in flight) the rest waits to fill a request, as a partial one would only
+ * add a request. So at 1-5k changes/s over 8 partitions Elasticsearch gets about two requests per
  * round trip instead of one per partition batch (it pays CPU per request, and so does this process's
  * HTTP client: test/bench/bulk-slots-probe.ts, `8:8,8:2,8:1`), the number of requests falls as the
  * round trip grows (a busy Elasticsearch gets fewer, larger ones), and under a backlog requests stay
@@ -71,6 +73,8 @@ export class BulkWriter {
   private inFlight = 0;
   /** Requests in flight that left partial (less than maxDocs and maxBytes ready). */
   private partialInFlight = 0;
+  /** Writes carried by the requests in flight. */
+  private docsInFlight = 0;
   private pumpScheduled = false;
   private lingerTimer: NodeJS.Timeout | undefined;
   private lingerExpired = false;
@@ -150,9 +154,10 @@ export class BulkWriter {
     return this.queue.readyCount >= this.options.maxDocs || this.queue.readyBytes >= this.options.maxBytes;
   }
 
-  /** A request may leave now (see the class doc): a full one, or a partial one in a free eager slot. */
+  /** A request may leave now (see the class doc): a full one, or a partial one in a free eager slot beside light ones. */
   private slotOpen(): boolean {
-    return this.partialInFlight < (this.options.eagerSlots ?? EAGER_SLOTS) || this.full();
+    if (this.full()) return true;
+    return this.partialInFlight < (this.options.eagerSlots ?? EAGER_SLOTS) && this.docsInFlight < this.options.maxDocs;
   }
 
   /** One look at the queue at the end of this event-loop turn: the batches queued in the turn leave together. */
@@ -170,9 +175,11 @@ export class BulkWriter {
       const partial = !this.full();
       const request = this.queue.take(this.options.maxDocs, this.options.maxBytes);
       this.inFlight++;
+      this.docsInFlight += request.length;
       if (partial) this.partialInFlight++;
       void this.send(request).finally(() => {
         this.inFlight--;
+        this.docsInFlight -= request.length;
         if (partial) this.partialInFlight--;
         this.queue.finished(request);
         this.pump();
