@@ -49,7 +49,7 @@ const op = (): BulkOp => {
 const sleep = (ms: number): Promise<void> => new Promise((done) => setTimeout(done, ms));
 
 function writer(setting: string): { writer: BulkWriter; requests: () => number } {
-  const [concurrency, eagerSlots] = setting.split(':').map(Number);
+  const [concurrency, eagerSlots, smallDocs] = setting.split(':').map(Number);
   let requests = 0;
   const w = new BulkWriter(
     client,
@@ -61,6 +61,7 @@ function writer(setting: string): { writer: BulkWriter; requests: () => number }
       concurrency,
       timeoutMs: 30_000,
       ...(eagerSlots ? { eagerSlots } : {}),
+      ...(smallDocs ? { smallDocs } : {}),
     },
     silentLogger,
   );

@@ -154,7 +154,7 @@ describe('bulk writer', () => {
     }
   });
 
-  it('while both partial slots are in flight, the batches queued meanwhile wait for an answer and leave as one request', async () => {
+  it('while both small slots are in flight, the batches queued meanwhile wait and leave as one request, at once when it is not small', async () => {
     // the client holds its first 2 bulk requests until the test releases them (Elasticsearch answers every request)
     const held = gatedClient(2);
     try {
@@ -168,8 +168,8 @@ describe('bulk writer', () => {
           document: { i },
           event: f.next('c', { id: i }),
         }));
-      // the default: 2 partial requests at once
-      const w = writer({ maxDocs: 10, concurrency: 8 }, held.client);
+      // the default: 2 small requests at once; here below 8 documents
+      const w = writer({ maxDocs: 10, concurrency: 8, smallDocs: 8 }, held.client);
       const first = w.write(ops('a', 2));
       await held.sent(1);
       const second = w.write(ops('b', 3));
@@ -180,12 +180,16 @@ describe('bulk writer', () => {
       const fourth = w.write(ops('d', 3));
       await nextTurn();
       expect(held.sizes).toEqual([2, 3]);
+      // one more makes the waiting request not small (9 of 8): it leaves beside the two held ones
+      const fifth = w.write(ops('e', 3));
+      await held.sent(3);
+      expect(held.sizes).toEqual([2, 3, 9]);
       held.release();
-      const outcomes = await Promise.all([first, second, third, fourth]);
-      expect(held.sizes).toEqual([2, 3, 6]);
+      const outcomes = await Promise.all([first, second, third, fourth, fifth]);
+      expect(held.sizes).toEqual([2, 3, 9]);
       expect(outcomes.flat().every((o) => o.result === 'applied')).toBe(true);
       const docs = await allDocs(client, index);
-      for (const id of ['gc-a-1', 'gc-b-2', 'gc-c-2', 'gc-d-2']) expect(docs.has(id)).toBe(true);
+      for (const id of ['gc-a-1', 'gc-b-2', 'gc-c-2', 'gc-d-2', 'gc-e-2']) expect(docs.has(id)).toBe(true);
     } finally {
       await held.client.close();
     }

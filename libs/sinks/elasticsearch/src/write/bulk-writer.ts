@@ -15,11 +15,13 @@ export interface BulkWriterOptions {
   lingerMs: number;
   concurrency: number;
   timeoutMs: number;
-  /** Requests smaller than a full one (maxDocs/maxBytes) in flight at once (default EAGER_SLOTS). */
+  /** Small requests (below smallDocs documents and maxBytes / 8) in flight at once (default EAGER_SLOTS). */
   eagerSlots?: number;
+  /** A request of this many documents (or maxBytes / 8) is not small: it leaves up to `concurrency` (default maxDocs / 8). */
+  smallDocs?: number;
 }
 
-/** See BulkWriter: at most this many partial requests in flight; full ones up to `concurrency`. */
+/** See BulkWriter: at most this many small requests in flight; others up to `concurrency`. */
 const EAGER_SLOTS = 2;
 
 const RETRYABLE_STATUS = (status: number): boolean => status === 429 || status >= 500;
@@ -41,17 +43,17 @@ export function isRetryableRequestError(error: unknown): boolean {
  * flight. WHEN A REQUEST LEAVES (group commit, no timer): write() queues its batch and the writer
  * looks at its queue once at the end of the event-loop turn, so the batches of every partition queued
  * in that turn leave as ONE request. A full request (maxDocs or maxBytes ready) leaves at once, up to
- * `concurrency` in flight. A partial one leaves at once too while fewer than `eagerSlots` (2) partial
- * requests are in flight and the requests in flight carry less than a full request (maxDocs) between
- * them: a batch never waits while a slot is free; while both are taken, the batches that become ready
- * meanwhile wait for the first answer and then leave together (bounded by maxDocs and maxBytes); under
- * a backlog (full requests in flight) the rest waits to fill a request, as a partial one would only
- * add a request. So at 1-5k changes/s over 8 partitions Elasticsearch gets about two requests per
- * round trip instead of one per partition batch (it pays CPU per request, and so does this process's
- * HTTP client: test/bench/bulk-slots-probe.ts, `8:8,8:2,8:1`), the number of requests falls as the
- * round trip grows (a busy Elasticsearch gets fewer, larger ones), and under a backlog requests stay
- * full. Two slots, not one: one slow answer does not hold every partition, and Elasticsearch can index
- * one request while it syncs the other's translog. Results are split back per write (each write()
+ * `concurrency` in flight. Any other request leaves only while the requests in flight carry less than
+ * a full request (maxDocs) between them (under a backlog the rest waits to fill a request), and then:
+ * a SMALL one (below `smallDocs`, maxDocs / 8, and maxBytes / 8) while fewer than `eagerSlots` (2)
+ * small requests are in flight, a larger one at once. So a batch never waits while a slot is free;
+ * while both are taken, the batches that become ready meanwhile wait for the first answer and leave
+ * together, or as soon as they make a request that is not small (a slow Elasticsearch at a high rate
+ * still gets parallel requests). At 1-5k changes/s over 8 partitions Elasticsearch gets about two
+ * requests per round trip instead of one per partition batch (it pays CPU per request, and so does
+ * this process's HTTP client: test/bench/bulk-slots-probe.ts, `8:8,8:2:1000,8:2`). Two small slots,
+ * not one: one slow answer does not hold every partition, and Elasticsearch can index one request
+ * while it syncs the other's translog. Results are split back per write (each write()
  * call settles its own writes), whichever request carried them.
  * Order per key is kept: a key (index + id) is never in two in-flight requests; a later write
  * of a key waits (WriteQueue: an index per key, no rescans) until that request finishes. Each write
@@ -71,7 +73,7 @@ export function isRetryableRequestError(error: unknown): boolean {
 export class BulkWriter {
   private readonly queue = new WriteQueue();
   private inFlight = 0;
-  /** Requests in flight that left partial (less than maxDocs and maxBytes ready). */
+  /** Requests in flight that left small (see large()). */
   private partialInFlight = 0;
   /** Writes carried by the requests in flight. */
   private docsInFlight = 0;
@@ -154,10 +156,17 @@ export class BulkWriter {
     return this.queue.readyCount >= this.options.maxDocs || this.queue.readyBytes >= this.options.maxBytes;
   }
 
-  /** A request may leave now (see the class doc): a full one, or a partial one in a free eager slot beside light ones. */
+  /** The ready writes make a request that is not small (see the class doc). */
+  private large(): boolean {
+    const { maxDocs, maxBytes, smallDocs = Math.ceil(maxDocs / 8) } = this.options;
+    return this.queue.readyCount >= smallDocs || this.queue.readyBytes >= maxBytes / 8;
+  }
+
+  /** A request may leave now (see the class doc): a full one, a large one beside light ones, or a small one in a free eager slot. */
   private slotOpen(): boolean {
     if (this.full()) return true;
-    return this.partialInFlight < (this.options.eagerSlots ?? EAGER_SLOTS) && this.docsInFlight < this.options.maxDocs;
+    if (this.docsInFlight >= this.options.maxDocs) return false;
+    return this.large() || this.partialInFlight < (this.options.eagerSlots ?? EAGER_SLOTS);
   }
 
   /** One look at the queue at the end of this event-loop turn: the batches queued in the turn leave together. */
@@ -172,7 +181,7 @@ export class BulkWriter {
 
   private pump(): void {
     while (this.inFlight < this.options.concurrency && this.queue.readyCount > 0 && this.ready() && this.slotOpen()) {
-      const partial = !this.full();
+      const partial = !this.large();
       const request = this.queue.take(this.options.maxDocs, this.options.maxBytes);
       this.inFlight++;
       this.docsInFlight += request.length;
