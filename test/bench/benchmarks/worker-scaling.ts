@@ -89,12 +89,15 @@ function runNotes(prefix: string, workers: number, latencyMs: number, m: Scaling
         (m.writePool ? `; ${describeWritePool(m.writePool)} (a shared server: others' writes count too)` : ''),
     );
   }
-  if (m.steady && m.workerEnds.length > 0)
+  if (m.steady && m.workerEnds.length > 0) {
+    const tail = Math.max(0, m.steady - Math.max(...m.workerEnds));
     notes.push(
       `${prefix}${workers} worker(s) tail: each worker's partitions were all at their end of the log ` +
-        `${m.workerEnds.join(' / ')} s into the ${round(m.steady)} s steady window (the rest: the fan-out ` +
-        `backlog, written by one worker); a worker done early idles`,
+        `${m.workerEnds.join(' / ')} s into the ${round(m.steady)} s steady window; the rest, ${round(tail, 2)} s ` +
+        `(${round((tail / m.steady) * 100, 1)} %), is the fan-out pass still being written after the last ` +
+        `partition ended (its chunks are written by every worker); a worker done early idles`,
     );
+  }
   notes.push(
     `${prefix}${workers} worker(s) start-up: machine idle ${m.startIdlePct} % until the first commit; each ` +
       `process's CPU until every worker owned its share (start-up included): ${m.startCpu.join(' / ')} s; ` +

@@ -25,6 +25,8 @@ export interface FanOutDrainerOptions {
   lockTtlMs?: number;
   /** Chunks listed and not yet written, at most (default 64): the planner waits for room. */
   maxChunks?: number;
+  /** Chunks this process writes at once (default 2: the next chunk is read while one is written). */
+  chunksInFlight?: number;
   /** True while the sink is paused (`distributary pause`): no pass runs, a running one stops after its page. */
   isPaused?: () => Promise<boolean>;
 }
@@ -37,8 +39,9 @@ const BUSY_POLL_MS = 50;
  * process. The holder of the sink's drainer lock (in Redis) plans the passes, oldest first: it lists
  * each pass's roots as chunks (fan-out-chunks.ts), a page at a time, and completes the pass once every
  * chunk was written. Every drainer (the planner's included) claims chunks and writes them, so one
- * pass's chunks are written by several workers at once, each one request at a time through its own
- * writer, alongside its partitions. A change marked while a pass runs is coalesced into the next pass
+ * pass's chunks are written by several workers at once, alongside their partitions; each process has
+ * up to `chunksInFlight` chunks at once, so it reads the next chunk's rows while one is being written
+ * (memory: that many chunks). A change marked while a pass runs is coalesced into the next pass
  * of that condition. stop() lets the page and the chunk in flight finish and returns; a kill -9 at any
  * point loses no pass: the next planner resumes at the stored cursor, and a killed worker's claimed
  * chunk is claimed again once its claim ran out (strict versions make the roots already written a no-op).
@@ -52,7 +55,11 @@ export class FanOutDrainer {
 
   start(): void {
     this.stopped = false;
-    if (this.loops.length === 0) this.loops = [this.loop(() => this.plan()), this.loop(() => this.work())];
+    if (this.loops.length > 0) return;
+    const writers = Array.from({ length: Math.max(1, this.options.chunksInFlight ?? 2) }, () =>
+      this.loop(() => this.work()),
+    );
+    this.loops = [this.loop(() => this.plan()), ...writers];
   }
 
   /** Something was marked or written in this process: look now rather than at the next poll. */
