@@ -15,6 +15,17 @@ afterAll(async () => {
   await client.close();
 });
 
+/** `n` first versions of documents `<prefix>-0` … `<prefix>-<n-1>`. */
+const inserts = (f: EventFactory, prefix: string, n: number): BulkOp[] =>
+  Array.from({ length: n }, (_, i) => ({
+    action: 'index',
+    index,
+    id: `${prefix}-${i}`,
+    version: 1,
+    document: { i },
+    event: f.next('c', { id: i }),
+  }));
+
 const nextTurn = (): Promise<void> => new Promise((done) => setTimeout(done, 0));
 
 /**
@@ -127,15 +138,7 @@ describe('bulk writer', () => {
     const viaProxy = new Client({ node: proxy.url('http'), maxRetries: 0 });
     try {
       const f = new EventFactory('public.t');
-      const ops = (prefix: string, n: number): BulkOp[] =>
-        Array.from({ length: n }, (_, i) => ({
-          action: 'index',
-          index,
-          id: `${prefix}-${i}`,
-          version: 1,
-          document: { i },
-          event: f.next('c', { id: i }),
-        }));
+      const ops = (prefix: string, n: number): BulkOp[] => inserts(f, prefix, n);
       const w = writer({ maxDocs: 10, concurrency: 8 }, viaProxy);
       // a backlog queued in one turn: two full requests leave, and the rest (two small batches) as one
       // partial request once they are answered
@@ -159,15 +162,7 @@ describe('bulk writer', () => {
     const held = gatedClient(2);
     try {
       const f = new EventFactory('public.t');
-      const ops = (prefix: string, n: number): BulkOp[] =>
-        Array.from({ length: n }, (_, i) => ({
-          action: 'index',
-          index,
-          id: `gc-${prefix}-${i}`,
-          version: 1,
-          document: { i },
-          event: f.next('c', { id: i }),
-        }));
+      const ops = (prefix: string, n: number): BulkOp[] => inserts(f, `gc-${prefix}`, n);
       // the default: 2 small requests at once; here below 8 documents
       const w = writer({ maxDocs: 10, concurrency: 8, smallDocs: 8 }, held.client);
       const first = w.write(ops('a', 2));
