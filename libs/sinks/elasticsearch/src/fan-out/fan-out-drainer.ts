@@ -80,7 +80,9 @@ export class FanOutDrainer {
     await this.options.store.idle();
   }
 
+  /** Sleeps `ms` or until woken; at once when stopping (a sleep begun after stop() woke the others). */
   private pause(ms: number): Promise<void> {
+    if (this.stopped) return Promise.resolve();
     return new Promise<void>((resolve) => {
       const done = (): void => {
         clearTimeout(timer);
