@@ -146,11 +146,18 @@ export async function scalingRun(
     for (const h of holders) if (h) counts.set(h, (counts.get(h) ?? 0) + 1);
     return counts.size === workers && [...counts.values()].every((c) => c === partitions / workers);
   };
+  // waitFor retries a predicate that throws until its timeout: a worker that exited ends the wait here instead
+  let exited: unknown;
   try {
     await waitFor(
       `${name} to drain the log`,
       async () => {
-        processes.forEach((p) => p.assertAlive());
+        try {
+          processes.forEach((p) => p.assertAlive());
+        } catch (error) {
+          exited = error;
+          return true;
+        }
         if (!firstAt && (await sinkStarted(pipeline.redis, pipeline.keys, name, partitions))) {
           firstAt = Date.now();
           cpuAtFirst = cpuNow();
@@ -174,6 +181,7 @@ export async function scalingRun(
       },
       { timeoutMs: 1_800_000, intervalMs: 10 },
     );
+    if (exited) throw exited;
     const doneAt = Date.now();
     const cpuAtDone = cpuNow();
     const steadyTrips = ownedAt > 0 ? trips.end() : undefined;
