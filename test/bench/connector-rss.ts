@@ -13,7 +13,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { LogKeys, connectRedis } from '@distributary/changelog';
-import { createTestDatabase, redisUrl, uniqueName, waitFor, writeConnectorConfig } from '@distributary/testkit';
+import {
+  createTestDatabase,
+  redisUrl,
+  uniqueName,
+  waitFor,
+  writeConnectorConfig,
+  slotStreaming,
+} from '@distributary/testkit';
 import { connectorCommand, type ConnectorEntry } from './capture/connector-entry';
 import { cpuMicros, memory } from './capture/proc-stats';
 import { option, text } from './argv';
@@ -54,13 +61,7 @@ async function main(): Promise<void> {
     stdio: ['ignore', 'inherit', 'inherit'],
   });
   try {
-    await waitFor(
-      'the connector streams',
-      async () =>
-        (await db.sql<{ active: boolean }>(`SELECT active FROM pg_replication_slots WHERE slot_name = $1`, [slot]))[0]
-          ?.active,
-      { timeoutMs: 60_000 },
-    );
+    await waitFor('the connector streams', async () => slotStreaming(db, slot), { timeoutMs: 60_000 });
     await new Promise((r) => setTimeout(r, 1000)); // settled idle
     const idle = memory(child.pid!)!;
     const cpuBefore = cpuMicros(child.pid!) ?? 0;

@@ -1,7 +1,7 @@
 import { expect } from 'vitest';
 import { configSchema, type DistributaryConfig } from '@distributary/config';
 import { LogKeys, toLogEntry, type RedisClient } from '@distributary/changelog';
-import { waitFor, type TestDatabase } from '@distributary/testkit';
+import { waitFor, type TestDatabase, slotStreaming } from '@distributary/testkit';
 
 /**
  * The log-order scenario both capture tests run under a different disruption: single-row updates of a
@@ -41,8 +41,7 @@ export async function expectCommitOrderThrough(
   disrupt: (update: number) => Promise<void>,
 ): Promise<void> {
   await waitFor('streaming', async () => {
-    const rows = await db.sql(`SELECT active FROM pg_replication_slots WHERE slot_name = $1`, [slot]);
-    return connector.role === 'leader' && rows[0]?.active === true;
+    return connector.role === 'leader' && (await slotStreaming(db, slot));
   });
   await db.sql(`INSERT INTO t SELECT g, 0 FROM generate_series(1, ${KEYS}) AS g`);
   for (let i = 0; i < UPDATES; i++) {

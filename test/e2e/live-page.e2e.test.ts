@@ -17,7 +17,14 @@ import { loadConfig, type DistributaryConfig } from '@distributary/config';
 import { Gateway } from '@distributary/gateway';
 import { silentLogger } from '@distributary/observability';
 import { Connector } from '@distributary/connector';
-import { createTestDatabase, redisUrl, uniqueName, waitFor, type TestDatabase } from '@distributary/testkit';
+import {
+  createTestDatabase,
+  redisUrl,
+  uniqueName,
+  waitFor,
+  type TestDatabase,
+  slotStreaming,
+} from '@distributary/testkit';
 import { startLivePage, SUBSCRIPTION, type LivePage } from '../../examples/shop/live/server';
 import { loadShop } from '../../examples/shop/load';
 import { runWriter } from '../../examples/shop/writer';
@@ -69,8 +76,7 @@ beforeAll(async () => {
   connector = new Connector({ config, logger: silentLogger });
   connectorRun = connector.run().catch(() => undefined);
   await waitFor('the connector to stream from its slot', async () => {
-    const rows = await db.sql('SELECT active FROM pg_replication_slots WHERE slot_name = $1', [namespace]);
-    return rows[0]?.active === true;
+    return await slotStreaming(db, namespace);
   });
   redis = connectRedis({ url: redisUrl() });
   gateway = new Gateway({

@@ -15,7 +15,7 @@ import { silentLogger } from '@distributary/observability';
 import { Connector } from '@distributary/connector';
 import { scanKeys } from '@distributary/sink-redis-cache';
 import { SinkRunner } from '@distributary/worker';
-import { esUrl, redisUrl, waitFor, type TestDatabase } from '@distributary/testkit';
+import { esUrl, redisUrl, waitFor, type TestDatabase, slotStreaming } from '@distributary/testkit';
 
 /** The change log as the worker's rebuild-on-open reads it. */
 export interface InProcessLog {
@@ -87,8 +87,7 @@ export async function startInProcessPipeline(spec: InProcessPipelineSpec): Promi
   let runner = await startRunner();
   const streaming = async (): Promise<unknown> =>
     waitFor('the connector to stream from its slot', async () => {
-      const rows = await db.sql('SELECT active FROM pg_replication_slots WHERE slot_name = $1', [name]);
-      return rows[0]?.active === true;
+      return await slotStreaming(db, name);
     });
   await streaming();
   const redis = connectRedis({ url: redisUrl() });

@@ -12,6 +12,7 @@ import {
   uniqueName,
   waitFor,
   writeConnectorConfig,
+  slotStreaming,
 } from '@distributary/testkit';
 import { createPrivateSource, type PrivateSource } from './testing/private-source';
 
@@ -76,12 +77,9 @@ describe('connector process, pipelined appends', () => {
     try {
       // First start creates slot and publication; then the backlog is written while nobody reads it.
       let child = connectors.start(configFile);
-      await waitFor(
-        'the slot',
-        async () =>
-          (await db.sql(`SELECT 1 FROM pg_replication_slots WHERE slot_name = $1 AND active`, [slot])).length === 1,
-        { timeoutMs: 60_000 },
-      );
+      await waitFor('the connector to stream from its new slot', async () => slotStreaming(db, slot), {
+        timeoutMs: 60_000,
+      });
       child.kill('SIGTERM');
       expect(await exited(child)).toBe(0);
       for (let t = 0; t < TRANSACTIONS; t++)

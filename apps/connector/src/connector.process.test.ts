@@ -6,7 +6,7 @@ import { Client } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compareIds, type ChangeEvent } from '@distributary/core';
 import { LogKeys, connectRedis, toLogEntry, type RedisClient } from '@distributary/changelog';
-import { mulberry32, redisUrl, uniqueName, waitFor, writeConnectorConfig } from '@distributary/testkit';
+import { mulberry32, redisUrl, uniqueName, waitFor, writeConnectorConfig, slotStreaming } from '@distributary/testkit';
 import { createPrivateSource, type PrivateSource } from './testing/private-source';
 
 /**
@@ -194,10 +194,7 @@ async function leaseHolderPid(namespace: string): Promise<number | null> {
 /** The child holds the lease and its replication connection is attached to the slot. */
 async function streaming(namespace: string, slot: string, child: ChildProcess): Promise<boolean> {
   if ((await leaseHolderPid(namespace)) !== child.pid) return false;
-  const rows = await db.sql<{ active: boolean }>(`SELECT active FROM pg_replication_slots WHERE slot_name = $1`, [
-    slot,
-  ]);
-  return rows[0]?.active === true;
+  return await slotStreaming(db, slot);
 }
 
 beforeAll(async () => {

@@ -3,7 +3,14 @@ import { configSchema } from '@distributary/config';
 import { LogKeys, connectRedis, toLogEntry, type RedisClient } from '@distributary/changelog';
 import { silentLogger } from '@distributary/observability';
 import { Connector } from './connector';
-import { createTestDatabase, redisUrl, uniqueName, waitFor, type TestDatabase } from '@distributary/testkit';
+import {
+  createTestDatabase,
+  redisUrl,
+  uniqueName,
+  waitFor,
+  type TestDatabase,
+  slotStreaming,
+} from '@distributary/testkit';
 
 // The leader renews its lease on a connection of its own: a log connection busy with appends (under a
 // large transaction, up to maxInFlightBytes of them queued on a loaded Redis) must not delay the
@@ -44,8 +51,7 @@ describe('connector lease renewal', () => {
     void connector.run();
     try {
       await waitFor('streaming', async () => {
-        const rows = await db.sql(`SELECT active FROM pg_replication_slots WHERE slot_name = $1`, [slot]);
-        return connector.role === 'leader' && rows[0]?.active === true;
+        return connector.role === 'leader' && (await slotStreaming(db, slot));
       });
       const keys = new LogKeys(namespace);
       const holder = await redis.get(keys.connectorLease());

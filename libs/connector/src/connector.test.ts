@@ -11,7 +11,14 @@ import {
   type RedisClient,
 } from '@distributary/changelog';
 import { silentLogger } from '@distributary/observability';
-import { createTestDatabase, redisUrl, uniqueName, waitFor, type TestDatabase } from '@distributary/testkit';
+import {
+  createTestDatabase,
+  redisUrl,
+  uniqueName,
+  waitFor,
+  type TestDatabase,
+  slotStreaming,
+} from '@distributary/testkit';
 import { Connector } from './connector';
 
 const PARTITIONS = 3;
@@ -113,10 +120,7 @@ beforeAll(async () => {
   });
   connector = startConnector(config);
   await waitFor('connector leads and slot exists', async () => {
-    const rows = await db.sql(`SELECT active FROM pg_replication_slots WHERE slot_name = $1`, [
-      config.source.postgres.slot,
-    ]);
-    return rows[0]?.active === true;
+    return await slotStreaming(db, config.source.postgres.slot);
   });
 });
 

@@ -10,6 +10,7 @@ import {
   uniqueName,
   waitFor,
   type TestDatabase,
+  slotStreaming,
 } from '@distributary/testkit';
 import { Connector } from './connector';
 import { requestSnapshot } from '@distributary/control';
@@ -111,16 +112,9 @@ describe('a connector blocked on a lock reports it', () => {
     expect(Number.isNaN(Date.parse(seen.waitingSince))).toBe(false);
     await lock.release();
     await waitFor('the wait is cleared', async () => (await waitingFor()).waitingFor === '', { timeoutMs: 30_000 });
-    await waitFor(
-      'the connector streams',
-      async () =>
-        (
-          await db.sql<{ active: boolean }>(`SELECT active FROM pg_replication_slots WHERE slot_name = $1`, [
-            config.source.postgres.slot,
-          ])
-        )[0]?.active === true,
-      { timeoutMs: 120_000 },
-    );
+    await waitFor('the connector streams', async () => slotStreaming(db, config.source.postgres.slot), {
+      timeoutMs: 120_000,
+    });
   });
 
   it('an incremental snapshot blocked by a table lock is reported, then completes', async () => {

@@ -13,6 +13,7 @@ import {
   waitFor,
   type TcpProxy,
   type TestDatabase,
+  slotStreaming,
 } from '@distributary/testkit';
 
 /** The log Redis becomes unreachable mid-workload: the connector waits, retries, and loses nothing. */
@@ -52,8 +53,7 @@ describe('connector with the log Redis down', () => {
     void connector.run();
     try {
       await waitFor('streaming', async () => {
-        const rows = await db.sql(`SELECT active FROM pg_replication_slots WHERE slot_name = $1`, [slot]);
-        return connector.role === 'leader' && rows[0]?.active === true;
+        return connector.role === 'leader' && (await slotStreaming(db, slot));
       });
       for (let i = 1; i <= 40; i++) await db.sql(`INSERT INTO t VALUES (${i}, ${i})`);
       proxy.cut();

@@ -16,6 +16,7 @@ import {
   uniqueName,
   waitFor,
   type TestDatabase,
+  slotStreaming,
 } from '@distributary/testkit';
 
 /**
@@ -144,9 +145,7 @@ describe('snapshots in the pipeline', () => {
     writeFileSync(file, JSON.stringify(config(namespace, slot, 'never')));
     const start = () => connectors.start(file);
     const keys = new LogKeys(namespace);
-    const active = async () =>
-      (await db.sql<{ active: boolean }>(`SELECT active FROM pg_replication_slots WHERE slot_name = $1`, [slot]))[0]
-        ?.active;
+    const active = async () => slotStreaming(db, slot);
     let child = start();
     await waitFor('the connector to stream', active, { timeoutMs: 90_000 });
     const workload = startWorkload(11);

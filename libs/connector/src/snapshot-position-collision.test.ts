@@ -2,7 +2,14 @@ import { Client } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LogKeys, connectRedis, toLogEntry, type RedisClient } from '@distributary/changelog';
 import { SnapshotRequests, requestSnapshot } from '@distributary/control';
-import { createTestDatabase, redisUrl, uniqueName, waitFor, type TestDatabase } from '@distributary/testkit';
+import {
+  createTestDatabase,
+  redisUrl,
+  uniqueName,
+  waitFor,
+  type TestDatabase,
+  slotStreaming,
+} from '@distributary/testkit';
 import { confirmedCurrentWal, connectorUnderTest } from '../test/connector-under-test';
 
 /**
@@ -100,9 +107,7 @@ describe('snapshot rows and a commit at the same WAL position', () => {
     const run = connector.run();
     let inserts: { stop(): Promise<void> } | undefined;
     try {
-      const streaming = async () =>
-        (await db.sql<{ active: boolean }>(`SELECT active FROM pg_replication_slots WHERE slot_name = $1`, [slot]))[0]
-          ?.active;
+      const streaming = async () => slotStreaming(db, slot);
       await waitFor('the connector to stream', streaming, { timeoutMs: 60_000 });
       inserts = startInserts();
       const requests = new SnapshotRequests(redis, keys);

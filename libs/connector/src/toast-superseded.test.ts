@@ -1,6 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LogKeys, connectRedis, toLogEntry, type RedisClient } from '@distributary/changelog';
-import { createTestDatabase, redisUrl, uniqueName, waitFor, type TestDatabase } from '@distributary/testkit';
+import {
+  createTestDatabase,
+  redisUrl,
+  uniqueName,
+  waitFor,
+  type TestDatabase,
+  slotStreaming,
+} from '@distributary/testkit';
 import { confirmedCurrentWal, connectorUnderTest } from '../test/connector-under-test';
 import { Connector } from './connector';
 
@@ -51,11 +58,9 @@ describe('an update whose unchanged TOAST value no source holds', () => {
     const keys = new LogKeys(namespace);
     const first = connector(namespace, slot);
     const firstRun = first.run();
-    await waitFor(
-      'the slot to exist',
-      async () => (await db.sql(`SELECT 1 FROM pg_replication_slots WHERE slot_name = $1`, [slot])).length === 1,
-      { timeoutMs: 60_000 },
-    );
+    await waitFor('the connector to stream from its new slot', async () => slotStreaming(db, slot), {
+      timeoutMs: 60_000,
+    });
     await first.stop();
     await firstRun.catch(() => undefined);
 

@@ -4,7 +4,7 @@ import { canonicalKey } from '@distributary/core';
 import { configSchema } from '@distributary/config';
 import { LogKeys, connectRedis, toLogEntry, type RedisClient } from '@distributary/changelog';
 import { silentLogger } from '@distributary/observability';
-import { GhostStandby, deleteNamespace, redisUrl, uniqueName, waitFor } from '@distributary/testkit';
+import { GhostStandby, deleteNamespace, redisUrl, uniqueName, waitFor, slotStreaming } from '@distributary/testkit';
 import { ThrowawayPostgres } from '../../../test/chaos/throwaway-postgres';
 import { Connector } from '../src/connector';
 
@@ -62,8 +62,8 @@ export class StandbyFixture {
     await waitFor(
       'the slot to stream',
       async () =>
-        (await admin.query(`SELECT 1 FROM pg_replication_slots WHERE slot_name = $1 AND active`, [name])).rowCount ===
-          1 || undefined,
+        (await slotStreaming({ sql: async (text, params) => (await admin.query(text, params)).rows }, name)) ||
+        undefined,
       { timeoutMs: 60_000 },
     );
     await admin.query(`UPDATE items SET v = 'streamed' WHERE id = 1`);

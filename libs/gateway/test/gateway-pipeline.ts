@@ -7,7 +7,14 @@ import { configSchema, type DistributaryConfig, type SubscriptionConfig } from '
 import { connectRedis, LogKeys, type RedisClient } from '@distributary/changelog';
 import { silentLogger } from '@distributary/observability';
 import { Connector } from '@distributary/connector';
-import { createTestDatabase, redisUrl, uniqueName, waitFor, type TestDatabase } from '@distributary/testkit';
+import {
+  createTestDatabase,
+  redisUrl,
+  uniqueName,
+  waitFor,
+  type TestDatabase,
+  slotStreaming,
+} from '@distributary/testkit';
 import { Gateway } from '../src';
 
 export const KEY = { kid: 'test-key', secret: 'gateway-test-secret-0123456789abcdef' };
@@ -74,8 +81,7 @@ export async function startGatewayPipeline(
   let connector = new Connector({ config, logger: silentLogger });
   let running = connector.run().catch(() => undefined);
   await waitFor('the connector to stream from its slot', async () => {
-    const rows = await db.sql('SELECT active FROM pg_replication_slots WHERE slot_name = $1', [name]);
-    return rows[0]?.active === true;
+    return await slotStreaming(db, name);
   });
   const redis: RedisClient = connectRedis({ url: redisUrl() });
   const keys = new LogKeys(name);

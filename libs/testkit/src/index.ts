@@ -10,3 +10,4 @@ export * from './connector-processes';
 export * from './random';
 export * from './connector-config';
 export * from './redis-monitor';
+export * from './slot-streaming';

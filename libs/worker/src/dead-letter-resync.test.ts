@@ -13,6 +13,7 @@ import {
   uniqueName,
   waitFor,
   type TestDatabase,
+  slotStreaming,
 } from '@distributary/testkit';
 import { SinkRunner } from './sink-runner';
 
@@ -40,10 +41,7 @@ beforeAll(async () => {
   connector = new Connector({ config, logger: silentLogger });
   void connector.run();
   await waitFor('the connector to lead', async () => {
-    const rows = await db.sql(`SELECT active FROM pg_replication_slots WHERE slot_name = $1`, [
-      config.source.postgres.slot,
-    ]);
-    return rows[0]?.active === true;
+    return await slotStreaming(db, config.source.postgres.slot);
   });
   const sink = createRedisCacheSink(
     redisCacheSinkSchema.parse({

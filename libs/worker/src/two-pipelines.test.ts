@@ -12,6 +12,7 @@ import {
   uniqueName,
   waitFor,
   type TestDatabase,
+  slotStreaming,
 } from '@distributary/testkit';
 import { SinkRunner } from './sink-runner';
 import { createSink } from './create-sink';
@@ -60,10 +61,7 @@ beforeAll(async () => {
     await waitFor(
       `pipeline ${letter}: the connector streams`,
       async () => {
-        const rows = await db.sql(`SELECT active FROM pg_replication_slots WHERE slot_name = $1`, [
-          config.source.postgres.slot,
-        ]);
-        return rows[0]?.active === true;
+        return await slotStreaming(db, config.source.postgres.slot);
       },
       { timeoutMs: 120_000 },
     );

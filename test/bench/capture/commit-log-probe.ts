@@ -14,7 +14,14 @@ import { configSchema } from '@distributary/config';
 import { LogKeys, connectRedis } from '@distributary/changelog';
 import { silentLogger } from '@distributary/observability';
 import { Connector } from '@distributary/connector';
-import { createTestDatabase, deleteNamespace, redisUrl, uniqueName, waitFor } from '@distributary/testkit';
+import {
+  createTestDatabase,
+  deleteNamespace,
+  redisUrl,
+  uniqueName,
+  waitFor,
+  slotStreaming,
+} from '@distributary/testkit';
 import { percentile, round } from '../stopwatch';
 
 const RATES = (process.env.RATES ?? '2000,5000').split(',').map(Number);
@@ -79,8 +86,7 @@ async function main(): Promise<void> {
   let stopped = false;
   try {
     await waitFor('streaming', async () => {
-      const rows = await db.sql(`SELECT active FROM pg_replication_slots WHERE slot_name = $1`, [slot]);
-      return rows[0]?.active === true;
+      return await slotStreaming(db, slot);
     });
     const keys = new LogKeys(namespace);
     const streams = Array.from({ length: PARTITIONS }, (_, p) => keys.partition(p));
