@@ -15,46 +15,6 @@ afterAll(async () => {
   await client.close();
 });
 
-/** `n` first versions of documents `<prefix>-0` … `<prefix>-<n-1>`. */
-const inserts = (f: EventFactory, prefix: string, n: number): BulkOp[] =>
-  Array.from({ length: n }, (_, i) => ({
-    action: 'index',
-    index,
-    id: `${prefix}-${i}`,
-    version: 1,
-    document: { i },
-    event: f.next('c', { id: i }),
-  }));
-
-const nextTurn = (): Promise<void> => new Promise((done) => setTimeout(done, 0));
-
-/**
- * A client whose first `hold` requests wait for release(); `sizes`: the documents of each bulk request
- * it sent; `sent(n)` resolves once n requests were sent.
- */
-function gatedClient(hold: number): {
-  client: Client;
-  sizes: number[];
-  sent: (n: number) => Promise<void>;
-  release: () => void;
-} {
-  const held = new Client({ node: esUrl(), maxRetries: 0 });
-  const sizes: number[] = [];
-  let release = (): void => undefined;
-  const gate = new Promise<void>((resolve) => (release = resolve));
-  const waiters: { n: number; wake: () => void }[] = [];
-  const request = held.transport.request.bind(held.transport);
-  held.transport.request = (async (params: { bulkBody?: unknown }, options?: unknown) => {
-    if (typeof params.bulkBody === 'string') sizes.push(params.bulkBody.split('{"index":').length - 1);
-    for (const w of waiters) if (sizes.length >= w.n) w.wake();
-    if (sizes.length <= hold) await gate;
-    return request(params as never, options as never);
-  }) as typeof held.transport.request;
-  const sent = (n: number): Promise<void> =>
-    sizes.length >= n ? Promise.resolve() : new Promise((wake) => waiters.push({ n, wake }));
-  return { client: held, sizes, sent, release };
-}
-
 function writer(options: Partial<ConstructorParameters<typeof BulkWriter>[1]> = {}, via: Client = client): BulkWriter {
   return new BulkWriter(
     via,
@@ -120,7 +80,7 @@ describe('bulk writer', () => {
     await w.idle();
   });
 
-  it('sends the batches queued in one turn as one request; a backlog as full requests, then the rest', async () => {
+  it('sends small requests at once while two are in flight or the flying ones are light; beyond that only full ones', async () => {
     // per connection: the documents of each bulk request, counted from its action lines, closed by the answer
     const sizes: number[] = [];
     const proxy = await startTcpProxy(stack.esPort, '127.0.0.1', {
@@ -138,55 +98,30 @@ describe('bulk writer', () => {
     const viaProxy = new Client({ node: proxy.url('http'), maxRetries: 0 });
     try {
       const f = new EventFactory('public.t');
-      const ops = (prefix: string, n: number): BulkOp[] => inserts(f, prefix, n);
+      const ops = (prefix: string, n: number): BulkOp[] =>
+        Array.from({ length: n }, (_, i) => ({
+          action: 'index',
+          index,
+          id: `${prefix}-${i}`,
+          version: 1,
+          document: { i },
+          event: f.next('c', { id: i }),
+        }));
       const w = writer({ maxDocs: 10, concurrency: 8 }, viaProxy);
-      // a backlog queued in one turn: two full requests leave, and the rest (two small batches) as one
-      // partial request once they are answered
+      // a backlog: two full requests leave, then two small batches wait (the flying ones carry a full
+      // request's worth) and leave together as one request when a slot frees
       const backlog = w.write(ops('full', 20));
       const small = [w.write(ops('a', 3)), w.write(ops('b', 3))];
       await Promise.all([backlog, ...small]);
       // (answers may come in any order: the sizes are compared sorted)
       expect([...sizes].sort((a, b) => a - b)).toEqual([6, 10, 10]);
-      // small batches of four partitions queued in one turn: one request, not one each
+      // light requests in flight: small batches leave at once, one request each, up to `concurrency`
       sizes.length = 0;
       await Promise.all([1, 2, 3, 4].map((n) => w.write(ops(`light-${n}`, 2))));
-      expect(sizes).toEqual([8]);
+      expect(sizes).toEqual([2, 2, 2, 2]);
     } finally {
       await viaProxy.close();
       await proxy.close();
-    }
-  });
-
-  it('while both small slots are in flight, the batches queued meanwhile wait and leave as one request, at once when it is not small', async () => {
-    // the client holds its first 2 bulk requests until the test releases them (Elasticsearch answers every request)
-    const held = gatedClient(2);
-    try {
-      const f = new EventFactory('public.t');
-      const ops = (prefix: string, n: number): BulkOp[] => inserts(f, `gc-${prefix}`, n);
-      // the default: 2 small requests at once; here below 8 documents
-      const w = writer({ maxDocs: 10, concurrency: 8, smallDocs: 8 }, held.client);
-      const first = w.write(ops('a', 2));
-      await held.sent(1);
-      const second = w.write(ops('b', 3));
-      await held.sent(2);
-      // two more partitions' batches, each in a turn of its own, while both requests are out
-      const third = w.write(ops('c', 3));
-      await nextTurn();
-      const fourth = w.write(ops('d', 3));
-      await nextTurn();
-      expect(held.sizes).toEqual([2, 3]);
-      // one more makes the waiting request not small (9 of 8): it leaves beside the two held ones
-      const fifth = w.write(ops('e', 3));
-      await held.sent(3);
-      expect(held.sizes).toEqual([2, 3, 9]);
-      held.release();
-      const outcomes = await Promise.all([first, second, third, fourth, fifth]);
-      expect(held.sizes).toEqual([2, 3, 9]);
-      expect(outcomes.flat().every((o) => o.result === 'applied')).toBe(true);
-      const docs = await allDocs(client, index);
-      for (const id of ['gc-a-1', 'gc-b-2', 'gc-c-2', 'gc-d-2', 'gc-e-2']) expect(docs.has(id)).toBe(true);
-    } finally {
-      await held.client.close();
     }
   });
 

@@ -83,8 +83,9 @@ const bulkSchema = z
       .default(5 * 1024 * 1024)
       .describe('Bytes per bulk request'),
     linger: duration.default(50).describe('How long a partial request waits for more documents'),
-    // 8 full requests (maxDocs) at once under a backlog (test/bench/bulk-slots-probe.ts: no lower throughput
-    // than 2 or 4); partial ones go 2 at a time and the batches queued meanwhile join the next (bulk-writer.ts)
+    // 8: one per partition of the default 8, so a partition's batch never waits for another's request to
+    // leave a slot (at 2, most of commit → readable was that wait); a backlog still fills requests up to
+    // maxDocs (test/bench/bulk-slots-probe.ts: lower latency and no lower throughput than 2 or 4)
     concurrency: z.number().int().min(1).max(16).default(8).describe('Bulk requests in flight'),
     // 1 by default: a second batch in flight hides a remote Elasticsearch's round trip (test/bench/pipeline-probe.ts,
     // DEPTH=2), but on a machine whose cores Elasticsearch shares it measured no better in figure 5 (issue 24)

@@ -15,13 +15,11 @@ export interface BulkWriterOptions {
   lingerMs: number;
   concurrency: number;
   timeoutMs: number;
-  /** Small requests (below smallDocs documents and maxBytes / 8) in flight at once (default EAGER_SLOTS). */
+  /** Requests that leave as soon as a write is ready, whatever their size (default EAGER_SLOTS). */
   eagerSlots?: number;
-  /** A request of this many documents (or maxBytes / 8) is not small: it leaves up to `concurrency` (default maxDocs / 8). */
-  smallDocs?: number;
 }
 
-/** See BulkWriter: at most this many small requests in flight; others up to `concurrency`. */
+/** See BulkWriter: up to this many requests leave at once however small; beyond, only full ones. */
 const EAGER_SLOTS = 2;
 
 const RETRYABLE_STATUS = (status: number): boolean => status === 429 || status >= 500;
@@ -40,22 +38,12 @@ export function isRetryableRequestError(error: unknown): boolean {
 
 /**
  * Batches versioned writes into bulk requests (by count, bytes and linger) with several requests in
- * flight. WHEN A REQUEST LEAVES (group commit, no timer): write() queues its batch and the writer
- * looks at its queue once at the end of the event-loop turn, so the batches of every partition queued
- * in that turn leave as ONE request. A full request (maxDocs or maxBytes ready) leaves at once, up to
- * `concurrency` in flight. Any other request leaves only while the requests in flight carry less than
- * a full request (maxDocs) between them (under a backlog the rest waits to fill a request), and then:
- * a SMALL one (below `smallDocs`, maxDocs / 8, and maxBytes / 8) while fewer than `eagerSlots` (2)
- * small requests are in flight, a larger one at once. So a batch never waits while a slot is free;
- * while both are taken, the batches that become ready meanwhile wait for the first answer and leave
- * together, or as soon as they make a request that is not small (a slow Elasticsearch at a high rate
- * still gets parallel requests). At 1-5k changes/s over 8 partitions Elasticsearch gets about two
- * requests per round trip instead of one per partition batch (it pays CPU per request, and so does
- * this process's HTTP client: test/bench/bulk-slots-probe.ts, `8:8,8:2:1000,8:2`). Two small slots,
- * not one: one slow answer does not hold every partition, and Elasticsearch can index one request
- * while it syncs the other's translog. Results are split back per write (each write()
- * call settles its own writes), whichever request carried them.
- * Order per key is kept: a key (index + id) is never in two in-flight requests; a later write
+ * flight. WHEN A REQUEST LEAVES: while fewer than `eagerSlots` (2) are in flight, or the ones in flight
+ * carry less than a full request (maxDocs) between them, whatever is ready leaves at once, however
+ * small (no linger: a partition's batch at a low rate never waits for a slot); beyond that a request
+ * leaves only full (maxDocs or maxBytes ready), up to `concurrency`. So under a backlog requests
+ * stay full instead of one per partition batch (Elasticsearch pays per request), and at low rates
+ * every partition's small batch goes out at once. Order per key is kept: a key (index + id) is never in two in-flight requests; a later write
  * of a key waits (WriteQueue: an index per key, no rescans) until that request finishes. Each write
  * is serialized once, into its NDJSON lines, which are measured and sent as they are.
  *
@@ -73,11 +61,8 @@ export function isRetryableRequestError(error: unknown): boolean {
 export class BulkWriter {
   private readonly queue = new WriteQueue();
   private inFlight = 0;
-  /** Requests in flight that left small (see large()). */
-  private partialInFlight = 0;
   /** Writes carried by the requests in flight. */
   private docsInFlight = 0;
-  private pumpScheduled = false;
   private lingerTimer: NodeJS.Timeout | undefined;
   private lingerExpired = false;
   private draining = 0;
@@ -112,7 +97,7 @@ export class BulkWriter {
     }
     this.draining++;
     try {
-      this.pumpAtTurnEnd();
+      this.pump();
       await batch.done;
       if (batch.failure) throw batch.failure;
       return batch.outcomes;
@@ -148,48 +133,25 @@ export class BulkWriter {
   }
 
   private ready(): boolean {
-    return this.draining > 0 || this.lingerExpired || this.full();
-  }
-
-  /** A full request is ready. */
-  private full(): boolean {
+    if (this.draining > 0 || this.lingerExpired) return true;
     return this.queue.readyCount >= this.options.maxDocs || this.queue.readyBytes >= this.options.maxBytes;
   }
 
-  /** The ready writes make a request that is not small (see the class doc). */
-  private large(): boolean {
-    const { maxDocs, maxBytes, smallDocs = Math.ceil(maxDocs / 8) } = this.options;
-    return this.queue.readyCount >= smallDocs || this.queue.readyBytes >= maxBytes / 8;
-  }
-
-  /** A request may leave now (see the class doc): a full one, a large one beside light ones, or a small one in a free eager slot. */
+  /** A request may leave now (see the class doc): an eager slot, light requests in flight, or a full one. */
   private slotOpen(): boolean {
-    if (this.full()) return true;
-    if (this.docsInFlight >= this.options.maxDocs) return false;
-    return this.large() || this.partialInFlight < (this.options.eagerSlots ?? EAGER_SLOTS);
-  }
-
-  /** One look at the queue at the end of this event-loop turn: the batches queued in the turn leave together. */
-  private pumpAtTurnEnd(): void {
-    if (this.pumpScheduled) return;
-    this.pumpScheduled = true;
-    setImmediate(() => {
-      this.pumpScheduled = false;
-      this.pump();
-    });
+    const { maxDocs, maxBytes, eagerSlots = EAGER_SLOTS } = this.options;
+    if (this.inFlight < eagerSlots || this.docsInFlight < maxDocs) return true;
+    return this.queue.readyCount >= maxDocs || this.queue.readyBytes >= maxBytes;
   }
 
   private pump(): void {
     while (this.inFlight < this.options.concurrency && this.queue.readyCount > 0 && this.ready() && this.slotOpen()) {
-      const partial = !this.large();
       const request = this.queue.take(this.options.maxDocs, this.options.maxBytes);
       this.inFlight++;
       this.docsInFlight += request.length;
-      if (partial) this.partialInFlight++;
       void this.send(request).finally(() => {
         this.inFlight--;
         this.docsInFlight -= request.length;
-        if (partial) this.partialInFlight--;
         this.queue.finished(request);
         this.pump();
       });
