@@ -85,6 +85,7 @@ export class IndexManager {
     const existing = await this.resolve();
     if (existing) {
       await this.assertOwned(existing);
+      await this.adoptRefreshInterval(existing, body);
       return existing;
     }
     const name = await this.nextIndexName();
@@ -98,6 +99,20 @@ export class IndexManager {
       if (raced) return raced;
       throw error;
     }
+  }
+
+  /**
+   * An index created before the sink set a refresh interval (DEFAULT_REFRESH_INTERVAL) has none, and
+   * keeps the search-idle stalls it explains: give it the body's interval in place (a dynamic setting, no
+   * rebuild). An interval set on the index by anyone is left alone.
+   */
+  private async adoptRefreshInterval(index: string, body: IndexBody): Promise<void> {
+    const wanted = body.settings['index.refresh_interval'];
+    if (wanted === undefined) return;
+    const found = await this.client.indices.getSettings({ index, name: 'index.refresh_interval' });
+    if (found[index]?.settings?.index?.refresh_interval !== undefined) return;
+    await this.client.indices.putSettings({ index, settings: { 'index.refresh_interval': wanted } });
+    this.logger.info({ index, refreshInterval: wanted }, 'set the refresh interval of an index that had none');
   }
 
   async create(name: string, body: IndexBody, state: DistributaryMeta['state'], withAlias: boolean): Promise<void> {
