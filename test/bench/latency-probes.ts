@@ -24,6 +24,7 @@ import type { LogKeys, RedisClient } from '@distributary/changelog';
 import type { ConnectionObserver } from '@distributary/testkit';
 
 export const POLL_MS = 5;
+export const SLOW_REQUEST_MS = 300;
 
 export interface ProbeTimes {
   committed?: number;
@@ -46,6 +47,8 @@ export class ProbeTracker {
   readonly probes = new Map<number, ProbeTimes>();
   /** Bulk requests answered and the documents they carried (every document, not only probes). */
   readonly bulk = { requests: 0, docs: 0 };
+  /** Bulk requests answered more than SLOW_REQUEST_MS after their first byte was sent, and the slowest. */
+  readonly slow = { requests: 0, maxMs: 0 };
   private readonly pendingVisible = new Set<number>();
   private stopped = false;
   private readonly loops: Promise<void>[] = [];
@@ -99,8 +102,10 @@ export class ProbeTracker {
     let docs = 0;
     let tail = '';
     const marker = '"_id":"';
+    let firstByteAt = 0;
     return {
       request: (chunk, at) => {
+        if (open === undefined) firstByteAt = at;
         open ??= [];
         const text = tail + chunk.toString('latin1');
         let i = text.indexOf(marker);
@@ -121,6 +126,10 @@ export class ProbeTracker {
         tail = text.slice(-32);
       },
       response: (at) => {
+        if (open !== undefined && at - firstByteAt > SLOW_REQUEST_MS) {
+          this.slow.requests++;
+          this.slow.maxMs = Math.max(this.slow.maxMs, at - firstByteAt);
+        }
         for (const id of open ?? []) this.mark(id, 'answered', at);
         if (docs > 0) {
           this.bulk.requests++;

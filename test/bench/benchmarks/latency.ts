@@ -2,7 +2,7 @@ import { Pool } from 'pg';
 import { startTcpProxy, uniqueName, waitFor } from '@distributary/testkit';
 import type { BenchResult, Figure } from '../bench-types';
 import { type BenchContext } from '../context';
-import { POLL_MS, ProbeTracker, latencies, stageDurations } from '../latency-probes';
+import { POLL_MS, ProbeTracker, SLOW_REQUEST_MS, latencies, stageDurations } from '../latency-probes';
 import { DOCS_TABLE } from '../source-table';
 import { percentile, round } from '../stopwatch';
 import { cpuMicros } from '../capture/proc-stats';
@@ -31,6 +31,15 @@ const benchCpu = (): number => {
   return user + system;
 };
 
+const refreshCounts = async (docsUrl: string): Promise<{ total: number; external: number }> => {
+  const response = await fetch(`${docsUrl}/_stats/refresh`);
+  const body = (await response.json()) as {
+    _all: { primaries: { refresh: { total: number; external_total: number } } };
+  };
+  const { total, external_total } = body._all.primaries.refresh;
+  return { total, external: external_total };
+};
+
 const loadAverage = async (): Promise<string> =>
   (await import('node:os'))
     .loadavg()
@@ -53,7 +62,15 @@ export async function commitToReadable(ctx: BenchContext): Promise<BenchResult> 
   // BENCH_LATENCY_BATCHES_IN_FLIGHT=<n>: the sink's bulk.batchesInFlight (an A/B of it in one tree)
   const inFlight = Number(process.env.BENCH_LATENCY_BATCHES_IN_FLIGHT ?? 0);
   const bulk = inFlight > 0 ? { bulk: { batchesInFlight: inFlight } } : {};
-  const sink = { name: 'lat', elasticsearch: { url: proxy.url('http'), index, ...bulk }, from: DOCS_TABLE };
+  // BENCH_LATENCY_INDEX_SETTINGS=<json>: the sink's elasticsearch.settings, e.g. '{"refresh_interval":null}'
+  // for Elasticsearch's own default (search-idle shards) against the sink's 1s
+  const settingsJson = process.env.BENCH_LATENCY_INDEX_SETTINGS;
+  const settings = settingsJson ? { settings: JSON.parse(settingsJson) as Record<string, unknown> } : {};
+  const sink = {
+    name: 'lat',
+    elasticsearch: { url: proxy.url('http'), index, ...bulk, ...settings },
+    from: DOCS_TABLE,
+  };
   const { db, pipeline } = await ctx.newPipeline('bench_lat', { sinks: [sink], esIndex: index });
   const connector = pipeline.start('connector');
   await pipeline.waitForSlot(connector);
@@ -128,6 +145,8 @@ export async function commitToReadable(ctx: BenchContext): Promise<BenchResult> 
         connector: cpuMicros(connector.pid) ?? 0,
         bench: benchCpu(),
         es: serviceCpu(redisPort).elasticsearch,
+        refreshes: await refreshCounts(docsUrl),
+        slow: { ...tracker.slow },
       };
       const { rowsPerTx, commits, achieved } = await drive(rate, ctx.preset.latencySeconds, (r + 1) * 10_000_000);
       // per change of this rate (drive() waited until every probe was readable: the rate's work is done)
@@ -137,6 +156,15 @@ export async function commitToReadable(ctx: BenchContext): Promise<BenchResult> 
       const connectorCpu = ((cpuMicros(connector.pid) ?? 0) - before.connector) / changes;
       const benchCpuPerChange = (benchCpu() - before.bench) / changes;
       const esCpu = (serviceCpu(redisPort).elasticsearch - before.es) / changes;
+      const refreshesAfter = await refreshCounts(docsUrl);
+      // a request that took seconds while the others took milliseconds is Elasticsearch's, not the sink's:
+      // the refresh count shows whether the shard went search-idle (index-body.ts DEFAULT_REFRESH_INTERVAL)
+      notes.push(
+        `${rate}/s Elasticsearch: ${refreshesAfter.total - before.refreshes.total} refreshes of the index ` +
+          `(${refreshesAfter.external - before.refreshes.external} external); ` +
+          `${tracker.slow.requests - before.slow.requests} requests answered after > ${SLOW_REQUEST_MS} ms ` +
+          `(slowest of the run so far ${Math.round(tracker.slow.maxMs)} ms)`,
+      );
       const probes = [...probeIds].map((id) => tracker.probes.get(id) ?? {});
       const latency = latencies(probes);
       figures.push(
