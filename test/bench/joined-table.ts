@@ -40,7 +40,7 @@ export function joinedDocsSql(from: number, to: number): string {
 export function joinedEsSink(name: string, index: string, url = esUrl()): Record<string, unknown> {
   return {
     name,
-    elasticsearch: { url, index, settings: { number_of_shards: 1, number_of_replicas: 0 } },
+    elasticsearch: { url, index, settings: { number_of_shards: 1, number_of_replicas: 0, refresh_interval: '1s' } },
     from: PRODUCTS,
     id: '{id}',
     document: {

@@ -27,7 +27,7 @@ export async function esBulkCeiling(ctx: BenchContext): Promise<BenchResult> {
   await fetch(`${ctx.esUrl}/${target}`, {
     method: 'PUT',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ settings: { number_of_shards: 1, number_of_replicas: 0 } }),
+    body: JSON.stringify({ settings: { number_of_shards: 1, number_of_replicas: 0, refresh_interval: '1s' } }),
   });
   const bodies: string[] = [];
   for (let i = 0; i < docs.length; i += BATCH) {
