@@ -39,6 +39,10 @@ function isNotFound(error: unknown): boolean {
   return error instanceof errors.ResponseError && error.statusCode === 404;
 }
 
+function isForbidden(error: unknown): boolean {
+  return error instanceof errors.ResponseError && error.statusCode === 403;
+}
+
 export class IndexManager {
   private readonly timers = new Set<NodeJS.Timeout>();
 
@@ -109,10 +113,19 @@ export class IndexManager {
   private async adoptRefreshInterval(index: string, body: IndexBody): Promise<void> {
     const wanted = body.settings['index.refresh_interval'];
     if (wanted === undefined) return;
-    const found = await this.client.indices.getSettings({ index, name: 'index.refresh_interval' });
-    if (found[index]?.settings?.index?.refresh_interval !== undefined) return;
-    await this.client.indices.putSettings({ index, settings: { 'index.refresh_interval': wanted } });
-    this.logger.info({ index, refreshInterval: wanted }, 'set the refresh interval of an index that had none');
+    try {
+      const found = await this.client.indices.getSettings({ index, name: 'index.refresh_interval' });
+      if (found[index]?.settings?.index?.refresh_interval !== undefined) return;
+      await this.client.indices.putSettings({ index, settings: { 'index.refresh_interval': wanted } });
+      this.logger.info({ index, refreshInterval: wanted }, 'set the refresh interval of an index that had none');
+    } catch (error) {
+      // a role allowed to write the index but not to manage it: the index works as before, only slower
+      if (!isForbidden(error)) throw error;
+      this.logger.warn(
+        { index, refreshInterval: wanted, error: (error as Error).message },
+        'index has no refresh interval and this sink may not set one: set index.refresh_interval yourself',
+      );
+    }
   }
 
   async create(name: string, body: IndexBody, state: DistributaryMeta['state'], withAlias: boolean): Promise<void> {
