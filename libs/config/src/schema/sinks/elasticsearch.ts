@@ -125,7 +125,12 @@ export const elasticsearchSinkSchema = z.strictObject({
       .max(200, 'an index name of at most 200 characters (Elasticsearch allows 255 bytes with the _v<N> suffix)')
       .describe('The alias searched by applications; the sink writes to <index>_v<N> behind it'),
     mappings: z.record(z.string(), z.unknown()).optional().describe('Index mappings (as in PUT <index>)'),
-    settings: z.record(z.string(), z.unknown()).optional().describe('Index settings (as in PUT <index>)'),
+    settings: z
+      .record(z.string(), z.unknown())
+      .optional()
+      .describe(
+        'Index settings (as in PUT <index>); refresh_interval defaults to 1s (set it, flat, dotted or nested, to choose another)',
+      ),
     gcDeletes: ageDuration
       .default(3_600_000)
       .describe('index.gc_deletes: how long a delete tombstone keeps older writes out (default 1h)'),
