@@ -18,7 +18,9 @@ import { BulkWriter, isRetryableRequestError } from './write/bulk-writer';
 import { serializeDocument, type BulkOp } from './write/bulk-op';
 import { summarize } from './write/apply-result';
 import { ApplyTurns } from './write/apply-turns';
-import { compileDocumentSpec, type DocumentSpec } from './document/document-spec';
+import { compileDocumentSpec, withRefs, type DocumentSpec } from './document/document-spec';
+import { REFS_FIELD } from './document/build-document';
+import { relationsNeedingRefs } from './plan/relations-needing-refs';
 import { configFingerprint, indexBody, type IndexBody } from './target/index-body';
 import { IndexManager } from './target/index-manager';
 import { scanPages, scrollPages } from './target/scan';
@@ -94,9 +96,13 @@ export class ElasticsearchSink implements Sink {
   readonly batchesInFlight: number;
   readonly name: string;
   readonly tables: readonly string[];
-  private readonly spec: DocumentSpec;
+  /** Compiled at construction; at open, its documents' refs field is kept only where needed. */
+  private spec: DocumentSpec;
   private readonly fingerprint: string;
-  private readonly body: IndexBody;
+  private body: IndexBody;
+  private readonly pipeline: string;
+  /** Whether a relation needs the refs field to find documents (decided at open from the source's keys). */
+  private refsNeeded = false;
   private readonly client: Client;
   private readonly source: SourceRows;
   private readonly indices: IndexManager;
@@ -131,7 +137,8 @@ export class ElasticsearchSink implements Sink {
     this.tables = this.spec.tables;
     this.planner = this.spec.relations.length > 0 ? planJoined : planDirect;
     this.fingerprint = configFingerprint(config);
-    this.body = indexBody(config, this.spec, this.fingerprint, deps.pipeline ?? 'distributary');
+    this.pipeline = deps.pipeline ?? 'distributary';
+    this.body = indexBody(config, this.spec, this.fingerprint, this.pipeline);
     const bulk = config.elasticsearch.bulk;
     this.client = new Client({ node: config.elasticsearch.url, maxRetries: 0, requestTimeout: bulk.timeout });
     this.source = deps.source;
@@ -218,7 +225,9 @@ export class ElasticsearchSink implements Sink {
     if (this.spec.relations.length > 0) await checkSourceShape(this.name, this.spec, this.source);
     const { mappings, settings } = this.config.elasticsearch;
     await checkMappingFits(this.name, this.spec, this.source, mappings, settings);
+    await this.chooseRefs();
     this.serving = await this.indices.ensure(this.body);
+    await this.checkRefsHidden(this.serving);
     this.writeIndices = [this.serving];
     await this.indices.deleteExpired(this.config.elasticsearch.retireAfter);
     await this.discoverTargets();
@@ -233,6 +242,44 @@ export class ElasticsearchSink implements Sink {
       );
     }
     this.fanOut?.drainer.start();
+  }
+
+  /**
+   * A new index hides the refs field only when a relation needs it (plan/relations-needing-refs.ts):
+   * the field costs Elasticsearch about a quarter of its CPU per document.
+   */
+  private async chooseRefs(): Promise<void> {
+    if (this.spec.relations.length === 0) return;
+    const needing = relationsNeedingRefs(this.spec, (table) => this.source.cachedInfo(table).primaryKey);
+    this.refsNeeded = needing.length > 0;
+    this.useRefs(this.refsNeeded);
+  }
+
+  /**
+   * Every document of an index carries the refs or none does: the documents carry them exactly when
+   * the serving index hides them (made when a relation needed them, or by a version that always wrote
+   * them). An index made while no relation needed them, when one does now (a related table's primary
+   * key changed since), stays without: where the plan would search them it re-indexes every root
+   * instead (exact, slow). Rebuilt indexes keep the serving index's choice.
+   */
+  private async checkRefsHidden(index: string): Promise<void> {
+    if (this.spec.relations.length === 0) return;
+    const hidden = await this.indices.hidesField(index, REFS_FIELD);
+    this.useRefs(hidden);
+    if (this.refsNeeded && !hidden) {
+      this.logger.warn(
+        { index },
+        'a relation is no longer joined on its primary key and the index was made without the hidden refs ' +
+          'field: an update or delete of it without its old row re-indexes every document; a fresh index ' +
+          '(delete it and snapshot the sink again) makes that a search',
+      );
+    }
+  }
+
+  private useRefs(refs: boolean): void {
+    if (refs === this.spec.refs) return;
+    this.spec = withRefs(this.spec, refs);
+    this.body = indexBody(this.config, this.spec, this.fingerprint, this.pipeline);
   }
 
   async apply(batch: SinkBatch): Promise<ApplyResult> {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { JsonText, exactJson, type Row } from '@distributary/core';
 import { specOf } from './spec-of';
-import type { DocumentSpec } from '../src/document/document-spec';
+import { withRefs, type DocumentSpec } from '../src/document/document-spec';
 import { quoteJson } from '../src/document/document-json';
 import { buildDocumentNow, type RelatedRows } from '../src/document/build-document';
 import { tupleKey } from '../src/plan/row-match';
@@ -71,29 +71,33 @@ const configs: Record<string, Record<string, unknown>> = {
 
 describe('document JSON written straight from the rows', () => {
   for (const [name, config] of Object.entries(configs)) {
-    it(`is exactJson(buildDocumentNow(...)) or undefined, value by value (${name})`, async () => {
-      const spec = specOf(config);
-      expect(spec.json).toBeDefined();
-      let written = 0;
-      for (const value of odd) {
-        for (const category of [{ id: 3, name: value } as Row, undefined]) {
-          const tags: Row[] = [
-            { product_id: 1, tag: 'x', weight: value } as Row,
-            { product_id: 1, tag: 'y', weight: 2 },
-          ];
-          const root = { id: 1, category_id: 3, title: 'hammer', value } as Row;
-          const related = relatedFor(category, tags);
-          const text = spec.json?.(root, related, keys);
-          const expected = await slow(spec, root, related).catch(() => undefined);
-          if (text === undefined) continue; // left to the document path
-          written++;
-          expect(text).toBe(expected);
-          // the memoized lookup and refs parts give the same text again
-          expect(spec.json?.(root, related, keys)).toBe(text);
+    for (const refs of [true, false]) {
+      it(`is exactJson(buildDocumentNow(...)) or undefined, value by value (${name}, ${refs ? 'with' : 'without'} refs)`, async () => {
+        const spec = withRefs(specOf(config), refs);
+        expect(spec.refs).toBe(refs);
+        expect(spec.json).toBeDefined();
+        let written = 0;
+        for (const value of odd) {
+          for (const category of [{ id: 3, name: value } as Row, undefined]) {
+            const tags: Row[] = [
+              { product_id: 1, tag: 'x', weight: value } as Row,
+              { product_id: 1, tag: 'y', weight: 2 },
+            ];
+            const root = { id: 1, category_id: 3, title: 'hammer', value } as Row;
+            const related = relatedFor(category, tags);
+            const text = spec.json?.(root, related, keys);
+            const expected = await slow(spec, root, related).catch(() => undefined);
+            if (text === undefined) continue; // left to the document path
+            written++;
+            expect(text).toBe(expected);
+            expect(text.includes('_distributary_refs')).toBe(refs);
+            // the memoized lookup and refs parts give the same text again
+            expect(spec.json?.(root, related, keys)).toBe(text);
+          }
         }
-      }
-      expect(written).toBeGreaterThan(5); // the fast path is taken (casts leave many values to JSONata)
-    });
+        expect(written).toBeGreaterThan(5); // the fast path is taken (casts leave many values to JSONata)
+      });
+    }
   }
 
   it('quotes every string exactly as JSON.stringify does', () => {
@@ -117,6 +121,7 @@ describe('document JSON written straight from the rows', () => {
     // JSONata fields and a field named like the refs field: not compiled at all
     expect(specOf({ t: { expr: 'title & "!"' }, ...configs.columns }).json).toBeUndefined();
     expect(specOf({ _distributary_refs: 'title', ...configs.columns }).json).toBeUndefined();
+    expect(withRefs(specOf({ _distributary_refs: 'title', ...configs.columns }), false).json).toBeUndefined();
     // plain sinks without relations are written by the direct plan
     expect(specOf({ title: 'title' }).json).toBeUndefined();
     const expected = await slow(specOf(configs.columns), root, related);

@@ -206,7 +206,8 @@ export function compileDocumentJson(spec: Omit<DocumentSpec, 'json'>): DocumentJ
   // root key, then each relation)
   const refsOrder = keyOrder([ROOT_KEY_REF, ...relations.map((r) => r.name)]);
   const relationNames = entries.filter((e) => e.kind === 'relation').map((e) => e.name);
-  const order = keyOrder([...spec.plain.map((f) => f.name), ...relationNames, REFS_FIELD]);
+  if (entries.some((e) => e.name === REFS_FIELD)) return undefined; // a field named like the refs field
+  const order = keyOrder([...spec.plain.map((f) => f.name), ...relationNames, ...(spec.refs ? [REFS_FIELD] : [])]);
   if (!order || !refsOrder) return undefined;
   const relationAt = new Map(relations.map((r, i) => [r.name, i]));
   const slots: Slot[] = order.map((name) => {

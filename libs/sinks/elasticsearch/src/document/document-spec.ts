@@ -39,6 +39,12 @@ export interface DocumentSpec {
   plain: PlainField[];
   relations: Relation[];
   tables: string[];
+  /**
+   * Whether documents carry the hidden refs field (REFS_FIELD, build-document.ts): only when a relation
+   * may need it to find the documents that held a related row (relations-needing-refs.ts), decided at
+   * open from the source's keys. Compiled as true (the safe default until the keys are known).
+   */
+  refs: boolean;
   /** The documents' JSON written straight from the rows, when they are a plain projection (document-json.ts). */
   json?: DocumentJson;
 }
@@ -91,8 +97,16 @@ export function compileDocumentSpec(config: ElasticsearchSinkConfig): DocumentSp
   }
   const tables = [config.from, ...relations.map((r) => r.table)].filter((t, i, all) => all.indexOf(t) === i);
   const plain = (entries ?? []).filter((e): e is PlainField => e.kind !== 'relation');
-  const spec = { root: config.from, id: compileIdTemplate(config.id), entries, plain, relations, tables };
+  const refs = relations.length > 0;
+  const spec = { root: config.from, id: compileIdTemplate(config.id), entries, plain, relations, tables, refs };
   return { ...spec, json: compileDocumentJson(spec) };
+}
+
+/** The spec whose documents carry the refs field or not (its JSON writer compiled again to match). */
+export function withRefs(spec: DocumentSpec, refs: boolean): DocumentSpec {
+  const { json: _json, ...rest } = spec;
+  const next = { ...rest, refs: refs && spec.relations.length > 0 };
+  return { ...next, json: compileDocumentJson(next) };
 }
 
 /** Every column the spec reads from `table`, to validate against the source catalog at open(). */

@@ -136,8 +136,10 @@ export async function planJoined(events: ChangeEvent[], context: PlanContext): P
         !covers(event.key, relation.relatedColumns)
       ) {
         const relatedKey = source.cachedInfo(relation.table).primaryKey;
-        const field = `${REFS_FIELD}.${relation.name}`;
-        search(field, refKey(relation.table, { ...event.before, ...event.key }, relatedKey), version, event);
+        const ref = refKey(relation.table, { ...event.before, ...event.key }, relatedKey);
+        // documents without the refs (none needed them when the index was made): every root instead
+        if (!spec.refs && ref !== undefined) triggers.add([], {}, version, event);
+        else search(`${REFS_FIELD}.${relation.name}`, ref, version, event);
       }
     }
   }
@@ -236,20 +238,29 @@ export async function planJoined(events: ChangeEvent[], context: PlanContext): P
   };
   // documents found in the index, a page at a time: each page's roots re-read in one snapshot and
   // written before the next page is fetched; a found document whose root row is gone is deleted
+  // (documents without the root's reference, found only by a root truncate: deleted at its version,
+  // strictly, so what the truncating transaction or a later one wrote stays)
   for (const { query, version, event } of searchQueries) {
-    const pages = context.scanDocuments?.(query, pageSize) ?? context.findDocuments(query, pageSize);
+    const scan = spec.refs ? context.scanDocuments : undefined; // in root key order: needs the refs
+    const pages = scan?.(query, pageSize) ?? context.findDocuments(query, pageSize);
     for await (const docs of pages) {
       const found = new RootTriggers();
       const ids = new Map<string, string>();
+      const page = new PlannedWrites();
       for (const doc of docs) {
         const values = doc.rootRef ? parseRootRef(spec.root, doc.rootRef) : undefined;
-        if (!values || values.length !== rootKey.length) continue;
+        if (!values || values.length !== rootKey.length) {
+          if (query.match_all) page.put({ action: 'delete', id: doc.id, version, event, strict: true });
+          continue;
+        }
         const tuple = Object.fromEntries(rootKey.map((c, i) => [c, values[i]]));
         found.add(rootKey, tuple, version, event);
         ids.set(tupleKey(tuple, rootKey) ?? '', doc.id);
       }
-      if (found.size === 0) continue;
-      const page = new PlannedWrites();
+      if (found.size === 0) {
+        if (page.list().length > 0) await emit(page);
+        continue;
+      }
       await source.snapshot(async (reader) => {
         const rows = await reader.select(spec.root, found.direct(rootKey));
         for (const row of rows) ids.delete(tupleKey(row, rootKey) ?? '');

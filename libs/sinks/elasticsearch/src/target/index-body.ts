@@ -72,7 +72,7 @@ export function indexBody(
   const mappings: Record<string, unknown> = { ...user };
   const userMeta = (user._meta ?? {}) as Record<string, unknown>;
   mappings._meta = { ...userMeta, distributary: { sink: config.name, fingerprint, ...(pipeline ? { pipeline } : {}) } };
-  if (spec.relations.length > 0) {
+  if (spec.refs) {
     const source = (user._source ?? {}) as { excludes?: string[] };
     mappings._source = { ...source, excludes: [...(source.excludes ?? []), REFS_FIELD] };
     const refProperties: Record<string, unknown> = { [ROOT_KEY_REF]: { type: 'keyword' } };

@@ -246,6 +246,13 @@ export class IndexManager {
     this.timers.clear();
   }
 
+  /** True when `index` maps `field` and excludes it from _source (a hidden field, like the refs). */
+  async hidesField(index: string, field: string): Promise<boolean> {
+    const found = await this.client.indices.getMapping({ index });
+    const mapping = Object.values(found)[0]?.mappings;
+    return mapping?.properties?.[field] !== undefined && (mapping?._source?.excludes ?? []).includes(field);
+  }
+
   private async metaOf(index: string): Promise<DistributaryMeta> {
     const found = await this.client.indices.getMapping({ index });
     const mapping = Object.values(found)[0]?.mappings;
