@@ -12,6 +12,7 @@
  *   refs-kept the refs field kept in _source (no excludes), versioned;
  *   sink-nodv what the sink sends, with the relation refs (searched, never sorted or read) indexed
  *             without doc values; the root key ref keeps them (fan-out pages sort and read it).
+ *   rootref   what the sink sends with only the root key ref (no relation refs): which part costs.
  * The Elasticsearch server is shared with whatever else runs: compare variants of the same round.
  */
 import { esUrl, pgUrl, uniqueName, withClient } from '@distributary/testkit';
