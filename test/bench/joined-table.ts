@@ -3,6 +3,7 @@
  * ~300 B a row, each joined with its category (50 categories; the document has `category.name`).
  * The raw `_bulk` ceiling loads the very same documents, built by one SQL join.
  */
+import { elasticsearchSinkSchema } from '@distributary/config';
 import { esUrl } from '@distributary/testkit';
 import { Client } from 'pg';
 
@@ -34,6 +35,12 @@ export function joinedDocsSql(from: number, to: number): string {
   return `SELECT p.id, json_build_object('category_id', p.category_id, 'title', p.title, 'body', p.body,
       'category', json_build_object('name', 'category ' || p.category_id))::text AS doc
     FROM (${productRowsSql(from, to)}) p ORDER BY p.id`;
+}
+
+/** The bulk settings the joined sink runs with (it sets none: the ES sink's defaults), for the setup column. */
+export function joinedSinkBulk(): { bulkDocs: number; bulkConcurrency: number; batchesInFlight: number } {
+  const bulk = elasticsearchSinkSchema.shape.elasticsearch.shape.bulk.parse(undefined);
+  return { bulkDocs: bulk.maxDocs, bulkConcurrency: bulk.concurrency, batchesInFlight: bulk.batchesInFlight };
 }
 
 /** The Elasticsearch sink of the joined workload (ES behind `url`, e.g. a latency proxy). */

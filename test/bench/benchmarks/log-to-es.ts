@@ -1,6 +1,6 @@
 import type { BenchResult } from '../bench-types';
 import type { BenchContext } from '../context';
-import { bulkFigures, CATEGORY_COUNT, joinedEsSink } from '../joined-table';
+import { bulkFigures, CATEGORY_COUNT, joinedEsSink, joinedSinkBulk } from '../joined-table';
 import { ROW_BYTES } from '../source-table';
 import { perSecond, round } from '../stopwatch';
 import { measureEsDrain } from './sink-drain';
@@ -34,8 +34,7 @@ export async function logToEs(ctx: BenchContext): Promise<BenchResult> {
       join: `products → categories (${CATEGORY_COUNT})`,
       partitions: ctx.preset.partitions,
       workers: 1,
-      bulkDocs: 1000,
-      bulkConcurrency: 2,
+      ...joinedSinkBulk(),
     },
     notes: [
       "timed from the sink's first committed position until every position is at the log's end",

@@ -4,7 +4,7 @@ import { repoRoot } from '../../harness/role-process';
 import { logEntries } from '../../harness/sink-progress';
 import type { BenchResult } from '../bench-types';
 import type { BenchContext } from '../context';
-import { bulkFigures, CATEGORY_COUNT, fillProducts, indexingOps, joinedEsSink } from '../joined-table';
+import { bulkFigures, CATEGORY_COUNT, fillProducts, indexingOps, joinedEsSink, joinedSinkBulk } from '../joined-table';
 import { ROW_BYTES } from '../source-table';
 import { waitSinkAtEnds } from '../sink-settle';
 import { perSecond, round, seconds } from '../stopwatch';
@@ -51,6 +51,7 @@ export async function snapshotToEs(ctx: BenchContext): Promise<BenchResult> {
     join: `products → categories (${CATEGORY_COUNT})`,
     partitions,
     workers: 1,
+    ...joinedSinkBulk(),
   };
   const name = 'Initial snapshot → Elasticsearch, joined documents';
   // Both processes as production runs them: compiled (built before the clock starts; BENCH_CONNECTOR=tsx:
