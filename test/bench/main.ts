@@ -18,6 +18,7 @@ import { setCaptureRepeat, walToLog } from './benchmarks/wal-to-log';
 import { workerScaling } from './benchmarks/worker-scaling';
 import { BenchContext } from './context';
 import { pgsyncPeer } from './peers/pgsync';
+import { mergeRounds } from './repeat-rounds';
 import { renderReport, writeReport } from './report';
 
 const benchmarks: Record<number, (ctx: BenchContext) => Promise<BenchResult>> = {
@@ -32,6 +33,18 @@ const benchmarks: Record<number, (ctx: BenchContext) => Promise<BenchResult>> = 
   9: otherSinks,
   10: gatewayFanOut,
 };
+
+/** Benchmarks that run `--repeat` times inside themselves (medians of their own runs): one round only. */
+const SELF_REPEATING = new Set([1, 6]);
+
+async function runOne(id: number, ctx: BenchContext): Promise<BenchResult> {
+  try {
+    return await benchmarks[id](ctx);
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    return { id, name: `benchmark ${id}`, figures: [], setup: {}, notes: [], error: message.slice(0, 2000) };
+  }
+}
 
 /** Adds the ratios to the raw _bulk ceiling (2) to figures 3 and 4. */
 function addRatios(results: BenchResult[]): void {
@@ -53,7 +66,11 @@ async function main(): Promise<void> {
     .addOption(new Option('--quick', 'small sizes, a few minutes (default)').conflicts('full'))
     .addOption(new Option('--full', 'full sizes (tens of minutes)'))
     .option('--only <ids>', 'comma-separated benchmark numbers (1-10)')
-    .option('--repeat <n>', 'runs of benchmarks 1 and 6 (the medians are reported)', '1')
+    .option(
+      '--repeat <n>',
+      "runs of every benchmark, medians reported: 1 and 6 repeat inside, the others run in alternating rounds (each round's ratios against its own ceiling)",
+      '1',
+    )
     .option('--peers', 'also run PGSync (installed from PyPI into .local/peers) on the workload of 3 and 4')
     .parse()
     .opts<{ full?: boolean; only?: string; repeat: string; peers?: boolean }>();
@@ -74,23 +91,20 @@ async function main(): Promise<void> {
     machine: await describeMachine({ pg: ctx.pgUrl, redis: ctx.redisUrl, es: ctx.esUrl }),
     results: [],
   };
+  const repeat = Math.max(1, Math.floor(Number(options.repeat)));
+  const rounds = new Map<number, BenchResult[]>();
   try {
-    for (const id of selected.sort((a, b) => a - b)) {
-      process.stderr.write(`bench ${id}…\n`);
-      try {
-        report.results.push(await benchmarks[id](ctx));
-      } catch (error) {
-        const message = error instanceof Error ? error.message : String(error);
-        report.results.push({
-          id,
-          name: `benchmark ${id}`,
-          figures: [],
-          setup: {},
-          notes: [],
-          error: message.slice(0, 2000),
-        });
+    for (let round = 1; round <= repeat; round++) {
+      const roundResults: BenchResult[] = [];
+      for (const id of selected.sort((a, b) => a - b)) {
+        if (round > 1 && SELF_REPEATING.has(id)) continue;
+        process.stderr.write(repeat > 1 ? `bench ${id} (round ${round} of ${repeat})…\n` : `bench ${id}…\n`);
+        roundResults.push(await runOne(id, ctx));
       }
+      addRatios(roundResults);
+      for (const result of roundResults) rounds.set(result.id, [...(rounds.get(result.id) ?? []), result]);
     }
+    report.results.push(...[...rounds.values()].map(mergeRounds));
     if (options.peers) {
       process.stderr.write('bench peers (PGSync)…\n');
       try {
@@ -103,7 +117,6 @@ async function main(): Promise<void> {
   } finally {
     await ctx.cleanup();
   }
-  addRatios(report.results);
   process.stdout.write(`${renderReport(report)}\n`);
   process.stdout.write(`written to ${writeReport(report)}\n`);
   if (report.results.some((r) => r.error)) process.exitCode = 1;
