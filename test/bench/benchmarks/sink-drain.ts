@@ -30,20 +30,25 @@ export interface DrainOptions {
   sink?: (name: string, index: string) => Record<string, unknown>;
 }
 
+let drains = 0;
+
 /**
- * Starts `workers` sink workers running one fresh Elasticsearch sink over the pre-filled log and
+ * Starts `workers` sink workers running one fresh Elasticsearch sink (`<baseName>-<n>`) over the pre-filled log and
  * times it from its first committed position to every partition's end (settled: every position at
  * the log's end); then counts the documents and the index operations per document.
  */
 export async function measureEsDrain(
   log: FilledLog,
   esUrl: string,
-  sinkName: string,
+  baseName: string,
   workers: number,
   options: DrainOptions = {},
 ): Promise<DrainMeasurement> {
   const { pipeline } = log;
   const partitions = pipeline.spec.partitions;
+  // a sink of its own per drain: the log is shared (the context fills it once) and a sink that already
+  // drained it would start at its end (`--repeat` runs figure 3 again over the same log)
+  const sinkName = `${baseName}-${++drains}`;
   const index = uniqueName(sinkName).replace(/_/g, '-');
   const configFile = pipeline.variant(sinkName, [(options.sink ?? esSink)(sinkName, index)]);
   const startedAt = Date.now();
