@@ -13,6 +13,17 @@ import type { ChaosTargets } from './sink-checks';
 
 export const SINKS = ['accounts-search', 'notes-cache', 'orders-by-account'];
 export const STATUS_SINK = 'orders-by-status';
+/** The joined Elasticsearch sink (`--joined`): orders with their account's name, a lookup on its key. */
+export const JOINED_SINK = 'orders-search';
+
+/** The joined sink's document: a lookup joined on the related table's primary key (no hidden refs field). */
+export const ORDERS_DOCUMENT = {
+  id: 'id',
+  account_id: 'account_id',
+  amount: 'amount',
+  status: 'status',
+  account: { from: 'public.accounts', on: { id: 'account_id' }, fields: ['name'] },
+};
 
 export interface ChaosPipeline {
   pipeline: Pipeline;
@@ -35,6 +46,8 @@ export interface PipelineSetup {
   logDir: string;
   /** Add the orders-by-status view and the explicit ES mapping the poison rows need. */
   poison: boolean;
+  /** Add the joined Elasticsearch sink (JOINED_SINK). */
+  joined?: boolean;
 }
 
 export function chaosPipeline(setup: PipelineSetup): ChaosPipeline {
@@ -43,6 +56,7 @@ export function chaosPipeline(setup: PipelineSetup): ChaosPipeline {
   const cachePrefix = `${name}:note:`;
   const viewTable = `public.orders_by_account${setup.tableSuffix}`;
   const statusViewTable = `public.orders_by_status${setup.tableSuffix}`;
+  const joinedIndex = `${name}-orders`;
   const sinks: Record<string, unknown>[] = [
     {
       name: SINKS[0],
@@ -69,6 +83,13 @@ export function chaosPipeline(setup: PipelineSetup): ChaosPipeline {
       view: { postgres: setup.viewUrl, table: statusViewTable },
       sql: STATUS_VIEW_SQL,
     });
+  if (setup.joined)
+    sinks.push({
+      name: JOINED_SINK,
+      elasticsearch: { url: setup.esProxyUrl, index: joinedIndex },
+      from: 'public.orders',
+      document: ORDERS_DOCUMENT,
+    });
   const pipeline = new Pipeline({
     name,
     sourceUrl: setup.sourceUrl,
@@ -92,6 +113,7 @@ export function chaosPipeline(setup: PipelineSetup): ChaosPipeline {
       cachePrefix,
       viewTable,
       ...(setup.poison ? { statusViewTable } : {}),
+      ...(setup.joined ? { joinedIndex } : {}),
       label: name,
     },
   };

@@ -66,6 +66,8 @@ export interface ChaosOptions {
   poison?: boolean;
   /** A second pipeline with the same sink names on the same stores. */
   secondPipeline?: boolean;
+  /** The joined Elasticsearch sink too: orders with their account's name (a lookup on its key). */
+  joined?: boolean;
   /** Leave the throwaway servers, index and keys in place (for a post-mortem); processes still stop. */
   keep?: boolean;
 }
@@ -250,6 +252,7 @@ export async function runChaos(partial: Partial<ChaosOptions> = {}): Promise<Cha
           partitions: options.partitions,
           logDir: join(dir, 'logs'),
           poison: Boolean(options.poison),
+          joined: Boolean(options.joined),
         }),
       );
     });

@@ -58,6 +58,10 @@ async function main(): Promise<void> {
     .option('--no-schema-change', '--full: skip the ADD COLUMN … DEFAULT')
     .option('--no-poison', '--full: skip the poison rows')
     .option('--no-second-pipeline', '--full: skip the second pipeline')
+    .option(
+      '--joined',
+      'also a joined Elasticsearch sink: orders with their account name (a lookup), checked against the join',
+    )
     .option('--no-view-cluster', '--full: the view targets in the source cluster, not in a second one')
     .option('--no-redis-restart', 'skip the log Redis restart')
     .option('--no-postgres-restart', 'skip the PostgreSQL restart')
@@ -81,6 +85,7 @@ async function main(): Promise<void> {
       schemaChange: boolean;
       poison: boolean;
       secondPipeline: boolean;
+      joined?: boolean;
       viewCluster: boolean;
       seed?: string;
       json?: boolean;
@@ -104,6 +109,7 @@ async function main(): Promise<void> {
     schemaChange: full && options.schemaChange,
     poison: full && options.poison,
     secondPipeline: full && options.secondPipeline,
+    joined: Boolean(options.joined),
     separateViewCluster: full && options.viewCluster,
     ...(options.seed ? { seed: Number(options.seed) } : {}),
     keep: Boolean(options.keep),

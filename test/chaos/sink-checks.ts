@@ -4,7 +4,8 @@
  *   sink's own bookkeeping field);
  * - Redis cache: every `<prefix>note:<id>` value vs public.notes;
  * - the view table vs the view SQL run on the source (values compared as text);
- * - with poison on, the orders-by-status view likewise (keyed by status).
+ * - with poison on, the orders-by-status view likewise (keyed by status);
+ * - with `--joined`, the orders index (a lookup of the account's name) vs the same join run on the source.
  */
 import { Client } from 'pg';
 import { connectRedis } from '@distributary/changelog';
@@ -69,6 +70,16 @@ async function esDocuments(esUrl: string, index: string): Promise<Map<string, un
   }
 }
 
+/** Each order as the joined sink's document (ORDERS_DOCUMENT): the account's name, or null without one. */
+const JOINED_ORDERS_SQL = `SELECT o.id, jsonb_build_object('id', o.id, 'account_id', o.account_id, 'amount', o.amount,
+         'status', o.status, 'account', CASE WHEN a.id IS NULL THEN NULL ELSE jsonb_build_object('name', a.name) END) AS row
+    FROM public.orders o LEFT JOIN public.accounts a ON a.id = o.account_id`;
+
+async function joinedOrders(url: string): Promise<Map<string, unknown>> {
+  const rows = await query<{ id: number; row: Record<string, unknown> }>(url, JOINED_ORDERS_SQL);
+  return new Map(rows.map((r) => [String(r.id), r.row]));
+}
+
 async function cacheValues(redisUrl: string, prefix: string): Promise<Map<string, unknown>> {
   const redis = connectRedis({ url: redisUrl });
   const values = new Map<string, unknown>();
@@ -108,6 +119,8 @@ export interface ChaosTargets {
   viewTable: string;
   /** The orders-by-status view (present when the run has poison rows). */
   statusViewTable?: string;
+  /** The joined orders index (present with `--joined`). */
+  joinedIndex?: string;
   /** Prefixes each check's name (which pipeline). */
   label?: string;
 }
@@ -144,6 +157,14 @@ export async function checkSinks(targets: ChaosTargets): Promise<SinkCheck[]> {
       report: await compareSides(
         sideOf('status view SQL on the source', await viewRows(targets.sourceUrl, STATUS_VIEW_SQL, 'status')),
         sideOf(targets.statusViewTable, await viewRows(viewUrl, `SELECT * FROM ${targets.statusViewTable}`, 'status')),
+      ),
+    });
+  if (targets.joinedIndex)
+    checks.push({
+      sink: 'elasticsearch orders joined with accounts',
+      report: await compareSides(
+        sideOf('public.orders ⋈ public.accounts', await joinedOrders(targets.sourceUrl)),
+        sideOf(targets.joinedIndex, await esDocuments(targets.esUrl, targets.joinedIndex)),
       ),
     });
   return checks.map((check) => ({ ...check, sink: `${label}${check.sink}` }));
