@@ -13,8 +13,17 @@ import type { ChaosTargets } from './sink-checks';
 
 export const SINKS = ['accounts-search', 'notes-cache', 'orders-by-account'];
 export const STATUS_SINK = 'orders-by-status';
-/** The joined Elasticsearch sink (`--joined`): orders with their account's name, a lookup on its key. */
+/** The joined Elasticsearch sinks (`--joined`): orders with their account's name, a lookup on its key... */
 export const JOINED_SINK = 'orders-search';
+/** ...and accounts with their notes, children joined on a foreign key (the hidden refs field's path). */
+export const CHILDREN_SINK = 'accounts-notes';
+
+/** The children sink's document: notes re-parented without their old account_id are found by the refs. */
+export const ACCOUNTS_NOTES_DOCUMENT = {
+  id: 'id',
+  name: 'name',
+  notes: { children: 'public.notes', on: { account_id: 'id' }, fields: ['id', 'body'] },
+};
 
 /** The joined sink's document: a lookup joined on the related table's primary key (no hidden refs field). */
 export const ORDERS_DOCUMENT = {
@@ -57,6 +66,7 @@ export function chaosPipeline(setup: PipelineSetup): ChaosPipeline {
   const viewTable = `public.orders_by_account${setup.tableSuffix}`;
   const statusViewTable = `public.orders_by_status${setup.tableSuffix}`;
   const joinedIndex = `${name}-orders`;
+  const childrenIndex = `${name}-accounts-notes`;
   const sinks: Record<string, unknown>[] = [
     {
       name: SINKS[0],
@@ -90,6 +100,13 @@ export function chaosPipeline(setup: PipelineSetup): ChaosPipeline {
       from: 'public.orders',
       document: ORDERS_DOCUMENT,
     });
+  if (setup.joined)
+    sinks.push({
+      name: CHILDREN_SINK,
+      elasticsearch: { url: setup.esProxyUrl, index: childrenIndex },
+      from: 'public.accounts',
+      document: ACCOUNTS_NOTES_DOCUMENT,
+    });
   const pipeline = new Pipeline({
     name,
     sourceUrl: setup.sourceUrl,
@@ -113,7 +130,7 @@ export function chaosPipeline(setup: PipelineSetup): ChaosPipeline {
       cachePrefix,
       viewTable,
       ...(setup.poison ? { statusViewTable } : {}),
-      ...(setup.joined ? { joinedIndex } : {}),
+      ...(setup.joined ? { joinedIndex, childrenIndex } : {}),
       label: name,
     },
   };

@@ -5,7 +5,8 @@
  * - Redis cache: every `<prefix>note:<id>` value vs public.notes;
  * - the view table vs the view SQL run on the source (values compared as text);
  * - with poison on, the orders-by-status view likewise (keyed by status);
- * - with `--joined`, the orders index (a lookup of the account's name) vs the same join run on the source.
+ * - with `--joined`, the orders index (a lookup of the account's name) and the accounts index with their
+ *   notes (children) vs the same joins run on the source.
  */
 import { Client } from 'pg';
 import { connectRedis } from '@distributary/changelog';
@@ -75,8 +76,14 @@ const JOINED_ORDERS_SQL = `SELECT o.id, jsonb_build_object('id', o.id, 'account_
          'status', o.status, 'account', CASE WHEN a.id IS NULL THEN NULL ELSE jsonb_build_object('name', a.name) END) AS row
     FROM public.orders o LEFT JOIN public.accounts a ON a.id = o.account_id`;
 
-async function joinedOrders(url: string): Promise<Map<string, unknown>> {
-  const rows = await query<{ id: number; row: Record<string, unknown> }>(url, JOINED_ORDERS_SQL);
+/** Each account as the children sink's document (ACCOUNTS_NOTES_DOCUMENT): its notes by id, [] without any. */
+const ACCOUNTS_NOTES_SQL = `SELECT a.id, jsonb_build_object('id', a.id, 'name', a.name, 'notes',
+         coalesce((SELECT jsonb_agg(jsonb_build_object('id', n.id, 'body', n.body) ORDER BY n.id)
+                     FROM public.notes n WHERE n.account_id = a.id), '[]'::jsonb)) AS row
+    FROM public.accounts a`;
+
+async function keyedRows(url: string, sql: string): Promise<Map<string, unknown>> {
+  const rows = await query<{ id: number; row: Record<string, unknown> }>(url, sql);
   return new Map(rows.map((r) => [String(r.id), r.row]));
 }
 
@@ -121,6 +128,8 @@ export interface ChaosTargets {
   statusViewTable?: string;
   /** The joined orders index (present with `--joined`). */
   joinedIndex?: string;
+  /** The accounts index with their notes as children (present with `--joined`). */
+  childrenIndex?: string;
   /** Prefixes each check's name (which pipeline). */
   label?: string;
 }
@@ -163,8 +172,16 @@ export async function checkSinks(targets: ChaosTargets): Promise<SinkCheck[]> {
     checks.push({
       sink: 'elasticsearch orders joined with accounts',
       report: await compareSides(
-        sideOf('public.orders ⋈ public.accounts', await joinedOrders(targets.sourceUrl)),
+        sideOf('public.orders ⋈ public.accounts', await keyedRows(targets.sourceUrl, JOINED_ORDERS_SQL)),
         sideOf(targets.joinedIndex, await esDocuments(targets.esUrl, targets.joinedIndex)),
+      ),
+    });
+  if (targets.childrenIndex)
+    checks.push({
+      sink: 'elasticsearch accounts with their notes',
+      report: await compareSides(
+        sideOf('public.accounts with public.notes', await keyedRows(targets.sourceUrl, ACCOUNTS_NOTES_SQL)),
+        sideOf(targets.childrenIndex, await esDocuments(targets.esUrl, targets.childrenIndex)),
       ),
     });
   return checks.map((check) => ({ ...check, sink: `${label}${check.sink}` }));
