@@ -168,21 +168,28 @@ export async function checkSinks(targets: ChaosTargets): Promise<SinkCheck[]> {
         sideOf(targets.statusViewTable, await viewRows(viewUrl, `SELECT * FROM ${targets.statusViewTable}`, 'status')),
       ),
     });
-  if (targets.joinedIndex)
-    checks.push({
-      sink: 'elasticsearch orders joined with accounts',
-      report: await compareSides(
-        sideOf('public.orders ⋈ public.accounts', await keyedRows(targets.sourceUrl, JOINED_ORDERS_SQL)),
-        sideOf(targets.joinedIndex, await esDocuments(targets.esUrl, targets.joinedIndex)),
-      ),
-    });
-  if (targets.childrenIndex)
-    checks.push({
-      sink: 'elasticsearch accounts with their notes',
-      report: await compareSides(
-        sideOf('public.accounts with public.notes', await keyedRows(targets.sourceUrl, ACCOUNTS_NOTES_SQL)),
-        sideOf(targets.childrenIndex, await esDocuments(targets.esUrl, targets.childrenIndex)),
-      ),
-    });
+  const joined: [string | undefined, string, string, string][] = [
+    [
+      targets.joinedIndex,
+      'elasticsearch orders joined with accounts',
+      'public.orders ⋈ public.accounts',
+      JOINED_ORDERS_SQL,
+    ],
+    [
+      targets.childrenIndex,
+      'elasticsearch accounts with their notes',
+      'public.accounts with public.notes',
+      ACCOUNTS_NOTES_SQL,
+    ],
+  ];
+  for (const [index, sink, describe, sql] of joined)
+    if (index)
+      checks.push({
+        sink,
+        report: await compareSides(
+          sideOf(describe, await keyedRows(targets.sourceUrl, sql)),
+          sideOf(index, await esDocuments(targets.esUrl, index)),
+        ),
+      });
   return checks.map((check) => ({ ...check, sink: `${label}${check.sink}` }));
 }
