@@ -10,9 +10,9 @@ import type { BenchResult, Figure } from './bench-types';
  * A round that failed is kept as an error note; the benchmark fails only if every round failed.
  */
 export function mergeRounds(rounds: BenchResult[]): BenchResult {
+  if (rounds.length === 1) return rounds[0];
   const measured = rounds.filter((round) => !round.error);
   const failures = rounds.filter((round) => round.error).map((round) => round.error as string);
-  if (rounds.length === 1) return rounds[0];
   if (measured.length === 0) return { ...rounds[0], error: failures.join(' | ') };
   const first = measured[0];
   const figures: Figure[] = [];

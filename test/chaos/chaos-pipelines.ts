@@ -55,7 +55,7 @@ export interface PipelineSetup {
   logDir: string;
   /** Add the orders-by-status view and the explicit ES mapping the poison rows need. */
   poison: boolean;
-  /** Add the joined Elasticsearch sink (JOINED_SINK). */
+  /** Add the joined Elasticsearch sinks (JOINED_SINK: a lookup; CHILDREN_SINK: children). */
   joined?: boolean;
 }
 
@@ -93,20 +93,13 @@ export function chaosPipeline(setup: PipelineSetup): ChaosPipeline {
       view: { postgres: setup.viewUrl, table: statusViewTable },
       sql: STATUS_VIEW_SQL,
     });
+  const joinedSinks: [string, string, string, Record<string, unknown>][] = [
+    [JOINED_SINK, joinedIndex, 'public.orders', ORDERS_DOCUMENT],
+    [CHILDREN_SINK, childrenIndex, 'public.accounts', ACCOUNTS_NOTES_DOCUMENT],
+  ];
   if (setup.joined)
-    sinks.push({
-      name: JOINED_SINK,
-      elasticsearch: { url: setup.esProxyUrl, index: joinedIndex },
-      from: 'public.orders',
-      document: ORDERS_DOCUMENT,
-    });
-  if (setup.joined)
-    sinks.push({
-      name: CHILDREN_SINK,
-      elasticsearch: { url: setup.esProxyUrl, index: childrenIndex },
-      from: 'public.accounts',
-      document: ACCOUNTS_NOTES_DOCUMENT,
-    });
+    for (const [sinkName, index, from, document] of joinedSinks)
+      sinks.push({ name: sinkName, elasticsearch: { url: setup.esProxyUrl, index }, from, document });
   const pipeline = new Pipeline({
     name,
     sourceUrl: setup.sourceUrl,

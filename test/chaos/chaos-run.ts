@@ -66,7 +66,7 @@ export interface ChaosOptions {
   poison?: boolean;
   /** A second pipeline with the same sink names on the same stores. */
   secondPipeline?: boolean;
-  /** The joined Elasticsearch sink too: orders with their account's name (a lookup on its key). */
+  /** The joined Elasticsearch sinks too: orders with their account's name (a lookup on its key), accounts with their notes (children). */
   joined?: boolean;
   /** Leave the throwaway servers, index and keys in place (for a post-mortem); processes still stop. */
   keep?: boolean;

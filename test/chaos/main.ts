@@ -60,7 +60,7 @@ async function main(): Promise<void> {
     .option('--no-second-pipeline', '--full: skip the second pipeline')
     .option(
       '--joined',
-      'also a joined Elasticsearch sink: orders with their account name (a lookup), checked against the join',
+      'also joined Elasticsearch sinks: orders with their account name (a lookup) and accounts with their notes (children), checked against the joins',
     )
     .option('--no-view-cluster', '--full: the view targets in the source cluster, not in a second one')
     .option('--no-redis-restart', 'skip the log Redis restart')

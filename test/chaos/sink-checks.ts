@@ -40,12 +40,14 @@ async function query<T extends Record<string, unknown>>(url: string, sql: string
   }
 }
 
-async function sourceRows(url: string, table: string): Promise<Map<string, unknown>> {
-  const rows = await query<{ id: number; row: Record<string, unknown> }>(
-    url,
-    `SELECT id, to_jsonb(t) AS row FROM ${table} t`,
-  );
+/** Rows of `sql` (columns id and row) by id. */
+async function keyedRows(url: string, sql: string): Promise<Map<string, unknown>> {
+  const rows = await query<{ id: number; row: Record<string, unknown> }>(url, sql);
   return new Map(rows.map((r) => [String(r.id), r.row]));
+}
+
+function sourceRows(url: string, table: string): Promise<Map<string, unknown>> {
+  return keyedRows(url, `SELECT id, to_jsonb(t) AS row FROM ${table} t`);
 }
 
 async function esDocuments(esUrl: string, index: string): Promise<Map<string, unknown>> {
@@ -81,11 +83,6 @@ const ACCOUNTS_NOTES_SQL = `SELECT a.id, jsonb_build_object('id', a.id, 'name', 
          coalesce((SELECT jsonb_agg(jsonb_build_object('id', n.id, 'body', n.body) ORDER BY n.id)
                      FROM public.notes n WHERE n.account_id = a.id), '[]'::jsonb)) AS row
     FROM public.accounts a`;
-
-async function keyedRows(url: string, sql: string): Promise<Map<string, unknown>> {
-  const rows = await query<{ id: number; row: Record<string, unknown> }>(url, sql);
-  return new Map(rows.map((r) => [String(r.id), r.row]));
-}
 
 async function cacheValues(redisUrl: string, prefix: string): Promise<Map<string, unknown>> {
   const redis = connectRedis({ url: redisUrl });
